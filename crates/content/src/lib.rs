@@ -1,0 +1,1 @@
+//! Learning content: areas, competences, tubes, skills, challenges and tutorials.

@@ -1,0 +1,1 @@
+//! The assessment engine: pure, synchronous rules with no I/O.

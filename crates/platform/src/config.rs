@@ -1,0 +1,70 @@
+//! Configuration: every setting is a command-line flag that can also come from a `PIX_…` variable.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use crate::db::{DbOptions, SqliteDurability};
+
+/// Where the data lives.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DbSettings {
+    /// Folder for the SQLite database, the outbox and other files (created if missing).
+    #[arg(long, env = "PIX_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// `postgres://user:pass@host/db` for PostgreSQL; default: SQLite file `pix.db` in the data dir.
+    #[arg(long, env = "PIX_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Maximum database connections of this node.
+    #[arg(long, env = "PIX_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+    /// SQLite flush policy: `normal` survives a process kill, `full` also survives power loss.
+    #[arg(long, env = "PIX_SQLITE_DURABILITY", value_enum, default_value = "normal")]
+    pub sqlite_durability: SqliteDurability,
+}
+
+impl DbSettings {
+    /// Settings for a given data dir and optional URL, other values at their defaults.
+    pub fn new(data_dir: PathBuf, database_url: Option<String>) -> DbSettings {
+        DbSettings { data_dir, database_url, db_max_connections: 16, sqlite_durability: SqliteDurability::Normal }
+    }
+
+    /// The effective database URL.
+    pub fn url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("pix.db").display()))
+    }
+
+    /// Connection options for [`crate::db::Db::connect`].
+    pub fn options(&self) -> DbOptions {
+        DbOptions { url: self.url(), max_connections: self.db_max_connections, sqlite_durability: self.sqlite_durability }
+    }
+}
+
+/// Settings of `pix serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeSettings {
+    /// Database and data folder.
+    #[command(flatten)]
+    pub db: DbSettings,
+    /// Address and port to listen on (port 0 picks a free port).
+    #[arg(long, env = "PIX_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Seed demo accounts and data (never in production: their passwords are printed in the log).
+    #[arg(long, env = "PIX_DEMO")]
+    pub demo: bool,
+    /// Seconds to let in-flight requests finish after SIGTERM or Ctrl-C.
+    #[arg(long, env = "PIX_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
+    pub shutdown_grace_secs: u64,
+}
+
+impl ServeSettings {
+    /// Settings for tests and tools: a data dir, an optional URL, an ephemeral loopback port.
+    pub fn for_data_dir(data_dir: PathBuf, database_url: Option<String>) -> ServeSettings {
+        ServeSettings {
+            db: DbSettings::new(data_dir, database_url),
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            demo: false,
+            shutdown_grace_secs: 5,
+        }
+    }
+}

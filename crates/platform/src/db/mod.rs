@@ -1,0 +1,256 @@
+//! Database access: one code path for SQLite and PostgreSQL.
+//!
+//! Every query is written once in portable SQL (`$1…$n` placeholders) and compiled for both
+//! backends by [`on_db!`](crate::on_db) / [`on_tx!`](crate::on_tx), which expand to a `match`
+//! whose arms share the same body. See docs/architecture.md for the rules that keep SQL portable.
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use sqlx::{
+    PgPool, Postgres, Sqlite, SqlitePool, Transaction,
+    migrate::Migrator,
+    postgres::{PgConnectOptions, PgPoolOptions},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+/// Migrations embedded in the binary, one folder per backend, kept in lock-step.
+pub static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+/// See [`SQLITE_MIGRATIONS`].
+pub static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Errors of the database layer.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The URL names neither `sqlite:` nor `postgres:`.
+    #[error("unsupported database URL scheme (expected sqlite:// or postgres://)")]
+    UnsupportedUrl,
+    /// A query or connection failed.
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Taking the migration lock file failed.
+    #[error("migration lock: {0}")]
+    Lock(#[from] std::io::Error),
+}
+
+/// Which database engine a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+/// A connection pool on one of the two supported databases.
+#[derive(Clone, Debug)]
+pub enum Db {
+    /// Embedded SQLite (one node).
+    Sqlite(SqlitePool),
+    /// PostgreSQL (any number of stateless nodes).
+    Postgres(PgPool),
+}
+
+/// An open transaction on one of the two databases.
+pub enum Tx {
+    /// SQLite transaction (started with `BEGIN IMMEDIATE`).
+    Sqlite(Transaction<'static, Sqlite>),
+    /// PostgreSQL transaction.
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Runs the same body against whichever pool a [`Db`] holds.
+///
+/// `on_db!(db, pool => sqlx::query("…").execute(pool).await)`: the body is compiled once per
+/// backend, so the SQL text is written once and keeps each driver's native types.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs the same body against whichever transaction a [`Tx`] holds; the body gets `&mut Connection`.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+            $crate::db::Tx::Postgres(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// How SQLite flushes its write-ahead log; see docs/operations.md for the guarantees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum SqliteDurability {
+    /// Every acknowledged write survives a process kill; the last commits may be lost on power loss.
+    #[default]
+    Normal,
+    /// Every acknowledged write also survives power loss (one fsync per commit).
+    Full,
+}
+
+/// Connection settings.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// `sqlite://path` or `postgres://…`.
+    pub url: String,
+    /// Maximum connections in the pool.
+    pub max_connections: u32,
+    /// SQLite flush policy.
+    pub sqlite_durability: SqliteDurability,
+}
+
+impl Db {
+    /// Opens a pool; for SQLite creates the file if missing and applies the pragmas.
+    pub async fn connect(options: &DbOptions) -> Result<Db, DbError> {
+        let url = options.url.as_str();
+        if url.starts_with("sqlite:") {
+            let synchronous = match options.sqlite_durability {
+                SqliteDurability::Normal => SqliteSynchronous::Normal,
+                SqliteDurability::Full => SqliteSynchronous::Full,
+            };
+            let connect = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(synchronous)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(options.max_connections)
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(connect)
+                .await?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let connect = PgConnectOptions::from_str(url)?.application_name("pix");
+            let pool = PgPoolOptions::new()
+                .max_connections(options.max_connections)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(connect)
+                .await?;
+            Ok(Db::Postgres(pool))
+        } else {
+            Err(DbError::UnsupportedUrl)
+        }
+    }
+
+    /// The engine behind this pool.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The embedded migrations for this backend.
+    pub fn migrator(&self) -> &'static Migrator {
+        match self {
+            Db::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Db::Postgres(_) => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// Applies pending migrations exactly once even when several nodes start together.
+    ///
+    /// PostgreSQL: sqlx takes an advisory lock. SQLite: sqlx's lock is a no-op, so we hold an
+    /// exclusive lock on a file beside the database for the duration.
+    pub async fn migrate(&self, sqlite_lock_file: Option<&Path>) -> Result<(), DbError> {
+        match self {
+            Db::Sqlite(pool) => {
+                let _guard = match sqlite_lock_file {
+                    Some(path) => Some(lock_file(path.to_owned()).await?),
+                    None => None,
+                };
+                SQLITE_MIGRATIONS.run(pool).await?;
+            }
+            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// True when the database answers and every embedded migration has been applied.
+    pub async fn is_ready(&self) -> bool {
+        let applied: Result<i64, sqlx::Error> = on_db!(self, pool => {
+            sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM _sqlx_migrations WHERE success")
+                .fetch_one(pool)
+                .await
+        });
+        let expected = self.migrator().iter().filter(|m| m.migration_type.is_up_migration()).count();
+        matches!(applied, Ok(n) if usize::try_from(n).is_ok_and(|n| n == expected))
+    }
+
+    /// Begins a transaction; on SQLite it takes the write lock at once (`BEGIN IMMEDIATE`) so that
+    /// two transactions never deadlock while upgrading from reader to writer.
+    pub async fn begin(&self) -> Result<Tx, DbError> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Connections currently in use and idle, for metrics.
+    pub fn pool_usage(&self) -> (u32, u32) {
+        let (size, idle) = on_db!(self, pool => (pool.size(), pool.num_idle()));
+        let idle = u32::try_from(idle).unwrap_or(u32::MAX);
+        (size.saturating_sub(idle), idle)
+    }
+
+    /// Closes every connection; later queries fail.
+    pub async fn close(&self) {
+        on_db!(self, pool => pool.close().await)
+    }
+}
+
+impl Tx {
+    /// Commits the transaction.
+    pub async fn commit(self) -> Result<(), DbError> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// Holds an exclusive advisory lock on a file until dropped.
+struct FileLock(#[allow(dead_code)] std::fs::File);
+
+async fn lock_file(path: std::path::PathBuf) -> Result<FileLock, DbError> {
+    let file = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        file.lock()?;
+        Ok(file)
+    })
+    .await
+    .map_err(std::io::Error::other)??;
+    Ok(FileLock(file))
+}
+
+/// The SQLite file path named by a `sqlite:` URL, if it is a file.
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    if path.is_empty() || path == ":memory:" {
+        None
+    } else {
+        Some(std::path::PathBuf::from(path))
+    }
+}

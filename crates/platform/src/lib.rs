@@ -1,0 +1,121 @@
+//! The platform service: bounded contexts, database access and HTTP plumbing.
+//!
+//! [`Server::build`] connects to the database, applies migrations and binds the listener;
+//! [`Server::run`] serves until a shutdown signal, then drains in-flight requests.
+
+pub mod config;
+pub mod db;
+pub mod telemetry;
+pub mod web;
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::{config::ServeSettings, db::Db};
+
+/// Shared state of every handler: cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Database pool.
+    pub db: Db,
+    /// Settings the node was started with.
+    pub settings: Arc<ServeSettings>,
+}
+
+/// A node ready to serve: database migrated, port bound.
+pub struct Server {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+/// Connects to the configured database (creating the data dir and SQLite file if missing) and
+/// applies pending migrations under a lock.
+pub async fn open_database(settings: &config::DbSettings) -> anyhow::Result<Db> {
+    tokio::fs::create_dir_all(&settings.data_dir)
+        .await
+        .with_context(|| format!("cannot create data dir {}", settings.data_dir.display()))?;
+    let db = Db::connect(&settings.options()).await.context("cannot connect to the database")?;
+    let lock = db::sqlite_path(&settings.url()).map(|p| p.with_extension("migrate.lock"));
+    db.migrate(lock.as_deref()).await.context("cannot apply migrations")?;
+    Ok(db)
+}
+
+impl Server {
+    /// Builds a node with the platform's routes.
+    pub async fn build(settings: ServeSettings) -> anyhow::Result<Server> {
+        Server::build_with(settings, Router::new()).await
+    }
+
+    /// Builds a node with extra routes merged in (tests use this for panicking or slow handlers).
+    pub async fn build_with(settings: ServeSettings, extra: Router<AppState>) -> anyhow::Result<Server> {
+        web::health::prometheus();
+        let db = open_database(&settings.db).await?;
+        if settings.demo {
+            tracing::warn!("demo mode: demo data is seeded; never use --demo in production");
+        }
+        let listener = TcpListener::bind(settings.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let state = AppState { db, settings: Arc::new(settings) };
+        let router = web::finish(web::routes().merge(extra), state.clone());
+        Ok(Server { listener, router, state })
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener has an address")
+    }
+
+    /// The node's state (tests reach the database through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish for at most the
+    /// configured grace period, and closes the database pool.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let grace = Duration::from_secs(self.state.settings.shutdown_grace_secs);
+        let (tx, mut rx) = tokio::sync::watch::channel(false);
+        let signal = async move {
+            shutdown.await;
+            tracing::info!("shutting down: no new connections, finishing in-flight requests");
+            let _ = tx.send(true);
+        };
+        let serve = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(signal);
+        let deadline = async move {
+            let _ = rx.wait_for(|stopping| *stopping).await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            result = serve => result.context("server error")?,
+            () = deadline => tracing::warn!(grace_secs = grace.as_secs(), "grace period over: dropping remaining requests"),
+        }
+        self.state.db.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}

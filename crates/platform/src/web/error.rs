@@ -1,0 +1,210 @@
+//! The platform's one error type, and the middleware that renders every error response.
+//!
+//! Handlers return [`AppError`]; its `IntoResponse` only records *what* went wrong. The
+//! [`render_errors`] middleware, which knows the path and the language, turns that into an HTML
+//! page for page routes or an RFC 9457 `application/problem+json` document under `/api`. Errors
+//! produced by layers (body too large, timeout, panic, unknown route) go through the same place.
+
+use axum::{
+    body::Body,
+    extract::Request,
+    http::{HeaderValue, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+
+use super::{i18n::Lang, layout::Chrome};
+
+/// A field-level validation message: which field, and a translatable message id.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FieldError {
+    /// Form field or JSON property name.
+    pub field: String,
+    /// Fluent message id explaining the problem.
+    pub code: String,
+}
+
+/// Everything that can go wrong while handling a request.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No such page or resource (or one the caller may not know exists).
+    #[error("not found")]
+    NotFound,
+    /// The caller is authenticated but not allowed.
+    #[error("forbidden")]
+    Forbidden,
+    /// The request is malformed (unparsable body, bad parameter).
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// The input was understood but is invalid.
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    /// Too many requests; retry after this many seconds.
+    #[error("too many requests")]
+    TooManyRequests {
+        /// Seconds before a new attempt may succeed.
+        retry_after: u64,
+    },
+    /// A dependency (the database) is unavailable.
+    #[error("service unavailable")]
+    Unavailable,
+    /// A bug or an unexpected failure; the cause is logged, never shown.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<crate::db::DbError> for AppError {
+    fn from(e: crate::db::DbError) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+/// Marker left on a response by [`AppError`] so that [`render_errors`] renders its body.
+#[derive(Debug, Clone)]
+pub struct ErrorInfo {
+    /// Field errors to list in the problem document (422).
+    pub fields: Vec<FieldError>,
+    /// Developer-facing detail safe to show (never internals).
+    pub detail: Option<String>,
+}
+
+impl AppError {
+    /// The HTTP status for this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let mut info = ErrorInfo { fields: Vec::new(), detail: None };
+        let mut response = Response::new(Body::empty());
+        match self {
+            AppError::Internal(cause) => {
+                tracing::error!(error = ?cause, "internal error");
+            }
+            AppError::Invalid(fields) => info.fields = fields,
+            AppError::BadRequest(detail) => info.detail = Some(detail),
+            AppError::TooManyRequests { retry_after } => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            }
+            _ => {}
+        }
+        *response.status_mut() = status;
+        response.extensions_mut().insert(info);
+        response
+    }
+}
+
+/// Renders the body of every error response (see the module documentation).
+pub async fn render_errors(request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api");
+    let lang = request.extensions().get::<Lang>().copied().unwrap_or_default();
+    let path = request.uri().path().to_owned();
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let info = response.extensions().get::<ErrorInfo>().cloned();
+    if info.is_none() && already_rendered(&response) {
+        return response;
+    }
+    let info = info.unwrap_or(ErrorInfo { fields: Vec::new(), detail: None });
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let body = if is_api {
+        parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        problem_json(status, lang, &path, &request_id, &info)
+    } else {
+        parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+        error_page(status, lang, &path, &request_id)
+    };
+    Response::from_parts(parts, Body::from(body))
+}
+
+fn already_rendered(response: &Response) -> bool {
+    response.extensions().get::<super::health::KeepBody>().is_some()
+        || response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/problem+json"))
+}
+
+fn status_key(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad-request",
+        403 => "forbidden",
+        404 => "not-found",
+        405 => "method-not-allowed",
+        408 => "timeout",
+        413 => "payload-too-large",
+        415 => "unsupported-media-type",
+        422 => "invalid",
+        429 => "too-many-requests",
+        503 => "unavailable",
+        s if s >= 500 => "internal",
+        _ => "bad-request",
+    }
+}
+
+fn problem_json(status: StatusCode, lang: Lang, path: &str, request_id: &str, info: &ErrorInfo) -> String {
+    let key = status_key(status);
+    let mut doc = serde_json::json!({
+        "type": format!("/problems/{key}"),
+        "title": lang.t(&format!("error-{key}-title")),
+        "status": status.as_u16(),
+        "instance": path,
+        "request_id": request_id,
+    });
+    if let Some(detail) = &info.detail {
+        doc["detail"] = detail.clone().into();
+    }
+    if !info.fields.is_empty() {
+        doc["errors"] = info
+            .fields
+            .iter()
+            .map(|f| serde_json::json!({ "field": f.field, "code": f.code, "message": lang.t(&f.code) }))
+            .collect();
+    }
+    doc.to_string()
+}
+
+#[derive(askama::Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    status: u16,
+    text: String,
+    request_id: String,
+}
+
+fn error_page(status: StatusCode, lang: Lang, path: &str, request_id: &str) -> String {
+    let key = status_key(status);
+    let chrome = Chrome::new(lang, path, &lang.t(&format!("error-{key}-title")));
+    let text = lang.t(&format!("error-{key}-text"));
+    let page = ErrorPage { chrome, status: status.as_u16(), text, request_id: request_id.to_owned() };
+    askama::Template::render(&page).unwrap_or_else(|_| format!("Error {}", status.as_u16()))
+}

@@ -1,0 +1,124 @@
+//! HTTP plumbing: the router, middleware stack, errors, templates, i18n and static assets.
+
+pub mod assets;
+pub mod error;
+pub mod health;
+pub mod i18n;
+pub mod layout;
+pub mod pages;
+
+use std::time::Duration;
+
+use axum::{
+    Router,
+    extract::Request,
+    http::{HeaderName, HeaderValue, StatusCode, header},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use tower::ServiceBuilder;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
+    timeout::TimeoutLayer,
+    trace::{DefaultOnResponse, TraceLayer},
+    LatencyUnit,
+};
+
+use crate::AppState;
+
+/// Largest request body accepted (413 beyond).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Longest time a handler may take before the client gets a 503.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Content-Security-Policy: no inline script or style, nothing from other origins.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The routes of the platform, without the middleware stack.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/accessibility", get(pages::accessibility))
+        .route("/legal", get(pages::legal))
+        .route("/privacy", get(pages::privacy))
+        .route("/lang/{code}", get(pages::switch_language))
+        .route("/static/{name}", get(assets::serve))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics_endpoint))
+        .route("/api", get(api_index))
+        .route("/api/{*rest}", axum::routing::any(api_not_found))
+}
+
+async fn api_index() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({ "name": "pix", "version": env!("CARGO_PKG_VERSION") }))
+}
+
+async fn api_not_found() -> error::AppError {
+    error::AppError::NotFound
+}
+
+async fn not_found() -> error::AppError {
+    error::AppError::NotFound
+}
+
+/// Wraps routes in the middleware stack every request goes through (outermost first):
+/// request id → trace span → request id echo → metrics → security headers → compression →
+/// language → error rendering → timeout → panic catcher → body limit.
+pub fn finish(routes: Router<AppState>, state: AppState) -> Router {
+    let x_request_id = HeaderName::from_static("x-request-id");
+    let stack = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", request_id, method = %req.method(), path = %req.uri().path())
+        })
+        .on_request(())
+        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Micros)))
+        .layer(PropagateRequestIdLayer::new(x_request_id))
+        .layer(middleware::from_fn(health::track))
+        .layer(set_header(header::CONTENT_SECURITY_POLICY, CSP))
+        .layer(set_header(header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains"))
+        .layer(set_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(set_header(header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
+        .layer(set_header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(set_header(
+            HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+        ))
+        .layer(CompressionLayer::new())
+        .layer(middleware::from_fn(negotiate_language))
+        .layer(middleware::from_fn(error::render_errors))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    routes.fallback(not_found).layer(stack).with_state(state)
+}
+
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic payload".to_owned());
+    error::AppError::Internal(anyhow::anyhow!("handler panicked: {message}")).into_response()
+}
+
+async fn negotiate_language(mut request: Request, next: Next) -> Response {
+    let lang = i18n::negotiate(request.headers());
+    request.extensions_mut().insert(lang);
+    let mut response = next.run(request).await;
+    // Caches must not serve a French page to an English reader.
+    response.headers_mut().append(header::VARY, HeaderValue::from_static("Accept-Language, Cookie"));
+    response
+}
+
+fn set_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}

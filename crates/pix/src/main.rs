@@ -9,7 +9,13 @@ use platform::{config, telemetry};
 #[command(name = "pix", version, about, propagate_version = true)]
 struct Cli {
     /// Log line format.
-    #[arg(long, env = "PIX_LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    #[arg(
+        long,
+        env = "PIX_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
     log_format: telemetry::LogFormat,
     #[command(subcommand)]
     command: Command,

@@ -17,14 +17,24 @@ pub struct DbSettings {
     #[arg(long, env = "PIX_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
     /// SQLite flush policy: `normal` survives a process kill, `full` also survives power loss.
-    #[arg(long, env = "PIX_SQLITE_DURABILITY", value_enum, default_value = "normal")]
+    #[arg(
+        long,
+        env = "PIX_SQLITE_DURABILITY",
+        value_enum,
+        default_value = "normal"
+    )]
     pub sqlite_durability: SqliteDurability,
 }
 
 impl DbSettings {
     /// Settings for a given data dir and optional URL, other values at their defaults.
     pub fn new(data_dir: PathBuf, database_url: Option<String>) -> DbSettings {
-        DbSettings { data_dir, database_url, db_max_connections: 16, sqlite_durability: SqliteDurability::Normal }
+        DbSettings {
+            data_dir,
+            database_url,
+            db_max_connections: 16,
+            sqlite_durability: SqliteDurability::Normal,
+        }
     }
 
     /// The effective database URL.
@@ -36,7 +46,11 @@ impl DbSettings {
 
     /// Connection options for [`crate::db::Db::connect`].
     pub fn options(&self) -> DbOptions {
-        DbOptions { url: self.url(), max_connections: self.db_max_connections, sqlite_durability: self.sqlite_durability }
+        DbOptions {
+            url: self.url(),
+            max_connections: self.db_max_connections,
+            sqlite_durability: self.sqlite_durability,
+        }
     }
 }
 

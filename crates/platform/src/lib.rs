@@ -38,9 +38,16 @@ pub async fn open_database(settings: &config::DbSettings) -> anyhow::Result<Db> 
     tokio::fs::create_dir_all(&settings.data_dir)
         .await
         .with_context(|| format!("cannot create data dir {}", settings.data_dir.display()))?;
-    let db = Db::connect(&settings.options()).await.context("cannot connect to the database")?;
-    let lock = db::sqlite_path(&settings.url()).map(|p| p.with_extension("migrate.lock"));
-    db.migrate(lock.as_deref()).await.context("cannot apply migrations")?;
+    // Creating a SQLite file and switching it to WAL needs exclusive access: nodes starting
+    // together on one file take turns (PostgreSQL serialises migrations with an advisory lock).
+    let _guard = match db::sqlite_path(&settings.url()) {
+        Some(path) => Some(db::lock_file(path.with_extension("migrate.lock")).await?),
+        None => None,
+    };
+    let db = Db::connect(&settings.options())
+        .await
+        .context("cannot connect to the database")?;
+    db.migrate().await.context("cannot apply migrations")?;
     Ok(db)
 }
 
@@ -51,7 +58,10 @@ impl Server {
     }
 
     /// Builds a node with extra routes merged in (tests use this for panicking or slow handlers).
-    pub async fn build_with(settings: ServeSettings, extra: Router<AppState>) -> anyhow::Result<Server> {
+    pub async fn build_with(
+        settings: ServeSettings,
+        extra: Router<AppState>,
+    ) -> anyhow::Result<Server> {
         web::health::prometheus();
         let db = open_database(&settings.db).await?;
         if settings.demo {
@@ -60,14 +70,23 @@ impl Server {
         let listener = TcpListener::bind(settings.bind)
             .await
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
-        let state = AppState { db, settings: Arc::new(settings) };
+        let state = AppState {
+            db,
+            settings: Arc::new(settings),
+        };
         let router = web::finish(web::routes().merge(extra), state.clone());
-        Ok(Server { listener, router, state })
+        Ok(Server {
+            listener,
+            router,
+            state,
+        })
     }
 
     /// The bound address (useful with port 0).
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("bound listener has an address")
     }
 
     /// The node's state (tests reach the database through it).
@@ -77,7 +96,10 @@ impl Server {
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish for at most the
     /// configured grace period, and closes the database pool.
-    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let grace = Duration::from_secs(self.state.settings.shutdown_grace_secs);
         let (tx, mut rx) = tokio::sync::watch::channel(false);
         let signal = async move {
@@ -85,8 +107,12 @@ impl Server {
             tracing::info!("shutting down: no new connections, finishing in-flight requests");
             let _ = tx.send(true);
         };
-        let serve = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(signal);
+        let serve = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal);
         let deadline = async move {
             let _ = rx.wait_for(|stopping| *stopping).await;
             tokio::time::sleep(grace).await;

@@ -4,7 +4,7 @@
 //! backends by [`on_db!`](crate::on_db) / [`on_tx!`](crate::on_tx), which expand to a `match`
 //! whose arms share the same body. See docs/architecture.md for the rules that keep SQL portable.
 
-use std::{path::Path, str::FromStr, time::Duration};
+use std::{str::FromStr, time::Duration};
 
 use sqlx::{
     PgPool, Postgres, Sqlite, SqlitePool, Transaction,
@@ -164,19 +164,13 @@ impl Db {
         }
     }
 
-    /// Applies pending migrations exactly once even when several nodes start together.
+    /// Applies pending migrations.
     ///
-    /// PostgreSQL: sqlx takes an advisory lock. SQLite: sqlx's lock is a no-op, so we hold an
-    /// exclusive lock on a file beside the database for the duration.
-    pub async fn migrate(&self, sqlite_lock_file: Option<&Path>) -> Result<(), DbError> {
+    /// PostgreSQL: sqlx holds an advisory lock, so concurrent nodes apply each migration once.
+    /// SQLite: sqlx's lock is a no-op; callers serialise with [`lock_file`] (see `open_database`).
+    pub async fn migrate(&self) -> Result<(), DbError> {
         match self {
-            Db::Sqlite(pool) => {
-                let _guard = match sqlite_lock_file {
-                    Some(path) => Some(lock_file(path.to_owned()).await?),
-                    None => None,
-                };
-                SQLITE_MIGRATIONS.run(pool).await?;
-            }
+            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
             Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
@@ -189,7 +183,11 @@ impl Db {
                 .fetch_one(pool)
                 .await
         });
-        let expected = self.migrator().iter().filter(|m| m.migration_type.is_up_migration()).count();
+        let expected = self
+            .migrator()
+            .iter()
+            .filter(|m| m.migration_type.is_up_migration())
+            .count();
         matches!(applied, Ok(n) if usize::try_from(n).is_ok_and(|n| n == expected))
     }
 
@@ -227,9 +225,10 @@ impl Tx {
 }
 
 /// Holds an exclusive advisory lock on a file until dropped.
-struct FileLock(#[allow(dead_code)] std::fs::File);
+pub struct FileLock(#[allow(dead_code)] std::fs::File);
 
-async fn lock_file(path: std::path::PathBuf) -> Result<FileLock, DbError> {
+/// Waits for an exclusive lock on `path` (created if missing), without blocking the runtime.
+pub async fn lock_file(path: std::path::PathBuf) -> Result<FileLock, DbError> {
     let file = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
         let file = std::fs::OpenOptions::new()
             .create(true)
@@ -246,7 +245,9 @@ async fn lock_file(path: std::path::PathBuf) -> Result<FileLock, DbError> {
 
 /// The SQLite file path named by a `sqlite:` URL, if it is a file.
 pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
     if path.is_empty() || path == ":memory:" {
         None

@@ -23,8 +23,16 @@ pub struct Asset {
 }
 
 const FILES: &[(&str, &[u8], &str)] = &[
-    ("app.css", include_bytes!("../../static/app.css"), "text/css; charset=utf-8"),
-    ("favicon.svg", include_bytes!("../../static/favicon.svg"), "image/svg+xml"),
+    (
+        "app.css",
+        include_bytes!("../../static/app.css"),
+        "text/css; charset=utf-8",
+    ),
+    (
+        "favicon.svg",
+        include_bytes!("../../static/favicon.svg"),
+        "image/svg+xml",
+    ),
 ];
 
 /// FNV-1a: tiny, stable across releases, and plenty for cache busting (not a security hash).
@@ -63,7 +71,10 @@ pub async fn serve(Path(name): Path<String>) -> Response {
     match ASSETS.iter().find(|a| a.hashed == name) {
         Some(asset) => (
             [
-                (header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type)),
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(asset.content_type),
+                ),
                 (
                     header::CACHE_CONTROL,
                     HeaderValue::from_static("public, max-age=31536000, immutable"),
@@ -81,7 +92,11 @@ mod tests {
     #[test]
     fn hashed_names_differ_from_logical_and_are_stable() {
         let a = super::url("app.css");
-        assert!(a.starts_with("/static/app.") && a.ends_with(".css") && a.len() > "/static/app.css".len());
+        assert!(
+            a.starts_with("/static/app.")
+                && a.ends_with(".css")
+                && a.len() > "/static/app.css".len()
+        );
         assert_eq!(a, super::url("app.css"));
         assert_ne!(super::fnv1a(b"a"), super::fnv1a(b"b"));
     }

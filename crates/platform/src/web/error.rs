@@ -92,7 +92,10 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let mut info = ErrorInfo { fields: Vec::new(), detail: None };
+        let mut info = ErrorInfo {
+            fields: Vec::new(),
+            detail: None,
+        };
         let mut response = Response::new(Body::empty());
         match self {
             AppError::Internal(cause) => {
@@ -101,7 +104,9 @@ impl IntoResponse for AppError {
             AppError::Invalid(fields) => info.fields = fields,
             AppError::BadRequest(detail) => info.detail = Some(detail),
             AppError::TooManyRequests { retry_after } => {
-                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             }
             _ => {}
         }
@@ -114,7 +119,11 @@ impl IntoResponse for AppError {
 /// Renders the body of every error response (see the module documentation).
 pub async fn render_errors(request: Request, next: Next) -> Response {
     let is_api = request.uri().path().starts_with("/api");
-    let lang = request.extensions().get::<Lang>().copied().unwrap_or_default();
+    let lang = request
+        .extensions()
+        .get::<Lang>()
+        .copied()
+        .unwrap_or_default();
     let path = request.uri().path().to_owned();
     let request_id = request
         .headers()
@@ -131,26 +140,40 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
     if info.is_none() && already_rendered(&response) {
         return response;
     }
-    let info = info.unwrap_or(ErrorInfo { fields: Vec::new(), detail: None });
+    let info = info.unwrap_or(ErrorInfo {
+        fields: Vec::new(),
+        detail: None,
+    });
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
     let body = if is_api {
-        parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        parts.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         problem_json(status, lang, &path, &request_id, &info)
     } else {
-        parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+        parts.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
         error_page(status, lang, &path, &request_id)
     };
     Response::from_parts(parts, Body::from(body))
 }
 
 fn already_rendered(response: &Response) -> bool {
-    response.extensions().get::<super::health::KeepBody>().is_some()
+    response
+        .extensions()
+        .get::<super::health::KeepBody>()
+        .is_some()
         || response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/problem+json"))
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| {
+                ct.starts_with("text/html") || ct.starts_with("application/problem+json")
+            })
 }
 
 fn status_key(status: StatusCode) -> &'static str {
@@ -170,7 +193,13 @@ fn status_key(status: StatusCode) -> &'static str {
     }
 }
 
-fn problem_json(status: StatusCode, lang: Lang, path: &str, request_id: &str, info: &ErrorInfo) -> String {
+fn problem_json(
+    status: StatusCode,
+    lang: Lang,
+    path: &str,
+    request_id: &str,
+    info: &ErrorInfo,
+) -> String {
     let key = status_key(status);
     let mut doc = serde_json::json!({
         "type": format!("/problems/{key}"),
@@ -205,6 +234,11 @@ fn error_page(status: StatusCode, lang: Lang, path: &str, request_id: &str) -> S
     let key = status_key(status);
     let chrome = Chrome::new(lang, path, &lang.t(&format!("error-{key}-title")));
     let text = lang.t(&format!("error-{key}-text"));
-    let page = ErrorPage { chrome, status: status.as_u16(), text, request_id: request_id.to_owned() };
+    let page = ErrorPage {
+        chrome,
+        status: status.as_u16(),
+        text,
+        request_id: request_id.to_owned(),
+    };
     askama::Template::render(&page).unwrap_or_else(|_| format!("Error {}", status.as_u16()))
 }

@@ -22,7 +22,11 @@ pub struct Chrome {
 impl Chrome {
     /// Builds the chrome of a page.
     pub fn new(lang: Lang, path: &str, title: &str) -> Chrome {
-        Chrome { lang, path: path.to_owned(), title: title.to_owned() }
+        Chrome {
+            lang,
+            path: path.to_owned(),
+            title: title.to_owned(),
+        }
     }
 
     /// Translates a message id in the page's language.
@@ -45,7 +49,11 @@ impl Chrome {
 
     /// Link that switches language and returns to this page (works without JavaScript).
     pub fn switch_url(&self) -> String {
-        format!("/lang/{}?next={}", self.other_lang().code(), encode_path(&self.path))
+        format!(
+            "/lang/{}?next={}",
+            self.other_lang().code(),
+            encode_path(&self.path)
+        )
     }
 
     /// `aria-current="page"` for the navigation link of the current section.
@@ -57,7 +65,9 @@ impl Chrome {
 fn encode_path(path: &str) -> String {
     path.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

@@ -19,6 +19,7 @@ use axum::{
 };
 use tower::ServiceBuilder;
 use tower_http::{
+    LatencyUnit,
     catch_panic::CatchPanicLayer,
     compression::CompressionLayer,
     limit::RequestBodyLimitLayer,
@@ -26,7 +27,6 @@ use tower_http::{
     set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer,
     trace::{DefaultOnResponse, TraceLayer},
-    LatencyUnit,
 };
 
 use crate::AppState;
@@ -115,7 +115,10 @@ async fn negotiate_language(mut request: Request, next: Next) -> Response {
     request.extensions_mut().insert(lang);
     let mut response = next.run(request).await;
     // Caches must not serve a French page to an English reader.
-    response.headers_mut().append(header::VARY, HeaderValue::from_static("Accept-Language, Cookie"));
+    response.headers_mut().append(
+        header::VARY,
+        HeaderValue::from_static("Accept-Language, Cookie"),
+    );
     response
 }
 

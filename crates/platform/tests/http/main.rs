@@ -1,0 +1,5 @@
+//! HTTP integration tests: the real server on an ephemeral port, on SQLite and on PostgreSQL.
+
+mod support;
+
+mod skeleton;

@@ -1,0 +1,424 @@
+//! The walking skeleton's behaviour: health, errors, headers, languages, migrations, shutdown.
+
+use std::time::Duration;
+
+use axum::routing::get;
+use reqwest::{StatusCode, header};
+
+use crate::{
+    dual,
+    support::{Backend, TestApp, TestDb},
+};
+
+dual!(
+    health_and_readiness,
+    readiness_fails_when_database_is_gone,
+    not_found_page_is_html_in_the_user_language,
+    not_found_api_is_problem_json,
+    security_headers_on_pages_and_api,
+    language_switch_and_accept_language,
+    migrations_applied_once_when_two_nodes_start_together,
+    graceful_shutdown_finishes_in_flight_request,
+    oversized_body_is_rejected_with_413,
+    panic_becomes_500_and_node_keeps_serving,
+    request_id_is_echoed_or_generated,
+    static_assets_are_hashed_cached_and_compressed,
+    metrics_count_requests_and_pool,
+    public_pages_render_in_both_languages,
+    schema_matches_between_backends,
+);
+
+async fn health_and_readiness(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let health = app.get("/healthz").await;
+    assert_eq!(health.status(), StatusCode::OK);
+    let body: serde_json::Value = health.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), StatusCode::OK);
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+}
+
+async fn readiness_fails_when_database_is_gone(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+    app.db().close().await;
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["status"], "unavailable");
+    // Liveness does not depend on the database.
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+}
+
+async fn not_found_page_is_html_in_the_user_language(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fr = app.get("/no/such/page").await;
+    assert_eq!(fr.status(), StatusCode::NOT_FOUND);
+    assert!(
+        fr.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = fr.text().await.unwrap();
+    assert!(html.contains(r#"<html lang="fr">"#));
+    assert!(
+        html.contains("<title>Page introuvable – Pix libre</title>"),
+        "{html}"
+    );
+    let en = app
+        .client
+        .get(app.url("/no/such/page"))
+        .header(header::ACCEPT_LANGUAGE, "en-GB,en;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(en.status(), StatusCode::NOT_FOUND);
+    let html = en.text().await.unwrap();
+    assert!(html.contains(r#"<html lang="en">"#));
+    assert!(html.contains("Page not found"));
+}
+
+async fn not_found_api_is_problem_json(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let response = app.get("/api/no-such-thing").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "application/problem+json"
+    );
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let problem: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(problem["status"], 404);
+    assert_eq!(problem["type"], "/problems/not-found");
+    assert_eq!(problem["instance"], "/api/no-such-thing");
+    assert_eq!(problem["request_id"], request_id);
+    assert!(problem["title"].as_str().is_some_and(|t| !t.is_empty()));
+}
+
+async fn security_headers_on_pages_and_api(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for path in ["/", "/api", "/api/missing", "/missing", "/healthz"] {
+        let response = app.get(path).await;
+        let h = response.headers();
+        let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
+        assert!(
+            h[header::STRICT_TRANSPORT_SECURITY]
+                .to_str()
+                .unwrap()
+                .starts_with("max-age="),
+            "{path}"
+        );
+        assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
+        assert!(h.contains_key(header::REFERRER_POLICY), "{path}");
+        assert!(h.contains_key("permissions-policy"), "{path}");
+    }
+}
+
+async fn language_switch_and_accept_language(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // First visit: Accept-Language is honoured, French is the default.
+    let html = app.get("/").await.text().await.unwrap();
+    assert!(html.contains(r#"<html lang="fr">"#));
+    let en = app
+        .client
+        .get(app.url("/"))
+        .header(header::ACCEPT_LANGUAGE, "en")
+        .send()
+        .await
+        .unwrap();
+    assert!(en.text().await.unwrap().contains(r#"<html lang="en">"#));
+
+    // The switch remembers the choice in a cookie and returns to the page.
+    let switch = app.get("/lang/en?next=/legal").await;
+    assert_eq!(switch.status(), StatusCode::SEE_OTHER);
+    assert_eq!(switch.headers()[header::LOCATION], "/legal");
+    let cookie = switch.headers()[header::SET_COOKIE].to_str().unwrap();
+    assert!(
+        cookie.starts_with("lang=en;") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let html = app.get("/legal").await.text().await.unwrap();
+    assert!(html.contains(r#"<html lang="en">"#) && html.contains("Legal notice"));
+
+    // The cookie wins over Accept-Language.
+    let fr_header = app
+        .client
+        .get(app.url("/"))
+        .header(header::ACCEPT_LANGUAGE, "fr")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        fr_header
+            .text()
+            .await
+            .unwrap()
+            .contains(r#"<html lang="en">"#)
+    );
+
+    // No open redirect, unknown languages are 404.
+    let evil = app.get("/lang/fr?next=//evil.example").await;
+    assert_eq!(evil.headers()[header::LOCATION], "/");
+    assert_eq!(app.get("/lang/de").await.status(), StatusCode::NOT_FOUND);
+}
+
+async fn migrations_applied_once_when_two_nodes_start_together(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let (a, b) = tokio::join!(
+        platform::Server::build(db.settings()),
+        platform::Server::build(db.settings())
+    );
+    let (a, b) = (
+        a.expect("first node starts"),
+        b.expect("second node starts"),
+    );
+    let expected = a.state().db.migrator().iter().count() as i64;
+    let applied: i64 = platform::on_db!(&a.state().db, pool => {
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM _sqlx_migrations").fetch_one(pool).await.unwrap()
+    });
+    assert_eq!(applied, expected);
+    assert!(a.state().db.is_ready().await && b.state().db.is_ready().await);
+}
+
+async fn graceful_shutdown_finishes_in_flight_request(backend: Backend) {
+    let slow = axum::Router::new().route(
+        "/__slow",
+        get(|| async {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            "finished"
+        }),
+    );
+    let mut app = TestApp::spawn_with(backend, slow).await;
+    let url = app.url("/__slow");
+    let client = app.client.clone();
+    let in_flight = tokio::spawn(async move { client.get(url).send().await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let server = app.trigger_shutdown();
+    let response = in_flight
+        .await
+        .unwrap()
+        .expect("in-flight request completes");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.text().await.unwrap(), "finished");
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("server stops")
+        .unwrap()
+        .unwrap();
+    // Once stopped, the node accepts no new connection.
+    assert!(
+        reqwest::Client::new()
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .is_err()
+    );
+}
+
+async fn oversized_body_is_rejected_with_413(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let big = vec![b'a'; platform::web::MAX_BODY_BYTES + 1];
+    let api = app
+        .client
+        .post(app.url("/api/anything"))
+        .body(big.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        api.headers()[header::CONTENT_TYPE],
+        "application/problem+json"
+    );
+    let page = app
+        .client
+        .post(app.url("/"))
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(page.text().await.unwrap().contains("Envoi trop volumineux"));
+}
+
+async fn panic_becomes_500_and_node_keeps_serving(backend: Backend) {
+    async fn boom() -> &'static str {
+        panic!("deliberate test panic")
+    }
+    let boom = axum::Router::new()
+        .route("/__panic", get(boom))
+        .route("/api/__panic", get(boom));
+    let app = TestApp::spawn_with(backend, boom).await;
+    let page = app.get("/__panic").await;
+    assert_eq!(page.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Erreur du service") && !html.contains("deliberate"),
+        "no internals shown"
+    );
+    let api = app.get("/api/__panic").await;
+    assert_eq!(api.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let problem: serde_json::Value = api.json().await.unwrap();
+    assert_eq!(problem["status"], 500);
+    assert!(!problem.to_string().contains("deliberate"));
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+}
+
+async fn request_id_is_echoed_or_generated(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let given = app
+        .client
+        .get(app.url("/"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(given.headers()["x-request-id"], "abc-123");
+    let generated = app.get("/").await;
+    let id = generated.headers()["x-request-id"].to_str().unwrap();
+    assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
+}
+
+async fn static_assets_are_hashed_cached_and_compressed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let html = app.get("/").await.text().await.unwrap();
+    let start = html.find("/static/app.").expect("stylesheet link");
+    let href = &html[start..start + html[start..].find('"').unwrap()];
+    assert_ne!(href, "/static/app.css");
+    let css = app
+        .client
+        .get(app.url(href))
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(css.status(), StatusCode::OK);
+    assert!(
+        css.headers()[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert_eq!(css.headers()[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(
+        app.get("/static/app.css").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn metrics_count_requests_and_pool(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.get("/healthz").await;
+    let text = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        text.contains(r#"http_requests_total{method="GET",route="/healthz",status="200"}"#),
+        "{text}"
+    );
+    assert!(
+        text.contains("http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"db_pool_connections{state="idle"}"#),
+        "{text}"
+    );
+}
+
+async fn public_pages_render_in_both_languages(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for (path, fr, en) in [
+        (
+            "/",
+            "Évaluez, développez et certifiez",
+            "Assess, develop and certify",
+        ),
+        (
+            "/accessibility",
+            "partiellement conforme",
+            "partially compliant",
+        ),
+        ("/legal", "Mentions légales", "Legal notice"),
+        ("/privacy", "Politique de confidentialité", "Privacy policy"),
+    ] {
+        let html = app.get(path).await.text().await.unwrap();
+        assert!(html.contains(fr), "{path} in French");
+        assert!(html.contains(r##"<a class="skip-link" href="#main">"##));
+        let html = app
+            .client
+            .get(app.url(path))
+            .header(header::ACCEPT_LANGUAGE, "en")
+            .send()
+            .await
+            .unwrap();
+        assert!(html.text().await.unwrap().contains(en), "{path} in English");
+    }
+}
+
+/// Reads `(table, column)` pairs of the application schema.
+async fn columns(db: &platform::db::Db) -> std::collections::BTreeSet<(String, String)> {
+    let rows: Vec<(String, String)> = match db {
+        platform::db::Db::Sqlite(pool) => sqlx::query_as(
+            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap(),
+        platform::db::Db::Postgres(pool) => sqlx::query_as(
+            "SELECT table_name::text, column_name::text FROM information_schema.columns WHERE table_schema = 'public'",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap(),
+    };
+    rows.into_iter().collect()
+}
+
+async fn schema_matches_between_backends(backend: Backend) {
+    // Runs once (as the PostgreSQL variant) since it needs both databases.
+    if backend == Backend::Sqlite {
+        return;
+    }
+    let sqlite = TestApp::spawn(Backend::Sqlite).await;
+    let postgres = TestApp::spawn(Backend::Postgres).await;
+    let (s, p) = (columns(sqlite.db()).await, columns(postgres.db()).await);
+    assert!(s.iter().any(|(t, _)| t == "instance_meta"));
+    let only_sqlite: Vec<_> = s.difference(&p).collect();
+    let only_postgres: Vec<_> = p.difference(&s).collect();
+    assert!(
+        only_sqlite.is_empty() && only_postgres.is_empty(),
+        "sqlite only: {only_sqlite:?}; postgres only: {only_postgres:?}"
+    );
+}
+
+#[test]
+fn migration_folders_list_the_same_files() {
+    let list = |dir: &str| -> Vec<String> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(dir);
+        let mut names: Vec<String> = std::fs::read_dir(path)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let (s, p) = (list("sqlite"), list("postgres"));
+    assert!(!s.is_empty());
+    assert_eq!(
+        s, p,
+        "migrations/sqlite and migrations/postgres must hold the same file names"
+    );
+}

@@ -1,0 +1,42 @@
+// Starts the already-built `pix` binary on a free port with a fresh SQLite database.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export async function startServer({ demo = false } = {}) {
+  const bin = process.env.PIX_BIN;
+  if (!bin) throw new Error('PIX_BIN must point to the built pix binary (scripts/test sets it)');
+  const dataDir = mkdtempSync(join(tmpdir(), 'pix-e2e-'));
+  const args = ['serve', '--bind', '127.0.0.1:0', '--data-dir', dataDir];
+  if (demo) args.push('--demo');
+  const child = spawn(bin, args, {
+    env: { ...process.env, PIX_LOG_FORMAT: 'text', PIX_LOG: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const baseUrl = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 20000);
+    const onData = (chunk) => {
+      log += chunk.toString();
+      const match = log.match(/listening address=(http:\/\/127\.0\.0\.1:\d+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${log}`)));
+  });
+  return {
+    baseUrl,
+    dataDir,
+    log: () => log,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.on('exit', resolve)));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,5 +1,7 @@
 //! The `pix` command.
 
+use std::{path::PathBuf, process::ExitCode};
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use platform::{config, telemetry};
@@ -27,10 +29,126 @@ enum Command {
     Serve(config::ServeSettings),
     /// Create the database if missing and apply pending migrations, then exit.
     Migrate(config::DbSettings),
+    /// Check or describe learning content.
+    #[command(subcommand)]
+    Content(ContentCommand),
 }
 
-fn main() -> anyhow::Result<()> {
+#[derive(Subcommand)]
+enum ContentCommand {
+    /// Report every problem of a content folder as `file:line: message` (default: the embedded demo).
+    Check {
+        /// Content folder (areas.toml, competences/, tutorials/, media/).
+        dir: Option<PathBuf>,
+        /// Demand English text everywhere (always on for the demo content).
+        #[arg(long)]
+        require_english: bool,
+    },
+    /// Print counts by area, competence, level, type and locale.
+    Stats {
+        /// Content folder (default: the embedded demo).
+        dir: Option<PathBuf>,
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Loads a content folder, or the embedded demo.
+fn load_content(
+    dir: Option<&std::path::Path>,
+    require_english: bool,
+) -> anyhow::Result<Result<content::Content, Vec<content::Diagnostic>>> {
+    Ok(match dir {
+        None => content::demo(),
+        Some(dir) => content::load(
+            &content::read_dir(dir)?,
+            content::LoadOptions { require_english },
+        ),
+    })
+}
+
+fn run_content(command: ContentCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        ContentCommand::Check {
+            dir,
+            require_english,
+        } => match load_content(dir.as_deref(), require_english)? {
+            Ok(content) => {
+                println!(
+                    "ok: {} competences, {} skills, {} challenges, {} tutorials (version {})",
+                    content.competences.len(),
+                    content.skills.len(),
+                    content.challenges.len(),
+                    content.tutorials.len(),
+                    content.version
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(diagnostics) => {
+                for d in &diagnostics {
+                    println!("{d}");
+                }
+                eprintln!("{} problem(s) found", diagnostics.len());
+                Ok(ExitCode::FAILURE)
+            }
+        },
+        ContentCommand::Stats { dir, json } => {
+            let content = match load_content(dir.as_deref(), false)? {
+                Ok(c) => c,
+                Err(diagnostics) => {
+                    for d in &diagnostics {
+                        eprintln!("{d}");
+                    }
+                    anyhow::bail!(
+                        "the content has {} problem(s): run `pix content check`",
+                        diagnostics.len()
+                    );
+                }
+            };
+            let stats = content::stats::compute(&content);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&stats)?);
+            } else {
+                print_stats(&stats);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_stats(s: &content::stats::Stats) {
+    println!("content version {}", s.version);
+    println!(
+        "{} areas, {} competences, {} tubes, {} skills ({} active), {} validated challenges, {} tutorials",
+        s.areas, s.competences, s.tubes, s.skills, s.active_skills, s.challenges, s.tutorials
+    );
+    let line = |title: &str, map: &std::collections::BTreeMap<String, usize>| {
+        let parts: Vec<String> = map.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        println!("{title}: {}", parts.join(", "));
+    };
+    line("challenges by area", &s.challenges_by_area);
+    line("challenges by competence", &s.challenges_by_competence);
+    line("tubes by competence", &s.tubes_by_competence);
+    line("challenges by level", &s.challenges_by_level);
+    line("challenges by type", &s.challenges_by_type);
+    line("challenges by locale", &s.challenges_by_locale);
+    line("tutorials by locale", &s.tutorials_by_locale);
+    println!(
+        "timed: {}, focused: {}, illustrated: {}, with attachment: {}, active skills with tutorials: {:.0}%",
+        s.timed,
+        s.focused,
+        s.illustrated,
+        s.with_attachment,
+        s.skills_with_tutorials * 100.0
+    );
+}
+
+fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
+    if let Command::Content(command) = cli.command {
+        return run_content(command);
+    }
     telemetry::init(cli.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -46,13 +164,15 @@ fn main() -> anyhow::Result<()> {
                     startup_ms = started.elapsed().as_millis() as u64,
                     "listening"
                 );
-                server.run(platform::shutdown_signal()).await
+                server.run(platform::shutdown_signal()).await?;
+                Ok(ExitCode::SUCCESS)
             }
             Command::Migrate(settings) => {
                 platform::open_database(&settings).await?;
                 tracing::info!(database = %redact(&settings.url()), "migrations applied");
-                Ok(())
+                Ok(ExitCode::SUCCESS)
             }
+            Command::Content(_) => unreachable!("handled before the runtime starts"),
         }
     })
 }

@@ -644,6 +644,7 @@ pub fn load(files: &[SourceFile], options: LoadOptions) -> Result<Content, Vec<D
                 tutorials: Vec::new(),
                 learn_more: Vec::new(),
                 challenges: Vec::new(),
+                archived_challenges: Vec::new(),
             });
             pending_skills.push(PendingSkill {
                 file: f.path.clone(),

@@ -180,6 +180,8 @@ pub struct Skill {
     pub learn_more: Vec<TutorialIdx>,
     /// Its validated challenges.
     pub challenges: Vec<ChallengeIdx>,
+    /// Its archived challenges (campaigns may still ask them).
+    pub archived_challenges: Vec<ChallengeIdx>,
 }
 
 /// Kind of challenge.

@@ -66,6 +66,9 @@ pub struct ServeSettings {
     /// Seed demo accounts and data (never in production: their passwords are printed in the log).
     #[arg(long, env = "PIX_DEMO")]
     pub demo: bool,
+    /// Learning content folder to serve instead of the embedded demo referential.
+    #[arg(long = "content", env = "PIX_CONTENT_DIR")]
+    pub content_dir: Option<PathBuf>,
     /// Seconds to let in-flight requests finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "PIX_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
     pub shutdown_grace_secs: u64,
@@ -78,6 +81,7 @@ impl ServeSettings {
             db: DbSettings::new(data_dir, database_url),
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             demo: false,
+            content_dir: None,
             shutdown_grace_secs: 5,
         }
     }

@@ -23,6 +23,36 @@ pub struct AppState {
     pub db: Db,
     /// Settings the node was started with.
     pub settings: Arc<ServeSettings>,
+    /// The learning content served, immutable.
+    pub content: Arc<content::Content>,
+}
+
+/// Loads the configured learning content (the embedded demo by default) and logs its version.
+pub fn load_content(dir: Option<&std::path::Path>) -> anyhow::Result<content::Content> {
+    let started = std::time::Instant::now();
+    let loaded = match dir {
+        None => content::demo(),
+        Some(dir) => content::load(&content::read_dir(dir)?, content::LoadOptions::default()),
+    };
+    let content = loaded.map_err(|diagnostics| {
+        let listed: Vec<String> = diagnostics
+            .iter()
+            .take(20)
+            .map(ToString::to_string)
+            .collect();
+        anyhow::anyhow!(
+            "the learning content has {} problem(s) (run `pix content check`):\n{}",
+            diagnostics.len(),
+            listed.join("\n")
+        )
+    })?;
+    tracing::info!(
+        version = %content.version,
+        challenges = content.challenges.len(),
+        load_ms = started.elapsed().as_millis() as u64,
+        "learning content loaded"
+    );
+    Ok(content)
 }
 
 /// A node ready to serve: database migrated, port bound.
@@ -63,7 +93,11 @@ impl Server {
         extra: Router<AppState>,
     ) -> anyhow::Result<Server> {
         web::health::prometheus();
+        let content = Arc::new(load_content(settings.content_dir.as_deref())?);
         let db = open_database(&settings.db).await?;
+        db::record_content_version(&db, &content.version)
+            .await
+            .context("cannot record the content version")?;
         if settings.demo {
             tracing::warn!("demo mode: demo data is seeded; never use --demo in production");
         }
@@ -73,6 +107,7 @@ impl Server {
         let state = AppState {
             db,
             settings: Arc::new(settings),
+            content,
         };
         let router = web::finish(web::routes().merge(extra), state.clone());
         Ok(Server {

@@ -255,3 +255,25 @@ pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
         Some(std::path::PathBuf::from(path))
     }
 }
+
+/// Microseconds since the Unix epoch, the one timestamp representation of both databases.
+///
+/// Storing `BIGINT` microseconds everywhere keeps one Rust type, exact ordering and the same SQL
+/// on both backends; conversion to calendar dates happens at the edges with `time`.
+pub fn micros(t: time::OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1000).unwrap_or(i64::MAX)
+}
+
+/// Records that this content version has been served (idempotent).
+pub async fn record_content_version(db: &Db, version: &str) -> Result<(), DbError> {
+    let now = micros(time::OffsetDateTime::now_utc());
+    on_db!(db, pool => {
+        sqlx::query("INSERT INTO content_versions (version, first_seen_at) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING")
+            .bind(version)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}

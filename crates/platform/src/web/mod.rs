@@ -5,6 +5,7 @@ pub mod error;
 pub mod health;
 pub mod i18n;
 pub mod layout;
+pub mod media;
 pub mod pages;
 
 use std::time::Duration;
@@ -49,6 +50,7 @@ pub fn routes() -> Router<AppState> {
         .route("/privacy", get(pages::privacy))
         .route("/lang/{code}", get(pages::switch_language))
         .route("/static/{name}", get(assets::serve))
+        .route("/media/{name}", get(media::serve))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics_endpoint))

@@ -26,6 +26,7 @@ dual!(
     metrics_count_requests_and_pool,
     public_pages_render_in_both_languages,
     schema_matches_between_backends,
+    content_is_loaded_versioned_and_its_media_served,
 );
 
 async fn health_and_readiness(backend: Backend) {
@@ -420,5 +421,56 @@ fn migration_folders_list_the_same_files() {
     assert_eq!(
         s, p,
         "migrations/sqlite and migrations/postgres must hold the same file names"
+    );
+}
+
+async fn content_is_loaded_versioned_and_its_media_served(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let version = app.state.content.version.clone();
+    let recorded: i64 = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM content_versions WHERE version = $1")
+            .bind(&version)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(recorded, 1);
+    let (name, media) = app
+        .state
+        .content
+        .media
+        .iter()
+        .find(|(n, _)| n.ends_with(".svg"))
+        .expect("an svg");
+    let response = app.get(&format!("/media/{name}")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "image/svg+xml");
+    assert!(
+        response.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .contains("sandbox")
+    );
+    assert_eq!(
+        response.bytes().await.unwrap().as_ref(),
+        media.bytes.as_slice()
+    );
+    let (csv, _) = app
+        .state
+        .content
+        .media
+        .iter()
+        .find(|(n, _)| n.ends_with(".csv"))
+        .expect("a csv");
+    let response = app.get(&format!("/media/{csv}")).await;
+    assert!(
+        response.headers()[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert_eq!(
+        app.get("/media/nope.svg").await.status(),
+        StatusCode::NOT_FOUND
     );
 }

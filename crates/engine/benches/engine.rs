@@ -1,0 +1,213 @@
+//! Engine benchmarks: the budgets of DESIGN.md §6 (next challenge < 20 µs median, flash update < 5 µs,
+//! flash selection on a 1,000-challenge bank < 5 µs).
+
+use std::{collections::HashSet, hint::black_box};
+
+use content::{ChallengeIdx, CompetenceIdx, Content, Locale, SkillIdx, TubeIdx};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use engine::{
+    answer::{self, Context, Response},
+    flash::{self, Asked, Calibrated, Estimator, FlashConfig, Situation},
+    knowledge::{self, KnowledgeElement},
+    smart_random::{self, Input, Next},
+};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Plays a competence test with a learner who succeeds up to `level`, for `answers` answers;
+/// returns the state before the next choice.
+fn state_after(
+    content: &Content,
+    competence: usize,
+    answers: usize,
+) -> (
+    Vec<SkillIdx>,
+    Vec<KnowledgeElement>,
+    HashSet<ChallengeIdx>,
+    Option<bool>,
+) {
+    let target: Vec<SkillIdx> = content.competences[competence].active_skills.clone();
+    let target_set: HashSet<SkillIdx> = target.iter().copied().collect();
+    let mut kes: Vec<KnowledgeElement> = Vec::new();
+    let mut answered = HashSet::new();
+    let mut last = None;
+    let mut assessed = HashSet::new();
+    for step in 0..answers {
+        let input = Input {
+            content,
+            target_skills: &target,
+            knowledge: &kes,
+            answered: &answered,
+            last_answer_timed: last,
+            locale: Locale::Fr,
+            seed: 12345,
+            include_archived: false,
+        };
+        let Next::Ask {
+            challenge, skill, ..
+        } = smart_random::next(input)
+        else {
+            break;
+        };
+        let success = content.skill(skill).level <= 4;
+        for e in knowledge::elements_for_answer(content, skill, success, &target_set, &assessed) {
+            assessed.insert(e.skill);
+            kes.push(KnowledgeElement {
+                skill: e.skill,
+                source: e.source,
+                status: e.status,
+                earned_pix: e.earned_pix,
+                created_at: step as i64,
+            });
+        }
+        answered.insert(challenge);
+        last = Some(content.challenge(challenge).timer.is_some());
+    }
+    (target, kes, answered, last)
+}
+
+fn smart_random_bench(c: &mut Criterion) {
+    let content = content::demo().expect("demo content");
+    // The competence with the most active skills.
+    let competence = (0..content.competences.len())
+        .max_by_key(|i| content.competences[*i].active_skills.len())
+        .unwrap();
+    let mut group = c.benchmark_group("smart random next challenge (demo content)");
+    for answers in [0usize, 10, 30] {
+        let (target, kes, answered, last) = state_after(&content, competence, answers);
+        group.bench_with_input(
+            BenchmarkId::from_parameter(format!("after {answers} answers")),
+            &answers,
+            |b, _| {
+                b.iter(|| {
+                    smart_random::next(black_box(Input {
+                        content: &content,
+                        target_skills: &target,
+                        knowledge: &kes,
+                        answered: &answered,
+                        last_answer_timed: last,
+                        locale: Locale::Fr,
+                        seed: 12345,
+                        include_archived: false,
+                    }))
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+fn synthetic_bank(n: usize, rng: &mut ChaCha8Rng) -> Vec<Calibrated> {
+    (0..n)
+        .map(|i| Calibrated {
+            challenge: ChallengeIdx(i as u32),
+            skill: SkillIdx(i as u32),
+            tube: TubeIdx((i / 4) as u32),
+            competence: CompetenceIdx((i % 16) as u32),
+            a: rng.random_range(0.5..1.5),
+            b: rng.random_range(-4.5..6.8),
+            accessible: true,
+        })
+        .collect()
+}
+
+fn flash_bench(c: &mut Criterion) {
+    let config = FlashConfig::default();
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    c.bench_function("flash capacity update (one answer, 81-point grid)", |b| {
+        let mut e = Estimator::new(&config);
+        let mut ok = false;
+        b.iter(|| {
+            ok = !ok;
+            e.update(black_box(1.1), black_box(0.3), ok);
+        })
+    });
+    let mut group = c.benchmark_group("flash next challenge");
+    for size in [1000usize, 3000] {
+        let bank = synthetic_bank(size, &mut rng);
+        let asked: Vec<Asked> = bank
+            .iter()
+            .step_by(size / 16)
+            .take(16)
+            .map(|c| Asked {
+                skill: c.skill,
+                tube: c.tube,
+                competence: c.competence,
+            })
+            .collect();
+        let excluded = HashSet::new();
+        group.bench_with_input(
+            BenchmarkId::from_parameter(format!("bank of {size}, 16 answered")),
+            &size,
+            |b, _| {
+                let mut pick_rng = ChaCha8Rng::seed_from_u64(1);
+                b.iter(|| {
+                    let situation = Situation {
+                        bank: &bank,
+                        asked: &asked,
+                        excluded_skills: &excluded,
+                        needs_accessibility: false,
+                    };
+                    flash::select(
+                        black_box(situation),
+                        black_box(0.4),
+                        &config,
+                        51,
+                        &mut pick_rng,
+                    )
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+fn answer_bench(c: &mut Criterion) {
+    let content = content::demo().expect("demo content");
+    let mut group = c.benchmark_group("answer checking");
+    for kind in [
+        content::ChallengeType::Qcu,
+        content::ChallengeType::Qcm,
+        content::ChallengeType::Qroc,
+        content::ChallengeType::QrocmInd,
+        content::ChallengeType::QrocmDep,
+    ] {
+        let challenge = content
+            .challenges
+            .iter()
+            .find(|ch| ch.kind == kind && ch.tolerances.t3)
+            .or_else(|| content.challenges.iter().find(|ch| ch.kind == kind))
+            .unwrap();
+        let response = match kind {
+            content::ChallengeType::Qcu => Response::Value("2".into()),
+            content::ChallengeType::Qcm => Response::Value("1,3".into()),
+            content::ChallengeType::Qroc => Response::Value("Une réponse assez longue".into()),
+            _ => Response::Inputs(
+                challenge
+                    .proposals
+                    .fr
+                    .inputs()
+                    .map(|i| (i.key.clone(), "Réponse".to_owned()))
+                    .collect(),
+            ),
+        };
+        group.bench_function(kind.name(), |b| {
+            b.iter(|| {
+                answer::examine(
+                    challenge,
+                    Locale::Fr,
+                    black_box(&response),
+                    Context::default(),
+                )
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(50).warm_up_time(std::time::Duration::from_millis(500)).measurement_time(std::time::Duration::from_secs(2));
+    targets = smart_random_bench, flash_bench, answer_bench
+}
+criterion_main!(benches);

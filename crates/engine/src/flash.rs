@@ -1,0 +1,315 @@
+//! The "flash" IRT algorithm of certification (reference §5.1–5.4): capacity estimation on a grid
+//! with a moving Gaussian prior, and next-challenge selection by Fisher information.
+
+use std::{collections::HashSet, sync::LazyLock};
+
+use content::{ChallengeIdx, CompetenceIdx, SkillIdx, TubeIdx};
+use rand::RngExt;
+
+/// Number of grid points.
+pub const GRID_SIZE: usize = 81;
+/// Variance of the Gaussian prior re-centred on the current capacity before each answer.
+pub const PRIOR_VARIANCE: f64 = 1.5;
+/// Error rate before any answer.
+pub const DEFAULT_ERROR_RATE: f64 = 5.0;
+
+/// θ_k = −9 + 0.225·k, accumulated in floating point as the reference does.
+pub static GRID: LazyLock<[f64; GRID_SIZE]> = LazyLock::new(|| {
+    let mut grid = [0.0; GRID_SIZE];
+    let mut theta = -9.0;
+    for point in &mut grid {
+        *point = theta;
+        theta += 0.225;
+    }
+    grid
+});
+
+/// Settings of a certification version (§5.4).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FlashConfig {
+    /// Questions per certification.
+    pub maximum_assessment_length: usize,
+    /// Competences of the last N answers are avoided.
+    pub challenges_between_same_competence: usize,
+    /// At most one question per tube.
+    pub limit_to_one_question_per_tube: bool,
+    /// Every competence is asked before any is asked twice.
+    pub enable_passage_by_all_competences: bool,
+    /// Largest relative move of the capacity per answer (`None`: unlimited).
+    pub variation_percent: Option<f64>,
+    /// Capacity before any answer.
+    pub default_candidate_capacity: f64,
+    /// Percent chance of taking the best remaining candidate at each step of the pick.
+    pub default_probability_to_pick_challenge: u32,
+    /// Candidates kept after sorting by information.
+    pub top_candidates: usize,
+    /// Answers needed for a certification to be scored.
+    pub minimum_answers_required: usize,
+}
+
+impl Default for FlashConfig {
+    fn default() -> Self {
+        FlashConfig {
+            maximum_assessment_length: 32,
+            challenges_between_same_competence: 2,
+            limit_to_one_question_per_tube: true,
+            enable_passage_by_all_competences: true,
+            variation_percent: Some(0.5),
+            default_candidate_capacity: -3.0,
+            default_probability_to_pick_challenge: 51,
+            top_candidates: 5,
+            minimum_answers_required: 20,
+        }
+    }
+}
+
+/// 2PL probability of success.
+pub fn probability(a: f64, b: f64, theta: f64) -> f64 {
+    1.0 / (1.0 + (a * (b - theta)).exp())
+}
+
+/// Fisher information of a challenge at a capacity: a²·P·(1 − P).
+pub fn information(a: f64, b: f64, theta: f64) -> f64 {
+    let p = probability(a, b, theta);
+    a * a * p * (1.0 - p)
+}
+
+/// The capacity estimate, updated incrementally: one pass over the grid per answer.
+#[derive(Debug, Clone)]
+pub struct Estimator {
+    likelihood: [f64; GRID_SIZE],
+    capacity: f64,
+    error_rate: f64,
+    answers: usize,
+    variation_percent: Option<f64>,
+}
+
+impl Estimator {
+    /// The estimate before any answer.
+    pub fn new(config: &FlashConfig) -> Estimator {
+        Estimator {
+            likelihood: [1.0; GRID_SIZE],
+            capacity: config.default_candidate_capacity,
+            error_rate: DEFAULT_ERROR_RATE,
+            answers: 0,
+            variation_percent: config.variation_percent,
+        }
+    }
+
+    /// Current capacity θ.
+    pub fn capacity(&self) -> f64 {
+        self.capacity
+    }
+
+    /// Current error rate (posterior standard deviation, Sheppard-corrected).
+    pub fn error_rate(&self) -> f64 {
+        self.error_rate
+    }
+
+    /// Answers taken into account.
+    pub fn answers(&self) -> usize {
+        self.answers
+    }
+
+    /// Takes one more answer into account (only a success counts as a success).
+    pub fn update(&mut self, a: f64, b: f64, success: bool) {
+        let grid = &*GRID;
+        let previous = self.capacity;
+        let (mut s0, mut s1, mut s2, mut max_l) = (0.0, 0.0, 0.0, 0.0_f64);
+        for (k, theta) in grid.iter().enumerate() {
+            let p = probability(a, b, *theta);
+            let l = self.likelihood[k] * if success { p } else { 1.0 - p };
+            self.likelihood[k] = l;
+            max_l = max_l.max(l);
+            // The prior's normalising constant cancels in the posterior: leave it out.
+            let d = theta - previous;
+            let w = l * (-d * d / (2.0 * PRIOR_VARIANCE)).exp();
+            s0 += w;
+            s1 += w * theta;
+            s2 += w * theta * theta;
+        }
+        // Rescale so that long histories never underflow; the posterior is unchanged.
+        if max_l > 0.0 && max_l < 1e-200 {
+            self.likelihood.iter_mut().for_each(|l| *l /= max_l);
+        }
+        if s0 <= 0.0 || !s0.is_finite() {
+            self.answers += 1;
+            return;
+        }
+        let mean = s1 / s0;
+        self.capacity = match self.variation_percent {
+            None => mean,
+            Some(v) => {
+                let gap = if previous.abs() < v {
+                    v
+                } else {
+                    (previous * v).abs()
+                };
+                if mean > previous {
+                    mean.min(previous + gap)
+                } else {
+                    mean.max(previous - gap)
+                }
+            }
+        };
+        // Sheppard's correction as the reference writes it: (9/80)² / 12.
+        let variance = s2 / s0 - mean * mean - (9.0_f64 / 80.0).powi(2) / 12.0;
+        self.error_rate = variance.max(0.0).sqrt();
+        self.answers += 1;
+    }
+}
+
+/// Replays a whole history: the same values as the incremental updates.
+pub fn estimate(answers: &[(f64, f64, bool)], config: &FlashConfig) -> Estimator {
+    let mut e = Estimator::new(config);
+    for (a, b, ok) in answers {
+        e.update(*a, *b, *ok);
+    }
+    e
+}
+
+/// A challenge of the certification bank with its calibration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Calibrated {
+    /// The challenge.
+    pub challenge: ChallengeIdx,
+    /// Its skill.
+    pub skill: SkillIdx,
+    /// Its tube.
+    pub tube: TubeIdx,
+    /// Its competence.
+    pub competence: CompetenceIdx,
+    /// Discrimination a.
+    pub a: f64,
+    /// Difficulty b.
+    pub b: f64,
+    /// Usable by a candidate who needs accessibility adjustments.
+    pub accessible: bool,
+}
+
+/// A previous answer of the certification, in order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Asked {
+    /// Its skill.
+    pub skill: SkillIdx,
+    /// Its tube.
+    pub tube: TubeIdx,
+    /// Its competence.
+    pub competence: CompetenceIdx,
+}
+
+/// Why no challenge could be chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SelectError {
+    /// The rules leave no candidate although the test is not over.
+    #[error("no challenge is left to ask")]
+    LackOfChallenges,
+}
+
+/// The outcome of a selection.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Selection {
+    /// Ask this challenge (index in the bank).
+    Ask(usize),
+    /// The maximum length is reached.
+    End,
+}
+
+/// Everything the selection needs besides the capacity.
+#[derive(Debug, Clone, Copy)]
+pub struct Situation<'a> {
+    /// The bank.
+    pub bank: &'a [Calibrated],
+    /// Answers so far, in order.
+    pub asked: &'a [Asked],
+    /// Skills excluded by a validated live alert.
+    pub excluded_skills: &'a HashSet<SkillIdx>,
+    /// The candidate needs accessibility adjustments.
+    pub needs_accessibility: bool,
+}
+
+/// Chooses the next challenge (§5.3) at capacity `theta`, with `pick_probability` percent for the
+/// best candidate at each step of the binary-tree pick (100 picks the best, as in degradation).
+pub fn select(
+    situation: Situation<'_>,
+    theta: f64,
+    config: &FlashConfig,
+    pick_probability: u32,
+    rng: &mut impl rand::Rng,
+) -> Result<Selection, SelectError> {
+    if situation.asked.len() >= config.maximum_assessment_length {
+        return Ok(Selection::End);
+    }
+    let asked_tubes: HashSet<TubeIdx> = situation.asked.iter().map(|a| a.tube).collect();
+    let asked_skills: HashSet<SkillIdx> = situation.asked.iter().map(|a| a.skill).collect();
+    let asked_competences: HashSet<CompetenceIdx> =
+        situation.asked.iter().map(|a| a.competence).collect();
+    let recent: HashSet<CompetenceIdx> = situation
+        .asked
+        .iter()
+        .rev()
+        .take(config.challenges_between_same_competence)
+        .map(|a| a.competence)
+        .collect();
+
+    let eligible = |c: &Calibrated| {
+        !situation.excluded_skills.contains(&c.skill)
+            && (!situation.needs_accessibility || c.accessible)
+            && if config.limit_to_one_question_per_tube {
+                !asked_tubes.contains(&c.tube)
+            } else {
+                !asked_skills.contains(&c.skill)
+            }
+    };
+    // Which competences remain, to apply "all competences first" and "not the last N" with fallback.
+    let mut present: HashSet<CompetenceIdx> = HashSet::new();
+    for c in situation.bank.iter().filter(|c| eligible(c)) {
+        present.insert(c.competence);
+    }
+    let mut allowed: HashSet<CompetenceIdx> = present.clone();
+    if config.enable_passage_by_all_competences {
+        let unseen: HashSet<CompetenceIdx> =
+            present.difference(&asked_competences).copied().collect();
+        if !unseen.is_empty() {
+            allowed = unseen;
+        }
+    }
+    if config.challenges_between_same_competence > 0 {
+        let not_recent: HashSet<CompetenceIdx> = allowed.difference(&recent).copied().collect();
+        if !not_recent.is_empty() {
+            allowed = not_recent;
+        }
+    }
+
+    // Top candidates by information, stable (earlier bank order wins ties).
+    let top_n = config.top_candidates.max(1);
+    let mut top: Vec<(f64, usize)> = Vec::with_capacity(top_n + 1);
+    for (i, c) in situation.bank.iter().enumerate() {
+        if !allowed.contains(&c.competence) || !eligible(c) {
+            continue;
+        }
+        let reward = information(c.a, c.b, theta);
+        if top.len() == top_n && reward <= top[top_n - 1].0 {
+            continue;
+        }
+        let pos = top.partition_point(|(r, _)| *r >= reward);
+        top.insert(pos, (reward, i));
+        top.truncate(top_n);
+    }
+    if top.is_empty() {
+        return Err(SelectError::LackOfChallenges);
+    }
+    Ok(Selection::Ask(
+        top[binary_tree_pick(pick_probability, top.len(), rng)].1,
+    ))
+}
+
+/// Index 0 with `probability` percent, else recurse on the rest; the last takes the remainder.
+pub fn binary_tree_pick(probability: u32, n: usize, rng: &mut impl rand::Rng) -> usize {
+    for i in 0..n.saturating_sub(1) {
+        if rng.random_range(0..100) < probability {
+            return i;
+        }
+    }
+    n.saturating_sub(1)
+}

@@ -1,0 +1,115 @@
+//! The `pix` command line, run as a real process.
+
+use std::{path::Path, process::Command};
+
+fn pix() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_pix"))
+}
+
+fn fixture() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/tests/fixtures/valid")
+}
+
+#[test]
+fn help_lists_every_command() {
+    let out = pix().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for command in ["serve", "migrate", "content"] {
+        assert!(
+            text.contains(command),
+            "{command} missing from --help:\n{text}"
+        );
+    }
+    let version = pix().arg("--version").output().unwrap();
+    assert_eq!(
+        String::from_utf8(version.stdout).unwrap().trim(),
+        format!("pix {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn content_check_passes_on_demo_and_valid_fixture() {
+    let demo = pix().args(["content", "check"]).output().unwrap();
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stdout)
+    );
+    let fixture = pix()
+        .args(["content", "check"])
+        .arg(fixture())
+        .output()
+        .unwrap();
+    assert!(
+        fixture.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fixture.stdout)
+    );
+}
+
+#[test]
+fn content_check_fails_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), dir.path());
+    let comp = dir.path().join("competences/1.1.toml");
+    let text =
+        std::fs::read_to_string(&comp)
+            .unwrap()
+            .replacen("solution = \"1\"", "solution = \"5\"", 1);
+    std::fs::write(&comp, text).unwrap();
+    let out = pix()
+        .args(["content", "check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("competences/1.1.toml:") && l.contains("solution 5 is outside")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn content_stats_json_has_the_documented_keys() {
+    let out = pix().args(["content", "stats", "--json"]).output().unwrap();
+    assert!(out.status.success());
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "areas",
+        "competences",
+        "tubes",
+        "skills",
+        "challenges",
+        "tutorials",
+    ] {
+        assert!(stats[key].as_u64().is_some_and(|n| n > 0), "{key}");
+    }
+    assert!(
+        stats["challenges_by_type"]["QROCM-dep"]
+            .as_u64()
+            .is_some_and(|n| n > 0)
+    );
+    assert!(
+        stats["challenges_by_level"]["1"]
+            .as_u64()
+            .is_some_and(|n| n > 0)
+    );
+    assert_eq!(stats["competences"], 16);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

@@ -7,7 +7,7 @@ use content::{ChallengeIdx, CompetenceIdx, Content, Locale, SkillIdx, TubeIdx};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use engine::{
     answer::{self, Context, Response},
-    flash::{self, Asked, Calibrated, Estimator, FlashConfig, Situation},
+    flash::{self, Asked, Calibrated, Estimator, FlashBank, FlashConfig, Situation},
     knowledge::{self, KnowledgeElement},
     smart_random::{self, Input, Next},
 };
@@ -124,8 +124,9 @@ fn flash_bench(c: &mut Criterion) {
     });
     let mut group = c.benchmark_group("flash next challenge");
     for size in [1000usize, 3000] {
-        let bank = synthetic_bank(size, &mut rng);
+        let bank = FlashBank::new(synthetic_bank(size, &mut rng));
         let asked: Vec<Asked> = bank
+            .items()
             .iter()
             .step_by(size / 16)
             .take(16)

@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use crate::flash::{self, Asked, Calibrated, Estimator, FlashConfig, Selection, Situation};
+use crate::flash::{
+    self, Asked, Calibrated, Estimator, FlashBank, FlashConfig, Selection, Situation,
+};
 
 /// Highest v3 score.
 pub const MAX_REACHABLE_SCORE: u32 = 895;
@@ -162,7 +164,7 @@ pub struct V3Scoring {
 /// Scores a v3 certification (§5.5), degrading the capacity when the candidate left early.
 pub fn score_v3(
     answers: &[V3Answer],
-    bank: &[Calibrated],
+    bank: &FlashBank,
     competence_codes: &dyn Fn(content::CompetenceIdx) -> String,
     abort: Option<AbortReason>,
     fraud: bool,
@@ -213,7 +215,7 @@ pub fn score_v3(
 pub fn degrade(
     mut estimator: Estimator,
     answers: &[V3Answer],
-    bank: &[Calibrated],
+    bank: &FlashBank,
     config: &FlashConfig,
 ) -> Estimator {
     let mut asked: Vec<Asked> = answers
@@ -236,7 +238,7 @@ pub fn degrade(
         };
         match flash::select(situation, estimator.capacity(), config, 100, &mut rng) {
             Ok(Selection::Ask(i)) => {
-                let c = bank[i];
+                let c = bank.items()[i];
                 estimator.update(c.a, c.b, false);
                 asked.push(Asked {
                     skill: c.skill,

@@ -215,11 +215,87 @@ pub enum Selection {
     End,
 }
 
+/// A certification bank prepared for fast selection: built once per bank, shared read-only.
+///
+/// Challenges are also kept sorted by difficulty so that the search for the most informative ones
+/// starts at the capacity and stops as soon as no farther challenge can beat the current top
+/// candidates (information ≤ a²·e^(−a·|θ − b|)). The result is the same as scoring every challenge.
+#[derive(Debug, Clone)]
+pub struct FlashBank {
+    items: Vec<Calibrated>,
+    by_difficulty: Vec<u32>,
+    sorted_b: Vec<f64>,
+    a_min: f64,
+    a_max: f64,
+    tube_words: usize,
+    competences: usize,
+    /// Per competence: its tubes, and its tubes holding an accessible challenge.
+    competence_tubes: Vec<(Vec<u32>, Vec<u32>)>,
+}
+
+impl FlashBank {
+    /// Prepares a bank (order matters: ties keep the earlier challenge).
+    pub fn new(items: Vec<Calibrated>) -> FlashBank {
+        let mut by_difficulty: Vec<u32> = (0..items.len() as u32).collect();
+        by_difficulty.sort_by(|x, y| items[*x as usize].b.total_cmp(&items[*y as usize].b));
+        let sorted_b = by_difficulty.iter().map(|i| items[*i as usize].b).collect();
+        let a_min = items.iter().map(|c| c.a).fold(f64::INFINITY, f64::min);
+        let a_max = items.iter().map(|c| c.a).fold(0.0, f64::max);
+        let tubes = items
+            .iter()
+            .map(|c| c.tube.0 as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let competences = items
+            .iter()
+            .map(|c| c.competence.0 as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let mut competence_tubes: Vec<(Vec<u32>, Vec<u32>)> =
+            vec![(Vec::new(), Vec::new()); competences];
+        for c in &items {
+            let (all, accessible) = &mut competence_tubes[c.competence.index()];
+            if !all.contains(&c.tube.0) {
+                all.push(c.tube.0);
+            }
+            if c.accessible && !accessible.contains(&c.tube.0) {
+                accessible.push(c.tube.0);
+            }
+        }
+        FlashBank {
+            items,
+            by_difficulty,
+            sorted_b,
+            a_min,
+            a_max,
+            tube_words: tubes.div_ceil(64),
+            competences,
+            competence_tubes,
+        }
+    }
+
+    /// The challenges, in bank order.
+    pub fn items(&self) -> &[Calibrated] {
+        &self.items
+    }
+
+    /// The largest information any challenge of the bank can have at distance `d` from the capacity.
+    ///
+    /// For a fixed distance, a²·s(a·d) with s(x) = σ(x)(1 − σ(x)) rises then falls with a, peaking
+    /// where x·tanh(x/2) = 2 (x ≈ 2.3994); clamping that peak into the bank's range of a gives the
+    /// exact maximum, so the bound is tight and the search stops early.
+    fn bound(&self, d: f64) -> f64 {
+        let a = (2.399_357 / d.max(1e-12)).clamp(self.a_min, self.a_max);
+        let p = 1.0 / (1.0 + (-a * d).exp());
+        a * a * p * (1.0 - p)
+    }
+}
+
 /// Everything the selection needs besides the capacity.
 #[derive(Debug, Clone, Copy)]
 pub struct Situation<'a> {
     /// The bank.
-    pub bank: &'a [Calibrated],
+    pub bank: &'a FlashBank,
     /// Answers so far, in order.
     pub asked: &'a [Asked],
     /// Skills excluded by a validated live alert.
@@ -240,68 +316,196 @@ pub fn select(
     if situation.asked.len() >= config.maximum_assessment_length {
         return Ok(Selection::End);
     }
-    let asked_tubes: HashSet<TubeIdx> = situation.asked.iter().map(|a| a.tube).collect();
-    let asked_skills: HashSet<SkillIdx> = situation.asked.iter().map(|a| a.skill).collect();
-    let asked_competences: HashSet<CompetenceIdx> =
-        situation.asked.iter().map(|a| a.competence).collect();
-    let recent: HashSet<CompetenceIdx> = situation
-        .asked
-        .iter()
-        .rev()
-        .take(config.challenges_between_same_competence)
-        .map(|a| a.competence)
-        .collect();
-
+    let bank = situation.bank;
+    let mut asked_tubes = vec![0u64; bank.tube_words];
+    let mut asked_competences = vec![false; bank.competences];
+    for a in situation.asked {
+        if let Some(word) = asked_tubes.get_mut(a.tube.index() / 64) {
+            *word |= 1 << (a.tube.index() % 64);
+        }
+        if let Some(c) = asked_competences.get_mut(a.competence.index()) {
+            *c = true;
+        }
+    }
+    let tube_asked = |t: u32| {
+        asked_tubes
+            .get(t as usize / 64)
+            .is_some_and(|w| w & (1 << (t % 64)) != 0)
+    };
+    let asked_skills: Vec<SkillIdx> = if config.limit_to_one_question_per_tube {
+        Vec::new()
+    } else {
+        let mut v: Vec<SkillIdx> = situation.asked.iter().map(|a| a.skill).collect();
+        v.sort_unstable();
+        v
+    };
     let eligible = |c: &Calibrated| {
-        !situation.excluded_skills.contains(&c.skill)
+        (situation.excluded_skills.is_empty() || !situation.excluded_skills.contains(&c.skill))
             && (!situation.needs_accessibility || c.accessible)
             && if config.limit_to_one_question_per_tube {
-                !asked_tubes.contains(&c.tube)
+                !tube_asked(c.tube.0)
             } else {
-                !asked_skills.contains(&c.skill)
+                asked_skills.binary_search(&c.skill).is_err()
             }
     };
-    // Which competences remain, to apply "all competences first" and "not the last N" with fallback.
-    let mut present: HashSet<CompetenceIdx> = HashSet::new();
-    for c in situation.bank.iter().filter(|c| eligible(c)) {
-        present.insert(c.competence);
+
+    // Competences that still have an eligible challenge.
+    let mut present = vec![false; bank.competences];
+    if situation.excluded_skills.is_empty() && config.limit_to_one_question_per_tube {
+        for (c, (all, accessible)) in bank.competence_tubes.iter().enumerate() {
+            let tubes = if situation.needs_accessibility {
+                accessible
+            } else {
+                all
+            };
+            present[c] = tubes.iter().any(|t| !tube_asked(*t));
+        }
+    } else {
+        for c in bank.items.iter().filter(|c| eligible(c)) {
+            present[c.competence.index()] = true;
+        }
     }
-    let mut allowed: HashSet<CompetenceIdx> = present.clone();
+    let mut allowed = present.clone();
     if config.enable_passage_by_all_competences {
-        let unseen: HashSet<CompetenceIdx> =
-            present.difference(&asked_competences).copied().collect();
-        if !unseen.is_empty() {
+        let unseen: Vec<bool> = present
+            .iter()
+            .zip(&asked_competences)
+            .map(|(p, a)| *p && !*a)
+            .collect();
+        if unseen.iter().any(|u| *u) {
             allowed = unseen;
         }
     }
     if config.challenges_between_same_competence > 0 {
-        let not_recent: HashSet<CompetenceIdx> = allowed.difference(&recent).copied().collect();
-        if !not_recent.is_empty() {
+        let mut not_recent = allowed.clone();
+        for a in situation
+            .asked
+            .iter()
+            .rev()
+            .take(config.challenges_between_same_competence)
+        {
+            if let Some(c) = not_recent.get_mut(a.competence.index()) {
+                *c = false;
+            }
+        }
+        if not_recent.iter().any(|c| *c) {
             allowed = not_recent;
         }
     }
 
-    // Top candidates by information, stable (earlier bank order wins ties).
+    // Top candidates by information, searching outwards from θ in difficulty order.
     let top_n = config.top_candidates.max(1);
-    let mut top: Vec<(f64, usize)> = Vec::with_capacity(top_n + 1);
-    for (i, c) in situation.bank.iter().enumerate() {
-        if !allowed.contains(&c.competence) || !eligible(c) {
+    let mut top: Vec<(f64, u32)> = Vec::with_capacity(top_n + 1);
+    let n = bank.by_difficulty.len();
+    let mut hi = bank.sorted_b.partition_point(|b| *b < theta);
+    let mut lo = hi;
+    // The bound only falls with distance, and distances only grow: re-evaluate it sparingly.
+    let (mut bound_at, mut bound) = (f64::NEG_INFINITY, f64::INFINITY);
+    while lo > 0 || hi < n {
+        let take_low =
+            hi >= n || (lo > 0 && theta - bank.sorted_b[lo - 1] <= bank.sorted_b[hi] - theta);
+        let position = if take_low {
+            lo -= 1;
+            lo
+        } else {
+            hi += 1;
+            hi - 1
+        };
+        let distance = (bank.sorted_b[position] - theta).abs();
+        if top.len() == top_n {
+            if distance > bound_at + 0.01 {
+                bound_at = distance;
+                bound = bank.bound(distance);
+            }
+            if bound < top[top_n - 1].0 {
+                break;
+            }
+        }
+        let index = bank.by_difficulty[position];
+        let c = &bank.items[index as usize];
+        if !allowed.get(c.competence.index()).copied().unwrap_or(false) || !eligible(c) {
             continue;
         }
         let reward = information(c.a, c.b, theta);
-        if top.len() == top_n && reward <= top[top_n - 1].0 {
-            continue;
+        if top.len() == top_n {
+            let (last_reward, last_index) = top[top_n - 1];
+            if reward < last_reward || (reward == last_reward && index > last_index) {
+                continue;
+            }
         }
-        let pos = top.partition_point(|(r, _)| *r >= reward);
-        top.insert(pos, (reward, i));
+        let pos = top.partition_point(|(r, i)| *r > reward || (*r == reward && *i < index));
+        top.insert(pos, (reward, index));
         top.truncate(top_n);
     }
     if top.is_empty() {
         return Err(SelectError::LackOfChallenges);
     }
     Ok(Selection::Ask(
-        top[binary_tree_pick(pick_probability, top.len(), rng)].1,
+        top[binary_tree_pick(pick_probability, top.len(), rng)].1 as usize,
     ))
+}
+
+/// The same selection by scoring every challenge: the reference's procedure, kept to test that the
+/// pruned search above never changes the result.
+pub fn select_exhaustive(situation: Situation<'_>, theta: f64, config: &FlashConfig) -> Vec<usize> {
+    let asked_tubes: HashSet<TubeIdx> = situation.asked.iter().map(|a| a.tube).collect();
+    let asked_skills: HashSet<SkillIdx> = situation.asked.iter().map(|a| a.skill).collect();
+    let asked_competences: HashSet<CompetenceIdx> =
+        situation.asked.iter().map(|a| a.competence).collect();
+    let pool: Vec<(usize, &Calibrated)> = situation
+        .bank
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            !situation.excluded_skills.contains(&c.skill)
+                && (!situation.needs_accessibility || c.accessible)
+        })
+        .filter(|(_, c)| {
+            if config.limit_to_one_question_per_tube {
+                !asked_tubes.contains(&c.tube)
+            } else {
+                !asked_skills.contains(&c.skill)
+            }
+        })
+        .collect();
+    let mut pool = if config.enable_passage_by_all_competences {
+        let unseen: Vec<_> = pool
+            .iter()
+            .copied()
+            .filter(|(_, c)| !asked_competences.contains(&c.competence))
+            .collect();
+        if unseen.is_empty() { pool } else { unseen }
+    } else {
+        pool
+    };
+    if config.challenges_between_same_competence > 0 {
+        let recent: HashSet<CompetenceIdx> = situation
+            .asked
+            .iter()
+            .rev()
+            .take(config.challenges_between_same_competence)
+            .map(|a| a.competence)
+            .collect();
+        let kept: Vec<_> = pool
+            .iter()
+            .copied()
+            .filter(|(_, c)| !recent.contains(&c.competence))
+            .collect();
+        if !kept.is_empty() {
+            pool = kept;
+        }
+    }
+    let mut scored: Vec<(f64, usize)> = pool
+        .iter()
+        .map(|(i, c)| (information(c.a, c.b, theta), *i))
+        .collect();
+    scored.sort_by(|x, y| y.0.total_cmp(&x.0));
+    scored
+        .into_iter()
+        .take(config.top_candidates.max(1))
+        .map(|(_, i)| i)
+        .collect()
 }
 
 /// Index 0 with `probability` percent, else recurse on the rest; the last takes the remainder.

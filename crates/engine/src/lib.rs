@@ -9,4 +9,5 @@ pub mod codes;
 pub mod flash;
 pub mod knowledge;
 pub mod scoring;
+pub mod simulate;
 pub mod smart_random;

@@ -113,3 +113,29 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn simulate_reports_every_scenario_as_json() {
+    let out = pix()
+        .args(["simulate", "--learners", "20", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let scenarios = doc["scenarios"].as_array().unwrap();
+    assert!(scenarios.len() >= 2);
+    for s in scenarios {
+        let within = s["within_one_level"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&within));
+        assert!(s["mean_questions"].as_f64().unwrap() > 0.0);
+    }
+    assert!(
+        scenarios
+            .iter()
+            .any(|s| s["scenario"].as_str().unwrap().contains("reference"))
+    );
+}

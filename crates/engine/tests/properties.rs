@@ -1,0 +1,126 @@
+//! Property tests: no input makes the engine panic, and invariants hold for any history.
+
+use content::{ChallengeType, Locale};
+use engine::{
+    answer::{self, Context, Response},
+    flash::{self, Estimator, FlashConfig},
+    scoring,
+};
+use proptest::prelude::*;
+use std::sync::LazyLock;
+
+static DEMO: LazyLock<content::Content> = LazyLock::new(|| content::demo().expect("demo content"));
+
+fn kinds() -> impl Strategy<Value = ChallengeType> {
+    prop_oneof![
+        Just(ChallengeType::Qcu),
+        Just(ChallengeType::Qcm),
+        Just(ChallengeType::Qroc),
+        Just(ChallengeType::QrocmInd),
+        Just(ChallengeType::QrocmDep)
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_raw_answer_gives_a_verdict_or_a_typed_error(kind in kinds(), raw in any::<String>(), pick in 0usize..1000, timed_out: bool, focused_out: bool) {
+        let candidates: Vec<_> = DEMO.challenges.iter().filter(|c| c.kind == kind).collect();
+        let challenge = candidates[pick % candidates.len()];
+        if let Ok(response) = Response::parse(kind, &raw) {
+            for locale in [Locale::Fr, Locale::En] {
+                let v = answer::examine(challenge, locale, &response, Context { timed_out, focused_out, certification: true });
+                if raw == answer::SKIP { prop_assert_eq!(v.outcome, answer::Outcome::Aband); }
+            }
+        }
+    }
+
+    #[test]
+    fn any_inputs_map_is_checked_without_panic(pick in 0usize..1000, values in proptest::collection::vec((any::<String>(), any::<String>()), 0..6)) {
+        let candidates: Vec<_> = DEMO.challenges.iter().filter(|c| matches!(c.kind, ChallengeType::QrocmInd | ChallengeType::QrocmDep)).collect();
+        let challenge = candidates[pick % candidates.len()];
+        let v = answer::examine(challenge, Locale::Fr, &Response::Inputs(values), Context::default());
+        prop_assert!(matches!(v.outcome, answer::Outcome::Ok | answer::Outcome::Ko));
+    }
+
+    #[test]
+    fn treatments_are_idempotent(s in any::<String>()) {
+        prop_assert_eq!(answer::t1(&answer::t1(&s)), answer::t1(&s));
+        prop_assert_eq!(answer::t2(&answer::t2(&s)), answer::t2(&s));
+    }
+
+    #[test]
+    fn incremental_capacity_equals_replay_and_stays_on_the_grid(history in proptest::collection::vec((0.3f64..2.5, -6.0f64..7.0, any::<bool>()), 0..40), limited: bool) {
+        let config = FlashConfig { variation_percent: limited.then_some(0.5), ..FlashConfig::default() };
+        let mut e = Estimator::new(&config);
+        for (a, b, ok) in &history {
+            e.update(*a, *b, *ok);
+            prop_assert!(e.capacity().is_finite() && e.capacity() >= -9.0 && e.capacity() <= 9.0);
+            prop_assert!(e.error_rate().is_finite() && e.error_rate() >= 0.0);
+        }
+        let replay = flash::estimate(&history, &config);
+        prop_assert_eq!(replay.capacity(), e.capacity());
+        prop_assert_eq!(replay.error_rate(), e.error_rate());
+    }
+
+    #[test]
+    fn all_successes_never_lower_the_capacity(history in proptest::collection::vec((0.5f64..1.5, -4.0f64..6.0), 1..20)) {
+        let config = FlashConfig::default();
+        let mut e = Estimator::new(&config);
+        let mut last = e.capacity();
+        for (a, b) in history {
+            e.update(a, b, true);
+            prop_assert!(e.capacity() >= last - 1e-9);
+            last = e.capacity();
+        }
+    }
+
+    #[test]
+    fn competence_score_is_consistent(pix in proptest::collection::vec(0.0f64..4.0, 0..40), max_level in 1u32..=8) {
+        let s = scoring::competence_score(pix.iter().copied(), max_level);
+        prop_assert!(s.level <= max_level && s.pix <= max_level * 8);
+        prop_assert_eq!(s.pix_ahead, s.pix % 8);
+        prop_assert!(s.level * 8 <= s.pix || s.pix == max_level * 8);
+    }
+
+    #[test]
+    fn global_score_is_monotonic(a in -10.0f64..10.0, b in -10.0f64..10.0) {
+        let intervals = engine::certification::seed_global_intervals();
+        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+        prop_assert!(engine::certification::global_score(lo, &intervals) <= engine::certification::global_score(hi, &intervals));
+        prop_assert!(engine::certification::global_score(hi, &intervals) <= 895);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 150, ..ProptestConfig::default() })]
+
+    /// The pruned search returns exactly the reference's top candidates, in the same order.
+    #[test]
+    fn pruned_selection_equals_exhaustive(
+        items in proptest::collection::vec((0.5f64..1.5, -4.5f64..6.8, 0u32..40, 0u32..8, any::<bool>()), 1..300),
+        answered in proptest::collection::vec(0usize..300, 0..20),
+        theta in -6.0f64..6.0,
+        accessibility: bool,
+        one_per_tube: bool,
+    ) {
+        use content::{ChallengeIdx, CompetenceIdx, SkillIdx, TubeIdx};
+        let calibrated: Vec<flash::Calibrated> = items.iter().enumerate().map(|(i, (a, b, tube, comp, acc))| flash::Calibrated {
+            challenge: ChallengeIdx(i as u32), skill: SkillIdx(i as u32), tube: TubeIdx(*tube), competence: CompetenceIdx(*comp), a: *a, b: *b, accessible: *acc,
+        }).collect();
+        let asked: Vec<flash::Asked> = answered.iter().map(|i| &calibrated[i % calibrated.len()]).map(|c| flash::Asked { skill: c.skill, tube: c.tube, competence: c.competence }).collect();
+        let bank = flash::FlashBank::new(calibrated);
+        let config = FlashConfig { limit_to_one_question_per_tube: one_per_tube, maximum_assessment_length: 1000, ..FlashConfig::default() };
+        let excluded = std::collections::HashSet::new();
+        let situation = flash::Situation { bank: &bank, asked: &asked, excluded_skills: &excluded, needs_accessibility: accessibility };
+        let expected = flash::select_exhaustive(situation, theta, &config);
+        // With a 100 % pick the first of the top list is chosen: compare it, and the whole list size.
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(1);
+        match flash::select(situation, theta, &config, 100, &mut rng) {
+            Ok(flash::Selection::Ask(i)) => prop_assert_eq!(Some(&i), expected.first()),
+            Ok(flash::Selection::End) => prop_assert!(false, "not at the end"),
+            Err(_) => prop_assert!(expected.is_empty()),
+        }
+    }
+}

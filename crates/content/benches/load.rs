@@ -6,13 +6,8 @@ fn load_demo(c: &mut Criterion) {
     let files = content::demo_files();
     c.bench_function("load demo referential (parse + validate + index)", |b| {
         b.iter(|| {
-            content::load(
-                std::hint::black_box(&files),
-                content::LoadOptions {
-                    require_english: true,
-                },
-            )
-            .expect("demo content is valid")
+            content::load(std::hint::black_box(&files), content::LoadOptions { require_english: true })
+                .expect("demo content is valid")
         })
     });
 }

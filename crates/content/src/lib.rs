@@ -15,8 +15,7 @@ use std::path::Path;
 pub use load::{Diagnostic, LoadOptions, SourceFile, has_raw_html, load, version_of};
 pub use model::*;
 
-static DEMO: include_dir::Dir<'static> =
-    include_dir::include_dir!("$CARGO_MANIFEST_DIR/../../content");
+static DEMO: include_dir::Dir<'static> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/../../content");
 
 /// Errors reading a content folder from disk.
 #[derive(Debug, thiserror::Error)]
@@ -35,10 +34,7 @@ pub enum ReadError {
 pub fn demo_files() -> Vec<SourceFile> {
     fn walk(dir: &include_dir::Dir<'static>, out: &mut Vec<SourceFile>) {
         for f in dir.files() {
-            out.push(SourceFile {
-                path: f.path().to_string_lossy().replace('\\', "/"),
-                bytes: f.contents().to_vec(),
-            });
+            out.push(SourceFile { path: f.path().to_string_lossy().replace('\\', "/"), bytes: f.contents().to_vec() });
         }
         for d in dir.dirs() {
             walk(d, out);
@@ -51,27 +47,17 @@ pub fn demo_files() -> Vec<SourceFile> {
 
 /// Loads the embedded demo referential (complete in French and English).
 pub fn demo() -> Result<Content, Vec<Diagnostic>> {
-    load(
-        &demo_files(),
-        LoadOptions {
-            require_english: true,
-        },
-    )
+    load(&demo_files(), LoadOptions { require_english: true })
 }
 
 /// Reads every file of a content folder (areas.toml, competences/, tutorials/, media/).
 pub fn read_dir(root: &Path) -> Result<Vec<SourceFile>, ReadError> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) -> Result<(), ReadError> {
         fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ReadError + '_ {
-            move |source| ReadError::Io {
-                path: path.display().to_string(),
-                source,
-            }
+            move |source| ReadError::Io { path: path.display().to_string(), source }
         }
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .map_err(io(dir))?
-            .collect::<Result<_, _>>()
-            .map_err(io(dir))?;
+        let mut entries: Vec<_> =
+            std::fs::read_dir(dir).map_err(io(dir))?.collect::<Result<_, _>>().map_err(io(dir))?;
         entries.sort_by_key(|e| e.file_name());
         for entry in entries {
             let path = entry.path();
@@ -83,11 +69,7 @@ pub fn read_dir(root: &Path) -> Result<Vec<SourceFile>, ReadError> {
                 walk(root, &path, out)?;
             } else {
                 let bytes = std::fs::read(&path).map_err(io(&path))?;
-                let rel = path
-                    .strip_prefix(root)
-                    .unwrap_or(&path)
-                    .to_string_lossy()
-                    .replace('\\', "/");
+                let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
                 out.push(SourceFile { path: rel, bytes });
             }
         }

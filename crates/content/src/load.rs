@@ -182,9 +182,7 @@ struct Report<'a> {
 impl<'a> Report<'a> {
     fn at(&mut self, file: &'a str, text: &str) {
         self.file = file;
-        self.line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+        self.line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
     }
 
     fn line_of(&self, offset: usize) -> usize {
@@ -192,33 +190,20 @@ impl<'a> Report<'a> {
     }
 
     fn error(&mut self, line: usize, message: impl Into<String>) {
-        self.diagnostics.push(Diagnostic {
-            file: self.file.to_owned(),
-            line,
-            message: message.into(),
-        });
+        self.diagnostics.push(Diagnostic { file: self.file.to_owned(), line, message: message.into() });
     }
 
     /// Converts a raw text, reporting missing languages, unknown keys and raw HTML.
     fn text(&mut self, line: usize, what: &str, raw: &RawText, markdown: bool) -> Text {
         let text = match raw {
-            RawText::Same(s) => Text {
-                fr: s.clone(),
-                en: s.clone(),
-            },
+            RawText::Same(s) => Text { fr: s.clone(), en: s.clone() },
             RawText::Per(map) => {
                 for key in map.keys() {
                     if key != "fr" && key != "en" {
-                        self.error(
-                            line,
-                            format!("{what}: unknown language \"{key}\" (use fr and en)"),
-                        );
+                        self.error(line, format!("{what}: unknown language \"{key}\" (use fr and en)"));
                     }
                 }
-                Text {
-                    fr: map.get("fr").cloned().unwrap_or_default(),
-                    en: map.get("en").cloned().unwrap_or_default(),
-                }
+                Text { fr: map.get("fr").cloned().unwrap_or_default(), en: map.get("en").cloned().unwrap_or_default() }
             }
         };
         if text.fr.trim().is_empty() {
@@ -230,10 +215,7 @@ impl<'a> Report<'a> {
         if markdown {
             for (lang, s) in [("fr", &text.fr), ("en", &text.en)] {
                 if has_raw_html(s) {
-                    self.error(
-                        line,
-                        format!("{what} ({lang}): raw HTML is not allowed in Markdown"),
-                    );
+                    self.error(line, format!("{what} ({lang}): raw HTML is not allowed in Markdown"));
                 }
             }
         }
@@ -250,10 +232,7 @@ impl<'a> Report<'a> {
     ) -> Option<Localized<T>> {
         let (fr, en) = match raw {
             RawText::Same(s) => (Some(s.as_str()), None),
-            RawText::Per(map) => (
-                map.get("fr").map(String::as_str),
-                map.get("en").map(String::as_str),
-            ),
+            RawText::Per(map) => (map.get("fr").map(String::as_str), map.get("en").map(String::as_str)),
         };
         let Some(fr) = fr else {
             self.error(line, format!("{what}: missing French text"));
@@ -331,12 +310,7 @@ pub fn version_of(files: &[SourceFile]) -> String {
         hasher.update((f.bytes.len() as u64).to_le_bytes());
         hasher.update(&f.bytes);
     }
-    hasher
-        .finalize()
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hasher.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
 struct PendingSkill {
@@ -354,16 +328,8 @@ struct PendingChallenge {
 
 /// Loads and validates content files. Returns the index, or every problem found.
 pub fn load(files: &[SourceFile], options: LoadOptions) -> Result<Content, Vec<Diagnostic>> {
-    let mut report = Report {
-        options,
-        diagnostics: Vec::new(),
-        file: "",
-        line_starts: Vec::new(),
-    };
-    let mut content = Content {
-        version: version_of(files),
-        ..Content::default()
-    };
+    let mut report = Report { options, diagnostics: Vec::new(), file: "", line_starts: Vec::new() };
+    let mut content = Content { version: version_of(files), ..Content::default() };
 
     // Media first: later checks look files up.
     for f in files {
@@ -372,26 +338,22 @@ pub fn load(files: &[SourceFile], options: LoadOptions) -> Result<Content, Vec<D
                 Some(ct) => {
                     content.media.insert(
                         name.to_owned(),
-                        Media {
-                            name: name.to_owned(),
-                            content_type: ct,
-                            bytes: f.bytes.clone(),
-                        },
+                        Media { name: name.to_owned(), content_type: ct, bytes: f.bytes.clone() },
                     );
                 }
                 None => {
                     report.at(&f.path, "");
-                    report.error(0, "unsupported media type (use svg, png, jpg, webp, csv, txt, json, pdf, odt, ods, odp)");
+                    report.error(
+                        0,
+                        "unsupported media type (use svg, png, jpg, webp, csv, txt, json, pdf, odt, ods, odp)",
+                    );
                 }
             }
         }
     }
 
-    let texts: Vec<(&SourceFile, Option<&str>)> = files
-        .iter()
-        .filter(|f| f.path.ends_with(".toml"))
-        .map(|f| (f, std::str::from_utf8(&f.bytes).ok()))
-        .collect();
+    let texts: Vec<(&SourceFile, Option<&str>)> =
+        files.iter().filter(|f| f.path.ends_with(".toml")).map(|f| (f, std::str::from_utf8(&f.bytes).ok())).collect();
 
     // Areas.
     let mut area_codes: HashMap<String, AreaIdx> = HashMap::new();
@@ -414,22 +376,14 @@ pub fn load(files: &[SourceFile], options: LoadOptions) -> Result<Content, Vec<D
                         continue;
                     }
                     area_codes.insert(code.clone(), AreaIdx(content.areas.len() as u32));
-                    content.areas.push(Area {
-                        code,
-                        colour: a.colour,
-                        title,
-                        competences: Vec::new(),
-                    });
+                    content.areas.push(Area { code, colour: a.colour, title, competences: Vec::new() });
                 }
             }
         }
     }
 
     // Tutorials.
-    for (f, text) in texts
-        .iter()
-        .filter(|(f, _)| f.path.starts_with("tutorials/"))
-    {
+    for (f, text) in texts.iter().filter(|(f, _)| f.path.starts_with("tutorials/")) {
         let text = text.unwrap_or_default();
         report.at(&f.path, text);
         let Some(raw) = parse_toml::<RawTutorials>(&mut report, text) else {
@@ -442,18 +396,12 @@ pub fn load(files: &[SourceFile], options: LoadOptions) -> Result<Content, Vec<D
                 "fr" => Locale::Fr,
                 "en" => Locale::En,
                 other => {
-                    report.error(
-                        line,
-                        format!("tutorial \"{id}\": unknown locale \"{other}\""),
-                    );
+                    report.error(line, format!("tutorial \"{id}\": unknown locale \"{other}\""));
                     Locale::Fr
                 }
             };
             if !(t.link.starts_with("https://") || t.link.starts_with("http://")) {
-                report.error(
-                    line,
-                    format!("tutorial \"{id}\": link must be an http(s) URL"),
-                );
+                report.error(line, format!("tutorial \"{id}\": link must be an http(s) URL"));
             }
             if t.title.trim().is_empty() {
                 report.error(line, format!("tutorial \"{id}\": missing title"));
@@ -462,9 +410,7 @@ pub fn load(files: &[SourceFile], options: LoadOptions) -> Result<Content, Vec<D
                 report.error(line, format!("duplicate tutorial id \"{id}\""));
                 continue;
             }
-            content
-                .by_tutorial_id
-                .insert(id.clone(), TutorialIdx(content.tutorials.len() as u32));
+            content.by_tutorial_id.insert(id.clone(), TutorialIdx(content.tutorials.len() as u32));
             content.tutorials.push(Tutorial {
                 id,
                 title: t.title,
@@ -480,10 +426,8 @@ pub fn load(files: &[SourceFile], options: LoadOptions) -> Result<Content, Vec<D
     // Competences with their tubes, skills and challenges.
     let mut pending_skills: Vec<PendingSkill> = Vec::new();
     let mut pending_challenges: Vec<PendingChallenge> = Vec::new();
-    let mut competence_files: Vec<&(&SourceFile, Option<&str>)> = texts
-        .iter()
-        .filter(|(f, _)| f.path.starts_with("competences/"))
-        .collect();
+    let mut competence_files: Vec<&(&SourceFile, Option<&str>)> =
+        texts.iter().filter(|(f, _)| f.path.starts_with("competences/")).collect();
     competence_files.sort_by(|a, b| a.0.path.cmp(&b.0.path));
     for (f, text) in competence_files {
         let Some(text) = text else {
@@ -505,38 +449,19 @@ pub fn load(files: &[SourceFile], options: LoadOptions) -> Result<Content, Vec<D
         let area = match area_codes.get(raw.area.get_ref()) {
             Some(a) => *a,
             None => {
-                report.error(
-                    area_line,
-                    format!("unknown area \"{}\"", raw.area.get_ref()),
-                );
+                report.error(area_line, format!("unknown area \"{}\"", raw.area.get_ref()));
                 AreaIdx(0)
             }
         };
-        let name = report.text(
-            code_line,
-            &format!("competence {code} name"),
-            &raw.name,
-            false,
-        );
-        let description = report.text(
-            code_line,
-            &format!("competence {code} description"),
-            &raw.description,
-            false,
-        );
+        let name = report.text(code_line, &format!("competence {code} name"), &raw.name, false);
+        let description = report.text(code_line, &format!("competence {code} description"), &raw.description, false);
         let cidx = CompetenceIdx(content.competences.len() as u32);
         content.by_competence_code.insert(code.clone(), cidx);
         if let Some(a) = content.areas.get_mut(area.index()) {
             a.competences.push(cidx);
         }
-        let mut competence = Competence {
-            code: code.clone(),
-            area,
-            name,
-            description,
-            tubes: Vec::new(),
-            active_skills: Vec::new(),
-        };
+        let mut competence =
+            Competence { code: code.clone(), area, name, description, tubes: Vec::new(), active_skills: Vec::new() };
 
         for t in raw.tubes {
             let line = report.line_of(t.name.span().start);
@@ -545,18 +470,10 @@ pub fn load(files: &[SourceFile], options: LoadOptions) -> Result<Content, Vec<D
                 || tube_name.len() < 2
                 || !tube_name[1..].chars().all(|c| c.is_ascii_alphabetic())
             {
-                report.error(
-                    line,
-                    format!("tube name \"{tube_name}\" must be '@' followed by letters"),
-                );
+                report.error(line, format!("tube name \"{tube_name}\" must be '@' followed by letters"));
             }
             let title = report.text(line, &format!("tube {tube_name} title"), &t.title, false);
-            let description = report.text(
-                line,
-                &format!("tube {tube_name} description"),
-                &t.description,
-                false,
-            );
+            let description = report.text(line, &format!("tube {tube_name} description"), &t.description, false);
             if content.by_tube_name.contains_key(&tube_name) {
                 report.error(line, format!("duplicate tube name \"{tube_name}\""));
                 continue;
@@ -583,7 +500,10 @@ pub fn load(files: &[SourceFile], options: LoadOptions) -> Result<Content, Vec<D
                 "archived" => SkillStatus::Archived,
                 "obsolete" => SkillStatus::Obsolete,
                 other => {
-                    report.error(line, format!("skill \"{skill_name}\": unknown status \"{other}\" (active, archived, obsolete)"));
+                    report.error(
+                        line,
+                        format!("skill \"{skill_name}\": unknown status \"{other}\" (active, archived, obsolete)"),
+                    );
                     SkillStatus::Obsolete
                 }
             };
@@ -592,40 +512,24 @@ pub fn load(files: &[SourceFile], options: LoadOptions) -> Result<Content, Vec<D
             let level = match level_part.parse::<u8>() {
                 Ok(l) if (1..=8).contains(&l) => l,
                 Ok(l) => {
-                    report.error(
-                        line,
-                        format!("skill \"{skill_name}\": level {l} is outside 1–8"),
-                    );
+                    report.error(line, format!("skill \"{skill_name}\": level {l} is outside 1–8"));
                     continue;
                 }
                 Err(_) => {
-                    report.error(
-                        line,
-                        format!("skill \"{skill_name}\": name must end with its level (1–8)"),
-                    );
+                    report.error(line, format!("skill \"{skill_name}\": name must end with its level (1–8)"));
                     continue;
                 }
             };
             let Some(tube) = content.by_tube_name.get(tube_part).copied() else {
-                report.error(
-                    line,
-                    format!("skill \"{skill_name}\": no tube \"{tube_part}\" matches its name"),
-                );
+                report.error(line, format!("skill \"{skill_name}\": no tube \"{tube_part}\" matches its name"));
                 continue;
             };
             if content.tube(tube).competence != cidx {
-                report.error(
-                    line,
-                    format!(
-                        "skill \"{skill_name}\": tube \"{tube_part}\" belongs to another competence"
-                    ),
-                );
+                report
+                    .error(line, format!("skill \"{skill_name}\": tube \"{tube_part}\" belongs to another competence"));
                 continue;
             }
-            let hint = s
-                .hint
-                .as_ref()
-                .map(|h| report.text(line, &format!("skill {skill_name} hint"), h, true));
+            let hint = s.hint.as_ref().map(|h| report.text(line, &format!("skill {skill_name} hint"), h, true));
             if content.by_skill_name.contains_key(&skill_name) {
                 report.error(line, format!("duplicate skill \"{skill_name}\""));
                 continue;
@@ -662,15 +566,9 @@ pub fn load(files: &[SourceFile], options: LoadOptions) -> Result<Content, Vec<D
                     report.error(line, format!("duplicate challenge id \"{id}\""));
                     continue;
                 }
-                content
-                    .by_challenge_id
-                    .insert(id, ChallengeIdx(content.challenges.len() as u32));
+                content.by_challenge_id.insert(id, ChallengeIdx(content.challenges.len() as u32));
                 content.challenges.push(ch);
-                pending_challenges.push(PendingChallenge {
-                    file: f.path.clone(),
-                    line,
-                    skill_name: c.skill.clone(),
-                });
+                pending_challenges.push(PendingChallenge { file: f.path.clone(), line, skill_name: c.skill.clone() });
             }
         }
         content.competences.push(competence);
@@ -686,10 +584,7 @@ pub fn load(files: &[SourceFile], options: LoadOptions) -> Result<Content, Vec<D
                         diagnostics.push(Diagnostic {
                             file: p.file.clone(),
                             line: p.line,
-                            message: format!(
-                                "skill \"{}\": unknown tutorial \"{id}\"",
-                                content.skills[i].name
-                            ),
+                            message: format!("skill \"{}\": unknown tutorial \"{id}\"", content.skills[i].name),
                         });
                     }
                     found
@@ -715,18 +610,13 @@ pub fn load(files: &[SourceFile], options: LoadOptions) -> Result<Content, Vec<D
                     c.difficulty = (f64::from(content.skills[s.index()].level) - 4.0) * 0.9;
                 }
                 if content.challenges[i].status == ChallengeStatus::Validated {
-                    content.skills[s.index()]
-                        .challenges
-                        .push(ChallengeIdx(i as u32));
+                    content.skills[s.index()].challenges.push(ChallengeIdx(i as u32));
                 }
             }
             None => report.diagnostics.push(Diagnostic {
                 file: p.file.clone(),
                 line: p.line,
-                message: format!(
-                    "challenge \"{}\": unknown skill \"{}\"",
-                    content.challenges[i].id, p.skill_name
-                ),
+                message: format!("challenge \"{}\": unknown skill \"{}\"", content.challenges[i].id, p.skill_name),
             }),
         }
     }
@@ -766,11 +656,7 @@ fn finish_index(content: &mut Content) {
         *counts.entry((s.competence, s.level)).or_default() += 1;
     }
     for s in &mut content.skills {
-        s.pix_value = if counted(s) {
-            (8.0 / f64::from(counts[&(s.competence, s.level)])).min(4.0)
-        } else {
-            0.0
-        };
+        s.pix_value = if counted(s) { (8.0 / f64::from(counts[&(s.competence, s.level)])).min(4.0) } else { 0.0 };
     }
     for (ci, comp) in content.competences.iter_mut().enumerate() {
         let mut active: Vec<SkillIdx> = content
@@ -800,10 +686,7 @@ fn build_challenge(
     let Some(kind) = ChallengeType::parse(&c.kind) else {
         report.error(
             line,
-            format!(
-                "challenge \"{id}\": unknown type \"{}\" (QCU, QCM, QROC, QROCM-ind, QROCM-dep)",
-                c.kind
-            ),
+            format!("challenge \"{id}\": unknown type \"{}\" (QCU, QCM, QROC, QROCM-ind, QROCM-dep)", c.kind),
         );
         return None;
     };
@@ -812,30 +695,22 @@ fn build_challenge(
         "archived" => ChallengeStatus::Archived,
         "obsolete" => ChallengeStatus::Obsolete,
         other => {
-            report.error(
-                line,
-                format!(
-                    "challenge \"{id}\": unknown status \"{other}\" (validated, archived, obsolete)"
-                ),
-            );
+            report
+                .error(line, format!("challenge \"{id}\": unknown status \"{other}\" (validated, archived, obsolete)"));
             ChallengeStatus::Obsolete
         }
     };
     let instruction = report.text(line, &what("instruction"), &c.instruction, true);
     let choices = matches!(kind, ChallengeType::Qcu | ChallengeType::Qcm);
-    let proposals = report.localized(line, &what("proposals"), &c.proposals, |t| {
-        syntax::parse_proposals(choices, t)
-    });
+    let proposals = report.localized(line, &what("proposals"), &c.proposals, |t| syntax::parse_proposals(choices, t));
     let solution = report.localized(line, &what("solution"), &c.solution, |t| match kind {
         ChallengeType::Qcu => parse_qcu_solution(t),
         ChallengeType::Qcm => parse_qcm_solution(t),
         ChallengeType::Qroc => parse_variants(t),
         ChallengeType::QrocmInd | ChallengeType::QrocmDep => parse_yaml_map(t).map(Solution::Map),
     });
-    let solution_to_display = c
-        .solution_to_display
-        .as_ref()
-        .map(|s| report.text(line, &what("solution_to_display"), s, true));
+    let solution_to_display =
+        c.solution_to_display.as_ref().map(|s| report.text(line, &what("solution_to_display"), s, true));
 
     if let (Some(p), Some(s)) = (&proposals, &solution) {
         for locale in [Locale::Fr, Locale::En] {
@@ -847,23 +722,13 @@ fn build_challenge(
                 (Proposals::Choices(a), Proposals::Choices(b)) if a.len() != b.len() => {
                     report.error(
                         line,
-                        format!(
-                            "challenge \"{id}\": {} proposals in French but {} in English",
-                            a.len(),
-                            b.len()
-                        ),
+                        format!("challenge \"{id}\": {} proposals in French but {} in English", a.len(), b.len()),
                     );
                 }
                 (fr @ Proposals::Blocks(_), en @ Proposals::Blocks(_)) => {
-                    let keys =
-                        |p: &Proposals| p.inputs().map(|i| i.key.clone()).collect::<Vec<_>>();
+                    let keys = |p: &Proposals| p.inputs().map(|i| i.key.clone()).collect::<Vec<_>>();
                     if keys(fr) != keys(en) {
-                        report.error(
-                            line,
-                            format!(
-                                "challenge \"{id}\": input keys differ between French and English"
-                            ),
-                        );
+                        report.error(line, format!("challenge \"{id}\": input keys differ between French and English"));
                     }
                 }
                 _ => {}
@@ -871,13 +736,7 @@ fn build_challenge(
         }
         for input in p.fr.inputs().chain(p.en.iter().flat_map(|e| e.inputs())) {
             if input.label.is_none() {
-                report.error(
-                    line,
-                    format!(
-                        "challenge \"{id}\": input \"{}\" has no label (add §label)",
-                        input.key
-                    ),
-                );
+                report.error(line, format!("challenge \"{id}\": input \"{}\" has no label (add §label)", input.key));
             }
         }
     }
@@ -891,10 +750,9 @@ fn build_challenge(
                     "t1" => t.t1 = true,
                     "t2" => t.t2 = true,
                     "t3" => t.t3 = true,
-                    other => report.error(
-                        line,
-                        format!("challenge \"{id}\": unknown tolerance \"{other}\" (t1, t2, t3)"),
-                    ),
+                    other => {
+                        report.error(line, format!("challenge \"{id}\": unknown tolerance \"{other}\" (t1, t2, t3)"))
+                    }
                 }
             }
             t
@@ -904,7 +762,10 @@ fn build_challenge(
         None => None,
         Some(t) if t > 0 && t <= 3600 => Some(t as u32),
         Some(t) => {
-            report.error(line, format!("challenge \"{id}\": timer must be a positive number of seconds (at most 3600), got {t}"));
+            report.error(
+                line,
+                format!("challenge \"{id}\": timer must be a positive number of seconds (at most 3600), got {t}"),
+            );
             None
         }
     };
@@ -912,50 +773,29 @@ fn build_challenge(
         None => false,
         Some("number") => true,
         Some(other) => {
-            report.error(
-                line,
-                format!("challenge \"{id}\": unknown format \"{other}\" (only \"number\")"),
-            );
+            report.error(line, format!("challenge \"{id}\": unknown format \"{other}\" (only \"number\")"));
             false
         }
     };
     if numeric && kind != ChallengeType::Qroc {
-        report.error(
-            line,
-            format!("challenge \"{id}\": format \"number\" applies to QROC only"),
-        );
+        report.error(line, format!("challenge \"{id}\": format \"number\" applies to QROC only"));
     }
     let illustration = c.illustration.as_ref().map(|ill| {
         if !content.media.contains_key(&ill.file) {
-            report.error(
-                line,
-                format!(
-                    "challenge \"{id}\": media file \"{}\" not found in media/",
-                    ill.file
-                ),
-            );
+            report.error(line, format!("challenge \"{id}\": media file \"{}\" not found in media/", ill.file));
         }
         let alt = match &ill.alt {
             Some(alt) => report.text(line, &what("illustration alt text"), alt, false),
             None => {
-                report.error(
-                    line,
-                    format!("challenge \"{id}\": illustration without alt text"),
-                );
+                report.error(line, format!("challenge \"{id}\": illustration without alt text"));
                 Text::default()
             }
         };
-        Illustration {
-            file: ill.file.clone(),
-            alt,
-        }
+        Illustration { file: ill.file.clone(), alt }
     });
     for a in &c.attachments {
         if !content.media.contains_key(a) {
-            report.error(
-                line,
-                format!("challenge \"{id}\": media file \"{a}\" not found in media/"),
-            );
+            report.error(line, format!("challenge \"{id}\": media file \"{a}\" not found in media/"));
         }
     }
     let locales = match &c.locales {
@@ -966,31 +806,19 @@ fn build_challenge(
                 "fr" => Some(Locale::Fr),
                 "en" => Some(Locale::En),
                 other => {
-                    report.error(
-                        line,
-                        format!("challenge \"{id}\": unknown locale \"{other}\""),
-                    );
+                    report.error(line, format!("challenge \"{id}\": unknown locale \"{other}\""));
                     None
                 }
             })
             .collect(),
     };
-    for (name, value) in [
-        ("discrimination", c.discrimination),
-        ("difficulty", c.difficulty),
-    ] {
+    for (name, value) in [("discrimination", c.discrimination), ("difficulty", c.difficulty)] {
         if value.is_some_and(|v| !v.is_finite()) {
-            report.error(
-                line,
-                format!("challenge \"{id}\": {name} must be a finite number"),
-            );
+            report.error(line, format!("challenge \"{id}\": {name} must be a finite number"));
         }
     }
     if c.discrimination.is_some_and(|a| a <= 0.0) {
-        report.error(
-            line,
-            format!("challenge \"{id}\": discrimination must be positive"),
-        );
+        report.error(line, format!("challenge \"{id}\": discrimination must be positive"));
     }
     if report.diagnostics.len() > errors_before {
         return None;
@@ -1035,10 +863,7 @@ fn check_solution(
             if *i as usize > choices.len() {
                 report.error(
                     line,
-                    format!(
-                        "challenge \"{id}\" ({lang}): solution {i} is outside the {} proposals",
-                        choices.len()
-                    ),
+                    format!("challenge \"{id}\" ({lang}): solution {i} is outside the {} proposals", choices.len()),
                 );
             }
         }
@@ -1047,10 +872,7 @@ fn check_solution(
                 if *i as usize > choices.len() {
                     report.error(
                         line,
-                        format!(
-                            "challenge \"{id}\" ({lang}): solution {i} is outside the {} proposals",
-                            choices.len()
-                        ),
+                        format!("challenge \"{id}\" ({lang}): solution {i} is outside the {} proposals", choices.len()),
                     );
                 }
             }
@@ -1060,30 +882,23 @@ fn check_solution(
             if inputs.len() != 1 {
                 report.error(
                     line,
-                    format!(
-                        "challenge \"{id}\" ({lang}): a QROC must have exactly one input, found {}",
-                        inputs.len()
-                    ),
+                    format!("challenge \"{id}\" ({lang}): a QROC must have exactly one input, found {}", inputs.len()),
                 );
             } else if let Some(options) = &inputs[0].options {
                 for v in variants {
                     if !options.contains(v) {
-                        report.error(line, format!("challenge \"{id}\" ({lang}): select answer \"{v}\" is not among its options"));
+                        report.error(
+                            line,
+                            format!("challenge \"{id}\" ({lang}): select answer \"{v}\" is not among its options"),
+                        );
                     }
                 }
             }
         }
-        (
-            ChallengeType::QrocmInd | ChallengeType::QrocmDep,
-            p @ Proposals::Blocks(_),
-            Solution::Map(map),
-        ) => {
+        (ChallengeType::QrocmInd | ChallengeType::QrocmDep, p @ Proposals::Blocks(_), Solution::Map(map)) => {
             let inputs: Vec<_> = p.inputs().collect();
             if inputs.len() < 2 {
-                report.error(
-                    line,
-                    format!("challenge \"{id}\" ({lang}): a QROCM needs at least two inputs"),
-                );
+                report.error(line, format!("challenge \"{id}\" ({lang}): a QROCM needs at least two inputs"));
             }
             let input_keys: HashSet<&str> = inputs.iter().map(|i| i.key.as_str()).collect();
             if kind == ChallengeType::QrocmInd {
@@ -1120,12 +935,7 @@ fn check_solution(
                 );
             }
         }
-        _ => report.error(
-            line,
-            format!(
-                "challenge \"{id}\" ({lang}): proposals or solution do not fit type {}",
-                kind.name()
-            ),
-        ),
+        _ => report
+            .error(line, format!("challenge \"{id}\" ({lang}): proposals or solution do not fit type {}", kind.name())),
     }
 }

@@ -306,17 +306,9 @@ pub struct Tolerances {
 
 impl Tolerances {
     /// All three enabled (the reference's default).
-    pub const ALL: Tolerances = Tolerances {
-        t1: true,
-        t2: true,
-        t3: true,
-    };
+    pub const ALL: Tolerances = Tolerances { t1: true, t2: true, t3: true };
     /// Exact match.
-    pub const NONE: Tolerances = Tolerances {
-        t1: false,
-        t2: false,
-        t3: false,
-    };
+    pub const NONE: Tolerances = Tolerances { t1: false, t2: false, t3: false };
 }
 
 /// An illustration.
@@ -471,13 +463,7 @@ impl Content {
         &self.tutorials[i.index()]
     }
     /// Validated challenges of a competence's active skills.
-    pub fn challenges_of_competence(
-        &self,
-        c: CompetenceIdx,
-    ) -> impl Iterator<Item = ChallengeIdx> + '_ {
-        self.competence(c)
-            .active_skills
-            .iter()
-            .flat_map(|s| self.skill(*s).challenges.iter().copied())
+    pub fn challenges_of_competence(&self, c: CompetenceIdx) -> impl Iterator<Item = ChallengeIdx> + '_ {
+        self.competence(c).active_skills.iter().flat_map(|s| self.skill(*s).challenges.iter().copied())
     }
 }

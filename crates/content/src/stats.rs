@@ -51,22 +51,14 @@ pub struct Stats {
 
 /// Computes the statistics of a referential.
 pub fn compute(content: &Content) -> Stats {
-    let validated: Vec<_> = content
-        .challenges
-        .iter()
-        .filter(|c| c.status == ChallengeStatus::Validated)
-        .collect();
+    let validated: Vec<_> = content.challenges.iter().filter(|c| c.status == ChallengeStatus::Validated).collect();
     let mut s = Stats {
         version: content.version.clone(),
         areas: content.areas.len(),
         competences: content.competences.len(),
         tubes: content.tubes.len(),
         skills: content.skills.len(),
-        active_skills: content
-            .skills
-            .iter()
-            .filter(|s| s.status == SkillStatus::Active)
-            .count(),
+        active_skills: content.skills.iter().filter(|s| s.status == SkillStatus::Active).count(),
         challenges: validated.len(),
         tutorials: content.tutorials.len(),
         challenges_by_type: BTreeMap::new(),
@@ -77,46 +69,26 @@ pub fn compute(content: &Content) -> Stats {
         tubes_by_competence: BTreeMap::new(),
         timed: validated.iter().filter(|c| c.timer.is_some()).count(),
         focused: validated.iter().filter(|c| c.focused).count(),
-        illustrated: validated
-            .iter()
-            .filter(|c| c.illustration.is_some())
-            .count(),
-        with_attachment: validated
-            .iter()
-            .filter(|c| !c.attachments.is_empty())
-            .count(),
+        illustrated: validated.iter().filter(|c| c.illustration.is_some()).count(),
+        with_attachment: validated.iter().filter(|c| !c.attachments.is_empty()).count(),
         skills_with_tutorials: 0.0,
         tutorials_by_locale: BTreeMap::new(),
     };
     for c in &validated {
         let skill = content.skill(c.skill);
         let competence = content.competence(skill.competence);
-        *s.challenges_by_type
-            .entry(c.kind.name().to_owned())
-            .or_default() += 1;
-        *s.challenges_by_level
-            .entry(skill.level.to_string())
-            .or_default() += 1;
+        *s.challenges_by_type.entry(c.kind.name().to_owned()).or_default() += 1;
+        *s.challenges_by_level.entry(skill.level.to_string()).or_default() += 1;
         for l in &c.locales {
-            *s.challenges_by_locale
-                .entry(l.code().to_owned())
-                .or_default() += 1;
+            *s.challenges_by_locale.entry(l.code().to_owned()).or_default() += 1;
         }
-        *s.challenges_by_area
-            .entry(content.areas[competence.area.index()].code.clone())
-            .or_default() += 1;
-        *s.challenges_by_competence
-            .entry(competence.code.clone())
-            .or_default() += 1;
+        *s.challenges_by_area.entry(content.areas[competence.area.index()].code.clone()).or_default() += 1;
+        *s.challenges_by_competence.entry(competence.code.clone()).or_default() += 1;
     }
     for c in &content.competences {
         s.tubes_by_competence.insert(c.code.clone(), c.tubes.len());
     }
-    let active: Vec<_> = content
-        .skills
-        .iter()
-        .filter(|s| s.status == SkillStatus::Active)
-        .collect();
+    let active: Vec<_> = content.skills.iter().filter(|s| s.status == SkillStatus::Active).collect();
     if !active.is_empty() {
         s.skills_with_tutorials =
             active.iter().filter(|s| !s.tutorials.is_empty()).count() as f64 / active.len() as f64;

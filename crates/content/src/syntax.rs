@@ -35,9 +35,7 @@ pub fn parse_blocks(text: &str) -> Result<Vec<Block>, String> {
             blocks.push(Block::Text(rest[..start].to_owned()));
         }
         let after = &rest[start + 2..];
-        let end = after
-            .find('}')
-            .ok_or_else(|| "an input \"${\" is never closed by \"}\"".to_owned())?;
+        let end = after.find('}').ok_or_else(|| "an input \"${\" is never closed by \"}\"".to_owned())?;
         // A JSON options list may itself contain '}' only inside strings, which we do not allow.
         blocks.push(Block::Input(parse_input(&after[..end])?));
         rest = &after[end + 1..];
@@ -58,14 +56,8 @@ fn parse_input(inner: &str) -> Result<Input, String> {
     };
     let key_end = head.find(['#', '§']).unwrap_or(head.len());
     let key = head[..key_end].trim();
-    if key.is_empty()
-        || !key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
-        return Err(format!(
-            "input key \"{key}\" must be letters, digits, '-' or '_'"
-        ));
+    if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        return Err(format!("input key \"{key}\" must be letters, digits, '-' or '_'"));
     }
     let mut placeholder = None;
     let mut label = None;
@@ -81,12 +73,7 @@ fn parse_input(inner: &str) -> Result<Input, String> {
         }
         tail = &body[next..];
     }
-    Ok(Input {
-        key: key.to_owned(),
-        placeholder,
-        label: label.filter(|l| !l.is_empty()),
-        options,
-    })
+    Ok(Input { key: key.to_owned(), placeholder, label: label.filter(|l| !l.is_empty()), options })
 }
 
 fn parse_options(list: &str) -> Result<Vec<String>, String> {
@@ -100,11 +87,7 @@ fn parse_options(list: &str) -> Result<Vec<String>, String> {
 
 /// Parses proposals for a type.
 pub fn parse_proposals(choices: bool, text: &str) -> Result<Proposals, String> {
-    if choices {
-        parse_choices(text).map(Proposals::Choices)
-    } else {
-        parse_blocks(text).map(Proposals::Blocks)
-    }
+    if choices { parse_choices(text).map(Proposals::Choices) } else { parse_blocks(text).map(Proposals::Blocks) }
 }
 
 /// Parses a QCU solution: one 1-based index.
@@ -114,12 +97,7 @@ pub fn parse_qcu_solution(text: &str) -> Result<Solution, String> {
         .ok()
         .filter(|i| *i >= 1)
         .map(Solution::Index)
-        .ok_or_else(|| {
-            format!(
-                "QCU solution \"{}\" must be a proposal number (1, 2, …)",
-                text.trim()
-            )
-        })
+        .ok_or_else(|| format!("QCU solution \"{}\" must be a proposal number (1, 2, …)", text.trim()))
 }
 
 /// Parses a QCM solution: comma-separated 1-based indexes.
@@ -131,12 +109,7 @@ pub fn parse_qcm_solution(text: &str) -> Result<Solution, String> {
             .parse::<u32>()
             .ok()
             .filter(|i| *i >= 1)
-            .ok_or_else(|| {
-                format!(
-                    "QCM solution part \"{}\" must be a proposal number",
-                    part.trim()
-                )
-            })?;
+            .ok_or_else(|| format!("QCM solution part \"{}\" must be a proposal number", part.trim()))?;
         indexes.push(i);
     }
     indexes.sort_unstable();
@@ -146,12 +119,7 @@ pub fn parse_qcm_solution(text: &str) -> Result<Solution, String> {
 
 /// Parses a QROC solution: accepted answers, one per line.
 pub fn parse_variants(text: &str) -> Result<Solution, String> {
-    let variants: Vec<String> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let variants: Vec<String> = text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
     if variants.is_empty() {
         return Err("the solution lists no accepted answer".to_owned());
     }
@@ -179,15 +147,9 @@ pub fn parse_yaml_map(text: &str) -> Result<Vec<(String, Vec<String>)>, String> 
         let values = match &v {
             Yaml::Array(items) => items
                 .iter()
-                .map(|i| {
-                    yaml_scalar(i)
-                        .ok_or_else(|| format!("answers of \"{key}\" must be plain values"))
-                })
+                .map(|i| yaml_scalar(i).ok_or_else(|| format!("answers of \"{key}\" must be plain values")))
                 .collect::<Result<Vec<_>, _>>()?,
-            other => vec![
-                yaml_scalar(other)
-                    .ok_or_else(|| format!("answers of \"{key}\" must be plain values"))?,
-            ],
+            other => vec![yaml_scalar(other).ok_or_else(|| format!("answers of \"{key}\" must be plain values"))?],
         };
         if values.is_empty() {
             return Err(format!("\"{key}\" lists no accepted answer"));
@@ -206,26 +168,17 @@ mod tests {
 
     #[test]
     fn parses_inputs_with_placeholder_label_and_options() {
-        let blocks = parse_blocks("Ville : ${ville#Paris§Nom de la ville} et ${pays§Pays options=[\"France\", \"Italie\"]}.").unwrap();
+        let blocks =
+            parse_blocks("Ville : ${ville#Paris§Nom de la ville} et ${pays§Pays options=[\"France\", \"Italie\"]}.")
+                .unwrap();
         assert_eq!(blocks.len(), 5);
-        let Block::Input(ville) = &blocks[1] else {
-            panic!()
-        };
+        let Block::Input(ville) = &blocks[1] else { panic!() };
         assert_eq!(
-            (
-                ville.key.as_str(),
-                ville.placeholder.as_deref(),
-                ville.label.as_deref()
-            ),
+            (ville.key.as_str(), ville.placeholder.as_deref(), ville.label.as_deref()),
             ("ville", Some("Paris"), Some("Nom de la ville"))
         );
-        let Block::Input(pays) = &blocks[3] else {
-            panic!()
-        };
-        assert_eq!(
-            pays.options.as_deref(),
-            Some(&["France".to_owned(), "Italie".to_owned()][..])
-        );
+        let Block::Input(pays) = &blocks[3] else { panic!() };
+        assert_eq!(pays.options.as_deref(), Some(&["France".to_owned(), "Italie".to_owned()][..]));
         assert_eq!(pays.label.as_deref(), Some("Pays"));
     }
 
@@ -243,12 +196,6 @@ mod tests {
     #[test]
     fn yaml_map_keeps_order_and_stringifies() {
         let map = parse_yaml_map("b:\n  - 12\n  - douze\na: oui\n").unwrap();
-        assert_eq!(
-            map,
-            vec![
-                ("b".into(), vec!["12".into(), "douze".into()]),
-                ("a".into(), vec!["oui".into()])
-            ]
-        );
+        assert_eq!(map, vec![("b".into(), vec!["12".into(), "douze".into()]), ("a".into(), vec!["oui".into()])]);
     }
 }

@@ -9,49 +9,29 @@ fn fixture() -> PathBuf {
 }
 
 fn load(files: &[content::SourceFile]) -> Result<content::Content, Vec<content::Diagnostic>> {
-    content::load(
-        files,
-        LoadOptions {
-            require_english: true,
-        },
-    )
+    content::load(files, LoadOptions { require_english: true })
 }
 
 /// The fixture's files with `from` replaced by `to` in `file` (the replacement must apply).
 fn mutated(file: &str, from: &str, to: &str) -> Vec<content::SourceFile> {
     let mut files = content::read_dir(&fixture()).expect("fixture readable");
-    let f = files
-        .iter_mut()
-        .find(|f| f.path == file)
-        .unwrap_or_else(|| panic!("no fixture file {file}"));
+    let f = files.iter_mut().find(|f| f.path == file).unwrap_or_else(|| panic!("no fixture file {file}"));
     let text = String::from_utf8(f.bytes.clone()).unwrap();
-    assert!(
-        text.contains(from),
-        "fixture {file} does not contain {from:?}"
-    );
+    assert!(text.contains(from), "fixture {file} does not contain {from:?}");
     f.bytes = text.replacen(from, to, 1).into_bytes();
     files
 }
 
 fn line_of(file: &str, needle: &str) -> usize {
     let text = std::fs::read_to_string(fixture().join(file)).unwrap();
-    text.lines()
-        .position(|l| l.contains(needle))
-        .expect("needle in fixture")
-        + 1
+    text.lines().position(|l| l.contains(needle)).expect("needle in fixture") + 1
 }
 
 #[test]
 fn the_valid_fixture_loads_with_every_type_and_computed_values() {
     let c = load(&content::read_dir(&fixture()).unwrap()).expect("valid fixture");
     assert_eq!(
-        (
-            c.areas.len(),
-            c.competences.len(),
-            c.tubes.len(),
-            c.skills.len(),
-            c.challenges.len()
-        ),
+        (c.areas.len(), c.competences.len(), c.tubes.len(), c.skills.len(), c.challenges.len()),
         (1, 1, 1, 2, 5)
     );
     let kinds: std::collections::BTreeSet<_> = c.challenges.iter().map(|ch| ch.kind).collect();
@@ -66,10 +46,7 @@ fn the_valid_fixture_loads_with_every_type_and_computed_values() {
     let tube = c.tube(c.tube_by_name("@tubeA").unwrap());
     let levels: Vec<u8> = tube.skills.iter().map(|s| c.skill(*s).level).collect();
     assert_eq!(levels, vec![1, 2]);
-    assert_eq!(
-        c.skill(c.skill_by_name("@tubeA1").unwrap()).tutorials.len(),
-        2
-    );
+    assert_eq!(c.skill(c.skill_by_name("@tubeA1").unwrap()).tutorials.len(), 2);
     assert_eq!(c.version.len(), 16);
 }
 
@@ -274,14 +251,7 @@ const RULES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "invalid file",
         "",
     ),
-    (
-        "unknown field",
-        "competences/1.1.toml",
-        "timer = 60",
-        "timre = 60",
-        "unknown field",
-        "",
-    ),
+    ("unknown field", "competences/1.1.toml", "timer = 60", "timre = 60", "unknown field", ""),
 ];
 
 #[test]
@@ -293,19 +263,11 @@ fn each_rule_fails_with_a_precise_message() {
         };
         let rendered: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
         let expected_message = *expected;
-        let hit = diagnostics
-            .iter()
-            .find(|d| d.message.contains(expected_message));
-        let hit = hit.unwrap_or_else(|| {
-            panic!("rule \"{rule}\": expected {expected_message:?} in {rendered:#?}")
-        });
+        let hit = diagnostics.iter().find(|d| d.message.contains(expected_message));
+        let hit = hit.unwrap_or_else(|| panic!("rule \"{rule}\": expected {expected_message:?} in {rendered:#?}"));
         assert_eq!(hit.file, *file, "rule \"{rule}\"");
         if !at.is_empty() {
-            assert_eq!(
-                hit.line,
-                line_of(file, at),
-                "rule \"{rule}\": wrong line in {hit}"
-            );
+            assert_eq!(hit.line, line_of(file, at), "rule \"{rule}\": wrong line in {hit}");
         } else {
             assert!(hit.line > 0, "rule \"{rule}\": {hit}");
         }
@@ -314,90 +276,42 @@ fn each_rule_fails_with_a_precise_message() {
 
 #[test]
 fn all_problems_are_reported_not_just_the_first() {
-    let mut files = mutated(
-        "competences/1.1.toml",
-        "solution = \"1\"",
-        "solution = \"3\"",
-    );
-    let f = files
-        .iter_mut()
-        .find(|f| f.path == "competences/1.1.toml")
-        .unwrap();
-    let text = String::from_utf8(f.bytes.clone())
-        .unwrap()
-        .replacen("timer = 60", "timer = -5", 1);
+    let mut files = mutated("competences/1.1.toml", "solution = \"1\"", "solution = \"3\"");
+    let f = files.iter_mut().find(|f| f.path == "competences/1.1.toml").unwrap();
+    let text = String::from_utf8(f.bytes.clone()).unwrap().replacen("timer = 60", "timer = -5", 1);
     f.bytes = text.into_bytes();
     let diagnostics = load(&files).unwrap_err();
-    assert!(
-        diagnostics
-            .iter()
-            .any(|d| d.message.contains("outside the 2 proposals"))
-    );
-    assert!(
-        diagnostics
-            .iter()
-            .any(|d| d.message.contains("timer must be a positive"))
-    );
-    assert!(
-        diagnostics
-            .iter()
-            .all(|d| d.to_string().starts_with("competences/1.1.toml:"))
-    );
+    assert!(diagnostics.iter().any(|d| d.message.contains("outside the 2 proposals")));
+    assert!(diagnostics.iter().any(|d| d.message.contains("timer must be a positive")));
+    assert!(diagnostics.iter().all(|d| d.to_string().starts_with("competences/1.1.toml:")));
 }
 
 #[test]
 fn the_demo_referential_is_valid_and_meets_its_targets() {
     let c = content::demo().unwrap_or_else(|d| {
-        panic!(
-            "demo content has problems:\n{}",
-            d.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
+        panic!("demo content has problems:\n{}", d.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
     });
     let s = content::stats::compute(&c);
     assert_eq!((s.areas, s.competences), (5, 16));
     assert!(s.tubes >= 48, "{} tubes", s.tubes);
     assert!(s.challenges >= 350, "{} challenges", s.challenges);
     assert_eq!(s.challenges_by_type.len(), 5);
-    assert!(
-        s.timed >= 20 && s.focused >= 20 && s.illustrated >= 30 && s.with_attachment >= 10,
-        "{s:?}"
-    );
+    assert!(s.timed >= 20 && s.focused >= 20 && s.illustrated >= 30 && s.with_attachment >= 10, "{s:?}");
     assert!(s.skills_with_tutorials >= 0.6);
     for comp in &c.competences {
         assert!(comp.tubes.len() >= 3, "competence {}", comp.code);
     }
     // Every active skill has a challenge; levels 1–3 have at least two.
-    for skill in c
-        .skills
-        .iter()
-        .filter(|s| s.status == content::SkillStatus::Active)
-    {
+    for skill in c.skills.iter().filter(|s| s.status == content::SkillStatus::Active) {
         let needed = if skill.level <= 3 { 2 } else { 1 };
-        assert!(
-            skill.challenges.len() >= needed,
-            "{} has {} challenges",
-            skill.name,
-            skill.challenges.len()
-        );
+        assert!(skill.challenges.len() >= needed, "{} has {} challenges", skill.name, skill.challenges.len());
     }
     // The pix of a fully mastered level is 8 in every competence (or less when a level has one skill: 4).
     for comp in &c.competences {
         for level in 1..=8u8 {
-            let total: f64 = comp
-                .active_skills
-                .iter()
-                .map(|s| c.skill(*s))
-                .filter(|s| s.level == level)
-                .map(|s| s.pix_value)
-                .sum();
-            assert!(
-                total == 0.0 || total == 4.0 || (total - 8.0).abs() < 1e-9,
-                "{} level {level}: {total}",
-                comp.code
-            );
+            let total: f64 =
+                comp.active_skills.iter().map(|s| c.skill(*s)).filter(|s| s.level == level).map(|s| s.pix_value).sum();
+            assert!(total == 0.0 || total == 4.0 || (total - 8.0).abs() < 1e-9, "{} level {level}: {total}", comp.code);
         }
     }
 }

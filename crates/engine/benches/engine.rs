@@ -20,12 +20,7 @@ fn state_after(
     content: &Content,
     competence: usize,
     answers: usize,
-) -> (
-    Vec<SkillIdx>,
-    Vec<KnowledgeElement>,
-    HashSet<ChallengeIdx>,
-    Option<bool>,
-) {
+) -> (Vec<SkillIdx>, Vec<KnowledgeElement>, HashSet<ChallengeIdx>, Option<bool>) {
     let target: Vec<SkillIdx> = content.competences[competence].active_skills.clone();
     let target_set: HashSet<SkillIdx> = target.iter().copied().collect();
     let mut kes: Vec<KnowledgeElement> = Vec::new();
@@ -43,10 +38,7 @@ fn state_after(
             seed: 12345,
             include_archived: false,
         };
-        let Next::Ask {
-            challenge, skill, ..
-        } = smart_random::next(input)
-        else {
+        let Next::Ask { challenge, skill, .. } = smart_random::next(input) else {
             break;
         };
         let success = content.skill(skill).level <= 4;
@@ -69,30 +61,25 @@ fn state_after(
 fn smart_random_bench(c: &mut Criterion) {
     let content = content::demo().expect("demo content");
     // The competence with the most active skills.
-    let competence = (0..content.competences.len())
-        .max_by_key(|i| content.competences[*i].active_skills.len())
-        .unwrap();
+    let competence =
+        (0..content.competences.len()).max_by_key(|i| content.competences[*i].active_skills.len()).unwrap();
     let mut group = c.benchmark_group("smart random next challenge (demo content)");
     for answers in [0usize, 10, 30] {
         let (target, kes, answered, last) = state_after(&content, competence, answers);
-        group.bench_with_input(
-            BenchmarkId::from_parameter(format!("after {answers} answers")),
-            &answers,
-            |b, _| {
-                b.iter(|| {
-                    smart_random::next(black_box(Input {
-                        content: &content,
-                        target_skills: &target,
-                        knowledge: &kes,
-                        answered: &answered,
-                        last_answer_timed: last,
-                        locale: Locale::Fr,
-                        seed: 12345,
-                        include_archived: false,
-                    }))
-                })
-            },
-        );
+        group.bench_with_input(BenchmarkId::from_parameter(format!("after {answers} answers")), &answers, |b, _| {
+            b.iter(|| {
+                smart_random::next(black_box(Input {
+                    content: &content,
+                    target_skills: &target,
+                    knowledge: &kes,
+                    answered: &answered,
+                    last_answer_timed: last,
+                    locale: Locale::Fr,
+                    seed: 12345,
+                    include_archived: false,
+                }))
+            })
+        });
     }
     group.finish();
 }
@@ -130,35 +117,17 @@ fn flash_bench(c: &mut Criterion) {
             .iter()
             .step_by(size / 16)
             .take(16)
-            .map(|c| Asked {
-                skill: c.skill,
-                tube: c.tube,
-                competence: c.competence,
-            })
+            .map(|c| Asked { skill: c.skill, tube: c.tube, competence: c.competence })
             .collect();
         let excluded = HashSet::new();
-        group.bench_with_input(
-            BenchmarkId::from_parameter(format!("bank of {size}, 16 answered")),
-            &size,
-            |b, _| {
-                let mut pick_rng = ChaCha8Rng::seed_from_u64(1);
-                b.iter(|| {
-                    let situation = Situation {
-                        bank: &bank,
-                        asked: &asked,
-                        excluded_skills: &excluded,
-                        needs_accessibility: false,
-                    };
-                    flash::select(
-                        black_box(situation),
-                        black_box(0.4),
-                        &config,
-                        51,
-                        &mut pick_rng,
-                    )
-                })
-            },
-        );
+        group.bench_with_input(BenchmarkId::from_parameter(format!("bank of {size}, 16 answered")), &size, |b, _| {
+            let mut pick_rng = ChaCha8Rng::seed_from_u64(1);
+            b.iter(|| {
+                let situation =
+                    Situation { bank: &bank, asked: &asked, excluded_skills: &excluded, needs_accessibility: false };
+                flash::select(black_box(situation), black_box(0.4), &config, 51, &mut pick_rng)
+            })
+        });
     }
     group.finish();
 }
@@ -184,23 +153,11 @@ fn answer_bench(c: &mut Criterion) {
             content::ChallengeType::Qcm => Response::Value("1,3".into()),
             content::ChallengeType::Qroc => Response::Value("Une réponse assez longue".into()),
             _ => Response::Inputs(
-                challenge
-                    .proposals
-                    .fr
-                    .inputs()
-                    .map(|i| (i.key.clone(), "Réponse".to_owned()))
-                    .collect(),
+                challenge.proposals.fr.inputs().map(|i| (i.key.clone(), "Réponse".to_owned())).collect(),
             ),
         };
         group.bench_function(kind.name(), |b| {
-            b.iter(|| {
-                answer::examine(
-                    challenge,
-                    Locale::Fr,
-                    black_box(&response),
-                    Context::default(),
-                )
-            })
+            b.iter(|| answer::examine(challenge, Locale::Fr, black_box(&response), Context::default()))
         });
     }
     group.finish();

@@ -43,17 +43,13 @@ impl Response {
         }
         match kind {
             ChallengeType::QrocmInd | ChallengeType::QrocmDep => {
-                let docs = yaml_rust2::YamlLoader::load_from_str(&pretreat(raw))
-                    .map_err(|_| ResponseError::NotAMap)?;
+                let docs = yaml_rust2::YamlLoader::load_from_str(&pretreat(raw)).map_err(|_| ResponseError::NotAMap)?;
                 let Some(yaml_rust2::Yaml::Hash(hash)) = docs.into_iter().next() else {
                     return Err(ResponseError::NotAMap);
                 };
                 let mut inputs = Vec::with_capacity(hash.len());
                 for (k, v) in hash {
-                    let (Some(k), Some(v)) = (
-                        scalar(&k),
-                        scalar(&v).or_else(|| v.is_null().then(String::new)),
-                    ) else {
+                    let (Some(k), Some(v)) = (scalar(&k), scalar(&v).or_else(|| v.is_null().then(String::new))) else {
                         return Err(ResponseError::NotAMap);
                     };
                     inputs.push((k, v));
@@ -142,18 +138,10 @@ pub struct Context {
 }
 
 /// Examines an answer in the reference's order: skip, type validation, time limit, focus.
-pub fn examine(
-    challenge: &Challenge,
-    locale: Locale,
-    response: &Response,
-    context: Context,
-) -> Verdict {
+pub fn examine(challenge: &Challenge, locale: Locale, response: &Response, context: Context) -> Verdict {
     let (correct, details) = match response {
         Response::Skipped => {
-            return Verdict {
-                outcome: Outcome::Aband,
-                details: Vec::new(),
-            };
+            return Verdict { outcome: Outcome::Aband, details: Vec::new() };
         }
         other => validate(challenge, locale, other),
     };
@@ -170,29 +158,17 @@ pub fn examine(
 }
 
 /// Type validation only: is the response correct? (and per-input details for QROCM-ind)
-pub fn validate(
-    challenge: &Challenge,
-    locale: Locale,
-    response: &Response,
-) -> (bool, Vec<(String, bool)>) {
+pub fn validate(challenge: &Challenge, locale: Locale, response: &Response) -> (bool, Vec<(String, bool)>) {
     let proposals = challenge.proposals.get(locale);
     let solution = challenge.solution.get(locale);
     match (challenge.kind, solution, response) {
-        (ChallengeType::Qcu, Solution::Index(i), Response::Value(v)) => {
-            (v.trim() == i.to_string(), Vec::new())
-        }
+        (ChallengeType::Qcu, Solution::Index(i), Response::Value(v)) => (v.trim() == i.to_string(), Vec::new()),
         (ChallengeType::Qcm, Solution::Indexes(list), Response::Value(v)) => {
             let mut given: Vec<&str> = v.split(',').map(str::trim).collect();
             given.sort_unstable();
             let mut expected: Vec<String> = list.iter().map(u32::to_string).collect();
             expected.sort_unstable();
-            (
-                given
-                    .iter()
-                    .copied()
-                    .eq(expected.iter().map(String::as_str)),
-                Vec::new(),
-            )
+            (given.iter().copied().eq(expected.iter().map(String::as_str)), Vec::new())
         }
         (ChallengeType::Qroc, Solution::Variants(variants), Response::Value(v)) => {
             let is_select = first_input(proposals).is_some_and(|i| i.options.is_some());
@@ -213,20 +189,13 @@ pub fn validate(
         }
         (ChallengeType::QrocmInd, Solution::Map(map), Response::Inputs(inputs)) => {
             // An answer key the solution does not know is a malformed answer: wrong.
-            if inputs
-                .iter()
-                .any(|(k, _)| !map.iter().any(|(sk, _)| sk == k))
-            {
+            if inputs.iter().any(|(k, _)| !map.iter().any(|(sk, _)| sk == k)) {
                 return (false, map.iter().map(|(k, _)| (k.clone(), false)).collect());
             }
             let details: Vec<(String, bool)> = map
                 .iter()
                 .map(|(key, variants)| {
-                    let given = inputs
-                        .iter()
-                        .find(|(k, _)| k == key)
-                        .map(|(_, v)| v.as_str())
-                        .unwrap_or("");
+                    let given = inputs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("");
                     let select = input(proposals, key).is_some_and(|i| i.options.is_some());
                     let ok = if select {
                         variants.iter().any(|s| s == given)
@@ -243,17 +212,12 @@ pub fn validate(
             if inputs.is_empty() || inputs.len() > expected {
                 return (false, Vec::new());
             }
-            let mut remaining: Vec<Vec<String>> = groups
-                .iter()
-                .map(|(_, vs)| vs.iter().map(|v| treat(v, challenge.tolerances)).collect())
-                .collect();
+            let mut remaining: Vec<Vec<String>> =
+                groups.iter().map(|(_, vs)| vs.iter().map(|v| treat(v, challenge.tolerances)).collect()).collect();
             let mut matched = 0;
             for (_, value) in inputs {
                 let answer = treat(&pretreat(value), challenge.tolerances);
-                if let Some(pos) = remaining
-                    .iter()
-                    .position(|g| matches_treated(&answer, g, challenge.tolerances.t3))
-                {
+                if let Some(pos) = remaining.iter().position(|g| matches_treated(&answer, g, challenge.tolerances.t3)) {
                     remaining.remove(pos);
                     matched += 1;
                 }
@@ -281,11 +245,7 @@ fn input<'a>(p: &'a Proposals, key: &str) -> Option<&'a content::Input> {
 /// Reads a number the reference's way: drop the first space, turn the first comma into a dot.
 fn as_number(s: &str) -> Option<f64> {
     let s = s.trim().replacen(' ', "", 1).replacen(',', ".", 1);
-    if s.is_empty()
-        || !s
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'+')
-    {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'+') {
         return None;
     }
     s.parse::<f64>().ok().filter(|n| n.is_finite())
@@ -293,32 +253,17 @@ fn as_number(s: &str) -> Option<f64> {
 
 /// Unicode NFC and non-breaking spaces (U+00A0, and U+202F used in French typography) as spaces.
 pub fn pretreat(s: &str) -> String {
-    s.nfc()
-        .map(|c| {
-            if c == '\u{a0}' || c == '\u{202f}' {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect()
+    s.nfc().map(|c| if c == '\u{a0}' || c == '\u{202f}' { ' ' } else { c }).collect()
 }
 
 /// t1: trim, lower case, strip accents (NFD without U+0300–U+036F), remove every whitespace.
 pub fn t1(s: &str) -> String {
-    s.trim()
-        .to_lowercase()
-        .nfd()
-        .filter(|c| !('\u{300}'..='\u{36f}').contains(c) && !c.is_whitespace())
-        .collect()
+    s.trim().to_lowercase().nfd().filter(|c| !('\u{300}'..='\u{36f}').contains(c) && !c.is_whitespace()).collect()
 }
 
 /// t2: keep only ASCII letters, digits and spaces; collapse runs of whitespace to one space.
 pub fn t2(s: &str) -> String {
-    let kept: String = s
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == ' ')
-        .collect();
+    let kept: String = s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == ' ').collect();
     let mut out = String::with_capacity(kept.len());
     let mut last_space = false;
     for c in kept.chars() {
@@ -352,11 +297,7 @@ pub fn within_edit_distance(answer: &str, references: &[String]) -> bool {
 }
 
 fn matches_treated(answer: &str, treated_variants: &[String], fuzzy: bool) -> bool {
-    if fuzzy {
-        within_edit_distance(answer, treated_variants)
-    } else {
-        treated_variants.iter().any(|v| v == answer)
-    }
+    if fuzzy { within_edit_distance(answer, treated_variants) } else { treated_variants.iter().any(|v| v == answer) }
 }
 
 fn text_matches(answer: &str, variants: &[String], t: Tolerances) -> bool {

@@ -2,9 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::flash::{
-    self, Asked, Calibrated, Estimator, FlashBank, FlashConfig, Selection, Situation,
-};
+use crate::flash::{self, Asked, Calibrated, Estimator, FlashBank, FlashConfig, Selection, Situation};
 
 /// Highest v3 score.
 pub const MAX_REACHABLE_SCORE: u32 = 895;
@@ -19,28 +17,13 @@ pub struct Interval {
 }
 
 /// Mesh levels: (weight, coefficient) by interval index (§5.5).
-pub const MESH: [(u32, u32); 9] = [
-    (64, 0),
-    (64, 1),
-    (128, 1),
-    (128, 2),
-    (128, 3),
-    (128, 4),
-    (128, 5),
-    (128, 6),
-    (128, 7),
-];
+pub const MESH: [(u32, u32); 9] =
+    [(64, 0), (64, 1), (128, 1), (128, 2), (128, 3), (128, 4), (128, 5), (128, 6), (128, 7)];
 
 /// The intervals of the reference's seeds (production values are configuration).
 pub fn seed_global_intervals() -> Vec<Interval> {
     let bounds = [-8.0, -1.4, -0.519, 0.6, 1.5, 2.25, 3.1, 4.0, 8.0];
-    bounds
-        .windows(2)
-        .map(|w| Interval {
-            min: w[0],
-            max: w[1],
-        })
-        .collect()
+    bounds.windows(2).map(|w| Interval { min: w[0], max: w[1] }).collect()
 }
 
 /// The global score 0–895 of a capacity (§5.5 step 5).
@@ -54,40 +37,22 @@ pub fn global_score(theta: f64, intervals: &[Interval]) -> u32 {
     if theta >= last.max {
         return MAX_REACHABLE_SCORE;
     }
-    let Some(i) = intervals
-        .iter()
-        .position(|iv| iv.min <= theta && theta < iv.max)
-    else {
+    let Some(i) = intervals.iter().position(|iv| iv.min <= theta && theta < iv.max) else {
         return 0;
     };
     let iv = intervals[i];
     let progression = 1.0 - (iv.max - theta) / (iv.max - iv.min);
     let (weight, coefficient) = MESH[i.min(MESH.len() - 1)];
-    ((f64::from(weight) * (f64::from(coefficient) + progression)).floor() as u32)
-        .min(MAX_REACHABLE_SCORE)
+    ((f64::from(weight) * (f64::from(coefficient) + progression)).floor() as u32).min(MAX_REACHABLE_SCORE)
 }
 
 /// The level of a competence from its intervals (level, interval); the ends are open.
 pub fn competence_level(theta: f64, intervals: &[(u32, Interval)]) -> Option<u32> {
-    let lowest = intervals
-        .iter()
-        .map(|(_, iv)| iv.min)
-        .fold(f64::INFINITY, f64::min);
-    let highest = intervals
-        .iter()
-        .map(|(_, iv)| iv.max)
-        .fold(f64::NEG_INFINITY, f64::max);
+    let lowest = intervals.iter().map(|(_, iv)| iv.min).fold(f64::INFINITY, f64::min);
+    let highest = intervals.iter().map(|(_, iv)| iv.max).fold(f64::NEG_INFINITY, f64::max);
     intervals.iter().find_map(|(level, iv)| {
-        let min = if iv.min == lowest {
-            f64::NEG_INFINITY
-        } else {
-            iv.min
-        };
-        let max = if iv.max == highest {
-            f64::INFINITY
-        } else {
-            iv.max
-        };
+        let min = if iv.min == lowest { f64::NEG_INFINITY } else { iv.min };
+        let max = if iv.max == highest { f64::INFINITY } else { iv.max };
         (min <= theta && theta < max).then_some(*level)
     })
 }
@@ -195,56 +160,30 @@ pub fn score_v3(
     let mut competence_levels: Vec<(String, u32)> = scoring
         .competences
         .iter()
-        .filter_map(|(code, intervals)| {
-            competence_level(capacity, intervals).map(|l| (code.clone(), l))
-        })
+        .filter_map(|(code, intervals)| competence_level(capacity, intervals).map(|l| (code.clone(), l)))
         .collect();
     competence_levels.sort();
     let _ = competence_codes;
-    V3Result {
-        capacity,
-        score: global_score(capacity, &scoring.global),
-        status,
-        reason,
-        competence_levels,
-    }
+    V3Result { capacity, score: global_score(capacity, &scoring.global), status, reason, competence_levels }
 }
 
 /// Simulates the unanswered questions as skipped (wrong), each time on the most informative
 /// challenge under the same rules, and returns the resulting estimate.
-pub fn degrade(
-    mut estimator: Estimator,
-    answers: &[V3Answer],
-    bank: &FlashBank,
-    config: &FlashConfig,
-) -> Estimator {
+pub fn degrade(mut estimator: Estimator, answers: &[V3Answer], bank: &FlashBank, config: &FlashConfig) -> Estimator {
     let mut asked: Vec<Asked> = answers
         .iter()
-        .map(|a| Asked {
-            skill: a.challenge.skill,
-            tube: a.challenge.tube,
-            competence: a.challenge.competence,
-        })
+        .map(|a| Asked { skill: a.challenge.skill, tube: a.challenge.tube, competence: a.challenge.competence })
         .collect();
     let excluded = std::collections::HashSet::new();
     // With a 100 % pick the best candidate is always taken: the random source is never read.
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64_const(0);
     while asked.len() < config.maximum_assessment_length {
-        let situation = Situation {
-            bank,
-            asked: &asked,
-            excluded_skills: &excluded,
-            needs_accessibility: false,
-        };
+        let situation = Situation { bank, asked: &asked, excluded_skills: &excluded, needs_accessibility: false };
         match flash::select(situation, estimator.capacity(), config, 100, &mut rng) {
             Ok(Selection::Ask(i)) => {
                 let c = bank.items()[i];
                 estimator.update(c.a, c.b, false);
-                asked.push(Asked {
-                    skill: c.skill,
-                    tube: c.tube,
-                    competence: c.competence,
-                });
+                asked.push(Asked { skill: c.skill, tube: c.tube, competence: c.competence });
             }
             Ok(Selection::End) | Err(_) => break,
         }
@@ -322,11 +261,7 @@ pub fn rule(challenges: u32, correct: u32, neutralized: u32, rate: u32) -> Resul
         (1, 1, 0) => [V, V, D],
         (1, 0, 1) | (1, 0, 0) => [I, I, I],
         _ => {
-            return Err(V2Error::MissingRule {
-                challenges,
-                correct,
-                neutralized,
-            });
+            return Err(V2Error::MissingRule { challenges, correct, neutralized });
         }
     };
     Ok(row[if rate >= 80 {
@@ -395,11 +330,7 @@ pub fn reproducibility_rate(answers: &[V2Answer]) -> u32 {
 }
 
 /// Scores a v2 certification (§6.3).
-pub fn score_v2(
-    answers: &[V2Answer],
-    estimates: &[Estimated],
-    max_level: u32,
-) -> Result<V2Result, V2Error> {
+pub fn score_v2(answers: &[V2Answer], estimates: &[Estimated], max_level: u32) -> Result<V2Result, V2Error> {
     let rate = reproducibility_rate(answers);
     let max_pix = max_level * crate::scoring::PIX_PER_LEVEL;
     let mut marks = Vec::with_capacity(estimates.len());
@@ -408,41 +339,19 @@ pub fn score_v2(
         let few = mine.len() < CHALLENGES_PER_COMPETENCE;
         let weight = |a: &V2Answer| if few && a.qrocm_dep { 2 } else { 1 };
         let challenges: u32 = mine.iter().map(|a| weight(a)).sum::<u32>().min(3);
-        let correct: u32 = mine
-            .iter()
-            .filter(|a| a.correct && !a.neutralized)
-            .map(|a| weight(a))
-            .sum::<u32>()
-            .min(3);
-        let neutralized: u32 = mine
-            .iter()
-            .filter(|a| a.neutralized)
-            .map(|a| weight(a))
-            .sum::<u32>()
-            .min(3);
+        let correct: u32 = mine.iter().filter(|a| a.correct && !a.neutralized).map(|a| weight(a)).sum::<u32>().min(3);
+        let neutralized: u32 = mine.iter().filter(|a| a.neutralized).map(|a| weight(a)).sum::<u32>().min(3);
         let action = if rate < MINIMUM_REPRODUCIBILITY_RATE_TO_BE_CERTIFIED || mine.is_empty() {
             Action::Invalidate
         } else {
             rule(challenges, correct, neutralized, rate)?
         };
         let mark = match action {
-            Action::Validate => Mark {
-                level: est.level as i32,
-                score: est.pix,
-            },
-            Action::Downgrade => Mark {
-                level: est.level as i32 - 1,
-                score: est.pix.saturating_sub(8),
-            },
-            Action::Invalidate => Mark {
-                level: -1,
-                score: 0,
-            },
+            Action::Validate => Mark { level: est.level as i32, score: est.pix },
+            Action::Downgrade => Mark { level: est.level as i32 - 1, score: est.pix.saturating_sub(8) },
+            Action::Invalidate => Mark { level: -1, score: 0 },
         };
-        marks.push(Mark {
-            level: mark.level.min(max_level as i32),
-            score: mark.score.min(max_pix),
-        });
+        marks.push(Mark { level: mark.level.min(max_level as i32), score: mark.score.min(max_pix) });
     }
     let pix = marks.iter().map(|m| m.score).sum();
     let answered = answers.iter().filter(|a| !a.neutralized).count();
@@ -451,11 +360,7 @@ pub fn score_v2(
         reproducibility_rate: rate,
         marks,
         pix,
-        status: if pix == 0 {
-            Status::Rejected
-        } else {
-            Status::Validated
-        },
+        status: if pix == 0 { Status::Rejected } else { Status::Validated },
         trustable,
     })
 }

@@ -16,9 +16,7 @@ pub const READABLE: &str = "2346789BCDFGHJKMPQRTVWXY";
 
 fn pick(alphabet: &str, n: usize, rng: &mut impl rand::Rng) -> String {
     let chars: Vec<char> = alphabet.chars().collect();
-    (0..n)
-        .map(|_| chars[rng.random_range(0..chars.len())])
-        .collect()
+    (0..n).map(|_| chars[rng.random_range(0..chars.len())]).collect()
 }
 
 /// A campaign code: 6 letters then 3 digits, e.g. `QWERTY234`.
@@ -28,10 +26,7 @@ pub fn campaign_code(rng: &mut impl rand::Rng) -> String {
 
 /// Whether a string has the shape of a campaign code (9 upper-case letters or digits).
 pub fn is_campaign_code(code: &str) -> bool {
-    code.len() == 9
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    code.len() == 9 && code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 /// A session access code: 4 letters and 2 digits, e.g. `BCDF23`.
@@ -70,11 +65,7 @@ pub fn verification_code(rng: &mut impl rand::Rng) -> String {
 
 /// Whether a string is a well-formed verification code (case-insensitive, spaces ignored).
 pub fn normalize_verification_code(input: &str) -> Option<String> {
-    let code: String = input
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_uppercase();
+    let code: String = input.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
     let rest = code.strip_prefix("P-")?;
     (rest.chars().count() == 8 && rest.chars().all(|c| READABLE.contains(c))).then_some(code)
 }

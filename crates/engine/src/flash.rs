@@ -140,16 +140,8 @@ impl Estimator {
         self.capacity = match self.variation_percent {
             None => mean,
             Some(v) => {
-                let gap = if previous.abs() < v {
-                    v
-                } else {
-                    (previous * v).abs()
-                };
-                if mean > previous {
-                    mean.min(previous + gap)
-                } else {
-                    mean.max(previous - gap)
-                }
+                let gap = if previous.abs() < v { v } else { (previous * v).abs() };
+                if mean > previous { mean.min(previous + gap) } else { mean.max(previous - gap) }
             }
         };
         // Sheppard's correction as the reference writes it: (9/80)² / 12.
@@ -241,18 +233,9 @@ impl FlashBank {
         let sorted_b = by_difficulty.iter().map(|i| items[*i as usize].b).collect();
         let a_min = items.iter().map(|c| c.a).fold(f64::INFINITY, f64::min);
         let a_max = items.iter().map(|c| c.a).fold(0.0, f64::max);
-        let tubes = items
-            .iter()
-            .map(|c| c.tube.0 as usize + 1)
-            .max()
-            .unwrap_or(0);
-        let competences = items
-            .iter()
-            .map(|c| c.competence.0 as usize + 1)
-            .max()
-            .unwrap_or(0);
-        let mut competence_tubes: Vec<(Vec<u32>, Vec<u32>)> =
-            vec![(Vec::new(), Vec::new()); competences];
+        let tubes = items.iter().map(|c| c.tube.0 as usize + 1).max().unwrap_or(0);
+        let competences = items.iter().map(|c| c.competence.0 as usize + 1).max().unwrap_or(0);
+        let mut competence_tubes: Vec<(Vec<u32>, Vec<u32>)> = vec![(Vec::new(), Vec::new()); competences];
         for c in &items {
             let (all, accessible) = &mut competence_tubes[c.competence.index()];
             if !all.contains(&c.tube.0) {
@@ -327,11 +310,7 @@ pub fn select(
             *c = true;
         }
     }
-    let tube_asked = |t: u32| {
-        asked_tubes
-            .get(t as usize / 64)
-            .is_some_and(|w| w & (1 << (t % 64)) != 0)
-    };
+    let tube_asked = |t: u32| asked_tubes.get(t as usize / 64).is_some_and(|w| w & (1 << (t % 64)) != 0);
     let asked_skills: Vec<SkillIdx> = if config.limit_to_one_question_per_tube {
         Vec::new()
     } else {
@@ -353,11 +332,7 @@ pub fn select(
     let mut present = vec![false; bank.competences];
     if situation.excluded_skills.is_empty() && config.limit_to_one_question_per_tube {
         for (c, (all, accessible)) in bank.competence_tubes.iter().enumerate() {
-            let tubes = if situation.needs_accessibility {
-                accessible
-            } else {
-                all
-            };
+            let tubes = if situation.needs_accessibility { accessible } else { all };
             present[c] = tubes.iter().any(|t| !tube_asked(*t));
         }
     } else {
@@ -367,23 +342,14 @@ pub fn select(
     }
     let mut allowed = present.clone();
     if config.enable_passage_by_all_competences {
-        let unseen: Vec<bool> = present
-            .iter()
-            .zip(&asked_competences)
-            .map(|(p, a)| *p && !*a)
-            .collect();
+        let unseen: Vec<bool> = present.iter().zip(&asked_competences).map(|(p, a)| *p && !*a).collect();
         if unseen.iter().any(|u| *u) {
             allowed = unseen;
         }
     }
     if config.challenges_between_same_competence > 0 {
         let mut not_recent = allowed.clone();
-        for a in situation
-            .asked
-            .iter()
-            .rev()
-            .take(config.challenges_between_same_competence)
-        {
+        for a in situation.asked.iter().rev().take(config.challenges_between_same_competence) {
             if let Some(c) = not_recent.get_mut(a.competence.index()) {
                 *c = false;
             }
@@ -402,8 +368,7 @@ pub fn select(
     // The bound only falls with distance, and distances only grow: re-evaluate it sparingly.
     let (mut bound_at, mut bound) = (f64::NEG_INFINITY, f64::INFINITY);
     while lo > 0 || hi < n {
-        let take_low =
-            hi >= n || (lo > 0 && theta - bank.sorted_b[lo - 1] <= bank.sorted_b[hi] - theta);
+        let take_low = hi >= n || (lo > 0 && theta - bank.sorted_b[lo - 1] <= bank.sorted_b[hi] - theta);
         let position = if take_low {
             lo -= 1;
             lo
@@ -440,9 +405,7 @@ pub fn select(
     if top.is_empty() {
         return Err(SelectError::LackOfChallenges);
     }
-    Ok(Selection::Ask(
-        top[binary_tree_pick(pick_probability, top.len(), rng)].1 as usize,
-    ))
+    Ok(Selection::Ask(top[binary_tree_pick(pick_probability, top.len(), rng)].1 as usize))
 }
 
 /// The same selection by scoring every challenge: the reference's procedure, kept to test that the
@@ -450,16 +413,14 @@ pub fn select(
 pub fn select_exhaustive(situation: Situation<'_>, theta: f64, config: &FlashConfig) -> Vec<usize> {
     let asked_tubes: HashSet<TubeIdx> = situation.asked.iter().map(|a| a.tube).collect();
     let asked_skills: HashSet<SkillIdx> = situation.asked.iter().map(|a| a.skill).collect();
-    let asked_competences: HashSet<CompetenceIdx> =
-        situation.asked.iter().map(|a| a.competence).collect();
+    let asked_competences: HashSet<CompetenceIdx> = situation.asked.iter().map(|a| a.competence).collect();
     let pool: Vec<(usize, &Calibrated)> = situation
         .bank
         .items
         .iter()
         .enumerate()
         .filter(|(_, c)| {
-            !situation.excluded_skills.contains(&c.skill)
-                && (!situation.needs_accessibility || c.accessible)
+            !situation.excluded_skills.contains(&c.skill) && (!situation.needs_accessibility || c.accessible)
         })
         .filter(|(_, c)| {
             if config.limit_to_one_question_per_tube {
@@ -470,11 +431,7 @@ pub fn select_exhaustive(situation: Situation<'_>, theta: f64, config: &FlashCon
         })
         .collect();
     let mut pool = if config.enable_passage_by_all_competences {
-        let unseen: Vec<_> = pool
-            .iter()
-            .copied()
-            .filter(|(_, c)| !asked_competences.contains(&c.competence))
-            .collect();
+        let unseen: Vec<_> = pool.iter().copied().filter(|(_, c)| !asked_competences.contains(&c.competence)).collect();
         if unseen.is_empty() { pool } else { unseen }
     } else {
         pool
@@ -487,25 +444,14 @@ pub fn select_exhaustive(situation: Situation<'_>, theta: f64, config: &FlashCon
             .take(config.challenges_between_same_competence)
             .map(|a| a.competence)
             .collect();
-        let kept: Vec<_> = pool
-            .iter()
-            .copied()
-            .filter(|(_, c)| !recent.contains(&c.competence))
-            .collect();
+        let kept: Vec<_> = pool.iter().copied().filter(|(_, c)| !recent.contains(&c.competence)).collect();
         if !kept.is_empty() {
             pool = kept;
         }
     }
-    let mut scored: Vec<(f64, usize)> = pool
-        .iter()
-        .map(|(i, c)| (information(c.a, c.b, theta), *i))
-        .collect();
+    let mut scored: Vec<(f64, usize)> = pool.iter().map(|(i, c)| (information(c.a, c.b, theta), *i)).collect();
     scored.sort_by(|x, y| y.0.total_cmp(&x.0));
-    scored
-        .into_iter()
-        .take(config.top_candidates.max(1))
-        .map(|(_, i)| i)
-        .collect()
+    scored.into_iter().take(config.top_candidates.max(1)).map(|(_, i)| i).collect()
 }
 
 /// Index 0 with `probability` percent, else recurse on the rest; the last takes the remainder.

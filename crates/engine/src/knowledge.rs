@@ -107,20 +107,12 @@ pub fn elements_for_answer(
     if !target.contains(&answered_skill) || assessed.contains(&answered_skill) {
         return Vec::new();
     }
-    let status = if success {
-        Status::Validated
-    } else {
-        Status::Invalidated
-    };
+    let status = if success { Status::Validated } else { Status::Invalidated };
     let element = |skill: SkillIdx, source: Source| NewElement {
         skill,
         source,
         status,
-        earned_pix: if success {
-            content.skill(skill).pix_value
-        } else {
-            0.0
-        },
+        earned_pix: if success { content.skill(skill).pix_value } else { 0.0 },
     };
     let mut out = vec![element(answered_skill, Source::Direct)];
     let skill = content.skill(answered_skill);
@@ -148,10 +140,7 @@ pub fn current(elements: &[KnowledgeElement]) -> Vec<KnowledgeElement> {
             }
         }
     }
-    let mut out: Vec<KnowledgeElement> = latest
-        .into_values()
-        .filter(|ke| ke.status != Status::Reset)
-        .collect();
+    let mut out: Vec<KnowledgeElement> = latest.into_values().filter(|ke| ke.status != Status::Reset).collect();
     out.sort_by_key(|ke| (ke.created_at, ke.skill));
     out
 }
@@ -168,10 +157,7 @@ pub fn for_improvement(
 ) -> Vec<KnowledgeElement> {
     elements
         .iter()
-        .filter(|ke| {
-            ke.status == Status::Validated
-                || assessment_created_at - ke.created_at < delay_days * DAY_MICROS
-        })
+        .filter(|ke| ke.status == Status::Validated || assessment_created_at - ke.created_at < delay_days * DAY_MICROS)
         .copied()
         .collect()
 }

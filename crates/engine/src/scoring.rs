@@ -27,10 +27,7 @@ pub struct CompetenceScore {
 }
 
 /// Scores a competence from the earned pix of its current knowledge elements.
-pub fn competence_score(
-    elements: impl IntoIterator<Item = f64>,
-    max_level: u32,
-) -> CompetenceScore {
+pub fn competence_score(elements: impl IntoIterator<Item = f64>, max_level: u32) -> CompetenceScore {
     let real_total: f64 = elements.into_iter().sum();
     let max_pix = max_level * PIX_PER_LEVEL;
     // Summing floats like 8/3 + 8/3 + 8/3 can give 7.999…; a tiny epsilon keeps whole levels whole.
@@ -70,10 +67,7 @@ pub enum ScorecardStatus {
 }
 
 /// The status from whether knowledge exists and the state of the competence evaluation.
-pub fn scorecard_status(
-    has_knowledge: bool,
-    evaluation: Option<EvaluationState>,
-) -> ScorecardStatus {
+pub fn scorecard_status(has_knowledge: bool, evaluation: Option<EvaluationState>) -> ScorecardStatus {
     match evaluation {
         Some(EvaluationState::Completed) => ScorecardStatus::Completed,
         Some(EvaluationState::Started) => ScorecardStatus::Started,
@@ -106,18 +100,11 @@ pub fn last_move(elements: &[KnowledgeElement]) -> Option<i64> {
 
 /// Whether a competence can be reset now.
 pub fn is_resettable(status: ScorecardStatus, last_move: Option<i64>, now: i64) -> bool {
-    status != ScorecardStatus::NotStarted
-        && last_move.is_none_or(|t| days_remaining(t, now, DAYS_BEFORE_RESET) == 0)
+    status != ScorecardStatus::NotStarted && last_move.is_none_or(|t| days_remaining(t, now, DAYS_BEFORE_RESET) == 0)
 }
 
 /// Whether a completed competence can be improved now.
-pub fn is_improvable(
-    status: ScorecardStatus,
-    level: u32,
-    max_level: u32,
-    last_move: Option<i64>,
-    now: i64,
-) -> bool {
+pub fn is_improvable(status: ScorecardStatus, level: u32, max_level: u32, last_move: Option<i64>, now: i64) -> bool {
     status == ScorecardStatus::Completed
         && level < max_level
         && last_move.is_none_or(|t| days_remaining(t, now, DAYS_BEFORE_IMPROVING) == 0)

@@ -74,11 +74,8 @@ pub fn competence_tests(content: &Content, thetas: &[f64], seed: u64) -> Report 
         for competence in &content.competences {
             let target = competence.active_skills.clone();
             let target_set: HashSet<SkillIdx> = target.iter().copied().collect();
-            let (mut kes, mut answered, mut assessed) = (
-                Vec::<KnowledgeElement>::new(),
-                HashSet::new(),
-                HashSet::new(),
-            );
+            let (mut kes, mut answered, mut assessed) =
+                (Vec::<KnowledgeElement>::new(), HashSet::new(), HashSet::new());
             let mut last = None;
             let assessment_seed = rng.random::<u32>();
             loop {
@@ -95,17 +92,12 @@ pub fn competence_tests(content: &Content, thetas: &[f64], seed: u64) -> Report 
                 });
                 selection_time += started.elapsed().as_secs_f64();
                 selections += 1;
-                let Next::Ask {
-                    challenge, skill, ..
-                } = next
-                else {
+                let Next::Ask { challenge, skill, .. } = next else {
                     break;
                 };
                 let ch = content.challenge(challenge);
                 let success = answers_correctly(&mut rng, ch.discrimination, ch.difficulty, *theta);
-                for e in
-                    knowledge::elements_for_answer(content, skill, success, &target_set, &assessed)
-                {
+                for e in knowledge::elements_for_answer(content, skill, success, &target_set, &assessed) {
                     assessed.insert(e.skill);
                     kes.push(KnowledgeElement {
                         skill: e.skill,
@@ -131,9 +123,8 @@ pub fn competence_tests(content: &Content, thetas: &[f64], seed: u64) -> Report 
         }
         let _ = learner;
     }
-    let bank: Vec<usize> = (0..content.challenges.len())
-        .filter(|i| content.challenges[*i].status == ChallengeStatus::Validated)
-        .collect();
+    let bank: Vec<usize> =
+        (0..content.challenges.len()).filter(|i| content.challenges[*i].status == ChallengeStatus::Validated).collect();
     summarise(
         "competence tests (smart random, reference)",
         thetas.len(),
@@ -211,17 +202,10 @@ pub struct Strategy {
 pub fn strategies() -> Vec<Strategy> {
     let reference = FlashConfig::default();
     vec![
-        Strategy {
-            name: "certification (flash, reference)".into(),
-            config: reference.clone(),
-        },
+        Strategy { name: "certification (flash, reference)".into(), config: reference.clone() },
         Strategy {
             name: "certification (flash, start at 0, no variation limit)".into(),
-            config: FlashConfig {
-                default_candidate_capacity: 0.0,
-                variation_percent: None,
-                ..reference.clone()
-            },
+            config: FlashConfig { default_candidate_capacity: 0.0, variation_percent: None, ..reference.clone() },
         },
         Strategy {
             name: "certification (flash, start at 0, no limit, top 10 for exposure)".into(),
@@ -240,12 +224,7 @@ pub fn strategies() -> Vec<Strategy> {
 /// streams are used for every strategy.
 pub fn certifications(bank: &FlashBank, thetas: &[f64], seed: u64, strategy: &Strategy) -> Report {
     let intervals = certification::seed_global_intervals();
-    let level_of = |theta: f64| {
-        intervals
-            .iter()
-            .position(|iv| theta < iv.max)
-            .unwrap_or(intervals.len() - 1) as f64
-    };
+    let level_of = |theta: f64| intervals.iter().position(|iv| theta < iv.max).unwrap_or(intervals.len() - 1) as f64;
     let mut seen = vec![0u32; bank.items().len()];
     let (mut questions, mut errors, mut within) = (0usize, Vec::new(), 0usize);
     let (mut selection_time, mut selections) = (0.0f64, 0usize);
@@ -255,12 +234,7 @@ pub fn certifications(bank: &FlashBank, thetas: &[f64], seed: u64, strategy: &St
         let mut estimator = Estimator::new(&strategy.config);
         let mut asked: Vec<Asked> = Vec::new();
         loop {
-            let situation = Situation {
-                bank,
-                asked: &asked,
-                excluded_skills: &excluded,
-                needs_accessibility: false,
-            };
+            let situation = Situation { bank, asked: &asked, excluded_skills: &excluded, needs_accessibility: false };
             let started = Instant::now();
             let selection = flash::select(
                 situation,
@@ -278,11 +252,7 @@ pub fn certifications(bank: &FlashBank, thetas: &[f64], seed: u64, strategy: &St
             seen[i] += 1;
             let success = answers_correctly(&mut rng, c.a, c.b, *theta);
             estimator.update(c.a, c.b, success);
-            asked.push(Asked {
-                skill: c.skill,
-                tube: c.tube,
-                competence: c.competence,
-            });
+            asked.push(Asked { skill: c.skill, tube: c.tube, competence: c.competence });
         }
         questions += asked.len();
         errors.push(estimator.capacity() - theta);

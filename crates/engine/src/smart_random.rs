@@ -7,9 +7,7 @@ use content::{ChallengeIdx, Content, Locale, SkillIdx, TubeIdx};
 use crate::knowledge::{KnowledgeElement, Source, Status};
 
 /// Candidate levels of the predicted-level estimate: 0.5, 1.0, … 7.5.
-pub const CAT_LEVELS: [f64; 15] = [
-    0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 5.5, 6.0, 6.5, 7.0, 7.5,
-];
+pub const CAT_LEVELS: [f64; 15] = [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 5.5, 6.0, 6.5, 7.0, 7.5];
 /// Tubes whose hardest skill is at most this level are "easy".
 pub const MAX_LEVEL_TO_BE_AN_EASY_TUBE: u8 = 3;
 /// Level preferred for the first question.
@@ -111,12 +109,8 @@ pub fn next(input: Input<'_>) -> Next {
                 || (input.include_archived && ch.status == content::ChallengeStatus::Archived))
     };
     let target: HashSet<SkillIdx> = input.target_skills.iter().copied().collect();
-    let knowledge: HashMap<SkillIdx, &KnowledgeElement> = input
-        .knowledge
-        .iter()
-        .filter(|ke| target.contains(&ke.skill))
-        .map(|ke| (ke.skill, ke))
-        .collect();
+    let knowledge: HashMap<SkillIdx, &KnowledgeElement> =
+        input.knowledge.iter().filter(|ke| target.contains(&ke.skill)).map(|ke| (ke.skill, ke)).collect();
 
     // Skills with their remaining challenges; tubes are rebuilt from skills having any challenge.
     let mut skills: Vec<SkillInfo> = Vec::with_capacity(input.target_skills.len());
@@ -134,9 +128,7 @@ pub fn next(input: Input<'_>) -> Next {
         if !any {
             continue;
         }
-        let timed = remaining
-            .first()
-            .is_some_and(|c| content.challenge(*c).timer.is_some());
+        let timed = remaining.first().is_some_and(|c| content.challenge(*c).timer.is_some());
         skills.push(SkillInfo {
             skill: s,
             tube: skill.tube,
@@ -155,29 +147,14 @@ pub fn next(input: Input<'_>) -> Next {
     let direct = knowledge
         .values()
         .filter(|ke| ke.source == Source::Direct && ke.status != Status::Reset)
-        .map(|ke| {
-            (
-                f64::from(content.skill(ke.skill).level),
-                ke.status == Status::Validated,
-            )
-        });
+        .map(|ke| (f64::from(content.skill(ke.skill).level), ke.status == Status::Validated));
     let first = input.last_answer_timed.is_none();
-    let level_estimated = if first {
-        f64::from(DEFAULT_LEVEL_FOR_FIRST_CHALLENGE)
-    } else {
-        predicted_level(direct)
-    };
+    let level_estimated = if first { f64::from(DEFAULT_LEVEL_FOR_FIRST_CHALLENGE) } else { predicted_level(direct) };
 
     // Filters: playable, untested (strict); easy tubes, no timed (fall back when empty).
-    let mut candidates: Vec<&SkillInfo> = skills
-        .iter()
-        .filter(|s| !s.remaining.is_empty() && !s.tested)
-        .collect();
-    let easy: Vec<&SkillInfo> = candidates
-        .iter()
-        .copied()
-        .filter(|s| tube_max[&s.tube] <= MAX_LEVEL_TO_BE_AN_EASY_TUBE)
-        .collect();
+    let mut candidates: Vec<&SkillInfo> = skills.iter().filter(|s| !s.remaining.is_empty() && !s.tested).collect();
+    let easy: Vec<&SkillInfo> =
+        candidates.iter().copied().filter(|s| tube_max[&s.tube] <= MAX_LEVEL_TO_BE_AN_EASY_TUBE).collect();
     if !easy.is_empty() {
         candidates = easy;
     }
@@ -189,32 +166,19 @@ pub fn next(input: Input<'_>) -> Next {
     }
 
     let chosen: Vec<&SkillInfo> = if first {
-        let at_default: Vec<&SkillInfo> = candidates
-            .iter()
-            .copied()
-            .filter(|s| s.level == DEFAULT_LEVEL_FOR_FIRST_CHALLENGE)
-            .collect();
+        let at_default: Vec<&SkillInfo> =
+            candidates.iter().copied().filter(|s| s.level == DEFAULT_LEVEL_FOR_FIRST_CHALLENGE).collect();
         if !at_default.is_empty() {
             at_default
         } else {
             let lowest = candidates.iter().map(|s| s.level).min();
-            candidates
-                .iter()
-                .copied()
-                .filter(|s| Some(s.level) == lowest)
-                .collect()
+            candidates.iter().copied().filter(|s| Some(s.level) == lowest).collect()
         }
     } else {
-        candidates.retain(|s| {
-            f64::from(s.level) - level_estimated <= MAX_DIFF_BETWEEN_USER_LEVEL_AND_SKILL_LEVEL
-        });
+        candidates.retain(|s| f64::from(s.level) - level_estimated <= MAX_DIFF_BETWEEN_USER_LEVEL_AND_SKILL_LEVEL);
         // Reward: expected number of untested skills of the tube the answer will settle.
-        let untested_levels = |tube: TubeIdx| {
-            skills
-                .iter()
-                .filter(move |t| t.tube == tube && !t.tested)
-                .map(|t| t.level)
-        };
+        let untested_levels =
+            |tube: TubeIdx| skills.iter().filter(move |t| t.tube == tube && !t.tested).map(|t| t.level);
         let mut best = f64::NEG_INFINITY;
         let mut kept: Vec<&SkillInfo> = Vec::new();
         for s in candidates {
@@ -243,24 +207,13 @@ pub fn next(input: Input<'_>) -> Next {
         .copied()
         .filter(|c| content.challenge(*c).status == content::ChallengeStatus::Validated)
         .collect();
-    let pool = if validated.is_empty() {
-        &skill.remaining
-    } else {
-        &validated
-    };
+    let pool = if validated.is_empty() { &skill.remaining } else { &validated };
     let challenge = pool[(hash_int(input.seed.wrapping_add(1)) as usize) % pool.len()];
-    Next::Ask {
-        challenge,
-        skill: skill.skill,
-        level_estimated,
-    }
+    Next::Ask { challenge, skill: skill.skill, level_estimated }
 }
 
 /// Every operative challenge of a skill: validated ones first, then archived ones.
 fn all_challenges(content: &Content, skill: SkillIdx) -> impl Iterator<Item = ChallengeIdx> + '_ {
     let s = content.skill(skill);
-    s.challenges
-        .iter()
-        .chain(s.archived_challenges.iter())
-        .copied()
+    s.challenges.iter().chain(s.archived_challenges.iter()).copied()
 }

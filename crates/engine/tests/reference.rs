@@ -19,12 +19,7 @@ fn demo() -> Content {
 }
 
 fn find(content: &Content, pred: impl Fn(&Challenge) -> bool) -> Challenge {
-    content
-        .challenges
-        .iter()
-        .find(|c| pred(c))
-        .cloned()
-        .expect("a matching challenge in the demo content")
+    content.challenges.iter().find(|c| pred(c)).cloned().expect("a matching challenge in the demo content")
 }
 
 fn examine(c: &Challenge, r: Response) -> Outcome {
@@ -37,20 +32,10 @@ fn examine(c: &Challenge, r: Response) -> Outcome {
 fn tolerances_behave_as_the_reference() {
     assert_eq!(answer::t1("  Éléphant  Rose "), "elephantrose");
     assert_eq!(answer::t2("Hello,   world!!"), "Hello world");
-    assert_eq!(
-        answer::t2("déjà vu"),
-        "dj vu",
-        "t2 alone drops accented letters"
-    );
+    assert_eq!(answer::t2("déjà vu"), "dj vu", "t2 alone drops accented letters");
     assert!(answer::within_edit_distance("chien", &["chiens".into()]));
-    assert!(
-        answer::within_edit_distance("abcd", &["abce".into()]),
-        "1/4 = 0.25 is accepted"
-    );
-    assert!(
-        !answer::within_edit_distance("abc", &["abd".into()]),
-        "1/3 > 0.25"
-    );
+    assert!(answer::within_edit_distance("abcd", &["abce".into()]), "1/4 = 0.25 is accepted");
+    assert!(!answer::within_edit_distance("abc", &["abd".into()]), "1/3 > 0.25");
     assert!(answer::within_edit_distance("", &["".into()]));
     assert!(!answer::within_edit_distance("", &["x".into()]));
     assert_eq!(answer::pretreat("a\u{a0}b"), "a b");
@@ -61,38 +46,17 @@ fn tolerances_behave_as_the_reference() {
 fn qcu_and_qcm() {
     let c = demo();
     let qcu = find(&c, |ch| ch.kind == ChallengeType::Qcu);
-    let content::Solution::Index(right) = qcu.solution.fr else {
-        panic!()
-    };
-    assert_eq!(
-        examine(&qcu, Response::Value(right.to_string())),
-        Outcome::Ok
-    );
-    assert_eq!(
-        examine(
-            &qcu,
-            Response::Value((right % 2 + 1 + u32::from(right == 1)).to_string())
-        ),
-        Outcome::Ko
-    );
+    let content::Solution::Index(right) = qcu.solution.fr else { panic!() };
+    assert_eq!(examine(&qcu, Response::Value(right.to_string())), Outcome::Ok);
+    assert_eq!(examine(&qcu, Response::Value((right % 2 + 1 + u32::from(right == 1)).to_string())), Outcome::Ko);
     let qcm = find(&c, |ch| ch.kind == ChallengeType::Qcm);
-    let content::Solution::Indexes(list) = &qcm.solution.fr else {
-        panic!()
-    };
+    let content::Solution::Indexes(list) = &qcm.solution.fr else { panic!() };
     let mut reversed: Vec<String> = list.iter().map(|i| format!(" {i} ")).collect();
     reversed.reverse();
-    assert_eq!(
-        examine(&qcm, Response::Value(reversed.join(","))),
-        Outcome::Ok,
-        "order and spaces do not matter"
-    );
+    assert_eq!(examine(&qcm, Response::Value(reversed.join(","))), Outcome::Ok, "order and spaces do not matter");
     assert_eq!(
         examine(&qcm, Response::Value(list[0].to_string())),
-        if list.len() == 1 {
-            Outcome::Ok
-        } else {
-            Outcome::Ko
-        }
+        if list.len() == 1 { Outcome::Ok } else { Outcome::Ko }
     );
 }
 
@@ -100,78 +64,35 @@ fn qcu_and_qcm() {
 fn skip_timeout_and_focus_follow_the_examiner_order() {
     let c = demo();
     let qcu = find(&c, |ch| ch.kind == ChallengeType::Qcu && ch.focused);
-    let content::Solution::Index(right) = qcu.solution.fr else {
-        panic!()
-    };
+    let content::Solution::Index(right) = qcu.solution.fr else { panic!() };
     let good = Response::Value(right.to_string());
     let with = |ctx: Context| answer::examine(&qcu, Locale::Fr, &good, ctx).outcome;
     assert_eq!(
-        answer::examine(
-            &qcu,
-            Locale::Fr,
-            &Response::Skipped,
-            Context {
-                timed_out: true,
-                ..Context::default()
-            }
-        )
-        .outcome,
+        answer::examine(&qcu, Locale::Fr, &Response::Skipped, Context { timed_out: true, ..Context::default() })
+            .outcome,
         Outcome::Aband
     );
+    assert_eq!(with(Context { timed_out: true, ..Context::default() }), Outcome::Timedout);
     assert_eq!(
-        with(Context {
-            timed_out: true,
-            ..Context::default()
-        }),
-        Outcome::Timedout
-    );
-    assert_eq!(
-        with(Context {
-            focused_out: true,
-            certification: false,
-            ..Context::default()
-        }),
+        with(Context { focused_out: true, certification: false, ..Context::default() }),
         Outcome::Ok,
         "focus only matters in certification"
     );
-    assert_eq!(
-        with(Context {
-            focused_out: true,
-            certification: true,
-            ..Context::default()
-        }),
-        Outcome::FocusedOut
-    );
+    assert_eq!(with(Context { focused_out: true, certification: true, ..Context::default() }), Outcome::FocusedOut);
     let wrong = Response::Value("99".into());
     assert_eq!(
-        answer::examine(
-            &qcu,
-            Locale::Fr,
-            &wrong,
-            Context {
-                timed_out: true,
-                focused_out: true,
-                certification: true
-            }
-        )
-        .outcome,
+        answer::examine(&qcu, Locale::Fr, &wrong, Context { timed_out: true, focused_out: true, certification: true })
+            .outcome,
         Outcome::Ko
     );
-    assert_eq!(
-        Response::parse(ChallengeType::Qcu, "#ABAND#").unwrap(),
-        Response::Skipped
-    );
+    assert_eq!(Response::parse(ChallengeType::Qcu, "#ABAND#").unwrap(), Response::Skipped);
 }
 
 fn qroc(solution: &str, tolerances: content::Tolerances, numeric: bool) -> Challenge {
     let c = demo();
-    let mut ch = find(&c, |ch| {
-        ch.kind == ChallengeType::Qroc && ch.proposals.fr.inputs().all(|i| i.options.is_none())
-    });
-    ch.solution = content::Localized {
-        fr: content::Solution::Variants(solution.lines().map(str::to_owned).collect()),
-        en: None,
-    };
+    let mut ch = find(&c, |ch| ch.kind == ChallengeType::Qroc && ch.proposals.fr.inputs().all(|i| i.options.is_none()));
+    ch.solution =
+        content::Localized { fr: content::Solution::Variants(solution.lines().map(str::to_owned).collect()), en: None };
     ch.tolerances = tolerances;
     ch.numeric = numeric;
     ch
@@ -179,48 +100,17 @@ fn qroc(solution: &str, tolerances: content::Tolerances, numeric: bool) -> Chall
 
 #[test]
 fn qroc_text_and_numbers() {
-    let all = qroc(
-        "Moteur de recherche\nmoteur",
-        content::Tolerances::ALL,
-        false,
-    );
-    assert_eq!(
-        examine(&all, Response::Value("  moteur de RECHERCHE ".into())),
-        Outcome::Ok
-    );
-    assert_eq!(
-        examine(&all, Response::Value("moteur de recherch".into())),
-        Outcome::Ok,
-        "t3 accepts a typo"
-    );
-    assert_eq!(
-        examine(&all, Response::Value("navigateur".into())),
-        Outcome::Ko
-    );
+    let all = qroc("Moteur de recherche\nmoteur", content::Tolerances::ALL, false);
+    assert_eq!(examine(&all, Response::Value("  moteur de RECHERCHE ".into())), Outcome::Ok);
+    assert_eq!(examine(&all, Response::Value("moteur de recherch".into())), Outcome::Ok, "t3 accepts a typo");
+    assert_eq!(examine(&all, Response::Value("navigateur".into())), Outcome::Ko);
     let exact = qroc("Paris", content::Tolerances::NONE, false);
-    assert_eq!(
-        examine(&exact, Response::Value("paris".into())),
-        Outcome::Ko
-    );
-    assert_eq!(
-        examine(&exact, Response::Value("Paris".into())),
-        Outcome::Ok
-    );
+    assert_eq!(examine(&exact, Response::Value("paris".into())), Outcome::Ko);
+    assert_eq!(examine(&exact, Response::Value("Paris".into())), Outcome::Ok);
     let number = qroc("3.5\n12", content::Tolerances::NONE, true);
-    assert_eq!(
-        examine(&number, Response::Value("3,5".into())),
-        Outcome::Ok,
-        "first comma is a decimal point"
-    );
-    assert_eq!(
-        examine(&number, Response::Value("3.50".into())),
-        Outcome::Ok
-    );
-    assert_eq!(
-        examine(&number, Response::Value(" 1 2".into())),
-        Outcome::Ok,
-        "the first space is dropped"
-    );
+    assert_eq!(examine(&number, Response::Value("3,5".into())), Outcome::Ok, "first comma is a decimal point");
+    assert_eq!(examine(&number, Response::Value("3.50".into())), Outcome::Ok);
+    assert_eq!(examine(&number, Response::Value(" 1 2".into())), Outcome::Ok, "the first space is dropped");
     assert_eq!(examine(&number, Response::Value("4".into())), Outcome::Ko);
 }
 
@@ -228,49 +118,26 @@ fn qroc_text_and_numbers() {
 fn qrocm_independent_and_dependent() {
     let c = demo();
     let ind = find(&c, |ch| ch.kind == ChallengeType::QrocmInd);
-    let content::Solution::Map(map) = &ind.solution.fr else {
-        panic!()
-    };
+    let content::Solution::Map(map) = &ind.solution.fr else { panic!() };
     let right: Vec<(String, String)> = map.iter().map(|(k, v)| (k.clone(), v[0].clone())).collect();
-    let verdict = answer::examine(
-        &ind,
-        Locale::Fr,
-        &Response::Inputs(right.clone()),
-        Context::default(),
-    );
+    let verdict = answer::examine(&ind, Locale::Fr, &Response::Inputs(right.clone()), Context::default());
     assert_eq!(verdict.outcome, Outcome::Ok);
     assert!(verdict.details.iter().all(|(_, ok)| *ok));
     let mut one_wrong = right.clone();
     one_wrong[0].1 = "zzzz-certainly-wrong".into();
-    let verdict = answer::examine(
-        &ind,
-        Locale::Fr,
-        &Response::Inputs(one_wrong),
-        Context::default(),
-    );
+    let verdict = answer::examine(&ind, Locale::Fr, &Response::Inputs(one_wrong), Context::default());
     assert_eq!(verdict.outcome, Outcome::Ko);
     assert_eq!(verdict.details.iter().filter(|(_, ok)| !*ok).count(), 1);
 
     let dep = find(&c, |ch| ch.kind == ChallengeType::QrocmDep);
-    let content::Solution::Map(groups) = &dep.solution.fr else {
-        panic!()
-    };
+    let content::Solution::Map(groups) = &dep.solution.fr else { panic!() };
     let keys: Vec<String> = dep.proposals.fr.inputs().map(|i| i.key.clone()).collect();
     // Answer the groups in reverse order: any order is accepted.
-    let answers: Vec<(String, String)> = keys
-        .iter()
-        .zip(groups.iter().rev())
-        .map(|(k, (_, v))| (k.clone(), v[0].clone()))
-        .collect();
-    assert_eq!(
-        examine(&dep, Response::Inputs(answers.clone())),
-        Outcome::Ok
-    );
+    let answers: Vec<(String, String)> =
+        keys.iter().zip(groups.iter().rev()).map(|(k, (_, v))| (k.clone(), v[0].clone())).collect();
+    assert_eq!(examine(&dep, Response::Inputs(answers.clone())), Outcome::Ok);
     // The same group twice does not count twice.
-    let twice: Vec<(String, String)> = keys
-        .iter()
-        .map(|k| (k.clone(), groups[0].1[0].clone()))
-        .collect();
+    let twice: Vec<(String, String)> = keys.iter().map(|k| (k.clone(), groups[0].1[0].clone())).collect();
     assert_eq!(examine(&dep, Response::Inputs(twice)), Outcome::Ko);
 }
 
@@ -278,20 +145,11 @@ fn qrocm_independent_and_dependent() {
 fn qrocm_yaml_answers_parse_or_fail_cleanly() {
     assert_eq!(
         Response::parse(ChallengeType::QrocmInd, "a: Paris\nb: 12\n").unwrap(),
-        Response::Inputs(vec![
-            ("a".into(), "Paris".into()),
-            ("b".into(), "12".into())
-        ])
+        Response::Inputs(vec![("a".into(), "Paris".into()), ("b".into(), "12".into())])
     );
     assert!(Response::parse(ChallengeType::QrocmInd, "a: [unclosed").is_err());
     assert!(Response::parse(ChallengeType::QrocmDep, "- a list").is_err());
-    assert!(
-        Response::parse(
-            ChallengeType::Qroc,
-            &"x".repeat(answer::MAX_ANSWER_BYTES + 1)
-        )
-        .is_err()
-    );
+    assert!(Response::parse(ChallengeType::Qroc, &"x".repeat(answer::MAX_ANSWER_BYTES + 1)).is_err());
 }
 
 // ---------------------------------------------------------------- knowledge and scoring (§3)
@@ -305,32 +163,21 @@ fn knowledge_elements_direct_and_inferred() {
     let level = c.skill(middle).level;
     let ok = knowledge::elements_for_answer(&c, middle, true, &target, &HashSet::new());
     assert_eq!(ok[0].source, Source::Direct);
-    assert!(ok.iter().skip(1).all(|e| e.source == Source::Inferred
-        && e.status == Status::Validated
-        && c.skill(e.skill).level < level));
-    assert_eq!(
-        ok.len(),
-        1 + tube
-            .skills
-            .iter()
-            .filter(|s| c.skill(**s).level < level)
-            .count()
+    assert!(
+        ok.iter()
+            .skip(1)
+            .all(|e| e.source == Source::Inferred && e.status == Status::Validated && c.skill(e.skill).level < level)
     );
+    assert_eq!(ok.len(), 1 + tube.skills.iter().filter(|s| c.skill(**s).level < level).count());
     assert!((ok[0].earned_pix - c.skill(middle).pix_value).abs() < 1e-12);
     let ko = knowledge::elements_for_answer(&c, middle, false, &target, &HashSet::new());
-    assert!(
-        ko.iter()
-            .all(|e| e.status == Status::Invalidated && e.earned_pix == 0.0)
-    );
+    assert!(ko.iter().all(|e| e.status == Status::Invalidated && e.earned_pix == 0.0));
     assert!(ko.iter().skip(1).all(|e| c.skill(e.skill).level > level));
     // Already assessed in this assessment: nothing new.
     let assessed: HashSet<SkillIdx> = [middle].into();
     assert!(knowledge::elements_for_answer(&c, middle, true, &target, &assessed).is_empty());
     // Not targeted: nothing.
-    assert!(
-        knowledge::elements_for_answer(&c, middle, true, &HashSet::new(), &HashSet::new())
-            .is_empty()
-    );
+    assert!(knowledge::elements_for_answer(&c, middle, true, &HashSet::new(), &HashSet::new()).is_empty());
 }
 
 #[test]
@@ -350,39 +197,20 @@ fn current_knowledge_keeps_latest_and_drops_resets() {
     ];
     let current = knowledge::current(&all);
     assert_eq!(current.len(), 1);
-    assert_eq!(
-        (current[0].skill, current[0].status),
-        (SkillIdx(1), Status::Validated)
-    );
+    assert_eq!((current[0].skill, current[0].status), (SkillIdx(1), Status::Validated));
     let day = knowledge::DAY_MICROS;
     let kept = knowledge::for_improvement(
-        &[
-            ke(1, Status::Invalidated, 0),
-            ke(2, Status::Validated, 0),
-            ke(3, Status::Invalidated, 3 * day),
-        ],
+        &[ke(1, Status::Invalidated, 0), ke(2, Status::Validated, 0), ke(3, Status::Invalidated, 3 * day)],
         4 * day + 1,
         4,
     );
-    assert_eq!(
-        kept.iter().map(|k| k.skill.0).collect::<Vec<_>>(),
-        vec![2, 3]
-    );
+    assert_eq!(kept.iter().map(|k| k.skill.0).collect::<Vec<_>>(), vec![2, 3]);
 }
 
 #[test]
 fn competence_scores_levels_and_delays() {
     let s = scoring::competence_score([4.0, 4.0, 8.0 / 3.0, 8.0 / 3.0, 8.0 / 3.0, 1.5], 6);
-    assert_eq!(
-        (
-            s.pix,
-            s.level,
-            s.pix_ahead,
-            s.remaining_to_next,
-            s.percent_to_next
-        ),
-        (17, 2, 1, 7, 12)
-    );
+    assert_eq!((s.pix, s.level, s.pix_ahead, s.remaining_to_next, s.percent_to_next), (17, 2, 1, 7, 12));
     let capped = scoring::competence_score(std::iter::repeat_n(4.0, 20), 6);
     assert_eq!((capped.pix, capped.level), (48, 6));
     assert_eq!(scoring::profile_max(6), 768);
@@ -396,13 +224,7 @@ fn competence_scores_levels_and_delays() {
     assert!(!scoring::is_resettable(NotStarted, None, 100 * day));
     assert!(scoring::is_improvable(Completed, 3, 6, Some(0), 4 * day));
     assert!(!scoring::is_improvable(Completed, 6, 6, Some(0), 40 * day));
-    assert_eq!(
-        scoring::level_up(
-            scoring::competence_score([7.0], 6),
-            scoring::competence_score([9.0], 6)
-        ),
-        Some(1)
-    );
+    assert_eq!(scoring::level_up(scoring::competence_score([7.0], 6), scoring::competence_score([9.0], 6)), Some(1));
 }
 
 // ---------------------------------------------------------------- smart random (§4)
@@ -420,14 +242,7 @@ fn predicted_level_worked_values() {
 fn hash_int_matches_the_reference_arithmetic() {
     // Values computed by running the reference's JavaScript function in Node.js.
     let seeds = [1u32, 2, 3, 42, 123_456, 2_147_483_647];
-    let expected = [
-        3_266_786_691u32,
-        3_910_079_064,
-        1_068_787_956,
-        3_941_539_072,
-        3_814_185_224,
-        3_609_731_332,
-    ];
+    let expected = [3_266_786_691u32, 3_910_079_064, 1_068_787_956, 3_941_539_072, 3_814_185_224, 3_609_731_332];
     for (seed, value) in seeds.into_iter().zip(expected) {
         assert_eq!(hash_int(seed), value, "hash_int({seed})");
     }
@@ -449,21 +264,11 @@ fn smart_random_first_question_prefers_level_two_untimed_in_easy_tubes_and_test_
             seed: 42,
             include_archived: false,
         };
-        let smart_random::Next::Ask {
-            challenge,
-            skill,
-            level_estimated,
-        } = smart_random::next(input)
-        else {
+        let smart_random::Next::Ask { challenge, skill, level_estimated } = smart_random::next(input) else {
             panic!("a first question")
         };
         assert_eq!(level_estimated, 2.0);
-        assert_eq!(
-            c.skill(skill).level,
-            2,
-            "competence {}",
-            c.competences[comp].code
-        );
+        assert_eq!(c.skill(skill).level, 2, "competence {}", c.competences[comp].code);
         assert!(c.skill(skill).challenges.contains(&challenge));
     }
     // A learner who fails everything ends the test in a bounded number of questions.
@@ -485,9 +290,7 @@ fn smart_random_first_question_prefers_level_two_untimed_in_easy_tubes_and_test_
         };
         match smart_random::next(input) {
             smart_random::Next::End { .. } => break,
-            smart_random::Next::Ask {
-                challenge, skill, ..
-            } => {
+            smart_random::Next::Ask { challenge, skill, .. } => {
                 asked += 1;
                 assert!(asked <= target.len(), "the test must end");
                 assert!(answered.insert(challenge), "no challenge is asked twice");
@@ -517,50 +320,21 @@ fn close(a: f64, b: f64) -> bool {
 #[test]
 fn flash_vectors_of_the_reference() {
     let config = FlashConfig::default();
-    let e = flash::estimate(
-        &[(1.0, 0.0, true)],
-        &FlashConfig {
-            variation_percent: None,
-            ..config.clone()
-        },
-    );
-    assert!(
-        close(e.capacity(), -1.785007) || (e.capacity() - -1.785007).abs() < 5e-7,
-        "{}",
-        e.capacity()
-    );
-    assert!(
-        (e.error_rate() - 1.121797).abs() < 5e-7,
-        "{}",
-        e.error_rate()
-    );
+    let e = flash::estimate(&[(1.0, 0.0, true)], &FlashConfig { variation_percent: None, ..config.clone() });
+    assert!(close(e.capacity(), -1.785007) || (e.capacity() - -1.785007).abs() < 5e-7, "{}", e.capacity());
+    assert!((e.error_rate() - 1.121797).abs() < 5e-7, "{}", e.error_rate());
     let answers = [(1.2, -1.0, true), (0.8, 0.5, true), (1.5, 1.0, false)];
     let limited = [-1.788108, -0.894054, -0.447027];
     let unlimited = [-1.788108, -0.369356, 0.137599];
-    for (config, expected) in [
-        (config.clone(), limited),
-        (
-            FlashConfig {
-                variation_percent: None,
-                ..config.clone()
-            },
-            unlimited,
-        ),
-    ] {
+    for (config, expected) in
+        [(config.clone(), limited), (FlashConfig { variation_percent: None, ..config.clone() }, unlimited)]
+    {
         let mut incremental = Estimator::new(&config);
         for (i, (a, b, ok)) in answers.iter().enumerate() {
             incremental.update(*a, *b, *ok);
-            assert!(
-                (incremental.capacity() - expected[i]).abs() < 5e-7,
-                "answer {i}: {}",
-                incremental.capacity()
-            );
+            assert!((incremental.capacity() - expected[i]).abs() < 5e-7, "answer {i}: {}", incremental.capacity());
             let replayed = flash::estimate(&answers[..=i], &config);
-            assert_eq!(
-                replayed.capacity(),
-                incremental.capacity(),
-                "incremental == replay"
-            );
+            assert_eq!(replayed.capacity(), incremental.capacity(), "incremental == replay");
             assert_eq!(replayed.error_rate(), incremental.error_rate());
         }
     }
@@ -581,10 +355,7 @@ fn binary_tree_pick_has_the_reference_distribution() {
     }
     let expected = [0.51, 0.2499, 0.122451, 0.060001, 0.057648];
     for (c, e) in counts.iter().zip(expected) {
-        assert!(
-            (f64::from(*c) / f64::from(n) - e).abs() < 0.005,
-            "{counts:?}"
-        );
+        assert!((f64::from(*c) / f64::from(n) - e).abs() < 0.005, "{counts:?}");
     }
     assert_eq!(flash::binary_tree_pick(100, 5, &mut rng), 0);
 }
@@ -622,38 +393,21 @@ fn flash_selection_rules() {
     let mut e = Estimator::new(&config);
     let excluded = HashSet::new();
     loop {
-        let situation = flash::Situation {
-            bank: &bank,
-            asked: &asked,
-            excluded_skills: &excluded,
-            needs_accessibility: true,
-        };
+        let situation =
+            flash::Situation { bank: &bank, asked: &asked, excluded_skills: &excluded, needs_accessibility: true };
         match flash::select(situation, e.capacity(), &config, 51, &mut rng).unwrap() {
             flash::Selection::End => break,
             flash::Selection::Ask(i) => {
                 let ch = bank.items()[i];
                 assert!(ch.accessible);
-                assert!(
-                    !asked.iter().any(|a| a.tube == ch.tube),
-                    "one question per tube"
-                );
+                assert!(!asked.iter().any(|a| a.tube == ch.tube), "one question per tube");
                 let recent: Vec<_> = asked.iter().rev().take(2).map(|a| a.competence).collect();
-                assert!(
-                    !recent.contains(&ch.competence),
-                    "not the competence of the last two answers"
-                );
+                assert!(!recent.contains(&ch.competence), "not the competence of the last two answers");
                 if asked.len() < 16 {
-                    assert!(
-                        !asked.iter().any(|a| a.competence == ch.competence),
-                        "every competence first"
-                    );
+                    assert!(!asked.iter().any(|a| a.competence == ch.competence), "every competence first");
                 }
                 e.update(ch.a, ch.b, !asked.len().is_multiple_of(3));
-                asked.push(flash::Asked {
-                    skill: ch.skill,
-                    tube: ch.tube,
-                    competence: ch.competence,
-                });
+                asked.push(flash::Asked { skill: ch.skill, tube: ch.tube, competence: ch.competence });
             }
         }
     }
@@ -678,27 +432,12 @@ fn v3_global_score_vectors() {
         (9.0, 895),
         (-8.0, 0),
     ] {
-        assert_eq!(
-            certification::global_score(theta, &intervals),
-            score,
-            "θ = {theta}"
-        );
+        assert_eq!(certification::global_score(theta, &intervals), score, "θ = {theta}");
     }
-    let levels: Vec<(u32, Interval)> = certification::seed_global_intervals()
-        .into_iter()
-        .enumerate()
-        .map(|(i, iv)| (i as u32, iv))
-        .collect();
-    assert_eq!(
-        certification::competence_level(-20.0, &levels),
-        Some(0),
-        "lowest interval extends to −∞"
-    );
-    assert_eq!(
-        certification::competence_level(50.0, &levels),
-        Some(7),
-        "highest interval extends to +∞"
-    );
+    let levels: Vec<(u32, Interval)> =
+        certification::seed_global_intervals().into_iter().enumerate().map(|(i, iv)| (i as u32, iv)).collect();
+    assert_eq!(certification::competence_level(-20.0, &levels), Some(0), "lowest interval extends to −∞");
+    assert_eq!(certification::competence_level(50.0, &levels), Some(7), "highest interval extends to +∞");
     assert_eq!(certification::competence_level(0.0, &levels), Some(2));
 }
 
@@ -707,28 +446,13 @@ fn v3_statuses_and_degradation() {
     let c = demo();
     let bank = bank(&c);
     let config = FlashConfig::default();
-    let scoring = certification::V3Scoring {
-        global: certification::seed_global_intervals(),
-        competences: Default::default(),
-    };
-    let answers: Vec<certification::V3Answer> = bank
-        .items()
-        .iter()
-        .take(25)
-        .map(|ch| certification::V3Answer {
-            challenge: *ch,
-            success: true,
-        })
-        .collect();
+    let scoring =
+        certification::V3Scoring { global: certification::seed_global_intervals(), competences: Default::default() };
+    let answers: Vec<certification::V3Answer> =
+        bank.items().iter().take(25).map(|ch| certification::V3Answer { challenge: *ch, success: true }).collect();
     let codes = |_: content::CompetenceIdx| String::new();
     let full = certification::score_v3(&answers, &bank, &codes, None, false, &config, &scoring);
-    assert_eq!(
-        (full.status, full.reason),
-        (
-            certification::Status::Validated,
-            certification::Reason::Standard
-        )
-    );
+    assert_eq!((full.status, full.reason), (certification::Status::Validated, certification::Reason::Standard));
     let left = certification::score_v3(
         &answers,
         &bank,
@@ -753,13 +477,7 @@ fn v3_statuses_and_degradation() {
         &config,
         &scoring,
     );
-    assert_eq!(
-        (few.status, few.reason),
-        (
-            certification::Status::Rejected,
-            certification::Reason::LackOfAnswers
-        )
-    );
+    assert_eq!((few.status, few.reason), (certification::Status::Rejected, certification::Reason::LackOfAnswers));
     let tech = certification::score_v3(
         &answers[..10],
         &bank,
@@ -771,13 +489,7 @@ fn v3_statuses_and_degradation() {
     );
     assert_eq!(tech.status, certification::Status::Cancelled);
     let fraud = certification::score_v3(&answers, &bank, &codes, None, true, &config, &scoring);
-    assert_eq!(
-        (fraud.status, fraud.reason),
-        (
-            certification::Status::Rejected,
-            certification::Reason::Fraud
-        )
-    );
+    assert_eq!((fraud.status, fraud.reason), (certification::Status::Rejected, certification::Reason::Fraud));
 }
 
 #[test]
@@ -806,14 +518,9 @@ fn v2_rule_table_every_combination() {
         ((1, 0, 0), [I, I, I]),
     ];
     for ((n, ok, neutral), actions) in table {
-        for (rate, expected) in [
-            (80, actions[0]),
-            (95, actions[0]),
-            (70, actions[1]),
-            (79, actions[1]),
-            (69, actions[2]),
-            (50, actions[2]),
-        ] {
+        for (rate, expected) in
+            [(80, actions[0]), (95, actions[0]), (70, actions[1]), (79, actions[1]), (69, actions[2]), (50, actions[2])]
+        {
             assert_eq!(
                 certification::rule(*n, *ok, *neutral, rate).unwrap(),
                 expected,
@@ -821,21 +528,13 @@ fn v2_rule_table_every_combination() {
             );
         }
     }
-    assert!(
-        certification::rule(3, 3, 1, 90).is_err(),
-        "missing combination is an error"
-    );
+    assert!(certification::rule(3, 3, 1, 90).is_err(), "missing combination is an error");
     assert!(certification::rule(0, 0, 0, 90).is_err());
 }
 
 #[test]
 fn v2_scoring_reproducibility_and_marks() {
-    let answer = |competence, correct| V2Answer {
-        competence,
-        correct,
-        neutralized: false,
-        qrocm_dep: false,
-    };
+    let answer = |competence, correct| V2Answer { competence, correct, neutralized: false, qrocm_dep: false };
     let mut answers = Vec::new();
     for comp in 0..5 {
         for i in 0..3 {
@@ -845,35 +544,13 @@ fn v2_scoring_reproducibility_and_marks() {
     assert_eq!(certification::reproducibility_rate(&answers), 87);
     let estimates = vec![certification::Estimated { level: 3, pix: 28 }; 5];
     let result = certification::score_v2(&answers, &estimates, 6).unwrap();
-    assert_eq!(
-        result.marks[0],
-        certification::Mark {
-            level: 3,
-            score: 28
-        }
-    );
-    assert_eq!(
-        result.marks[4],
-        certification::Mark {
-            level: -1,
-            score: 0
-        },
-        "(3,1,0) invalidates"
-    );
+    assert_eq!(result.marks[0], certification::Mark { level: 3, score: 28 });
+    assert_eq!(result.marks[4], certification::Mark { level: -1, score: 0 }, "(3,1,0) invalidates");
     assert_eq!(result.pix, 4 * 28);
     assert_eq!(result.status, certification::Status::Validated);
-    let all_wrong: Vec<V2Answer> = answers
-        .iter()
-        .map(|a| V2Answer {
-            correct: false,
-            ..*a
-        })
-        .collect();
+    let all_wrong: Vec<V2Answer> = answers.iter().map(|a| V2Answer { correct: false, ..*a }).collect();
     let rejected = certification::score_v2(&all_wrong, &estimates, 6).unwrap();
-    assert_eq!(
-        (rejected.pix, rejected.status),
-        (0, certification::Status::Rejected)
-    );
+    assert_eq!((rejected.pix, rejected.status), (0, certification::Status::Rejected));
     assert!(certification::is_certifiable(&[1, 1, 1, 1, 1, 0]));
     assert!(!certification::is_certifiable(&[1, 1, 1, 1, 0, 0]));
 }
@@ -887,8 +564,7 @@ fn codes_use_their_alphabets() {
         let campaign = codes::campaign_code(&mut rng);
         assert!(codes::is_campaign_code(&campaign), "{campaign}");
         assert!(
-            campaign[..6].chars().all(|c| c.is_ascii_uppercase())
-                && campaign[6..].chars().all(|c| c.is_ascii_digit())
+            campaign[..6].chars().all(|c| c.is_ascii_uppercase()) && campaign[6..].chars().all(|c| c.is_ascii_digit())
         );
         let session = codes::session_access_code(&mut rng);
         assert!(codes::is_session_access_code(&session), "{session}");
@@ -897,15 +573,9 @@ fn codes_use_their_alphabets() {
         let verification = codes::verification_code(&mut rng);
         let rest: HashSet<char> = verification[2..].chars().collect();
         assert_eq!(rest.len(), 8, "distinct characters: {verification}");
-        assert_eq!(
-            codes::normalize_verification_code(&verification.to_lowercase()),
-            Some(verification)
-        );
+        assert_eq!(codes::normalize_verification_code(&verification.to_lowercase()), Some(verification));
     }
-    assert!(
-        !codes::is_session_access_code("ABCD23"),
-        "A is not in the alphabet"
-    );
+    assert!(!codes::is_session_access_code("ABCD23"), "A is not in the alphabet");
     assert!(!codes::is_campaign_code("abc123456"));
     assert_eq!(codes::normalize_verification_code("P-0000AAAA"), None);
 }

@@ -11,13 +11,7 @@ use platform::{config, telemetry};
 #[command(name = "pix", version, about, propagate_version = true)]
 struct Cli {
     /// Log line format.
-    #[arg(
-        long,
-        env = "PIX_LOG_FORMAT",
-        value_enum,
-        default_value = "text",
-        global = true
-    )]
+    #[arg(long, env = "PIX_LOG_FORMAT", value_enum, default_value = "text", global = true)]
     log_format: telemetry::LogFormat,
     #[command(subcommand)]
     command: Command,
@@ -49,18 +43,10 @@ enum Command {
     },
 }
 
-fn run_simulate(
-    learners: usize,
-    seed: u64,
-    dir: Option<&std::path::Path>,
-    json: bool,
-) -> anyhow::Result<ExitCode> {
+fn run_simulate(learners: usize, seed: u64, dir: Option<&std::path::Path>, json: bool) -> anyhow::Result<ExitCode> {
     let content = match load_content(dir, false)? {
         Ok(c) => c,
-        Err(d) => anyhow::bail!(
-            "the content has {} problem(s): run `pix content check`",
-            d.len()
-        ),
+        Err(d) => anyhow::bail!("the content has {} problem(s): run `pix content check`", d.len()),
     };
     let started = std::time::Instant::now();
     let reports = engine::simulate::run(&content, learners.max(1), seed);
@@ -127,19 +113,13 @@ fn load_content(
 ) -> anyhow::Result<Result<content::Content, Vec<content::Diagnostic>>> {
     Ok(match dir {
         None => content::demo(),
-        Some(dir) => content::load(
-            &content::read_dir(dir)?,
-            content::LoadOptions { require_english },
-        ),
+        Some(dir) => content::load(&content::read_dir(dir)?, content::LoadOptions { require_english }),
     })
 }
 
 fn run_content(command: ContentCommand) -> anyhow::Result<ExitCode> {
     match command {
-        ContentCommand::Check {
-            dir,
-            require_english,
-        } => match load_content(dir.as_deref(), require_english)? {
+        ContentCommand::Check { dir, require_english } => match load_content(dir.as_deref(), require_english)? {
             Ok(content) => {
                 println!(
                     "ok: {} competences, {} skills, {} challenges, {} tutorials (version {})",
@@ -166,10 +146,7 @@ fn run_content(command: ContentCommand) -> anyhow::Result<ExitCode> {
                     for d in &diagnostics {
                         eprintln!("{d}");
                     }
-                    anyhow::bail!(
-                        "the content has {} problem(s): run `pix content check`",
-                        diagnostics.len()
-                    );
+                    anyhow::bail!("the content has {} problem(s): run `pix content check`", diagnostics.len());
                 }
             };
             let stats = content::stats::compute(&content);
@@ -214,21 +191,14 @@ fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Command::Content(command) => return run_content(command),
-        Command::Simulate {
-            learners,
-            seed,
-            content_dir,
-            json,
-        } => {
+        Command::Simulate { learners, seed, content_dir, json } => {
             return run_simulate(learners, seed, content_dir.as_deref(), json);
         }
         _ => {}
     }
     telemetry::init(cli.log_format);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     runtime.block_on(async {
         match cli.command {
             Command::Serve(settings) => {

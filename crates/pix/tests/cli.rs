@@ -16,36 +16,18 @@ fn help_lists_every_command() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     for command in ["serve", "migrate", "content"] {
-        assert!(
-            text.contains(command),
-            "{command} missing from --help:\n{text}"
-        );
+        assert!(text.contains(command), "{command} missing from --help:\n{text}");
     }
     let version = pix().arg("--version").output().unwrap();
-    assert_eq!(
-        String::from_utf8(version.stdout).unwrap().trim(),
-        format!("pix {}", env!("CARGO_PKG_VERSION"))
-    );
+    assert_eq!(String::from_utf8(version.stdout).unwrap().trim(), format!("pix {}", env!("CARGO_PKG_VERSION")));
 }
 
 #[test]
 fn content_check_passes_on_demo_and_valid_fixture() {
     let demo = pix().args(["content", "check"]).output().unwrap();
-    assert!(
-        demo.status.success(),
-        "{}",
-        String::from_utf8_lossy(&demo.stdout)
-    );
-    let fixture = pix()
-        .args(["content", "check"])
-        .arg(fixture())
-        .output()
-        .unwrap();
-    assert!(
-        fixture.status.success(),
-        "{}",
-        String::from_utf8_lossy(&fixture.stdout)
-    );
+    assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stdout));
+    let fixture = pix().args(["content", "check"]).arg(fixture()).output().unwrap();
+    assert!(fixture.status.success(), "{}", String::from_utf8_lossy(&fixture.stdout));
 }
 
 #[test]
@@ -53,22 +35,13 @@ fn content_check_fails_with_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&fixture(), dir.path());
     let comp = dir.path().join("competences/1.1.toml");
-    let text =
-        std::fs::read_to_string(&comp)
-            .unwrap()
-            .replacen("solution = \"1\"", "solution = \"5\"", 1);
+    let text = std::fs::read_to_string(&comp).unwrap().replacen("solution = \"1\"", "solution = \"5\"", 1);
     std::fs::write(&comp, text).unwrap();
-    let out = pix()
-        .args(["content", "check"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    let out = pix().args(["content", "check"]).arg(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
-        stdout
-            .lines()
-            .any(|l| l.starts_with("competences/1.1.toml:") && l.contains("solution 5 is outside")),
+        stdout.lines().any(|l| l.starts_with("competences/1.1.toml:") && l.contains("solution 5 is outside")),
         "{stdout}"
     );
 }
@@ -78,26 +51,11 @@ fn content_stats_json_has_the_documented_keys() {
     let out = pix().args(["content", "stats", "--json"]).output().unwrap();
     assert!(out.status.success());
     let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for key in [
-        "areas",
-        "competences",
-        "tubes",
-        "skills",
-        "challenges",
-        "tutorials",
-    ] {
+    for key in ["areas", "competences", "tubes", "skills", "challenges", "tutorials"] {
         assert!(stats[key].as_u64().is_some_and(|n| n > 0), "{key}");
     }
-    assert!(
-        stats["challenges_by_type"]["QROCM-dep"]
-            .as_u64()
-            .is_some_and(|n| n > 0)
-    );
-    assert!(
-        stats["challenges_by_level"]["1"]
-            .as_u64()
-            .is_some_and(|n| n > 0)
-    );
+    assert!(stats["challenges_by_type"]["QROCM-dep"].as_u64().is_some_and(|n| n > 0));
+    assert!(stats["challenges_by_level"]["1"].as_u64().is_some_and(|n| n > 0));
     assert_eq!(stats["competences"], 16);
 }
 
@@ -116,15 +74,8 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn simulate_reports_every_scenario_as_json() {
-    let out = pix()
-        .args(["simulate", "--learners", "20", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = pix().args(["simulate", "--learners", "20", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let scenarios = doc["scenarios"].as_array().unwrap();
     assert!(scenarios.len() >= 2);
@@ -133,9 +84,5 @@ fn simulate_reports_every_scenario_as_json() {
         assert!((0.0..=1.0).contains(&within));
         assert!(s["mean_questions"].as_f64().unwrap() > 0.0);
     }
-    assert!(
-        scenarios
-            .iter()
-            .any(|s| s["scenario"].as_str().unwrap().contains("reference"))
-    );
+    assert!(scenarios.iter().any(|s| s["scenario"].as_str().unwrap().contains("reference")));
 }

@@ -17,31 +17,19 @@ pub struct DbSettings {
     #[arg(long, env = "PIX_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
     /// SQLite flush policy: `normal` survives a process kill, `full` also survives power loss.
-    #[arg(
-        long,
-        env = "PIX_SQLITE_DURABILITY",
-        value_enum,
-        default_value = "normal"
-    )]
+    #[arg(long, env = "PIX_SQLITE_DURABILITY", value_enum, default_value = "normal")]
     pub sqlite_durability: SqliteDurability,
 }
 
 impl DbSettings {
     /// Settings for a given data dir and optional URL, other values at their defaults.
     pub fn new(data_dir: PathBuf, database_url: Option<String>) -> DbSettings {
-        DbSettings {
-            data_dir,
-            database_url,
-            db_max_connections: 16,
-            sqlite_durability: SqliteDurability::Normal,
-        }
+        DbSettings { data_dir, database_url, db_max_connections: 16, sqlite_durability: SqliteDurability::Normal }
     }
 
     /// The effective database URL.
     pub fn url(&self) -> String {
-        self.database_url
-            .clone()
-            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("pix.db").display()))
+        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("pix.db").display()))
     }
 
     /// Connection options for [`crate::db::Db::connect`].
@@ -66,6 +54,18 @@ pub struct ServeSettings {
     /// Seed demo accounts and data (never in production: their passwords are printed in the log).
     #[arg(long, env = "PIX_DEMO")]
     pub demo: bool,
+    /// Public address of the platform, used in emailed links; `https://…` also marks cookies Secure.
+    #[arg(long, env = "PIX_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+    pub public_url: String,
+    /// SMTP relay (`smtp://user:pass@host:587` or `smtps://…`); without it mails go to `<data-dir>/outbox`.
+    #[arg(long, env = "PIX_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of the platform's emails.
+    #[arg(long, env = "PIX_MAIL_FROM", default_value = "Pix libre <no-reply@pix.invalid>")]
+    pub mail_from: String,
+    /// Login, sign-up and password-reset requests allowed per client IP and minute (burst of the same size).
+    #[arg(long, env = "PIX_AUTH_RATE_PER_MINUTE", default_value_t = 20)]
+    pub auth_rate_per_minute: u32,
     /// Learning content folder to serve instead of the embedded demo referential.
     #[arg(long = "content", env = "PIX_CONTENT_DIR")]
     pub content_dir: Option<PathBuf>,
@@ -81,6 +81,10 @@ impl ServeSettings {
             db: DbSettings::new(data_dir, database_url),
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             demo: false,
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            smtp_url: None,
+            mail_from: "Pix libre <no-reply@pix.invalid>".to_owned(),
+            auth_rate_per_minute: 1000,
             content_dir: None,
             shutdown_grace_secs: 5,
         }

@@ -3,8 +3,15 @@
 //! [`Server::build`] connects to the database, applies migrations and binds the listener;
 //! [`Server::run`] serves until a shutdown signal, then drains in-flight requests.
 
+pub mod admin;
+pub mod audit;
+pub mod clock;
 pub mod config;
 pub mod db;
+pub mod identity;
+pub mod mail;
+pub mod openapi;
+pub mod spaces;
 pub mod telemetry;
 pub mod web;
 
@@ -25,6 +32,10 @@ pub struct AppState {
     pub settings: Arc<ServeSettings>,
     /// The learning content served, immutable.
     pub content: Arc<content::Content>,
+    /// The time source (a manual clock in tests).
+    pub clock: Arc<dyn clock::Clock>,
+    /// Outgoing mail.
+    pub mailer: mail::Mailer,
 }
 
 /// Loads the configured learning content (the embedded demo by default) and logs its version.
@@ -35,11 +46,7 @@ pub fn load_content(dir: Option<&std::path::Path>) -> anyhow::Result<content::Co
         Some(dir) => content::load(&content::read_dir(dir)?, content::LoadOptions::default()),
     };
     let content = loaded.map_err(|diagnostics| {
-        let listed: Vec<String> = diagnostics
-            .iter()
-            .take(20)
-            .map(ToString::to_string)
-            .collect();
+        let listed: Vec<String> = diagnostics.iter().take(20).map(ToString::to_string).collect();
         anyhow::anyhow!(
             "the learning content has {} problem(s) (run `pix content check`):\n{}",
             diagnostics.len(),
@@ -74,9 +81,7 @@ pub async fn open_database(settings: &config::DbSettings) -> anyhow::Result<Db> 
         Some(path) => Some(db::lock_file(path.with_extension("migrate.lock")).await?),
         None => None,
     };
-    let db = Db::connect(&settings.options())
-        .await
-        .context("cannot connect to the database")?;
+    let db = Db::connect(&settings.options()).await.context("cannot connect to the database")?;
     db.migrate().await.context("cannot apply migrations")?;
     Ok(db)
 }
@@ -88,40 +93,37 @@ impl Server {
     }
 
     /// Builds a node with extra routes merged in (tests use this for panicking or slow handlers).
-    pub async fn build_with(
+    pub async fn build_with(settings: ServeSettings, extra: Router<AppState>) -> anyhow::Result<Server> {
+        Server::build_custom(settings, extra, Arc::new(clock::SystemClock)).await
+    }
+
+    /// Builds a node with extra routes and a given clock.
+    pub async fn build_custom(
         settings: ServeSettings,
         extra: Router<AppState>,
+        clock: Arc<dyn clock::Clock>,
     ) -> anyhow::Result<Server> {
         web::health::prometheus();
         let content = Arc::new(load_content(settings.content_dir.as_deref())?);
         let db = open_database(&settings.db).await?;
-        db::record_content_version(&db, &content.version)
-            .await
-            .context("cannot record the content version")?;
-        if settings.demo {
-            tracing::warn!("demo mode: demo data is seeded; never use --demo in production");
+        db::record_content_version(&db, &content.version).await.context("cannot record the content version")?;
+        let mailer = mail::Mailer::new(settings.smtp_url.as_deref(), settings.db.data_dir.join("outbox"))
+            .context("invalid PIX_SMTP_URL")?;
+        identity::password::warm_up();
+        let listener =
+            TcpListener::bind(settings.bind).await.with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let state = AppState { db, settings: Arc::new(settings), content, clock, mailer };
+        if state.settings.demo {
+            tracing::warn!("demo mode: demo accounts are created; never use --demo in production");
+            identity::demo::seed(&state).await.context("cannot seed the demo data")?;
         }
-        let listener = TcpListener::bind(settings.bind)
-            .await
-            .with_context(|| format!("cannot listen on {}", settings.bind))?;
-        let state = AppState {
-            db,
-            settings: Arc::new(settings),
-            content,
-        };
         let router = web::finish(web::routes().merge(extra), state.clone());
-        Ok(Server {
-            listener,
-            router,
-            state,
-        })
+        Ok(Server { listener, router, state })
     }
 
     /// The bound address (useful with port 0).
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .expect("bound listener has an address")
+        self.listener.local_addr().expect("bound listener has an address")
     }
 
     /// The node's state (tests reach the database through it).
@@ -131,10 +133,7 @@ impl Server {
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish for at most the
     /// configured grace period, and closes the database pool.
-    pub async fn run(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let grace = Duration::from_secs(self.state.settings.shutdown_grace_secs);
         let (tx, mut rx) = tokio::sync::watch::channel(false);
         let signal = async move {
@@ -142,12 +141,8 @@ impl Server {
             tracing::info!("shutting down: no new connections, finishing in-flight requests");
             let _ = tx.send(true);
         };
-        let serve = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(signal);
+        let serve = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(signal);
         let deadline = async move {
             let _ = rx.wait_for(|stopping| *stopping).await;
             tokio::time::sleep(grace).await;

@@ -14,19 +14,14 @@ pub enum LogFormat {
 
 /// Installs the global subscriber. The level comes from `PIX_LOG` (default `info`).
 pub fn init(format: LogFormat) {
-    let filter =
-        EnvFilter::try_from_env("PIX_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_from_env("PIX_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()));
     let result = match format {
         LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder
-            .json()
-            .with_current_span(true)
-            .with_span_list(false)
-            .try_init(),
+        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).try_init(),
     };
     // A second init (tests) keeps the first subscriber.
     drop(result);

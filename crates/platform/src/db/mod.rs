@@ -183,11 +183,7 @@ impl Db {
                 .fetch_one(pool)
                 .await
         });
-        let expected = self
-            .migrator()
-            .iter()
-            .filter(|m| m.migration_type.is_up_migration())
-            .count();
+        let expected = self.migrator().iter().filter(|m| m.migration_type.is_up_migration()).count();
         matches!(applied, Ok(n) if usize::try_from(n).is_ok_and(|n| n == expected))
     }
 
@@ -230,11 +226,7 @@ pub struct FileLock(#[allow(dead_code)] std::fs::File);
 /// Waits for an exclusive lock on `path` (created if missing), without blocking the runtime.
 pub async fn lock_file(path: std::path::PathBuf) -> Result<FileLock, DbError> {
     let file = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)?;
+        let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
         file.lock()?;
         Ok(file)
     })
@@ -245,15 +237,9 @@ pub async fn lock_file(path: std::path::PathBuf) -> Result<FileLock, DbError> {
 
 /// The SQLite file path named by a `sqlite:` URL, if it is a file.
 pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
-    if path.is_empty() || path == ":memory:" {
-        None
-    } else {
-        Some(std::path::PathBuf::from(path))
-    }
+    if path.is_empty() || path == ":memory:" { None } else { Some(std::path::PathBuf::from(path)) }
 }
 
 /// Microseconds since the Unix epoch, the one timestamp representation of both databases.

@@ -23,23 +23,13 @@ pub struct Asset {
 }
 
 const FILES: &[(&str, &[u8], &str)] = &[
-    (
-        "app.css",
-        include_bytes!("../../static/app.css"),
-        "text/css; charset=utf-8",
-    ),
-    (
-        "favicon.svg",
-        include_bytes!("../../static/favicon.svg"),
-        "image/svg+xml",
-    ),
+    ("app.css", include_bytes!("../../static/app.css"), "text/css; charset=utf-8"),
+    ("favicon.svg", include_bytes!("../../static/favicon.svg"), "image/svg+xml"),
 ];
 
 /// FNV-1a: tiny, stable across releases, and plenty for cache busting (not a security hash).
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, b| {
-        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, b| (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
@@ -47,12 +37,7 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
         .iter()
         .map(|(logical, bytes, content_type)| {
             let (stem, ext) = logical.rsplit_once('.').unwrap_or((logical, ""));
-            Asset {
-                logical,
-                hashed: format!("{stem}.{:016x}.{ext}", fnv1a(bytes)),
-                bytes,
-                content_type,
-            }
+            Asset { logical, hashed: format!("{stem}.{:016x}.{ext}", fnv1a(bytes)), bytes, content_type }
         })
         .collect()
 });
@@ -71,14 +56,8 @@ pub async fn serve(Path(name): Path<String>) -> Response {
     match ASSETS.iter().find(|a| a.hashed == name) {
         Some(asset) => (
             [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static(asset.content_type),
-                ),
-                (
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("public, max-age=31536000, immutable"),
-                ),
+                (header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type)),
+                (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
             ],
             asset.bytes,
         )
@@ -92,11 +71,7 @@ mod tests {
     #[test]
     fn hashed_names_differ_from_logical_and_are_stable() {
         let a = super::url("app.css");
-        assert!(
-            a.starts_with("/static/app.")
-                && a.ends_with(".css")
-                && a.len() > "/static/app.css".len()
-        );
+        assert!(a.starts_with("/static/app.") && a.ends_with(".css") && a.len() > "/static/app.css".len());
         assert_eq!(a, super::url("app.css"));
         assert_ne!(super::fnv1a(b"a"), super::fnv1a(b"b"));
     }

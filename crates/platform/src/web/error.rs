@@ -30,6 +30,15 @@ pub enum AppError {
     /// No such page or resource (or one the caller may not know exists).
     #[error("not found")]
     NotFound,
+    /// The caller must sign in.
+    #[error("unauthorized")]
+    Unauthorized,
+    /// Wrong identifier or password (API); attempts left before the account is blocked.
+    #[error("bad credentials")]
+    BadCredentials {
+        /// Attempts left.
+        remaining: i64,
+    },
     /// The caller is authenticated but not allowed.
     #[error("forbidden")]
     Forbidden,
@@ -79,6 +88,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Unauthorized | AppError::BadCredentials { .. } => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -92,10 +102,7 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let mut info = ErrorInfo {
-            fields: Vec::new(),
-            detail: None,
-        };
+        let mut info = ErrorInfo { fields: Vec::new(), detail: None };
         let mut response = Response::new(Body::empty());
         match self {
             AppError::Internal(cause) => {
@@ -103,10 +110,13 @@ impl IntoResponse for AppError {
             }
             AppError::Invalid(fields) => info.fields = fields,
             AppError::BadRequest(detail) => info.detail = Some(detail),
+            AppError::BadCredentials { remaining } => {
+                info.detail = Some(format!(
+                    "wrong identifier or password; {remaining} attempts left before the account is blocked"
+                ));
+            }
             AppError::TooManyRequests { retry_after } => {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             }
             _ => {}
         }
@@ -119,18 +129,9 @@ impl IntoResponse for AppError {
 /// Renders the body of every error response (see the module documentation).
 pub async fn render_errors(request: Request, next: Next) -> Response {
     let is_api = request.uri().path().starts_with("/api");
-    let lang = request
-        .extensions()
-        .get::<Lang>()
-        .copied()
-        .unwrap_or_default();
+    let lang = request.extensions().get::<Lang>().copied().unwrap_or_default();
     let path = request.uri().path().to_owned();
-    let request_id = request
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -140,45 +141,32 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
     if info.is_none() && already_rendered(&response) {
         return response;
     }
-    let info = info.unwrap_or(ErrorInfo {
-        fields: Vec::new(),
-        detail: None,
-    });
+    let info = info.unwrap_or(ErrorInfo { fields: Vec::new(), detail: None });
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
     let body = if is_api {
-        parts.headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         problem_json(status, lang, &path, &request_id, &info)
     } else {
-        parts.headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        );
+        parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
         error_page(status, lang, &path, &request_id)
     };
     Response::from_parts(parts, Body::from(body))
 }
 
 fn already_rendered(response: &Response) -> bool {
-    response
-        .extensions()
-        .get::<super::health::KeepBody>()
-        .is_some()
+    response.extensions().get::<super::health::KeepBody>().is_some()
         || response
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| {
-                ct.starts_with("text/html") || ct.starts_with("application/problem+json")
-            })
+            .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/problem+json"))
 }
 
 fn status_key(status: StatusCode) -> &'static str {
     match status.as_u16() {
         400 => "bad-request",
+        401 => "unauthorized",
         403 => "forbidden",
         404 => "not-found",
         405 => "method-not-allowed",
@@ -193,13 +181,7 @@ fn status_key(status: StatusCode) -> &'static str {
     }
 }
 
-fn problem_json(
-    status: StatusCode,
-    lang: Lang,
-    path: &str,
-    request_id: &str,
-    info: &ErrorInfo,
-) -> String {
+fn problem_json(status: StatusCode, lang: Lang, path: &str, request_id: &str, info: &ErrorInfo) -> String {
     let key = status_key(status);
     let mut doc = serde_json::json!({
         "type": format!("/problems/{key}"),
@@ -234,11 +216,6 @@ fn error_page(status: StatusCode, lang: Lang, path: &str, request_id: &str) -> S
     let key = status_key(status);
     let chrome = Chrome::new(lang, path, &lang.t(&format!("error-{key}-title")));
     let text = lang.t(&format!("error-{key}-text"));
-    let page = ErrorPage {
-        chrome,
-        status: status.as_u16(),
-        text,
-        request_id: request_id.to_owned(),
-    };
+    let page = ErrorPage { chrome, status: status.as_u16(), text, request_id: request_id.to_owned() };
     askama::Template::render(&page).unwrap_or_else(|_| format!("Error {}", status.as_u16()))
 }

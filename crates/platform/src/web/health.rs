@@ -25,11 +25,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         "status": if ready { "ready" } else { "unavailable" },
         "database": if ready { "ok" } else { "unreachable or not migrated" },
     }));
-    let status = if ready {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     // Already a JSON document: keep it rather than letting the error renderer replace it.
     let mut response = (status, body).into_response();
     response.extensions_mut().insert(KeepBody);
@@ -47,9 +43,7 @@ pub fn prometheus() -> &'static PrometheusHandle {
         let recorder = PrometheusBuilder::new()
             .set_buckets_for_metric(
                 Matcher::Full("http_request_duration_seconds".to_owned()),
-                &[
-                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
-                ],
+                &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0],
             )
             .expect("non-empty buckets")
             .build_recorder();
@@ -67,14 +61,7 @@ pub async fn metrics_endpoint(State(state): State<AppState>) -> Response {
     metrics::gauge!("db_pool_connections", "state" => "idle").set(f64::from(idle));
     let handle = prometheus();
     handle.run_upkeep();
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        handle.render(),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], handle.render()).into_response()
 }
 
 /// Counts requests by route and status and records their latency.

@@ -46,13 +46,7 @@ impl Lang {
             let Some(lang) = parts.next().and_then(Lang::parse) else {
                 continue;
             };
-            let q = parts
-                .find_map(|p| {
-                    p.trim()
-                        .strip_prefix("q=")
-                        .and_then(|q| q.parse::<f32>().ok())
-                })
-                .unwrap_or(1.0);
+            let q = parts.find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok())).unwrap_or(1.0);
             if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
                 best = Some((q, lang));
             }
@@ -84,9 +78,7 @@ impl Lang {
             return id.to_owned();
         };
         let mut errors = Vec::new();
-        bundle
-            .format_pattern(pattern, args, &mut errors)
-            .into_owned()
+        bundle.format_pattern(pattern, args, &mut errors).into_owned()
     }
 }
 
@@ -100,11 +92,8 @@ fn bundle(lang: &str, source: &'static str) -> FluentBundle<FluentResource> {
     let mut bundle = FluentBundle::new_concurrent(vec![id]);
     // Isolation marks (U+2068/U+2069) would leak into HTML text.
     bundle.set_use_isolating(false);
-    let resource =
-        FluentResource::try_new(source.to_owned()).expect("locale files are checked by tests");
-    bundle
-        .add_resource(resource)
-        .expect("no duplicate message ids");
+    let resource = FluentResource::try_new(source.to_owned()).expect("locale files are checked by tests");
+    bundle.add_resource(resource).expect("no duplicate message ids");
     bundle
 }
 
@@ -140,11 +129,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts
-            .extensions
-            .get::<Lang>()
-            .copied()
-            .unwrap_or_else(|| negotiate(&parts.headers)))
+        Ok(parts.extensions.get::<Lang>().copied().unwrap_or_else(|| negotiate(&parts.headers)))
     }
 }
 
@@ -154,14 +139,8 @@ mod tests {
 
     #[test]
     fn accept_language_honours_quality() {
-        assert_eq!(
-            Lang::from_accept_language("de-DE, en;q=0.8, fr;q=0.5"),
-            Some(Lang::En)
-        );
-        assert_eq!(
-            Lang::from_accept_language("en;q=0.3, fr-CA;q=0.9"),
-            Some(Lang::Fr)
-        );
+        assert_eq!(Lang::from_accept_language("de-DE, en;q=0.8, fr;q=0.5"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language("en;q=0.3, fr-CA;q=0.9"), Some(Lang::Fr));
         assert_eq!(Lang::from_accept_language("de, es"), None);
         assert_eq!(Lang::from_accept_language("en;q=0"), None);
     }

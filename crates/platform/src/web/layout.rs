@@ -17,16 +17,39 @@ pub struct Chrome {
     pub path: String,
     /// Page title, without the site name.
     pub title: String,
+    /// The signed-in person, for the header.
+    pub user: Option<HeaderUser>,
+}
+
+/// What the header needs about the signed-in person.
+#[derive(Debug, Clone)]
+pub struct HeaderUser {
+    /// CSRF token for the logout button.
+    pub csrf: String,
+    /// Shows the back-office link.
+    pub admin: bool,
+    /// Shows the organisation link.
+    pub orga: bool,
+    /// Shows the certification-centre link.
+    pub certif: bool,
 }
 
 impl Chrome {
     /// Builds the chrome of a page.
     pub fn new(lang: Lang, path: &str, title: &str) -> Chrome {
-        Chrome {
-            lang,
-            path: path.to_owned(),
-            title: title.to_owned(),
-        }
+        Chrome { lang, path: path.to_owned(), title: title.to_owned(), user: None }
+    }
+
+    /// The chrome of a page seen by a signed-in person (or not).
+    pub fn for_user(lang: Lang, path: &str, title: &str, user: Option<&crate::identity::CurrentUser>) -> Chrome {
+        let mut chrome = Chrome::new(lang, path, title);
+        chrome.user = user.map(|u| HeaderUser {
+            csrf: u.csrf.clone(),
+            admin: u.is_admin(),
+            orga: !u.organizations.is_empty(),
+            certif: !u.centers.is_empty(),
+        });
+        chrome
     }
 
     /// Translates a message id in the page's language.
@@ -49,11 +72,7 @@ impl Chrome {
 
     /// Link that switches language and returns to this page (works without JavaScript).
     pub fn switch_url(&self) -> String {
-        format!(
-            "/lang/{}?next={}",
-            self.other_lang().code(),
-            encode_path(&self.path)
-        )
+        format!("/lang/{}?next={}", self.other_lang().code(), encode_path(&self.path))
     }
 
     /// `aria-current="page"` for the navigation link of the current section.
@@ -62,12 +81,11 @@ impl Chrome {
     }
 }
 
-fn encode_path(path: &str) -> String {
+/// Percent-encodes a path for use in a query parameter.
+pub fn encode_path(path: &str) -> String {
     path.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()

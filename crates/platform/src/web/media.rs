@@ -12,32 +12,18 @@ use crate::{AppState, web::error::AppError};
 ///
 /// Media are served from the in-memory content; an SVG opened on its own gets a CSP that
 /// forbids scripts, so a content file can never run code in the platform's origin.
-pub async fn serve(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-) -> Result<Response, AppError> {
+pub async fn serve(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, AppError> {
     let media = state.content.media.get(&name).ok_or(AppError::NotFound)?;
     let mut response = media.bytes.clone().into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(media.content_type),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=86400"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media.content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox",
-        ),
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"),
     );
     if !media.content_type.starts_with("image/") {
-        let disposition = format!(
-            "attachment; filename=\"{}\"",
-            name.replace(['"', '\\'], "_")
-        );
+        let disposition = format!("attachment; filename=\"{}\"", name.replace(['"', '\\'], "_"));
         headers.insert(
             header::CONTENT_DISPOSITION,
             HeaderValue::from_str(&disposition).map_err(|e| AppError::Internal(e.into()))?,

@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod error;
+pub mod form;
 pub mod health;
 pub mod i18n;
 pub mod layout;
@@ -55,7 +56,22 @@ pub fn routes() -> Router<AppState> {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics_endpoint))
         .route("/api", get(api_index))
+        .route("/api/openapi.json", get(crate::openapi::document))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
+        .merge(crate::identity::routes())
+        .merge(crate::admin::routes())
+        .merge(crate::spaces::routes())
+}
+
+/// Routes limited per client IP, with the limit of the settings.
+pub fn limited_routes(per_minute: u32) -> Router<AppState> {
+    let per_minute = per_minute.max(1);
+    let config = tower_governor::governor::GovernorConfigBuilder::default()
+        .period(Duration::from_millis(60_000 / u64::from(per_minute)))
+        .burst_size(per_minute)
+        .finish()
+        .expect("a positive rate");
+    crate::identity::limited_routes().layer(tower_governor::GovernorLayer::new(config))
 }
 
 async fn api_index() -> axum::Json<serde_json::Value> {
@@ -75,14 +91,25 @@ async fn not_found() -> error::AppError {
 /// language → error rendering → timeout → panic catcher → body limit.
 pub fn finish(routes: Router<AppState>, state: AppState) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
+    let sessions =
+        tower_sessions::SessionManagerLayer::new(crate::identity::session::DbSessionStore::new(state.db.clone()))
+            .with_name(crate::identity::session::COOKIE)
+            .with_http_only(true)
+            .with_same_site(tower_sessions::cookie::SameSite::Lax)
+            .with_secure(state.settings.public_url.starts_with("https://"))
+            .with_expiry(tower_sessions::Expiry::OnInactivity(crate::identity::session::IDLE));
+    let routes = routes.merge(limited_routes(state.settings.auth_rate_per_minute));
     let stack = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-            let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", request_id, method = %req.method(), path = %req.uri().path())
-        })
-        .on_request(())
-        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Micros)))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    tracing::info_span!("request", request_id, method = %req.method(), path = %req.uri().path())
+                })
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Micros)),
+        )
         .layer(PropagateRequestIdLayer::new(x_request_id))
         .layer(middleware::from_fn(health::track))
         .layer(set_header(header::CONTENT_SECURITY_POLICY, CSP))
@@ -99,7 +126,11 @@ pub fn finish(routes: Router<AppState>, state: AppState) -> Router {
         .layer(middleware::from_fn(error::render_errors))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Refuses cross-site state-changing requests (Sec-Fetch-Site / Origin), before any handler;
+        // forms also carry a per-session token (identity::session).
+        .layer(tower_http::csrf::CsrfLayer::new())
+        .layer(sessions);
     routes.fallback(not_found).layer(stack).with_state(state)
 }
 
@@ -117,10 +148,7 @@ async fn negotiate_language(mut request: Request, next: Next) -> Response {
     request.extensions_mut().insert(lang);
     let mut response = next.run(request).await;
     // Caches must not serve a French page to an English reader.
-    response.headers_mut().append(
-        header::VARY,
-        HeaderValue::from_static("Accept-Language, Cookie"),
-    );
+    response.headers_mut().append(header::VARY, HeaderValue::from_static("Accept-Language, Cookie"));
     response
 }
 

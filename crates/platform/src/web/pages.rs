@@ -21,12 +21,7 @@ struct Home {
 
 /// `GET /`
 pub async fn home(lang: Lang) -> Response {
-    render(
-        StatusCode::OK,
-        &Home {
-            chrome: Chrome::new(lang, "/", &lang.t("home-title")),
-        },
-    )
+    render(StatusCode::OK, &Home { chrome: Chrome::new(lang, "/", &lang.t("home-title")) })
 }
 
 /// A page whose long text lives in one template per language (`pages/<name>.<lang>.html`).
@@ -49,37 +44,19 @@ macro_rules! statement_body {
 /// `GET /accessibility`
 pub async fn accessibility(lang: Lang) -> Response {
     let chrome = Chrome::new(lang, "/accessibility", &lang.t("accessibility-title"));
-    render(
-        StatusCode::OK,
-        &Statement {
-            chrome,
-            body: statement_body!("accessibility", lang),
-        },
-    )
+    render(StatusCode::OK, &Statement { chrome, body: statement_body!("accessibility", lang) })
 }
 
 /// `GET /legal`
 pub async fn legal(lang: Lang) -> Response {
     let chrome = Chrome::new(lang, "/legal", &lang.t("legal-title"));
-    render(
-        StatusCode::OK,
-        &Statement {
-            chrome,
-            body: statement_body!("legal", lang),
-        },
-    )
+    render(StatusCode::OK, &Statement { chrome, body: statement_body!("legal", lang) })
 }
 
 /// `GET /privacy`
 pub async fn privacy(lang: Lang) -> Response {
     let chrome = Chrome::new(lang, "/privacy", &lang.t("privacy-title"));
-    render(
-        StatusCode::OK,
-        &Statement {
-            chrome,
-            body: statement_body!("privacy", lang),
-        },
-    )
+    render(StatusCode::OK, &Statement { chrome, body: statement_body!("privacy", lang) })
 }
 
 /// Query of the language switch.
@@ -91,25 +68,16 @@ pub struct SwitchQuery {
 /// `GET /lang/{code}?next=/path`: remembers the language in a cookie and goes back.
 ///
 /// Only local paths are accepted as `next`, so the switch cannot be used as an open redirect.
-pub async fn switch_language(
-    Path(code): Path<String>,
-    Query(q): Query<SwitchQuery>,
-) -> Result<Response, AppError> {
-    let lang = Lang::parse(&code)
-        .filter(|l| l.code() == code)
-        .ok_or(AppError::NotFound)?;
+pub async fn switch_language(Path(code): Path<String>, Query(q): Query<SwitchQuery>) -> Result<Response, AppError> {
+    let lang = Lang::parse(&code).filter(|l| l.code() == code).ok_or(AppError::NotFound)?;
     let next = q
         .next
         .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
         .unwrap_or_else(|| "/".to_owned());
-    let cookie = format!(
-        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-        lang.code()
-    );
+    let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());
     let mut response = Redirect::to(&next).into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(|e| AppError::Internal(e.into()))?,
-    );
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|e| AppError::Internal(e.into()))?);
     Ok(response)
 }

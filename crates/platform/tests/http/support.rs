@@ -20,9 +20,7 @@ pub struct TestDb {
 
 /// Admin URL of the throw-away PostgreSQL cluster started by `scripts/test`, if any.
 pub fn postgres_admin_url() -> Option<String> {
-    std::env::var("PIX_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|s| !s.is_empty())
+    std::env::var("PIX_TEST_POSTGRES_URL").ok().filter(|s| !s.is_empty())
 }
 
 /// Whether PostgreSQL tests can run; under CI their absence is a failure, locally a notice.
@@ -31,13 +29,9 @@ pub fn postgres_available() -> bool {
         return true;
     }
     if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!(
-            "PIX_TEST_POSTGRES_URL is not set: PostgreSQL tests must run under CI (use scripts/test)"
-        );
+        panic!("PIX_TEST_POSTGRES_URL is not set: PostgreSQL tests must run under CI (use scripts/test)");
     }
-    eprintln!(
-        "notice: PIX_TEST_POSTGRES_URL not set, PostgreSQL variant skipped (scripts/test starts a cluster)"
-    );
+    eprintln!("notice: PIX_TEST_POSTGRES_URL not set, PostgreSQL variant skipped (scripts/test starts a cluster)");
     false
 }
 
@@ -49,9 +43,7 @@ impl TestDb {
             Backend::Postgres => {
                 let admin = postgres_admin_url().expect("checked by postgres_available");
                 let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-                let pool = sqlx::PgPool::connect(&admin)
-                    .await
-                    .expect("connect to test cluster");
+                let pool = sqlx::PgPool::connect(&admin).await.expect("connect to test cluster");
                 sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                     .execute(&pool)
                     .await
@@ -74,8 +66,10 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub state: AppState,
-    /// Keeps the temporary data dir alive as long as the node.
-    _data: TestDb,
+    /// The node's data dir and database (kept alive as long as the node).
+    pub data: TestDb,
+    /// The node's clock, when the test drives time.
+    pub clock: Option<std::sync::Arc<platform::clock::ManualClock>>,
     shutdown: Option<oneshot::Sender<()>>,
     pub handle: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -86,29 +80,34 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, extra: axum::Router<AppState>) -> TestApp {
+        TestApp::spawn_custom(backend, extra, false, |_| {}).await
+    }
+
+    /// A node with a manual clock (when `manual_clock`) and adjusted settings.
+    pub async fn spawn_custom(
+        backend: Backend,
+        extra: axum::Router<AppState>,
+        manual_clock: bool,
+        tweak: impl FnOnce(&mut platform::config::ServeSettings),
+    ) -> TestApp {
         let db = TestDb::new(backend).await;
-        let server = Server::build_with(db.settings(), extra)
-            .await
-            .expect("server builds");
+        let mut settings = db.settings();
+        tweak(&mut settings);
+        let manual = manual_clock
+            .then(|| std::sync::Arc::new(platform::clock::ManualClock::new(time::OffsetDateTime::now_utc())));
+        let clock: std::sync::Arc<dyn platform::clock::Clock> = match &manual {
+            Some(m) => m.clone(),
+            None => std::sync::Arc::new(platform::clock::SystemClock),
+        };
+        let server = Server::build_custom(settings, extra, clock).await.expect("server builds");
         let addr = server.local_addr();
         let state = server.state().clone();
         let (tx, rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(server.run(async {
             let _ = rx.await;
         }));
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
-        TestApp {
-            addr,
-            client,
-            state,
-            _data: db,
-            shutdown: Some(tx),
-            handle: Some(handle),
-        }
+        let client = new_client();
+        TestApp { addr, client, state, data: db, clock: manual, shutdown: Some(tx), handle: Some(handle) }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -116,11 +115,7 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request sent")
+        self.client.get(self.url(path)).send().await.expect("request sent")
     }
 
     pub fn db(&self) -> &Db {
@@ -134,6 +129,11 @@ impl TestApp {
         }
         self.handle.take().expect("server still running")
     }
+}
+
+/// A client with its own cookie jar that does not follow redirects.
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
 }
 
 /// Declares a test function once and runs it on both databases:

@@ -1,0 +1,134 @@
+//! Login throttling (reference §8): a temporary block after every 10 failures, lasting
+//! 2 min × 2^(n/10 − 1), and a permanent block at 30 failures, until an administrator unblocks.
+//!
+//! Counters are kept per account, or per identifier when no account matches, and both behave the
+//! same, so blocks reveal nothing about which identifiers exist. They live in the database so
+//! every node sees the same counts.
+
+use crate::{db::Db, on_db};
+
+/// Failures before a permanent block.
+pub const PERMANENT_BLOCK_AT: i64 = 30;
+/// Failures per temporary block step.
+pub const STEP: i64 = 10;
+/// Remaining attempts from which the login page warns.
+pub const WARN_WHEN_REMAINING: i64 = 10;
+const MINUTE: i64 = 60_000_000;
+
+/// Stored counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct Counters {
+    /// Consecutive failures.
+    pub failure_count: i64,
+    /// Temporarily blocked until (µs).
+    pub temporary_blocked_until: Option<i64>,
+    /// Permanently blocked since (µs).
+    pub blocked_at: Option<i64>,
+}
+
+/// Whether a login may be attempted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    /// Go ahead.
+    Open,
+    /// Wait until this time (µs).
+    TemporarilyBlocked(i64),
+    /// Blocked until an administrator unblocks.
+    Blocked,
+}
+
+impl Counters {
+    /// The gate at `now`.
+    pub fn gate(&self, now: i64) -> Gate {
+        if self.blocked_at.is_some() {
+            Gate::Blocked
+        } else if let Some(until) = self.temporary_blocked_until.filter(|u| *u > now) {
+            Gate::TemporarilyBlocked(until)
+        } else {
+            Gate::Open
+        }
+    }
+
+    /// The counters after one more failure at `now`.
+    pub fn after_failure(&self, now: i64) -> Counters {
+        let n = self.failure_count + 1;
+        let mut next = Counters { failure_count: n, ..*self };
+        if n % STEP == 0 {
+            let minutes = 2 * (1_i64 << (n / STEP - 1).clamp(0, 20));
+            next.temporary_blocked_until = Some(now + minutes * MINUTE);
+        }
+        if n >= PERMANENT_BLOCK_AT {
+            next.blocked_at = Some(now);
+        }
+        next
+    }
+
+    /// Attempts left before the permanent block.
+    pub fn remaining(&self) -> i64 {
+        (PERMANENT_BLOCK_AT - self.failure_count).max(0)
+    }
+}
+
+/// Reads the counters of a key.
+pub async fn load(db: &Db, key: &str) -> Result<Counters, sqlx::Error> {
+    let row: Option<Counters> = on_db!(db, pool => {
+        sqlx::query_as("SELECT failure_count, temporary_blocked_until, blocked_at FROM login_throttles WHERE key = $1")
+            .bind(key)
+            .fetch_optional(pool)
+            .await
+    })?;
+    Ok(row.unwrap_or_default())
+}
+
+/// Stores counters.
+pub async fn store(db: &Db, key: &str, c: Counters, now: i64) -> Result<(), sqlx::Error> {
+    on_db!(db, pool => {
+        sqlx::query(
+            "INSERT INTO login_throttles (key, failure_count, temporary_blocked_until, blocked_at, updated_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (key) DO UPDATE SET failure_count = excluded.failure_count, temporary_blocked_until = excluded.temporary_blocked_until, \
+             blocked_at = excluded.blocked_at, updated_at = excluded.updated_at",
+        )
+        .bind(key)
+        .bind(c.failure_count)
+        .bind(c.temporary_blocked_until)
+        .bind(c.blocked_at)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(|_| ())
+    })
+}
+
+/// Clears the counters (successful login, or an administrator's unblock).
+pub async fn reset(db: &Db, key: &str) -> Result<(), sqlx::Error> {
+    on_db!(db, pool => {
+        sqlx::query("DELETE FROM login_throttles WHERE key = $1").bind(key).execute(pool).await.map(|_| ())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_double_every_ten_failures_and_become_permanent_at_thirty() {
+        let mut c = Counters::default();
+        for _ in 0..9 {
+            c = c.after_failure(0);
+        }
+        assert_eq!(c.gate(0), Gate::Open);
+        c = c.after_failure(0);
+        assert_eq!(c.gate(0), Gate::TemporarilyBlocked(2 * MINUTE));
+        assert_eq!(c.gate(2 * MINUTE), Gate::Open);
+        for _ in 0..10 {
+            c = c.after_failure(10 * MINUTE);
+        }
+        assert_eq!(c.failure_count, 20);
+        assert_eq!(c.gate(10 * MINUTE), Gate::TemporarilyBlocked(14 * MINUTE), "4 minutes at 20 failures");
+        assert_eq!(c.remaining(), 10);
+        for _ in 0..10 {
+            c = c.after_failure(20 * MINUTE);
+        }
+        assert_eq!(c.gate(i64::MAX / 2), Gate::Blocked);
+    }
+}

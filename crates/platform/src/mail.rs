@@ -1,0 +1,73 @@
+//! Outgoing email: SMTP when `PIX_SMTP_URL` is set, otherwise `.eml` files in the data dir's
+//! outbox (logged), so that every journey that sends mail works in a demo.
+
+use std::path::PathBuf;
+
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor, message::header::ContentType};
+
+/// Where mail goes.
+#[derive(Clone)]
+pub enum Mailer {
+    /// Written as files.
+    Outbox(PathBuf),
+    /// Sent through an SMTP relay.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Mailer::Outbox(p) => write!(f, "Outbox({})", p.display()),
+            Mailer::Smtp(_) => write!(f, "Smtp"),
+        }
+    }
+}
+
+/// Errors while sending.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// The message could not be built (bad address).
+    #[error("invalid message: {0}")]
+    Build(String),
+    /// The transport failed.
+    #[error("sending failed: {0}")]
+    Send(String),
+}
+
+impl Mailer {
+    /// SMTP when a URL is given (`smtp://…`, `smtps://…`), else the outbox folder.
+    pub fn new(smtp_url: Option<&str>, outbox: PathBuf) -> Result<Mailer, MailError> {
+        match smtp_url {
+            Some(url) => Ok(Mailer::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| MailError::Build(e.to_string()))?
+                    .build(),
+            )),
+            None => Ok(Mailer::Outbox(outbox)),
+        }
+    }
+
+    /// Sends a plain-text message.
+    pub async fn send(&self, from: &str, to: &str, subject: &str, body: String) -> Result<(), MailError> {
+        let message = Message::builder()
+            .from(from.parse().map_err(|e: lettre::address::AddressError| MailError::Build(e.to_string()))?)
+            .to(to.parse().map_err(|e: lettre::address::AddressError| MailError::Build(e.to_string()))?)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|e| MailError::Build(e.to_string()))?;
+        match self {
+            Mailer::Smtp(transport) => {
+                transport.send(message).await.map_err(|e| MailError::Send(e.to_string()))?;
+            }
+            Mailer::Outbox(dir) => {
+                tokio::fs::create_dir_all(dir).await.map_err(|e| MailError::Send(e.to_string()))?;
+                let name = format!("{}.eml", uuid::Uuid::now_v7());
+                let path = dir.join(name);
+                tokio::fs::write(&path, message.formatted()).await.map_err(|e| MailError::Send(e.to_string()))?;
+                tracing::info!(path = %path.display(), subject, "mail written to the outbox (no SMTP configured)");
+            }
+        }
+        Ok(())
+    }
+}

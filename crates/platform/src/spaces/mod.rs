@@ -1,0 +1,47 @@
+//! Home pages of the organisation and certification-centre applications: who may enter, and
+//! which organisations or centres the person belongs to. Later contexts fill them.
+
+use askama::Template;
+use axum::{Router, http::StatusCode, response::Response, routing::get};
+use uuid::Uuid;
+
+use crate::{
+    AppState,
+    identity::{CurrentUser, model::MemberRole},
+    web::{
+        error::AppError,
+        i18n::Lang,
+        layout::{Chrome, render},
+    },
+};
+
+/// Routes of the two spaces.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/orga", get(orga)).route("/certif", get(certif))
+}
+
+#[derive(Template)]
+#[template(path = "spaces/home.html")]
+struct Space {
+    chrome: Chrome,
+    intro: String,
+    items: Vec<(Uuid, String, MemberRole)>,
+}
+
+/// `GET /orga`: organisation members only.
+pub async fn orga(lang: Lang, me: CurrentUser) -> Result<Response, AppError> {
+    if me.organizations.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    let chrome = Chrome::for_user(lang, "/orga", &lang.t("orga-title"), Some(&me));
+    Ok(render(StatusCode::OK, &Space { chrome, intro: lang.t("orga-intro"), items: me.organizations.clone() }))
+}
+
+/// `GET /certif`: certification-centre members only.
+pub async fn certif(lang: Lang, me: CurrentUser) -> Result<Response, AppError> {
+    if me.centers.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    let chrome = Chrome::for_user(lang, "/certif", &lang.t("certif-title"), Some(&me));
+    Ok(render(StatusCode::OK, &Space { chrome, intro: lang.t("certif-intro"), items: me.centers.clone() }))
+}

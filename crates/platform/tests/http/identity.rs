@@ -1,0 +1,707 @@
+//! Accounts, sessions, CSRF, throttling, roles, audit, export and erasure — on both databases.
+
+use std::time::Duration;
+
+use reqwest::{Client, StatusCode, header};
+use uuid::Uuid;
+
+use crate::{
+    dual,
+    support::{Backend, TestApp, new_client},
+};
+
+dual!(
+    csrf_missing_or_wrong_is_rejected,
+    signup_login_new_session_id_and_cookie_flags,
+    no_account_enumeration,
+    login_throttling_timings_and_permanent_block,
+    per_ip_limit_answers_429_with_retry_after,
+    reset_token_is_single_use_and_expires,
+    email_change_needs_confirmation,
+    logout_everywhere_closes_other_sessions,
+    role_checks_route_by_route,
+    admin_reads_are_audited_and_audit_is_append_only,
+    export_contains_the_person_data,
+    erasure_leaves_no_personal_data_anywhere,
+    api_journey_and_openapi,
+    form_errors_keep_input_and_point_to_fields,
+);
+
+const PASSWORD: &str = "Secret-Pass-2026";
+
+/// The CSRF token of the client's session (starts one if needed).
+async fn csrf(app: &TestApp, client: &Client) -> String {
+    let info: serde_json::Value = client.get(app.url("/api/session")).send().await.unwrap().json().await.unwrap();
+    info["csrf_token"].as_str().unwrap().to_owned()
+}
+
+async fn post_form(app: &TestApp, client: &Client, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    let token = csrf(app, client).await;
+    let mut all: Vec<(&str, &str)> = fields.to_vec();
+    all.push(("csrf_token", &token));
+    client.post(app.url(path)).form(&all).send().await.unwrap()
+}
+
+async fn sign_up(app: &TestApp, email: &str) -> Uuid {
+    let client = new_client();
+    let r = post_form(
+        app,
+        &client,
+        "/signup",
+        &[
+            ("first_name", "Camille"),
+            ("last_name", "Martin"),
+            ("email", email),
+            ("password", PASSWORD),
+            ("terms", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    user_id(app, email).await
+}
+
+async fn user_id(app: &TestApp, email: &str) -> Uuid {
+    platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(pool).await.unwrap()
+    })
+}
+
+/// A new client logged in as `email`.
+async fn logged_in(app: &TestApp, email: &str) -> Client {
+    let client = new_client();
+    let r =
+        post_form(app, &client, "/login", &[("identifier", email), ("password", PASSWORD), ("next", "/account")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {email}");
+    client
+}
+
+async fn grant(app: &TestApp, user: Uuid, role: &str) {
+    platform::on_db!(app.db(), pool => {
+        sqlx::query("INSERT INTO admin_roles (user_id, role, granted_at) VALUES ($1, $2, 0)").bind(user).bind(role).execute(pool).await.unwrap();
+    });
+}
+
+fn session_cookie(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("pix_session="))
+        .map(str::to_owned)
+}
+
+/// Latest mail of the outbox.
+fn last_mail(app: &TestApp) -> String {
+    let dir = app.data.data_dir.path().join("outbox");
+    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    std::fs::read_to_string(files.last().expect("a mail")).unwrap()
+}
+
+fn mails(app: &TestApp) -> usize {
+    std::fs::read_dir(app.data.data_dir.path().join("outbox")).map(|d| d.count()).unwrap_or(0)
+}
+
+fn token_in(mail: &str, path: &str) -> String {
+    // Quoted-printable may fold long lines; join them first.
+    let joined = mail.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+    let start = joined.find(&format!("{path}?token=")).expect("a link") + path.len() + "?token=".len();
+    joined[start..].chars().take_while(|c| c.is_ascii_hexdigit()).collect()
+}
+
+async fn csrf_missing_or_wrong_is_rejected(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    sign_up(&app, "ana@example.org").await;
+    let client = new_client();
+    let _ = csrf(&app, &client).await;
+    let creds = [("identifier", "ana@example.org"), ("password", PASSWORD)];
+    let missing = client.post(app.url("/login")).form(&creds).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::FORBIDDEN);
+    let mut wrong = creds.to_vec();
+    wrong.push(("csrf_token", "0000"));
+    assert_eq!(client.post(app.url("/login")).form(&wrong).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    let api = client
+        .post(app.url("/api/login"))
+        .json(&serde_json::json!({"identifier": "ana@example.org", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), StatusCode::FORBIDDEN);
+    assert_eq!(api.headers()[header::CONTENT_TYPE], "application/problem+json");
+    // A cross-site form post is refused before any handler (Sec-Fetch-Site).
+    let cross = client
+        .post(app.url("/logout"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("csrf_token", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), StatusCode::FORBIDDEN);
+}
+
+async fn signup_login_new_session_id_and_cookie_flags(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    sign_up(&app, "ana@example.org").await;
+    let client = new_client();
+    let first = client.get(app.url("/api/session")).send().await.unwrap();
+    let before = session_cookie(&first).expect("an anonymous session");
+    assert!(before.contains("HttpOnly") && before.contains("SameSite=Lax") && before.contains("Path=/"), "{before}");
+    assert!(!before.contains("Secure"), "no Secure flag on plain-HTTP localhost");
+    let token: serde_json::Value = first.json().await.unwrap();
+    let login = client
+        .post(app.url("/login"))
+        .form(&[
+            ("identifier", "ana@example.org"),
+            ("password", PASSWORD),
+            ("next", "/account"),
+            ("csrf_token", token["csrf_token"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::SEE_OTHER);
+    assert_eq!(login.headers()[header::LOCATION], "/account");
+    let after = session_cookie(&login).expect("a new session cookie at login");
+    let id = |c: &str| c.split(';').next().unwrap().to_owned();
+    assert_ne!(id(&before), id(&after), "the session id changes at login");
+    let account = client.get(app.url("/account")).send().await.unwrap();
+    assert_eq!(account.status(), StatusCode::OK);
+    assert!(account.text().await.unwrap().contains("ana@example.org"));
+    // An https public URL makes the cookie Secure.
+    let secure =
+        TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.public_url = "https://pix.example".into())
+            .await;
+    let r = new_client().get(secure.url("/api/session")).send().await.unwrap();
+    assert!(session_cookie(&r).unwrap().contains("Secure"));
+}
+
+async fn no_account_enumeration(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    sign_up(&app, "ana@example.org").await;
+    let normalise = |html: String| {
+        // Remove the parts that legitimately differ: the CSRF token and the echoed identifier.
+        let re_token = html.find("name=\"csrf_token\" value=\"").map(|i| i + 25);
+        let mut html = match re_token {
+            Some(i) => format!("{}{}", &html[..i], &html[i + 64..]),
+            None => html,
+        };
+        html = html.replace("ana@example.org", "X").replace("nobody@example.org", "X");
+        html
+    };
+    let c1 = new_client();
+    let known =
+        post_form(&app, &c1, "/login", &[("identifier", "ana@example.org"), ("password", "Wrong-pass-1")]).await;
+    let c2 = new_client();
+    let unknown =
+        post_form(&app, &c2, "/login", &[("identifier", "nobody@example.org"), ("password", "Wrong-pass-1")]).await;
+    assert_eq!(known.status(), unknown.status());
+    assert_eq!(known.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(normalise(known.text().await.unwrap()), normalise(unknown.text().await.unwrap()));
+
+    let existing = post_form(
+        &app,
+        &new_client(),
+        "/signup",
+        &[
+            ("first_name", "A"),
+            ("last_name", "B"),
+            ("email", "ana@example.org"),
+            ("password", PASSWORD),
+            ("terms", "yes"),
+        ],
+    )
+    .await;
+    let fresh = post_form(
+        &app,
+        &new_client(),
+        "/signup",
+        &[
+            ("first_name", "A"),
+            ("last_name", "B"),
+            ("email", "new@example.org"),
+            ("password", PASSWORD),
+            ("terms", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (existing.status(), existing.headers()[header::LOCATION].clone()),
+        (fresh.status(), fresh.headers()[header::LOCATION].clone())
+    );
+
+    let before = mails(&app);
+    let a = post_form(&app, &new_client(), "/password/forgot", &[("email", "ana@example.org")]).await;
+    let b = post_form(&app, &new_client(), "/password/forgot", &[("email", "nobody@example.org")]).await;
+    assert_eq!(
+        (a.status(), a.headers()[header::LOCATION].clone()),
+        (b.status(), b.headers()[header::LOCATION].clone())
+    );
+    assert_eq!(mails(&app), before + 1, "only the real account gets a mail");
+
+    sign_up(&app, "bob@example.org").await;
+    let api_known = app
+        .client
+        .post(app.url("/api/login"))
+        .header("x-csrf-token", csrf(&app, &app.client).await)
+        .json(&serde_json::json!({"identifier": "bob@example.org", "password": "nope-Nope1"}))
+        .send()
+        .await
+        .unwrap();
+    let api_unknown = app
+        .client
+        .post(app.url("/api/login"))
+        .header("x-csrf-token", csrf(&app, &app.client).await)
+        .json(&serde_json::json!({"identifier": "zed@example.org", "password": "nope-Nope1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api_known.status(), api_unknown.status());
+    let (k, u): (serde_json::Value, serde_json::Value) =
+        (api_known.json().await.unwrap(), api_unknown.json().await.unwrap());
+    assert_eq!(
+        (k["status"].clone(), k["type"].clone(), k["detail"].clone()),
+        (u["status"].clone(), u["type"].clone(), u["detail"].clone())
+    );
+}
+
+async fn login_throttling_timings_and_permanent_block(backend: Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), true, |_| {}).await;
+    let clock = app.clock.clone().unwrap();
+    let id = sign_up(&app, "ana@example.org").await;
+    let client = new_client();
+    let attempt = |password: &'static str| {
+        let (app, client) = (&app, &client);
+        async move { post_form(app, client, "/login", &[("identifier", "ana@example.org"), ("password", password)]).await }
+    };
+    for _ in 0..9 {
+        assert_eq!(attempt("Wrong-pass-1").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let tenth = attempt("Wrong-pass-1").await;
+    assert_eq!(tenth.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = tenth.headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!((119..=120).contains(&retry), "2 minutes after 10 failures, got {retry}");
+    // Even the right password is refused while blocked.
+    assert_eq!(attempt(PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    clock.advance(time::Duration::seconds(121));
+    for _ in 0..9 {
+        attempt("Wrong-pass-1").await;
+    }
+    let twentieth = attempt("Wrong-pass-1").await;
+    let retry: u64 = twentieth.headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!((239..=240).contains(&retry), "4 minutes after 20 failures, got {retry}");
+    clock.advance(time::Duration::seconds(241));
+    let warned = attempt("Wrong-pass-1").await.text().await.unwrap();
+    assert!(warned.contains("encore 9 essais"), "warning when few attempts remain");
+    for _ in 0..8 {
+        attempt("Wrong-pass-1").await;
+    }
+    let thirtieth = attempt("Wrong-pass-1").await;
+    assert_eq!(thirtieth.status(), StatusCode::FORBIDDEN);
+    clock.advance(time::Duration::days(30));
+    assert_eq!(attempt(PASSWORD).await.status(), StatusCode::FORBIDDEN, "permanent until unblocked");
+    // An administrator unblocks, then the right password works and resets the counters.
+    let admin = sign_up(&app, "support@example.org").await;
+    grant(&app, admin, "SUPPORT").await;
+    let support = logged_in(&app, "support@example.org").await;
+    let unblock = post_form(&app, &support, &format!("/admin/users/{id}/unblock"), &[("reason", "ticket 42")]).await;
+    assert_eq!(unblock.status(), StatusCode::SEE_OTHER);
+    assert_eq!(attempt(PASSWORD).await.status(), StatusCode::SEE_OTHER);
+}
+
+async fn per_ip_limit_answers_429_with_retry_after(backend: Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.auth_rate_per_minute = 3).await;
+    let client = new_client();
+    let token = csrf(&app, &client).await;
+    let mut statuses = Vec::new();
+    let mut last = None;
+    for _ in 0..5 {
+        let r = client
+            .post(app.url("/password/forgot"))
+            .form(&[("email", "x@example.org"), ("csrf_token", &token)])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status());
+        last = Some(r);
+    }
+    assert_eq!(&statuses[..3], &[StatusCode::SEE_OTHER; 3]);
+    let last = last.unwrap();
+    assert_eq!(last.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(last.headers().get(header::RETRY_AFTER).is_some());
+    assert!(last.text().await.unwrap().contains("Trop de tentatives"));
+    // Pages that are not limited still answer.
+    assert_eq!(client.get(app.url("/login")).send().await.unwrap().status(), StatusCode::OK);
+}
+
+async fn reset_token_is_single_use_and_expires(backend: Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), true, |_| {}).await;
+    sign_up(&app, "ana@example.org").await;
+    let client = new_client();
+    post_form(&app, &client, "/password/forgot", &[("email", "ana@example.org")]).await;
+    let token = token_in(&last_mail(&app), "/password/reset");
+    assert_eq!(token.len(), 64);
+    assert_eq!(
+        client.get(app.url(&format!("/password/reset?token={token}"))).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    let weak = post_form(&app, &client, "/password/reset", &[("token", &token), ("password", "short")]).await;
+    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY, "the rule applies, the token is not consumed");
+    let ok = post_form(&app, &client, "/password/reset", &[("token", &token), ("password", "Brand-New-Pass-7")]).await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    let again = post_form(&app, &client, "/password/reset", &[("token", &token), ("password", "Another-Pass-8")]).await;
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST, "single use");
+    let login = post_form(
+        &app,
+        &new_client(),
+        "/login",
+        &[("identifier", "ana@example.org"), ("password", "Brand-New-Pass-7")],
+    )
+    .await;
+    assert_eq!(login.status(), StatusCode::SEE_OTHER);
+    // A second link expires after one hour.
+    post_form(&app, &client, "/password/forgot", &[("email", "ana@example.org")]).await;
+    let token = token_in(&last_mail(&app), "/password/reset");
+    app.clock.as_ref().unwrap().advance(time::Duration::minutes(61));
+    let late = post_form(&app, &client, "/password/reset", &[("token", &token), ("password", "Another-Pass-8")]).await;
+    assert_eq!(late.status(), StatusCode::BAD_REQUEST);
+}
+
+async fn email_change_needs_confirmation(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    sign_up(&app, "ana@example.org").await;
+    let client = logged_in(&app, "ana@example.org").await;
+    let r = post_form(&app, &client, "/account/email", &[("new_email", "ana.new@example.org")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let mail = last_mail(&app);
+    assert!(mail.contains("To: ana.new@example.org"), "{mail}");
+    // Not changed before confirmation.
+    assert!(client.get(app.url("/account")).send().await.unwrap().text().await.unwrap().contains("ana@example.org"));
+    let token = token_in(&mail, "/account/email/confirm");
+    let confirm = client.get(app.url(&format!("/account/email/confirm?token={token}"))).send().await.unwrap();
+    assert_eq!(confirm.status(), StatusCode::OK);
+    assert!(
+        client.get(app.url("/account")).send().await.unwrap().text().await.unwrap().contains("ana.new@example.org")
+    );
+    let reuse = client.get(app.url(&format!("/account/email/confirm?token={token}"))).send().await.unwrap();
+    assert_eq!(reuse.status(), StatusCode::BAD_REQUEST);
+}
+
+async fn logout_everywhere_closes_other_sessions(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    sign_up(&app, "ana@example.org").await;
+    let phone = logged_in(&app, "ana@example.org").await;
+    let laptop = logged_in(&app, "ana@example.org").await;
+    assert_eq!(phone.get(app.url("/account")).send().await.unwrap().status(), StatusCode::OK);
+    let r = post_form(&app, &laptop, "/logout-everywhere", &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let phone_after = phone.get(app.url("/account")).send().await.unwrap();
+    assert_eq!(phone_after.status(), StatusCode::SEE_OTHER, "redirected to login");
+    assert!(phone_after.headers()[header::LOCATION].to_str().unwrap().starts_with("/login?next="));
+    // Plain logout.
+    let tablet = logged_in(&app, "ana@example.org").await;
+    post_form(&app, &tablet, "/logout", &[]).await;
+    assert_eq!(tablet.get(app.url("/account")).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+}
+
+async fn role_checks_route_by_route(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let learner = sign_up(&app, "learner@example.org").await;
+    let support = sign_up(&app, "support@example.org").await;
+    let metier = sign_up(&app, "metier@example.org").await;
+    let superadmin = sign_up(&app, "super@example.org").await;
+    let member = sign_up(&app, "teacher@example.org").await;
+    let invigilator = sign_up(&app, "centre@example.org").await;
+    grant(&app, support, "SUPPORT").await;
+    grant(&app, metier, "METIER").await;
+    grant(&app, superadmin, "SUPER_ADMIN").await;
+    platform::on_db!(app.db(), pool => {
+        let org = Uuid::now_v7();
+        sqlx::query("INSERT INTO organizations (id, name, kind, created_at) VALUES ($1, 'Collège', 'SCO', 0)").bind(org).execute(pool).await.unwrap();
+        sqlx::query("INSERT INTO memberships (user_id, organization_id, role, created_at) VALUES ($1, $2, 'MEMBER', 0)").bind(member).bind(org).execute(pool).await.unwrap();
+        let centre = Uuid::now_v7();
+        sqlx::query("INSERT INTO certification_centers (id, name, created_at) VALUES ($1, 'Centre', 0)").bind(centre).execute(pool).await.unwrap();
+        sqlx::query("INSERT INTO center_memberships (user_id, center_id, role, created_at) VALUES ($1, $2, 'MEMBER', 0)").bind(invigilator).bind(centre).execute(pool).await.unwrap();
+    });
+    let user_page = format!("/admin/users/{learner}");
+    // (route, anonymous, learner, support, metier, super admin, org member, centre member)
+    use StatusCode as S;
+    let redirect = S::SEE_OTHER;
+    let table: Vec<(&str, [S; 7])> = vec![
+        ("/account", [redirect, S::OK, S::OK, S::OK, S::OK, S::OK, S::OK]),
+        ("/admin", [redirect, S::FORBIDDEN, S::OK, S::OK, S::OK, S::FORBIDDEN, S::FORBIDDEN]),
+        ("/admin/users?q=example", [redirect, S::FORBIDDEN, S::OK, S::FORBIDDEN, S::OK, S::FORBIDDEN, S::FORBIDDEN]),
+        (&user_page, [redirect, S::FORBIDDEN, S::OK, S::FORBIDDEN, S::OK, S::FORBIDDEN, S::FORBIDDEN]),
+        ("/admin/audit", [redirect, S::FORBIDDEN, S::FORBIDDEN, S::FORBIDDEN, S::OK, S::FORBIDDEN, S::FORBIDDEN]),
+        ("/orga", [redirect, S::FORBIDDEN, S::FORBIDDEN, S::FORBIDDEN, S::FORBIDDEN, S::OK, S::FORBIDDEN]),
+        ("/certif", [redirect, S::FORBIDDEN, S::FORBIDDEN, S::FORBIDDEN, S::FORBIDDEN, S::FORBIDDEN, S::OK]),
+        ("/api/me", [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK, S::OK, S::OK]),
+        ("/account/export", [redirect, S::OK, S::OK, S::OK, S::OK, S::OK, S::OK]),
+    ];
+    let clients = [
+        new_client(),
+        logged_in(&app, "learner@example.org").await,
+        logged_in(&app, "support@example.org").await,
+        logged_in(&app, "metier@example.org").await,
+        logged_in(&app, "super@example.org").await,
+        logged_in(&app, "teacher@example.org").await,
+        logged_in(&app, "centre@example.org").await,
+    ];
+    for (route, expected) in &table {
+        for (who, (client, status)) in clients.iter().zip(expected).enumerate() {
+            let got = client.get(app.url(route)).send().await.unwrap().status();
+            assert_eq!(got, *status, "{route} as client #{who}");
+        }
+    }
+    // State-changing admin routes: role changes are for super admins only.
+    let grant_support = post_form(
+        &app,
+        &clients[2],
+        &format!("/admin/users/{learner}/roles"),
+        &[("role", "CERTIF"), ("action", "grant")],
+    )
+    .await;
+    assert_eq!(grant_support.status(), S::FORBIDDEN);
+    let grant_super = post_form(
+        &app,
+        &clients[4],
+        &format!("/admin/users/{learner}/roles"),
+        &[("role", "CERTIF"), ("action", "grant")],
+    )
+    .await;
+    assert_eq!(grant_super.status(), S::SEE_OTHER);
+    // The learner's sessions were closed by the privilege change: a new login gets the new role.
+    assert_eq!(clients[1].get(app.url("/admin")).send().await.unwrap().status(), redirect);
+    let relogged = logged_in(&app, "learner@example.org").await;
+    assert_eq!(relogged.get(app.url("/admin")).send().await.unwrap().status(), S::OK);
+    let unblock_by_metier =
+        post_form(&app, &clients[3], &format!("/admin/users/{learner}/unblock"), &[("reason", "x")]).await;
+    assert_eq!(unblock_by_metier.status(), S::FORBIDDEN);
+}
+
+async fn admin_reads_are_audited_and_audit_is_append_only(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let learner = sign_up(&app, "learner@example.org").await;
+    let admin = sign_up(&app, "super@example.org").await;
+    grant(&app, admin, "SUPER_ADMIN").await;
+    let client = logged_in(&app, "super@example.org").await;
+    assert_eq!(client.get(app.url(&format!("/admin/users/{learner}"))).send().await.unwrap().status(), StatusCode::OK);
+    client.get(app.url("/admin/users?q=learner")).send().await.unwrap();
+    let rows: Vec<(Option<Uuid>, String, Option<Uuid>)> = platform::on_db!(app.db(), pool => {
+        sqlx::query_as("SELECT actor_id, action, subject_id FROM audit_log ORDER BY at").fetch_all(pool).await.unwrap()
+    });
+    assert!(rows.contains(&(Some(admin), "user.read".into(), Some(learner))), "{rows:?}");
+    assert!(rows.iter().any(|(a, action, _)| *a == Some(admin) && action == "user.search"));
+    let audit_page = client.get(app.url("/admin/audit")).send().await.unwrap().text().await.unwrap();
+    assert!(audit_page.contains("user.read"));
+    // The database refuses to edit or delete audit rows.
+    let update = platform::on_db!(app.db(), pool => { sqlx::query("UPDATE audit_log SET reason = 'x'").execute(pool).await.map(|_| ()) });
+    assert!(update.is_err());
+    let delete =
+        platform::on_db!(app.db(), pool => { sqlx::query("DELETE FROM audit_log").execute(pool).await.map(|_| ()) });
+    assert!(delete.is_err());
+}
+
+async fn export_contains_the_person_data(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let id = sign_up(&app, "ana@example.org").await;
+    let client = logged_in(&app, "ana@example.org").await;
+    let r = client.get(app.url("/account/export")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().contains("attachment"));
+    let doc: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(doc["account"]["id"], id.to_string());
+    assert_eq!(doc["account"]["email"], "ana@example.org");
+    assert_eq!(doc["account"]["first_name"], "Camille");
+    assert!(doc["consents"]["terms_of_use_and_privacy_policy_accepted_at"].as_i64().is_some_and(|t| t > 0));
+    assert!(doc.to_string().find("argon2").is_none(), "no password hash in the export");
+    // The export itself is recorded, and shows in the next export.
+    let again: serde_json::Value = client.get(app.url("/account/export")).send().await.unwrap().json().await.unwrap();
+    assert!(again["audit_entries_about_me"].as_array().unwrap().iter().any(|e| e["action"] == "account.export"));
+}
+
+/// Every text-like value of every column of every table, as strings.
+async fn all_text(app: &TestApp) -> Vec<(String, String, String)> {
+    let mut found = Vec::new();
+    match app.db() {
+        platform::db::Db::Sqlite(pool) => {
+            let columns: Vec<(String, String)> = sqlx::query_as(
+                "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            for (table, column) in columns {
+                let values: Vec<Option<String>> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT CASE WHEN typeof(\"{column}\") = 'blob' THEN NULL ELSE CAST(\"{column}\" AS TEXT) END FROM \"{table}\""))).fetch_all(pool).await.unwrap();
+                found.extend(values.into_iter().flatten().map(|v| (table.clone(), column.clone(), v)));
+            }
+        }
+        platform::db::Db::Postgres(pool) => {
+            let columns: Vec<(String, String)> = sqlx::query_as("SELECT table_name::text, column_name::text FROM information_schema.columns WHERE table_schema = 'public'")
+                .fetch_all(pool).await.unwrap();
+            for (table, column) in columns {
+                let values: Vec<Option<String>> =
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT \"{column}\"::text FROM \"{table}\"")))
+                        .fetch_all(pool)
+                        .await
+                        .unwrap();
+                found.extend(values.into_iter().flatten().map(|v| (table.clone(), column.clone(), v)));
+            }
+        }
+    }
+    found
+}
+
+async fn erasure_leaves_no_personal_data_anywhere(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let client = new_client();
+    let r = post_form(
+        &app,
+        &client,
+        "/signup",
+        &[
+            ("first_name", "Zéphyrine"),
+            ("last_name", "Quasimodo"),
+            ("email", "zephyrine.q@example.org"),
+            ("password", PASSWORD),
+            ("terms", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let id = user_id(&app, "zephyrine.q@example.org").await;
+    let me = logged_in(&app, "zephyrine.q@example.org").await;
+    post_form(
+        &app,
+        &me,
+        "/account/profile",
+        &[("first_name", "Zéphyrine"), ("last_name", "Quasimodo"), ("username", "zeph.q"), ("lang", "fr")],
+    )
+    .await;
+    post_form(&app, &me, "/account/email", &[("new_email", "zq.other@example.org")]).await;
+    post_form(&app, &new_client(), "/password/forgot", &[("email", "zephyrine.q@example.org")]).await;
+    post_form(&app, &new_client(), "/login", &[("identifier", "zeph.q"), ("password", "Wrong-pass-1")]).await;
+    let before = all_text(&app).await;
+    assert!(
+        before.iter().any(|(_, _, v)| v.contains("zephyrine.q@example.org")),
+        "the scan sees the data before erasure"
+    );
+    let wrong = post_form(&app, &me, "/account/delete", &[("delete_password", "Wrong-pass-1")]).await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let erased = post_form(&app, &me, "/account/delete", &[("delete_password", PASSWORD)]).await;
+    assert_eq!(erased.status(), StatusCode::SEE_OTHER);
+    for (table, column, value) in all_text(&app).await {
+        let lower = value.to_lowercase();
+        for secret in ["zéphyrine", "quasimodo", "zephyrine.q@example.org", "zq.other@example.org", "zeph.q"] {
+            assert!(!lower.contains(secret), "{table}.{column} still holds {secret:?}: {value}");
+        }
+    }
+    let (created, first, anonymised): (i64, String, bool) = platform::on_db!(app.db(), pool => {
+        sqlx::query_as("SELECT created_at, first_name, anonymised FROM users WHERE id = $1").bind(id).fetch_one(pool).await.unwrap()
+    });
+    assert!(anonymised && first == "(anonymised)");
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(created) * 1000).unwrap();
+    assert_eq!((t.day(), t.hour(), t.minute()), (1, 0, 0), "creation date generalised to the month");
+    assert_eq!(me.get(app.url("/account")).send().await.unwrap().status(), StatusCode::SEE_OTHER, "logged out");
+    let login =
+        post_form(&app, &new_client(), "/login", &[("identifier", "zephyrine.q@example.org"), ("password", PASSWORD)])
+            .await;
+    assert_eq!(login.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn api_journey_and_openapi(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let client = new_client();
+    let token = csrf(&app, &client).await;
+    let bad = client
+        .post(app.url("/api/signup"))
+        .header("x-csrf-token", &token)
+        .json(&serde_json::json!({
+            "first_name": "", "last_name": "Martin", "email": "not-an-email", "password": "short", "accept_terms": false
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: serde_json::Value = bad.json().await.unwrap();
+    let fields: Vec<&str> =
+        problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, vec!["first_name", "email", "password", "terms"]);
+    let ok = client.post(app.url("/api/signup")).header("x-csrf-token", &token).json(&serde_json::json!({
+        "first_name": "Camille", "last_name": "Martin", "email": "cam@example.org", "password": PASSWORD, "accept_terms": true
+    })).send().await.unwrap();
+    assert_eq!(ok.status(), StatusCode::ACCEPTED);
+    let login = client
+        .post(app.url("/api/login"))
+        .header("x-csrf-token", &token)
+        .json(&serde_json::json!({"identifier": "cam@example.org", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+    let me: serde_json::Value = client.get(app.url("/api/me")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["email"], "cam@example.org");
+    let token = csrf(&app, &client).await;
+    let patched = client
+        .patch(app.url("/api/me"))
+        .header("x-csrf-token", &token)
+        .json(&serde_json::json!({"first_name": "Cam", "last_name": "Martin", "username": "cam", "lang": "en"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), StatusCode::OK);
+    let export: serde_json::Value = client.get(app.url("/api/me/export")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(export["account"]["username"], "cam");
+    let malformed = client
+        .post(app.url("/api/me/password"))
+        .header("x-csrf-token", &token)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert!(malformed.status().is_client_error());
+    assert_eq!(malformed.headers()[header::CONTENT_TYPE], "application/problem+json");
+    let deleted = client
+        .delete(app.url("/api/me"))
+        .header("x-csrf-token", &token)
+        .json(&serde_json::json!({"password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    assert_eq!(client.get(app.url("/api/me")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let doc: serde_json::Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    for path in
+        ["/api/session", "/api/signup", "/api/login", "/api/logout", "/api/me", "/api/me/export", "/api/password/reset"]
+    {
+        assert!(doc["paths"][path].is_object(), "{path} documented");
+    }
+}
+
+async fn form_errors_keep_input_and_point_to_fields(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let r = post_form(
+        &app,
+        &new_client(),
+        "/signup",
+        &[("first_name", "Camille"), ("last_name", ""), ("email", "camille@"), ("password", "abc")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = scraper::Html::parse_document(&r.text().await.unwrap());
+    let sel = |s: &str| scraper::Selector::parse(s).unwrap();
+    let links: Vec<String> =
+        html.select(&sel(".error-summary a")).map(|a| a.value().attr("href").unwrap().to_owned()).collect();
+    assert_eq!(links, vec!["#last_name", "#email", "#password", "#terms"]);
+    let first = html.select(&sel("#first_name")).next().unwrap();
+    assert_eq!(first.value().attr("value"), Some("Camille"), "input kept");
+    let email = html.select(&sel("#email")).next().unwrap();
+    assert_eq!(email.value().attr("aria-invalid"), Some("true"));
+    assert!(email.value().attr("aria-describedby").unwrap().contains("email-error"));
+    assert!(html.select(&sel("#email-error")).next().is_some());
+    let password = html.select(&sel("#password")).next().unwrap();
+    assert_eq!(password.value().attr("value"), None, "passwords are never echoed");
+    let _ = Duration::from_secs(0);
+}

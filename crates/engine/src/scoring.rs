@@ -89,7 +89,7 @@ pub enum EvaluationState {
 
 /// Whole days left before `delay_days` have passed since `since` (ceil of the fractional rest, ≥ 0).
 pub fn days_remaining(since: i64, now: i64, delay_days: i64) -> u32 {
-    let left = (delay_days * DAY_MICROS - (now - since)) as f64 / DAY_MICROS as f64;
+    let left = (delay_days * DAY_MICROS - (now - since).max(0)) as f64 / DAY_MICROS as f64;
     left.ceil().max(0.0) as u32
 }
 

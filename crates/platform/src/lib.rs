@@ -8,6 +8,7 @@ pub mod audit;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod evaluation;
 pub mod identity;
 pub mod mail;
 pub mod openapi;

@@ -4,7 +4,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::identity::api;
+use crate::{evaluation::api as evaluation, identity::api};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -14,8 +14,9 @@ State-changing requests need the session cookie and the `X-CSRF-Token` header fr
     paths(
         api::session_info, api::signup, api::login, api::logout, api::logout_everywhere, api::forgot, api::reset,
         api::me, api::update_me, api::change_password, api::change_email, api::export, api::delete_me,
+        evaluation::profile, evaluation::start, evaluation::current, evaluation::answer, evaluation::results,
     ),
-    tags((name = "identity", description = "Accounts, sessions and personal data"))
+    tags((name = "identity", description = "Accounts, sessions and personal data"), (name = "evaluation", description = "Profile and competence tests"))
 )]
 pub struct ApiDoc;
 

@@ -54,6 +54,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                 })?;
             }
             "super admin" => service::grant_admin_role(db, id, AdminRole::SuperAdmin, now).await?,
+            "learner" => crate::evaluation::demo::seed(state, id).await?,
             _ => {}
         }
         tracing::warn!(email, password = %secret, role, "demo account created (demo mode only)");

@@ -54,7 +54,9 @@ pub async fn export(state: &AppState, user_id: Uuid) -> Result<Value, AppError> 
         "open_sessions": sessions,
         "audit_entries_about_me": audit_rows,
     });
-    let _ = &mut doc;
+    for (key, value) in crate::evaluation::export_sections(state, user_id).await? {
+        doc[key] = value;
+    }
     Ok(doc)
 }
 

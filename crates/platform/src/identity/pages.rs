@@ -36,7 +36,7 @@ pub fn safe_next(next: &str) -> String {
     if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
         next.to_owned()
     } else {
-        "/account".to_owned()
+        "/profile".to_owned()
     }
 }
 
@@ -68,7 +68,7 @@ struct SignupPage {
 /// `GET /signup`
 pub async fn signup_form(lang: Lang, me: MaybeUser) -> Result<Response, AppError> {
     if me.user.is_some() {
-        return Ok(Redirect::to("/account").into_response());
+        return Ok(Redirect::to("/profile").into_response());
     }
     let csrf = me.csrf().await?;
     let chrome = Chrome::for_user(lang, "/signup", &lang.t("signup-title"), None);
@@ -133,7 +133,7 @@ pub struct LoginQuery {
 
 /// `GET /login`
 pub async fn login_form(lang: Lang, me: MaybeUser, Query(q): Query<LoginQuery>) -> Result<Response, AppError> {
-    let next = safe_next(q.next.as_deref().unwrap_or("/account"));
+    let next = safe_next(q.next.as_deref().unwrap_or("/profile"));
     if me.user.is_some() {
         return Ok(Redirect::to(&next).into_response());
     }

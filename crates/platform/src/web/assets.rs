@@ -25,6 +25,7 @@ pub struct Asset {
 const FILES: &[(&str, &[u8], &str)] = &[
     ("app.css", include_bytes!("../../static/app.css"), "text/css; charset=utf-8"),
     ("favicon.svg", include_bytes!("../../static/favicon.svg"), "image/svg+xml"),
+    ("challenge.js", include_bytes!("../../static/challenge.js"), "text/javascript; charset=utf-8"),
 ];
 
 /// FNV-1a: tiny, stable across releases, and plenty for cache busting (not a security hash).

@@ -42,6 +42,9 @@ pub enum AppError {
     /// The caller is authenticated but not allowed.
     #[error("forbidden")]
     Forbidden,
+    /// The request conflicts with the current state (not the current challenge, test over).
+    #[error("conflict")]
+    Conflict,
     /// The request is malformed (unparsable body, bad parameter).
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -90,6 +93,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Unauthorized | AppError::BadCredentials { .. } => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Conflict => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -170,6 +174,7 @@ fn status_key(status: StatusCode) -> &'static str {
         403 => "forbidden",
         404 => "not-found",
         405 => "method-not-allowed",
+        409 => "conflict",
         408 => "timeout",
         413 => "payload-too-large",
         415 => "unsupported-media-type",

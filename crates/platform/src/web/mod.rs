@@ -59,6 +59,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/openapi.json", get(crate::openapi::document))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .merge(crate::identity::routes())
+        .merge(crate::evaluation::routes())
         .merge(crate::admin::routes())
         .merge(crate::spaces::routes())
 }

@@ -2,5 +2,6 @@
 
 mod support;
 
+mod evaluation;
 mod identity;
 mod skeleton;

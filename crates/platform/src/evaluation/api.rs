@@ -1,0 +1,264 @@
+//! The learner journey as JSON: profile, start, current challenge, answer, results.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use engine::answer::Response as EngineResponse;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{
+    pages::locale,
+    service::{self, Answered, StartRefused},
+    store, view,
+};
+use crate::{
+    AppState,
+    identity::{CurrentUser, session},
+    web::{error::AppError, i18n::Lang},
+};
+
+fn csrf(headers: &HeaderMap) -> Option<&str> {
+    headers.get("x-csrf-token").and_then(|v| v.to_str().ok())
+}
+
+/// A competence on the profile.
+#[derive(Serialize, ToSchema)]
+pub struct CompetenceScore {
+    code: String,
+    name: String,
+    level: u32,
+    pix: u32,
+    /// NOT_STARTED, STARTED or COMPLETED.
+    status: String,
+    started_assessment: Option<Uuid>,
+    days_before_retry: u32,
+    days_before_reset: u32,
+}
+
+/// The profile.
+#[derive(Serialize, ToSchema)]
+pub struct Profile {
+    total_pix: u32,
+    max_pix: u32,
+    competences: Vec<CompetenceScore>,
+}
+
+/// My profile: level and pix per competence.
+#[utoipa::path(get, path = "/api/profile", tag = "evaluation", responses((status = 200, body = Profile), (status = 401)))]
+pub async fn profile(State(state): State<AppState>, lang: Lang, me: CurrentUser) -> Result<Json<Profile>, AppError> {
+    let views = service::profile(&state, me.id).await?;
+    let scores: Vec<_> = views.iter().map(|v| v.score).collect();
+    Ok(Json(Profile {
+        total_pix: engine::scoring::profile_total(&scores),
+        max_pix: engine::scoring::profile_max(service::MAX_LEVEL),
+        competences: views
+            .iter()
+            .map(|v| {
+                let c = state.content.competence(v.competence);
+                CompetenceScore {
+                    code: c.code.clone(),
+                    name: c.name.get(locale(lang)).to_owned(),
+                    level: v.score.level,
+                    pix: v.score.pix,
+                    status: serde_json::to_value(v.status)
+                        .ok()
+                        .and_then(|s| s.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    started_assessment: v.started,
+                    days_before_retry: v.days_before_retry,
+                    days_before_reset: v.days_before_reset,
+                }
+            })
+            .collect(),
+    }))
+}
+
+/// The assessment started or resumed.
+#[derive(Serialize, ToSchema)]
+pub struct Started {
+    assessment_id: Uuid,
+}
+
+/// Starts (or resumes) the test of a competence.
+#[utoipa::path(post, path = "/api/competences/{code}/assessments", tag = "evaluation", params(("code" = String, Path, description = "competence code, e.g. 1.1")),
+    responses((status = 201, body = Started), (status = 409, description = "retry not possible yet")))]
+pub async fn start(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    session::check_csrf(&me.session, csrf(&headers)).await?;
+    let c = state.content.competence_by_code(&code).ok_or(AppError::NotFound)?;
+    match service::start(&state, me.id, c).await? {
+        Ok(id) => Ok((StatusCode::CREATED, Json(Started { assessment_id: id })).into_response()),
+        Err(StartRefused::NotYet) => Err(AppError::Conflict),
+    }
+}
+
+/// One input of a QROC/QROCM challenge.
+#[derive(Serialize, ToSchema)]
+pub struct InputView {
+    key: String,
+    label: String,
+    options: Vec<String>,
+}
+
+/// The state of an assessment and its current challenge.
+#[derive(Serialize, ToSchema)]
+pub struct Current {
+    state: String,
+    answered: usize,
+    challenge: Option<ChallengeJson>,
+}
+
+/// A challenge to answer.
+#[derive(Serialize, ToSchema)]
+pub struct ChallengeJson {
+    id: String,
+    /// QCU, QCM, QROC, QROCM-ind, QROCM-dep.
+    kind: String,
+    instruction_html: String,
+    /// QCU/QCM: value and text of each proposal.
+    proposals: Vec<(u32, String)>,
+    inputs: Vec<InputView>,
+    illustration_url: Option<String>,
+    illustration_alt: Option<String>,
+    attachments: Vec<String>,
+    timer_seconds: Option<u32>,
+    focused: bool,
+}
+
+/// The current challenge of an assessment (or its end).
+#[utoipa::path(get, path = "/api/assessments/{id}", tag = "evaluation", params(("id" = Uuid, Path)), responses((status = 200, body = Current), (status = 404)))]
+pub async fn current(
+    State(state): State<AppState>,
+    lang: Lang,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Current>, AppError> {
+    let a = service::owned(&state, me.id, id).await?;
+    let answered = store::answers(&state.db, id).await?.len();
+    let challenge = match (&a.current_challenge_id, a.state.as_str()) {
+        (Some(cid), "started") => {
+            let content = &state.content;
+            let ci = content.challenge_by_id(cid).ok_or(AppError::NotFound)?;
+            let v = view::challenge_view(content, content.challenge(ci), locale(lang), a.seed);
+            Some(ChallengeJson {
+                id: v.id,
+                kind: v.kind.name().to_owned(),
+                instruction_html: v.instruction_html,
+                proposals: v.choices.into_iter().map(|c| (c.value, c.html)).collect(),
+                inputs: v
+                    .parts
+                    .into_iter()
+                    .filter_map(|p| match p {
+                        view::Part::Input { key, label, options, .. } => Some(InputView { key, label, options }),
+                        view::Part::Text(_) => None,
+                    })
+                    .collect(),
+                illustration_alt: v.illustration.as_ref().map(|(_, alt)| alt.clone()),
+                illustration_url: v.illustration.map(|(u, _)| u),
+                attachments: v.attachments.into_iter().map(|a| a.url).collect(),
+                timer_seconds: v.timer,
+                focused: v.focused,
+            })
+        }
+        _ => None,
+    };
+    Ok(Json(Current { state: a.state, answered, challenge }))
+}
+
+/// An answer.
+#[derive(Deserialize, ToSchema)]
+pub struct AnswerBody {
+    challenge_id: String,
+    /// Skip the challenge.
+    #[serde(default)]
+    skip: bool,
+    /// QCU: "2"; QCM: "1,3"; QROC: the text.
+    value: Option<String>,
+    /// QROCM: key → value.
+    inputs: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// What happened to the answer.
+#[derive(Serialize, ToSchema)]
+pub struct AnswerResult {
+    /// ok, ko, aband, timedout — or duplicate when it was already recorded.
+    result: String,
+    level_up: Option<u32>,
+}
+
+/// Answers the current challenge; a repeated answer is recorded once.
+#[utoipa::path(post, path = "/api/assessments/{id}/answers", tag = "evaluation", params(("id" = Uuid, Path)), request_body = AnswerBody,
+    responses((status = 200, body = AnswerResult), (status = 409, description = "not the current challenge, or the test is over")))]
+pub async fn answer(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+    Json(body): Json<AnswerBody>,
+) -> Result<Json<AnswerResult>, AppError> {
+    session::check_csrf(&me.session, csrf(&headers)).await?;
+    let ci = state
+        .content
+        .challenge_by_id(&body.challenge_id)
+        .ok_or_else(|| AppError::BadRequest("unknown challenge".into()))?;
+    let kind = state.content.challenge(ci).kind;
+    let (response, raw) = if body.skip {
+        (EngineResponse::Skipped, engine::answer::SKIP.to_owned())
+    } else if let Some(inputs) = body.inputs {
+        let raw = serde_json::to_string(&inputs).map_err(|e| AppError::Internal(e.into()))?;
+        (EngineResponse::Inputs(inputs.into_iter().collect()), raw)
+    } else {
+        let v = body.value.unwrap_or_default();
+        if v.len() > engine::answer::MAX_ANSWER_BYTES {
+            return Err(AppError::BadRequest("answer too long".into()));
+        }
+        let _ = kind;
+        (EngineResponse::Value(v.clone()), v)
+    };
+    match service::answer(&state, me.id, id, &body.challenge_id, response, raw).await? {
+        Answered::Recorded { outcome, level_up } => {
+            Ok(Json(AnswerResult { result: outcome.as_str().to_owned(), level_up }))
+        }
+        Answered::Duplicate => Ok(Json(AnswerResult { result: "duplicate".into(), level_up: None })),
+        Answered::NotCurrent | Answered::Completed => Err(AppError::Conflict),
+    }
+}
+
+/// Results of an assessment.
+#[derive(Serialize, ToSchema)]
+pub struct Results {
+    state: String,
+    level: u32,
+    pix: u32,
+    pix_gained: i64,
+    answers: Vec<(String, String)>,
+}
+
+/// Level, pix and the result of each answer.
+#[utoipa::path(get, path = "/api/assessments/{id}/results", tag = "evaluation", params(("id" = Uuid, Path)), responses((status = 200, body = Results)))]
+pub async fn results(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Results>, AppError> {
+    let a = service::owned(&state, me.id, id).await?;
+    let c = state.content.competence_by_code(&a.competence_code).ok_or(AppError::NotFound)?;
+    let v = service::competence_view(&state, me.id, c).await?;
+    let answers = store::answers(&state.db, id).await?.into_iter().map(|r| (r.challenge_id, r.result)).collect();
+    Ok(Json(Results {
+        state: a.state,
+        level: v.score.level,
+        pix: v.score.pix,
+        pix_gained: i64::from(v.score.pix) - a.pix_before,
+        answers,
+    }))
+}

@@ -1,0 +1,496 @@
+//! Learner pages: profile, competence test, challenge, results, tutorials.
+
+use askama::Template;
+use axum::{
+    body::Bytes,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use content::{CompetenceIdx, Locale};
+use engine::scoring::{self, ScorecardStatus};
+use uuid::Uuid;
+
+use super::{
+    service::{self, Answered, CompetenceView, StartRefused},
+    store,
+    view::{self, ChallengeView},
+};
+use crate::{
+    AppState,
+    identity::{CurrentUser, session},
+    web::{
+        error::AppError,
+        i18n::Lang,
+        layout::{Chrome, render},
+    },
+};
+
+/// The content locale for an interface language.
+pub fn locale(lang: Lang) -> Locale {
+    match lang {
+        Lang::Fr => Locale::Fr,
+        Lang::En => Locale::En,
+    }
+}
+
+fn form_fields(body: &Bytes) -> Vec<(String, String)> {
+    form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+fn competence(state: &AppState, code: &str) -> Result<CompetenceIdx, AppError> {
+    state.content.competence_by_code(code).ok_or(AppError::NotFound)
+}
+
+/// One competence card.
+pub struct Card {
+    /// Code, e.g. 1.1.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Area colour.
+    pub colour: String,
+    /// Level and pix.
+    pub level: u32,
+    /// Pix.
+    pub pix: u32,
+    /// Pix towards the next level (0–7).
+    pub ahead: u32,
+    /// Status label.
+    pub status: String,
+    /// Status key: not-started, started, completed.
+    pub status_key: &'static str,
+    /// Test under way.
+    pub started: Option<Uuid>,
+    /// Can retry now.
+    pub improvable: bool,
+    /// Days before retry.
+    pub retry_days: u32,
+    /// Can reset now.
+    pub resettable: bool,
+    /// Days before reset.
+    pub reset_days: u32,
+    /// At the maximum level.
+    pub max: bool,
+}
+
+/// An area with its cards.
+pub struct AreaCards {
+    /// Title.
+    pub title: String,
+    /// Colour.
+    pub colour: String,
+    /// Cards.
+    pub cards: Vec<Card>,
+}
+
+#[derive(Template)]
+#[template(path = "evaluation/profile.html")]
+struct ProfilePage {
+    chrome: Chrome,
+    csrf: String,
+    first_name: String,
+    total: u32,
+    max_total: u32,
+    areas: Vec<AreaCards>,
+}
+
+fn card(state: &AppState, lang: Lang, v: &CompetenceView) -> Card {
+    let c = state.content.competence(v.competence);
+    let (status_key, status) = match v.status {
+        ScorecardStatus::NotStarted => ("not-started", lang.t("status-not-started")),
+        ScorecardStatus::Started => ("started", lang.t("status-started")),
+        ScorecardStatus::Completed => ("completed", lang.t("status-completed")),
+    };
+    Card {
+        code: c.code.clone(),
+        name: c.name.get(locale(lang)).to_owned(),
+        colour: state.content.areas[c.area.index()].colour.clone(),
+        level: v.score.level,
+        pix: v.score.pix,
+        ahead: v.score.pix_ahead,
+        status,
+        status_key,
+        started: v.started,
+        improvable: v.improvable,
+        retry_days: v.days_before_retry,
+        resettable: v.resettable,
+        reset_days: v.days_before_reset,
+        max: v.score.level >= service::MAX_LEVEL,
+    }
+}
+
+/// `GET /profile`
+pub async fn profile(State(state): State<AppState>, lang: Lang, me: CurrentUser) -> Result<Response, AppError> {
+    let views = service::profile(&state, me.id).await?;
+    let scores: Vec<_> = views.iter().map(|v| v.score).collect();
+    let mut areas: Vec<AreaCards> = state
+        .content
+        .areas
+        .iter()
+        .map(|a| AreaCards { title: a.title.get(locale(lang)).to_owned(), colour: a.colour.clone(), cards: Vec::new() })
+        .collect();
+    for v in &views {
+        let area = state.content.competence(v.competence).area.index();
+        areas[area].cards.push(card(&state, lang, v));
+    }
+    let chrome = Chrome::for_user(lang, "/profile", &lang.t("profile-title"), Some(&me));
+    Ok(render(
+        StatusCode::OK,
+        &ProfilePage {
+            chrome,
+            csrf: me.csrf.clone(),
+            first_name: me.first_name.clone(),
+            total: scoring::profile_total(&scores),
+            max_total: scoring::profile_max(service::MAX_LEVEL),
+            areas,
+        },
+    ))
+}
+
+/// `POST /competences/{code}/start`: starts or resumes the test.
+pub async fn start(
+    State(state): State<AppState>,
+    lang: Lang,
+    me: CurrentUser,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let fields = form_fields(&body);
+    session::check_csrf(&me.session, field(&fields, "csrf_token")).await?;
+    let c = competence(&state, &code)?;
+    match service::start(&state, me.id, c).await? {
+        Ok(id) => Ok(Redirect::to(&format!("/assessments/{id}")).into_response()),
+        Err(StartRefused::NotYet) => {
+            let chrome = Chrome::for_user(lang, "/profile", &lang.t("retry-not-yet-title"), Some(&me));
+            Ok(crate::identity::pages::message(
+                StatusCode::CONFLICT,
+                chrome,
+                vec![lang.t("retry-not-yet-text")],
+                Some(("/profile", lang.t("back-to-profile"))),
+            ))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "evaluation/challenge.html")]
+struct ChallengePage {
+    chrome: Chrome,
+    csrf: String,
+    assessment: Uuid,
+    competence: String,
+    number: usize,
+    challenge: ChallengeView,
+    deadline_ms: i64,
+    notice: String,
+    level_up: String,
+}
+
+/// Query of the challenge page.
+#[derive(serde::Deserialize, Default)]
+pub struct ChallengeQuery {
+    levelup: Option<u32>,
+    notice: Option<String>,
+}
+
+/// `GET /assessments/{id}`: the current challenge, or the results when the test is over.
+pub async fn current(
+    State(state): State<AppState>,
+    lang: Lang,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+    Query(q): Query<ChallengeQuery>,
+) -> Result<Response, AppError> {
+    let a = service::owned(&state, me.id, id).await?;
+    let Some(challenge_id) = a.current_challenge_id.clone().filter(|_| a.state == "started") else {
+        return Ok(Redirect::to(&format!("/assessments/{id}/results")).into_response());
+    };
+    let content = &state.content;
+    let ci = content.challenge_by_id(&challenge_id).ok_or(AppError::NotFound)?;
+    let challenge = view::challenge_view(content, content.challenge(ci), locale(lang), a.seed);
+    let answered = store::answers(&state.db, id).await?.len();
+    let c = competence(&state, &a.competence_code)?;
+    let deadline_ms =
+        challenge.timer.map_or(0, |t| (a.current_asked_at.unwrap_or(0) + i64::from(t) * 1_000_000) / 1000);
+    let notice = match q.notice.as_deref() {
+        Some("not-current") => lang.t("challenge-not-current"),
+        _ => String::new(),
+    };
+    let level_up = q.levelup.map(|l| lang.t_args("level-up", &[("level", &l.to_string())])).unwrap_or_default();
+    let title = lang.t_args("challenge-title", &[("number", &(answered + 1).to_string())]);
+    let chrome = Chrome::for_user(lang, &format!("/assessments/{id}"), &title, Some(&me));
+    Ok(render(
+        StatusCode::OK,
+        &ChallengePage {
+            chrome,
+            csrf: me.csrf.clone(),
+            assessment: id,
+            competence: content.competence(c).name.get(locale(lang)).to_owned(),
+            number: answered + 1,
+            challenge,
+            deadline_ms,
+            notice,
+            level_up,
+        },
+    ))
+}
+
+/// `POST /assessments/{id}/answers`
+pub async fn answer(
+    State(state): State<AppState>,
+    lang: Lang,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let fields = form_fields(&body);
+    session::check_csrf(&me.session, field(&fields, "csrf_token")).await?;
+    let challenge_id =
+        field(&fields, "challenge_id").ok_or_else(|| AppError::BadRequest("missing challenge_id".into()))?;
+    let ci =
+        state.content.challenge_by_id(challenge_id).ok_or_else(|| AppError::BadRequest("unknown challenge".into()))?;
+    let (response, raw) = view::response_from_form(state.content.challenge(ci), locale(lang), &fields);
+    match service::answer(&state, me.id, id, challenge_id, response, raw).await? {
+        Answered::Recorded { level_up: Some(l), .. } => {
+            Ok(Redirect::to(&format!("/assessments/{id}?levelup={l}")).into_response())
+        }
+        Answered::Recorded { .. } | Answered::Duplicate | Answered::Completed => {
+            Ok(Redirect::to(&format!("/assessments/{id}")).into_response())
+        }
+        Answered::NotCurrent => {
+            let chrome = Chrome::for_user(
+                lang,
+                &format!("/assessments/{id}"),
+                &lang.t("challenge-not-current-title"),
+                Some(&me),
+            );
+            Ok(crate::identity::pages::message(
+                StatusCode::CONFLICT,
+                chrome,
+                vec![lang.t("challenge-not-current")],
+                Some((&format!("/assessments/{id}"), lang.t("challenge-continue"))),
+            ))
+        }
+    }
+}
+
+/// `POST /assessments/{id}/focus-out`: the page reports that the learner left it.
+pub async fn focus_out(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, AppError> {
+    let fields = form_fields(&body);
+    let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).or(field(&fields, "csrf_token"));
+    session::check_csrf(&me.session, token).await?;
+    let challenge = field(&fields, "challenge_id").unwrap_or("");
+    service::focus_out(&state, me.id, id, challenge).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// One answered challenge on the results page.
+pub struct ResultLine {
+    /// Instruction (rendered).
+    pub instruction_html: String,
+    /// The learner's answer.
+    pub given: String,
+    /// The expected answer.
+    pub expected: String,
+    /// Correct.
+    pub ok: bool,
+    /// Result label.
+    pub result: String,
+    /// Tutorials to learn it: (id, title, link, source, duration, saved).
+    pub tutorials: Vec<(String, String, String, String, String, bool)>,
+}
+
+#[derive(Template)]
+#[template(path = "evaluation/results.html")]
+struct ResultsPage {
+    chrome: Chrome,
+    csrf: String,
+    assessment: Uuid,
+    competence: String,
+    level: u32,
+    pix: u32,
+    gained: i64,
+    level_up: bool,
+    finished: bool,
+    lines: Vec<ResultLine>,
+}
+
+/// Tutorials of a skill in the learner's language (others as a fallback).
+fn tutorials_for(
+    state: &AppState,
+    skill: content::SkillIdx,
+    lang: Lang,
+    saved: &[String],
+) -> Vec<(String, String, String, String, String, bool)> {
+    let content = &state.content;
+    let s = content.skill(skill);
+    let all: Vec<&content::Tutorial> = s.tutorials.iter().map(|t| content.tutorial(*t)).collect();
+    let mine: Vec<&content::Tutorial> = all.iter().copied().filter(|t| t.locale == locale(lang)).collect();
+    let chosen = if mine.is_empty() { all } else { mine };
+    chosen
+        .into_iter()
+        .map(|t| {
+            (t.id.clone(), t.title.clone(), t.link.clone(), t.source.clone(), t.duration.clone(), saved.contains(&t.id))
+        })
+        .collect()
+}
+
+/// `GET /assessments/{id}/results`
+pub async fn results(
+    State(state): State<AppState>,
+    lang: Lang,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let a = service::owned(&state, me.id, id).await?;
+    let content = &state.content;
+    let c = competence(&state, &a.competence_code)?;
+    let v = service::competence_view(&state, me.id, c).await?;
+    let saved: Vec<String> = store::saved_tutorials(&state.db, me.id).await?.into_iter().map(|(t, _)| t).collect();
+    let mut lines = Vec::new();
+    for row in store::answers(&state.db, id).await? {
+        let Some(ci) = content.challenge_by_id(&row.challenge_id) else { continue };
+        let ch = content.challenge(ci);
+        let ok = row.result == "ok";
+        lines.push(ResultLine {
+            instruction_html: content::markdown::to_html(ch.instruction.get(locale(lang))),
+            given: view::answer_text(ch, locale(lang), &row.value, lang),
+            expected: view::solution_text(ch, locale(lang)),
+            ok,
+            result: lang.t(&format!("result-{}", row.result)),
+            tutorials: if ok { Vec::new() } else { tutorials_for(&state, ch.skill, lang, &saved) },
+        });
+    }
+    let chrome = Chrome::for_user(lang, &format!("/assessments/{id}/results"), &lang.t("results-title"), Some(&me));
+    Ok(render(
+        StatusCode::OK,
+        &ResultsPage {
+            chrome,
+            csrf: me.csrf.clone(),
+            assessment: id,
+            competence: content.competence(c).name.get(locale(lang)).to_owned(),
+            level: v.score.level,
+            pix: v.score.pix,
+            gained: i64::from(v.score.pix) - a.pix_before,
+            level_up: i64::from(v.score.level) > a.level_before,
+            finished: a.state == "completed",
+            lines,
+        },
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "evaluation/reset.html")]
+struct ResetPage {
+    chrome: Chrome,
+    csrf: String,
+    code: String,
+    competence: String,
+    resettable: bool,
+    days: u32,
+}
+
+/// `GET /competences/{code}/reset`: the confirmation page.
+pub async fn reset_confirm(
+    State(state): State<AppState>,
+    lang: Lang,
+    me: CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let c = competence(&state, &code)?;
+    let v = service::competence_view(&state, me.id, c).await?;
+    let chrome =
+        Chrome::for_user(lang, &format!("/competences/{code}/reset"), &lang.t("reset-competence-title"), Some(&me));
+    Ok(render(
+        StatusCode::OK,
+        &ResetPage {
+            chrome,
+            csrf: me.csrf.clone(),
+            competence: state.content.competence(c).name.get(locale(lang)).to_owned(),
+            code,
+            resettable: v.resettable,
+            days: v.days_before_reset,
+        },
+    ))
+}
+
+/// `POST /competences/{code}/reset`
+pub async fn reset(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let fields = form_fields(&body);
+    session::check_csrf(&me.session, field(&fields, "csrf_token")).await?;
+    let c = competence(&state, &code)?;
+    if !service::reset(&state, me.id, c).await? {
+        return Err(AppError::Forbidden);
+    }
+    Ok(Redirect::to("/profile").into_response())
+}
+
+/// `POST /tutorials/{id}/save` (or unsave with `action=remove`), then back.
+pub async fn save_tutorial(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(tutorial): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let fields = form_fields(&body);
+    session::check_csrf(&me.session, field(&fields, "csrf_token")).await?;
+    state.content.tutorial_by_id(&tutorial).ok_or(AppError::NotFound)?;
+    let remove = field(&fields, "action") == Some("remove");
+    store::set_saved(&state.db, me.id, &tutorial, !remove, state.clock.now_micros()).await?;
+    let back = field(&fields, "back").map(crate::identity::pages::safe_next).unwrap_or_else(|| "/tutorials".into());
+    Ok(Redirect::to(&back).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "evaluation/tutorials.html")]
+struct TutorialsPage {
+    chrome: Chrome,
+    csrf: String,
+    saved: Vec<(String, String, String, String, String, bool)>,
+    recommended: Vec<(String, String, String, String, String, bool)>,
+}
+
+/// `GET /tutorials`: saved tutorials, and those recommended for failed skills.
+pub async fn tutorials(State(state): State<AppState>, lang: Lang, me: CurrentUser) -> Result<Response, AppError> {
+    let content = &state.content;
+    let saved_ids: Vec<String> = store::saved_tutorials(&state.db, me.id).await?.into_iter().map(|(t, _)| t).collect();
+    let as_row = |t: &content::Tutorial, saved: bool| {
+        (t.id.clone(), t.title.clone(), t.link.clone(), t.source.clone(), t.duration.clone(), saved)
+    };
+    let saved = saved_ids
+        .iter()
+        .filter_map(|id| content.tutorial_by_id(id))
+        .map(|t| as_row(content.tutorial(t), true))
+        .collect();
+    let rows = store::knowledge(&state.db, me.id, None).await?;
+    let current = engine::knowledge::current(&service::to_engine(content, &rows));
+    let mut recommended = Vec::new();
+    for ke in current
+        .iter()
+        .filter(|k| k.status == engine::knowledge::Status::Invalidated && k.source == engine::knowledge::Source::Direct)
+    {
+        for t in tutorials_for(&state, ke.skill, lang, &saved_ids) {
+            if !recommended.iter().any(|r: &(String, String, String, String, String, bool)| r.0 == t.0) {
+                recommended.push(t);
+            }
+        }
+    }
+    let chrome = Chrome::for_user(lang, "/tutorials", &lang.t("tutorials-title"), Some(&me));
+    Ok(render(StatusCode::OK, &TutorialsPage { chrome, csrf: me.csrf.clone(), saved, recommended }))
+}

@@ -1,0 +1,383 @@
+//! Competence tests: start or resume, answer, choose the next challenge, finish, reset, profile.
+//! One transaction per answer; the engine decides, this module loads and stores.
+
+use std::collections::HashSet;
+
+use content::{ChallengeIdx, CompetenceIdx, Content, Locale, SkillIdx};
+use engine::{
+    answer::{self, Outcome, Response},
+    knowledge::{self, KnowledgeElement, Source, Status},
+    scoring::{self, CompetenceScore, EvaluationState, ScorecardStatus},
+    smart_random::{self, Next},
+};
+use rand::RngExt;
+use uuid::Uuid;
+
+use super::store::{self, Assessment, KeRow};
+use crate::{AppState, on_tx, web::error::AppError};
+
+/// Seconds of network latency tolerated after a timer ends before an answer counts as late.
+pub const TIMER_GRACE_MICROS: i64 = 2_000_000;
+
+/// The maximum reachable level (a setting of the reference, 6 in production).
+pub const MAX_LEVEL: u32 = scoring::DEFAULT_MAX_LEVEL;
+
+/// Converts stored rows into engine elements (skills unknown to this content are ignored).
+pub fn to_engine(content: &Content, rows: &[KeRow]) -> Vec<KnowledgeElement> {
+    rows.iter()
+        .filter_map(|r| {
+            Some(KnowledgeElement {
+                skill: content.skill_by_name(&r.skill)?,
+                source: Source::parse(&r.source)?,
+                status: Status::parse(&r.status)?,
+                earned_pix: r.earned_pix,
+                created_at: r.created_at,
+            })
+        })
+        .collect()
+}
+
+/// What the profile shows about one competence.
+#[derive(Debug, Clone)]
+pub struct CompetenceView {
+    /// The competence.
+    pub competence: CompetenceIdx,
+    /// Pix and level.
+    pub score: CompetenceScore,
+    /// Not started, started, completed.
+    pub status: ScorecardStatus,
+    /// The test under way, if any.
+    pub started: Option<Uuid>,
+    /// Days before a retry is possible (0: now), for completed competences.
+    pub days_before_retry: u32,
+    /// Days before a reset is possible.
+    pub days_before_reset: u32,
+    /// A retry is possible now.
+    pub improvable: bool,
+    /// A reset is possible now.
+    pub resettable: bool,
+}
+
+/// The profile: every competence of the referential.
+pub async fn profile(state: &AppState, user: Uuid) -> Result<Vec<CompetenceView>, AppError> {
+    let content = &state.content;
+    let rows = store::knowledge(&state.db, user, None).await?;
+    let evaluations = store::evaluations(&state.db, user).await?;
+    let now = state.clock.now_micros();
+    let mut views = Vec::with_capacity(content.competences.len());
+    for (i, comp) in content.competences.iter().enumerate() {
+        let mine: Vec<KeRow> = rows.iter().filter(|r| r.competence_code == comp.code).cloned().collect();
+        let evaluation = evaluations.iter().find(|(c, _, _)| *c == comp.code);
+        views.push(view(content, CompetenceIdx(i as u32), &mine, evaluation.map(|(_, s, a)| (s.as_str(), *a)), now));
+    }
+    Ok(views)
+}
+
+fn view(
+    content: &Content,
+    competence: CompetenceIdx,
+    rows: &[KeRow],
+    evaluation: Option<(&str, Uuid)>,
+    now: i64,
+) -> CompetenceView {
+    let all = to_engine(content, rows);
+    let current = knowledge::current(&all);
+    let score = scoring::competence_score(current.iter().map(|k| k.earned_pix), MAX_LEVEL);
+    let state = evaluation.map(|(s, _)| match s {
+        "completed" => EvaluationState::Completed,
+        "reset" => EvaluationState::Reset,
+        _ => EvaluationState::Started,
+    });
+    let status = scoring::scorecard_status(!current.is_empty(), state);
+    let last = scoring::last_move(&all);
+    CompetenceView {
+        competence,
+        score,
+        status,
+        started: evaluation.filter(|(s, _)| *s == "started").map(|(_, a)| a),
+        days_before_retry: last.map_or(0, |t| scoring::days_remaining(t, now, scoring::DAYS_BEFORE_IMPROVING)),
+        days_before_reset: last.map_or(0, |t| scoring::days_remaining(t, now, scoring::DAYS_BEFORE_RESET)),
+        improvable: scoring::is_improvable(status, score.level, MAX_LEVEL, last, now),
+        resettable: scoring::is_resettable(status, last, now),
+    }
+}
+
+/// One competence's view.
+pub async fn competence_view(
+    state: &AppState,
+    user: Uuid,
+    competence: CompetenceIdx,
+) -> Result<CompetenceView, AppError> {
+    let code = &state.content.competence(competence).code;
+    let rows = store::knowledge(&state.db, user, Some(code)).await?;
+    let evaluations = store::evaluations(&state.db, user).await?;
+    let evaluation = evaluations.iter().find(|(c, _, _)| c == code);
+    Ok(view(&state.content, competence, &rows, evaluation.map(|(_, s, a)| (s.as_str(), *a)), state.clock.now_micros()))
+}
+
+/// Why a test cannot start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartRefused {
+    /// Completed, and the retry delay has not passed (or the level is the maximum).
+    NotYet,
+}
+
+/// Starts a competence test, or returns the one under way.
+pub async fn start(
+    state: &AppState,
+    user: Uuid,
+    competence: CompetenceIdx,
+) -> Result<Result<Uuid, StartRefused>, AppError> {
+    let content = &state.content;
+    let code = content.competence(competence).code.clone();
+    if let Some(existing) = store::started_assessment(&state.db, user, &code).await? {
+        return Ok(Ok(existing.id));
+    }
+    let view = competence_view(state, user, competence).await?;
+    let improving = view.status == ScorecardStatus::Completed;
+    if improving && !view.improvable {
+        return Ok(Err(StartRefused::NotYet));
+    }
+    let now = state.clock.now_micros();
+    let id = Uuid::now_v7();
+    let seed: u32 = rand::rng().random();
+    let mut tx = state.db.begin().await?;
+    on_tx!(&mut tx, conn => {
+        sqlx::query(
+            "INSERT INTO assessments (id, user_id, competence_code, state, content_version, seed, is_improving, current_challenge_id, current_asked_at, \
+             current_focused_out, pix_before, level_before, created_at, updated_at, completed_at) \
+             VALUES ($1, $2, $3, 'started', $4, $5, $6, NULL, NULL, $7, $8, $9, $10, $10, NULL)",
+        )
+        .bind(id).bind(user).bind(&code).bind(&content.version).bind(i64::from(seed)).bind(improving).bind(false)
+        .bind(i64::from(view.score.pix)).bind(i64::from(view.score.level)).bind(now)
+        .execute(&mut *conn).await?;
+        sqlx::query(
+            "INSERT INTO competence_evaluations (user_id, competence_code, assessment_id, status, updated_at) VALUES ($1, $2, $3, 'started', $4) \
+             ON CONFLICT (user_id, competence_code) DO UPDATE SET assessment_id = excluded.assessment_id, status = 'started', updated_at = excluded.updated_at",
+        )
+        .bind(user).bind(&code).bind(id).bind(now)
+        .execute(&mut *conn).await.map(|_| ())
+    })?;
+    let assessment = store::assessment_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    advance(state, &mut tx, &assessment, now).await?;
+    tx.commit().await?;
+    Ok(Ok(id))
+}
+
+/// Chooses the next challenge (or ends the test) and stores the choice.
+async fn advance(state: &AppState, tx: &mut crate::db::Tx, a: &Assessment, now: i64) -> Result<Next, AppError> {
+    let content = &state.content;
+    let competence = content.competence_by_code(&a.competence_code).ok_or(AppError::NotFound)?;
+    let rows = store::knowledge_tx(tx, a.user_id, &a.competence_code).await?;
+    let mut current = knowledge::current(&to_engine(content, &rows));
+    if a.is_improving {
+        current = knowledge::for_improvement(&current, a.created_at, scoring::DAYS_BEFORE_IMPROVING);
+    }
+    let answers = store::answers_tx(tx, a.id).await?;
+    let answered: HashSet<ChallengeIdx> =
+        answers.iter().filter_map(|r| content.challenge_by_id(&r.challenge_id)).collect();
+    let last_timed = answers
+        .last()
+        .map(|r| content.challenge_by_id(&r.challenge_id).is_some_and(|c| content.challenge(c).timer.is_some()));
+    let next = smart_random::next(smart_random::Input {
+        content,
+        target_skills: &content.competence(competence).active_skills,
+        knowledge: &current,
+        answered: &answered,
+        last_answer_timed: last_timed,
+        locale: Locale::Fr,
+        seed: a.seed as u32,
+        include_archived: false,
+    });
+    match next {
+        Next::Ask { challenge, .. } => {
+            let id = &content.challenge(challenge).id;
+            on_tx!(tx, conn => {
+                sqlx::query("UPDATE assessments SET current_challenge_id = $1, current_asked_at = $2, current_focused_out = $3, updated_at = $2 WHERE id = $4")
+                    .bind(id).bind(now).bind(false).bind(a.id).execute(&mut *conn).await.map(|_| ())
+            })?;
+        }
+        Next::End { .. } => {
+            on_tx!(tx, conn => {
+                sqlx::query("UPDATE assessments SET state = 'completed', current_challenge_id = NULL, current_asked_at = NULL, completed_at = $1, updated_at = $1 WHERE id = $2")
+                    .bind(now).bind(a.id).execute(&mut *conn).await?;
+                sqlx::query("UPDATE competence_evaluations SET status = 'completed', updated_at = $1 WHERE user_id = $2 AND competence_code = $3 AND assessment_id = $4")
+                    .bind(now).bind(a.user_id).bind(&a.competence_code).bind(a.id).execute(&mut *conn).await.map(|_| ())
+            })?;
+        }
+    }
+    Ok(next)
+}
+
+/// What happened to a submitted answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answered {
+    /// Recorded; the level reached when it went up.
+    Recorded {
+        /// The outcome.
+        outcome: Outcome,
+        /// New level when the answer raised it.
+        level_up: Option<u32>,
+    },
+    /// The same answer was already recorded (double submission): nothing changed.
+    Duplicate,
+    /// The challenge is not the current one.
+    NotCurrent,
+    /// The test is over.
+    Completed,
+}
+
+/// The current challenge of a started assessment owned by `user`.
+pub async fn owned(state: &AppState, user: Uuid, id: Uuid) -> Result<Assessment, AppError> {
+    let a = store::assessment(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    if a.user_id != user {
+        return Err(AppError::NotFound);
+    }
+    Ok(a)
+}
+
+/// Records an answer to the current challenge and moves on (one transaction).
+pub async fn answer(
+    state: &AppState,
+    user: Uuid,
+    id: Uuid,
+    challenge_id: &str,
+    response: Response,
+    raw_value: String,
+) -> Result<Answered, AppError> {
+    let content = &state.content;
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin().await?;
+    let a = store::assessment_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if a.user_id != user {
+        return Err(AppError::NotFound);
+    }
+    let answers = store::answers_tx(&mut tx, id).await?;
+    if answers.iter().any(|r| r.challenge_id == challenge_id) {
+        return Ok(Answered::Duplicate);
+    }
+    if a.state == "completed" {
+        return Ok(Answered::Completed);
+    }
+    if a.current_challenge_id.as_deref() != Some(challenge_id) {
+        return Ok(Answered::NotCurrent);
+    }
+    let ci = content.challenge_by_id(challenge_id).ok_or(AppError::NotFound)?;
+    let challenge = content.challenge(ci);
+    let asked_at = a.current_asked_at.unwrap_or(now);
+    let timed_out = challenge.timer.is_some_and(|t| now > asked_at + i64::from(t) * 1_000_000 + TIMER_GRACE_MICROS);
+    let verdict = answer::examine(
+        challenge,
+        Locale::Fr,
+        &response,
+        answer::Context { timed_out, focused_out: a.current_focused_out, certification: false },
+    );
+    let details = serde_json::to_string(
+        &verdict.details.iter().map(|(k, ok)| (k.clone(), *ok)).collect::<std::collections::BTreeMap<_, _>>(),
+    )
+    .map_err(|e| AppError::Internal(e.into()))?;
+    let answer_id = Uuid::now_v7();
+    let time_spent = ((now - asked_at).max(0) + 999_999) / 1_000_000;
+    let inserted = on_tx!(&mut tx, conn => {
+        sqlx::query(
+            "INSERT INTO answers (id, assessment_id, challenge_id, value, result, result_details, timed_out, focused_out, time_spent, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (assessment_id, challenge_id) DO NOTHING",
+        )
+        .bind(answer_id).bind(id).bind(challenge_id).bind(&raw_value).bind(verdict.outcome.as_str()).bind(&details)
+        .bind(timed_out).bind(a.current_focused_out).bind(time_spent).bind(now)
+        .execute(&mut *conn).await.map(|r| r.rows_affected())
+    })?;
+    if inserted == 0 {
+        return Ok(Answered::Duplicate);
+    }
+    // Knowledge: what this answer proves, scored before and after for the level-up message.
+    let rows = store::knowledge_tx(&mut tx, user, &a.competence_code).await?;
+    let before = scoring::competence_score(
+        knowledge::current(&to_engine(content, &rows)).iter().map(|k| k.earned_pix),
+        MAX_LEVEL,
+    );
+    let competence = content.competence_by_code(&a.competence_code).ok_or(AppError::NotFound)?;
+    let target: HashSet<SkillIdx> = content.competence(competence).active_skills.iter().copied().collect();
+    let assessed: HashSet<SkillIdx> =
+        rows.iter().filter(|r| r.assessment_id == id).filter_map(|r| content.skill_by_name(&r.skill)).collect();
+    let elements =
+        knowledge::elements_for_answer(content, challenge.skill, verdict.outcome.is_success(), &target, &assessed);
+    for (n, e) in elements.iter().enumerate() {
+        let skill = content.skill(e.skill);
+        on_tx!(&mut tx, conn => {
+            sqlx::query(
+                "INSERT INTO knowledge_elements (id, user_id, assessment_id, answer_id, skill, competence_code, source, status, earned_pix, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(Uuid::now_v7()).bind(user).bind(id).bind(answer_id).bind(&skill.name).bind(&a.competence_code)
+            .bind(e.source.as_str()).bind(e.status.as_str()).bind(e.earned_pix).bind(now + n as i64)
+            .execute(&mut *conn).await.map(|_| ())
+        })?;
+    }
+    let rows = store::knowledge_tx(&mut tx, user, &a.competence_code).await?;
+    let after = scoring::competence_score(
+        knowledge::current(&to_engine(content, &rows)).iter().map(|k| k.earned_pix),
+        MAX_LEVEL,
+    );
+    // Move on only if nobody else did in between (a concurrent duplicate loses here).
+    let moved = on_tx!(&mut tx, conn => {
+        sqlx::query("UPDATE assessments SET current_challenge_id = NULL, updated_at = $1 WHERE id = $2 AND current_challenge_id = $3")
+            .bind(now).bind(id).bind(challenge_id).execute(&mut *conn).await.map(|r| r.rows_affected())
+    })?;
+    if moved == 0 {
+        return Ok(Answered::Duplicate);
+    }
+    let fresh = store::assessment_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    advance(state, &mut tx, &fresh, now).await?;
+    tx.commit().await?;
+    Ok(Answered::Recorded { outcome: verdict.outcome, level_up: scoring::level_up(before, after) })
+}
+
+/// Records that the learner left the page of the current focused challenge.
+pub async fn focus_out(state: &AppState, user: Uuid, id: Uuid, challenge_id: &str) -> Result<bool, AppError> {
+    let a = owned(state, user, id).await?;
+    let Some(current) = a.current_challenge_id.as_deref().filter(|c| *c == challenge_id) else { return Ok(false) };
+    let focused = state.content.challenge_by_id(current).is_some_and(|c| state.content.challenge(c).focused);
+    if !focused {
+        return Ok(false);
+    }
+    crate::on_db!(&state.db, pool => {
+        sqlx::query("UPDATE assessments SET current_focused_out = $1 WHERE id = $2 AND current_challenge_id = $3")
+            .bind(true).bind(id).bind(challenge_id).execute(pool).await.map(|_| ())
+    })?;
+    Ok(true)
+}
+
+/// Resets a competence: every current element gets a `reset` copy, the evaluation is reset.
+pub async fn reset(state: &AppState, user: Uuid, competence: CompetenceIdx) -> Result<bool, AppError> {
+    let view = competence_view(state, user, competence).await?;
+    if !view.resettable {
+        return Ok(false);
+    }
+    let content = &state.content;
+    let code = content.competence(competence).code.clone();
+    let now = state.clock.now_micros();
+    let rows = store::knowledge(&state.db, user, Some(&code)).await?;
+    let current = knowledge::current(&to_engine(content, &rows));
+    let mut tx = state.db.begin().await?;
+    for (n, ke) in current.iter().enumerate() {
+        let skill = content.skill(ke.skill);
+        let row = rows.iter().rev().find(|r| r.skill == skill.name).map(|r| r.assessment_id).unwrap_or_default();
+        on_tx!(&mut tx, conn => {
+            sqlx::query(
+                "INSERT INTO knowledge_elements (id, user_id, assessment_id, answer_id, skill, competence_code, source, status, earned_pix, created_at) \
+                 VALUES ($1, $2, $3, NULL, $4, $5, $6, 'reset', $7, $8)",
+            )
+            .bind(Uuid::now_v7()).bind(user).bind(row).bind(&skill.name).bind(&code).bind(ke.source.as_str()).bind(0.0_f64).bind(now + n as i64)
+            .execute(&mut *conn).await.map(|_| ())
+        })?;
+    }
+    on_tx!(&mut tx, conn => {
+        sqlx::query("UPDATE assessments SET state = 'completed', completed_at = $1, updated_at = $1 WHERE user_id = $2 AND competence_code = $3 AND state = 'started'")
+            .bind(now).bind(user).bind(&code).execute(&mut *conn).await?;
+        sqlx::query("UPDATE competence_evaluations SET status = 'reset', updated_at = $1 WHERE user_id = $2 AND competence_code = $3")
+            .bind(now).bind(user).bind(&code).execute(&mut *conn).await.map(|_| ())
+    })?;
+    tx.commit().await?;
+    Ok(true)
+}

@@ -1,0 +1,159 @@
+// The learner's journey: profile, a whole competence test with the keyboard only, results matching
+// the scoring, resuming, saving a tutorial — accessible on every page, and without JavaScript.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from '../lib/server.mjs';
+import { assertAccessible, assertPageBasics, launch, newPage, screenshots } from '../lib/browser.mjs';
+
+const PASSWORD = 'Secret-Pass-2026';
+
+async function signUpAndLogIn(page, baseUrl, email) {
+  await page.goto(`${baseUrl}/signup`);
+  await page.getByLabel('Prénom').fill('Noé');
+  await page.getByLabel('Nom', { exact: true }).fill('Leroy');
+  await page.getByLabel('Adresse e-mail').fill(email);
+  await page.getByLabel('Mot de passe').fill(PASSWORD);
+  await page.getByLabel(/J'accepte/).check();
+  await page.getByRole('button', { name: 'Créer mon compte' }).click();
+  await page.getByLabel('Adresse e-mail ou identifiant').fill(email);
+  await page.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(/\/profile$/);
+}
+
+/** Answers the current challenge with the keyboard only: first choice, or a typed answer. */
+async function answerWithKeyboard(page) {
+  const radio = page.locator('input[type=radio]').first();
+  const checkbox = page.locator('input[type=checkbox]').first();
+  if (await radio.count()) {
+    await radio.focus();
+    await page.keyboard.press('Space');
+  } else if (await checkbox.count()) {
+    await checkbox.focus();
+    await page.keyboard.press('Space');
+  } else {
+    const fields = page.locator('.inputs input, .inputs select');
+    const n = await fields.count();
+    for (let i = 0; i < n; i++) {
+      const field = fields.nth(i);
+      await field.focus();
+      if ((await field.evaluate((e) => e.tagName)) === 'SELECT') {
+        await page.keyboard.press('ArrowDown');
+      } else {
+        await page.keyboard.type('12');
+      }
+    }
+  }
+  // The submit button is the next tab stop after the answer fields.
+  await page.getByRole('button', { name: 'Valider ma réponse' }).focus();
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+}
+
+describe('learner journey', () => {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startServer({ demo: true });
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('takes a whole competence test with the keyboard and sees results matching the score', async () => {
+    const page = await newPage(browser, { locale: 'fr-FR' });
+    await signUpAndLogIn(page, server.baseUrl, 'noe.e2e@example.org');
+    await assertPageBasics(page, { lang: 'fr', label: 'profile' });
+    assert.equal(await page.locator('.competence-card').count(), 16);
+    await screenshots(page, 'profile-fr');
+    const start = page.getByRole('button', { name: /Commencer : Mener une recherche/ });
+    await start.focus();
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    let questions = 0;
+    const seenTypes = new Set();
+    while (/\/assessments\/[0-9a-f-]+$/.test(page.url())) {
+      questions += 1;
+      assert.ok(questions < 60, 'the test ends');
+      assert.match(await page.locator('#progress').innerText(), new RegExp(`Question ${questions}`));
+      if (questions <= 3) {
+        await assertPageBasics(page, { lang: 'fr', label: `challenge ${questions}` });
+      }
+      seenTypes.add(await page.locator('input[type=radio]').count() ? 'qcu' : await page.locator('input[type=checkbox]').count() ? 'qcm' : 'qroc');
+      if (questions === 1) await screenshots(page, 'challenge-fr');
+      await answerWithKeyboard(page);
+    }
+    assert.match(page.url(), /\/results$/);
+    await assertPageBasics(page, { lang: 'fr', label: 'results' });
+    await screenshots(page, 'results-fr');
+    // The level and pix shown are those of the scoring (same numbers as the profile API).
+    const lead = await page.locator('.lead').innerText();
+    const [, level, pix] = lead.match(/Niveau (\d+) · (\d+) Pix/);
+    const profile = await page.evaluate(async () => (await fetch('/api/profile')).json());
+    const c11 = profile.competences.find((c) => c.code === '1.1');
+    assert.equal(Number(level), c11.level);
+    assert.equal(Number(pix), c11.pix);
+    assert.equal(c11.status, 'COMPLETED');
+    assert.equal(await page.locator('.results > li').count(), questions);
+    // Save a recommended tutorial from the results, then find it in My tutorials.
+    const save = page.getByRole('button', { name: /^Enregistrer : / }).first();
+    if (await save.count()) {
+      const label = await save.innerText();
+      await save.click();
+      await page.goto(`${server.baseUrl}/tutorials`);
+      await assertPageBasics(page, { lang: 'fr', label: 'tutorials' });
+      const title = label.replace(/^Enregistrer\s*:\s*/, '').trim();
+      assert.ok((await page.locator('section[aria-labelledby=saved-heading]').innerText()).includes(title));
+    }
+    await page.context().close();
+  });
+
+  it('resumes a test exactly where it stopped', async () => {
+    const page = await newPage(browser, { locale: 'fr-FR' });
+    await signUpAndLogIn(page, server.baseUrl, 'resume.e2e@example.org');
+    await page.getByRole('button', { name: /Commencer : Interagir/ }).click();
+    const url = page.url();
+    await answerWithKeyboard(page);
+    const second = await page.locator('input[name=challenge_id]').inputValue();
+    await page.getByRole('link', { name: 'Quitter et reprendre plus tard' }).click();
+    await page.waitForURL(/\/profile$/);
+    await page.getByRole('link', { name: /Reprendre : Interagir/ }).click();
+    assert.equal(page.url(), url);
+    assert.equal(await page.locator('input[name=challenge_id]').inputValue(), second);
+    assert.match(await page.locator('#progress').innerText(), /Question 2/);
+    await page.context().close();
+  });
+
+  it('works without JavaScript, shows the demo learner levels, and in English', async () => {
+    const page = await newPage(browser, { locale: 'en-GB', javaScriptEnabled: false });
+    const log = server.log();
+    const password = log.split('\n').find((l) => l.includes('email="learner@demo.example"')).match(/password=(\S+)/)[1];
+    await page.goto(`${server.baseUrl}/login`);
+    await page.getByLabel('Email address or username').fill('learner@demo.example');
+    await page.getByLabel('Password', { exact: true }).fill(password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(/\/profile$/);
+    const levels = await page.locator('.competence-level').allInnerTexts();
+    assert.ok(levels.filter((t) => !/Level 0\b|Niveau 0\b/.test(t)).length >= 4, `demo levels: ${levels}`);
+    await page.getByRole('button', { name: /^(Start|Commencer)/ }).first().click();
+    assert.match(page.url(), /\/assessments\//);
+    await page.getByRole('button', { name: /Skip|Je passe/ }).click();
+    assert.match(await page.locator('#progress').innerText(), /Question 2/);
+    await page.context().close();
+    // The same pages pass axe in English with JavaScript on.
+    const checker = await newPage(browser, { locale: 'en-GB' });
+    await checker.goto(`${server.baseUrl}/login`);
+    await checker.getByLabel('Email address or username').fill('learner@demo.example');
+    await checker.getByLabel('Password', { exact: true }).fill(password);
+    await checker.getByRole('button', { name: 'Log in' }).click();
+    await checker.waitForURL(/\/profile$/);
+    // The demo account's language is French: logging in switches the interface to it.
+    await assertAccessible(checker, 'demo profile');
+    await checker.getByRole('link', { name: /^(Resume|Reprendre)/ }).first().click();
+    await assertPageBasics(checker, { lang: 'fr', label: 'resumed challenge' });
+    await checker.goto(`${server.baseUrl}/lang/en?next=/profile`);
+    await assertPageBasics(checker, { lang: 'en', label: 'profile (en)' });
+    await screenshots(checker, 'profile-en');
+    await checker.context().close();
+  });
+});

@@ -255,3 +255,4 @@ tutorials-none-recommended = No recommendation yet: they appear after a test.
 reset-competence-title = Reset a competence
 reset-competence-text = Your level and pix in this competence will start again from zero, and you can take the test from the beginning. This cannot be undone.
 reset-competence-submit = Reset
+home-go-profile = See my profile

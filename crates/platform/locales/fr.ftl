@@ -255,3 +255,4 @@ tutorials-none-recommended = Aucune recommandation pour l'instant : elles appara
 reset-competence-title = Remettre à zéro une compétence
 reset-competence-text = Votre niveau et vos Pix dans cette compétence repartiront de zéro, et vous pourrez refaire le test depuis le début. Cette action est définitive.
 reset-competence-submit = Remettre à zéro
+home-go-profile = Voir mon profil

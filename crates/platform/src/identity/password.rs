@@ -14,8 +14,14 @@ fn argon2() -> Argon2<'static> {
 static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| argon2().hash_password(b"not-a-real-password-Xy9").expect("hashing works").to_string());
 
+/// At most one hash per core at a time: each takes 19 MiB and a core for tens of milliseconds, so
+/// a burst of logins queues here instead of exhausting memory or starving other requests.
+static HASHING: LazyLock<tokio::sync::Semaphore> =
+    LazyLock::new(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+
 /// Hashes a password (PHC string with its own random salt).
 pub async fn hash(password: String) -> anyhow::Result<String> {
+    let _permit = HASHING.acquire().await?;
     let span = tracing::Span::current();
     tokio::task::spawn_blocking(move || {
         let _enter = span.enter();
@@ -30,6 +36,7 @@ pub async fn hash(password: String) -> anyhow::Result<String> {
 /// Verifies a password against a stored hash, or against a dummy hash when there is none.
 pub async fn verify(password: String, stored: Option<String>) -> bool {
     let exists = stored.is_some();
+    let Ok(_permit) = HASHING.acquire().await else { return false };
     let hash = stored.unwrap_or_else(|| DUMMY_HASH.clone());
     let result =
         tokio::task::spawn_blocking(move || argon2().verify_password(password.as_bytes(), hash.as_str()).is_ok()).await;

@@ -68,7 +68,7 @@ pub fn routes() -> Router<AppState> {
 pub fn limited_routes(per_minute: u32) -> Router<AppState> {
     let per_minute = per_minute.max(1);
     let config = tower_governor::governor::GovernorConfigBuilder::default()
-        .period(Duration::from_millis(60_000 / u64::from(per_minute)))
+        .period(Duration::from_nanos(60_000_000_000 / u64::from(per_minute)))
         .burst_size(per_minute)
         .finish()
         .expect("a positive rate");

@@ -17,11 +17,13 @@ use super::{
 #[template(path = "pages/home.html")]
 struct Home {
     chrome: Chrome,
+    signed_in: bool,
 }
 
 /// `GET /`
-pub async fn home(lang: Lang) -> Response {
-    render(StatusCode::OK, &Home { chrome: Chrome::new(lang, "/", &lang.t("home-title")) })
+pub async fn home(lang: Lang, me: crate::identity::MaybeUser) -> Response {
+    let chrome = Chrome::for_user(lang, "/", &lang.t("home-title"), me.user.as_ref());
+    render(StatusCode::OK, &Home { chrome, signed_in: me.user.is_some() })
 }
 
 /// A page whose long text lives in one template per language (`pages/<name>.<lang>.html`).

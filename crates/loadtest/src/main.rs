@@ -1,0 +1,242 @@
+//! `pix-load`: many simulated learners sign up, log in and take whole competence tests against a
+//! running node; prints throughput and the latency of the answer round trip (POST an answer, then
+//! GET the next challenge page), and the compressed weight of a challenge page.
+//!
+//! Loopback only, bounded in learners and tests. Start the node with a high
+//! `--auth-rate-per-minute` (all learners share one IP). `scripts/load` does it all.
+
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use hdrhistogram::Histogram;
+
+/// Load generator for the learner journey.
+#[derive(Parser, Clone)]
+struct Args {
+    /// Base URL of the node (loopback).
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// Concurrent learners.
+    #[arg(long, default_value_t = 200)]
+    learners: usize,
+    /// Competence tests per learner (each runs to its end).
+    #[arg(long, default_value_t = 2)]
+    tests: usize,
+    /// Reading and thinking time of a learner between two answers, in milliseconds (0: saturate).
+    #[arg(long, default_value_t = 2000)]
+    think_ms: u64,
+}
+
+struct Learner {
+    client: reqwest::Client,
+    base: String,
+    csrf: String,
+}
+
+impl Learner {
+    async fn new(base: &str, n: usize, run: u64) -> anyhow::Result<Learner> {
+        let client =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build()?;
+        let mut me = Learner { client, base: base.to_owned(), csrf: String::new() };
+        me.refresh_csrf().await?;
+        let email = format!("load{run}-{n}@example.org");
+        let body = serde_json::json!({"first_name": "Load", "last_name": format!("Learner {n}"), "email": email, "password": "Load-Test-2026", "accept_terms": true});
+        me.post_json("/api/signup", &body).await?;
+        me.post_json("/api/login", &serde_json::json!({"identifier": email, "password": "Load-Test-2026"})).await?;
+        me.refresh_csrf().await?;
+        Ok(me)
+    }
+
+    async fn refresh_csrf(&mut self) -> anyhow::Result<()> {
+        let info: serde_json::Value =
+            self.client.get(format!("{}/api/session", self.base)).send().await?.json().await?;
+        self.csrf = info["csrf_token"].as_str().context("csrf token")?.to_owned();
+        Ok(())
+    }
+
+    async fn post_json(&self, path: &str, body: &serde_json::Value) -> anyhow::Result<reqwest::Response> {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("x-csrf-token", &self.csrf)
+            .json(body)
+            .send()
+            .await?;
+        if !r.status().is_success() {
+            bail!("{path}: {}", r.status());
+        }
+        Ok(r)
+    }
+
+    /// Takes one test to its end; returns the round-trip latencies in microseconds.
+    async fn take_test(
+        &self,
+        competence: &str,
+        seed: &mut u64,
+        think: std::time::Duration,
+    ) -> anyhow::Result<Vec<u64>> {
+        let started: serde_json::Value = self
+            .post_json(&format!("/api/competences/{competence}/assessments"), &serde_json::json!({}))
+            .await?
+            .json()
+            .await?;
+        let id = started["assessment_id"].as_str().context("assessment id")?.to_owned();
+        let mut latencies = Vec::new();
+        let mut current: serde_json::Value =
+            self.client.get(format!("{}/api/assessments/{id}", self.base)).send().await?.json().await?;
+        for _ in 0..100 {
+            let Some(challenge) = current["challenge"].as_object() else { break };
+            *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let pick = 1 + (*seed >> 33) % 3;
+            let body = match challenge["kind"].as_str().unwrap_or("") {
+                "QCU" | "QCM" => serde_json::json!({"challenge_id": challenge["id"], "value": pick.to_string()}),
+                "QROC" => serde_json::json!({"challenge_id": challenge["id"], "value": "42"}),
+                _ => {
+                    let inputs: serde_json::Map<String, serde_json::Value> = challenge["inputs"]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|i| i["key"].as_str())
+                                .map(|k| (k.to_owned(), serde_json::Value::from("42")))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    serde_json::json!({"challenge_id": challenge["id"], "inputs": inputs})
+                }
+            };
+            // Learners do not all answer in step: spread the thinking time ±50 %.
+            if !think.is_zero() {
+                let jitter = 0.5 + ((*seed >> 40) % 1000) as f64 / 1000.0;
+                tokio::time::sleep(think.mul_f64(jitter)).await;
+            }
+            let t = Instant::now();
+            self.post_json(&format!("/api/assessments/{id}/answers"), &body).await?;
+            let page = self.client.get(format!("{}/assessments/{id}", self.base)).send().await?;
+            let status = page.status();
+            let _ = page.bytes().await?;
+            latencies.push(t.elapsed().as_micros() as u64);
+            if !(status.is_success() || status.is_redirection()) {
+                bail!("next page: {status}");
+            }
+            current = self.client.get(format!("{}/api/assessments/{id}", self.base)).send().await?.json().await?;
+        }
+        Ok(latencies)
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    if !(args.url.starts_with("http://127.")
+        || args.url.starts_with("http://localhost")
+        || args.url.starts_with("http://[::1]"))
+    {
+        bail!("pix-load only targets loopback addresses");
+    }
+    let run = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+    let setup = Instant::now();
+    let mut learners = Vec::with_capacity(args.learners);
+    // Sign-ups hash passwords (Argon2id): create learners a few at a time.
+    for chunk in (0..args.learners).collect::<Vec<_>>().chunks(8) {
+        let handles: Vec<_> = chunk
+            .iter()
+            .map(|n| {
+                let (url, n) = (args.url.clone(), *n);
+                tokio::spawn(async move { Learner::new(&url, n, run).await })
+            })
+            .collect();
+        for h in handles {
+            learners.push(h.await??);
+        }
+    }
+    println!("{} learners signed up and logged in in {:.1} s", learners.len(), setup.elapsed().as_secs_f64());
+
+    let competences = ["1.1", "1.2", "2.1", "3.4", "4.1", "5.1"];
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (n, learner) in learners.into_iter().enumerate() {
+        let tests = args.tests;
+        let think = std::time::Duration::from_millis(args.think_ms);
+        tasks.push(tokio::spawn(async move {
+            let mut seed = n as u64 + 1;
+            let mut all = Vec::new();
+            for t in 0..tests {
+                all.extend(learner.take_test(competences[(n + t) % competences.len()], &mut seed, think).await?);
+            }
+            anyhow::Ok((all, learner))
+        }));
+    }
+    let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let mut errors = 0;
+    let mut one = None;
+    for task in tasks {
+        match task.await? {
+            Ok((latencies, learner)) => {
+                for l in latencies {
+                    histogram.record(l.max(1))?;
+                }
+                one.get_or_insert(learner);
+            }
+            Err(e) => {
+                errors += 1;
+                eprintln!("learner failed: {e:#}");
+            }
+        }
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "{} answer round trips (POST answer + GET next challenge page) by {} concurrent learners (think time {} ms) in {:.1} s: {:.0} round trips/s, {errors} failed learners",
+        histogram.len(),
+        args.learners,
+        args.think_ms,
+        elapsed.as_secs_f64(),
+        histogram.len() as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "latency: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        histogram.value_at_quantile(0.5) as f64 / 1000.0,
+        histogram.value_at_quantile(0.9) as f64 / 1000.0,
+        histogram.value_at_quantile(0.99) as f64 / 1000.0,
+        histogram.max() as f64 / 1000.0
+    );
+    if let Some(learner) = one {
+        page_weight(&learner).await?;
+    }
+    Ok(())
+}
+
+/// Compressed weight of a challenge page: HTML and CSS with gzip, as a browser receives them.
+async fn page_weight(learner: &Learner) -> anyhow::Result<()> {
+    let started: serde_json::Value =
+        learner.post_json("/api/competences/5.2/assessments", &serde_json::json!({})).await?.json().await?;
+    let id = started["assessment_id"].as_str().context("id")?;
+    let page = learner
+        .client
+        .get(format!("{}/assessments/{id}", learner.base))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await?;
+    let html = page.bytes().await?;
+    let plain = learner.client.get(format!("{}/assessments/{id}", learner.base)).send().await?.text().await?;
+    let css_path = plain
+        .split("href=\"")
+        .find_map(|s| s.split('"').next().filter(|p| p.ends_with(".css")))
+        .context("stylesheet")?
+        .to_owned();
+    let css = learner
+        .client
+        .get(format!("{}{css_path}", learner.base))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await?
+        .bytes()
+        .await?;
+    println!(
+        "challenge page weight (gzip): HTML {:.1} KB + CSS {:.1} KB = {:.1} KB; JavaScript required: none",
+        html.len() as f64 / 1024.0,
+        css.len() as f64 / 1024.0,
+        (html.len() + css.len()) as f64 / 1024.0
+    );
+    Ok(())
+}

@@ -1,5 +1,5 @@
 // Starts the already-built `pix` binary on a free port with a fresh SQLite database.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,14 @@ export async function startServer({ demo = false } = {}) {
   if (!bin) throw new Error('PIX_BIN must point to the built pix binary (scripts/test sets it)');
   const dataDir = mkdtempSync(join(tmpdir(), 'pix-e2e-'));
   const args = ['serve', '--bind', '127.0.0.1:0', '--data-dir', dataDir];
+  // With PIX_E2E_POSTGRES_URL (an admin URL), each server gets a fresh PostgreSQL database.
+  const admin = process.env.PIX_E2E_POSTGRES_URL;
+  if (admin) {
+    const name = `e2e_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+    const created = spawnSync('psql', [admin, '-qc', `CREATE DATABASE ${name}`], { encoding: 'utf8' });
+    if (created.status !== 0) throw new Error(`cannot create ${name}: ${created.stderr}`);
+    args.push('--database-url', admin.replace(/\/[^/]*$/, `/${name}`));
+  }
   if (demo) args.push('--demo');
   const child = spawn(bin, args, {
     env: { ...process.env, PIX_LOG_FORMAT: 'text', PIX_LOG: 'info' },

@@ -67,6 +67,8 @@ describe('accounts', () => {
     await page.getByLabel('Adresse e-mail ou identifiant').fill('camille.e2e@example.org');
     await page.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.waitForURL(/\/profile$/);
+    await page.getByRole('link', { name: 'Mon compte' }).click();
     await page.waitForURL(/\/account$/);
     await assertPageBasics(page, { lang: 'fr', label: 'account' });
     await screenshots(page, 'account-fr');
@@ -83,7 +85,7 @@ describe('accounts', () => {
     // Log out from the header.
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL(`${server.baseUrl}/`);
-    assert.ok(await page.getByRole('link', { name: 'Log in' }).isVisible());
+    assert.ok(await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Log in' }).isVisible());
     await page.context().close();
   });
 
@@ -112,7 +114,7 @@ describe('accounts', () => {
     await page.getByLabel('Email address or username').fill('learner@demo.example');
     await page.getByLabel('Password', { exact: true }).fill('Another-Pass-77');
     await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(/\/account$/);
+    await page.waitForURL(/\/profile$/);
     // The link is single use.
     await page.goto(`${server.baseUrl}/password/reset?token=${token}`);
     assert.match(await page.locator('h1').innerText(), /Invalid link|Lien non valide/);
@@ -129,7 +131,7 @@ describe('accounts', () => {
     assert.match(await page.getByRole('alert').innerText(), /incorrect/);
     await page.getByLabel('Mot de passe', { exact: true }).fill(demoPassword(server.log(), 'super-admin@demo.example'));
     await page.getByRole('button', { name: 'Se connecter' }).click();
-    await page.waitForURL(/\/account$/);
+    await page.waitForURL(/\/profile$/);
     await page.getByRole('link', { name: 'Administration' }).click();
     await assertPageBasics(page, { lang: 'fr', label: 'admin home' });
     await page.getByRole('link', { name: 'Comptes' }).click();

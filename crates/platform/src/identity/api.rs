@@ -285,16 +285,7 @@ pub async fn change_email(
 /// Everything the platform holds about me.
 #[utoipa::path(get, path = "/api/me/export", tag = "identity", responses((status = 200, description = "personal data document")))]
 pub async fn export(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
-    let doc = gdpr::export(&state, user.id).await?;
-    service::audit(
-        &state,
-        Some(user.id),
-        "account.export",
-        Some(user.id),
-        "self-service data export",
-        serde_json::json!({}),
-    )
-    .await?;
+    let doc = gdpr::export_own(&state, user.id).await?;
     let mut response = Json(doc).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)

@@ -60,6 +60,14 @@ pub async fn export(state: &AppState, user_id: Uuid) -> Result<Value, AppError> 
     Ok(doc)
 }
 
+/// A person's own export: the document, with the export written to the audit log.
+pub async fn export_own(state: &AppState, user_id: Uuid) -> Result<Value, AppError> {
+    let doc = export(state, user_id).await?;
+    service::audit(state, Some(user_id), "account.export", Some(user_id), "self-service data export", json!({}))
+        .await?;
+    Ok(doc)
+}
+
 /// Erases an account as the reference does: identity replaced or removed, login methods,
 /// sessions and tokens deleted, dates generalised to the month; learning data stays, without
 /// identity. `actor` is who asked (the person, or an administrator).

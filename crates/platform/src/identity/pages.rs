@@ -530,16 +530,7 @@ pub async fn confirm_email(
 
 /// `GET /account/export`: everything about me, as one JSON file.
 pub async fn export(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
-    let doc = gdpr::export(&state, user.id).await?;
-    service::audit(
-        &state,
-        Some(user.id),
-        "account.export",
-        Some(user.id),
-        "self-service data export",
-        serde_json::json!({}),
-    )
-    .await?;
+    let doc = gdpr::export_own(&state, user.id).await?;
     let body = serde_json::to_vec_pretty(&doc).map_err(|e| AppError::Internal(e.into()))?;
     let mut response = body.into_response();
     let h = response.headers_mut();

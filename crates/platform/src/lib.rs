@@ -144,6 +144,21 @@ impl Server {
         };
         let serve = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(signal);
+        // Expired sessions are never read again (loading filters on expiry): delete them hourly.
+        let housekeeping = {
+            let (db, clock) = (self.state.db.clone(), self.state.clock.clone());
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(Duration::from_secs(3600));
+                loop {
+                    every.tick().await;
+                    match identity::session::delete_expired(&db, clock.now_micros()).await {
+                        Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions deleted"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
+                    }
+                }
+            })
+        };
         let deadline = async move {
             let _ = rx.wait_for(|stopping| *stopping).await;
             tokio::time::sleep(grace).await;
@@ -152,6 +167,7 @@ impl Server {
             result = serve => result.context("server error")?,
             () = deadline => tracing::warn!(grace_secs = grace.as_secs(), "grace period over: dropping remaining requests"),
         }
+        housekeeping.abort();
         self.state.db.close().await;
         tracing::info!("stopped");
         Ok(())

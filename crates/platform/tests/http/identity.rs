@@ -25,7 +25,26 @@ dual!(
     erasure_leaves_no_personal_data_anywhere,
     api_journey_and_openapi,
     form_errors_keep_input_and_point_to_fields,
+    expired_sessions_are_deleted,
 );
+
+async fn expired_sessions_are_deleted(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    sign_up(&app, "ana@example.org").await;
+    let client = logged_in(&app, "ana@example.org").await;
+    let count = || async {
+        platform::on_db!(app.db(), pool => {
+            sqlx::query_scalar::<_, i64>("SELECT CAST(COUNT(*) AS BIGINT) FROM sessions").fetch_one(pool).await.unwrap()
+        })
+    };
+    let before = count().await;
+    assert!(before >= 1);
+    let now = platform::db::micros(time::OffsetDateTime::now_utc());
+    assert_eq!(platform::identity::session::delete_expired(app.db(), now).await.unwrap(), 0, "live sessions are kept");
+    let later = now + 3 * 3_600_000_000;
+    assert_eq!(platform::identity::session::delete_expired(app.db(), later).await.unwrap() as i64, before);
+    assert_eq!(client.get(app.url("/account")).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+}
 
 const PASSWORD: &str = "Secret-Pass-2026";
 

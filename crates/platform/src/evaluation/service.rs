@@ -166,19 +166,30 @@ pub async fn start(
 
 /// Chooses the next challenge (or ends the test) and stores the choice.
 async fn advance(state: &AppState, tx: &mut crate::db::Tx, a: &Assessment, now: i64) -> Result<Next, AppError> {
+    let rows = store::knowledge_tx(tx, a.user_id, &a.competence_code).await?;
+    let answers: Vec<String> = store::answers_tx(tx, a.id).await?.into_iter().map(|r| r.challenge_id).collect();
+    advance_with(state, tx, a, now, &rows, &answers).await
+}
+
+/// Chooses and stores the next challenge from knowledge and answers already in hand (the answer
+/// path has just read and extended them: reading them again would only lengthen the transaction).
+async fn advance_with(
+    state: &AppState,
+    tx: &mut crate::db::Tx,
+    a: &Assessment,
+    now: i64,
+    rows: &[KeRow],
+    answers: &[String],
+) -> Result<Next, AppError> {
     let content = &state.content;
     let competence = content.competence_by_code(&a.competence_code).ok_or(AppError::NotFound)?;
-    let rows = store::knowledge_tx(tx, a.user_id, &a.competence_code).await?;
-    let mut current = knowledge::current(&to_engine(content, &rows));
+    let mut current = knowledge::current(&to_engine(content, rows));
     if a.is_improving {
         current = knowledge::for_improvement(&current, a.created_at, scoring::DAYS_BEFORE_IMPROVING);
     }
-    let answers = store::answers_tx(tx, a.id).await?;
-    let answered: HashSet<ChallengeIdx> =
-        answers.iter().filter_map(|r| content.challenge_by_id(&r.challenge_id)).collect();
-    let last_timed = answers
-        .last()
-        .map(|r| content.challenge_by_id(&r.challenge_id).is_some_and(|c| content.challenge(c).timer.is_some()));
+    let answered: HashSet<ChallengeIdx> = answers.iter().filter_map(|c| content.challenge_by_id(c)).collect();
+    let last_timed =
+        answers.last().map(|c| content.challenge_by_id(c).is_some_and(|c| content.challenge(c).timer.is_some()));
     let next = smart_random::next(smart_random::Input {
         content,
         target_skills: &content.competence(competence).active_skills,
@@ -291,7 +302,7 @@ pub async fn answer(
         return Ok(Answered::Duplicate);
     }
     // Knowledge: what this answer proves, scored before and after for the level-up message.
-    let rows = store::knowledge_tx(&mut tx, user, &a.competence_code).await?;
+    let mut rows = store::knowledge_tx(&mut tx, user, &a.competence_code).await?;
     let before = scoring::competence_score(
         knowledge::current(&to_engine(content, &rows)).iter().map(|k| k.earned_pix),
         MAX_LEVEL,
@@ -313,8 +324,16 @@ pub async fn answer(
             .bind(e.source.as_str()).bind(e.status.as_str()).bind(e.earned_pix).bind(now + n as i64)
             .execute(&mut *conn).await.map(|_| ())
         })?;
+        rows.push(KeRow {
+            skill: skill.name.clone(),
+            competence_code: a.competence_code.clone(),
+            source: e.source.as_str().to_owned(),
+            status: e.status.as_str().to_owned(),
+            earned_pix: e.earned_pix,
+            created_at: now + n as i64,
+            assessment_id: id,
+        });
     }
-    let rows = store::knowledge_tx(&mut tx, user, &a.competence_code).await?;
     let after = scoring::competence_score(
         knowledge::current(&to_engine(content, &rows)).iter().map(|k| k.earned_pix),
         MAX_LEVEL,
@@ -327,8 +346,9 @@ pub async fn answer(
     if moved == 0 {
         return Ok(Answered::Duplicate);
     }
-    let fresh = store::assessment_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    advance(state, &mut tx, &fresh, now).await?;
+    let answered: Vec<String> =
+        answers.iter().map(|r| r.challenge_id.clone()).chain(std::iter::once(challenge_id.to_owned())).collect();
+    advance_with(state, &mut tx, &a, now, &rows, &answered).await?;
     tx.commit().await?;
     Ok(Answered::Recorded { outcome: verdict.outcome, level_up: scoring::level_up(before, after) })
 }

@@ -130,7 +130,6 @@ pub struct V3Scoring {
 pub fn score_v3(
     answers: &[V3Answer],
     bank: &FlashBank,
-    competence_codes: &dyn Fn(content::CompetenceIdx) -> String,
     abort: Option<AbortReason>,
     fraud: bool,
     config: &FlashConfig,
@@ -163,7 +162,6 @@ pub fn score_v3(
         .filter_map(|(code, intervals)| competence_level(capacity, intervals).map(|l| (code.clone(), l)))
         .collect();
     competence_levels.sort();
-    let _ = competence_codes;
     V3Result { capacity, score: global_score(capacity, &scoring.global), status, reason, competence_levels }
 }
 
@@ -176,7 +174,7 @@ pub fn degrade(mut estimator: Estimator, answers: &[V3Answer], bank: &FlashBank,
         .collect();
     let excluded = std::collections::HashSet::new();
     // With a 100 % pick the best candidate is always taken: the random source is never read.
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64_const(0);
+    let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(0);
     while asked.len() < config.maximum_assessment_length {
         let situation = Situation { bank, asked: &asked, excluded_skills: &excluded, needs_accessibility: false };
         match flash::select(situation, estimator.capacity(), config, 100, &mut rng) {
@@ -189,16 +187,6 @@ pub fn degrade(mut estimator: Estimator, answers: &[V3Answer], bank: &FlashBank,
         }
     }
     estimator
-}
-
-trait SeedConst {
-    fn seed_from_u64_const(seed: u64) -> Self;
-}
-
-impl SeedConst for rand_chacha::ChaCha8Rng {
-    fn seed_from_u64_const(seed: u64) -> Self {
-        rand::SeedableRng::seed_from_u64(seed)
-    }
 }
 
 // ------------------------------------------------------------------------------------------ v2

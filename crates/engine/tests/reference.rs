@@ -450,18 +450,10 @@ fn v3_statuses_and_degradation() {
         certification::V3Scoring { global: certification::seed_global_intervals(), competences: Default::default() };
     let answers: Vec<certification::V3Answer> =
         bank.items().iter().take(25).map(|ch| certification::V3Answer { challenge: *ch, success: true }).collect();
-    let codes = |_: content::CompetenceIdx| String::new();
-    let full = certification::score_v3(&answers, &bank, &codes, None, false, &config, &scoring);
+    let full = certification::score_v3(&answers, &bank, None, false, &config, &scoring);
     assert_eq!((full.status, full.reason), (certification::Status::Validated, certification::Reason::Standard));
-    let left = certification::score_v3(
-        &answers,
-        &bank,
-        &codes,
-        Some(certification::AbortReason::Candidate),
-        false,
-        &config,
-        &scoring,
-    );
+    let left =
+        certification::score_v3(&answers, &bank, Some(certification::AbortReason::Candidate), false, &config, &scoring);
     assert!(
         left.capacity < full.capacity,
         "leaving early degrades the capacity: {} vs {}",
@@ -471,7 +463,6 @@ fn v3_statuses_and_degradation() {
     let few = certification::score_v3(
         &answers[..10],
         &bank,
-        &codes,
         Some(certification::AbortReason::Candidate),
         false,
         &config,
@@ -481,14 +472,13 @@ fn v3_statuses_and_degradation() {
     let tech = certification::score_v3(
         &answers[..10],
         &bank,
-        &codes,
         Some(certification::AbortReason::Technical),
         false,
         &config,
         &scoring,
     );
     assert_eq!(tech.status, certification::Status::Cancelled);
-    let fraud = certification::score_v3(&answers, &bank, &codes, None, true, &config, &scoring);
+    let fraud = certification::score_v3(&answers, &bank, None, true, &config, &scoring);
     assert_eq!((fraud.status, fraud.reason), (certification::Status::Rejected, certification::Reason::Fraud));
 }
 

@@ -206,11 +206,11 @@ pub async fn answer(
     Json(body): Json<AnswerBody>,
 ) -> Result<Json<AnswerResult>, AppError> {
     session::check_csrf(&me.session, csrf(&headers)).await?;
-    let ci = state
+    // Unknown challenge ids are a client error, whatever the assessment.
+    state
         .content
         .challenge_by_id(&body.challenge_id)
         .ok_or_else(|| AppError::BadRequest("unknown challenge".into()))?;
-    let kind = state.content.challenge(ci).kind;
     let (response, raw) = if body.skip {
         (EngineResponse::Skipped, engine::answer::SKIP.to_owned())
     } else if let Some(inputs) = body.inputs {
@@ -221,7 +221,6 @@ pub async fn answer(
         if v.len() > engine::answer::MAX_ANSWER_BYTES {
             return Err(AppError::BadRequest("answer too long".into()));
         }
-        let _ = kind;
         (EngineResponse::Value(v.clone()), v)
     };
     match service::answer(&state, me.id, id, &body.challenge_id, response, raw).await? {

@@ -9,6 +9,7 @@ pub mod markdown;
 mod model;
 pub mod stats;
 pub mod syntax;
+pub mod yaml_text;
 
 use std::path::Path;
 

@@ -1,7 +1,5 @@
 //! The reference syntax of proposals and solutions (docs/content.md), parsed once at load.
 
-use yaml_rust2::{Yaml, YamlLoader};
-
 use crate::model::{Block, Input, Proposals, Solution};
 
 /// Parses QCU/QCM proposals: one per line, each starting with `- `.
@@ -126,38 +124,15 @@ pub fn parse_variants(text: &str) -> Result<Solution, String> {
     Ok(Solution::Variants(variants))
 }
 
-fn yaml_scalar(y: &Yaml) -> Option<String> {
-    match y {
-        Yaml::String(s) | Yaml::Real(s) => Some(s.clone()),
-        Yaml::Integer(i) => Some(i.to_string()),
-        Yaml::Boolean(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-/// Parses a YAML map of key → accepted answers (a list or a single value), keeping file order.
+/// Parses a YAML map of key → accepted answers (a list or a single value), keeping file order and
+/// every answer exactly as written (see [`crate::yaml_text`]).
 pub fn parse_yaml_map(text: &str) -> Result<Vec<(String, Vec<String>)>, String> {
-    let docs = YamlLoader::load_from_str(text).map_err(|e| format!("malformed YAML: {e}"))?;
-    let Some(Yaml::Hash(hash)) = docs.into_iter().next() else {
-        return Err("the YAML must be a map of key: [accepted answers]".to_owned());
-    };
-    let mut map = Vec::new();
-    for (k, v) in hash {
-        let key = yaml_scalar(&k).ok_or_else(|| "a YAML key must be a plain value".to_owned())?;
-        let values = match &v {
-            Yaml::Array(items) => items
-                .iter()
-                .map(|i| yaml_scalar(i).ok_or_else(|| format!("answers of \"{key}\" must be plain values")))
-                .collect::<Result<Vec<_>, _>>()?,
-            other => vec![yaml_scalar(other).ok_or_else(|| format!("answers of \"{key}\" must be plain values"))?],
-        };
-        if values.is_empty() {
-            return Err(format!("\"{key}\" lists no accepted answer"));
-        }
-        map.push((key, values));
-    }
+    let map = crate::yaml_text::parse_map(text)?;
     if map.is_empty() {
         return Err("the YAML map is empty".to_owned());
+    }
+    if let Some((key, _)) = map.iter().find(|(_, values)| values.is_empty()) {
+        return Err(format!("\"{key}\" lists no accepted answer"));
     }
     Ok(map)
 }
@@ -191,6 +166,13 @@ mod tests {
         assert!(parse_qcm_solution("1,x").is_err());
         assert!(parse_yaml_map("a: [1, 2").is_err());
         assert!(parse_yaml_map("- just\n- a list").is_err());
+    }
+
+    #[test]
+    fn solutions_keep_leading_zeros_signs_and_radix_prefixes() {
+        let map = parse_yaml_map("tel: 0123456789\ncode: [007, 0x1F, +5, 1e3]\n").unwrap();
+        assert_eq!(map[0].1, vec!["0123456789".to_owned()]);
+        assert_eq!(map[1].1, vec!["007".to_owned(), "0x1F".into(), "+5".into(), "1e3".into()]);
     }
 
     #[test]

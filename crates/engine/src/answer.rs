@@ -43,31 +43,19 @@ impl Response {
         }
         match kind {
             ChallengeType::QrocmInd | ChallengeType::QrocmDep => {
-                let docs = yaml_rust2::YamlLoader::load_from_str(&pretreat(raw)).map_err(|_| ResponseError::NotAMap)?;
-                let Some(yaml_rust2::Yaml::Hash(hash)) = docs.into_iter().next() else {
-                    return Err(ResponseError::NotAMap);
-                };
-                let mut inputs = Vec::with_capacity(hash.len());
-                for (k, v) in hash {
-                    let (Some(k), Some(v)) = (scalar(&k), scalar(&v).or_else(|| v.is_null().then(String::new))) else {
+                // Every value stays text as typed: `007` is not `7` (content::yaml_text).
+                let map = content::yaml_text::parse_map(&pretreat(raw)).map_err(|_| ResponseError::NotAMap)?;
+                let mut inputs = Vec::with_capacity(map.len());
+                for (key, mut values) in map {
+                    if values.len() != 1 {
                         return Err(ResponseError::NotAMap);
-                    };
-                    inputs.push((k, v));
+                    }
+                    inputs.push((key, values.pop().unwrap_or_default()));
                 }
                 Ok(Response::Inputs(inputs))
             }
             _ => Ok(Response::Value(raw.to_owned())),
         }
-    }
-}
-
-fn scalar(y: &yaml_rust2::Yaml) -> Option<String> {
-    use yaml_rust2::Yaml;
-    match y {
-        Yaml::String(s) | Yaml::Real(s) => Some(s.clone()),
-        Yaml::Integer(i) => Some(i.to_string()),
-        Yaml::Boolean(b) => Some(b.to_string()),
-        _ => None,
     }
 }
 

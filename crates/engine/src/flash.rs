@@ -144,8 +144,11 @@ impl Estimator {
                 if mean > previous { mean.min(previous + gap) } else { mean.max(previous - gap) }
             }
         };
-        // Sheppard's correction as the reference writes it: (9/80)² / 12.
-        let variance = s2 / s0 - mean * mean - (9.0_f64 / 80.0).powi(2) / 12.0;
+        // The spread is taken around the capacity kept (limited or not), as the reference does:
+        // Σ p·(θ − c)² = E[θ²] − 2c·E[θ] + c². Sheppard's correction as the reference writes it:
+        // (9/80)² / 12.
+        let c = self.capacity;
+        let variance = s2 / s0 - 2.0 * c * mean + c * c - (9.0_f64 / 80.0).powi(2) / 12.0;
         self.error_rate = variance.max(0.0).sqrt();
         self.answers += 1;
     }
@@ -299,6 +302,16 @@ pub fn select(
     if situation.asked.len() >= config.maximum_assessment_length {
         return Ok(Selection::End);
     }
+    let top = top_candidates(situation, theta, config);
+    if top.is_empty() {
+        return Err(SelectError::LackOfChallenges);
+    }
+    Ok(Selection::Ask(top[binary_tree_pick(pick_probability, top.len(), rng)]))
+}
+
+/// The most informative eligible challenges at `theta` after the rules of §5.3, best first (bank
+/// indexes; ties keep bank order). Empty when the rules leave nothing.
+pub fn top_candidates(situation: Situation<'_>, theta: f64, config: &FlashConfig) -> Vec<usize> {
     let bank = situation.bank;
     let mut asked_tubes = vec![0u64; bank.tube_words];
     let mut asked_competences = vec![false; bank.competences];
@@ -402,10 +415,7 @@ pub fn select(
         top.insert(pos, (reward, index));
         top.truncate(top_n);
     }
-    if top.is_empty() {
-        return Err(SelectError::LackOfChallenges);
-    }
-    Ok(Selection::Ask(top[binary_tree_pick(pick_probability, top.len(), rng)].1 as usize))
+    top.into_iter().map(|(_, index)| index as usize).collect()
 }
 
 /// The same selection by scoring every challenge: the reference's procedure, kept to test that the

@@ -101,21 +101,25 @@ proptest! {
     fn pruned_selection_equals_exhaustive(
         items in proptest::collection::vec((0.5f64..1.5, -4.5f64..6.8, 0u32..40, 0u32..8, any::<bool>()), 1..300),
         answered in proptest::collection::vec(0usize..300, 0..20),
+        excluded in proptest::collection::vec(0usize..300, 0..30),
         theta in -6.0f64..6.0,
         accessibility: bool,
         one_per_tube: bool,
+        top_n in 1usize..8,
     ) {
         use content::{ChallengeIdx, CompetenceIdx, SkillIdx, TubeIdx};
+        // Skills are shared by a few challenges so that an excluded skill removes several.
         let calibrated: Vec<flash::Calibrated> = items.iter().enumerate().map(|(i, (a, b, tube, comp, acc))| flash::Calibrated {
-            challenge: ChallengeIdx(i as u32), skill: SkillIdx(i as u32), tube: TubeIdx(*tube), competence: CompetenceIdx(*comp), a: *a, b: *b, accessible: *acc,
+            challenge: ChallengeIdx(i as u32), skill: SkillIdx(i as u32 / 3), tube: TubeIdx(*tube), competence: CompetenceIdx(*comp), a: *a, b: *b, accessible: *acc,
         }).collect();
         let asked: Vec<flash::Asked> = answered.iter().map(|i| &calibrated[i % calibrated.len()]).map(|c| flash::Asked { skill: c.skill, tube: c.tube, competence: c.competence }).collect();
+        let excluded: std::collections::HashSet<SkillIdx> = excluded.iter().map(|i| calibrated[i % calibrated.len()].skill).collect();
         let bank = flash::FlashBank::new(calibrated);
-        let config = FlashConfig { limit_to_one_question_per_tube: one_per_tube, maximum_assessment_length: 1000, ..FlashConfig::default() };
-        let excluded = std::collections::HashSet::new();
+        let config = FlashConfig { limit_to_one_question_per_tube: one_per_tube, maximum_assessment_length: 1000, top_candidates: top_n, ..FlashConfig::default() };
         let situation = flash::Situation { bank: &bank, asked: &asked, excluded_skills: &excluded, needs_accessibility: accessibility };
         let expected = flash::select_exhaustive(situation, theta, &config);
-        // With a 100 % pick the first of the top list is chosen: compare it, and the whole list size.
+        prop_assert_eq!(flash::top_candidates(situation, theta, &config), expected.clone());
+        // With a 100 % pick the best candidate is asked.
         let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(1);
         match flash::select(situation, theta, &config, 100, &mut rng) {
             Ok(flash::Selection::Ask(i)) => prop_assert_eq!(Some(&i), expected.first()),

@@ -392,8 +392,8 @@ fn flash_vectors_of_the_reference() {
         (1.3, 1.5, true),
     ];
     let unlimited_config = FlashConfig { variation_percent: None, ..config.clone() };
-    type History = Vec<(f64, f64, bool)>;
-    let cases: [(&FlashConfig, &History, Vec<(f64, f64)>); 4] = [
+    type Case<'a> = (&'a FlashConfig, &'a Vec<(f64, f64, bool)>, Vec<(f64, f64)>);
+    let cases: [Case; 4] = [
         (&config, &short, vec![(-1.788108, 1.048104), (-0.894054, 1.105008), (-0.447027, 0.919628)]),
         (&unlimited_config, &short, vec![(-1.788108, 1.048104), (-0.369356, 0.972489), (0.137599, 0.850886)]),
         (

@@ -69,6 +69,13 @@ pub struct ServeSettings {
     /// Learning content folder to serve instead of the embedded demo referential.
     #[arg(long = "content", env = "PIX_CONTENT_DIR")]
     pub content_dir: Option<PathBuf>,
+    /// Proxies whose `Forwarded` / `X-Forwarded-For` headers are believed (comma-separated IP
+    /// addresses or CIDR blocks, e.g. `10.0.0.0/8`); the per-IP limits then count the client's address.
+    #[arg(long, env = "PIX_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::web::client_ip::parse_trusted)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Run this node's outbox worker (sends queued mails); `false` leaves the queue to other nodes.
+    #[arg(long, env = "PIX_OUTBOX_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub outbox_worker: bool,
     /// Seconds to let in-flight requests finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "PIX_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
     pub shutdown_grace_secs: u64,
@@ -86,6 +93,8 @@ impl ServeSettings {
             mail_from: "Pix libre <no-reply@pix.invalid>".to_owned(),
             auth_rate_per_minute: 1000,
             content_dir: None,
+            trusted_proxies: Vec::new(),
+            outbox_worker: true,
             shutdown_grace_secs: 5,
         }
     }

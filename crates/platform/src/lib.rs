@@ -12,6 +12,7 @@ pub mod evaluation;
 pub mod identity;
 pub mod mail;
 pub mod openapi;
+pub mod outbox;
 pub mod spaces;
 pub mod telemetry;
 pub mod web;
@@ -35,8 +36,12 @@ pub struct AppState {
     pub content: Arc<content::Content>,
     /// The time source (a manual clock in tests).
     pub clock: Arc<dyn clock::Clock>,
-    /// Outgoing mail.
+    /// Outgoing mail (used by the outbox worker; requests queue mail with [`outbox`]).
     pub mailer: mail::Mailer,
+    /// The key that signs anonymous visitors' CSRF nonces, shared by every node.
+    pub csrf_key: web::csrf::CsrfKey,
+    /// Wakes this node's outbox worker when a job is queued.
+    pub outbox_wake: outbox::Waker,
 }
 
 /// Loads the configured learning content (the embedded demo by default) and logs its version.
@@ -68,6 +73,7 @@ pub struct Server {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    trimmer: web::Trimmer,
 }
 
 /// Connects to the configured database (creating the data dir and SQLite file if missing) and
@@ -111,15 +117,25 @@ impl Server {
         let mailer = mail::Mailer::new(settings.smtp_url.as_deref(), settings.db.data_dir.join("outbox"))
             .context("invalid PIX_SMTP_URL")?;
         identity::password::warm_up();
+        let csrf_key =
+            web::csrf::CsrfKey::load_or_create(&db, clock.now_micros()).await.context("cannot read the server keys")?;
         let listener =
             TcpListener::bind(settings.bind).await.with_context(|| format!("cannot listen on {}", settings.bind))?;
-        let state = AppState { db, settings: Arc::new(settings), content, clock, mailer };
+        let state = AppState {
+            db,
+            settings: Arc::new(settings),
+            content,
+            clock,
+            mailer,
+            csrf_key,
+            outbox_wake: Arc::new(tokio::sync::Notify::new()),
+        };
         if state.settings.demo {
             tracing::warn!("demo mode: demo accounts are created; never use --demo in production");
             identity::demo::seed(&state).await.context("cannot seed the demo data")?;
         }
-        let router = web::finish(web::routes().merge(extra), state.clone());
-        Ok(Server { listener, router, state })
+        let (router, trimmer) = web::finish(web::routes().merge(extra), state.clone());
+        Ok(Server { listener, router, state, trimmer })
     }
 
     /// The bound address (useful with port 0).
@@ -145,12 +161,17 @@ impl Server {
         let serve = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(signal);
         // Expired sessions are never read again (loading filters on expiry): delete them hourly.
+        // The per-IP limiter forgets clients whose quota is full again, every minute.
         let housekeeping = {
-            let (db, clock) = (self.state.db.clone(), self.state.clock.clone());
+            let (db, clock, trimmer) = (self.state.db.clone(), self.state.clock.clone(), self.trimmer.clone());
             tokio::spawn(async move {
-                let mut every = tokio::time::interval(Duration::from_secs(3600));
-                loop {
+                let mut every = tokio::time::interval(Duration::from_secs(60));
+                for minute in 0_u64.. {
                     every.tick().await;
+                    trimmer();
+                    if minute % 60 != 0 {
+                        continue;
+                    }
                     match identity::session::delete_expired(&db, clock.now_micros()).await {
                         Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions deleted"),
                         Ok(_) => {}
@@ -159,6 +180,7 @@ impl Server {
                 }
             })
         };
+        let worker = self.state.settings.outbox_worker.then(|| tokio::spawn(outbox::work(self.state.clone())));
         let deadline = async move {
             let _ = rx.wait_for(|stopping| *stopping).await;
             tokio::time::sleep(grace).await;
@@ -168,6 +190,9 @@ impl Server {
             () = deadline => tracing::warn!(grace_secs = grace.as_secs(), "grace period over: dropping remaining requests"),
         }
         housekeeping.abort();
+        if let Some(worker) = worker {
+            worker.abort();
+        }
         self.state.db.close().await;
         tracing::info!("stopped");
         Ok(())

@@ -70,4 +70,58 @@ impl Mailer {
         }
         Ok(())
     }
+
+    /// Deletes the mails of the outbox folder addressed to any of these addresses (erasure); an
+    /// SMTP relay keeps nothing here.
+    pub async fn forget(&self, addresses: &[String]) -> std::io::Result<usize> {
+        let Mailer::Outbox(dir) = self else { return Ok(0) };
+        let wanted: Vec<String> = addresses.iter().map(|a| a.to_lowercase()).collect();
+        if wanted.is_empty() {
+            return Ok(0);
+        }
+        let mut entries = match tokio::fs::read_dir(dir).await {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(e),
+        };
+        let mut removed = 0;
+        while let Some(entry) = entries.next_entry().await? {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "eml") {
+                continue;
+            }
+            let Ok(text) = tokio::fs::read_to_string(&path).await else { continue };
+            if recipients(&text).iter().any(|r| wanted.contains(r)) {
+                tokio::fs::remove_file(&path).await?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+}
+
+/// The addresses of the `To:` header of a formatted message, lower case.
+fn recipients(message: &str) -> Vec<String> {
+    let headers = message.split("\r\n\r\n").next().unwrap_or(message);
+    headers
+        .split("\r\n")
+        .filter_map(|line| line.strip_prefix("To:"))
+        .flat_map(|v| v.split(','))
+        .map(|a| {
+            let a = a.trim();
+            let a = a.rsplit_once('<').map_or(a, |(_, rest)| rest.trim_end_matches('>'));
+            a.trim().to_lowercase()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn recipients_of_a_message() {
+        let m =
+            "From: Pix <no-reply@pix.invalid>\r\nTo: Ana@Example.org\r\nSubject: x\r\n\r\nTo: not-a-header@example.org";
+        assert_eq!(super::recipients(m), vec!["ana@example.org".to_owned()]);
+        assert_eq!(super::recipients("To: Ana <ana@example.org>\r\n\r\n"), vec!["ana@example.org".to_owned()]);
+    }
 }

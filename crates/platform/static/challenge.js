@@ -3,14 +3,17 @@
 (function () {
   var form = document.getElementById('challenge-form');
   if (!form) return;
-  var deadline = Number(form.getAttribute('data-deadline') || 0);
+  // The server sends the seconds left by its own clock; only elapsed time is measured here, so a
+  // device whose clock is wrong still counts down correctly.
+  var remaining = form.getAttribute('data-remaining');
   var timer = document.getElementById('timer');
-  if (deadline && timer) {
+  if (remaining !== null && timer) {
+    var deadline = performance.now() + Number(remaining) * 1000;
     var lang = document.documentElement.lang;
     var announced = {};
     timer.hidden = false;
     var tick = function () {
-      var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+      var left = Math.max(0, Math.round((deadline - performance.now()) / 1000));
       var m = Math.floor(left / 60), s = left % 60;
       var text = (lang === 'fr' ? 'Temps restant : ' : 'Time left: ') + m + ':' + (s < 10 ? '0' : '') + s;
       // Announce only at a few moments so screen readers are not flooded every second.

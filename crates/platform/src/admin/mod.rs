@@ -1,11 +1,9 @@
 //! The back office for support, business, certification and super-admin agents. Every read of
 //! another person's data is written to the audit log.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::{
-    Form, Router,
+    Router,
     extract::{Path, Query, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
@@ -25,7 +23,7 @@ use crate::{
     on_db,
     web::{
         error::AppError,
-        i18n::Lang,
+        extract::{CsrfForm, Page},
         layout::{Chrome, render},
     },
 };
@@ -53,13 +51,12 @@ struct Home {
 }
 
 /// `GET /admin`: any back-office agent.
-pub async fn home(lang: Lang, me: CurrentUser) -> Result<Response, AppError> {
+pub async fn home(page: Page, me: CurrentUser) -> Result<Response, AppError> {
     require_admin(&me, &AdminRole::ALL).await?;
-    let chrome = Chrome::for_user(lang, "/admin", &lang.t("admin-title"), Some(&me));
     Ok(render(
         StatusCode::OK,
         &Home {
-            chrome,
+            chrome: page.chrome_t("admin-title"),
             roles: me.admin_roles.iter().map(|r| r.as_str()).collect(),
             can_read_users: me.has_admin_role(READ_ROLES),
             super_admin: me.has_admin_role(&[AdminRole::SuperAdmin]),
@@ -85,7 +82,7 @@ struct Users {
 /// `GET /admin/users?q=`: search accounts by email, username or name (SUPPORT, SUPER_ADMIN).
 pub async fn users(
     State(state): State<AppState>,
-    lang: Lang,
+    page: Page,
     me: CurrentUser,
     Query(s): Query<Search>,
 ) -> Result<Response, AppError> {
@@ -114,8 +111,10 @@ pub async fn users(
         )
         .await?;
     }
-    let chrome = Chrome::for_user(lang, "/admin/users", &lang.t("admin-users-title"), Some(&me));
-    Ok(render(StatusCode::OK, &Users { chrome, searched: !q.is_empty(), q, results }))
+    Ok(render(
+        StatusCode::OK,
+        &Users { chrome: page.chrome_t("admin-users-title"), searched: !q.is_empty(), q, results },
+    ))
 }
 
 #[derive(Template)]
@@ -134,7 +133,7 @@ struct UserPage {
 /// `GET /admin/users/{id}`: one account (audited).
 pub async fn user(
     State(state): State<AppState>,
-    lang: Lang,
+    page: Page,
     me: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
@@ -144,11 +143,10 @@ pub async fn user(
         .await?;
     let throttle = service::throttle_state(&state.db, id).await?;
     let roles = service::admin_roles(&state.db, id).await?;
-    let chrome = Chrome::for_user(lang, "/admin/users", &lang.t("admin-user-title"), Some(&me));
     Ok(render(
         StatusCode::OK,
         &UserPage {
-            chrome,
+            chrome: page.chrome_t("admin-user-title"),
             roles: roles.iter().map(|r| r.as_str()).collect(),
             all_roles: AdminRole::ALL.iter().map(|r| r.as_str()).collect(),
             failures: throttle.failure_count,
@@ -160,18 +158,32 @@ pub async fn user(
     ))
 }
 
-type Fields = HashMap<String, String>;
+/// The unblock form: the agent says why.
+#[derive(Debug, serde::Deserialize)]
+pub struct UnblockForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// The role form: which role, granted or revoked.
+#[derive(Debug, serde::Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    role: String,
+    /// `revoke` to revoke, anything else grants.
+    #[serde(default)]
+    action: String,
+}
 
 /// `POST /admin/users/{id}/unblock` (SUPPORT, SUPER_ADMIN; a reason is required).
 pub async fn unblock(
     State(state): State<AppState>,
     me: CurrentUser,
     Path(id): Path<Uuid>,
-    Form(f): Form<Fields>,
+    CsrfForm(f): CsrfForm<UnblockForm>,
 ) -> Result<Response, AppError> {
     require_admin(&me, READ_ROLES).await?;
-    session::check_csrf(&me.session, f.get("csrf_token").map(String::as_str)).await?;
-    let reason = f.get("reason").map(|r| r.trim()).unwrap_or("");
+    let reason = f.reason.trim();
     if reason.is_empty() {
         return Err(AppError::Invalid(vec![crate::web::error::FieldError {
             field: "reason".into(),
@@ -190,15 +202,13 @@ pub async fn roles(
     State(state): State<AppState>,
     me: CurrentUser,
     Path(id): Path<Uuid>,
-    Form(f): Form<Fields>,
+    CsrfForm(f): CsrfForm<RoleForm>,
 ) -> Result<Response, AppError> {
     require_admin(&me, &[AdminRole::SuperAdmin]).await?;
-    session::check_csrf(&me.session, f.get("csrf_token").map(String::as_str)).await?;
-    let role =
-        f.get("role").and_then(|r| AdminRole::parse(r)).ok_or_else(|| AppError::BadRequest("unknown role".into()))?;
+    let role = AdminRole::parse(&f.role).ok_or_else(|| AppError::BadRequest("unknown role".into()))?;
     service::user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let now = state.clock.now_micros();
-    let action = if f.get("action").map(String::as_str) == Some("revoke") {
+    let action = if f.action == "revoke" {
         service::revoke_admin_role(&state.db, id, role).await?;
         "role.revoke"
     } else {
@@ -226,11 +236,10 @@ struct AuditPage {
 }
 
 /// `GET /admin/audit` (SUPER_ADMIN): the latest audit entries.
-pub async fn audit_page(State(state): State<AppState>, lang: Lang, me: CurrentUser) -> Result<Response, AppError> {
+pub async fn audit_page(State(state): State<AppState>, page: Page, me: CurrentUser) -> Result<Response, AppError> {
     require_admin(&me, &[AdminRole::SuperAdmin]).await?;
     let rows = audit::latest(&state.db, 200).await?;
-    let chrome = Chrome::for_user(lang, "/admin/audit", &lang.t("admin-audit-title"), Some(&me));
-    Ok(render(StatusCode::OK, &AuditPage { chrome, rows }))
+    Ok(render(StatusCode::OK, &AuditPage { chrome: page.chrome_t("admin-audit-title"), rows }))
 }
 
 /// Formats µs since the epoch as `YYYY-MM-DD HH:MM UTC`.

@@ -3,7 +3,7 @@
 use axum::{
     Json,
     extract::{Path, State},
-    http::{HeaderMap, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
 use engine::answer::Response as EngineResponse;
@@ -12,19 +12,19 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    pages::locale,
+    pages::{check_answer_size, locale},
     service::{self, Answered, StartRefused},
     store, view,
 };
 use crate::{
     AppState,
-    identity::{CurrentUser, session},
-    web::{error::AppError, i18n::Lang},
+    identity::CurrentUser,
+    web::{
+        error::AppError,
+        extract::{CsrfHeader, CsrfJson},
+        i18n::Lang,
+    },
 };
-
-fn csrf(headers: &HeaderMap) -> Option<&str> {
-    headers.get("x-csrf-token").and_then(|v| v.to_str().ok())
-}
 
 /// A competence on the profile.
 #[derive(Serialize, ToSchema)]
@@ -49,7 +49,7 @@ pub struct Profile {
 }
 
 /// My profile: level and pix per competence.
-#[utoipa::path(get, path = "/api/profile", tag = "evaluation", responses((status = 200, body = Profile), (status = 401)))]
+#[utoipa::path(get, path = "/api/profile", tag = "evaluation", responses((status = 200, body = Profile)))]
 pub async fn profile(State(state): State<AppState>, lang: Lang, me: CurrentUser) -> Result<Json<Profile>, AppError> {
     let views = service::profile(&state, me.id).await?;
     let scores: Vec<_> = views.iter().map(|v| v.score).collect();
@@ -84,18 +84,20 @@ pub struct Started {
     assessment_id: Uuid,
 }
 
-/// Starts (or resumes) the test of a competence.
+/// Starts the test of a competence in the caller's language (`Accept-Language`, or the `lang`
+/// cookie), or resumes the one under way in the language it was started in. 409 when a retry is
+/// not possible yet.
 #[utoipa::path(post, path = "/api/competences/{code}/assessments", tag = "evaluation", params(("code" = String, Path, description = "competence code, e.g. 1.1")),
-    responses((status = 201, body = Started), (status = 409, description = "retry not possible yet")))]
+    responses((status = 201, body = Started)))]
 pub async fn start(
     State(state): State<AppState>,
+    lang: Lang,
     me: CurrentUser,
-    headers: HeaderMap,
     Path(code): Path<String>,
+    _: CsrfHeader,
 ) -> Result<Response, AppError> {
-    session::check_csrf(&me.session, csrf(&headers)).await?;
     let c = state.content.competence_by_code(&code).ok_or(AppError::NotFound)?;
-    match service::start(&state, me.id, c).await? {
+    match service::start(&state, me.id, c, locale(lang)).await? {
         Ok(id) => Ok((StatusCode::CREATED, Json(Started { assessment_id: id })).into_response()),
         Err(StartRefused::NotYet) => Err(AppError::Conflict),
     }
@@ -112,7 +114,10 @@ pub struct InputView {
 /// The state of an assessment and its current challenge.
 #[derive(Serialize, ToSchema)]
 pub struct Current {
+    /// `started` or `completed`.
     state: String,
+    /// Language of the test (`fr` or `en`), fixed when it started.
+    locale: String,
     answered: usize,
     challenge: Option<ChallengeJson>,
 }
@@ -135,7 +140,7 @@ pub struct ChallengeJson {
 }
 
 /// The current challenge of an assessment (or its end).
-#[utoipa::path(get, path = "/api/assessments/{id}", tag = "evaluation", params(("id" = Uuid, Path)), responses((status = 200, body = Current), (status = 404)))]
+#[utoipa::path(get, path = "/api/assessments/{id}", tag = "evaluation", params(("id" = Uuid, Path)), responses((status = 200, body = Current)))]
 pub async fn current(
     State(state): State<AppState>,
     lang: Lang,
@@ -148,7 +153,7 @@ pub async fn current(
         (Some(cid), "started") => {
             let content = &state.content;
             let ci = content.challenge_by_id(cid).ok_or(AppError::NotFound)?;
-            let v = view::challenge_view(content, content.challenge(ci), locale(lang), a.seed);
+            let v = view::challenge_view(content, content.challenge(ci), a.locale(), a.seed, lang);
             Some(ChallengeJson {
                 id: v.id,
                 kind: v.kind.name().to_owned(),
@@ -171,11 +176,12 @@ pub async fn current(
         }
         _ => None,
     };
-    Ok(Json(Current { state: a.state, answered, challenge }))
+    Ok(Json(Current { state: a.state, locale: a.locale, answered, challenge }))
 }
 
 /// An answer.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AnswerBody {
     challenge_id: String,
     /// Skip the challenge.
@@ -197,20 +203,20 @@ pub struct AnswerResult {
 
 /// Answers the current challenge; a repeated answer is recorded once.
 #[utoipa::path(post, path = "/api/assessments/{id}/answers", tag = "evaluation", params(("id" = Uuid, Path)), request_body = AnswerBody,
-    responses((status = 200, body = AnswerResult), (status = 409, description = "not the current challenge, or the test is over")))]
+    responses((status = 200, body = AnswerResult)))]
 pub async fn answer(
     State(state): State<AppState>,
     me: CurrentUser,
-    headers: HeaderMap,
     Path(id): Path<Uuid>,
-    Json(body): Json<AnswerBody>,
+    CsrfJson(body): CsrfJson<AnswerBody>,
 ) -> Result<Json<AnswerResult>, AppError> {
-    session::check_csrf(&me.session, csrf(&headers)).await?;
     // Unknown challenge ids are a client error, whatever the assessment.
     state
         .content
         .challenge_by_id(&body.challenge_id)
         .ok_or_else(|| AppError::BadRequest("unknown challenge".into()))?;
+    let values = body.inputs.iter().flat_map(|m| m.iter().flat_map(|(k, v)| [k.as_str(), v.as_str()]));
+    check_answer_size(values.chain(body.value.as_deref()))?;
     let (response, raw) = if body.skip {
         (EngineResponse::Skipped, engine::answer::SKIP.to_owned())
     } else if let Some(inputs) = body.inputs {
@@ -218,12 +224,9 @@ pub async fn answer(
         (EngineResponse::Inputs(inputs.into_iter().collect()), raw)
     } else {
         let v = body.value.unwrap_or_default();
-        if v.len() > engine::answer::MAX_ANSWER_BYTES {
-            return Err(AppError::BadRequest("answer too long".into()));
-        }
         (EngineResponse::Value(v.clone()), v)
     };
-    match service::answer(&state, me.id, id, &body.challenge_id, response, raw).await? {
+    match service::answer(&state, me.id, id, &body.challenge_id, |_| (response, raw)).await? {
         Answered::Recorded { outcome, level_up } => {
             Ok(Json(AnswerResult { result: outcome.as_str().to_owned(), level_up }))
         }

@@ -2,7 +2,6 @@
 
 use askama::Template;
 use axum::{
-    body::Bytes,
     extract::{Path, Query, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
@@ -18,11 +17,13 @@ use super::{
 };
 use crate::{
     AppState,
-    identity::{CurrentUser, session},
+    identity::CurrentUser,
     web::{
         error::AppError,
+        extract::{CsrfForm, Fields, Page, field},
         i18n::Lang,
-        layout::{Chrome, render},
+        layout::{Chrome, message, render},
+        redirect,
     },
 };
 
@@ -34,12 +35,28 @@ pub fn locale(lang: Lang) -> Locale {
     }
 }
 
-fn form_fields(body: &Bytes) -> Vec<(String, String)> {
-    form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+/// The interface language matching a content locale.
+pub fn lang_of(locale: Locale) -> Lang {
+    match locale {
+        Locale::Fr => Lang::Fr,
+        Locale::En => Lang::En,
+    }
 }
 
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+/// Most fields an answer form can have (the richest challenge has a handful of inputs).
+pub const MAX_ANSWER_FIELDS: usize = 64;
+
+/// Refuses answers larger than any real one (the API applies the same limits).
+pub fn check_answer_size<'a>(values: impl Iterator<Item = &'a str>) -> Result<(), AppError> {
+    let (mut count, mut bytes) = (0usize, 0usize);
+    for v in values {
+        count += 1;
+        bytes += v.len();
+        if count > MAX_ANSWER_FIELDS || bytes > engine::answer::MAX_ANSWER_BYTES {
+            return Err(AppError::TooLarge);
+        }
+    }
+    Ok(())
 }
 
 fn competence(state: &AppState, code: &str) -> Result<CompetenceIdx, AppError> {
@@ -125,7 +142,8 @@ fn card(state: &AppState, lang: Lang, v: &CompetenceView) -> Card {
 }
 
 /// `GET /profile`
-pub async fn profile(State(state): State<AppState>, lang: Lang, me: CurrentUser) -> Result<Response, AppError> {
+pub async fn profile(State(state): State<AppState>, page: Page, me: CurrentUser) -> Result<Response, AppError> {
+    let lang = page.lang;
     let views = service::profile(&state, me.id).await?;
     let scores: Vec<_> = views.iter().map(|v| v.score).collect();
     let mut areas: Vec<AreaCards> = state
@@ -138,11 +156,10 @@ pub async fn profile(State(state): State<AppState>, lang: Lang, me: CurrentUser)
         let area = state.content.competence(v.competence).area.index();
         areas[area].cards.push(card(&state, lang, v));
     }
-    let chrome = Chrome::for_user(lang, "/profile", &lang.t("profile-title"), Some(&me));
     Ok(render(
         StatusCode::OK,
         &ProfilePage {
-            chrome,
+            chrome: page.chrome_t("profile-title"),
             csrf: me.csrf.clone(),
             first_name: me.first_name.clone(),
             total: scoring::profile_total(&scores),
@@ -152,28 +169,27 @@ pub async fn profile(State(state): State<AppState>, lang: Lang, me: CurrentUser)
     ))
 }
 
-/// `POST /competences/{code}/start`: starts or resumes the test.
+/// A form with nothing but its CSRF token.
+#[derive(Debug, serde::Deserialize)]
+pub struct Empty {}
+
+/// `POST /competences/{code}/start`: starts the test in the interface language, or resumes it.
 pub async fn start(
     State(state): State<AppState>,
-    lang: Lang,
+    page: Page,
     me: CurrentUser,
     Path(code): Path<String>,
-    body: Bytes,
+    _: CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
-    let fields = form_fields(&body);
-    session::check_csrf(&me.session, field(&fields, "csrf_token")).await?;
     let c = competence(&state, &code)?;
-    match service::start(&state, me.id, c).await? {
+    match service::start(&state, me.id, c, locale(page.lang)).await? {
         Ok(id) => Ok(Redirect::to(&format!("/assessments/{id}")).into_response()),
-        Err(StartRefused::NotYet) => {
-            let chrome = Chrome::for_user(lang, "/profile", &lang.t("retry-not-yet-title"), Some(&me));
-            Ok(crate::identity::pages::message(
-                StatusCode::CONFLICT,
-                chrome,
-                vec![lang.t("retry-not-yet-text")],
-                Some(("/profile", lang.t("back-to-profile"))),
-            ))
-        }
+        Err(StartRefused::NotYet) => Ok(message(
+            StatusCode::CONFLICT,
+            page.chrome_t("retry-not-yet-title"),
+            vec![page.t("retry-not-yet-text")],
+            Some(("/profile", page.t("back-to-profile"))),
+        )),
     }
 }
 
@@ -186,7 +202,10 @@ struct ChallengePage {
     competence: String,
     number: usize,
     challenge: ChallengeView,
-    deadline_ms: i64,
+    /// Seconds left on the timer, from the server's clock.
+    remaining: i64,
+    /// Language of the challenge's text (the test's), for `lang` on that part of the page.
+    content_lang: &'static str,
     notice: String,
     level_up: String,
 }
@@ -201,40 +220,48 @@ pub struct ChallengeQuery {
 /// `GET /assessments/{id}`: the current challenge, or the results when the test is over.
 pub async fn current(
     State(state): State<AppState>,
-    lang: Lang,
+    page: Page,
     me: CurrentUser,
     Path(id): Path<Uuid>,
     Query(q): Query<ChallengeQuery>,
 ) -> Result<Response, AppError> {
+    let lang = page.lang;
     let a = service::owned(&state, me.id, id).await?;
     let Some(challenge_id) = a.current_challenge_id.clone().filter(|_| a.state == "started") else {
         return Ok(Redirect::to(&format!("/assessments/{id}/results")).into_response());
     };
     let content = &state.content;
+    let test_locale = a.locale();
     let ci = content.challenge_by_id(&challenge_id).ok_or(AppError::NotFound)?;
-    let challenge = view::challenge_view(content, content.challenge(ci), locale(lang), a.seed);
+    let challenge = view::challenge_view(content, content.challenge(ci), test_locale, a.seed, lang);
     let answered = store::answers(&state.db, id).await?.len();
     let c = competence(&state, &a.competence_code)?;
-    let deadline_ms =
-        challenge.timer.map_or(0, |t| (a.current_asked_at.unwrap_or(0) + i64::from(t) * 1_000_000) / 1000);
-    let notice = match q.notice.as_deref() {
-        Some("not-current") => lang.t("challenge-not-current"),
-        _ => String::new(),
-    };
+    let remaining = challenge.timer.map_or(0, |t| {
+        let end = a.current_asked_at.unwrap_or(0) + i64::from(t) * 1_000_000;
+        ((end - state.clock.now_micros()) / 1_000_000).clamp(0, i64::from(t))
+    });
+    let mut notices = Vec::new();
+    if q.notice.as_deref() == Some("not-current") {
+        notices.push(lang.t("challenge-not-current"));
+    }
+    if lang_of(test_locale) != lang {
+        // The interface changed language during the test: the test keeps its own.
+        notices.push(lang.t(&format!("challenge-kept-locale-{}", test_locale.code())));
+    }
     let level_up = q.levelup.map(|l| lang.t_args("level-up", &[("level", &l.to_string())])).unwrap_or_default();
     let title = lang.t_args("challenge-title", &[("number", &(answered + 1).to_string())]);
-    let chrome = Chrome::for_user(lang, &format!("/assessments/{id}"), &title, Some(&me));
     Ok(render(
         StatusCode::OK,
         &ChallengePage {
-            chrome,
+            chrome: page.chrome(&title),
             csrf: me.csrf.clone(),
             assessment: id,
-            competence: content.competence(c).name.get(locale(lang)).to_owned(),
+            competence: content.competence(c).name.get(test_locale).to_owned(),
             number: answered + 1,
             challenge,
-            deadline_ms,
-            notice,
+            remaining,
+            content_lang: test_locale.code(),
+            notice: notices.join(" "),
             level_up,
         },
     ))
@@ -243,39 +270,31 @@ pub async fn current(
 /// `POST /assessments/{id}/answers`
 pub async fn answer(
     State(state): State<AppState>,
-    lang: Lang,
+    page: Page,
     me: CurrentUser,
     Path(id): Path<Uuid>,
-    body: Bytes,
+    CsrfForm(fields): CsrfForm<Fields>,
 ) -> Result<Response, AppError> {
-    let fields = form_fields(&body);
-    session::check_csrf(&me.session, field(&fields, "csrf_token")).await?;
+    check_answer_size(fields.iter().filter(|(k, _)| k != crate::web::csrf::FIELD).map(|(_, v)| v.as_str()))?;
     let challenge_id =
         field(&fields, "challenge_id").ok_or_else(|| AppError::BadRequest("missing challenge_id".into()))?;
     let ci =
         state.content.challenge_by_id(challenge_id).ok_or_else(|| AppError::BadRequest("unknown challenge".into()))?;
-    let (response, raw) = view::response_from_form(state.content.challenge(ci), locale(lang), &fields);
-    match service::answer(&state, me.id, id, challenge_id, response, raw).await? {
+    let challenge = state.content.challenge(ci);
+    let read = |test_locale| view::response_from_form(challenge, test_locale, &fields);
+    match service::answer(&state, me.id, id, challenge_id, read).await? {
         Answered::Recorded { level_up: Some(l), .. } => {
             Ok(Redirect::to(&format!("/assessments/{id}?levelup={l}")).into_response())
         }
         Answered::Recorded { .. } | Answered::Duplicate | Answered::Completed => {
             Ok(Redirect::to(&format!("/assessments/{id}")).into_response())
         }
-        Answered::NotCurrent => {
-            let chrome = Chrome::for_user(
-                lang,
-                &format!("/assessments/{id}"),
-                &lang.t("challenge-not-current-title"),
-                Some(&me),
-            );
-            Ok(crate::identity::pages::message(
-                StatusCode::CONFLICT,
-                chrome,
-                vec![lang.t("challenge-not-current")],
-                Some((&format!("/assessments/{id}"), lang.t("challenge-continue"))),
-            ))
-        }
+        Answered::NotCurrent => Ok(message(
+            StatusCode::CONFLICT,
+            page.chrome_t("challenge-not-current-title"),
+            vec![page.t("challenge-not-current")],
+            Some((&format!("/assessments/{id}"), page.t("challenge-continue"))),
+        )),
     }
 }
 
@@ -284,12 +303,8 @@ pub async fn focus_out(
     State(state): State<AppState>,
     me: CurrentUser,
     Path(id): Path<Uuid>,
-    headers: axum::http::HeaderMap,
-    body: Bytes,
+    CsrfForm(fields): CsrfForm<Fields>,
 ) -> Result<StatusCode, AppError> {
-    let fields = form_fields(&body);
-    let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).or(field(&fields, "csrf_token"));
-    session::check_csrf(&me.session, token).await?;
     let challenge = field(&fields, "challenge_id").unwrap_or("");
     service::focus_out(&state, me.id, id, challenge).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -318,6 +333,7 @@ struct ResultsPage {
     csrf: String,
     assessment: Uuid,
     competence: String,
+    content_lang: &'static str,
     level: u32,
     pix: u32,
     gained: i64,
@@ -346,15 +362,17 @@ fn tutorials_for(
         .collect()
 }
 
-/// `GET /assessments/{id}/results`
+/// `GET /assessments/{id}/results`: in the language the test was taken in.
 pub async fn results(
     State(state): State<AppState>,
-    lang: Lang,
+    page: Page,
     me: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
+    let lang = page.lang;
     let a = service::owned(&state, me.id, id).await?;
     let content = &state.content;
+    let test_locale = a.locale();
     let c = competence(&state, &a.competence_code)?;
     let v = service::competence_view(&state, me.id, c).await?;
     let saved: Vec<String> = store::saved_tutorials(&state.db, me.id).await?.into_iter().map(|(t, _)| t).collect();
@@ -364,22 +382,22 @@ pub async fn results(
         let ch = content.challenge(ci);
         let ok = row.result == "ok";
         lines.push(ResultLine {
-            instruction_html: content::markdown::to_html(ch.instruction.get(locale(lang))),
-            given: view::answer_text(ch, locale(lang), &row.value, lang),
-            expected: view::solution_text(ch, locale(lang)),
+            instruction_html: content::markdown::to_html(ch.instruction.get(test_locale)),
+            given: view::answer_text(ch, test_locale, &row.value, lang),
+            expected: view::solution_text(ch, test_locale),
             ok,
             result: lang.t(&format!("result-{}", row.result)),
             tutorials: if ok { Vec::new() } else { tutorials_for(&state, ch.skill, lang, &saved) },
         });
     }
-    let chrome = Chrome::for_user(lang, &format!("/assessments/{id}/results"), &lang.t("results-title"), Some(&me));
     Ok(render(
         StatusCode::OK,
         &ResultsPage {
-            chrome,
+            chrome: page.chrome_t("results-title"),
             csrf: me.csrf.clone(),
             assessment: id,
-            competence: content.competence(c).name.get(locale(lang)).to_owned(),
+            competence: content.competence(c).name.get(test_locale).to_owned(),
+            content_lang: test_locale.code(),
             level: v.score.level,
             pix: v.score.pix,
             gained: i64::from(v.score.pix) - a.pix_before,
@@ -404,20 +422,18 @@ struct ResetPage {
 /// `GET /competences/{code}/reset`: the confirmation page.
 pub async fn reset_confirm(
     State(state): State<AppState>,
-    lang: Lang,
+    page: Page,
     me: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
     let c = competence(&state, &code)?;
     let v = service::competence_view(&state, me.id, c).await?;
-    let chrome =
-        Chrome::for_user(lang, &format!("/competences/{code}/reset"), &lang.t("reset-competence-title"), Some(&me));
     Ok(render(
         StatusCode::OK,
         &ResetPage {
-            chrome,
+            chrome: page.chrome_t("reset-competence-title"),
             csrf: me.csrf.clone(),
-            competence: state.content.competence(c).name.get(locale(lang)).to_owned(),
+            competence: state.content.competence(c).name.get(locale(page.lang)).to_owned(),
             code,
             resettable: v.resettable,
             days: v.days_before_reset,
@@ -430,10 +446,8 @@ pub async fn reset(
     State(state): State<AppState>,
     me: CurrentUser,
     Path(code): Path<String>,
-    body: Bytes,
+    _: CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
-    let fields = form_fields(&body);
-    session::check_csrf(&me.session, field(&fields, "csrf_token")).await?;
     let c = competence(&state, &code)?;
     if !service::reset(&state, me.id, c).await? {
         return Err(AppError::Forbidden);
@@ -441,20 +455,27 @@ pub async fn reset(
     Ok(Redirect::to("/profile").into_response())
 }
 
+/// The save-tutorial form.
+#[derive(Debug, serde::Deserialize)]
+pub struct SaveForm {
+    /// `remove` to unsave.
+    #[serde(default)]
+    action: String,
+    /// Where to go back to (a local path).
+    #[serde(default)]
+    back: Option<String>,
+}
+
 /// `POST /tutorials/{id}/save` (or unsave with `action=remove`), then back.
 pub async fn save_tutorial(
     State(state): State<AppState>,
     me: CurrentUser,
     Path(tutorial): Path<String>,
-    body: Bytes,
+    CsrfForm(f): CsrfForm<SaveForm>,
 ) -> Result<Response, AppError> {
-    let fields = form_fields(&body);
-    session::check_csrf(&me.session, field(&fields, "csrf_token")).await?;
     state.content.tutorial_by_id(&tutorial).ok_or(AppError::NotFound)?;
-    let remove = field(&fields, "action") == Some("remove");
-    store::set_saved(&state.db, me.id, &tutorial, !remove, state.clock.now_micros()).await?;
-    let back = field(&fields, "back").map(crate::identity::pages::safe_next).unwrap_or_else(|| "/tutorials".into());
-    Ok(Redirect::to(&back).into_response())
+    store::set_saved(&state.db, me.id, &tutorial, f.action != "remove", state.clock.now_micros()).await?;
+    Ok(Redirect::to(&redirect::local_or(f.back.as_deref(), "/tutorials")).into_response())
 }
 
 #[derive(Template)]
@@ -467,7 +488,8 @@ struct TutorialsPage {
 }
 
 /// `GET /tutorials`: saved tutorials, and those recommended for failed skills.
-pub async fn tutorials(State(state): State<AppState>, lang: Lang, me: CurrentUser) -> Result<Response, AppError> {
+pub async fn tutorials(State(state): State<AppState>, page: Page, me: CurrentUser) -> Result<Response, AppError> {
+    let lang = page.lang;
     let content = &state.content;
     let saved_ids: Vec<String> = store::saved_tutorials(&state.db, me.id).await?.into_iter().map(|(t, _)| t).collect();
     let as_row = |t: &content::Tutorial, saved: bool| {
@@ -491,6 +513,8 @@ pub async fn tutorials(State(state): State<AppState>, lang: Lang, me: CurrentUse
             }
         }
     }
-    let chrome = Chrome::for_user(lang, "/tutorials", &lang.t("tutorials-title"), Some(&me));
-    Ok(render(StatusCode::OK, &TutorialsPage { chrome, csrf: me.csrf.clone(), saved, recommended }))
+    Ok(render(
+        StatusCode::OK,
+        &TutorialsPage { chrome: page.chrome_t("tutorials-title"), csrf: me.csrf.clone(), saved, recommended },
+    ))
 }

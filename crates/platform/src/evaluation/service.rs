@@ -122,11 +122,13 @@ pub enum StartRefused {
     NotYet,
 }
 
-/// Starts a competence test, or returns the one under way.
+/// Starts a competence test in a language, or returns the one under way (in the language it was
+/// started in: a test never changes language).
 pub async fn start(
     state: &AppState,
     user: Uuid,
     competence: CompetenceIdx,
+    locale: Locale,
 ) -> Result<Result<Uuid, StartRefused>, AppError> {
     let content = &state.content;
     let code = content.competence(competence).code.clone();
@@ -144,12 +146,12 @@ pub async fn start(
     let mut tx = state.db.begin().await?;
     on_tx!(&mut tx, conn => {
         sqlx::query(
-            "INSERT INTO assessments (id, user_id, competence_code, state, content_version, seed, is_improving, current_challenge_id, current_asked_at, \
+            "INSERT INTO assessments (id, user_id, competence_code, state, content_version, locale, seed, is_improving, current_challenge_id, current_asked_at, \
              current_focused_out, pix_before, level_before, created_at, updated_at, completed_at) \
-             VALUES ($1, $2, $3, 'started', $4, $5, $6, NULL, NULL, $7, $8, $9, $10, $10, NULL)",
+             VALUES ($1, $2, $3, 'started', $4, $11, $5, $6, NULL, NULL, $7, $8, $9, $10, $10, NULL)",
         )
         .bind(id).bind(user).bind(&code).bind(&content.version).bind(i64::from(seed)).bind(improving).bind(false)
-        .bind(i64::from(view.score.pix)).bind(i64::from(view.score.level)).bind(now)
+        .bind(i64::from(view.score.pix)).bind(i64::from(view.score.level)).bind(now).bind(locale.code())
         .execute(&mut *conn).await?;
         sqlx::query(
             "INSERT INTO competence_evaluations (user_id, competence_code, assessment_id, status, updated_at) VALUES ($1, $2, $3, 'started', $4) \
@@ -196,7 +198,7 @@ async fn advance_with(
         knowledge: &current,
         answered: &answered,
         last_answer_timed: last_timed,
-        locale: Locale::Fr,
+        locale: a.locale(),
         seed: a.seed as u32,
         include_archived: false,
     });
@@ -247,14 +249,15 @@ pub async fn owned(state: &AppState, user: Uuid, id: Uuid) -> Result<Assessment,
     Ok(a)
 }
 
-/// Records an answer to the current challenge and moves on (one transaction).
+/// Records an answer to the current challenge and moves on (one transaction). `read` turns the
+/// submitted data into the engine's response and the value to store, given the test's language
+/// (input names may differ between languages).
 pub async fn answer(
     state: &AppState,
     user: Uuid,
     id: Uuid,
     challenge_id: &str,
-    response: Response,
-    raw_value: String,
+    read: impl FnOnce(Locale) -> (Response, String),
 ) -> Result<Answered, AppError> {
     let content = &state.content;
     let now = state.clock.now_micros();
@@ -275,11 +278,12 @@ pub async fn answer(
     }
     let ci = content.challenge_by_id(challenge_id).ok_or(AppError::NotFound)?;
     let challenge = content.challenge(ci);
+    let (response, raw_value) = read(a.locale());
     let asked_at = a.current_asked_at.unwrap_or(now);
     let timed_out = challenge.timer.is_some_and(|t| now > asked_at + i64::from(t) * 1_000_000 + TIMER_GRACE_MICROS);
     let verdict = answer::examine(
         challenge,
-        Locale::Fr,
+        a.locale(),
         &response,
         answer::Context { timed_out, focused_out: a.current_focused_out, certification: false },
     );

@@ -20,6 +20,8 @@ pub struct Assessment {
     pub state: String,
     /// Content version it was taken on.
     pub content_version: String,
+    /// Language it is taken in (`fr`, `en`), fixed when it starts.
+    pub locale: String,
     /// Seed of the reproducible pick.
     pub seed: i64,
     /// A retry of a completed competence.
@@ -40,7 +42,7 @@ pub struct Assessment {
     pub completed_at: Option<i64>,
 }
 
-const ASSESSMENT: &str = "SELECT id, user_id, competence_code, state, content_version, seed, is_improving, current_challenge_id, current_asked_at, current_focused_out, pix_before, level_before, created_at, completed_at FROM assessments";
+const ASSESSMENT: &str = "SELECT id, user_id, competence_code, state, content_version, locale, seed, is_improving, current_challenge_id, current_asked_at, current_focused_out, pix_before, level_before, created_at, completed_at FROM assessments";
 
 /// An assessment by id.
 pub async fn assessment(db: &Db, id: Uuid) -> Result<Option<Assessment>, sqlx::Error> {
@@ -62,6 +64,13 @@ pub async fn started_assessment(db: &Db, user: Uuid, competence: &str) -> Result
         sqlx::query_as::<_, Assessment>(sqlx::AssertSqlSafe(format!("{ASSESSMENT} WHERE user_id = $1 AND competence_code = $2 AND state = 'started' ORDER BY created_at DESC LIMIT 1")))
             .bind(user).bind(competence).fetch_optional(pool).await
     })
+}
+
+impl Assessment {
+    /// The content language of the test.
+    pub fn locale(&self) -> content::Locale {
+        if self.locale == "en" { content::Locale::En } else { content::Locale::Fr }
+    }
 }
 
 /// A knowledge element row.

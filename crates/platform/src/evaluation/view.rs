@@ -86,8 +86,27 @@ fn permutation(n: usize, seed: u64) -> Vec<usize> {
     order
 }
 
-/// Builds the view of a challenge in a language; shuffled proposals use the assessment's seed.
-pub fn challenge_view(content: &Content, challenge: &Challenge, locale: Locale, seed: i64) -> ChallengeView {
+/// A file size in the interface language's units (`1,2 Ko`, `1.2 KB`).
+pub fn file_size(bytes: usize, lang: crate::web::i18n::Lang) -> String {
+    use crate::web::i18n::Lang;
+    let kib = bytes as f64 / 1024.0;
+    match (lang, bytes < 1024) {
+        (Lang::Fr, true) => format!("{bytes} o"),
+        (Lang::Fr, false) => format!("{kib:.1} Ko").replace('.', ","),
+        (Lang::En, true) => format!("{bytes} bytes"),
+        (Lang::En, false) => format!("{kib:.1} KB"),
+    }
+}
+
+/// Builds the view of a challenge in the test's language; shuffled proposals use the assessment's
+/// seed; file sizes are written in the interface language.
+pub fn challenge_view(
+    content: &Content,
+    challenge: &Challenge,
+    locale: Locale,
+    seed: i64,
+    lang: crate::web::i18n::Lang,
+) -> ChallengeView {
     let mut choices = Vec::new();
     let mut parts = Vec::new();
     match challenge.proposals.get(locale) {
@@ -124,7 +143,7 @@ pub fn challenge_view(content: &Content, challenge: &Challenge, locale: Locale, 
                 name: name.clone(),
                 url: format!("/media/{name}"),
                 kind: name.rsplit('.').next().unwrap_or("").to_uppercase(),
-                size: if bytes < 1024 { format!("{bytes} o") } else { format!("{:.1} Ko", bytes as f64 / 1024.0) },
+                size: file_size(bytes, lang),
             }
         })
         .collect();
@@ -221,6 +240,15 @@ pub fn solution_text(challenge: &Challenge, locale: Locale) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn file_sizes_in_each_language() {
+        use crate::web::i18n::Lang;
+        assert_eq!(super::file_size(512, Lang::Fr), "512 o");
+        assert_eq!(super::file_size(512, Lang::En), "512 bytes");
+        assert_eq!(super::file_size(1536, Lang::Fr), "1,5 Ko");
+        assert_eq!(super::file_size(1536, Lang::En), "1.5 KB");
+    }
+
     #[test]
     fn permutation_is_a_permutation_and_stable() {
         let p = super::permutation(5, 42);

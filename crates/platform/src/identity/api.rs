@@ -1,11 +1,11 @@
 //! The identity API under `/api` (JSON; errors as problem documents). Browsers and other clients
-//! use the session cookie; state-changing calls carry the session's CSRF token in `X-CSRF-Token`
-//! (get it from `GET /api/session`).
+//! use the session cookie; state-changing calls carry the CSRF token in `X-CSRF-Token` (get it from
+//! `GET /api/session`).
 
 use axum::{
     Json,
     extract::State,
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde::{Deserialize, Serialize};
@@ -15,19 +15,16 @@ use uuid::Uuid;
 use super::{
     gdpr, model, service,
     service::LoginFailure,
-    session::{self, CurrentUser, MaybeUser},
+    session::{self, CurrentUser},
 };
 use crate::{
     AppState,
     web::{
         error::{AppError, FieldError},
+        extract::{CsrfHeader, CsrfJson, Page},
         i18n::Lang,
     },
 };
-
-fn csrf_header(headers: &HeaderMap) -> Option<&str> {
-    headers.get("x-csrf-token").and_then(|v| v.to_str().ok())
-}
 
 /// The caller's session: its CSRF token and who is signed in.
 #[derive(Serialize, ToSchema)]
@@ -46,6 +43,7 @@ pub struct Me {
     last_name: String,
     email: Option<String>,
     username: Option<String>,
+    /// `fr` or `en`.
     lang: String,
     admin_roles: Vec<model::AdminRole>,
 }
@@ -63,39 +61,38 @@ async fn me_of(state: &AppState, id: Uuid) -> Result<Me, AppError> {
     })
 }
 
-/// Starts (or reads) a session and returns its CSRF token.
+/// The caller's CSRF token (anonymous callers get a signed token tied to a cookie) and who is
+/// signed in.
 #[utoipa::path(get, path = "/api/session", tag = "identity", responses((status = 200, body = SessionInfo)))]
-pub async fn session_info(State(state): State<AppState>, me: MaybeUser) -> Result<Json<SessionInfo>, AppError> {
-    let csrf_token = me.csrf().await?;
-    let user = match &me.user {
+pub async fn session_info(State(state): State<AppState>, page: Page) -> Result<Json<SessionInfo>, AppError> {
+    let user = match &page.user {
         Some(u) => Some(me_of(&state, u.id).await?),
         None => None,
     };
-    Ok(Json(SessionInfo { csrf_token, user }))
+    Ok(Json(SessionInfo { csrf_token: page.csrf(), user }))
 }
 
 /// Sign-up request.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SignupBody {
     first_name: String,
     last_name: String,
     email: String,
+    /// At least 8 characters with an upper-case letter, a lower-case letter and a digit.
     password: String,
-    /// Acceptance of the terms of use and the privacy policy.
+    /// Acceptance of the terms of use and the privacy policy (must be true).
     accept_terms: bool,
 }
 
 /// Creates an account. Answers 202 whether or not the email already had one (no enumeration).
 #[utoipa::path(post, path = "/api/signup", tag = "identity", request_body = SignupBody,
-    responses((status = 202, description = "accepted"), (status = 422, description = "invalid fields (problem document)")))]
+    responses((status = 202, description = "accepted")))]
 pub async fn signup(
     State(state): State<AppState>,
     lang: Lang,
-    me: MaybeUser,
-    headers: HeaderMap,
-    Json(body): Json<SignupBody>,
+    CsrfJson(body): CsrfJson<SignupBody>,
 ) -> Result<Response, AppError> {
-    session::check_csrf(&me.session, csrf_header(&headers)).await?;
     let account =
         model::validate_signup(&body.first_name, &body.last_name, &body.email, &body.password, body.accept_terms)
             .map_err(AppError::Invalid)?;
@@ -105,26 +102,24 @@ pub async fn signup(
 
 /// Login request.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LoginBody {
     /// Email or username.
     identifier: String,
     password: String,
 }
 
-/// Logs in (a new session id is issued).
-#[utoipa::path(post, path = "/api/login", tag = "identity", request_body = LoginBody,
-    responses((status = 200, body = Me), (status = 401, description = "wrong identifier or password"),
-              (status = 429, description = "temporarily blocked (Retry-After)"), (status = 403, description = "blocked")))]
+/// Logs in (a new session id is issued). 401 on wrong credentials, 429 while temporarily blocked,
+/// 403 when blocked.
+#[utoipa::path(post, path = "/api/login", tag = "identity", request_body = LoginBody, responses((status = 200, body = Me)))]
 pub async fn login(
     State(state): State<AppState>,
-    me: MaybeUser,
-    headers: HeaderMap,
-    Json(body): Json<LoginBody>,
+    page: Page,
+    CsrfJson(body): CsrfJson<LoginBody>,
 ) -> Result<Response, AppError> {
-    session::check_csrf(&me.session, csrf_header(&headers)).await?;
     match service::log_in(&state, &body.identifier, &body.password).await? {
         Ok(user) => {
-            session::log_in(&me.session, user.id, state.clock.now_micros()).await?;
+            session::log_in(page.session(), user.id, state.clock.now_micros()).await?;
             Ok(Json(me_of(&state, user.id).await?).into_response())
         }
         Err(LoginFailure::Invalid { remaining }) => Err(AppError::BadCredentials { remaining }),
@@ -136,21 +131,19 @@ pub async fn login(
 }
 
 /// Logs out.
-#[utoipa::path(post, path = "/api/logout", tag = "identity", responses((status = 204)))]
-pub async fn logout(me: MaybeUser, headers: HeaderMap) -> Result<StatusCode, AppError> {
-    session::check_csrf(&me.session, csrf_header(&headers)).await?;
-    session::log_out(&me.session).await?;
+#[utoipa::path(post, path = "/api/logout", tag = "identity", responses((status = 204, description = "logged out")))]
+pub async fn logout(page: Page, _: CsrfHeader) -> Result<StatusCode, AppError> {
+    session::log_out(page.session()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Closes every session of the account.
-#[utoipa::path(post, path = "/api/logout-everywhere", tag = "identity", responses((status = 204), (status = 401)))]
+#[utoipa::path(post, path = "/api/logout-everywhere", tag = "identity", responses((status = 204, description = "every session closed")))]
 pub async fn logout_everywhere(
     State(state): State<AppState>,
     user: CurrentUser,
-    headers: HeaderMap,
+    _: CsrfHeader,
 ) -> Result<StatusCode, AppError> {
-    session::check_csrf(&user.session, csrf_header(&headers)).await?;
     session::delete_all_for(&state.db, user.id).await?;
     session::log_out(&user.session).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -158,40 +151,29 @@ pub async fn logout_everywhere(
 
 /// Forgotten-password request.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ForgotBody {
     email: String,
 }
 
-/// Emails a one-hour reset link if the address has an account; answers 202 either way.
-#[utoipa::path(post, path = "/api/password/forgot", tag = "identity", request_body = ForgotBody, responses((status = 202)))]
-pub async fn forgot(
-    State(state): State<AppState>,
-    me: MaybeUser,
-    headers: HeaderMap,
-    Json(body): Json<ForgotBody>,
-) -> Result<Response, AppError> {
-    session::check_csrf(&me.session, csrf_header(&headers)).await?;
+/// Emails a one-hour reset link if the address has an account; answers 202 either way, in the same time.
+#[utoipa::path(post, path = "/api/password/forgot", tag = "identity", request_body = ForgotBody, responses((status = 202, description = "accepted")))]
+pub async fn forgot(State(state): State<AppState>, CsrfJson(body): CsrfJson<ForgotBody>) -> Result<Response, AppError> {
     service::request_password_reset(&state, &body.email).await?;
     Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "status": "accepted" }))).into_response())
 }
 
 /// Password reset with the emailed token.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ResetBody {
     token: String,
     password: String,
 }
 
-/// Sets a new password with a reset token (single use, one hour).
-#[utoipa::path(post, path = "/api/password/reset", tag = "identity", request_body = ResetBody,
-    responses((status = 204), (status = 400, description = "invalid or expired token"), (status = 422)))]
-pub async fn reset(
-    State(state): State<AppState>,
-    me: MaybeUser,
-    headers: HeaderMap,
-    Json(body): Json<ResetBody>,
-) -> Result<StatusCode, AppError> {
-    session::check_csrf(&me.session, csrf_header(&headers)).await?;
+/// Sets a new password with a reset token (single use, one hour); 400 when the token is invalid or expired.
+#[utoipa::path(post, path = "/api/password/reset", tag = "identity", request_body = ResetBody, responses((status = 204, description = "password changed")))]
+pub async fn reset(State(state): State<AppState>, CsrfJson(body): CsrfJson<ResetBody>) -> Result<StatusCode, AppError> {
     match service::reset_password(&state, &body.token, &body.password).await? {
         Ok(_) => Ok(StatusCode::NO_CONTENT),
         Err(e) if e.field == "token" => Err(AppError::BadRequest("invalid or expired token".into())),
@@ -200,30 +182,31 @@ pub async fn reset(
 }
 
 /// My profile.
-#[utoipa::path(get, path = "/api/me", tag = "identity", responses((status = 200, body = Me), (status = 401)))]
+#[utoipa::path(get, path = "/api/me", tag = "identity", responses((status = 200, body = Me)))]
 pub async fn me(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Me>, AppError> {
     Ok(Json(me_of(&state, user.id).await?))
 }
 
 /// Profile changes.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ProfileBody {
     first_name: String,
     last_name: String,
+    /// Empty to remove the username.
     #[serde(default)]
     username: String,
+    /// `fr` or `en`.
     lang: String,
 }
 
 /// Updates names, username and language.
-#[utoipa::path(patch, path = "/api/me", tag = "identity", request_body = ProfileBody, responses((status = 200, body = Me), (status = 422)))]
+#[utoipa::path(patch, path = "/api/me", tag = "identity", request_body = ProfileBody, responses((status = 200, body = Me)))]
 pub async fn update_me(
     State(state): State<AppState>,
     user: CurrentUser,
-    headers: HeaderMap,
-    Json(body): Json<ProfileBody>,
+    CsrfJson(body): CsrfJson<ProfileBody>,
 ) -> Result<Json<Me>, AppError> {
-    session::check_csrf(&user.session, csrf_header(&headers)).await?;
     service::update_profile(&state, user.id, &body.first_name, &body.last_name, &body.username, &body.lang)
         .await?
         .map_err(AppError::Invalid)?;
@@ -232,58 +215,60 @@ pub async fn update_me(
 
 /// Password change.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PasswordBody {
     current_password: String,
     new_password: String,
 }
 
-/// Changes my password (other sessions are closed; this one gets a new id).
-#[utoipa::path(post, path = "/api/me/password", tag = "identity", request_body = PasswordBody, responses((status = 204), (status = 422)))]
+/// Changes my password (other sessions are closed; this one gets a new id; emailed links stop working).
+#[utoipa::path(post, path = "/api/me/password", tag = "identity", request_body = PasswordBody, responses((status = 204, description = "password changed")))]
 pub async fn change_password(
     State(state): State<AppState>,
     user: CurrentUser,
-    headers: HeaderMap,
-    Json(body): Json<PasswordBody>,
+    CsrfJson(body): CsrfJson<PasswordBody>,
 ) -> Result<StatusCode, AppError> {
-    session::check_csrf(&user.session, csrf_header(&headers)).await?;
-    let me = service::user_by_id(&state.db, user.id).await?.ok_or(AppError::NotFound)?;
-    let mut errors = Vec::new();
-    if !super::password::verify(body.current_password.clone(), me.password_hash).await {
-        errors.push(FieldError { field: "current_password".into(), code: "field-current-password-wrong".into() });
-    }
-    if !model::password_ok(&body.new_password) {
-        errors.push(FieldError { field: "new_password".into(), code: "field-password-rule".into() });
-    }
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
-    service::set_password(&state, user.id, &body.new_password).await?;
+    service::change_password(&state, user.id, &body.current_password, &body.new_password)
+        .await?
+        .map_err(AppError::Invalid)?;
     session::log_in(&user.session, user.id, state.clock.now_micros()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Email change.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EmailBody {
     new_email: String,
+    /// The current password.
+    current_password: String,
 }
 
-/// Sends a confirmation link to a new address.
-#[utoipa::path(post, path = "/api/me/email", tag = "identity", request_body = EmailBody, responses((status = 202), (status = 422)))]
+/// Sends a confirmation link to a new address and a notice to the current one.
+#[utoipa::path(post, path = "/api/me/email", tag = "identity", request_body = EmailBody, responses((status = 202, description = "confirmation link sent")))]
 pub async fn change_email(
     State(state): State<AppState>,
     user: CurrentUser,
-    headers: HeaderMap,
-    Json(body): Json<EmailBody>,
+    CsrfJson(body): CsrfJson<EmailBody>,
 ) -> Result<Response, AppError> {
-    session::check_csrf(&user.session, csrf_header(&headers)).await?;
     let me = service::user_by_id(&state.db, user.id).await?.ok_or(AppError::NotFound)?;
-    service::request_email_change(&state, &me, &body.new_email).await?.map_err(|e| AppError::Invalid(vec![e]))?;
+    service::request_email_change(&state, &me, &body.new_email, &body.current_password).await?.map_err(|errors| {
+        // The API names the password field as its body does.
+        AppError::Invalid(
+            errors
+                .into_iter()
+                .map(|e| FieldError {
+                    field: if e.field == "email_password" { "current_password".into() } else { e.field },
+                    ..e
+                })
+                .collect(),
+        )
+    })?;
     Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "status": "accepted" }))).into_response())
 }
 
 /// Everything the platform holds about me.
-#[utoipa::path(get, path = "/api/me/export", tag = "identity", responses((status = 200, description = "personal data document")))]
+#[utoipa::path(get, path = "/api/me/export", tag = "identity", responses((status = 200, description = "personal data document", body = Object)))]
 pub async fn export(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
     let doc = gdpr::export_own(&state, user.id).await?;
     let mut response = Json(doc).into_response();
@@ -293,19 +278,18 @@ pub async fn export(State(state): State<AppState>, user: CurrentUser) -> Result<
 
 /// Account deletion.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DeleteBody {
     password: String,
 }
 
 /// Erases my account (anonymisation; learning data kept without identity).
-#[utoipa::path(delete, path = "/api/me", tag = "identity", request_body = DeleteBody, responses((status = 204), (status = 422)))]
+#[utoipa::path(delete, path = "/api/me", tag = "identity", request_body = DeleteBody, responses((status = 204, description = "account erased")))]
 pub async fn delete_me(
     State(state): State<AppState>,
     user: CurrentUser,
-    headers: HeaderMap,
-    Json(body): Json<DeleteBody>,
+    CsrfJson(body): CsrfJson<DeleteBody>,
 ) -> Result<StatusCode, AppError> {
-    session::check_csrf(&user.session, csrf_header(&headers)).await?;
     let me = service::user_by_id(&state.db, user.id).await?.ok_or(AppError::NotFound)?;
     if !super::password::verify(body.password, me.password_hash).await {
         return Err(AppError::Invalid(vec![FieldError {

@@ -77,6 +77,14 @@ pub async fn erase(state: &AppState, user_id: Uuid, actor: Uuid, reason: &str) -
     let mut tx = state.db.begin().await?;
     let created = month_start(user.created_at);
     let updated = month_start(now);
+    // Addresses mail may have gone to: the account's, and any pending new address.
+    let mut addresses: Vec<String> = on_db!(&state.db, pool => {
+        sqlx::query_scalar::<_, String>("SELECT new_email FROM user_tokens WHERE user_id = $1 AND new_email IS NOT NULL")
+            .bind(user_id)
+            .fetch_all(pool)
+            .await
+    })?;
+    addresses.extend(user.email.iter().cloned());
     let mut throttle_keys = vec![format!("user:{user_id}")];
     throttle_keys.extend(user.email.iter().map(|e| format!("id:{e}")));
     throttle_keys.extend(user.username.iter().map(|u| format!("id:{u}")));
@@ -101,6 +109,7 @@ pub async fn erase(state: &AppState, user_id: Uuid, actor: Uuid, reason: &str) -
     })?;
     tx.commit().await?;
     session::delete_all_for(&state.db, user_id).await?;
+    crate::outbox::forget(state, user_id, &addresses).await?;
     service::audit(state, Some(actor), "account.erase", Some(user_id), reason, json!({})).await?;
     Ok(())
 }

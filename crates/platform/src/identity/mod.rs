@@ -22,7 +22,7 @@ pub use session::{CurrentUser, MaybeUser};
 
 use crate::AppState;
 
-/// Routes whose POST is rate-limited per IP (credential guessing and mail flooding).
+/// Routes whose POST is rate-limited per client IP (credential guessing and mail flooding).
 pub fn limited_routes() -> Router<AppState> {
     Router::new()
         .route("/signup", post(pages::signup))
@@ -31,6 +31,8 @@ pub fn limited_routes() -> Router<AppState> {
         .route("/api/signup", post(api::signup))
         .route("/api/login", post(api::login))
         .route("/api/password/forgot", post(api::forgot))
+        .route("/account/email", post(pages::change_email))
+        .route("/api/me/email", post(api::change_email))
 }
 
 /// The other identity routes.
@@ -46,7 +48,6 @@ pub fn routes() -> Router<AppState> {
         .route("/account", get(pages::account))
         .route("/account/profile", post(pages::update_profile))
         .route("/account/password", post(pages::change_password))
-        .route("/account/email", post(pages::change_email))
         .route("/account/email/confirm", get(pages::confirm_email))
         .route("/account/export", get(pages::export))
         .route("/account/delete", post(pages::delete_account))
@@ -56,6 +57,5 @@ pub fn routes() -> Router<AppState> {
         .route("/api/password/reset", post(api::reset))
         .route("/api/me", get(api::me).patch(api::update_me).delete(api::delete_me))
         .route("/api/me/password", post(api::change_password))
-        .route("/api/me/email", post(api::change_email))
         .route("/api/me/export", get(api::export))
 }

@@ -1,59 +1,32 @@
 //! Identity pages: sign-up, login, logout, forgotten and reset password, my account.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::{
-    Form,
     extract::{Query, State},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
+use serde::Deserialize;
 
 use super::{
     gdpr, model, service,
     service::LoginFailure,
-    session::{self, CurrentUser, MaybeUser},
+    session::{self, CurrentUser},
 };
 use crate::{
     AppState,
     web::{
         error::{AppError, FieldError},
+        extract::{CsrfForm, Page},
         form::FormState,
         i18n::Lang,
-        layout::{Chrome, render},
+        layout::{Chrome, message, render, set_lang_cookie},
+        redirect,
     },
 };
 
-type Fields = HashMap<String, String>;
-
-fn field<'a>(f: &'a Fields, name: &str) -> &'a str {
-    f.get(name).map(String::as_str).unwrap_or("")
-}
-
-/// A local path to go back to after login (never another site).
-pub fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next.to_owned()
-    } else {
-        "/profile".to_owned()
-    }
-}
-
-#[derive(Template)]
-#[template(path = "message.html")]
-struct Message {
-    chrome: Chrome,
-    paragraphs: Vec<String>,
-    link_href: String,
-    link_text: String,
-}
-
-/// A simple page with a title, paragraphs and a link.
-pub fn message(status: StatusCode, chrome: Chrome, paragraphs: Vec<String>, link: Option<(&str, String)>) -> Response {
-    let (link_href, link_text) = link.map(|(h, t)| (h.to_owned(), t)).unwrap_or_default();
-    render(status, &Message { chrome, paragraphs, link_href, link_text })
-}
+/// Where to go after login when no (safe) target was given.
+pub const AFTER_LOGIN: &str = "/profile";
 
 // ------------------------------------------------------------------ sign-up
 
@@ -66,43 +39,51 @@ struct SignupPage {
 }
 
 /// `GET /signup`
-pub async fn signup_form(lang: Lang, me: MaybeUser) -> Result<Response, AppError> {
-    if me.user.is_some() {
-        return Ok(Redirect::to("/profile").into_response());
+pub async fn signup_form(page: Page) -> Result<Response, AppError> {
+    if page.user.is_some() {
+        return Ok(Redirect::to(AFTER_LOGIN).into_response());
     }
-    let csrf = me.csrf().await?;
-    let chrome = Chrome::for_user(lang, "/signup", &lang.t("signup-title"), None);
-    Ok(render(StatusCode::OK, &SignupPage { chrome, form: FormState::new(), csrf }))
+    Ok(render(
+        StatusCode::OK,
+        &SignupPage { chrome: page.chrome_t("signup-title"), form: FormState::new(), csrf: page.csrf() },
+    ))
+}
+
+/// The sign-up form as submitted.
+#[derive(Debug, Deserialize)]
+pub struct SignupForm {
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    terms: String,
 }
 
 /// `POST /signup`: same answer whether or not the email already has an account.
 pub async fn signup(
     State(state): State<AppState>,
-    lang: Lang,
-    me: MaybeUser,
-    Form(f): Form<Fields>,
+    page: Page,
+    CsrfForm(f): CsrfForm<SignupForm>,
 ) -> Result<Response, AppError> {
-    session::check_csrf(&me.session, f.get("csrf_token").map(String::as_str)).await?;
-    let terms = field(&f, "terms") == "yes";
-    match model::validate_signup(
-        field(&f, "first_name"),
-        field(&f, "last_name"),
-        field(&f, "email"),
-        field(&f, "password"),
-        terms,
-    ) {
+    let terms = f.terms == "yes";
+    match model::validate_signup(&f.first_name, &f.last_name, &f.email, &f.password, terms) {
         Err(errors) => {
             let form = FormState::new()
-                .keep("first_name", field(&f, "first_name"))
-                .keep("last_name", field(&f, "last_name"))
-                .keep("email", field(&f, "email"))
-                .keep("terms", field(&f, "terms"))
-                .with_errors(lang, &errors);
-            let chrome = Chrome::for_user(lang, "/signup", &lang.t("signup-title"), None);
-            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &SignupPage { chrome, form, csrf: me.csrf().await? }))
+                .keep("first_name", &f.first_name)
+                .keep("last_name", &f.last_name)
+                .keep("email", &f.email)
+                .keep("terms", &f.terms)
+                .with_errors(page.lang, &errors);
+            let chrome = page.chrome_t("signup-title");
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &SignupPage { chrome, form, csrf: page.csrf() }))
         }
         Ok(account) => {
-            service::sign_up(&state, account, lang.code()).await?;
+            service::sign_up(&state, account, page.lang.code()).await?;
             Ok(Redirect::to("/login?welcome=1").into_response())
         }
     }
@@ -123,7 +104,7 @@ struct LoginPage {
 }
 
 /// Query of the login page.
-#[derive(serde::Deserialize, Default)]
+#[derive(Deserialize, Default)]
 pub struct LoginQuery {
     next: Option<String>,
     welcome: Option<String>,
@@ -132,58 +113,62 @@ pub struct LoginQuery {
 }
 
 /// `GET /login`
-pub async fn login_form(lang: Lang, me: MaybeUser, Query(q): Query<LoginQuery>) -> Result<Response, AppError> {
-    let next = safe_next(q.next.as_deref().unwrap_or("/profile"));
-    if me.user.is_some() {
+pub async fn login_form(page: Page, Query(q): Query<LoginQuery>) -> Result<Response, AppError> {
+    let next = redirect::local_or(q.next.as_deref(), AFTER_LOGIN);
+    if page.user.is_some() {
         return Ok(Redirect::to(&next).into_response());
     }
     let notice = if q.welcome.is_some() {
-        lang.t("login-welcome")
+        page.t("login-welcome")
     } else if q.reset.is_some() {
-        lang.t("login-after-reset")
+        page.t("login-after-reset")
     } else if q.erased.is_some() {
-        lang.t("login-after-erase")
+        page.t("login-after-erase")
     } else {
         String::new()
     };
-    let chrome = Chrome::for_user(lang, "/login", &lang.t("login-title"), None);
-    let page = LoginPage {
-        chrome,
+    let login = LoginPage {
+        chrome: page.chrome_t("login-title"),
         form: FormState::new(),
-        csrf: me.csrf().await?,
+        csrf: page.csrf(),
         next,
         notice,
         warning: String::new(),
         blocked: String::new(),
     };
-    Ok(render(StatusCode::OK, &page))
+    Ok(render(StatusCode::OK, &login))
 }
 
-fn format_time(micros: i64, lang: Lang) -> String {
+fn format_time(micros: i64) -> String {
     let Ok(t) = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000) else {
         return String::new();
     };
-    match lang {
-        Lang::Fr => format!("{:02}:{:02} (UTC)", t.hour(), t.minute()),
-        Lang::En => format!("{:02}:{:02} (UTC)", t.hour(), t.minute()),
-    }
+    format!("{:02}:{:02} (UTC)", t.hour(), t.minute())
+}
+
+/// The login form as submitted.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    identifier: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
 }
 
 /// `POST /login`
 pub async fn login(
     State(state): State<AppState>,
-    lang: Lang,
-    me: MaybeUser,
-    Form(f): Form<Fields>,
+    page: Page,
+    CsrfForm(f): CsrfForm<LoginForm>,
 ) -> Result<Response, AppError> {
-    session::check_csrf(&me.session, f.get("csrf_token").map(String::as_str)).await?;
-    let next = safe_next(field(&f, "next"));
-    let identifier = field(&f, "identifier");
-    let outcome = service::log_in(&state, identifier, field(&f, "password")).await?;
-    let user = match outcome {
+    let next = redirect::local_or(Some(&f.next), AFTER_LOGIN);
+    let lang = page.lang;
+    let user = match service::log_in(&state, &f.identifier, &f.password).await? {
         Ok(user) => user,
         Err(failure) => {
-            let form = FormState::new().keep("identifier", identifier);
+            let form = FormState::new().keep("identifier", &f.identifier);
             let (status, form, warning, blocked, retry) = match failure {
                 LoginFailure::Invalid { remaining } => {
                     let form = form
@@ -197,37 +182,42 @@ pub async fn login(
                 }
                 LoginFailure::TemporarilyBlocked(until) => {
                     let seconds = ((until - state.clock.now_micros()) / 1_000_000).max(1);
-                    let text = lang.t_args("login-temporarily-blocked", &[("time", &format_time(until, lang))]);
+                    let text = lang.t_args("login-temporarily-blocked", &[("time", &format_time(until))]);
                     (StatusCode::TOO_MANY_REQUESTS, form, String::new(), text, Some(seconds))
                 }
                 LoginFailure::Blocked => (StatusCode::FORBIDDEN, form, String::new(), lang.t("login-blocked"), None),
             };
-            let chrome = Chrome::for_user(lang, "/login", &lang.t("login-title"), None);
-            let page =
-                LoginPage { chrome, form, csrf: me.csrf().await?, next, notice: String::new(), warning, blocked };
-            let mut response = render(status, &page);
+            let login = LoginPage {
+                chrome: page.chrome_t("login-title"),
+                form,
+                csrf: page.csrf(),
+                next,
+                notice: String::new(),
+                warning,
+                blocked,
+            };
+            let mut response = render(status, &login);
             if let Some(seconds) = retry {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds as u64));
             }
             return Ok(response);
         }
     };
-    session::log_in(&me.session, user.id, state.clock.now_micros()).await?;
+    let session = page.session().clone();
+    session::log_in(&session, user.id, state.clock.now_micros()).await?;
     let mut response = Redirect::to(&next).into_response();
     // The account's language becomes the interface language.
-    if let Ok(cookie) = HeaderValue::from_str(&format!(
-        "lang={}; Path=/; Max-Age=31536000; SameSite=Lax",
-        if user.lang == "en" { "en" } else { "fr" }
-    )) {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
+    set_lang_cookie(&mut response, Lang::parse(&user.lang).unwrap_or_default());
     Ok(response)
 }
 
+/// A form with nothing but its CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct Empty {}
+
 /// `POST /logout`
-pub async fn logout(me: MaybeUser, Form(f): Form<Fields>) -> Result<Response, AppError> {
-    session::check_csrf(&me.session, f.get("csrf_token").map(String::as_str)).await?;
-    session::log_out(&me.session).await?;
+pub async fn logout(page: Page, _: CsrfForm<Empty>) -> Result<Response, AppError> {
+    session::log_out(page.session()).await?;
     Ok(Redirect::to("/").into_response())
 }
 
@@ -235,9 +225,8 @@ pub async fn logout(me: MaybeUser, Form(f): Form<Fields>) -> Result<Response, Ap
 pub async fn logout_everywhere(
     State(state): State<AppState>,
     user: CurrentUser,
-    Form(f): Form<Fields>,
+    _: CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
-    session::check_csrf(&user.session, f.get("csrf_token").map(String::as_str)).await?;
     session::delete_all_for(&state.db, user.id).await?;
     session::log_out(&user.session).await?;
     Ok(Redirect::to("/login").into_response())
@@ -254,26 +243,34 @@ struct ForgotPage {
 }
 
 /// `GET /password/forgot`
-pub async fn forgot_form(lang: Lang, me: MaybeUser) -> Result<Response, AppError> {
-    let chrome = Chrome::for_user(lang, "/password/forgot", &lang.t("forgot-title"), me.user.as_ref());
-    Ok(render(StatusCode::OK, &ForgotPage { chrome, form: FormState::new(), csrf: me.csrf().await? }))
+pub async fn forgot_form(page: Page) -> Result<Response, AppError> {
+    Ok(render(
+        StatusCode::OK,
+        &ForgotPage { chrome: page.chrome_t("forgot-title"), form: FormState::new(), csrf: page.csrf() },
+    ))
 }
 
-/// `POST /password/forgot`: the same answer whether or not the address has an account.
-pub async fn forgot(State(state): State<AppState>, me: MaybeUser, Form(f): Form<Fields>) -> Result<Response, AppError> {
-    session::check_csrf(&me.session, f.get("csrf_token").map(String::as_str)).await?;
-    service::request_password_reset(&state, field(&f, "email")).await?;
+/// The forgotten-password form.
+#[derive(Debug, Deserialize)]
+pub struct ForgotForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// `POST /password/forgot`: the same answer, in the same time, whether or not the address has an
+/// account (the mail is prepared by the outbox worker).
+pub async fn forgot(State(state): State<AppState>, CsrfForm(f): CsrfForm<ForgotForm>) -> Result<Response, AppError> {
+    service::request_password_reset(&state, &f.email).await?;
     Ok(Redirect::to("/password/forgot/sent").into_response())
 }
 
 /// `GET /password/forgot/sent`
-pub async fn forgot_sent(lang: Lang, me: MaybeUser) -> Response {
-    let chrome = Chrome::for_user(lang, "/password/forgot/sent", &lang.t("forgot-sent-title"), me.user.as_ref());
+pub async fn forgot_sent(page: Page) -> Response {
     message(
         StatusCode::OK,
-        chrome,
-        vec![lang.t("forgot-sent-text"), lang.t("forgot-sent-spam")],
-        Some(("/login", lang.t("back-to-login"))),
+        page.chrome_t("forgot-sent-title"),
+        vec![page.t("forgot-sent-text"), page.t("forgot-sent-spam")],
+        Some(("/login", page.t("back-to-login"))),
     )
 }
 
@@ -287,52 +284,56 @@ struct ResetPage {
 }
 
 /// Query with a one-time token.
-#[derive(serde::Deserialize)]
+#[derive(Deserialize)]
 pub struct TokenQuery {
     token: Option<String>,
 }
 
-fn invalid_link(lang: Lang, me: &MaybeUser) -> Response {
-    let chrome = Chrome::for_user(lang, "/password/reset", &lang.t("reset-invalid-title"), me.user.as_ref());
+fn invalid_link(page: &Page) -> Response {
     message(
         StatusCode::BAD_REQUEST,
-        chrome,
-        vec![lang.t("reset-invalid-text")],
-        Some(("/password/forgot", lang.t("reset-ask-again"))),
+        page.chrome_t("reset-invalid-title"),
+        vec![page.t("reset-invalid-text")],
+        Some(("/password/forgot", page.t("reset-ask-again"))),
     )
 }
 
 /// `GET /password/reset?token=…`
 pub async fn reset_form(
     State(state): State<AppState>,
-    lang: Lang,
-    me: MaybeUser,
+    page: Page,
     Query(q): Query<TokenQuery>,
 ) -> Result<Response, AppError> {
     let token = q.token.unwrap_or_default();
     if token.len() > 200 || !service::reset_token_valid(&state.db, &token, state.clock.now_micros()).await? {
-        return Ok(invalid_link(lang, &me));
+        return Ok(invalid_link(&page));
     }
-    let chrome = Chrome::for_user(lang, "/password/reset", &lang.t("reset-title"), me.user.as_ref());
-    Ok(render(StatusCode::OK, &ResetPage { chrome, form: FormState::new(), csrf: me.csrf().await?, token }))
+    let reset = ResetPage { chrome: page.chrome_t("reset-title"), form: FormState::new(), csrf: page.csrf(), token };
+    Ok(render(StatusCode::OK, &reset))
+}
+
+/// The new-password form.
+#[derive(Debug, Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    password: String,
 }
 
 /// `POST /password/reset`
 pub async fn reset(
     State(state): State<AppState>,
-    lang: Lang,
-    me: MaybeUser,
-    Form(f): Form<Fields>,
+    page: Page,
+    CsrfForm(f): CsrfForm<ResetForm>,
 ) -> Result<Response, AppError> {
-    session::check_csrf(&me.session, f.get("csrf_token").map(String::as_str)).await?;
-    let token = field(&f, "token").to_owned();
-    match service::reset_password(&state, &token, field(&f, "password")).await? {
+    match service::reset_password(&state, &f.token, &f.password).await? {
         Ok(_) => Ok(Redirect::to("/login?reset=1").into_response()),
-        Err(e) if e.field == "token" => Ok(invalid_link(lang, &me)),
+        Err(e) if e.field == "token" => Ok(invalid_link(&page)),
         Err(e) => {
-            let chrome = Chrome::for_user(lang, "/password/reset", &lang.t("reset-title"), me.user.as_ref());
-            let form = FormState::new().with_errors(lang, &[e]);
-            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &ResetPage { chrome, form, csrf: me.csrf().await?, token }))
+            let form = FormState::new().with_errors(page.lang, &[e]);
+            let reset = ResetPage { chrome: page.chrome_t("reset-title"), form, csrf: page.csrf(), token: f.token };
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &reset))
         }
     }
 }
@@ -353,21 +354,30 @@ struct AccountPage {
 }
 
 /// Query of the account page.
-#[derive(serde::Deserialize, Default)]
+#[derive(Deserialize, Default)]
 pub struct AccountQuery {
     saved: Option<String>,
 }
 
+/// Which form of the account page a state belongs to.
+#[derive(Default)]
+struct AccountForms {
+    profile: FormState,
+    email: FormState,
+    password: FormState,
+    delete: FormState,
+}
+
 async fn account_page(
     state: &AppState,
-    lang: Lang,
+    page: &Page,
     user: &CurrentUser,
     notice: String,
     status: StatusCode,
-    forms: [FormState; 4],
+    forms: AccountForms,
 ) -> Result<Response, AppError> {
     let me = service::user_by_id(&state.db, user.id).await?.ok_or(AppError::NotFound)?;
-    let [mut profile, email_form, password_form, delete_form] = forms;
+    let AccountForms { mut profile, email, password, delete } = forms;
     if profile.values.is_empty() {
         profile = profile
             .keep("first_name", &me.first_name)
@@ -375,137 +385,127 @@ async fn account_page(
             .keep("username", me.username.as_deref().unwrap_or(""))
             .keep("lang", &me.lang);
     }
-    let chrome = Chrome::for_user(lang, "/account", &lang.t("account-title"), Some(user));
-    let page = AccountPage {
-        chrome,
+    let account = AccountPage {
+        chrome: page.chrome_t("account-title"),
         csrf: user.csrf.clone(),
         email: me.email.unwrap_or_default(),
         notice,
         profile,
-        email_form,
-        password_form,
-        delete_form,
+        email_form: email,
+        password_form: password,
+        delete_form: delete,
     };
-    Ok(render(status, &page))
+    Ok(render(status, &account))
 }
 
 /// `GET /account`
 pub async fn account(
     State(state): State<AppState>,
-    lang: Lang,
+    page: Page,
     user: CurrentUser,
     Query(q): Query<AccountQuery>,
 ) -> Result<Response, AppError> {
     let notice = match q.saved.as_deref() {
-        Some("profile") => lang.t("account-saved-profile"),
-        Some("password") => lang.t("account-saved-password"),
-        Some("email") => lang.t("account-email-sent"),
+        Some("profile") => page.t("account-saved-profile"),
+        Some("password") => page.t("account-saved-password"),
+        Some("email") => page.t("account-email-sent"),
         _ => String::new(),
     };
-    account_page(&state, lang, &user, notice, StatusCode::OK, Default::default()).await
+    account_page(&state, &page, &user, notice, StatusCode::OK, AccountForms::default()).await
+}
+
+/// The profile form.
+#[derive(Debug, Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    lang: String,
 }
 
 /// `POST /account/profile`
 pub async fn update_profile(
     State(state): State<AppState>,
-    lang: Lang,
+    page: Page,
     user: CurrentUser,
-    Form(f): Form<Fields>,
+    CsrfForm(f): CsrfForm<ProfileForm>,
 ) -> Result<Response, AppError> {
-    session::check_csrf(&user.session, f.get("csrf_token").map(String::as_str)).await?;
-    match service::update_profile(
-        &state,
-        user.id,
-        field(&f, "first_name"),
-        field(&f, "last_name"),
-        field(&f, "username"),
-        field(&f, "lang"),
-    )
-    .await?
-    {
+    match service::update_profile(&state, user.id, &f.first_name, &f.last_name, &f.username, &f.lang).await? {
         Ok(()) => {
             let mut response = Redirect::to("/account?saved=profile").into_response();
-            let code = if field(&f, "lang") == "en" { "en" } else { "fr" };
-            if let Ok(cookie) = HeaderValue::from_str(&format!("lang={code}; Path=/; Max-Age=31536000; SameSite=Lax")) {
-                response.headers_mut().append(header::SET_COOKIE, cookie);
-            }
+            set_lang_cookie(&mut response, if f.lang == "en" { Lang::En } else { Lang::Fr });
             Ok(response)
         }
         Err(errors) => {
             let profile = FormState::new()
-                .keep("first_name", field(&f, "first_name"))
-                .keep("last_name", field(&f, "last_name"))
-                .keep("username", field(&f, "username"))
-                .keep("lang", field(&f, "lang"))
-                .with_errors(lang, &errors);
-            account_page(
-                &state,
-                lang,
-                &user,
-                String::new(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                [profile, FormState::new(), FormState::new(), FormState::new()],
-            )
-            .await
+                .keep("first_name", &f.first_name)
+                .keep("last_name", &f.last_name)
+                .keep("username", &f.username)
+                .keep("lang", &f.lang)
+                .with_errors(page.lang, &errors);
+            let forms = AccountForms { profile, ..AccountForms::default() };
+            account_page(&state, &page, &user, String::new(), StatusCode::UNPROCESSABLE_ENTITY, forms).await
         }
     }
+}
+
+/// The password-change form.
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
 }
 
 /// `POST /account/password`: needs the current password; closes the other sessions.
 pub async fn change_password(
     State(state): State<AppState>,
-    lang: Lang,
+    page: Page,
     user: CurrentUser,
-    Form(f): Form<Fields>,
+    CsrfForm(f): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
-    session::check_csrf(&user.session, f.get("csrf_token").map(String::as_str)).await?;
-    let me = service::user_by_id(&state.db, user.id).await?.ok_or(AppError::NotFound)?;
-    let mut errors = Vec::new();
-    if !super::password::verify(field(&f, "current_password").to_owned(), me.password_hash.clone()).await {
-        errors.push(FieldError { field: "current_password".into(), code: "field-current-password-wrong".into() });
+    match service::change_password(&state, user.id, &f.current_password, &f.new_password).await? {
+        Ok(()) => {
+            session::log_in(&user.session, user.id, state.clock.now_micros()).await?;
+            Ok(Redirect::to("/account?saved=password").into_response())
+        }
+        Err(errors) => {
+            let forms =
+                AccountForms { password: FormState::new().with_errors(page.lang, &errors), ..AccountForms::default() };
+            account_page(&state, &page, &user, String::new(), StatusCode::UNPROCESSABLE_ENTITY, forms).await
+        }
     }
-    if !model::password_ok(field(&f, "new_password")) {
-        errors.push(FieldError { field: "new_password".into(), code: "field-password-rule".into() });
-    }
-    if !errors.is_empty() {
-        let form = FormState::new().with_errors(lang, &errors);
-        return account_page(
-            &state,
-            lang,
-            &user,
-            String::new(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            [FormState::new(), FormState::new(), form, FormState::new()],
-        )
-        .await;
-    }
-    service::set_password(&state, user.id, field(&f, "new_password")).await?;
-    session::log_in(&user.session, user.id, state.clock.now_micros()).await?;
-    Ok(Redirect::to("/account?saved=password").into_response())
 }
 
-/// `POST /account/email`: sends a confirmation link to the new address.
+/// The email-change form.
+#[derive(Debug, Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    new_email: String,
+    #[serde(default)]
+    email_password: String,
+}
+
+/// `POST /account/email`: with the current password, sends a confirmation link to the new address
+/// and a notice to the current one.
 pub async fn change_email(
     State(state): State<AppState>,
-    lang: Lang,
+    page: Page,
     user: CurrentUser,
-    Form(f): Form<Fields>,
+    CsrfForm(f): CsrfForm<EmailForm>,
 ) -> Result<Response, AppError> {
-    session::check_csrf(&user.session, f.get("csrf_token").map(String::as_str)).await?;
     let me = service::user_by_id(&state.db, user.id).await?.ok_or(AppError::NotFound)?;
-    match service::request_email_change(&state, &me, field(&f, "new_email")).await? {
+    match service::request_email_change(&state, &me, &f.new_email, &f.email_password).await? {
         Ok(()) => Ok(Redirect::to("/account?saved=email").into_response()),
-        Err(e) => {
-            let form = FormState::new().keep("new_email", field(&f, "new_email")).with_errors(lang, &[e]);
-            account_page(
-                &state,
-                lang,
-                &user,
-                String::new(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                [FormState::new(), form, FormState::new(), FormState::new()],
-            )
-            .await
+        Err(errors) => {
+            let email = FormState::new().keep("new_email", &f.new_email).with_errors(page.lang, &errors);
+            let forms = AccountForms { email, ..AccountForms::default() };
+            account_page(&state, &page, &user, String::new(), StatusCode::UNPROCESSABLE_ENTITY, forms).await
         }
     }
 }
@@ -513,8 +513,7 @@ pub async fn change_email(
 /// `GET /account/email/confirm?token=…`
 pub async fn confirm_email(
     State(state): State<AppState>,
-    lang: Lang,
-    me: MaybeUser,
+    page: Page,
     Query(q): Query<TokenQuery>,
 ) -> Result<Response, AppError> {
     let token = q.token.unwrap_or_default();
@@ -524,8 +523,7 @@ pub async fn confirm_email(
     } else {
         (StatusCode::BAD_REQUEST, "email-confirm-invalid-title", "email-confirm-invalid-text")
     };
-    let chrome = Chrome::for_user(lang, "/account/email/confirm", &lang.t(title), me.user.as_ref());
-    Ok(message(status, chrome, vec![lang.t(text)], Some(("/account", lang.t("nav-account")))))
+    Ok(message(status, page.chrome_t(title), vec![page.t(text)], Some(("/account", page.t("nav-account")))))
 }
 
 /// `GET /account/export`: everything about me, as one JSON file.
@@ -540,29 +538,28 @@ pub async fn export(State(state): State<AppState>, user: CurrentUser) -> Result<
     Ok(response)
 }
 
+/// The account-deletion form.
+#[derive(Debug, Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    delete_password: String,
+}
+
 /// `POST /account/delete`: erases the account after confirming the password.
 pub async fn delete_account(
     State(state): State<AppState>,
-    lang: Lang,
+    page: Page,
     user: CurrentUser,
-    Form(f): Form<Fields>,
+    CsrfForm(f): CsrfForm<DeleteForm>,
 ) -> Result<Response, AppError> {
-    session::check_csrf(&user.session, f.get("csrf_token").map(String::as_str)).await?;
     let me = service::user_by_id(&state.db, user.id).await?.ok_or(AppError::NotFound)?;
-    if !super::password::verify(field(&f, "delete_password").to_owned(), me.password_hash.clone()).await {
-        let form = FormState::new().with_errors(
-            lang,
+    if !super::password::verify(f.delete_password, me.password_hash.clone()).await {
+        let delete = FormState::new().with_errors(
+            page.lang,
             &[FieldError { field: "delete_password".into(), code: "field-current-password-wrong".into() }],
         );
-        return account_page(
-            &state,
-            lang,
-            &user,
-            String::new(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            [FormState::new(), FormState::new(), FormState::new(), form],
-        )
-        .await;
+        let forms = AccountForms { delete, ..AccountForms::default() };
+        return account_page(&state, &page, &user, String::new(), StatusCode::UNPROCESSABLE_ENTITY, forms).await;
     }
     gdpr::erase(&state, user.id, user.id, "self-service erasure").await?;
     session::log_out(&user.session).await?;

@@ -12,7 +12,7 @@ use super::{
 use crate::{
     AppState, audit,
     db::Db,
-    on_db,
+    on_db, outbox,
     web::error::{AppError, FieldError},
 };
 
@@ -70,16 +70,11 @@ pub async fn sign_up(state: &AppState, account: NewAccount, lang: &str) -> Resul
             "Bonjour,\n\nQuelqu'un a essayé de créer un compte avec cette adresse, qui en a déjà un.\nSi c'était vous, connectez-vous ou réinitialisez votre mot de passe : {}/password/forgot\n\n---\n\nHello,\n\nSomeone tried to create an account with this address, which already has one.\nIf it was you, log in or reset your password: {}/password/forgot\n",
             state.settings.public_url, state.settings.public_url
         );
-        send_mail(state, &account.email, "Votre compte existe déjà / Your account already exists", body).await;
+        outbox::mail(state, &account.email, "Votre compte existe déjà / Your account already exists", &body, None)
+            .await?;
         return Ok(None);
     }
     Ok(Some(id))
-}
-
-async fn send_mail(state: &AppState, to: &str, subject: &str, body: String) {
-    if let Err(e) = state.mailer.send(&state.settings.mail_from, to, subject, body).await {
-        tracing::error!(error = %e, "could not send mail");
-    }
 }
 
 /// Why a login failed.
@@ -113,29 +108,27 @@ pub async fn log_in(
     let now = state.clock.now_micros();
     let user = user_by_identifier(&state.db, identifier).await?;
     let key = throttle_key(user.as_ref(), identifier);
-    let counters = throttle::load(&state.db, &key).await?;
-    match counters.gate(now) {
-        Gate::Blocked => return Ok(Err(LoginFailure::Blocked)),
-        Gate::TemporarilyBlocked(until) => return Ok(Err(LoginFailure::TemporarilyBlocked(until))),
-        Gate::Open => {}
-    }
+    // The attempt is counted before the password is checked (see throttle::take_attempt).
+    let counters = match throttle::take_attempt(&state.db, &key, now).await? {
+        Ok(counters) => counters,
+        Err(closed) => {
+            return Ok(Err(match closed.gate(now) {
+                Gate::TemporarilyBlocked(until) => LoginFailure::TemporarilyBlocked(until),
+                Gate::Blocked | Gate::Open => LoginFailure::Blocked,
+            }));
+        }
+    };
     let ok = password::verify(password_clear.to_owned(), user.as_ref().and_then(|u| u.password_hash.clone())).await;
     match user {
         Some(user) if ok => {
-            if counters != Counters::default() {
-                throttle::reset(&state.db, &key).await?;
-            }
+            throttle::reset(&state.db, &key).await?;
             Ok(Ok(user))
         }
-        _ => {
-            let next = counters.after_failure(now);
-            throttle::store(&state.db, &key, next, now).await?;
-            Ok(Err(match next.gate(now) {
-                Gate::Blocked => LoginFailure::Blocked,
-                Gate::TemporarilyBlocked(until) => LoginFailure::TemporarilyBlocked(until),
-                Gate::Open => LoginFailure::Invalid { remaining: next.remaining() },
-            }))
-        }
+        _ => Ok(Err(match counters.gate(now) {
+            Gate::Blocked => LoginFailure::Blocked,
+            Gate::TemporarilyBlocked(until) => LoginFailure::TemporarilyBlocked(until),
+            Gate::Open => LoginFailure::Invalid { remaining: counters.remaining() },
+        })),
     }
 }
 
@@ -153,10 +146,17 @@ fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Sends a one-hour reset link if the email belongs to an account; says nothing either way.
+/// Queues a reset request for an address; the outbox worker mails a link if the address has an
+/// account. The request takes the same time either way (no account enumeration by timing).
 pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(), AppError> {
     let Some(email) = model::parse_email(email) else { return Ok(()) };
-    let Some(user) = user_by_identifier(&state.db, &email).await? else { return Ok(()) };
+    outbox::password_reset(state, &email).await?;
+    Ok(())
+}
+
+/// The outbox job of a reset request: a one-hour link to the address, if it has an account.
+pub async fn send_password_reset(state: &AppState, email: &str) -> anyhow::Result<()> {
+    let Some(user) = user_by_identifier(&state.db, email).await? else { return Ok(()) };
     let now = state.clock.now_micros();
     let token = session::random_token();
     insert_token(&state.db, &token, user.id, "password_reset", None, now, now + RESET_LIFETIME_MICROS).await?;
@@ -165,8 +165,25 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(),
         "Bonjour {},\n\nPour choisir un nouveau mot de passe, ouvrez ce lien dans l'heure :\n{link}\n\nSi vous n'avez rien demandé, ignorez ce message.\n\n---\n\nHello {},\n\nTo choose a new password, open this link within the hour:\n{link}\n\nIf you did not ask for it, ignore this message.\n",
         user.first_name, user.first_name
     );
-    send_mail(state, &email, "Réinitialisation du mot de passe / Password reset", body).await;
+    state
+        .mailer
+        .send(&state.settings.mail_from, email, "Réinitialisation du mot de passe / Password reset", body)
+        .await?;
     Ok(())
+}
+
+/// Makes every unused one-time link of an account unusable (after a password change or reset,
+/// or an email change: a link mailed earlier must not outlive the credentials it was sent for).
+pub async fn invalidate_tokens(db: &Db, user: Uuid, purpose: Option<&str>, now: i64) -> Result<u64, sqlx::Error> {
+    on_db!(db, pool => {
+        match purpose {
+            Some(p) => sqlx::query("UPDATE user_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL")
+                .bind(now).bind(user).bind(p).execute(pool).await,
+            None => sqlx::query("UPDATE user_tokens SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
+                .bind(now).bind(user).execute(pool).await,
+        }
+        .map(|r| r.rows_affected())
+    })
 }
 
 async fn insert_token(
@@ -241,6 +258,28 @@ pub async fn reset_password(
     Ok(Ok(user))
 }
 
+/// Changes a password knowing the current one (other sessions are closed, links invalidated).
+pub async fn change_password(
+    state: &AppState,
+    user: Uuid,
+    current: &str,
+    new_password: &str,
+) -> Result<Result<(), Vec<FieldError>>, AppError> {
+    let me = user_by_id(&state.db, user).await?.ok_or(AppError::NotFound)?;
+    let mut errors = Vec::new();
+    if !password::verify(current.to_owned(), me.password_hash).await {
+        errors.push(FieldError { field: "current_password".into(), code: "field-current-password-wrong".into() });
+    }
+    if !model::password_ok(new_password) {
+        errors.push(FieldError { field: "new_password".into(), code: "field-password-rule".into() });
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    set_password(state, user, new_password).await?;
+    Ok(Ok(()))
+}
+
 /// Replaces a password and closes every session of the account.
 pub async fn set_password(state: &AppState, user: Uuid, new_password: &str) -> Result<(), AppError> {
     let now = state.clock.now_micros();
@@ -249,6 +288,7 @@ pub async fn set_password(state: &AppState, user: Uuid, new_password: &str) -> R
         sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3").bind(&hash).bind(now).bind(user).execute(pool).await.map(|_| ())
     })?;
     session::delete_all_for(&state.db, user).await?;
+    invalidate_tokens(&state.db, user, None, now).await?;
     Ok(())
 }
 
@@ -307,16 +347,27 @@ pub async fn update_profile(
     Ok(Ok(()))
 }
 
-/// Sends a confirmation link to a new address; the email changes only when it is opened.
+/// Sends a confirmation link to a new address (the email changes only when it is opened) and a
+/// notice to the current one. Needs the current password: a session left open on a shared
+/// computer must not be enough to take the account over.
 pub async fn request_email_change(
     state: &AppState,
     user: &User,
     new_email: &str,
-) -> Result<Result<(), FieldError>, AppError> {
-    let Some(email) = model::parse_email(new_email) else {
-        return Ok(Err(FieldError { field: "new_email".into(), code: "field-email-invalid".into() }));
-    };
+    current_password: &str,
+) -> Result<Result<(), Vec<FieldError>>, AppError> {
+    let mut errors = Vec::new();
+    let email = model::parse_email(new_email);
+    if email.is_none() {
+        errors.push(FieldError { field: "new_email".into(), code: "field-email-invalid".into() });
+    }
+    if !password::verify(current_password.to_owned(), user.password_hash.clone()).await {
+        errors.push(FieldError { field: "email_password".into(), code: "field-current-password-wrong".into() });
+    }
+    let Some(email) = email.filter(|_| errors.is_empty()) else { return Ok(Err(errors)) };
     let now = state.clock.now_micros();
+    // A new request replaces the previous ones.
+    invalidate_tokens(&state.db, user.id, Some("email_change"), now).await?;
     let token = session::random_token();
     insert_token(&state.db, &token, user.id, "email_change", Some(&email), now, now + EMAIL_CHANGE_LIFETIME_MICROS)
         .await?;
@@ -325,8 +376,28 @@ pub async fn request_email_change(
         "Bonjour {},\n\nPour utiliser cette adresse pour votre compte, ouvrez ce lien dans les 24 heures :\n{link}\n\n---\n\nHello {},\n\nTo use this address for your account, open this link within 24 hours:\n{link}\n",
         user.first_name, user.first_name
     );
-    send_mail(state, &email, "Confirmez votre nouvelle adresse / Confirm your new address", body).await;
+    outbox::mail(state, &email, "Confirmez votre nouvelle adresse / Confirm your new address", &body, Some(user.id))
+        .await?;
+    if let Some(old) = &user.email {
+        let masked = mask_email(&email);
+        let notice = format!(
+            "Bonjour {},\n\nUn changement d'adresse e-mail de votre compte vers {masked} a été demandé. Si ce n'est pas vous, changez votre mot de passe : {url}/password/forgot\n\n---\n\nHello {},\n\nA change of your account's email address to {masked} was requested. If it was not you, change your password: {url}/password/forgot\n",
+            user.first_name,
+            user.first_name,
+            url = state.settings.public_url
+        );
+        outbox::mail(state, old, "Changement d'adresse demandé / Email change requested", &notice, Some(user.id))
+            .await?;
+    }
     Ok(Ok(()))
+}
+
+/// `ana.martin@example.org` → `a***@example.org`: enough to recognise, not to harvest.
+pub fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => format!("{}***@{domain}", local.chars().next().unwrap_or('*')),
+        None => "***".to_owned(),
+    }
 }
 
 /// Applies a confirmed email change. Fails if the link is invalid or the address got taken.
@@ -344,6 +415,9 @@ pub async fn confirm_email_change(state: &AppState, token: &str) -> Result<bool,
             .await
             .map(|r| r.rows_affected())
     })?;
+    if changed == 1 {
+        invalidate_tokens(&state.db, user, None, now).await?;
+    }
     Ok(changed == 1)
 }
 

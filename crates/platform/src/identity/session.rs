@@ -136,27 +136,14 @@ fn session_error(e: tower_sessions::session::Error) -> AppError {
     AppError::Internal(anyhow::anyhow!("session: {e}"))
 }
 
-/// The CSRF token of the session, created on first use.
-pub async fn csrf_token(session: &Session) -> Result<String, AppError> {
+/// The CSRF token of a signed-in session (set at login; created here for sessions older than that).
+async fn csrf_token(session: &Session) -> Result<String, AppError> {
     if let Some(token) = session.get::<String>(CSRF).await.map_err(session_error)? {
         return Ok(token);
     }
     let token = random_token();
     session.insert(CSRF, &token).await.map_err(session_error)?;
     Ok(token)
-}
-
-/// Checks a submitted CSRF token against the session's, in constant time.
-pub async fn check_csrf(session: &Session, submitted: Option<&str>) -> Result<(), AppError> {
-    let expected = session.get::<String>(CSRF).await.map_err(session_error)?;
-    match (expected, submitted) {
-        (Some(e), Some(s)) if constant_time_eq(e.as_bytes(), s.as_bytes()) => Ok(()),
-        _ => Err(AppError::Forbidden),
-    }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// 256 random bits, URL-safe.
@@ -220,18 +207,8 @@ impl CurrentUser {
 pub struct MaybeUser {
     /// The signed-in person, if any.
     pub user: Option<CurrentUser>,
-    /// The session (anonymous sessions hold the CSRF token of the login and sign-up forms).
+    /// The session (anonymous visitors' sessions are never stored: see web::csrf).
     pub session: Session,
-}
-
-impl MaybeUser {
-    /// The CSRF token for forms (created on first use).
-    pub async fn csrf(&self) -> Result<String, AppError> {
-        match &self.user {
-            Some(u) => Ok(u.csrf.clone()),
-            None => csrf_token(&self.session).await,
-        }
-    }
 }
 
 type RoleRow = (String,);

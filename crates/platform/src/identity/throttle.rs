@@ -80,23 +80,45 @@ pub async fn load(db: &Db, key: &str) -> Result<Counters, sqlx::Error> {
     Ok(row.unwrap_or_default())
 }
 
-/// Stores counters.
-pub async fn store(db: &Db, key: &str, c: Counters, now: i64) -> Result<(), sqlx::Error> {
-    on_db!(db, pool => {
-        sqlx::query(
-            "INSERT INTO login_throttles (key, failure_count, temporary_blocked_until, blocked_at, updated_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (key) DO UPDATE SET failure_count = excluded.failure_count, temporary_blocked_until = excluded.temporary_blocked_until, \
-             blocked_at = excluded.blocked_at, updated_at = excluded.updated_at",
+// The counting statement below writes the two temporary blocks (at STEP and 2·STEP failures)
+// and the permanent one (at 3·STEP) in one upsert.
+const _: () = assert!(PERMANENT_BLOCK_AT == 3 * STEP);
+
+/// Counts one login attempt as a failure, atomically, unless the gate is closed: the attempt must be
+/// taken *before* the password is checked, so that parallel attempts can never check more passwords
+/// than the rule allows. A successful login then clears the counters ([`reset`]).
+///
+/// Returns the counters after this attempt, or `Err` with the current counters when the gate was
+/// closed (nothing counted).
+pub async fn take_attempt(db: &Db, key: &str, now: i64) -> Result<Result<Counters, Counters>, sqlx::Error> {
+    let first_block = Counters { failure_count: STEP - 1, ..Counters::default() }.after_failure(now);
+    let second_block = Counters { failure_count: 2 * STEP - 1, ..Counters::default() }.after_failure(now);
+    let taken: Option<Counters> = on_db!(db, pool => {
+        sqlx::query_as(
+            "INSERT INTO login_throttles (key, failure_count, temporary_blocked_until, blocked_at, updated_at) VALUES ($1, 1, NULL, NULL, $2) \
+             ON CONFLICT (key) DO UPDATE SET \
+               failure_count = login_throttles.failure_count + 1, \
+               temporary_blocked_until = CASE login_throttles.failure_count + 1 WHEN $3 THEN $4 WHEN $5 THEN $6 ELSE login_throttles.temporary_blocked_until END, \
+               blocked_at = CASE WHEN login_throttles.failure_count + 1 >= $7 THEN $2 ELSE login_throttles.blocked_at END, \
+               updated_at = $2 \
+             WHERE login_throttles.blocked_at IS NULL \
+               AND (login_throttles.temporary_blocked_until IS NULL OR login_throttles.temporary_blocked_until <= $2) \
+             RETURNING failure_count, temporary_blocked_until, blocked_at",
         )
         .bind(key)
-        .bind(c.failure_count)
-        .bind(c.temporary_blocked_until)
-        .bind(c.blocked_at)
         .bind(now)
-        .execute(pool)
+        .bind(STEP)
+        .bind(first_block.temporary_blocked_until)
+        .bind(2 * STEP)
+        .bind(second_block.temporary_blocked_until)
+        .bind(PERMANENT_BLOCK_AT)
+        .fetch_optional(pool)
         .await
-        .map(|_| ())
-    })
+    })?;
+    match taken {
+        Some(counters) => Ok(Ok(counters)),
+        None => Ok(Err(load(db, key).await?)),
+    }
 }
 
 /// Clears the counters (successful login, or an administrator's unblock).
@@ -109,6 +131,16 @@ pub async fn reset(db: &Db, key: &str) -> Result<(), sqlx::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn block_durations_written_by_the_counting_statement() {
+        let at_ten = Counters { failure_count: STEP - 1, ..Counters::default() }.after_failure(0);
+        let at_twenty = Counters { failure_count: 2 * STEP - 1, ..Counters::default() }.after_failure(0);
+        assert_eq!(
+            (at_ten.temporary_blocked_until, at_twenty.temporary_blocked_until),
+            (Some(2 * MINUTE), Some(4 * MINUTE))
+        );
+    }
 
     #[test]
     fn blocks_double_every_ten_failures_and_become_permanent_at_thirty() {

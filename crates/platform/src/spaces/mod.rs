@@ -10,7 +10,7 @@ use crate::{
     identity::{CurrentUser, model::MemberRole},
     web::{
         error::AppError,
-        i18n::Lang,
+        extract::Page,
         layout::{Chrome, render},
     },
 };
@@ -29,19 +29,21 @@ struct Space {
 }
 
 /// `GET /orga`: organisation members only.
-pub async fn orga(lang: Lang, me: CurrentUser) -> Result<Response, AppError> {
+pub async fn orga(page: Page, me: CurrentUser) -> Result<Response, AppError> {
     if me.organizations.is_empty() {
         return Err(AppError::Forbidden);
     }
-    let chrome = Chrome::for_user(lang, "/orga", &lang.t("orga-title"), Some(&me));
-    Ok(render(StatusCode::OK, &Space { chrome, intro: lang.t("orga-intro"), items: me.organizations.clone() }))
+    let space =
+        Space { chrome: page.chrome_t("orga-title"), intro: page.t("orga-intro"), items: me.organizations.clone() };
+    Ok(render(StatusCode::OK, &space))
 }
 
 /// `GET /certif`: certification-centre members only.
-pub async fn certif(lang: Lang, me: CurrentUser) -> Result<Response, AppError> {
+pub async fn certif(page: Page, me: CurrentUser) -> Result<Response, AppError> {
     if me.centers.is_empty() {
         return Err(AppError::Forbidden);
     }
-    let chrome = Chrome::for_user(lang, "/certif", &lang.t("certif-title"), Some(&me));
-    Ok(render(StatusCode::OK, &Space { chrome, intro: lang.t("certif-intro"), items: me.centers.clone() }))
+    let space =
+        Space { chrome: page.chrome_t("certif-title"), intro: page.t("certif-intro"), items: me.centers.clone() };
+    Ok(render(StatusCode::OK, &space))
 }

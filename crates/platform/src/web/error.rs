@@ -51,6 +51,15 @@ pub enum AppError {
     /// The input was understood but is invalid.
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
+    /// A well-formed body that does not have the expected shape (JSON of the wrong schema).
+    #[error("invalid body: {0}")]
+    InvalidBody(String),
+    /// The body is larger than the route accepts.
+    #[error("payload too large")]
+    TooLarge,
+    /// The body is not of a type the route reads.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
     /// Too many requests; retry after this many seconds.
     #[error("too many requests")]
     TooManyRequests {
@@ -95,7 +104,9 @@ impl AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Conflict => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid(_) | AppError::InvalidBody(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -113,7 +124,7 @@ impl IntoResponse for AppError {
                 tracing::error!(error = ?cause, "internal error");
             }
             AppError::Invalid(fields) => info.fields = fields,
-            AppError::BadRequest(detail) => info.detail = Some(detail),
+            AppError::BadRequest(detail) | AppError::InvalidBody(detail) => info.detail = Some(detail),
             AppError::BadCredentials { remaining } => {
                 info.detail = Some(format!(
                     "wrong identifier or password; {remaining} attempts left before the account is blocked"
@@ -135,6 +146,7 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
     let is_api = request.uri().path().starts_with("/api");
     let lang = request.extensions().get::<Lang>().copied().unwrap_or_default();
     let path = request.uri().path().to_owned();
+    let uri = request.uri().path_and_query().map_or_else(|| path.clone(), |p| p.as_str().to_owned());
     let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let response = next.run(request).await;
     let status = response.status();
@@ -153,7 +165,7 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         problem_json(status, lang, &path, &request_id, &info)
     } else {
         parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-        error_page(status, lang, &path, &request_id)
+        error_page(status, lang, &path, &uri, &request_id)
     };
     Response::from_parts(parts, Body::from(body))
 }
@@ -217,9 +229,9 @@ struct ErrorPage {
     request_id: String,
 }
 
-fn error_page(status: StatusCode, lang: Lang, path: &str, request_id: &str) -> String {
+fn error_page(status: StatusCode, lang: Lang, path: &str, uri: &str, request_id: &str) -> String {
     let key = status_key(status);
-    let chrome = Chrome::new(lang, path, &lang.t(&format!("error-{key}-title")));
+    let chrome = Chrome::new(lang, path, &lang.t(&format!("error-{key}-title"))).with_back(uri);
     let text = lang.t(&format!("error-{key}-text"));
     let page = ErrorPage { chrome, status: status.as_u16(), text, request_id: request_id.to_owned() };
     askama::Template::render(&page).unwrap_or_else(|_| format!("Error {}", status.as_u16()))

@@ -13,8 +13,10 @@ use super::{assets, i18n::Lang};
 pub struct Chrome {
     /// Interface language.
     pub lang: Lang,
-    /// Path of the current page, for the language switch to come back to.
+    /// Path of the current page (marks the current navigation link).
     pub path: String,
+    /// Path and query of the current page, for the language switch to come back to.
+    pub back: String,
     /// Page title, without the site name.
     pub title: String,
     /// The signed-in person, for the header.
@@ -37,19 +39,24 @@ pub struct HeaderUser {
 impl Chrome {
     /// Builds the chrome of a page.
     pub fn new(lang: Lang, path: &str, title: &str) -> Chrome {
-        Chrome { lang, path: path.to_owned(), title: title.to_owned(), user: None }
+        Chrome { lang, path: path.to_owned(), back: path.to_owned(), title: title.to_owned(), user: None }
     }
 
-    /// The chrome of a page seen by a signed-in person (or not).
-    pub fn for_user(lang: Lang, path: &str, title: &str, user: Option<&crate::identity::CurrentUser>) -> Chrome {
-        let mut chrome = Chrome::new(lang, path, title);
-        chrome.user = user.map(|u| HeaderUser {
+    /// The page to come back to after switching language (path and query).
+    pub fn with_back(mut self, uri: &str) -> Chrome {
+        uri.clone_into(&mut self.back);
+        self
+    }
+
+    /// The header as seen by a signed-in person (or not).
+    pub fn with_user(mut self, user: Option<&crate::identity::CurrentUser>) -> Chrome {
+        self.user = user.map(|u| HeaderUser {
             csrf: u.csrf.clone(),
             admin: u.is_admin(),
             orga: !u.organizations.is_empty(),
             certif: !u.centers.is_empty(),
         });
-        chrome
+        self
     }
 
     /// Translates a message id in the page's language.
@@ -72,7 +79,7 @@ impl Chrome {
 
     /// Link that switches language and returns to this page (works without JavaScript).
     pub fn switch_url(&self) -> String {
-        format!("/lang/{}?next={}", self.other_lang().code(), encode_path(&self.path))
+        format!("/lang/{}?next={}", self.other_lang().code(), encode_path(&self.back))
     }
 
     /// `aria-current="page"` for the navigation link of the current section.
@@ -96,5 +103,28 @@ pub fn render<T: Template>(status: StatusCode, template: &T) -> Response {
     match template.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(err) => super::error::AppError::Internal(err.into()).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct Message {
+    chrome: Chrome,
+    paragraphs: Vec<String>,
+    link_href: String,
+    link_text: String,
+}
+
+/// A simple page with a title, paragraphs and an optional link (confirmations, refusals).
+pub fn message(status: StatusCode, chrome: Chrome, paragraphs: Vec<String>, link: Option<(&str, String)>) -> Response {
+    let (link_href, link_text) = link.map(|(h, t)| (h.to_owned(), t)).unwrap_or_default();
+    render(status, &Message { chrome, paragraphs, link_href, link_text })
+}
+
+/// Sets the interface-language cookie on a response (after login or a profile change).
+pub fn set_lang_cookie(response: &mut Response, lang: Lang) {
+    let cookie = format!("{}={}; Path=/; Max-Age=31536000; SameSite=Lax", super::i18n::LANG_COOKIE, lang.code());
+    if let Ok(value) = axum::http::HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(axum::http::header::SET_COOKIE, value);
     }
 }

@@ -1,13 +1,17 @@
 //! HTTP plumbing: the router, middleware stack, errors, templates, i18n and static assets.
 
 pub mod assets;
+pub mod client_ip;
+pub mod csrf;
 pub mod error;
+pub mod extract;
 pub mod form;
 pub mod health;
 pub mod i18n;
 pub mod layout;
 pub mod media;
 pub mod pages;
+pub mod redirect;
 
 use std::time::Duration;
 
@@ -64,15 +68,25 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::spaces::routes())
 }
 
-/// Routes limited per client IP, with the limit of the settings.
-pub fn limited_routes(per_minute: u32) -> Router<AppState> {
+/// Drops the per-IP limiter's entries that are back to a full quota, so its memory stays bounded
+/// by the clients of the last minute (called periodically by the node).
+pub type Trimmer = std::sync::Arc<dyn Fn() + Send + Sync>;
+
+/// Routes limited per client IP ([`client_ip::ClientIp`]), with the limit of the settings.
+pub fn limited_routes(per_minute: u32) -> (Router<AppState>, Trimmer) {
     let per_minute = per_minute.max(1);
     let config = tower_governor::governor::GovernorConfigBuilder::default()
         .period(Duration::from_nanos(60_000_000_000 / u64::from(per_minute)))
         .burst_size(per_minute)
+        .key_extractor(client_ip::ClientIpKey)
         .finish()
         .expect("a positive rate");
-    crate::identity::limited_routes().layer(tower_governor::GovernorLayer::new(config))
+    let limiter = config.limiter().clone();
+    let trimmer: Trimmer = std::sync::Arc::new(move || {
+        limiter.retain_recent();
+        limiter.shrink_to_fit();
+    });
+    (crate::identity::limited_routes().layer(tower_governor::GovernorLayer::new(config)), trimmer)
 }
 
 async fn api_index() -> axum::Json<serde_json::Value> {
@@ -88,9 +102,10 @@ async fn not_found() -> error::AppError {
 }
 
 /// Wraps routes in the middleware stack every request goes through (outermost first):
-/// request id → trace span → request id echo → metrics → security headers → compression →
-/// language → error rendering → timeout → panic catcher → body limit.
-pub fn finish(routes: Router<AppState>, state: AppState) -> Router {
+/// request id → trace span → request id echo → client address → CSRF nonce → metrics → security
+/// headers → compression → language → error rendering → timeout → panic catcher → body limit →
+/// cross-site check → session.
+pub fn finish(routes: Router<AppState>, state: AppState) -> (Router, Trimmer) {
     let x_request_id = HeaderName::from_static("x-request-id");
     let sessions =
         tower_sessions::SessionManagerLayer::new(crate::identity::session::DbSessionStore::new(state.db.clone()))
@@ -99,7 +114,8 @@ pub fn finish(routes: Router<AppState>, state: AppState) -> Router {
             .with_same_site(tower_sessions::cookie::SameSite::Lax)
             .with_secure(state.settings.public_url.starts_with("https://"))
             .with_expiry(tower_sessions::Expiry::OnInactivity(crate::identity::session::IDLE));
-    let routes = routes.merge(limited_routes(state.settings.auth_rate_per_minute));
+    let (limited, trimmer) = limited_routes(state.settings.auth_rate_per_minute);
+    let routes = routes.merge(limited);
     let stack = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
         .layer(
@@ -112,6 +128,8 @@ pub fn finish(routes: Router<AppState>, state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Micros)),
         )
         .layer(PropagateRequestIdLayer::new(x_request_id))
+        .layer(middleware::from_fn_with_state(state.clone(), client_ip::client_ip))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::nonce_cookie))
         .layer(middleware::from_fn(health::track))
         .layer(set_header(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(set_header(header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains"))
@@ -132,7 +150,7 @@ pub fn finish(routes: Router<AppState>, state: AppState) -> Router {
         // forms also carry a per-session token (identity::session).
         .layer(tower_http::csrf::CsrfLayer::new())
         .layer(sessions);
-    routes.fallback(not_found).layer(stack).with_state(state)
+    (routes.fallback(not_found).layer(stack).with_state(state), trimmer)
 }
 
 fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {

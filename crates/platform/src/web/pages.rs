@@ -3,14 +3,15 @@
 use askama::Template;
 use axum::{
     extract::{Path, Query},
-    http::{HeaderValue, StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 
 use super::{
     error::AppError,
-    i18n::{LANG_COOKIE, Lang},
+    i18n::Lang,
     layout::{Chrome, render},
+    redirect,
 };
 
 #[derive(Template)]
@@ -21,9 +22,8 @@ struct Home {
 }
 
 /// `GET /`
-pub async fn home(lang: Lang, me: crate::identity::MaybeUser) -> Response {
-    let chrome = Chrome::for_user(lang, "/", &lang.t("home-title"), me.user.as_ref());
-    render(StatusCode::OK, &Home { chrome, signed_in: me.user.is_some() })
+pub async fn home(page: super::extract::Page) -> Response {
+    render(StatusCode::OK, &Home { chrome: page.chrome_t("home-title"), signed_in: page.user.is_some() })
 }
 
 /// A page whose long text lives in one template per language (`pages/<name>.<lang>.html`).
@@ -44,21 +44,27 @@ macro_rules! statement_body {
 }
 
 /// `GET /accessibility`
-pub async fn accessibility(lang: Lang) -> Response {
-    let chrome = Chrome::new(lang, "/accessibility", &lang.t("accessibility-title"));
-    render(StatusCode::OK, &Statement { chrome, body: statement_body!("accessibility", lang) })
+pub async fn accessibility(page: super::extract::Page) -> Response {
+    render(
+        StatusCode::OK,
+        &Statement { chrome: page.chrome_t("accessibility-title"), body: statement_body!("accessibility", page.lang) },
+    )
 }
 
 /// `GET /legal`
-pub async fn legal(lang: Lang) -> Response {
-    let chrome = Chrome::new(lang, "/legal", &lang.t("legal-title"));
-    render(StatusCode::OK, &Statement { chrome, body: statement_body!("legal", lang) })
+pub async fn legal(page: super::extract::Page) -> Response {
+    render(
+        StatusCode::OK,
+        &Statement { chrome: page.chrome_t("legal-title"), body: statement_body!("legal", page.lang) },
+    )
 }
 
 /// `GET /privacy`
-pub async fn privacy(lang: Lang) -> Response {
-    let chrome = Chrome::new(lang, "/privacy", &lang.t("privacy-title"));
-    render(StatusCode::OK, &Statement { chrome, body: statement_body!("privacy", lang) })
+pub async fn privacy(page: super::extract::Page) -> Response {
+    render(
+        StatusCode::OK,
+        &Statement { chrome: page.chrome_t("privacy-title"), body: statement_body!("privacy", page.lang) },
+    )
 }
 
 /// Query of the language switch.
@@ -67,19 +73,11 @@ pub struct SwitchQuery {
     next: Option<String>,
 }
 
-/// `GET /lang/{code}?next=/path`: remembers the language in a cookie and goes back.
-///
-/// Only local paths are accepted as `next`, so the switch cannot be used as an open redirect.
+/// `GET /lang/{code}?next=/path?query`: remembers the language in a cookie and goes back to the
+/// same page, query string included. Only local paths are accepted as `next` (no open redirect).
 pub async fn switch_language(Path(code): Path<String>, Query(q): Query<SwitchQuery>) -> Result<Response, AppError> {
     let lang = Lang::parse(&code).filter(|l| l.code() == code).ok_or(AppError::NotFound)?;
-    let next = q
-        .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or_else(|| "/".to_owned());
-    let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());
-    let mut response = Redirect::to(&next).into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|e| AppError::Internal(e.into()))?);
+    let mut response = Redirect::to(&redirect::local_or(q.next.as_deref(), "/")).into_response();
+    super::layout::set_lang_cookie(&mut response, lang);
     Ok(response)
 }

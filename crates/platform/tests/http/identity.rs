@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::{
     dual,
-    support::{Backend, TestApp, new_client},
+    support::{Backend, PASSWORD, TestApp, new_client, token_in},
 };
 
 dual!(
@@ -26,6 +26,14 @@ dual!(
     api_journey_and_openapi,
     form_errors_keep_input_and_point_to_fields,
     expired_sessions_are_deleted,
+    outstanding_links_die_with_the_credentials,
+    email_change_is_rate_limited,
+    parallel_wrong_passwords_cannot_pass_the_limits,
+    known_and_unknown_addresses_answer_in_the_same_time,
+    anonymous_pages_store_no_session,
+    redirect_targets_are_local_paths,
+    client_address_behind_trusted_proxies,
+    language_switch_keeps_the_query_string,
 );
 
 async fn expired_sessions_are_deleted(backend: Backend) {
@@ -46,87 +54,41 @@ async fn expired_sessions_are_deleted(backend: Backend) {
     assert_eq!(client.get(app.url("/account")).send().await.unwrap().status(), StatusCode::SEE_OTHER);
 }
 
-const PASSWORD: &str = "Secret-Pass-2026";
-
-/// The CSRF token of the client's session (starts one if needed).
 async fn csrf(app: &TestApp, client: &Client) -> String {
-    let info: serde_json::Value = client.get(app.url("/api/session")).send().await.unwrap().json().await.unwrap();
-    info["csrf_token"].as_str().unwrap().to_owned()
+    app.csrf(client).await
 }
 
 async fn post_form(app: &TestApp, client: &Client, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-    let token = csrf(app, client).await;
-    let mut all: Vec<(&str, &str)> = fields.to_vec();
-    all.push(("csrf_token", &token));
-    client.post(app.url(path)).form(&all).send().await.unwrap()
+    app.post_form(client, path, fields).await
 }
 
 async fn sign_up(app: &TestApp, email: &str) -> Uuid {
-    let client = new_client();
-    let r = post_form(
-        app,
-        &client,
-        "/signup",
-        &[
-            ("first_name", "Camille"),
-            ("last_name", "Martin"),
-            ("email", email),
-            ("password", PASSWORD),
-            ("terms", "yes"),
-        ],
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    user_id(app, email).await
+    app.sign_up(email).await
 }
 
 async fn user_id(app: &TestApp, email: &str) -> Uuid {
-    platform::on_db!(app.db(), pool => {
-        sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(pool).await.unwrap()
-    })
+    app.user_id(email).await
 }
 
-/// A new client logged in as `email`.
 async fn logged_in(app: &TestApp, email: &str) -> Client {
-    let client = new_client();
-    let r =
-        post_form(app, &client, "/login", &[("identifier", email), ("password", PASSWORD), ("next", "/account")]).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {email}");
-    client
+    app.login_as(email).await
 }
 
 async fn grant(app: &TestApp, user: Uuid, role: &str) {
-    platform::on_db!(app.db(), pool => {
-        sqlx::query("INSERT INTO admin_roles (user_id, role, granted_at) VALUES ($1, $2, 0)").bind(user).bind(role).execute(pool).await.unwrap();
-    });
+    app.grant(user, role).await
 }
 
-fn session_cookie(r: &reqwest::Response) -> Option<String> {
+fn cookie_named(r: &reqwest::Response, name: &str) -> Option<String> {
     r.headers()
         .get_all(header::SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("pix_session="))
+        .find(|c| c.starts_with(&format!("{name}=")))
         .map(str::to_owned)
 }
 
-/// Latest mail of the outbox.
-fn last_mail(app: &TestApp) -> String {
-    let dir = app.data.data_dir.path().join("outbox");
-    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
-    std::fs::read_to_string(files.last().expect("a mail")).unwrap()
-}
-
-fn mails(app: &TestApp) -> usize {
-    std::fs::read_dir(app.data.data_dir.path().join("outbox")).map(|d| d.count()).unwrap_or(0)
-}
-
-fn token_in(mail: &str, path: &str) -> String {
-    // Quoted-printable may fold long lines; join them first.
-    let joined = mail.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
-    let start = joined.find(&format!("{path}?token=")).expect("a link") + path.len() + "?token=".len();
-    joined[start..].chars().take_while(|c| c.is_ascii_hexdigit()).collect()
+fn session_cookie(r: &reqwest::Response) -> Option<String> {
+    cookie_named(r, "pix_session")
 }
 
 async fn csrf_missing_or_wrong_is_rejected(backend: Backend) {
@@ -164,9 +126,10 @@ async fn signup_login_new_session_id_and_cookie_flags(backend: Backend) {
     sign_up(&app, "ana@example.org").await;
     let client = new_client();
     let first = client.get(app.url("/api/session")).send().await.unwrap();
-    let before = session_cookie(&first).expect("an anonymous session");
-    assert!(before.contains("HttpOnly") && before.contains("SameSite=Lax") && before.contains("Path=/"), "{before}");
-    assert!(!before.contains("Secure"), "no Secure flag on plain-HTTP localhost");
+    assert_eq!(session_cookie(&first), None, "anonymous visitors get no session");
+    let nonce = cookie_named(&first, "pix_csrf").expect("a CSRF cookie for anonymous forms");
+    assert!(nonce.contains("HttpOnly") && nonce.contains("SameSite=Lax") && nonce.contains("Path=/"), "{nonce}");
+    assert!(!nonce.contains("Secure"), "no Secure flag on plain-HTTP localhost");
     let token: serde_json::Value = first.json().await.unwrap();
     let login = client
         .post(app.url("/login"))
@@ -181,9 +144,12 @@ async fn signup_login_new_session_id_and_cookie_flags(backend: Backend) {
         .unwrap();
     assert_eq!(login.status(), StatusCode::SEE_OTHER);
     assert_eq!(login.headers()[header::LOCATION], "/account");
-    let after = session_cookie(&login).expect("a new session cookie at login");
-    let id = |c: &str| c.split(';').next().unwrap().to_owned();
-    assert_ne!(id(&before), id(&after), "the session id changes at login");
+    let after = session_cookie(&login).expect("a session cookie at login");
+    assert!(after.contains("HttpOnly") && after.contains("SameSite=Lax") && after.contains("Path=/"), "{after}");
+    // Logging in again gets another session id (against fixation).
+    let again = logged_in(&app, "ana@example.org").await;
+    let other = again.get(app.url("/api/session")).send().await.unwrap().json::<serde_json::Value>().await.unwrap();
+    assert_ne!(other["csrf_token"], token["csrf_token"]);
     let account = client.get(app.url("/account")).send().await.unwrap();
     assert_eq!(account.status(), StatusCode::OK);
     assert!(account.text().await.unwrap().contains("ana@example.org"));
@@ -192,7 +158,7 @@ async fn signup_login_new_session_id_and_cookie_flags(backend: Backend) {
         TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.public_url = "https://pix.example".into())
             .await;
     let r = new_client().get(secure.url("/api/session")).send().await.unwrap();
-    assert!(session_cookie(&r).unwrap().contains("Secure"));
+    assert!(cookie_named(&r, "pix_csrf").unwrap().contains("Secure"));
 }
 
 async fn no_account_enumeration(backend: Backend) {
@@ -249,14 +215,14 @@ async fn no_account_enumeration(backend: Backend) {
         (fresh.status(), fresh.headers()[header::LOCATION].clone())
     );
 
-    let before = mails(&app);
+    let before = app.mails().await.len();
     let a = post_form(&app, &new_client(), "/password/forgot", &[("email", "ana@example.org")]).await;
     let b = post_form(&app, &new_client(), "/password/forgot", &[("email", "nobody@example.org")]).await;
     assert_eq!(
         (a.status(), a.headers()[header::LOCATION].clone()),
         (b.status(), b.headers()[header::LOCATION].clone())
     );
-    assert_eq!(mails(&app), before + 1, "only the real account gets a mail");
+    assert_eq!(app.mails().await.len(), before + 1, "only the real account gets a mail");
 
     sign_up(&app, "bob@example.org").await;
     let api_known = app
@@ -320,9 +286,7 @@ async fn login_throttling_timings_and_permanent_block(backend: Backend) {
     clock.advance(time::Duration::days(30));
     assert_eq!(attempt(PASSWORD).await.status(), StatusCode::FORBIDDEN, "permanent until unblocked");
     // An administrator unblocks, then the right password works and resets the counters.
-    let admin = sign_up(&app, "support@example.org").await;
-    grant(&app, admin, "SUPPORT").await;
-    let support = logged_in(&app, "support@example.org").await;
+    let (support, _) = app.admin("support@example.org", "SUPPORT").await;
     let unblock = post_form(&app, &support, &format!("/admin/users/{id}/unblock"), &[("reason", "ticket 42")]).await;
     assert_eq!(unblock.status(), StatusCode::SEE_OTHER);
     assert_eq!(attempt(PASSWORD).await.status(), StatusCode::SEE_OTHER);
@@ -358,7 +322,7 @@ async fn reset_token_is_single_use_and_expires(backend: Backend) {
     sign_up(&app, "ana@example.org").await;
     let client = new_client();
     post_form(&app, &client, "/password/forgot", &[("email", "ana@example.org")]).await;
-    let token = token_in(&last_mail(&app), "/password/reset");
+    let token = token_in(&app.last_mail().await, "/password/reset");
     assert_eq!(token.len(), 64);
     assert_eq!(
         client.get(app.url(&format!("/password/reset?token={token}"))).send().await.unwrap().status(),
@@ -380,7 +344,7 @@ async fn reset_token_is_single_use_and_expires(backend: Backend) {
     assert_eq!(login.status(), StatusCode::SEE_OTHER);
     // A second link expires after one hour.
     post_form(&app, &client, "/password/forgot", &[("email", "ana@example.org")]).await;
-    let token = token_in(&last_mail(&app), "/password/reset");
+    let token = token_in(&app.last_mail().await, "/password/reset");
     app.clock.as_ref().unwrap().advance(time::Duration::minutes(61));
     let late = post_form(&app, &client, "/password/reset", &[("token", &token), ("password", "Another-Pass-8")]).await;
     assert_eq!(late.status(), StatusCode::BAD_REQUEST);
@@ -390,13 +354,34 @@ async fn email_change_needs_confirmation(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     sign_up(&app, "ana@example.org").await;
     let client = logged_in(&app, "ana@example.org").await;
-    let r = post_form(&app, &client, "/account/email", &[("new_email", "ana.new@example.org")]).await;
+    // The current password is required.
+    let wrong = post_form(
+        &app,
+        &client,
+        "/account/email",
+        &[("new_email", "ana.new@example.org"), ("email_password", "Nope-123x")],
+    )
+    .await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.text().await.unwrap().contains("href=\"#email_password\""));
+    assert!(app.mails_to("ana.new@example.org").await.is_empty(), "nothing sent without the password");
+    let r = post_form(
+        &app,
+        &client,
+        "/account/email",
+        &[("new_email", "ana.new@example.org"), ("email_password", PASSWORD)],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let mail = last_mail(&app);
-    assert!(mail.contains("To: ana.new@example.org"), "{mail}");
+    let to_new = app.mails_to("ana.new@example.org").await;
+    assert_eq!(to_new.len(), 1);
+    // The current address is told, without the full new address.
+    let to_old = app.mails_to("ana@example.org").await;
+    assert_eq!(to_old.len(), 1, "the current address is notified");
+    assert!(to_old[0].contains("a***@example.org") && !to_old[0].contains("ana.new@"), "{}", to_old[0]);
     // Not changed before confirmation.
     assert!(client.get(app.url("/account")).send().await.unwrap().text().await.unwrap().contains("ana@example.org"));
-    let token = token_in(&mail, "/account/email/confirm");
+    let token = token_in(&to_new[0], "/account/email/confirm");
     let confirm = client.get(app.url(&format!("/account/email/confirm?token={token}"))).send().await.unwrap();
     assert_eq!(confirm.status(), StatusCode::OK);
     assert!(
@@ -404,6 +389,109 @@ async fn email_change_needs_confirmation(backend: Backend) {
     );
     let reuse = client.get(app.url(&format!("/account/email/confirm?token={token}"))).send().await.unwrap();
     assert_eq!(reuse.status(), StatusCode::BAD_REQUEST);
+    // The API asks for the password too.
+    let api = app
+        .send_json(
+            &client,
+            reqwest::Method::POST,
+            "/api/me/email",
+            &serde_json::json!({"new_email": "x@example.org", "current_password": "Nope-123x"}),
+        )
+        .await;
+    assert_eq!(api.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: serde_json::Value = api.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "current_password");
+}
+
+/// Every unused link stops working when the password changes, is reset, or the address changes.
+async fn outstanding_links_die_with_the_credentials(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    sign_up(&app, "ana@example.org").await;
+    let me = logged_in(&app, "ana@example.org").await;
+    let usable = |token: String| {
+        let app = &app;
+        async move {
+            let r = new_client().get(app.url(&format!("/password/reset?token={token}"))).send().await.unwrap();
+            r.status() == StatusCode::OK
+        }
+    };
+    // A reset link, then a password change: the link is dead.
+    post_form(&app, &new_client(), "/password/forgot", &[("email", "ana@example.org")]).await;
+    let reset_link = token_in(&app.last_mail().await, "/password/reset");
+    assert!(usable(reset_link.clone()).await);
+    let changed = post_form(
+        &app,
+        &me,
+        "/account/password",
+        &[("current_password", PASSWORD), ("new_password", "Changed-Pass-9")],
+    )
+    .await;
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    assert!(!usable(reset_link).await, "password change kills reset links");
+    // Two reset links: using one kills the other; an email-change link dies too.
+    let me = {
+        let c = new_client();
+        post_form(&app, &c, "/login", &[("identifier", "ana@example.org"), ("password", "Changed-Pass-9")]).await;
+        c
+    };
+    post_form(&app, &me, "/account/email", &[("new_email", "ana2@example.org"), ("email_password", "Changed-Pass-9")])
+        .await;
+    let email_link = token_in(&app.mails_to("ana2@example.org").await.pop().unwrap(), "/account/email/confirm");
+    post_form(&app, &new_client(), "/password/forgot", &[("email", "ana@example.org")]).await;
+    let first = token_in(&app.last_mail().await, "/password/reset");
+    post_form(&app, &new_client(), "/password/forgot", &[("email", "ana@example.org")]).await;
+    let second = token_in(&app.last_mail().await, "/password/reset");
+    assert_ne!(first, second);
+    let r =
+        post_form(&app, &new_client(), "/password/reset", &[("token", &first), ("password", "Reset-Pass-10")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(!usable(second).await, "a reset kills the other reset links");
+    let confirm =
+        new_client().get(app.url(&format!("/account/email/confirm?token={email_link}"))).send().await.unwrap();
+    assert_eq!(confirm.status(), StatusCode::BAD_REQUEST, "a reset kills email-change links");
+    // An email change kills pending reset links.
+    let me = {
+        let c = new_client();
+        post_form(&app, &c, "/login", &[("identifier", "ana@example.org"), ("password", "Reset-Pass-10")]).await;
+        c
+    };
+    post_form(&app, &new_client(), "/password/forgot", &[("email", "ana@example.org")]).await;
+    let pending = token_in(&app.last_mail().await, "/password/reset");
+    post_form(&app, &me, "/account/email", &[("new_email", "ana3@example.org"), ("email_password", "Reset-Pass-10")])
+        .await;
+    let link = token_in(&app.mails_to("ana3@example.org").await.pop().unwrap(), "/account/email/confirm");
+    assert_eq!(
+        new_client().get(app.url(&format!("/account/email/confirm?token={link}"))).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert!(!usable(pending).await, "an email change kills reset links");
+}
+
+/// Email-change requests are limited per client IP like the other mail-sending forms.
+async fn email_change_is_rate_limited(backend: Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.auth_rate_per_minute = 6).await;
+    let id_client = new_client();
+    post_form(
+        &app,
+        &id_client,
+        "/signup",
+        &[
+            ("first_name", "A"),
+            ("last_name", "B"),
+            ("email", "ana@example.org"),
+            ("password", PASSWORD),
+            ("terms", "yes"),
+        ],
+    )
+    .await;
+    let me = logged_in(&app, "ana@example.org").await;
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let email = format!("n{i}@example.org");
+        let r = post_form(&app, &me, "/account/email", &[("new_email", &email), ("email_password", PASSWORD)]).await;
+        statuses.push(r.status());
+    }
+    assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
 }
 
 async fn logout_everywhere_closes_other_sessions(backend: Backend) {
@@ -501,9 +589,7 @@ async fn role_checks_route_by_route(backend: Backend) {
 async fn admin_reads_are_audited_and_audit_is_append_only(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let learner = sign_up(&app, "learner@example.org").await;
-    let admin = sign_up(&app, "super@example.org").await;
-    grant(&app, admin, "SUPER_ADMIN").await;
-    let client = logged_in(&app, "super@example.org").await;
+    let (client, admin) = app.admin("super@example.org", "SUPER_ADMIN").await;
     assert_eq!(client.get(app.url(&format!("/admin/users/{learner}"))).send().await.unwrap().status(), StatusCode::OK);
     client.get(app.url("/admin/users?q=learner")).send().await.unwrap();
     let rows: Vec<(Option<Uuid>, String, Option<Uuid>)> = platform::on_db!(app.db(), pool => {
@@ -597,7 +683,8 @@ async fn erasure_leaves_no_personal_data_anywhere(backend: Backend) {
         &[("first_name", "Zéphyrine"), ("last_name", "Quasimodo"), ("username", "zeph.q"), ("lang", "fr")],
     )
     .await;
-    post_form(&app, &me, "/account/email", &[("new_email", "zq.other@example.org")]).await;
+    post_form(&app, &me, "/account/email", &[("new_email", "zq.other@example.org"), ("email_password", PASSWORD)])
+        .await;
     post_form(&app, &new_client(), "/password/forgot", &[("email", "zephyrine.q@example.org")]).await;
     post_form(&app, &new_client(), "/login", &[("identifier", "zeph.q"), ("password", "Wrong-pass-1")]).await;
     let before = all_text(&app).await;
@@ -607,8 +694,21 @@ async fn erasure_leaves_no_personal_data_anywhere(backend: Backend) {
     );
     let wrong = post_form(&app, &me, "/account/delete", &[("delete_password", "Wrong-pass-1")]).await;
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Mails to the person's addresses are in the outbox folder, and one is still queued.
+    app.drain_outbox().await;
+    assert!(!app.mails_to("zephyrine.q@example.org").await.is_empty());
+    assert!(!app.mails_to("zq.other@example.org").await.is_empty());
+    post_form(&app, &new_client(), "/password/forgot", &[("email", "zephyrine.q@example.org")]).await;
+    assert_eq!(app.count("SELECT CAST(COUNT(*) AS BIGINT) FROM outbox").await, 1);
     let erased = post_form(&app, &me, "/account/delete", &[("delete_password", PASSWORD)]).await;
     assert_eq!(erased.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("SELECT CAST(COUNT(*) AS BIGINT) FROM outbox").await, 0, "queued mail removed");
+    for mail in app.mails().await {
+        for address in ["zephyrine.q@example.org", "zq.other@example.org"] {
+            assert!(!mail.contains(address), "a mail to {address} is left in the outbox folder");
+        }
+    }
+    assert_eq!(app.count("SELECT CAST(COUNT(*) AS BIGINT) FROM login_throttles").await, 0, "throttle keys purged");
     for (table, column, value) in all_text(&app).await {
         let lower = value.to_lowercase();
         for secret in ["zéphyrine", "quasimodo", "zephyrine.q@example.org", "zq.other@example.org", "zeph.q"] {
@@ -723,4 +823,231 @@ async fn form_errors_keep_input_and_point_to_fields(backend: Backend) {
     let password = html.select(&sel("#password")).next().unwrap();
     assert_eq!(password.value().attr("value"), None, "passwords are never echoed");
     let _ = Duration::from_secs(0);
+}
+
+/// Failed logins are counted atomically before the password is checked: 50 parallel attempts
+/// check exactly 10 passwords before the 2-minute block, and 30 in all before the permanent block.
+async fn parallel_wrong_passwords_cannot_pass_the_limits(backend: Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), true, |_| {}).await;
+    let clock = app.clock.clone().unwrap();
+    sign_up(&app, "ana@example.org").await;
+    let client = new_client();
+    let token = csrf(&app, &client).await;
+    let burst = || {
+        let (app, client, token) = (&app, &client, &token);
+        async move {
+            let attempts = (0..50).map(|_| async move {
+                client
+                    .post(app.url("/api/login"))
+                    .header("x-csrf-token", token)
+                    .json(&serde_json::json!({"identifier": "ana@example.org", "password": "Wrong-pass-1"}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            });
+            let statuses = futures_util::future::join_all(attempts).await;
+            let count = |s: StatusCode| statuses.iter().filter(|x| **x == s).count();
+            (count(StatusCode::UNAUTHORIZED), count(StatusCode::TOO_MANY_REQUESTS), count(StatusCode::FORBIDDEN))
+        }
+    };
+    let failures = || async {
+        platform::on_db!(app.db(), pool => {
+            sqlx::query_scalar::<_, i64>("SELECT failure_count FROM login_throttles").fetch_one(pool).await.unwrap()
+        })
+    };
+    assert_eq!(burst().await, (9, 41, 0), "9 refused passwords, then the 10th blocks for 2 minutes");
+    assert_eq!(failures().await, 10);
+    clock.advance(time::Duration::seconds(121));
+    assert_eq!(burst().await, (9, 41, 0));
+    assert_eq!(failures().await, 20);
+    clock.advance(time::Duration::seconds(241));
+    assert_eq!(burst().await, (9, 0, 41), "the 30th failure blocks for good");
+    assert_eq!(failures().await, 30, "never more than 30 passwords checked");
+    let right = app
+        .send_json(
+            &client,
+            reqwest::Method::POST,
+            "/api/login",
+            &serde_json::json!({"identifier": "ana@example.org", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(right.status(), StatusCode::FORBIDDEN);
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Sign-up and forgotten password take the same time for known and unknown addresses (mail is
+/// queued, never sent on the request path).
+async fn known_and_unknown_addresses_answer_in_the_same_time(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    sign_up(&app, "known@example.org").await;
+    let client = new_client();
+    let token = csrf(&app, &client).await;
+    let timed = |path: &'static str, fields: Vec<(&'static str, String)>| {
+        let (app, client, token) = (&app, &client, token.clone());
+        async move {
+            let mut all = fields;
+            all.push(("csrf_token", token));
+            let started = std::time::Instant::now();
+            let r = client.post(app.url(path)).form(&all).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::SEE_OTHER);
+            started.elapsed().as_secs_f64() * 1000.0
+        }
+    };
+    let (mut forgot_known, mut forgot_unknown, mut signup_known, mut signup_unknown) = (vec![], vec![], vec![], vec![]);
+    for i in 0..50 {
+        // Interleaved, so that drift in machine load affects both alike.
+        forgot_known.push(timed("/password/forgot", vec![("email", "known@example.org".into())]).await);
+        forgot_unknown.push(timed("/password/forgot", vec![("email", format!("nobody{i}@example.org"))]).await);
+        let signup = |email: String| {
+            vec![
+                ("first_name", "A".to_owned()),
+                ("last_name", "B".to_owned()),
+                ("email", email),
+                ("password", PASSWORD.to_owned()),
+                ("terms", "yes".to_owned()),
+            ]
+        };
+        signup_known.push(timed("/signup", signup("known@example.org".into())).await);
+        signup_unknown.push(timed("/signup", signup(format!("new{i}@example.org"))).await);
+    }
+    let forgot = (median(forgot_known), median(forgot_unknown));
+    let signup = (median(signup_known), median(signup_unknown));
+    eprintln!("median ms: forgot known/unknown {forgot:?}, sign-up known/unknown {signup:?}");
+    assert!((forgot.0 - forgot.1).abs() < 5.0, "forgot-password medians {forgot:?}");
+    assert!((signup.0 - signup.1).abs() < 5.0, "sign-up medians {signup:?}");
+    // The mails do go out, from the worker.
+    assert_eq!(app.mails_to("known@example.org").await.len(), 100, "50 reset links and 50 account-exists notices");
+}
+
+/// Showing the anonymous pages writes nothing to the sessions table; only logging in does.
+async fn anonymous_pages_store_no_session(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    sign_up(&app, "ana@example.org").await;
+    let sessions = || app.count("SELECT CAST(COUNT(*) AS BIGINT) FROM sessions");
+    assert_eq!(sessions().await, 0);
+    let visitor = new_client();
+    for path in ["/", "/login", "/signup", "/password/forgot", "/api/session", "/login?next=/profile"] {
+        assert_eq!(visitor.get(app.url(path)).send().await.unwrap().status(), StatusCode::OK, "{path}");
+    }
+    // A failed login from the anonymous form is checked without a stored session either.
+    let failed =
+        post_form(&app, &visitor, "/login", &[("identifier", "ana@example.org"), ("password", "Wrong-pass-1")]).await;
+    assert_eq!(failed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(sessions().await, 0, "no session row for anonymous visits");
+    logged_in(&app, "ana@example.org").await;
+    assert_eq!(sessions().await, 1, "login creates the session");
+}
+
+/// Every redirect target taken from a request is a local path; test vectors for each route.
+async fn redirect_targets_are_local_paths(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    sign_up(&app, "ana@example.org").await;
+    let hostile = [
+        "/%09/evil.example",
+        "/%0a/evil.example",
+        "/%0d/evil.example",
+        "/%20/evil.example",
+        "//evil.example",
+        "/%5Cevil.example",
+        "%5C%5Cevil.example",
+        "https://evil.example",
+        "javascript:alert(1)",
+        "/%E2%80%A8/evil.example",
+        "evil.example",
+    ];
+    let location = |r: &reqwest::Response| r.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    for next in hostile {
+        let r = app.get(&format!("/lang/en?next={next}")).await;
+        assert_eq!((r.status(), location(&r)), (StatusCode::SEE_OTHER, "/".to_owned()), "language switch, next={next}");
+        // After login.
+        let client = new_client();
+        let token = csrf(&app, &client).await;
+        let decoded: String = form_urlencoded::parse(format!("n={next}").as_bytes()).next().unwrap().1.into_owned();
+        let r = client
+            .post(app.url("/login"))
+            .form(&[
+                ("identifier", "ana@example.org"),
+                ("password", PASSWORD),
+                ("next", &decoded),
+                ("csrf_token", &token),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(location(&r), "/profile", "login, next={next:?}");
+        // Already signed in: the login page sends on.
+        let r = client.get(app.url(&format!("/login?next={next}"))).send().await.unwrap();
+        assert_eq!(location(&r), "/profile", "login page, next={next}");
+        // Saving a tutorial goes back.
+        let tutorial = app.state.content.tutorials[0].id.clone();
+        let r = post_form(&app, &client, &format!("/tutorials/{tutorial}/save"), &[("back", &decoded)]).await;
+        assert_eq!(location(&r), "/tutorials", "tutorial save, back={next:?}");
+    }
+    // Local targets still work, query strings included.
+    let r = app.get("/lang/en?next=%2Fpassword%2Freset%3Ftoken%3Dabc").await;
+    assert_eq!(location(&r), "/password/reset?token=abc");
+}
+
+/// Per-IP limits count the client behind trusted proxies, and only behind them.
+async fn client_address_behind_trusted_proxies(backend: Backend) {
+    let forgot = |app: &TestApp, client: &Client, token: String, xff: &'static str| {
+        let request = client
+            .post(app.url("/password/forgot"))
+            .header("x-forwarded-for", xff)
+            .form(&[("email", "x@example.org"), ("csrf_token", &token)]);
+        async move { request.send().await.unwrap().status() }
+    };
+    // The loopback peer is a trusted proxy: two clients behind it have their own quotas.
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| {
+        s.auth_rate_per_minute = 2;
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    let client = new_client();
+    let token = csrf(&app, &client).await;
+    for _ in 0..2 {
+        assert_eq!(forgot(&app, &client, token.clone(), "203.0.113.1").await, StatusCode::SEE_OTHER);
+    }
+    assert_eq!(forgot(&app, &client, token.clone(), "203.0.113.1").await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(forgot(&app, &client, token.clone(), "203.0.113.2").await, StatusCode::SEE_OTHER, "another client");
+    // A client cannot escape its quota by prepending a forged address: the right-most untrusted hop counts.
+    assert_eq!(forgot(&app, &client, token.clone(), "9.9.9.9, 203.0.113.1").await, StatusCode::TOO_MANY_REQUESTS);
+    // Without trusted proxies, the header is ignored: everyone behind loopback shares one quota.
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.auth_rate_per_minute = 2).await;
+    let token = csrf(&app, &client).await;
+    assert_eq!(forgot(&app, &client, token.clone(), "203.0.113.1").await, StatusCode::SEE_OTHER);
+    assert_eq!(forgot(&app, &client, token.clone(), "203.0.113.2").await, StatusCode::SEE_OTHER);
+    assert_eq!(forgot(&app, &client, token.clone(), "203.0.113.3").await, StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// The language switch comes back to the same page with its query string (a reset link opened in
+/// the other language still works).
+async fn language_switch_keeps_the_query_string(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    sign_up(&app, "ana@example.org").await;
+    post_form(&app, &new_client(), "/password/forgot", &[("email", "ana@example.org")]).await;
+    let token = token_in(&app.last_mail().await, "/password/reset");
+    let client = new_client();
+    let page =
+        client.get(app.url(&format!("/password/reset?token={token}"))).send().await.unwrap().text().await.unwrap();
+    let html = scraper::Html::parse_document(&page);
+    let switch = html
+        .select(&scraper::Selector::parse("a.lang-switch").unwrap())
+        .next()
+        .unwrap()
+        .value()
+        .attr("href")
+        .unwrap()
+        .to_owned();
+    assert_eq!(switch, format!("/lang/en?next=/password/reset%3Ftoken%3D{token}"));
+    let r = client.get(app.url(&switch)).send().await.unwrap();
+    assert_eq!(r.headers()[header::LOCATION].to_str().unwrap(), format!("/password/reset?token={token}"));
+    let english = client.get(app.url(&format!("/password/reset?token={token}"))).send().await.unwrap();
+    assert_eq!(english.status(), StatusCode::OK);
+    assert!(english.text().await.unwrap().contains("lang=\"en\""));
 }

@@ -3,7 +3,9 @@
 use std::net::SocketAddr;
 
 use platform::{AppState, Server, config::ServeSettings, db::Db};
+use reqwest::Client;
 use tokio::{sync::oneshot, task::JoinHandle};
+use uuid::Uuid;
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +94,8 @@ impl TestApp {
     ) -> TestApp {
         let db = TestDb::new(backend).await;
         let mut settings = db.settings();
+        // Tests drain the outbox themselves (`TestApp::mails`), so that queue contents are deterministic.
+        settings.outbox_worker = false;
         tweak(&mut settings);
         let manual = manual_clock
             .then(|| std::sync::Arc::new(platform::clock::ManualClock::new(time::OffsetDateTime::now_utc())));
@@ -156,4 +160,127 @@ macro_rules! dual {
             }
         )*
     };
+}
+
+/// The password of every account the helpers create.
+pub const PASSWORD: &str = "Secret-Pass-2026";
+
+/// Helpers that go through the public HTTP surface, as a browser or API client would.
+impl TestApp {
+    /// The CSRF token of a client (anonymous: a signed token tied to its `pix_csrf` cookie).
+    pub async fn csrf(&self, client: &Client) -> String {
+        let info: serde_json::Value = client.get(self.url("/api/session")).send().await.unwrap().json().await.unwrap();
+        info["csrf_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Posts an HTML form with the client's CSRF token.
+    pub async fn post_form(&self, client: &Client, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf(client).await;
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", &token));
+        client.post(self.url(path)).form(&all).send().await.unwrap()
+    }
+
+    /// Sends a JSON API call with the client's CSRF token.
+    pub async fn send_json(
+        &self,
+        client: &Client,
+        method: reqwest::Method,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        let token = self.csrf(client).await;
+        client.request(method, self.url(path)).header("x-csrf-token", token).json(body).send().await.unwrap()
+    }
+
+    /// Creates an account through the sign-up form and returns its id.
+    pub async fn sign_up(&self, email: &str) -> Uuid {
+        self.sign_up_named(email, "Camille", "Martin").await
+    }
+
+    /// Creates an account with given names.
+    pub async fn sign_up_named(&self, email: &str, first: &str, last: &str) -> Uuid {
+        let fields =
+            [("first_name", first), ("last_name", last), ("email", email), ("password", PASSWORD), ("terms", "yes")];
+        let r = self.post_form(&new_client(), "/signup", &fields).await;
+        assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "sign-up of {email}");
+        self.user_id(email).await
+    }
+
+    /// The id of the account with this email.
+    pub async fn user_id(&self, email: &str) -> Uuid {
+        platform::on_db!(self.db(), pool => {
+            sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(pool).await.unwrap()
+        })
+    }
+
+    /// A new client logged in as `email` (password [`PASSWORD`]).
+    pub async fn login_as(&self, email: &str) -> Client {
+        let client = new_client();
+        let r = self.post_form(&client, "/login", &[("identifier", email), ("password", PASSWORD)]).await;
+        assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "login of {email}");
+        client
+    }
+
+    /// A new learner, logged in.
+    pub async fn learner(&self, email: &str) -> (Client, Uuid) {
+        let id = self.sign_up(email).await;
+        (self.login_as(email).await, id)
+    }
+
+    /// A new back-office agent with a role (`SUPPORT`, `METIER`, `CERTIF`, `SUPER_ADMIN`), logged in.
+    pub async fn admin(&self, email: &str, role: &str) -> (Client, Uuid) {
+        let id = self.sign_up(email).await;
+        self.grant(id, role).await;
+        (self.login_as(email).await, id)
+    }
+
+    /// Grants a back-office role directly (the role-granting pages are tested on their own).
+    pub async fn grant(&self, user: Uuid, role: &str) {
+        platform::on_db!(self.db(), pool => {
+            sqlx::query("INSERT INTO admin_roles (user_id, role, granted_at) VALUES ($1, $2, 0)").bind(user).bind(role).execute(pool).await.unwrap();
+        });
+    }
+
+    /// Runs the outbox worker until nothing is due, so that queued mails are written.
+    pub async fn drain_outbox(&self) {
+        while platform::outbox::run_due(&self.state).await.unwrap() > 0 {}
+    }
+
+    /// Every mail written to the outbox folder, oldest first (after draining the queue).
+    pub async fn mails(&self) -> Vec<String> {
+        self.drain_outbox().await;
+        let dir = self.data.data_dir.path().join("outbox");
+        let mut files: Vec<_> = match std::fs::read_dir(dir) {
+            Ok(d) => d.map(|e| e.unwrap().path()).collect(),
+            Err(_) => Vec::new(),
+        };
+        // File names are time-ordered UUIDs.
+        files.sort();
+        files.into_iter().map(|f| std::fs::read_to_string(f).unwrap()).collect()
+    }
+
+    /// The mails sent to an address.
+    pub async fn mails_to(&self, address: &str) -> Vec<String> {
+        let header = format!("To: {address}\r\n");
+        self.mails().await.into_iter().filter(|m| m.contains(&header)).collect()
+    }
+
+    /// The latest mail.
+    pub async fn last_mail(&self) -> String {
+        self.mails().await.pop().expect("a mail")
+    }
+
+    /// A `COUNT(*)`-style query returning one BIGINT.
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        platform::on_db!(self.db(), pool => { sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap() })
+    }
+}
+
+/// The one-time token of a link to `path` in a mail.
+pub fn token_in(mail: &str, path: &str) -> String {
+    // Quoted-printable may fold long lines; join them first.
+    let joined = mail.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+    let start = joined.find(&format!("{path}?token=")).expect("a link") + path.len() + "?token=".len();
+    joined[start..].chars().take_while(|c| c.is_ascii_hexdigit()).collect()
 }

@@ -1,0 +1,183 @@
+//! The extractors handlers are written with: [`Page`] (who is asking, in which language, on which
+//! page) and the CSRF-checked bodies [`CsrfForm`], [`CsrfJson`] and [`CsrfHeader`]. A handler that
+//! changes state takes one of the three, so it cannot forget the token (a test walks the router).
+
+use axum::{
+    extract::{FromRef, FromRequest, FromRequestParts, Request},
+    http::{header, request::Parts},
+};
+use serde::de::DeserializeOwned;
+
+use super::{
+    csrf::{self, CsrfKey, Nonce},
+    error::AppError,
+    i18n::Lang,
+    layout::Chrome,
+};
+use crate::{
+    AppState,
+    identity::{CurrentUser, MaybeUser},
+};
+
+/// The context of a page: language, where it is, who is looking, and how to make its forms.
+#[derive(Clone)]
+pub struct Page {
+    /// Interface language.
+    pub lang: Lang,
+    /// Path of the request.
+    pub path: String,
+    /// Path and query string (the language switch comes back to exactly this page).
+    pub uri: String,
+    /// The signed-in person, if any.
+    pub user: Option<CurrentUser>,
+    me: MaybeUser,
+    nonce: Option<Nonce>,
+    key: CsrfKey,
+}
+
+impl Page {
+    /// The CSRF token for this page's forms.
+    pub fn csrf(&self) -> String {
+        csrf::token_for(&self.me, self.nonce.as_ref(), &self.key)
+    }
+
+    /// The visitor's session (to log in or out).
+    pub fn session(&self) -> &tower_sessions::Session {
+        &self.me.session
+    }
+
+    /// Translates a message id.
+    pub fn t(&self, id: &str) -> String {
+        self.lang.t(id)
+    }
+
+    /// The layout of this page with a title.
+    pub fn chrome(&self, title: &str) -> Chrome {
+        Chrome::new(self.lang, &self.path, title).with_back(&self.uri).with_user(self.user.as_ref())
+    }
+
+    /// The layout, titled by a message id.
+    pub fn chrome_t(&self, title_id: &str) -> Chrome {
+        self.chrome(&self.lang.t(title_id))
+    }
+}
+
+impl<S> FromRequestParts<S> for Page
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let lang = Lang::from_request_parts(parts, state).await.unwrap_or_default();
+        let me = MaybeUser::from_request_parts(parts, state).await?;
+        Ok(Page {
+            lang,
+            path: parts.uri.path().to_owned(),
+            uri: parts.uri.path_and_query().map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned()),
+            user: me.user.clone(),
+            nonce: parts.extensions.get::<Nonce>().cloned(),
+            me,
+            key: AppState::from_ref(state).csrf_key.clone(),
+        })
+    }
+}
+
+fn is_form(parts: &Parts) -> bool {
+    parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| {
+        ct.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+    })
+}
+
+/// A URL-encoded form whose CSRF token (field `csrf_token`, or the `X-CSRF-Token` header for
+/// scripts) was checked, deserialized into `T`. Use `Vec<(String, String)>` for forms whose field
+/// names are not known in advance.
+#[derive(Debug)]
+pub struct CsrfForm<T>(pub T);
+
+impl<S, T> FromRequest<S> for CsrfForm<T>
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+    T: DeserializeOwned,
+{
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let bytes = axum::body::to_bytes(body, super::MAX_BODY_BYTES).await.map_err(|_| AppError::TooLarge)?;
+        let from_field = form_urlencoded::parse(&bytes).find(|(k, _)| k == csrf::FIELD).map(|(_, v)| v.into_owned());
+        let submitted = from_field.or_else(|| csrf::header_token(&parts).map(str::to_owned));
+        csrf::verify(&mut parts, state, submitted.as_deref()).await?;
+        if !bytes.is_empty() && !is_form(&parts) {
+            return Err(AppError::UnsupportedMediaType);
+        }
+        serde_urlencoded::from_bytes(&bytes)
+            .map(CsrfForm)
+            .map_err(|e| AppError::BadRequest(format!("invalid form: {e}")))
+    }
+}
+
+/// A JSON body of an API call whose `X-CSRF-Token` header was checked. Malformed JSON is a 400,
+/// a body of the wrong type a 415, JSON that does not fit `T` a 422.
+#[derive(Debug)]
+pub struct CsrfJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for CsrfJson<T>
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+    T: DeserializeOwned,
+{
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let submitted = csrf::header_token(&parts).map(str::to_owned);
+        csrf::verify(&mut parts, state, submitted.as_deref()).await?;
+        let request = Request::from_parts(parts, body);
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(CsrfJson(value)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+/// The error for a JSON body that could not be read.
+pub fn json_rejection(rejection: axum::extract::rejection::JsonRejection) -> AppError {
+    use axum::extract::rejection::JsonRejection as R;
+    match rejection {
+        R::MissingJsonContentType(_) => AppError::UnsupportedMediaType,
+        R::JsonDataError(e) => AppError::InvalidBody(e.body_text()),
+        R::JsonSyntaxError(e) => AppError::BadRequest(e.body_text()),
+        R::BytesRejection(_) => AppError::TooLarge,
+        other => AppError::BadRequest(other.body_text()),
+    }
+}
+
+/// A state-changing call without a body whose `X-CSRF-Token` header was checked.
+#[derive(Debug, Clone, Copy)]
+pub struct CsrfHeader;
+
+impl<S> FromRequestParts<S> for CsrfHeader
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let submitted = csrf::header_token(parts).map(str::to_owned);
+        csrf::verify(parts, state, submitted.as_deref()).await?;
+        Ok(CsrfHeader)
+    }
+}
+
+/// Form fields read as they came (repeated keys kept), for forms with dynamic field names.
+pub type Fields = Vec<(String, String)>;
+
+/// The first value of a field in [`Fields`].
+pub fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}

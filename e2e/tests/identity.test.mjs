@@ -2,7 +2,7 @@
 // page checked with axe, by keyboard where it matters, and without JavaScript.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer } from '../lib/server.mjs';
 import { assertPageBasics, assertAccessible, launch, newPage, screenshots } from '../lib/browser.mjs';
@@ -15,11 +15,20 @@ function demoPassword(log, email) {
   return line.match(/password=(\S+)/)[1];
 }
 
-function lastMailToken(dataDir, path) {
+/** The token of the newest mailed link to `path`, waiting for the outbox worker to write it. */
+async function lastMailToken(dataDir, path) {
   const dir = join(dataDir, 'outbox');
-  const files = readdirSync(dir).sort();
-  const mail = readFileSync(join(dir, files[files.length - 1]), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '=');
-  return mail.match(new RegExp(`${path}\\?token=([0-9a-f]{64})`))[1];
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    const files = existsSync(dir) ? readdirSync(dir).sort() : [];
+    if (files.length > 0) {
+      const mail = readFileSync(join(dir, files[files.length - 1]), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+      const match = mail.match(new RegExp(`${path}\\?token=([0-9a-f]{64})`));
+      if (match) return match[1];
+    }
+    if (Date.now() > deadline) throw new Error(`no mail with a ${path} link in ${dir}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 describe('accounts', () => {
@@ -105,7 +114,7 @@ describe('accounts', () => {
     await page.getByLabel('Email address').fill('learner@demo.example');
     await page.getByRole('button', { name: 'Send me the link' }).click();
     await page.waitForURL(/\/password\/forgot\/sent$/);
-    const token = lastMailToken(server.dataDir, '/password/reset');
+    const token = await lastMailToken(server.dataDir, '/password/reset');
     await page.goto(`${server.baseUrl}/password/reset?token=${token}`);
     assert.match(await page.locator('h1').innerText(), /Choose a new password/);
     await page.getByLabel('New password').fill('Another-Pass-77');

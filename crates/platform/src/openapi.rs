@@ -1,16 +1,27 @@
 //! The OpenAPI 3.1 document of the JSON API, generated from the handlers' annotations and
 //! served at `/api/openapi.json`.
+//!
+//! The handlers declare their success responses and bodies. What every operation shares is added
+//! here, from the same rules the code follows, so that the document lists every status an
+//! operation can answer: the session cookie (401), the CSRF header of state-changing calls (403),
+//! path parameters (400, 404), JSON bodies (400 malformed, 413 too large, 415 not JSON, 422 wrong
+//! shape or invalid fields), the per-IP limits (429), and conflicts named per operation (409).
+//! Every error body is an RFC 9457 problem document.
+
+use std::sync::LazyLock;
 
 use axum::Json;
+use serde_json::{Value, json};
 use utoipa::OpenApi;
 
 use crate::{evaluation::api as evaluation, identity::api};
 
-/// The API description.
+/// The API description, as the handlers declare it.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Pix libre API", description = "Assess, develop and certify digital skills. Errors are RFC 9457 problem documents. \
-State-changing requests need the session cookie and the `X-CSRF-Token` header from `GET /api/session`."),
+State-changing requests need the session cookie (for signed-in calls) and the `X-CSRF-Token` header from `GET /api/session`. \
+Request bodies are JSON objects whose unknown properties are refused (422)."),
     paths(
         api::session_info, api::signup, api::login, api::logout, api::logout_everywhere, api::forgot, api::reset,
         api::me, api::update_me, api::change_password, api::change_email, api::export, api::delete_me,
@@ -20,7 +31,173 @@ State-changing requests need the session cookie and the `X-CSRF-Token` header fr
 )]
 pub struct ApiDoc;
 
+/// Operations anyone may call, signed in or not.
+const PUBLIC: &[(&str, &str)] = &[
+    ("get", "/api/session"),
+    ("post", "/api/signup"),
+    ("post", "/api/login"),
+    ("post", "/api/logout"),
+    ("post", "/api/password/forgot"),
+    ("post", "/api/password/reset"),
+];
+
+/// Operations behind the per-IP limit (`--auth-rate-per-minute`), or a login throttle.
+const LIMITED: &[(&str, &str)] =
+    &[("post", "/api/signup"), ("post", "/api/login"), ("post", "/api/password/forgot"), ("post", "/api/me/email")];
+
+/// Statuses particular to an operation, with what they mean there.
+const PARTICULAR: &[(&str, &str, &str, &str)] = &[
+    ("post", "/api/competences/{code}/assessments", "409", "Conflict: a retry of this competence is not possible yet"),
+    ("post", "/api/assessments/{id}/answers", "409", "Conflict: not the current challenge, or the test is over"),
+    ("post", "/api/login", "401", "Wrong identifier or password; `detail` tells the attempts left"),
+    ("post", "/api/login", "403", "The account is blocked after too many failures (or the CSRF token is missing)"),
+    (
+        "post",
+        "/api/password/reset",
+        "422",
+        "The token is invalid, used or expired (`token`), or the password breaks the rule",
+    ),
+    (
+        "post",
+        "/api/assessments/{id}/answers",
+        "422",
+        "Unknown challenge (`challenge_id`), or the body does not fit the schema",
+    ),
+];
+
+const ERRORS: &[(&str, &str, &str)] = &[
+    ("400", "BadRequest", "Malformed request: unreadable JSON or path parameter"),
+    ("401", "Unauthorized", "Sign in first (session cookie missing or expired)"),
+    ("403", "Forbidden", "Not allowed, or the X-CSRF-Token header is missing or wrong"),
+    ("404", "NotFound", "No such resource for this caller"),
+    ("409", "Conflict", "The request conflicts with the current state"),
+    ("413", "PayloadTooLarge", "The body is too large"),
+    ("415", "UnsupportedMediaType", "The body is not `application/json`"),
+    (
+        "422",
+        "UnprocessableEntity",
+        "The JSON does not fit the schema (unknown or missing property, wrong type), or a field is invalid (`errors` lists them)",
+    ),
+    ("429", "TooManyRequests", "Too many attempts; retry after the `Retry-After` header's seconds"),
+];
+
+fn problem_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "RFC 9457 problem document",
+        "required": ["type", "title", "status", "instance", "request_id"],
+        "properties": {
+            "type": { "type": "string", "description": "`/problems/<kind>`" },
+            "title": { "type": "string", "description": "In the caller's language" },
+            "status": { "type": "integer" },
+            "instance": { "type": "string", "description": "The path of the request" },
+            "request_id": { "type": "string" },
+            "detail": { "type": "string" },
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["field", "code", "message"],
+                    "properties": {
+                        "field": { "type": "string" },
+                        "code": { "type": "string", "description": "Stable message id" },
+                        "message": { "type": "string", "description": "In the caller's language" }
+                    }
+                }
+            }
+        }
+    })
+}
+
+fn problem_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+    })
+}
+
+/// Adds the shared statuses, the CSRF header and the session requirement to one operation.
+fn decorate(method: &str, path: &str, op: &mut Value) {
+    let public = PUBLIC.contains(&(method, path));
+    let state_changing = method != "get";
+    let has_body = op.get("requestBody").is_some();
+    let typed_path_param = op["parameters"]
+        .as_array()
+        .is_some_and(|ps| ps.iter().any(|p| p["in"] == "path" && p["schema"]["format"] == "uuid"));
+    let has_path_param = path.contains('{');
+    let mut statuses: Vec<&str> = Vec::new();
+    if has_body || typed_path_param {
+        statuses.push("400");
+    }
+    if !public {
+        statuses.push("401");
+    }
+    if state_changing {
+        statuses.push("403");
+    }
+    if has_path_param {
+        statuses.push("404");
+    }
+    if has_body {
+        statuses.extend(["413", "415", "422"]);
+    }
+    if LIMITED.contains(&(method, path)) {
+        statuses.push("429");
+    }
+    let responses = op["responses"].as_object_mut().expect("operations have responses");
+    for status in statuses {
+        let (_, name, _) = ERRORS.iter().find(|(s, _, _)| *s == status).expect("known status");
+        responses.entry(status).or_insert_with(|| json!({ "$ref": format!("#/components/responses/{name}") }));
+    }
+    for (_, _, status, description) in PARTICULAR.iter().filter(|(m, p, _, _)| *m == method && *p == path) {
+        responses.insert((*status).to_owned(), problem_response(description));
+    }
+    if state_changing {
+        let parameters = op.as_object_mut().expect("an object").entry("parameters").or_insert_with(|| json!([]));
+        parameters.as_array_mut().expect("an array").push(json!({
+            "name": "X-CSRF-Token",
+            "in": "header",
+            "required": true,
+            "description": "The `csrf_token` of `GET /api/session`",
+            "schema": { "type": "string" }
+        }));
+    }
+    if !public {
+        op["security"] = json!([{ "session": [] }]);
+    }
+}
+
+fn build() -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the document serialises");
+    let components = doc.as_object_mut().expect("an object").entry("components").or_insert_with(|| json!({}));
+    components["schemas"]["Problem"] = problem_schema();
+    for (_, name, description) in ERRORS {
+        components["responses"][*name] = problem_response(description);
+    }
+    components["securitySchemes"]["session"] = json!({
+        "type": "apiKey",
+        "in": "cookie",
+        "name": crate::identity::session::COOKIE,
+        "description": "The session cookie set by `POST /api/login`"
+    });
+    let paths = doc["paths"].as_object_mut().expect("paths");
+    for (path, item) in paths.iter_mut() {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if let Some(op) = item.get_mut(method) {
+                decorate(method, path, op);
+            }
+        }
+    }
+    doc
+}
+
+/// The complete document (built once).
+pub fn document_value() -> &'static Value {
+    static DOC: LazyLock<Value> = LazyLock::new(build);
+    &DOC
+}
+
 /// `GET /api/openapi.json`
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+pub async fn document() -> Json<Value> {
+    Json(document_value().clone())
 }

@@ -20,7 +20,7 @@ use crate::{
     AppState,
     identity::CurrentUser,
     web::{
-        error::AppError,
+        error::{AppError, FieldError},
         extract::{CsrfHeader, CsrfJson},
         i18n::Lang,
     },
@@ -122,6 +122,15 @@ pub struct Current {
     challenge: Option<ChallengeJson>,
 }
 
+/// A proposal of a QCU/QCM challenge.
+#[derive(Serialize, ToSchema)]
+pub struct ProposalJson {
+    /// The value to send back (`value` of the answer).
+    value: u32,
+    /// Its text, as HTML.
+    html: String,
+}
+
 /// A challenge to answer.
 #[derive(Serialize, ToSchema)]
 pub struct ChallengeJson {
@@ -129,8 +138,8 @@ pub struct ChallengeJson {
     /// QCU, QCM, QROC, QROCM-ind, QROCM-dep.
     kind: String,
     instruction_html: String,
-    /// QCU/QCM: value and text of each proposal.
-    proposals: Vec<(u32, String)>,
+    /// QCU/QCM proposals, in display order.
+    proposals: Vec<ProposalJson>,
     inputs: Vec<InputView>,
     illustration_url: Option<String>,
     illustration_alt: Option<String>,
@@ -158,7 +167,7 @@ pub async fn current(
                 id: v.id,
                 kind: v.kind.name().to_owned(),
                 instruction_html: v.instruction_html,
-                proposals: v.choices.into_iter().map(|c| (c.value, c.html)).collect(),
+                proposals: v.choices.into_iter().map(|c| ProposalJson { value: c.value, html: c.html }).collect(),
                 inputs: v
                     .parts
                     .into_iter()
@@ -210,11 +219,14 @@ pub async fn answer(
     Path(id): Path<Uuid>,
     CsrfJson(body): CsrfJson<AnswerBody>,
 ) -> Result<Json<AnswerResult>, AppError> {
-    // Unknown challenge ids are a client error, whatever the assessment.
-    state
-        .content
-        .challenge_by_id(&body.challenge_id)
-        .ok_or_else(|| AppError::BadRequest("unknown challenge".into()))?;
+    // Someone else's (or no) assessment is a 404 before anything is said about the challenge.
+    service::owned(&state, me.id, id).await?;
+    if state.content.challenge_by_id(&body.challenge_id).is_none() {
+        return Err(AppError::Invalid(vec![FieldError {
+            field: "challenge_id".into(),
+            code: "field-challenge-unknown".into(),
+        }]));
+    }
     let values = body.inputs.iter().flat_map(|m| m.iter().flat_map(|(k, v)| [k.as_str(), v.as_str()]));
     check_answer_size(values.chain(body.value.as_deref()))?;
     let (response, raw) = if body.skip {
@@ -235,14 +247,23 @@ pub async fn answer(
     }
 }
 
+/// One answer of an assessment.
+#[derive(Serialize, ToSchema)]
+pub struct AnswerLine {
+    challenge_id: String,
+    /// ok, ko, aband, timedout or focusedOut.
+    result: String,
+}
+
 /// Results of an assessment.
 #[derive(Serialize, ToSchema)]
 pub struct Results {
+    /// `started` or `completed`.
     state: String,
     level: u32,
     pix: u32,
     pix_gained: i64,
-    answers: Vec<(String, String)>,
+    answers: Vec<AnswerLine>,
 }
 
 /// Level, pix and the result of each answer.
@@ -255,7 +276,11 @@ pub async fn results(
     let a = service::owned(&state, me.id, id).await?;
     let c = state.content.competence_by_code(&a.competence_code).ok_or(AppError::NotFound)?;
     let v = service::competence_view(&state, me.id, c).await?;
-    let answers = store::answers(&state.db, id).await?.into_iter().map(|r| (r.challenge_id, r.result)).collect();
+    let answers = store::answers(&state.db, id)
+        .await?
+        .into_iter()
+        .map(|r| AnswerLine { challenge_id: r.challenge_id, result: r.result })
+        .collect();
     Ok(Json(Results {
         state: a.state,
         level: v.score.level,

@@ -171,12 +171,12 @@ pub struct ResetBody {
     password: String,
 }
 
-/// Sets a new password with a reset token (single use, one hour); 400 when the token is invalid or expired.
+/// Sets a new password with a reset token (single use, one hour); 422 with a `token` field error
+/// when the token is invalid, used or expired.
 #[utoipa::path(post, path = "/api/password/reset", tag = "identity", request_body = ResetBody, responses((status = 204, description = "password changed")))]
 pub async fn reset(State(state): State<AppState>, CsrfJson(body): CsrfJson<ResetBody>) -> Result<StatusCode, AppError> {
     match service::reset_password(&state, &body.token, &body.password).await? {
         Ok(_) => Ok(StatusCode::NO_CONTENT),
-        Err(e) if e.field == "token" => Err(AppError::BadRequest("invalid or expired token".into())),
         Err(e) => Err(AppError::Invalid(vec![e])),
     }
 }
@@ -196,8 +196,7 @@ pub struct ProfileBody {
     /// Empty to remove the username.
     #[serde(default)]
     username: String,
-    /// `fr` or `en`.
-    lang: String,
+    lang: Lang,
 }
 
 /// Updates names, username and language.
@@ -207,7 +206,7 @@ pub async fn update_me(
     user: CurrentUser,
     CsrfJson(body): CsrfJson<ProfileBody>,
 ) -> Result<Json<Me>, AppError> {
-    service::update_profile(&state, user.id, &body.first_name, &body.last_name, &body.username, &body.lang)
+    service::update_profile(&state, user.id, &body.first_name, &body.last_name, &body.username, body.lang.code())
         .await?
         .map_err(AppError::Invalid)?;
     Ok(Json(me_of(&state, user.id).await?))

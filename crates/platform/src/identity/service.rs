@@ -319,7 +319,9 @@ pub async fn update_profile(
             }
         }
     };
-    let lang = if lang == "en" { "en" } else { "fr" };
+    if !matches!(lang, "fr" | "en") {
+        errors.push(FieldError { field: "lang".into(), code: "field-lang-invalid".into() });
+    }
     if !errors.is_empty() {
         return Ok(Err(errors));
     }

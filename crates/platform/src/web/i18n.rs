@@ -6,7 +6,7 @@ use axum::{extract::FromRequestParts, http::request::Parts};
 use fluent_bundle::{FluentArgs, FluentResource, concurrent::FluentBundle};
 
 /// A language the interface is available in. French is the default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     /// French (default).

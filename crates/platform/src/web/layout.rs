@@ -64,6 +64,15 @@ impl Chrome {
         self.lang.t(id)
     }
 
+    /// The separator before a detail ("Commencer : Mener une recherche", "Start: Searching"):
+    /// French typography puts a space before the colon.
+    pub fn sep(&self) -> &'static str {
+        match self.lang {
+            Lang::Fr => " : ",
+            Lang::En => ": ",
+        }
+    }
+
     /// URL of a static asset by logical name.
     pub fn asset(&self, logical: &str) -> String {
         assets::url(logical)

@@ -13,6 +13,7 @@ pub mod identity;
 pub mod mail;
 pub mod openapi;
 pub mod outbox;
+pub mod personal_data;
 pub mod spaces;
 pub mod telemetry;
 pub mod web;

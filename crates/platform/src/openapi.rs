@@ -14,19 +14,12 @@ use axum::Json;
 use serde_json::{Value, json};
 use utoipa::OpenApi;
 
-use crate::{evaluation::api as evaluation, identity::api};
-
-/// The API description, as the handlers declare it.
+/// The API description's shared parts; the operations come from the routes (`routes!`).
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Pix libre API", description = "Assess, develop and certify digital skills. Errors are RFC 9457 problem documents. \
 State-changing requests need the session cookie (for signed-in calls) and the `X-CSRF-Token` header from `GET /api/session`. \
 Request bodies are JSON objects whose unknown properties are refused (422)."),
-    paths(
-        api::session_info, api::signup, api::login, api::logout, api::logout_everywhere, api::forgot, api::reset,
-        api::me, api::update_me, api::change_password, api::change_email, api::export, api::delete_me,
-        evaluation::profile, evaluation::start, evaluation::current, evaluation::answer, evaluation::results,
-    ),
     tags((name = "identity", description = "Accounts, sessions and personal data"), (name = "evaluation", description = "Profile and competence tests"))
 )]
 pub struct ApiDoc;
@@ -168,7 +161,8 @@ fn decorate(method: &str, path: &str, op: &mut Value) {
 }
 
 fn build() -> Value {
-    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the document serialises");
+    let routes = crate::web::routes::api().merge(crate::web::routes::limited_api());
+    let mut doc = serde_json::to_value(routes.into_openapi()).expect("the document serialises");
     let components = doc.as_object_mut().expect("an object").entry("components").or_insert_with(|| json!({}));
     components["schemas"]["Problem"] = problem_schema();
     for (_, name, description) in ERRORS {

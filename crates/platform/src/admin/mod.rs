@@ -3,43 +3,38 @@
 
 use askama::Template;
 use axum::{
-    Router,
     extract::{Path, Query, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
-    routing::{get, post},
 };
 use uuid::Uuid;
 
 use crate::{
     AppState, audit,
     identity::{
-        CurrentUser,
+        guard::{AnyAgent, RequireAdmin, SuperAdmin, Support},
         model::{AdminRole, User},
         service,
-        session::{self, require_admin},
         throttle::Gate,
     },
-    on_db,
     web::{
         error::AppError,
         extract::{CsrfForm, Page},
         layout::{Chrome, render},
+        routes::Pages,
     },
 };
 
-/// Back-office routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin", get(home))
-        .route("/admin/users", get(users))
-        .route("/admin/users/{id}", get(user))
-        .route("/admin/users/{id}/unblock", post(unblock))
-        .route("/admin/users/{id}/roles", post(roles))
-        .route("/admin/audit", get(audit_page))
+/// Back-office pages.
+pub fn pages() -> Pages {
+    Pages::new()
+        .get("/admin", home)
+        .get("/admin/users", users)
+        .get("/admin/users/{id}", user)
+        .post("/admin/users/{id}/unblock", unblock)
+        .post("/admin/users/{id}/roles", roles)
+        .get("/admin/audit", audit_page)
 }
-
-const READ_ROLES: &[AdminRole] = &[AdminRole::Support];
 
 #[derive(Template)]
 #[template(path = "admin/home.html")]
@@ -51,14 +46,14 @@ struct Home {
 }
 
 /// `GET /admin`: any back-office agent.
-pub async fn home(page: Page, me: CurrentUser) -> Result<Response, AppError> {
-    require_admin(&me, &AdminRole::ALL).await?;
+pub async fn home(page: Page, agent: RequireAdmin<AnyAgent>) -> Result<Response, AppError> {
+    let me = agent.user;
     Ok(render(
         StatusCode::OK,
         &Home {
             chrome: page.chrome_t("admin-title"),
             roles: me.admin_roles.iter().map(|r| r.as_str()).collect(),
-            can_read_users: me.has_admin_role(READ_ROLES),
+            can_read_users: me.has_admin_role(&[AdminRole::Support]),
             super_admin: me.has_admin_role(&[AdminRole::SuperAdmin]),
         },
     ))
@@ -83,33 +78,15 @@ struct Users {
 pub async fn users(
     State(state): State<AppState>,
     page: Page,
-    me: CurrentUser,
+    agent: RequireAdmin<Support>,
     Query(s): Query<Search>,
 ) -> Result<Response, AppError> {
-    require_admin(&me, READ_ROLES).await?;
     let q = s.q.unwrap_or_default().trim().to_lowercase();
-    let mut results = Vec::new();
+    let results = service::search(&state.db, &q).await?;
     if q.chars().count() >= 3 {
-        let pattern = format!("%{}%", q.replace(['%', '_'], ""));
-        results = on_db!(&state.db, pool => {
-            sqlx::query_as::<_, User>(
-                "SELECT id, first_name, last_name, email, username, password_hash, lang, terms_accepted_at, created_at, updated_at, anonymised FROM users \
-                 WHERE NOT anonymised AND (email LIKE $1 OR username LIKE $1 OR LOWER(first_name || ' ' || last_name) LIKE $1) ORDER BY email LIMIT 50",
-            )
-            .bind(&pattern)
-            .fetch_all(pool)
-            .await
-        })?;
         let ids: Vec<String> = results.iter().map(|u| u.id.to_string()).collect();
-        service::audit(
-            &state,
-            Some(me.id),
-            "user.search",
-            None,
-            "back-office search",
-            serde_json::json!({ "results": ids }),
-        )
-        .await?;
+        let details = serde_json::json!({ "results": ids });
+        service::audit(&state, Some(agent.user.id), "user.search", None, "back-office search", details).await?;
     }
     Ok(render(
         StatusCode::OK,
@@ -134,10 +111,10 @@ struct UserPage {
 pub async fn user(
     State(state): State<AppState>,
     page: Page,
-    me: CurrentUser,
+    agent: RequireAdmin<Support>,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    require_admin(&me, READ_ROLES).await?;
+    let me = agent.user;
     let user = service::user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     service::audit(&state, Some(me.id), "user.read", Some(id), "back-office account view", serde_json::json!({}))
         .await?;
@@ -178,11 +155,11 @@ pub struct RoleForm {
 /// `POST /admin/users/{id}/unblock` (SUPPORT, SUPER_ADMIN; a reason is required).
 pub async fn unblock(
     State(state): State<AppState>,
-    me: CurrentUser,
+    agent: RequireAdmin<Support>,
     Path(id): Path<Uuid>,
     CsrfForm(f): CsrfForm<UnblockForm>,
 ) -> Result<Response, AppError> {
-    require_admin(&me, READ_ROLES).await?;
+    let me = agent.user;
     let reason = f.reason.trim();
     if reason.is_empty() {
         return Err(AppError::Invalid(vec![crate::web::error::FieldError {
@@ -200,31 +177,17 @@ pub async fn unblock(
 /// person's sessions are closed so that the change applies at their next login (new session id).
 pub async fn roles(
     State(state): State<AppState>,
-    me: CurrentUser,
+    agent: RequireAdmin<SuperAdmin>,
     Path(id): Path<Uuid>,
     CsrfForm(f): CsrfForm<RoleForm>,
 ) -> Result<Response, AppError> {
-    require_admin(&me, &[AdminRole::SuperAdmin]).await?;
     let role = AdminRole::parse(&f.role).ok_or_else(|| AppError::BadRequest("unknown role".into()))?;
     service::user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let now = state.clock.now_micros();
-    let action = if f.action == "revoke" {
-        service::revoke_admin_role(&state.db, id, role).await?;
-        "role.revoke"
-    } else {
-        service::grant_admin_role(&state.db, id, role, now).await?;
-        "role.grant"
-    };
-    session::delete_all_for(&state.db, id).await?;
-    service::audit(
-        &state,
-        Some(me.id),
-        action,
-        Some(id),
-        "back-office role change",
-        serde_json::json!({ "role": role.as_str() }),
-    )
-    .await?;
+    let grant = f.action != "revoke";
+    service::set_admin_role(&state, id, role, grant).await?;
+    let action = if grant { "role.grant" } else { "role.revoke" };
+    let details = serde_json::json!({ "role": role.as_str() });
+    service::audit(&state, Some(agent.user.id), action, Some(id), "back-office role change", details).await?;
     Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
 }
 
@@ -236,8 +199,11 @@ struct AuditPage {
 }
 
 /// `GET /admin/audit` (SUPER_ADMIN): the latest audit entries.
-pub async fn audit_page(State(state): State<AppState>, page: Page, me: CurrentUser) -> Result<Response, AppError> {
-    require_admin(&me, &[AdminRole::SuperAdmin]).await?;
+pub async fn audit_page(
+    State(state): State<AppState>,
+    page: Page,
+    _agent: RequireAdmin<SuperAdmin>,
+) -> Result<Response, AppError> {
     let rows = audit::latest(&state.db, 200).await?;
     Ok(render(StatusCode::OK, &AuditPage { chrome: page.chrome_t("admin-audit-title"), rows }))
 }

@@ -7,7 +7,7 @@
 use std::{str::FromStr, time::Duration};
 
 use sqlx::{
-    PgPool, Postgres, Sqlite, SqlitePool, Transaction,
+    PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction,
     migrate::Migrator,
     postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
@@ -59,6 +59,73 @@ pub enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     /// PostgreSQL transaction.
     Postgres(Transaction<'static, Postgres>),
+}
+
+/// Where a query runs: on the pool (the query takes a connection for itself) or inside an open
+/// transaction. Every store function takes `impl Into<Conn>`, so the same function — the same SQL
+/// text — serves both: `store::f(&state.db, …)` and `store::f(&mut tx, …)`.
+pub enum Conn<'a> {
+    /// The SQLite pool.
+    Sqlite(&'a SqlitePool),
+    /// The PostgreSQL pool.
+    Postgres(&'a PgPool),
+    /// An open SQLite transaction.
+    SqliteTx(&'a mut SqliteConnection),
+    /// An open PostgreSQL transaction.
+    PostgresTx(&'a mut PgConnection),
+}
+
+impl<'a> From<&'a Db> for Conn<'a> {
+    fn from(db: &'a Db) -> Conn<'a> {
+        match db {
+            Db::Sqlite(pool) => Conn::Sqlite(pool),
+            Db::Postgres(pool) => Conn::Postgres(pool),
+        }
+    }
+}
+
+impl<'a> From<&'a mut Tx> for Conn<'a> {
+    fn from(tx: &'a mut Tx) -> Conn<'a> {
+        match tx {
+            Tx::Sqlite(t) => Conn::SqliteTx(&mut *t),
+            Tx::Postgres(t) => Conn::PostgresTx(&mut *t),
+        }
+    }
+}
+
+impl<'a> From<&'a mut Conn<'_>> for Conn<'a> {
+    fn from(conn: &'a mut Conn<'_>) -> Conn<'a> {
+        match conn {
+            Conn::Sqlite(pool) => Conn::Sqlite(pool),
+            Conn::Postgres(pool) => Conn::Postgres(pool),
+            Conn::SqliteTx(c) => Conn::SqliteTx(c),
+            Conn::PostgresTx(c) => Conn::PostgresTx(c),
+        }
+    }
+}
+
+/// Runs the same body on whatever a [`Conn`] holds; the body gets `&mut Connection` of the
+/// backend (held from the pool for the body's duration, or the transaction's), so it may run
+/// several queries with `&mut *c`. The enclosing function must return `Result<_, sqlx::Error>`
+/// (or an error that converts from it): acquiring a pooled connection can fail.
+#[macro_export]
+macro_rules! on_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match ::core::convert::Into::<$crate::db::Conn<'_>>::into($conn) {
+            $crate::db::Conn::Sqlite(pool) => {
+                let mut held = pool.acquire().await?;
+                let $c: &mut ::sqlx::SqliteConnection = &mut held;
+                $body
+            }
+            $crate::db::Conn::Postgres(pool) => {
+                let mut held = pool.acquire().await?;
+                let $c: &mut ::sqlx::PgConnection = &mut held;
+                $body
+            }
+            $crate::db::Conn::SqliteTx($c) => $body,
+            $crate::db::Conn::PostgresTx($c) => $body,
+        }
+    };
 }
 
 /// Runs the same body against whichever pool a [`Db`] holds.

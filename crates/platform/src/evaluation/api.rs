@@ -157,7 +157,7 @@ pub async fn current(
     Path(id): Path<Uuid>,
 ) -> Result<Json<Current>, AppError> {
     let a = service::owned(&state, me.id, id).await?;
-    let answered = store::answers(&state.db, id).await?.len();
+    let answered = store::answer_count(&state.db, id).await? as usize;
     let challenge = match (&a.current_challenge_id, a.state.as_str()) {
         (Some(cid), "started") => {
             let content = &state.content;

@@ -7,36 +7,46 @@ pub mod service;
 pub mod store;
 pub mod view;
 
-use axum::{
-    Router,
-    routing::{get, post},
-};
 use serde_json::{Value, json};
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use crate::{AppState, web::error::AppError};
+use crate::{AppState, personal_data, web::error::AppError, web::routes::Pages};
 
-/// Routes of the learner app.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/profile", get(pages::profile))
-        .route("/competences/{code}/start", post(pages::start))
-        .route("/competences/{code}/reset", get(pages::reset_confirm).post(pages::reset))
-        .route("/assessments/{id}", get(pages::current))
-        .route("/assessments/{id}/answers", post(pages::answer))
-        .route("/assessments/{id}/focus-out", post(pages::focus_out))
-        .route("/assessments/{id}/results", get(pages::results))
-        .route("/tutorials", get(pages::tutorials))
-        .route("/tutorials/{id}/save", post(pages::save_tutorial))
-        .route("/api/profile", get(api::profile))
-        .route("/api/competences/{code}/assessments", post(api::start))
-        .route("/api/assessments/{id}", get(api::current))
-        .route("/api/assessments/{id}/answers", post(api::answer))
-        .route("/api/assessments/{id}/results", get(api::results))
+/// Pages of the learner app.
+pub fn pages() -> Pages {
+    Pages::new()
+        .get("/profile", pages::profile)
+        .post("/competences/{code}/start", pages::start)
+        .get("/competences/{code}/reset", pages::reset_confirm)
+        .post("/competences/{code}/reset", pages::reset)
+        .get("/assessments/{id}", pages::current)
+        .post("/assessments/{id}/answers", pages::answer)
+        .post("/assessments/{id}/focus-out", pages::focus_out)
+        .get("/assessments/{id}/results", pages::results)
+        .get("/tutorials", pages::tutorials)
+        .post("/tutorials/{id}/save", pages::save_tutorial)
 }
 
-/// The evaluation part of a person's data export.
-pub async fn export_sections(state: &AppState, user: Uuid) -> Result<Vec<(&'static str, Value)>, AppError> {
+/// The learner journey as JSON.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api::profile))
+        .routes(routes!(api::start))
+        .routes(routes!(api::current))
+        .routes(routes!(api::answer))
+        .routes(routes!(api::results))
+}
+
+/// The evaluation part of a person's data: tests, answers, knowledge, saved tutorials. Erasure
+/// keeps it (the reference keeps learning data, without identity): no erasure step.
+pub const PERSONAL_DATA: personal_data::Context = personal_data::Context {
+    name: "evaluation",
+    export: |state, user| Box::pin(export_sections(state, user)),
+    erase: None,
+};
+
+async fn export_sections(state: &AppState, user: Uuid) -> Result<Vec<(&'static str, Value)>, AppError> {
     let assessments = store::assessments_of_user(&state.db, user).await?;
     let answers = store::answers_of_user(&state.db, user).await?;
     let knowledge = store::knowledge(&state.db, user, None).await?;
@@ -46,7 +56,7 @@ pub async fn export_sections(state: &AppState, user: Uuid) -> Result<Vec<(&'stat
             "assessments",
             json!(assessments.iter().map(|a| json!({
                 "id": a.id, "competence": a.competence_code, "state": a.state, "content_version": a.content_version,
-                "is_improving": a.is_improving, "created_at": a.created_at, "completed_at": a.completed_at,
+                "locale": a.locale, "is_improving": a.is_improving, "created_at": a.created_at, "completed_at": a.completed_at,
             })).collect::<Vec<_>>()),
         ),
         ("answers", json!(answers)),

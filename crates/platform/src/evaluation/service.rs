@@ -14,7 +14,7 @@ use rand::RngExt;
 use uuid::Uuid;
 
 use super::store::{self, Assessment, KeRow};
-use crate::{AppState, on_tx, web::error::AppError};
+use crate::{AppState, web::error::AppError};
 
 /// Seconds of network latency tolerated after a timer ends before an answer counts as late.
 pub const TIMER_GRACE_MICROS: i64 = 2_000_000;
@@ -144,33 +144,25 @@ pub async fn start(
     let id = Uuid::now_v7();
     let seed: u32 = rand::rng().random();
     let mut tx = state.db.begin().await?;
-    on_tx!(&mut tx, conn => {
-        sqlx::query(
-            "INSERT INTO assessments (id, user_id, competence_code, state, content_version, locale, seed, is_improving, current_challenge_id, current_asked_at, \
-             current_focused_out, pix_before, level_before, created_at, updated_at, completed_at) \
-             VALUES ($1, $2, $3, 'started', $4, $11, $5, $6, NULL, NULL, $7, $8, $9, $10, $10, NULL)",
-        )
-        .bind(id).bind(user).bind(&code).bind(&content.version).bind(i64::from(seed)).bind(improving).bind(false)
-        .bind(i64::from(view.score.pix)).bind(i64::from(view.score.level)).bind(now).bind(locale.code())
-        .execute(&mut *conn).await?;
-        sqlx::query(
-            "INSERT INTO competence_evaluations (user_id, competence_code, assessment_id, status, updated_at) VALUES ($1, $2, $3, 'started', $4) \
-             ON CONFLICT (user_id, competence_code) DO UPDATE SET assessment_id = excluded.assessment_id, status = 'started', updated_at = excluded.updated_at",
-        )
-        .bind(user).bind(&code).bind(id).bind(now)
-        .execute(&mut *conn).await.map(|_| ())
-    })?;
-    let assessment = store::assessment_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    advance(state, &mut tx, &assessment, now).await?;
+    let row = store::NewAssessment {
+        id,
+        user,
+        competence: &code,
+        state: "started",
+        content_version: &content.version,
+        locale: locale.code(),
+        seed: i64::from(seed),
+        improving,
+        pix_before: i64::from(view.score.pix),
+        level_before: i64::from(view.score.level),
+        now,
+    };
+    store::insert_assessment(&mut tx, row).await?;
+    let assessment = store::assessment(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let rows = store::knowledge(&mut tx, user, Some(&code)).await?;
+    advance_with(state, &mut tx, &assessment, now, &rows, &[]).await?;
     tx.commit().await?;
     Ok(Ok(id))
-}
-
-/// Chooses the next challenge (or ends the test) and stores the choice.
-async fn advance(state: &AppState, tx: &mut crate::db::Tx, a: &Assessment, now: i64) -> Result<Next, AppError> {
-    let rows = store::knowledge_tx(tx, a.user_id, &a.competence_code).await?;
-    let answers: Vec<String> = store::answers_tx(tx, a.id).await?.into_iter().map(|r| r.challenge_id).collect();
-    advance_with(state, tx, a, now, &rows, &answers).await
 }
 
 /// Chooses and stores the next challenge from knowledge and answers already in hand (the answer
@@ -204,20 +196,9 @@ async fn advance_with(
     });
     match next {
         Next::Ask { challenge, .. } => {
-            let id = &content.challenge(challenge).id;
-            on_tx!(tx, conn => {
-                sqlx::query("UPDATE assessments SET current_challenge_id = $1, current_asked_at = $2, current_focused_out = $3, updated_at = $2 WHERE id = $4")
-                    .bind(id).bind(now).bind(false).bind(a.id).execute(&mut *conn).await.map(|_| ())
-            })?;
+            store::set_current(&mut *tx, a.id, &content.challenge(challenge).id, now).await?
         }
-        Next::End { .. } => {
-            on_tx!(tx, conn => {
-                sqlx::query("UPDATE assessments SET state = 'completed', current_challenge_id = NULL, current_asked_at = NULL, completed_at = $1, updated_at = $1 WHERE id = $2")
-                    .bind(now).bind(a.id).execute(&mut *conn).await?;
-                sqlx::query("UPDATE competence_evaluations SET status = 'completed', updated_at = $1 WHERE user_id = $2 AND competence_code = $3 AND assessment_id = $4")
-                    .bind(now).bind(a.user_id).bind(&a.competence_code).bind(a.id).execute(&mut *conn).await.map(|_| ())
-            })?;
-        }
+        Next::End { .. } => store::complete(&mut *tx, a, now).await?,
     }
     Ok(next)
 }
@@ -262,11 +243,11 @@ pub async fn answer(
     let content = &state.content;
     let now = state.clock.now_micros();
     let mut tx = state.db.begin().await?;
-    let a = store::assessment_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let a = store::assessment(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     if a.user_id != user {
         return Err(AppError::NotFound);
     }
-    let answers = store::answers_tx(&mut tx, id).await?;
+    let answers = store::answers(&mut tx, id).await?;
     if answers.iter().any(|r| r.challenge_id == challenge_id) {
         return Ok(Answered::Duplicate);
     }
@@ -293,20 +274,23 @@ pub async fn answer(
     .map_err(|e| AppError::Internal(e.into()))?;
     let answer_id = Uuid::now_v7();
     let time_spent = ((now - asked_at).max(0) + 999_999) / 1_000_000;
-    let inserted = on_tx!(&mut tx, conn => {
-        sqlx::query(
-            "INSERT INTO answers (id, assessment_id, challenge_id, value, result, result_details, timed_out, focused_out, time_spent, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (assessment_id, challenge_id) DO NOTHING",
-        )
-        .bind(answer_id).bind(id).bind(challenge_id).bind(&raw_value).bind(verdict.outcome.as_str()).bind(&details)
-        .bind(timed_out).bind(a.current_focused_out).bind(time_spent).bind(now)
-        .execute(&mut *conn).await.map(|r| r.rows_affected())
-    })?;
-    if inserted == 0 {
+    let row = store::AnswerRow {
+        id: answer_id,
+        assessment_id: id,
+        challenge_id: challenge_id.to_owned(),
+        value: raw_value,
+        result: verdict.outcome.as_str().to_owned(),
+        result_details: details,
+        timed_out,
+        focused_out: a.current_focused_out,
+        time_spent,
+        created_at: now,
+    };
+    if !store::insert_answer(&mut tx, &row).await? {
         return Ok(Answered::Duplicate);
     }
     // Knowledge: what this answer proves, scored before and after for the level-up message.
-    let mut rows = store::knowledge_tx(&mut tx, user, &a.competence_code).await?;
+    let mut rows = store::knowledge(&mut tx, user, Some(&a.competence_code)).await?;
     let before = scoring::competence_score(
         knowledge::current(&to_engine(content, &rows)).iter().map(|k| k.earned_pix),
         MAX_LEVEL,
@@ -319,15 +303,18 @@ pub async fn answer(
         knowledge::elements_for_answer(content, challenge.skill, verdict.outcome.is_success(), &target, &assessed);
     for (n, e) in elements.iter().enumerate() {
         let skill = content.skill(e.skill);
-        on_tx!(&mut tx, conn => {
-            sqlx::query(
-                "INSERT INTO knowledge_elements (id, user_id, assessment_id, answer_id, skill, competence_code, source, status, earned_pix, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(Uuid::now_v7()).bind(user).bind(id).bind(answer_id).bind(&skill.name).bind(&a.competence_code)
-            .bind(e.source.as_str()).bind(e.status.as_str()).bind(e.earned_pix).bind(now + n as i64)
-            .execute(&mut *conn).await.map(|_| ())
-        })?;
+        let ke = store::NewKe {
+            user,
+            assessment: id,
+            answer: Some(answer_id),
+            skill: &skill.name,
+            competence: &a.competence_code,
+            source: e.source.as_str(),
+            status: e.status.as_str(),
+            earned_pix: e.earned_pix,
+            at: now + n as i64,
+        };
+        store::insert_ke(&mut tx, ke).await?;
         rows.push(KeRow {
             skill: skill.name.clone(),
             competence_code: a.competence_code.clone(),
@@ -343,11 +330,7 @@ pub async fn answer(
         MAX_LEVEL,
     );
     // Move on only if nobody else did in between (a concurrent duplicate loses here).
-    let moved = on_tx!(&mut tx, conn => {
-        sqlx::query("UPDATE assessments SET current_challenge_id = NULL, updated_at = $1 WHERE id = $2 AND current_challenge_id = $3")
-            .bind(now).bind(id).bind(challenge_id).execute(&mut *conn).await.map(|r| r.rows_affected())
-    })?;
-    if moved == 0 {
+    if !store::leave_current(&mut tx, id, challenge_id, now).await? {
         return Ok(Answered::Duplicate);
     }
     let answered: Vec<String> =
@@ -365,10 +348,7 @@ pub async fn focus_out(state: &AppState, user: Uuid, id: Uuid, challenge_id: &st
     if !focused {
         return Ok(false);
     }
-    crate::on_db!(&state.db, pool => {
-        sqlx::query("UPDATE assessments SET current_focused_out = $1 WHERE id = $2 AND current_challenge_id = $3")
-            .bind(true).bind(id).bind(challenge_id).execute(pool).await.map(|_| ())
-    })?;
+    store::set_focused_out(&state.db, id, challenge_id).await?;
     Ok(true)
 }
 
@@ -386,22 +366,21 @@ pub async fn reset(state: &AppState, user: Uuid, competence: CompetenceIdx) -> R
     let mut tx = state.db.begin().await?;
     for (n, ke) in current.iter().enumerate() {
         let skill = content.skill(ke.skill);
-        let row = rows.iter().rev().find(|r| r.skill == skill.name).map(|r| r.assessment_id).unwrap_or_default();
-        on_tx!(&mut tx, conn => {
-            sqlx::query(
-                "INSERT INTO knowledge_elements (id, user_id, assessment_id, answer_id, skill, competence_code, source, status, earned_pix, created_at) \
-                 VALUES ($1, $2, $3, NULL, $4, $5, $6, 'reset', $7, $8)",
-            )
-            .bind(Uuid::now_v7()).bind(user).bind(row).bind(&skill.name).bind(&code).bind(ke.source.as_str()).bind(0.0_f64).bind(now + n as i64)
-            .execute(&mut *conn).await.map(|_| ())
-        })?;
+        let assessment = rows.iter().rev().find(|r| r.skill == skill.name).map(|r| r.assessment_id).unwrap_or_default();
+        let reset = store::NewKe {
+            user,
+            assessment,
+            answer: None,
+            skill: &skill.name,
+            competence: &code,
+            source: ke.source.as_str(),
+            status: "reset",
+            earned_pix: 0.0,
+            at: now + n as i64,
+        };
+        store::insert_ke(&mut tx, reset).await?;
     }
-    on_tx!(&mut tx, conn => {
-        sqlx::query("UPDATE assessments SET state = 'completed', completed_at = $1, updated_at = $1 WHERE user_id = $2 AND competence_code = $3 AND state = 'started'")
-            .bind(now).bind(user).bind(&code).execute(&mut *conn).await?;
-        sqlx::query("UPDATE competence_evaluations SET status = 'reset', updated_at = $1 WHERE user_id = $2 AND competence_code = $3")
-            .bind(now).bind(user).bind(&code).execute(&mut *conn).await.map(|_| ())
-    })?;
+    store::reset_competence(&mut tx, user, &code, now).await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -1,11 +1,9 @@
-//! SQL of the evaluation context.
+//! Every SQL statement of the evaluation context. Functions take `impl Into<Conn>`: the pool or
+//! an open transaction, with the same SQL text.
 
 use uuid::Uuid;
 
-use crate::{
-    db::{Db, Tx},
-    on_db, on_tx,
-};
+use crate::{db::Conn, on_conn};
 
 /// An assessment row.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -42,35 +40,162 @@ pub struct Assessment {
     pub completed_at: Option<i64>,
 }
 
-const ASSESSMENT: &str = "SELECT id, user_id, competence_code, state, content_version, locale, seed, is_improving, current_challenge_id, current_asked_at, current_focused_out, pix_before, level_before, created_at, completed_at FROM assessments";
-
-/// An assessment by id.
-pub async fn assessment(db: &Db, id: Uuid) -> Result<Option<Assessment>, sqlx::Error> {
-    on_db!(db, pool => {
-        sqlx::query_as::<_, Assessment>(sqlx::AssertSqlSafe(format!("{ASSESSMENT} WHERE id = $1"))).bind(id).fetch_optional(pool).await
-    })
-}
-
-/// The same, inside a transaction.
-pub async fn assessment_tx(tx: &mut Tx, id: Uuid) -> Result<Option<Assessment>, sqlx::Error> {
-    on_tx!(tx, conn => {
-        sqlx::query_as::<_, Assessment>(sqlx::AssertSqlSafe(format!("{ASSESSMENT} WHERE id = $1"))).bind(id).fetch_optional(&mut *conn).await
-    })
-}
-
-/// The started assessment of a competence, if any.
-pub async fn started_assessment(db: &Db, user: Uuid, competence: &str) -> Result<Option<Assessment>, sqlx::Error> {
-    on_db!(db, pool => {
-        sqlx::query_as::<_, Assessment>(sqlx::AssertSqlSafe(format!("{ASSESSMENT} WHERE user_id = $1 AND competence_code = $2 AND state = 'started' ORDER BY created_at DESC LIMIT 1")))
-            .bind(user).bind(competence).fetch_optional(pool).await
-    })
-}
-
 impl Assessment {
     /// The content language of the test.
     pub fn locale(&self) -> content::Locale {
         if self.locale == "en" { content::Locale::En } else { content::Locale::Fr }
     }
+}
+
+/// `SELECT … FROM assessments` followed by a condition.
+macro_rules! select_assessment {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, user_id, competence_code, state, content_version, locale, seed, is_improving, current_challenge_id, current_asked_at, \
+             current_focused_out, pix_before, level_before, created_at, completed_at FROM assessments ",
+            $rest
+        )
+    };
+}
+
+/// An assessment by id.
+pub async fn assessment(conn: impl Into<Conn<'_>>, id: Uuid) -> Result<Option<Assessment>, sqlx::Error> {
+    on_conn!(conn, c => sqlx::query_as::<_, Assessment>(select_assessment!("WHERE id = $1")).bind(id).fetch_optional(c).await)
+}
+
+/// The started assessment of a competence, if any.
+pub async fn started_assessment(
+    conn: impl Into<Conn<'_>>,
+    user: Uuid,
+    competence: &str,
+) -> Result<Option<Assessment>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, Assessment>(select_assessment!(
+            "WHERE user_id = $1 AND competence_code = $2 AND state = 'started' ORDER BY created_at DESC LIMIT 1"
+        ))
+        .bind(user)
+        .bind(competence)
+        .fetch_optional(c)
+        .await
+    })
+}
+
+/// Every assessment of a person, newest first.
+pub async fn assessments_of_user(conn: impl Into<Conn<'_>>, user: Uuid) -> Result<Vec<Assessment>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, Assessment>(select_assessment!("WHERE user_id = $1 ORDER BY created_at DESC")).bind(user).fetch_all(c).await
+    })
+}
+
+/// A new assessment.
+pub struct NewAssessment<'a> {
+    /// Id.
+    pub id: Uuid,
+    /// Owner.
+    pub user: Uuid,
+    /// Competence code.
+    pub competence: &'a str,
+    /// `started`, or `completed` (demo seeding).
+    pub state: &'a str,
+    /// Content version.
+    pub content_version: &'a str,
+    /// `fr` or `en`.
+    pub locale: &'a str,
+    /// Seed of the pick.
+    pub seed: i64,
+    /// A retry.
+    pub improving: bool,
+    /// Competence pix at the start.
+    pub pix_before: i64,
+    /// Competence level at the start.
+    pub level_before: i64,
+    /// Creation time (and end time when completed).
+    pub now: i64,
+}
+
+/// Inserts an assessment and makes it the competence's current evaluation.
+pub async fn insert_assessment(conn: impl Into<Conn<'_>>, a: NewAssessment<'_>) -> Result<(), sqlx::Error> {
+    let completed_at = (a.state == "completed").then_some(a.now);
+    on_conn!(conn, c => {
+        sqlx::query(
+            "INSERT INTO assessments (id, user_id, competence_code, state, content_version, locale, seed, is_improving, current_challenge_id, current_asked_at, \
+             current_focused_out, pix_before, level_before, created_at, updated_at, completed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, $9, $10, $11, $12, $12, $13)",
+        )
+        .bind(a.id).bind(a.user).bind(a.competence).bind(a.state).bind(a.content_version).bind(a.locale).bind(a.seed)
+        .bind(a.improving).bind(false).bind(a.pix_before).bind(a.level_before).bind(a.now).bind(completed_at)
+        .execute(&mut *c)
+        .await?;
+        sqlx::query(
+            "INSERT INTO competence_evaluations (user_id, competence_code, assessment_id, status, updated_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (user_id, competence_code) DO UPDATE SET assessment_id = excluded.assessment_id, status = excluded.status, updated_at = excluded.updated_at",
+        )
+        .bind(a.user).bind(a.competence).bind(a.id).bind(a.state).bind(a.now)
+        .execute(&mut *c)
+        .await
+        .map(|_| ())
+    })
+}
+
+/// Makes `challenge` the current question, asked at `now`.
+pub async fn set_current(conn: impl Into<Conn<'_>>, id: Uuid, challenge: &str, now: i64) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("UPDATE assessments SET current_challenge_id = $1, current_asked_at = $2, current_focused_out = $3, updated_at = $2 WHERE id = $4")
+            .bind(challenge).bind(now).bind(false).bind(id).execute(c).await.map(|_| ())
+    })
+}
+
+/// Ends a test and its competence evaluation.
+pub async fn complete(conn: impl Into<Conn<'_>>, a: &Assessment, now: i64) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("UPDATE assessments SET state = 'completed', current_challenge_id = NULL, current_asked_at = NULL, completed_at = $1, updated_at = $1 WHERE id = $2")
+            .bind(now).bind(a.id).execute(&mut *c).await?;
+        sqlx::query("UPDATE competence_evaluations SET status = 'completed', updated_at = $1 WHERE user_id = $2 AND competence_code = $3 AND assessment_id = $4")
+            .bind(now).bind(a.user_id).bind(&a.competence_code).bind(a.id).execute(&mut *c).await.map(|_| ())
+    })
+}
+
+/// Leaves the answered question, unless another submission already did; true when this one did.
+pub async fn leave_current(
+    conn: impl Into<Conn<'_>>,
+    id: Uuid,
+    challenge: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("UPDATE assessments SET current_challenge_id = NULL, updated_at = $1 WHERE id = $2 AND current_challenge_id = $3")
+            .bind(now).bind(id).bind(challenge).execute(c).await.map(|r| r.rows_affected() == 1)
+    })
+}
+
+/// Records that the learner left the page of the current question.
+pub async fn set_focused_out(conn: impl Into<Conn<'_>>, id: Uuid, challenge: &str) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("UPDATE assessments SET current_focused_out = $1 WHERE id = $2 AND current_challenge_id = $3")
+            .bind(true).bind(id).bind(challenge).execute(c).await.map(|_| ())
+    })
+}
+
+/// Ends the started tests of a competence and marks its evaluation reset.
+pub async fn reset_competence(
+    conn: impl Into<Conn<'_>>,
+    user: Uuid,
+    competence: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("UPDATE assessments SET state = 'completed', completed_at = $1, updated_at = $1 WHERE user_id = $2 AND competence_code = $3 AND state = 'started'")
+            .bind(now).bind(user).bind(competence).execute(&mut *c).await?;
+        sqlx::query("UPDATE competence_evaluations SET status = 'reset', updated_at = $1 WHERE user_id = $2 AND competence_code = $3")
+            .bind(now).bind(user).bind(competence).execute(&mut *c).await.map(|_| ())
+    })
+}
+
+/// Competence evaluation statuses of a person: (competence, status, assessment).
+pub async fn evaluations(conn: impl Into<Conn<'_>>, user: Uuid) -> Result<Vec<(String, String, Uuid)>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as("SELECT competence_code, status, assessment_id FROM competence_evaluations WHERE user_id = $1").bind(user).fetch_all(c).await
+    })
 }
 
 /// A knowledge element row.
@@ -93,22 +218,55 @@ pub struct KeRow {
 }
 
 /// Every knowledge element of a person (optionally one competence), oldest first.
-pub async fn knowledge(db: &Db, user: Uuid, competence: Option<&str>) -> Result<Vec<KeRow>, sqlx::Error> {
-    on_db!(db, pool => {
+pub async fn knowledge(
+    conn: impl Into<Conn<'_>>,
+    user: Uuid,
+    competence: Option<&str>,
+) -> Result<Vec<KeRow>, sqlx::Error> {
+    on_conn!(conn, c => {
         match competence {
-            Some(c) => sqlx::query_as::<_, KeRow>("SELECT skill, competence_code, source, status, earned_pix, created_at, assessment_id FROM knowledge_elements WHERE user_id = $1 AND competence_code = $2 ORDER BY created_at, id")
-                .bind(user).bind(c).fetch_all(pool).await,
+            Some(code) => sqlx::query_as::<_, KeRow>("SELECT skill, competence_code, source, status, earned_pix, created_at, assessment_id FROM knowledge_elements WHERE user_id = $1 AND competence_code = $2 ORDER BY created_at, id")
+                .bind(user).bind(code).fetch_all(c).await,
             None => sqlx::query_as::<_, KeRow>("SELECT skill, competence_code, source, status, earned_pix, created_at, assessment_id FROM knowledge_elements WHERE user_id = $1 ORDER BY created_at, id")
-                .bind(user).fetch_all(pool).await,
+                .bind(user).fetch_all(c).await,
         }
     })
 }
 
-/// The same, inside a transaction.
-pub async fn knowledge_tx(tx: &mut Tx, user: Uuid, competence: &str) -> Result<Vec<KeRow>, sqlx::Error> {
-    on_tx!(tx, conn => {
-        sqlx::query_as::<_, KeRow>("SELECT skill, competence_code, source, status, earned_pix, created_at, assessment_id FROM knowledge_elements WHERE user_id = $1 AND competence_code = $2 ORDER BY created_at, id")
-            .bind(user).bind(competence).fetch_all(&mut *conn).await
+/// A new knowledge element.
+pub struct NewKe<'a> {
+    /// Owner.
+    pub user: Uuid,
+    /// Assessment.
+    pub assessment: Uuid,
+    /// The answer that proved it (none for resets and seeds).
+    pub answer: Option<Uuid>,
+    /// Skill name.
+    pub skill: &'a str,
+    /// Competence code.
+    pub competence: &'a str,
+    /// direct / inferred.
+    pub source: &'a str,
+    /// validated / invalidated / reset.
+    pub status: &'a str,
+    /// Pix earned.
+    pub earned_pix: f64,
+    /// Creation time.
+    pub at: i64,
+}
+
+/// Inserts a knowledge element.
+pub async fn insert_ke(conn: impl Into<Conn<'_>>, k: NewKe<'_>) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query(
+            "INSERT INTO knowledge_elements (id, user_id, assessment_id, answer_id, skill, competence_code, source, status, earned_pix, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(Uuid::now_v7()).bind(k.user).bind(k.assessment).bind(k.answer).bind(k.skill).bind(k.competence)
+        .bind(k.source).bind(k.status).bind(k.earned_pix).bind(k.at)
+        .execute(c)
+        .await
+        .map(|_| ())
     })
 }
 
@@ -137,59 +295,76 @@ pub struct AnswerRow {
     pub created_at: i64,
 }
 
-const ANSWER: &str = "SELECT id, assessment_id, challenge_id, value, result, result_details, timed_out, focused_out, time_spent, created_at FROM answers";
-
 /// Answers of an assessment, in order.
-pub async fn answers(db: &Db, assessment: Uuid) -> Result<Vec<AnswerRow>, sqlx::Error> {
-    on_db!(db, pool => {
-        sqlx::query_as::<_, AnswerRow>(sqlx::AssertSqlSafe(format!("{ANSWER} WHERE assessment_id = $1 ORDER BY created_at, id"))).bind(assessment).fetch_all(pool).await
+pub async fn answers(conn: impl Into<Conn<'_>>, assessment: Uuid) -> Result<Vec<AnswerRow>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, AnswerRow>(
+            "SELECT id, assessment_id, challenge_id, value, result, result_details, timed_out, focused_out, time_spent, created_at FROM answers \
+             WHERE assessment_id = $1 ORDER BY created_at, id",
+        )
+        .bind(assessment)
+        .fetch_all(c)
+        .await
     })
 }
 
-/// The same, inside a transaction.
-pub async fn answers_tx(tx: &mut Tx, assessment: Uuid) -> Result<Vec<AnswerRow>, sqlx::Error> {
-    on_tx!(tx, conn => {
-        sqlx::query_as::<_, AnswerRow>(sqlx::AssertSqlSafe(format!("{ANSWER} WHERE assessment_id = $1 ORDER BY created_at, id"))).bind(assessment).fetch_all(&mut *conn).await
+/// How many answers an assessment has.
+pub async fn answer_count(conn: impl Into<Conn<'_>>, assessment: Uuid) -> Result<i64, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM answers WHERE assessment_id = $1").bind(assessment).fetch_one(c).await
     })
 }
 
 /// Every answer of a person (export).
-pub async fn answers_of_user(db: &Db, user: Uuid) -> Result<Vec<AnswerRow>, sqlx::Error> {
-    on_db!(db, pool => {
-        sqlx::query_as::<_, AnswerRow>("SELECT a.id, a.assessment_id, a.challenge_id, a.value, a.result, a.result_details, a.timed_out, a.focused_out, a.time_spent, a.created_at FROM answers a JOIN assessments s ON s.id = a.assessment_id WHERE s.user_id = $1 ORDER BY a.created_at, a.id")
-            .bind(user).fetch_all(pool).await
+pub async fn answers_of_user(conn: impl Into<Conn<'_>>, user: Uuid) -> Result<Vec<AnswerRow>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, AnswerRow>(
+            "SELECT a.id, a.assessment_id, a.challenge_id, a.value, a.result, a.result_details, a.timed_out, a.focused_out, a.time_spent, a.created_at \
+             FROM answers a JOIN assessments s ON s.id = a.assessment_id WHERE s.user_id = $1 ORDER BY a.created_at, a.id",
+        )
+        .bind(user)
+        .fetch_all(c)
+        .await
     })
 }
 
-/// Every assessment of a person, newest first.
-pub async fn assessments_of_user(db: &Db, user: Uuid) -> Result<Vec<Assessment>, sqlx::Error> {
-    on_db!(db, pool => {
-        sqlx::query_as::<_, Assessment>(sqlx::AssertSqlSafe(format!("{ASSESSMENT} WHERE user_id = $1 ORDER BY created_at DESC"))).bind(user).fetch_all(pool).await
+/// Inserts an answer unless the challenge was already answered in this assessment; true when
+/// inserted (a double submission records once).
+pub async fn insert_answer(conn: impl Into<Conn<'_>>, a: &AnswerRow) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query(
+            "INSERT INTO answers (id, assessment_id, challenge_id, value, result, result_details, timed_out, focused_out, time_spent, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (assessment_id, challenge_id) DO NOTHING",
+        )
+        .bind(a.id).bind(a.assessment_id).bind(&a.challenge_id).bind(&a.value).bind(&a.result).bind(&a.result_details)
+        .bind(a.timed_out).bind(a.focused_out).bind(a.time_spent).bind(a.created_at)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected() == 1)
     })
 }
 
-/// Competence evaluation statuses of a person: (competence, status, assessment).
-pub async fn evaluations(db: &Db, user: Uuid) -> Result<Vec<(String, String, Uuid)>, sqlx::Error> {
-    on_db!(db, pool => {
-        sqlx::query_as("SELECT competence_code, status, assessment_id FROM competence_evaluations WHERE user_id = $1").bind(user).fetch_all(pool).await
-    })
-}
-
-/// Saved tutorial ids of a person.
-pub async fn saved_tutorials(db: &Db, user: Uuid) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    on_db!(db, pool => {
-        sqlx::query_as("SELECT tutorial_id, created_at FROM saved_tutorials WHERE user_id = $1 ORDER BY created_at").bind(user).fetch_all(pool).await
+/// Saved tutorial ids of a person, with when.
+pub async fn saved_tutorials(conn: impl Into<Conn<'_>>, user: Uuid) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as("SELECT tutorial_id, created_at FROM saved_tutorials WHERE user_id = $1 ORDER BY created_at").bind(user).fetch_all(c).await
     })
 }
 
 /// Saves (or unsaves) a tutorial; idempotent.
-pub async fn set_saved(db: &Db, user: Uuid, tutorial: &str, saved: bool, now: i64) -> Result<(), sqlx::Error> {
-    on_db!(db, pool => {
+pub async fn set_saved(
+    conn: impl Into<Conn<'_>>,
+    user: Uuid,
+    tutorial: &str,
+    saved: bool,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
         if saved {
             sqlx::query("INSERT INTO saved_tutorials (user_id, tutorial_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (user_id, tutorial_id) DO NOTHING")
-                .bind(user).bind(tutorial).bind(now).execute(pool).await.map(|_| ())
+                .bind(user).bind(tutorial).bind(now).execute(c).await.map(|_| ())
         } else {
-            sqlx::query("DELETE FROM saved_tutorials WHERE user_id = $1 AND tutorial_id = $2").bind(user).bind(tutorial).execute(pool).await.map(|_| ())
+            sqlx::query("DELETE FROM saved_tutorials WHERE user_id = $1 AND tutorial_id = $2").bind(user).bind(tutorial).execute(c).await.map(|_| ())
         }
     })
 }

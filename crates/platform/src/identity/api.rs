@@ -13,12 +13,13 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    gdpr, model, service,
-    service::LoginFailure,
+    model::{self, NewAccount, ProfileChange, ProfileFields, SignupFields},
+    service,
+    service::{LoginFailure, PasswordChange},
     session::{self, CurrentUser},
 };
 use crate::{
-    AppState,
+    AppState, personal_data,
     web::{
         error::{AppError, FieldError},
         extract::{CsrfHeader, CsrfJson, Page},
@@ -93,9 +94,14 @@ pub async fn signup(
     lang: Lang,
     CsrfJson(body): CsrfJson<SignupBody>,
 ) -> Result<Response, AppError> {
-    let account =
-        model::validate_signup(&body.first_name, &body.last_name, &body.email, &body.password, body.accept_terms)
-            .map_err(AppError::Invalid)?;
+    let account = NewAccount::try_from(SignupFields {
+        first_name: &body.first_name,
+        last_name: &body.last_name,
+        email: &body.email,
+        password: &body.password,
+        terms: body.accept_terms,
+    })
+    .map_err(AppError::Invalid)?;
     service::sign_up(&state, account, lang.code()).await?;
     Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "status": "accepted" }))).into_response())
 }
@@ -206,9 +212,14 @@ pub async fn update_me(
     user: CurrentUser,
     CsrfJson(body): CsrfJson<ProfileBody>,
 ) -> Result<Json<Me>, AppError> {
-    service::update_profile(&state, user.id, &body.first_name, &body.last_name, &body.username, body.lang.code())
-        .await?
-        .map_err(AppError::Invalid)?;
+    let change = ProfileChange::try_from(ProfileFields {
+        first_name: &body.first_name,
+        last_name: &body.last_name,
+        username: &body.username,
+        lang: body.lang.code(),
+    })
+    .map_err(AppError::Invalid)?;
+    service::update_profile(&state, user.id, change).await?.map_err(AppError::Invalid)?;
     Ok(Json(me_of(&state, user.id).await?))
 }
 
@@ -227,9 +238,8 @@ pub async fn change_password(
     user: CurrentUser,
     CsrfJson(body): CsrfJson<PasswordBody>,
 ) -> Result<StatusCode, AppError> {
-    service::change_password(&state, user.id, &body.current_password, &body.new_password)
-        .await?
-        .map_err(AppError::Invalid)?;
+    let change = PasswordChange { current: &body.current_password, new_password: &body.new_password };
+    service::change_password(&state, user.id, change).await?.map_err(AppError::Invalid)?;
     session::log_in(&user.session, user.id, state.clock.now_micros()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -269,7 +279,7 @@ pub async fn change_email(
 /// Everything the platform holds about me.
 #[utoipa::path(get, path = "/api/me/export", tag = "identity", responses((status = 200, description = "personal data document", body = Object)))]
 pub async fn export(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
-    let doc = gdpr::export_own(&state, user.id).await?;
+    let doc = personal_data::export_own(&state, user.id).await?;
     let mut response = Json(doc).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
@@ -296,7 +306,7 @@ pub async fn delete_me(
             code: "field-current-password-wrong".into(),
         }]));
     }
-    gdpr::erase(&state, user.id, user.id, "self-service erasure").await?;
+    personal_data::erase(&state, user.id, user.id, "self-service erasure").await?;
     session::log_out(&user.session).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,10 +1,14 @@
 //! Demo accounts for `pix serve --demo`: one per role, with random passwords printed in the log
-//! when they are created. Without `--demo` none of this runs.
+//! when they are created. Without `--demo` none of this runs. Accounts are created through the
+//! same service as a sign-up.
 
 use uuid::Uuid;
 
-use super::{model::AdminRole, password, service};
-use crate::{AppState, on_db};
+use super::{
+    model::{AdminRole, Email, NewAccount, Password, PersonName},
+    service, store,
+};
+use crate::AppState;
 
 /// The demo accounts: (email, first name, last name, what they can do).
 pub const ACCOUNTS: [(&str, &str, &str, &str); 4] = [
@@ -28,32 +32,22 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             continue;
         }
         let secret = demo_password();
-        let hash = password::hash(secret.clone()).await?;
-        let id = Uuid::now_v7();
-        on_db!(db, pool => {
-            sqlx::query(
-                "INSERT INTO users (id, first_name, last_name, email, username, password_hash, lang, terms_accepted_at, created_at, updated_at, anonymised) \
-                 VALUES ($1, $2, $3, $4, NULL, $5, 'fr', $6, $6, $6, $7)",
-            )
-            .bind(id).bind(first).bind(last).bind(email).bind(&hash).bind(now).bind(false)
-            .execute(pool).await.map(|_| ())
-        })?;
+        let account = NewAccount {
+            first_name: PersonName::parse(first).expect("a valid demo name"),
+            last_name: PersonName::parse(last).expect("a valid demo name"),
+            email: Email::parse(email).expect("a valid demo address"),
+            password: Password::parse(&secret).expect("demo passwords follow the rule"),
+        };
+        let Some(id) = service::sign_up(state, account, "fr").await? else { continue };
         match role {
             "organisation admin" => {
-                let org = Uuid::now_v7();
-                on_db!(db, pool => {
-                    sqlx::query("INSERT INTO organizations (id, name, kind, created_at) VALUES ($1, 'Collège Jules Verne (démo)', 'SCO', $2)").bind(org).bind(now).execute(pool).await?;
-                    sqlx::query("INSERT INTO memberships (user_id, organization_id, role, created_at) VALUES ($1, $2, 'ADMIN', $3)").bind(id).bind(org).bind(now).execute(pool).await.map(|_| ())
-                })?;
+                store::insert_organization_with_admin(db, Uuid::now_v7(), "Collège Jules Verne (démo)", "SCO", id, now)
+                    .await?;
             }
             "certification-centre admin" => {
-                let centre = Uuid::now_v7();
-                on_db!(db, pool => {
-                    sqlx::query("INSERT INTO certification_centers (id, name, created_at) VALUES ($1, 'Centre de certification (démo)', $2)").bind(centre).bind(now).execute(pool).await?;
-                    sqlx::query("INSERT INTO center_memberships (user_id, center_id, role, created_at) VALUES ($1, $2, 'ADMIN', $3)").bind(id).bind(centre).bind(now).execute(pool).await.map(|_| ())
-                })?;
+                store::insert_center_with_admin(db, Uuid::now_v7(), "Centre de certification (démo)", id, now).await?;
             }
-            "super admin" => service::grant_admin_role(db, id, AdminRole::SuperAdmin, now).await?,
+            "super admin" => service::set_admin_role(state, id, AdminRole::SuperAdmin, true).await?,
             "learner" => crate::evaluation::demo::seed(state, id).await?,
             _ => {}
         }

@@ -1,61 +1,77 @@
 //! Identity: accounts, login, sessions, roles, password reset, GDPR self-service.
 //!
-//! Other contexts use [`CurrentUser`] / [`MaybeUser`] to know who is asking and
-//! [`session::require_admin`] (or their own checks on `CurrentUser`'s memberships) to authorise.
+//! Other contexts use [`CurrentUser`] / [`MaybeUser`] to know who is asking and the guards of
+//! [`guard`] (`RequireAdmin`, `OrganizationAccess`, `CenterAccess`) to authorise.
 
 pub mod api;
 pub mod demo;
-pub mod gdpr;
+pub mod guard;
 pub mod model;
 pub mod pages;
 pub mod password;
 pub mod service;
 pub mod session;
+pub mod store;
 pub mod throttle;
 
-use axum::{
-    Router,
-    routing::{get, post},
-};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use session::{CurrentUser, MaybeUser};
 
-use crate::AppState;
+use crate::{AppState, personal_data, web::routes::Pages};
 
-/// Routes whose POST is rate-limited per client IP (credential guessing and mail flooding).
-pub fn limited_routes() -> Router<AppState> {
-    Router::new()
-        .route("/signup", post(pages::signup))
-        .route("/login", post(pages::login))
-        .route("/password/forgot", post(pages::forgot))
-        .route("/api/signup", post(api::signup))
-        .route("/api/login", post(api::login))
-        .route("/api/password/forgot", post(api::forgot))
-        .route("/account/email", post(pages::change_email))
-        .route("/api/me/email", post(api::change_email))
+/// The identity part of a person's data: account, consents, roles, sessions; erasure anonymises.
+pub const PERSONAL_DATA: personal_data::Context = personal_data::Context {
+    name: "identity",
+    export: |state, user| Box::pin(service::export_sections(state, user)),
+    erase: Some(|tx, user, now| Box::pin(service::erase_step(tx, user, now))),
+};
+
+/// Pages whose POST is rate-limited per client IP (credential guessing and mail flooding).
+pub fn limited_pages() -> Pages {
+    Pages::new()
+        .post("/signup", pages::signup)
+        .post("/login", pages::login)
+        .post("/password/forgot", pages::forgot)
+        .post("/account/email", pages::change_email)
 }
 
-/// The other identity routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/signup", get(pages::signup_form))
-        .route("/login", get(pages::login_form))
-        .route("/logout", post(pages::logout))
-        .route("/logout-everywhere", post(pages::logout_everywhere))
-        .route("/password/forgot", get(pages::forgot_form))
-        .route("/password/forgot/sent", get(pages::forgot_sent))
-        .route("/password/reset", get(pages::reset_form).post(pages::reset))
-        .route("/account", get(pages::account))
-        .route("/account/profile", post(pages::update_profile))
-        .route("/account/password", post(pages::change_password))
-        .route("/account/email/confirm", get(pages::confirm_email))
-        .route("/account/export", get(pages::export))
-        .route("/account/delete", post(pages::delete_account))
-        .route("/api/session", get(api::session_info))
-        .route("/api/logout", post(api::logout))
-        .route("/api/logout-everywhere", post(api::logout_everywhere))
-        .route("/api/password/reset", post(api::reset))
-        .route("/api/me", get(api::me).patch(api::update_me).delete(api::delete_me))
-        .route("/api/me/password", post(api::change_password))
-        .route("/api/me/export", get(api::export))
+/// API operations rate-limited per client IP.
+pub fn limited_api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api::signup))
+        .routes(routes!(api::login))
+        .routes(routes!(api::forgot))
+        .routes(routes!(api::change_email))
+}
+
+/// The other identity pages.
+pub fn pages() -> Pages {
+    Pages::new()
+        .get("/signup", pages::signup_form)
+        .get("/login", pages::login_form)
+        .post("/logout", pages::logout)
+        .post("/logout-everywhere", pages::logout_everywhere)
+        .get("/password/forgot", pages::forgot_form)
+        .get("/password/forgot/sent", pages::forgot_sent)
+        .get("/password/reset", pages::reset_form)
+        .post("/password/reset", pages::reset)
+        .get("/account", pages::account)
+        .post("/account/profile", pages::update_profile)
+        .post("/account/password", pages::change_password)
+        .get("/account/email/confirm", pages::confirm_email)
+        .get("/account/export", pages::export)
+        .post("/account/delete", pages::delete_account)
+}
+
+/// The other identity API operations.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api::session_info))
+        .routes(routes!(api::logout))
+        .routes(routes!(api::logout_everywhere))
+        .routes(routes!(api::reset))
+        .routes(routes!(api::me, api::update_me, api::delete_me))
+        .routes(routes!(api::change_password))
+        .routes(routes!(api::export))
 }

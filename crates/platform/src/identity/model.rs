@@ -39,7 +39,7 @@ impl AdminRole {
 }
 
 /// Role in an organisation or a certification centre.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum MemberRole {
     /// A member.
@@ -84,6 +84,8 @@ pub struct User {
     pub updated_at: i64,
     /// Erased (anonymised) account.
     pub anonymised: bool,
+    /// Bumped when what sessions cache about the person changes.
+    pub session_version: i64,
 }
 
 /// Longest name accepted.
@@ -91,90 +93,207 @@ pub const MAX_NAME: usize = 100;
 /// Longest password accepted (hashing cost must stay bounded).
 pub const MAX_PASSWORD: usize = 200;
 
-/// Normalises an email (trim, lower case) and checks its shape.
-pub fn parse_email(raw: &str) -> Option<String> {
-    let email = raw.trim().to_lowercase();
-    let (local, domain) = email.split_once('@')?;
-    let ok = !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && email.len() <= 254
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
-        && !domain.contains('@');
-    ok.then_some(email)
+/// An email address, trimmed and lower case, of a plausible shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// Normalises (trim, lower case) and checks the shape.
+    pub fn parse(raw: &str) -> Option<Email> {
+        let email = raw.trim().to_lowercase();
+        let (local, domain) = email.split_once('@')?;
+        let ok = !local.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && email.len() <= 254
+            && !email.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
+            && !domain.contains('@');
+        ok.then_some(Email(email))
+    }
+
+    /// The address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
-/// The reference's password rule: at least 8 characters, an upper-case and a lower-case letter
-/// and a digit (and at most 200 characters).
-pub fn password_ok(p: &str) -> bool {
-    let n = p.chars().count();
-    (8..=MAX_PASSWORD).contains(&n)
-        && p.chars().any(char::is_uppercase)
-        && p.chars().any(char::is_lowercase)
-        && p.chars().any(|c| c.is_ascii_digit())
+/// A password that follows the reference's rule: at least 8 characters, an upper-case and a
+/// lower-case letter and a digit (and at most 200 characters).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(..)")
+    }
 }
 
-/// Checks a person's name.
-pub fn name_ok(s: &str) -> bool {
-    let t = s.trim();
-    !t.is_empty() && t.chars().count() <= MAX_NAME && !t.chars().any(char::is_control)
+impl Password {
+    /// Checks the rule.
+    pub fn parse(raw: &str) -> Option<Password> {
+        let n = raw.chars().count();
+        let ok = (8..=MAX_PASSWORD).contains(&n)
+            && raw.chars().any(char::is_uppercase)
+            && raw.chars().any(char::is_lowercase)
+            && raw.chars().any(|c| c.is_ascii_digit());
+        ok.then(|| Password(raw.to_owned()))
+    }
+
+    /// The clear password, to hash.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
 }
 
-/// A username: 3–40 letters, digits, dots, dashes or underscores.
-pub fn parse_username(raw: &str) -> Option<String> {
-    let u = raw.trim().to_lowercase();
-    ((3..=40).contains(&u.chars().count()) && u.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_')))
-        .then_some(u)
+/// A first or last name: trimmed, 1 to 100 characters, no control character.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonName(String);
+
+impl PersonName {
+    /// Trims and checks.
+    pub fn parse(raw: &str) -> Option<PersonName> {
+        let t = raw.trim();
+        (!t.is_empty() && t.chars().count() <= MAX_NAME && !t.chars().any(char::is_control))
+            .then(|| PersonName(t.to_owned()))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A username: 3–40 letters, digits, dots, dashes or underscores, lower case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    /// Normalises and checks.
+    pub fn parse(raw: &str) -> Option<Username> {
+        let u = raw.trim().to_lowercase();
+        ((3..=40).contains(&u.chars().count())
+            && u.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        .then_some(Username(u))
+    }
+
+    /// The username.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Collects field errors while a submitted form or body becomes a domain value.
+#[derive(Debug, Default)]
+pub struct Check {
+    errors: Vec<FieldError>,
+}
+
+impl Check {
+    /// Keeps a parsed value, or records `code` against `field`.
+    pub fn field<T>(&mut self, field: &str, code: &str, parsed: Option<T>) -> Option<T> {
+        if parsed.is_none() {
+            self.errors.push(FieldError { field: field.into(), code: code.into() });
+        }
+        parsed
+    }
+
+    /// Records `code` against `field` unless `ok`.
+    pub fn require(&mut self, field: &str, code: &str, ok: bool) {
+        self.field(field, code, ok.then_some(()));
+    }
+
+    /// The value if every field was right, else every error in field order.
+    pub fn finish<T>(self, build: impl FnOnce() -> Option<T>) -> Result<T, Vec<FieldError>> {
+        if self.errors.is_empty() { build().ok_or(self.errors) } else { Err(self.errors) }
+    }
 }
 
 /// A validated sign-up.
 #[derive(Debug, Clone)]
 pub struct NewAccount {
     /// First name.
-    pub first_name: String,
+    pub first_name: PersonName,
     /// Last name.
-    pub last_name: String,
-    /// Email (normalised).
-    pub email: String,
+    pub last_name: PersonName,
+    /// Email.
+    pub email: Email,
     /// Password (clear, to be hashed).
-    pub password: String,
+    pub password: Password,
 }
 
-/// Validates a sign-up; errors carry Fluent message ids per field.
-pub fn validate_signup(
-    first: &str,
-    last: &str,
-    email: &str,
-    password: &str,
-    terms: bool,
-) -> Result<NewAccount, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let mut err = |field: &str, code: &str| errors.push(FieldError { field: field.into(), code: code.into() });
-    if !name_ok(first) {
-        err("first_name", "field-first-name-invalid");
+/// The fields of a sign-up as submitted, from the page or the API.
+pub struct SignupFields<'a> {
+    /// First name.
+    pub first_name: &'a str,
+    /// Last name.
+    pub last_name: &'a str,
+    /// Email.
+    pub email: &'a str,
+    /// Password.
+    pub password: &'a str,
+    /// The terms of use and the privacy policy were accepted.
+    pub terms: bool,
+}
+
+impl TryFrom<SignupFields<'_>> for NewAccount {
+    type Error = Vec<FieldError>;
+
+    fn try_from(f: SignupFields<'_>) -> Result<NewAccount, Vec<FieldError>> {
+        let mut check = Check::default();
+        let first_name = check.field("first_name", "field-first-name-invalid", PersonName::parse(f.first_name));
+        let last_name = check.field("last_name", "field-last-name-invalid", PersonName::parse(f.last_name));
+        let email = check.field("email", "field-email-invalid", Email::parse(f.email));
+        let password = check.field("password", "field-password-rule", Password::parse(f.password));
+        check.require("terms", "field-terms-required", f.terms);
+        check.finish(|| {
+            Some(NewAccount { first_name: first_name?, last_name: last_name?, email: email?, password: password? })
+        })
     }
-    if !name_ok(last) {
-        err("last_name", "field-last-name-invalid");
-    }
-    let parsed = parse_email(email);
-    if parsed.is_none() {
-        err("email", "field-email-invalid");
-    }
-    if !password_ok(password) {
-        err("password", "field-password-rule");
-    }
-    if !terms {
-        err("terms", "field-terms-required");
-    }
-    match parsed {
-        Some(email) if errors.is_empty() => Ok(NewAccount {
-            first_name: first.trim().to_owned(),
-            last_name: last.trim().to_owned(),
-            email,
-            password: password.to_owned(),
-        }),
-        _ => Err(errors),
+}
+
+/// A validated profile change.
+#[derive(Debug, Clone)]
+pub struct ProfileChange {
+    /// First name.
+    pub first_name: PersonName,
+    /// Last name.
+    pub last_name: PersonName,
+    /// Username (none: removed).
+    pub username: Option<Username>,
+    /// Interface language.
+    pub lang: crate::web::i18n::Lang,
+}
+
+/// The fields of a profile change as submitted.
+pub struct ProfileFields<'a> {
+    /// First name.
+    pub first_name: &'a str,
+    /// Last name.
+    pub last_name: &'a str,
+    /// Username, empty to remove it.
+    pub username: &'a str,
+    /// `fr` or `en`.
+    pub lang: &'a str,
+}
+
+impl TryFrom<ProfileFields<'_>> for ProfileChange {
+    type Error = Vec<FieldError>;
+
+    fn try_from(f: ProfileFields<'_>) -> Result<ProfileChange, Vec<FieldError>> {
+        use crate::web::i18n::Lang;
+        let mut check = Check::default();
+        let first_name = check.field("first_name", "field-first-name-invalid", PersonName::parse(f.first_name));
+        let last_name = check.field("last_name", "field-last-name-invalid", PersonName::parse(f.last_name));
+        let username = if f.username.trim().is_empty() {
+            Some(None)
+        } else {
+            check.field("username", "field-username-invalid", Username::parse(f.username)).map(Some)
+        };
+        let lang = check.field("lang", "field-lang-invalid", Lang::parse(f.lang).filter(|l| l.code() == f.lang));
+        check.finish(|| {
+            Some(ProfileChange { first_name: first_name?, last_name: last_name?, username: username?, lang: lang? })
+        })
     }
 }
 
@@ -184,23 +303,62 @@ mod tests {
 
     #[test]
     fn password_rule_of_the_reference() {
-        assert!(password_ok("Abcdefg1"));
-        assert!(password_ok("Élève2026x"));
-        assert!(!password_ok("Abcdef1"), "7 characters");
-        assert!(!password_ok("abcdefg1"), "no upper case");
-        assert!(!password_ok("ABCDEFG1"), "no lower case");
-        assert!(!password_ok("Abcdefgh"), "no digit");
-        assert!(!password_ok(&format!("Aa1{}", "x".repeat(300))), "too long");
+        let ok = |p: &str| Password::parse(p).is_some();
+        assert!(ok("Abcdefg1"));
+        assert!(ok("Élève2026x"));
+        assert!(!ok("Abcdef1"), "7 characters");
+        assert!(!ok("abcdefg1"), "no upper case");
+        assert!(!ok("ABCDEFG1"), "no lower case");
+        assert!(!ok("Abcdefgh"), "no digit");
+        assert!(!ok(&format!("Aa1{}", "x".repeat(300))), "too long");
     }
 
     #[test]
-    fn emails_and_usernames() {
-        assert_eq!(parse_email("  Ana.Martin@Example.ORG "), Some("ana.martin@example.org".into()));
+    fn emails_names_and_usernames() {
+        assert_eq!(Email::parse("  Ana.Martin@Example.ORG ").unwrap().as_str(), "ana.martin@example.org");
         for bad in ["", "ana", "ana@", "@example.org", "ana@example", "a b@example.org", "ana@@example.org"] {
-            assert_eq!(parse_email(bad), None, "{bad}");
+            assert_eq!(Email::parse(bad), None, "{bad}");
         }
-        assert_eq!(parse_username(" Ana.M "), Some("ana.m".into()));
-        assert_eq!(parse_username("ab"), None);
-        assert_eq!(parse_username("a b c"), None);
+        assert_eq!(Username::parse(" Ana.M ").unwrap().as_str(), "ana.m");
+        assert_eq!(Username::parse("ab"), None);
+        assert_eq!(Username::parse("a b c"), None);
+        assert_eq!(PersonName::parse("  Zoé ").unwrap().as_str(), "Zoé");
+        assert_eq!(PersonName::parse("   "), None);
+        assert_eq!(PersonName::parse("a\u{7}b"), None);
+    }
+
+    #[test]
+    fn a_signup_reports_every_field_in_order() {
+        let errors = NewAccount::try_from(SignupFields {
+            first_name: " ",
+            last_name: "Martin",
+            email: "nope",
+            password: "short",
+            terms: false,
+        })
+        .unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["first_name", "email", "password", "terms"]);
+        let ok = NewAccount::try_from(SignupFields {
+            first_name: " Ana ",
+            last_name: "Martin",
+            email: "Ana@Example.org",
+            password: "Secret-Pass-2026",
+            terms: true,
+        })
+        .unwrap();
+        assert_eq!((ok.first_name.as_str(), ok.email.as_str()), ("Ana", "ana@example.org"));
+    }
+
+    #[test]
+    fn a_profile_change_checks_its_language() {
+        let change = |lang: &str, username: &str| {
+            ProfileChange::try_from(ProfileFields { first_name: "Ana", last_name: "M", username, lang })
+        };
+        assert!(change("fr", "").unwrap().username.is_none());
+        assert_eq!(change("en", "Ana.M").unwrap().username.unwrap().as_str(), "ana.m");
+        assert_eq!(change("de", "").unwrap_err()[0].field, "lang");
+        assert_eq!(change("FR", "").unwrap_err()[0].field, "lang", "exactly fr or en");
+        assert_eq!(change("fr", "a b").unwrap_err()[0].field, "username");
     }
 }

@@ -9,12 +9,13 @@ use axum::{
 use serde::Deserialize;
 
 use super::{
-    gdpr, model, service,
-    service::LoginFailure,
+    model::{NewAccount, ProfileChange, ProfileFields, SignupFields},
+    service,
+    service::{LoginFailure, PasswordChange},
     session::{self, CurrentUser},
 };
 use crate::{
-    AppState,
+    AppState, personal_data,
     web::{
         error::{AppError, FieldError},
         extract::{CsrfForm, Page},
@@ -70,8 +71,14 @@ pub async fn signup(
     page: Page,
     CsrfForm(f): CsrfForm<SignupForm>,
 ) -> Result<Response, AppError> {
-    let terms = f.terms == "yes";
-    match model::validate_signup(&f.first_name, &f.last_name, &f.email, &f.password, terms) {
+    let fields = SignupFields {
+        first_name: &f.first_name,
+        last_name: &f.last_name,
+        email: &f.email,
+        password: &f.password,
+        terms: f.terms == "yes",
+    };
+    match NewAccount::try_from(fields) {
         Err(errors) => {
             let form = FormState::new()
                 .keep("first_name", &f.first_name)
@@ -434,7 +441,13 @@ pub async fn update_profile(
     user: CurrentUser,
     CsrfForm(f): CsrfForm<ProfileForm>,
 ) -> Result<Response, AppError> {
-    match service::update_profile(&state, user.id, &f.first_name, &f.last_name, &f.username, &f.lang).await? {
+    let fields =
+        ProfileFields { first_name: &f.first_name, last_name: &f.last_name, username: &f.username, lang: &f.lang };
+    let outcome = match ProfileChange::try_from(fields) {
+        Ok(change) => service::update_profile(&state, user.id, change).await?,
+        Err(errors) => Err(errors),
+    };
+    match outcome {
         Ok(()) => {
             let mut response = Redirect::to("/account?saved=profile").into_response();
             set_lang_cookie(&mut response, if f.lang == "en" { Lang::En } else { Lang::Fr });
@@ -469,7 +482,8 @@ pub async fn change_password(
     user: CurrentUser,
     CsrfForm(f): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
-    match service::change_password(&state, user.id, &f.current_password, &f.new_password).await? {
+    let change = PasswordChange { current: &f.current_password, new_password: &f.new_password };
+    match service::change_password(&state, user.id, change).await? {
         Ok(()) => {
             session::log_in(&user.session, user.id, state.clock.now_micros()).await?;
             Ok(Redirect::to("/account?saved=password").into_response())
@@ -528,7 +542,7 @@ pub async fn confirm_email(
 
 /// `GET /account/export`: everything about me, as one JSON file.
 pub async fn export(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
-    let doc = gdpr::export_own(&state, user.id).await?;
+    let doc = personal_data::export_own(&state, user.id).await?;
     let body = serde_json::to_vec_pretty(&doc).map_err(|e| AppError::Internal(e.into()))?;
     let mut response = body.into_response();
     let h = response.headers_mut();
@@ -561,7 +575,7 @@ pub async fn delete_account(
         let forms = AccountForms { delete, ..AccountForms::default() };
         return account_page(&state, &page, &user, String::new(), StatusCode::UNPROCESSABLE_ENTITY, forms).await;
     }
-    gdpr::erase(&state, user.id, user.id, "self-service erasure").await?;
+    personal_data::erase(&state, user.id, user.id, "self-service erasure").await?;
     session::log_out(&user.session).await?;
     Ok(Redirect::to("/login?erased=1").into_response())
 }

@@ -1,5 +1,10 @@
-//! Server-side sessions in the database (any node serves any request), CSRF tokens, and the
-//! extractors every context uses to know who is asking: [`CurrentUser`] and [`MaybeUser`].
+//! Server-side sessions in the database (any node serves any request), and the extractors every
+//! context uses to know who is asking: [`CurrentUser`] and [`MaybeUser`].
+//!
+//! A signed-in request costs one query: the session row is read together with its person's
+//! `session_version`, and the session caches the person's names, roles and memberships under that
+//! version ([`Principal`]). Whatever changes them bumps the version, and the next request reloads.
+//! The session's idle expiry is pushed back at most every few minutes, not on every request.
 
 use std::collections::HashMap;
 
@@ -8,6 +13,7 @@ use axum::{
     http::request::Parts,
     response::{IntoResponse, Redirect, Response},
 };
+use serde::{Deserialize, Serialize};
 use tower_sessions::{
     Session, SessionStore,
     session::{Id, Record},
@@ -15,8 +21,11 @@ use tower_sessions::{
 };
 use uuid::Uuid;
 
-use super::model::{AdminRole, MemberRole};
-use crate::{AppState, db::Db, on_db, web::error::AppError};
+use super::{
+    model::{AdminRole, MemberRole},
+    store,
+};
+use crate::{AppState, db::Db, web::error::AppError};
 
 /// Session cookie name.
 pub const COOKIE: &str = "pix_session";
@@ -24,10 +33,16 @@ pub const COOKIE: &str = "pix_session";
 pub const IDLE: time::Duration = time::Duration::hours(2);
 /// Absolute expiry after login, however active the session.
 pub const ABSOLUTE_MICROS: i64 = 12 * 3_600_000_000;
+/// How often an active session's idle expiry is pushed back (one write per session per period).
+pub const TOUCH_MICROS: i64 = 5 * 60 * 1_000_000;
 
 const USER: &str = "user_id";
 const AUTH_AT: &str = "auth_at";
 const CSRF: &str = "csrf";
+const PRINCIPAL: &str = "principal";
+const TOUCHED: &str = "touched";
+/// Injected at load time (never meaningful when stored): the person's current `session_version`.
+const VERSION: &str = "_user_version";
 
 /// Sessions stored in the `sessions` table, with the user id in its own column so that
 /// "log out everywhere" and erasure can delete every session of a person.
@@ -47,25 +62,27 @@ fn backend(e: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }
 
+fn user_of(record: &Record) -> Option<Uuid> {
+    record.data.get(USER).and_then(|v| v.as_str()).and_then(|s| Uuid::parse_str(s).ok())
+}
+
+fn encode(record: &Record) -> session_store::Result<String> {
+    let mut data = record.data.clone();
+    data.remove(VERSION);
+    serde_json::to_string(&data).map_err(|e| session_store::Error::Encode(e.to_string()))
+}
+
 #[async_trait::async_trait]
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         // Ids are 128 random bits; retry on the (astronomically unlikely) collision.
         for _ in 0..3 {
-            let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
-            let user = record.data.get(USER).and_then(|v| v.as_str()).and_then(|s| Uuid::parse_str(s).ok());
-            let inserted = on_db!(&self.db, pool => {
-                sqlx::query("INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING")
-                    .bind(record.id.to_string())
-                    .bind(user)
-                    .bind(&data)
-                    .bind(crate::db::micros(record.expiry_date))
-                    .execute(pool)
-                    .await
-                    .map(|r| r.rows_affected())
-            })
-            .map_err(backend)?;
-            if inserted == 1 {
+            let data = encode(record)?;
+            let expires = crate::db::micros(record.expiry_date);
+            if store::insert_session(&self.db, &record.id.to_string(), user_of(record), &data, expires)
+                .await
+                .map_err(backend)?
+            {
                 return Ok(());
             }
             record.id = Id::default();
@@ -74,79 +91,48 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
-        let user = record.data.get(USER).and_then(|v| v.as_str()).and_then(|s| Uuid::parse_str(s).ok());
-        on_db!(&self.db, pool => {
-            sqlx::query(
-                "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, expires_at = excluded.expires_at",
-            )
-            .bind(record.id.to_string())
-            .bind(user)
-            .bind(&data)
-            .bind(crate::db::micros(record.expiry_date))
-            .execute(pool)
-            .await
-            .map(|_| ())
-        })
-        .map_err(backend)
+        let data = encode(record)?;
+        let expires = crate::db::micros(record.expiry_date);
+        store::save_session(&self.db, &record.id.to_string(), user_of(record), &data, expires).await.map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let now = crate::db::micros(time::OffsetDateTime::now_utc());
-        let row: Option<(String, i64)> = on_db!(&self.db, pool => {
-            sqlx::query_as("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
-                .bind(id.to_string())
-                .bind(now)
-                .fetch_optional(pool)
-                .await
-        })
-        .map_err(backend)?;
-        let Some((data, expires_at)) = row else { return Ok(None) };
-        let data: HashMap<String, serde_json::Value> =
+        let Some((data, expires_at, version)) =
+            store::session(&self.db, &id.to_string(), now).await.map_err(backend)?
+        else {
+            return Ok(None);
+        };
+        let mut data: HashMap<String, serde_json::Value> =
             serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        if let Some(version) = version {
+            data.insert(VERSION.to_owned(), version.into());
+        }
         let expiry_date = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(expires_at) * 1000)
             .map_err(|e| session_store::Error::Decode(e.to_string()))?;
         Ok(Some(Record { id: *id, data, expiry_date }))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        on_db!(&self.db, pool => {
-            sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id.to_string()).execute(pool).await.map(|_| ())
-        })
-        .map_err(backend)
+        store::delete_session(&self.db, &id.to_string()).await.map_err(backend)
     }
 }
 
 /// Deletes every session of a person (log out everywhere, password change, erasure).
 pub async fn delete_all_for(db: &Db, user: Uuid) -> Result<u64, sqlx::Error> {
-    on_db!(db, pool => {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user).execute(pool).await.map(|r| r.rows_affected())
-    })
+    store::delete_sessions_of(db, user).await
 }
 
 /// Deletes expired sessions (run periodically).
 pub async fn delete_expired(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
-    on_db!(db, pool => {
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(pool).await.map(|r| r.rows_affected())
-    })
+    store::delete_expired_sessions(db, now).await
 }
 
 fn session_error(e: tower_sessions::session::Error) -> AppError {
     AppError::Internal(anyhow::anyhow!("session: {e}"))
 }
 
-/// The CSRF token of a signed-in session (set at login; created here for sessions older than that).
-async fn csrf_token(session: &Session) -> Result<String, AppError> {
-    if let Some(token) = session.get::<String>(CSRF).await.map_err(session_error)? {
-        return Ok(token);
-    }
-    let token = random_token();
-    session.insert(CSRF, &token).await.map_err(session_error)?;
-    Ok(token)
-}
-
-/// 256 random bits, URL-safe.
+/// 256 random bits, hex.
 pub fn random_token() -> String {
     use rand::RngExt;
     let bytes: [u8; 32] = rand::rng().random();
@@ -156,15 +142,29 @@ pub fn random_token() -> String {
 /// Logs a person in: a new session id (against fixation), the user, the time, a new CSRF token.
 pub async fn log_in(session: &Session, user: Uuid, now: i64) -> Result<(), AppError> {
     session.cycle_id().await.map_err(session_error)?;
+    session.remove_value(PRINCIPAL).await.map_err(session_error)?;
     session.insert(USER, user.to_string()).await.map_err(session_error)?;
     session.insert(AUTH_AT, now).await.map_err(session_error)?;
     session.insert(CSRF, random_token()).await.map_err(session_error)?;
+    session.insert(TOUCHED, now).await.map_err(session_error)?;
     Ok(())
 }
 
 /// Logs out: the session is deleted from the store and the cookie cleared.
 pub async fn log_out(session: &Session) -> Result<(), AppError> {
     session.flush().await.map_err(session_error)
+}
+
+/// What a session caches about its person, valid while `version` is the person's `session_version`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Principal {
+    version: i64,
+    first_name: String,
+    last_name: String,
+    email: Option<String>,
+    admin_roles: Vec<AdminRole>,
+    organizations: Vec<(Uuid, String, MemberRole)>,
+    centers: Vec<(Uuid, String, MemberRole)>,
 }
 
 /// The signed-in person, with their roles.
@@ -211,58 +211,72 @@ pub struct MaybeUser {
     pub session: Session,
 }
 
-type RoleRow = (String,);
-type MembershipRow = (Uuid, String, String);
+async fn get<T: serde::de::DeserializeOwned>(session: &Session, key: &str) -> Result<Option<T>, AppError> {
+    session.get::<T>(key).await.map_err(session_error)
+}
 
+/// Reads the person behind the session: from the session's cache when still valid, else from the
+/// database (and the cache is refreshed).
 async fn load_user(state: &AppState, session: Session) -> Result<Option<CurrentUser>, AppError> {
-    let Some(id) = session.get::<String>(USER).await.map_err(session_error)? else { return Ok(None) };
+    let Some(id) = get::<String>(&session, USER).await? else { return Ok(None) };
     let Ok(id) = Uuid::parse_str(&id) else { return Ok(None) };
-    let auth_at = session.get::<i64>(AUTH_AT).await.map_err(session_error)?.unwrap_or(0);
-    if state.clock.now_micros() - auth_at > ABSOLUTE_MICROS {
-        log_out(&session).await?;
-        return Ok(None);
-    }
-    let db = &state.db;
-    let row: Option<(String, String, Option<String>, bool)> = on_db!(db, pool => {
-        sqlx::query_as("SELECT first_name, last_name, email, anonymised FROM users WHERE id = $1").bind(id).fetch_optional(pool).await
-    })?;
-    let Some((first_name, last_name, email, anonymised)) = row else {
+    let now = state.clock.now_micros();
+    let auth_at = get::<i64>(&session, AUTH_AT).await?.unwrap_or(0);
+    // No version means the person's row is gone.
+    let Some(version) = get::<i64>(&session, VERSION).await? else {
         log_out(&session).await?;
         return Ok(None);
     };
-    if anonymised {
+    if now - auth_at > ABSOLUTE_MICROS {
         log_out(&session).await?;
         return Ok(None);
     }
-    let roles: Vec<RoleRow> = on_db!(db, pool => {
-        sqlx::query_as("SELECT role FROM admin_roles WHERE user_id = $1 ORDER BY role").bind(id).fetch_all(pool).await
-    })?;
-    let organizations: Vec<MembershipRow> = on_db!(db, pool => {
-        sqlx::query_as("SELECT o.id, o.name, m.role FROM memberships m JOIN organizations o ON o.id = m.organization_id WHERE m.user_id = $1 ORDER BY o.name")
-            .bind(id).fetch_all(pool).await
-    })?;
-    let centers: Vec<MembershipRow> = on_db!(db, pool => {
-        sqlx::query_as("SELECT c.id, c.name, m.role FROM center_memberships m JOIN certification_centers c ON c.id = m.center_id WHERE m.user_id = $1 ORDER BY c.name")
-            .bind(id).fetch_all(pool).await
-    })?;
-    let to_members = |rows: Vec<MembershipRow>| {
-        rows.into_iter().filter_map(|(id, name, role)| MemberRole::parse(&role).map(|r| (id, name, r))).collect()
+    let principal = match get::<Principal>(&session, PRINCIPAL).await?.filter(|p| p.version == version) {
+        Some(cached) => cached,
+        None => {
+            let Some(user) = store::user_by_id(&state.db, id).await?.filter(|u| !u.anonymised) else {
+                log_out(&session).await?;
+                return Ok(None);
+            };
+            let principal = Principal {
+                version: user.session_version,
+                first_name: user.first_name,
+                last_name: user.last_name,
+                email: user.email,
+                admin_roles: store::admin_roles(&state.db, id).await?,
+                organizations: store::organizations_of(&state.db, id).await?,
+                centers: store::centers_of(&state.db, id).await?,
+            };
+            session.insert(PRINCIPAL, &principal).await.map_err(session_error)?;
+            principal
+        }
     };
-    let csrf = csrf_token(&session).await?;
+    // Activity pushes the idle expiry back, with one write per session every few minutes at most.
+    if get::<i64>(&session, TOUCHED).await?.is_none_or(|t| now - t >= TOUCH_MICROS) {
+        session.insert(TOUCHED, now).await.map_err(session_error)?;
+    }
+    let csrf = match get::<String>(&session, CSRF).await? {
+        Some(token) => token,
+        None => {
+            let token = random_token();
+            session.insert(CSRF, &token).await.map_err(session_error)?;
+            token
+        }
+    };
     Ok(Some(CurrentUser {
         id,
-        first_name,
-        last_name,
-        email,
-        admin_roles: roles.into_iter().filter_map(|(r,)| AdminRole::parse(&r)).collect(),
-        organizations: to_members(organizations),
-        centers: to_members(centers),
+        first_name: principal.first_name,
+        last_name: principal.last_name,
+        email: principal.email,
+        admin_roles: principal.admin_roles,
+        organizations: principal.organizations,
+        centers: principal.centers,
         csrf,
         session,
     }))
 }
 
-async fn session_of(parts: &mut Parts) -> Result<Session, AppError> {
+fn session_of(parts: &Parts) -> Result<Session, AppError> {
     parts
         .extensions
         .get::<Session>()
@@ -282,7 +296,7 @@ where
             return Ok(cached.clone());
         }
         let app = AppState::from_ref(state);
-        let session = session_of(parts).await?;
+        let session = session_of(parts)?;
         let user = load_user(&app, session.clone()).await?;
         let me = MaybeUser { user, session };
         parts.extensions.insert(me.clone());
@@ -330,9 +344,4 @@ where
             }
         }
     }
-}
-
-/// A signed-in back-office agent with at least one of the roles the route needs.
-pub async fn require_admin(user: &CurrentUser, roles: &[AdminRole]) -> Result<(), AppError> {
-    if user.has_admin_role(roles) { Ok(()) } else { Err(AppError::Forbidden) }
 }

@@ -5,8 +5,6 @@
 //! same, so blocks reveal nothing about which identifiers exist. They live in the database so
 //! every node sees the same counts.
 
-use crate::{db::Db, on_db};
-
 /// Failures before a permanent block.
 pub const PERMANENT_BLOCK_AT: i64 = 30;
 /// Failures per temporary block step.
@@ -69,63 +67,21 @@ impl Counters {
     }
 }
 
-/// Reads the counters of a key.
-pub async fn load(db: &Db, key: &str) -> Result<Counters, sqlx::Error> {
-    let row: Option<Counters> = on_db!(db, pool => {
-        sqlx::query_as("SELECT failure_count, temporary_blocked_until, blocked_at FROM login_throttles WHERE key = $1")
-            .bind(key)
-            .fetch_optional(pool)
-            .await
-    })?;
-    Ok(row.unwrap_or_default())
-}
-
-// The counting statement below writes the two temporary blocks (at STEP and 2·STEP failures)
-// and the permanent one (at 3·STEP) in one upsert.
+// The counting statement (store::count_attempt) writes the two temporary blocks (at STEP and
+// 2·STEP failures) and the permanent one (at 3·STEP) in one upsert.
 const _: () = assert!(PERMANENT_BLOCK_AT == 3 * STEP);
 
-/// Counts one login attempt as a failure, atomically, unless the gate is closed: the attempt must be
-/// taken *before* the password is checked, so that parallel attempts can never check more passwords
-/// than the rule allows. A successful login then clears the counters ([`reset`]).
-///
-/// Returns the counters after this attempt, or `Err` with the current counters when the gate was
-/// closed (nothing counted).
-pub async fn take_attempt(db: &Db, key: &str, now: i64) -> Result<Result<Counters, Counters>, sqlx::Error> {
-    let first_block = Counters { failure_count: STEP - 1, ..Counters::default() }.after_failure(now);
-    let second_block = Counters { failure_count: 2 * STEP - 1, ..Counters::default() }.after_failure(now);
-    let taken: Option<Counters> = on_db!(db, pool => {
-        sqlx::query_as(
-            "INSERT INTO login_throttles (key, failure_count, temporary_blocked_until, blocked_at, updated_at) VALUES ($1, 1, NULL, NULL, $2) \
-             ON CONFLICT (key) DO UPDATE SET \
-               failure_count = login_throttles.failure_count + 1, \
-               temporary_blocked_until = CASE login_throttles.failure_count + 1 WHEN $3 THEN $4 WHEN $5 THEN $6 ELSE login_throttles.temporary_blocked_until END, \
-               blocked_at = CASE WHEN login_throttles.failure_count + 1 >= $7 THEN $2 ELSE login_throttles.blocked_at END, \
-               updated_at = $2 \
-             WHERE login_throttles.blocked_at IS NULL \
-               AND (login_throttles.temporary_blocked_until IS NULL OR login_throttles.temporary_blocked_until <= $2) \
-             RETURNING failure_count, temporary_blocked_until, blocked_at",
-        )
-        .bind(key)
-        .bind(now)
-        .bind(STEP)
-        .bind(first_block.temporary_blocked_until)
-        .bind(2 * STEP)
-        .bind(second_block.temporary_blocked_until)
-        .bind(PERMANENT_BLOCK_AT)
-        .fetch_optional(pool)
-        .await
-    })?;
-    match taken {
-        Some(counters) => Ok(Ok(counters)),
-        None => Ok(Err(load(db, key).await?)),
+/// The blocks a failure counted at `now` may start, for the atomic counting statement: the attempt
+/// is counted *before* the password is checked, so that parallel attempts can never check more
+/// passwords than the rule allows (a successful login then clears the counters).
+pub fn blocks(now: i64) -> super::store::Blocks {
+    let first = Counters { failure_count: STEP - 1, ..Counters::default() }.after_failure(now);
+    let second = Counters { failure_count: 2 * STEP - 1, ..Counters::default() }.after_failure(now);
+    super::store::Blocks {
+        first: (STEP, first.temporary_blocked_until),
+        second: (2 * STEP, second.temporary_blocked_until),
+        permanent_at: PERMANENT_BLOCK_AT,
     }
-}
-
-/// Clears the counters (successful login, or an administrator's unblock).
-pub async fn reset(db: &Db, key: &str) -> Result<(), sqlx::Error> {
-    on_db!(db, pool => {
-        sqlx::query("DELETE FROM login_throttles WHERE key = $1").bind(key).execute(pool).await.map(|_| ())
-    })
 }
 
 #[cfg(test)]

@@ -2,22 +2,22 @@
 //! which organisations or centres the person belongs to. Later contexts fill them.
 
 use askama::Template;
-use axum::{Router, http::StatusCode, response::Response, routing::get};
+use axum::{http::StatusCode, response::Response};
 use uuid::Uuid;
 
 use crate::{
-    AppState,
     identity::{CurrentUser, model::MemberRole},
     web::{
         error::AppError,
         extract::Page,
         layout::{Chrome, render},
+        routes::Pages,
     },
 };
 
-/// Routes of the two spaces.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/orga", get(orga)).route("/certif", get(certif))
+/// Entry pages of the two spaces.
+pub fn pages() -> Pages {
+    Pages::new().get("/orga", orga).get("/certif", certif)
 }
 
 #[derive(Template)]

@@ -23,6 +23,17 @@ pub struct Chrome {
     pub user: Option<HeaderUser>,
 }
 
+/// A navigation link.
+#[derive(Debug, Clone)]
+pub struct NavLink {
+    /// Target.
+    pub href: &'static str,
+    /// Text, translated.
+    pub label: String,
+    /// The current page is in this section.
+    pub current: bool,
+}
+
 /// What the header needs about the signed-in person.
 #[derive(Debug, Clone)]
 pub struct HeaderUser {
@@ -91,9 +102,45 @@ impl Chrome {
         format!("/lang/{}?next={}", self.other_lang().code(), encode_path(&self.back))
     }
 
-    /// `aria-current="page"` for the navigation link of the current section.
-    pub fn current(&self, href: &str) -> &'static str {
-        if self.path == href { "page" } else { "false" }
+    fn link(&self, href: &'static str, label: &str, section: bool) -> NavLink {
+        let current =
+            if section { self.path == href || self.path.starts_with(&format!("{href}/")) } else { self.path == href };
+        NavLink { href, label: self.t(label), current }
+    }
+
+    /// The main navigation, for who is looking (one place decides what each person sees).
+    pub fn nav(&self) -> Vec<NavLink> {
+        let mut links = vec![self.link("/", "nav-home", false)];
+        match &self.user {
+            Some(user) => {
+                links.push(self.link("/profile", "nav-profile", false));
+                links.push(self.link("/tutorials", "nav-tutorials", false));
+                if user.orga {
+                    links.push(self.link("/orga", "nav-orga", true));
+                }
+                if user.certif {
+                    links.push(self.link("/certif", "nav-certif", true));
+                }
+                if user.admin {
+                    links.push(self.link("/admin", "nav-admin", true));
+                }
+                links.push(self.link("/account", "nav-account", false));
+            }
+            None => {
+                links.push(self.link("/login", "nav-login", false));
+                links.push(self.link("/signup", "nav-signup", false));
+            }
+        }
+        links
+    }
+
+    /// The footer's links.
+    pub fn footer_nav(&self) -> Vec<NavLink> {
+        vec![
+            self.link("/accessibility", "footer-accessibility", false),
+            self.link("/legal", "footer-legal", false),
+            self.link("/privacy", "footer-privacy", false),
+        ]
     }
 }
 

@@ -12,6 +12,7 @@ pub mod layout;
 pub mod media;
 pub mod pages;
 pub mod redirect;
+pub mod routes;
 
 use std::time::Duration;
 
@@ -46,26 +47,16 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
 font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-/// The routes of the platform, without the middleware stack.
+/// The routes of the platform (except those limited per IP, added by [`finish`]), without the
+/// middleware stack.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(pages::home))
-        .route("/accessibility", get(pages::accessibility))
-        .route("/legal", get(pages::legal))
-        .route("/privacy", get(pages::privacy))
-        .route("/lang/{code}", get(pages::switch_language))
-        .route("/static/{name}", get(assets::serve))
-        .route("/media/{name}", get(media::serve))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics_endpoint))
+    let (pages, _) = routes::pages().into_parts();
+    let (api, _) = routes::api().split_for_parts();
+    pages
+        .merge(api)
         .route("/api", get(api_index))
         .route("/api/openapi.json", get(crate::openapi::document))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
-        .merge(crate::identity::routes())
-        .merge(crate::evaluation::routes())
-        .merge(crate::admin::routes())
-        .merge(crate::spaces::routes())
 }
 
 /// Drops the per-IP limiter's entries that are back to a full quota, so its memory stays bounded
@@ -86,7 +77,9 @@ pub fn limited_routes(per_minute: u32) -> (Router<AppState>, Trimmer) {
         limiter.retain_recent();
         limiter.shrink_to_fit();
     });
-    (crate::identity::limited_routes().layer(tower_governor::GovernorLayer::new(config)), trimmer)
+    let (pages, _) = routes::limited_pages().into_parts();
+    let (api, _) = routes::limited_api().split_for_parts();
+    (pages.merge(api).layer(tower_governor::GovernorLayer::new(config)), trimmer)
 }
 
 async fn api_index() -> axum::Json<serde_json::Value> {

@@ -14,6 +14,21 @@ use super::{
     redirect,
 };
 
+/// The public pages and the operator endpoints.
+pub fn pages() -> super::routes::Pages {
+    super::routes::Pages::new()
+        .get("/", home)
+        .get("/accessibility", accessibility)
+        .get("/legal", legal)
+        .get("/privacy", privacy)
+        .get("/lang/{code}", switch_language)
+        .get("/static/{name}", super::assets::serve)
+        .get("/media/{name}", super::media::serve)
+        .get("/healthz", super::health::healthz)
+        .get("/readyz", super::health::readyz)
+        .get("/metrics", super::health::metrics_endpoint)
+}
+
 #[derive(Template)]
 #[template(path = "pages/home.html")]
 struct Home {

@@ -4,4 +4,5 @@ mod support;
 
 mod evaluation;
 mod identity;
+mod kit;
 mod skeleton;

@@ -26,6 +26,12 @@ struct Args {
     /// Reading and thinking time of a learner between two answers, in milliseconds (0: saturate).
     #[arg(long, default_value_t = 2000)]
     think_ms: u64,
+    /// Also print the figures as one JSON object on the last line (for scripts/load's table).
+    #[arg(long)]
+    json: bool,
+    /// Skip the page-weight measure.
+    #[arg(long)]
+    no_page_weight: bool,
 }
 
 struct Learner {
@@ -112,7 +118,13 @@ impl Learner {
             }
             let t = Instant::now();
             self.post_json(&format!("/api/assessments/{id}/answers"), &body).await?;
-            let page = self.client.get(format!("{}/assessments/{id}", self.base)).send().await?;
+            // As a browser: the page is compressed for it.
+            let page = self
+                .client
+                .get(format!("{}/assessments/{id}", self.base))
+                .header("accept-encoding", "br, gzip")
+                .send()
+                .await?;
             let status = page.status();
             let _ = page.bytes().await?;
             latencies.push(t.elapsed().as_micros() as u64);
@@ -200,14 +212,34 @@ async fn main() -> anyhow::Result<()> {
         histogram.value_at_quantile(0.99) as f64 / 1000.0,
         histogram.max() as f64 / 1000.0
     );
-    if let Some(learner) = one {
-        page_weight(&learner).await?;
+    let mut weight = None;
+    if let Some(learner) = one.filter(|_| !args.no_page_weight) {
+        weight = Some(page_weight(&learner).await?);
+    }
+    if args.json {
+        let ms = |q: f64| histogram.value_at_quantile(q) as f64 / 1000.0;
+        println!(
+            "{}",
+            serde_json::json!({
+                "learners": args.learners,
+                "think_ms": args.think_ms,
+                "round_trips": histogram.len(),
+                "seconds": elapsed.as_secs_f64(),
+                "per_second": histogram.len() as f64 / elapsed.as_secs_f64(),
+                "p50_ms": ms(0.5),
+                "p90_ms": ms(0.9),
+                "p99_ms": ms(0.99),
+                "max_ms": histogram.max() as f64 / 1000.0,
+                "failed_learners": errors,
+                "page_weight_kb": weight,
+            })
+        );
     }
     Ok(())
 }
 
-/// Compressed weight of a challenge page: HTML and CSS with gzip, as a browser receives them.
-async fn page_weight(learner: &Learner) -> anyhow::Result<()> {
+/// Compressed weight of a challenge page: HTML and CSS with gzip, as a browser receives them (KB).
+async fn page_weight(learner: &Learner) -> anyhow::Result<f64> {
     let started: serde_json::Value =
         learner.post_json("/api/competences/5.2/assessments", &serde_json::json!({})).await?.json().await?;
     let id = started["assessment_id"].as_str().context("id")?;
@@ -238,5 +270,5 @@ async fn page_weight(learner: &Learner) -> anyhow::Result<()> {
         css.len() as f64 / 1024.0,
         (html.len() + css.len()) as f64 / 1024.0
     );
-    Ok(())
+    Ok((html.len() + css.len()) as f64 / 1024.0)
 }

@@ -13,9 +13,10 @@ pub struct DbSettings {
     /// `postgres://user:pass@host/db` for PostgreSQL; default: SQLite file `pix.db` in the data dir.
     #[arg(long, env = "PIX_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
-    /// Maximum database connections of this node.
-    #[arg(long, env = "PIX_DB_MAX_CONNECTIONS", default_value_t = 16)]
-    pub db_max_connections: u32,
+    /// Maximum database connections of this node (default: 8 on SQLite, whose writes take turns
+    /// anyway and whose driver runs a thread per connection; 16 on PostgreSQL).
+    #[arg(long, env = "PIX_DB_MAX_CONNECTIONS")]
+    pub db_max_connections: Option<u32>,
     /// SQLite flush policy: `normal` survives a process kill, `full` also survives power loss.
     #[arg(long, env = "PIX_SQLITE_DURABILITY", value_enum, default_value = "normal")]
     pub sqlite_durability: SqliteDurability,
@@ -24,7 +25,7 @@ pub struct DbSettings {
 impl DbSettings {
     /// Settings for a given data dir and optional URL, other values at their defaults.
     pub fn new(data_dir: PathBuf, database_url: Option<String>) -> DbSettings {
-        DbSettings { data_dir, database_url, db_max_connections: 16, sqlite_durability: SqliteDurability::Normal }
+        DbSettings { data_dir, database_url, db_max_connections: None, sqlite_durability: SqliteDurability::Normal }
     }
 
     /// The effective database URL.
@@ -34,9 +35,11 @@ impl DbSettings {
 
     /// Connection options for [`crate::db::Db::connect`].
     pub fn options(&self) -> DbOptions {
+        let url = self.url();
+        let default = if url.starts_with("sqlite:") { 8 } else { 16 };
         DbOptions {
-            url: self.url(),
-            max_connections: self.db_max_connections,
+            max_connections: self.db_max_connections.unwrap_or(default),
+            url,
             sqlite_durability: self.sqlite_durability,
         }
     }

@@ -14,7 +14,10 @@ use rand::RngExt;
 use uuid::Uuid;
 
 use super::store::{self, Assessment, KeRow};
-use crate::{AppState, web::error::AppError};
+use crate::{
+    AppState,
+    web::error::{AppError, FieldError},
+};
 
 /// Seconds of network latency tolerated after a timer ends before an answer counts as late.
 pub const TIMER_GRACE_MICROS: i64 = 2_000_000;
@@ -247,6 +250,11 @@ pub async fn answer(
     if a.user_id != user {
         return Err(AppError::NotFound);
     }
+    // Someone else's (or no) assessment was a 404 above, before anything is said about the challenge.
+    let Some(ci) = content.challenge_by_id(challenge_id) else {
+        let error = FieldError { field: "challenge_id".into(), code: "field-challenge-unknown".into() };
+        return Err(AppError::Invalid(vec![error]));
+    };
     let answers = store::answers(&mut tx, id).await?;
     if answers.iter().any(|r| r.challenge_id == challenge_id) {
         return Ok(Answered::Duplicate);
@@ -257,7 +265,6 @@ pub async fn answer(
     if a.current_challenge_id.as_deref() != Some(challenge_id) {
         return Ok(Answered::NotCurrent);
     }
-    let ci = content.challenge_by_id(challenge_id).ok_or(AppError::NotFound)?;
     let challenge = content.challenge(ci);
     let (response, raw_value) = read(a.locale());
     let asked_at = a.current_asked_at.unwrap_or(now);

@@ -38,6 +38,8 @@ pub struct Assessment {
     pub created_at: i64,
     /// End time.
     pub completed_at: Option<i64>,
+    /// Answers recorded so far (read with the row: the challenge page shows "Question n").
+    pub answered: i64,
 }
 
 impl Assessment {
@@ -52,7 +54,8 @@ macro_rules! select_assessment {
     ($rest:literal) => {
         concat!(
             "SELECT id, user_id, competence_code, state, content_version, locale, seed, is_improving, current_challenge_id, current_asked_at, \
-             current_focused_out, pix_before, level_before, created_at, completed_at FROM assessments ",
+             current_focused_out, pix_before, level_before, created_at, completed_at, \
+             (SELECT CAST(COUNT(*) AS BIGINT) FROM answers WHERE answers.assessment_id = assessments.id) AS answered FROM assessments ",
             $rest
         )
     };
@@ -305,13 +308,6 @@ pub async fn answers(conn: impl Into<Conn<'_>>, assessment: Uuid) -> Result<Vec<
         .bind(assessment)
         .fetch_all(c)
         .await
-    })
-}
-
-/// How many answers an assessment has.
-pub async fn answer_count(conn: impl Into<Conn<'_>>, assessment: Uuid) -> Result<i64, sqlx::Error> {
-    on_conn!(conn, c => {
-        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM answers WHERE assessment_id = $1").bind(assessment).fetch_one(c).await
     })
 }
 

@@ -133,7 +133,9 @@ pub fn finish(routes: Router<AppState>, state: AppState) -> (Router, Trimmer) {
             HeaderName::from_static("permissions-policy"),
             "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
         ))
-        .layer(CompressionLayer::new())
+        // A middle quality: pages are small and compressed on every request (brotli's default
+        // quality, 11, costs milliseconds per page for a few bytes).
+        .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(4)))
         .layer(middleware::from_fn(negotiate_language))
         .layer(middleware::from_fn(error::render_errors))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))

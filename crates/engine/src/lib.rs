@@ -4,6 +4,7 @@
 //! seedable random source. See docs/engine.md for each rule in plain words.
 
 pub mod answer;
+pub mod campaign;
 pub mod certification;
 pub mod codes;
 pub mod flash;

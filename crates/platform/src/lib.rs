@@ -14,6 +14,7 @@ pub mod mail;
 pub mod openapi;
 pub mod outbox;
 pub mod personal_data;
+pub mod prescription;
 pub mod spaces;
 pub mod telemetry;
 pub mod web;

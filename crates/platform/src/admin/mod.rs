@@ -1,6 +1,7 @@
 //! The back office for support, business, certification and super-admin agents. Every read of
 //! another person's data is written to the audit log.
 
+pub mod organizations;
 pub mod pages;
 
 use crate::web::routes::Pages;
@@ -14,4 +15,14 @@ pub fn pages() -> Pages {
         .post("/admin/users/{id}/unblock", pages::unblock)
         .post("/admin/users/{id}/roles", pages::roles)
         .get("/admin/audit", pages::audit_page)
+        .get("/admin/organizations", organizations::organizations)
+        .post("/admin/organizations", organizations::create_organization)
+        .get("/admin/organizations/{id}", organizations::organization)
+        .post("/admin/organizations/{id}/members", organizations::add_member)
+        .post("/admin/organizations/{id}/profiles", organizations::attach_profile)
+        .post("/admin/organizations/{id}/archive", organizations::archive)
+        .get("/admin/target-profiles", organizations::target_profiles)
+        .get("/admin/target-profiles/new", organizations::new_target_profile)
+        .post("/admin/target-profiles", organizations::create_target_profile)
+        .get("/admin/target-profiles/{id}", organizations::target_profile)
 }

@@ -29,6 +29,7 @@ pub async fn seed(state: &AppState, user: Uuid) -> anyhow::Result<()> {
             pix_before: 0,
             level_before: 0,
             now: at,
+            participation: None,
         };
         store::insert_assessment(&mut tx, row).await?;
         for (n, s) in content.competence(ci).active_skills.iter().enumerate() {
@@ -48,6 +49,7 @@ pub async fn seed(state: &AppState, user: Uuid) -> anyhow::Result<()> {
                 status,
                 earned_pix: pix,
                 at: at + n as i64,
+                exam: false,
             };
             store::insert_ke(&mut tx, ke).await?;
         }

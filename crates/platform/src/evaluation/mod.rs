@@ -49,7 +49,7 @@ pub const PERSONAL_DATA: personal_data::Context = personal_data::Context {
 async fn export_sections(state: &AppState, user: Uuid) -> Result<Vec<(&'static str, Value)>, AppError> {
     let assessments = store::assessments_of_user(&state.db, user).await?;
     let answers = store::answers_of_user(&state.db, user).await?;
-    let knowledge = store::knowledge(&state.db, user, None).await?;
+    let knowledge = store::all_knowledge(&state.db, user).await?;
     let saved = store::saved_tutorials(&state.db, user).await?;
     Ok(vec![
         (
@@ -65,7 +65,6 @@ async fn export_sections(state: &AppState, user: Uuid) -> Result<Vec<(&'static s
             "saved_tutorials",
             json!(saved.iter().map(|(t, at)| json!({"tutorial": t, "saved_at": at})).collect::<Vec<_>>()),
         ),
-        ("campaign_participations", json!([])),
         ("certifications", json!([])),
     ])
 }

@@ -227,15 +227,26 @@ pub async fn current(
 ) -> Result<Response, AppError> {
     let lang = page.lang;
     let a = service::owned(&state, me.id, id).await?;
+    let campaign = match a.participation_id {
+        Some(p) => crate::prescription::store::campaign_of_participation(&state.db, p).await?,
+        None => None,
+    };
     let Some(challenge_id) = a.current_challenge_id.clone().filter(|_| a.state == "started") else {
-        return Ok(Redirect::to(&format!("/assessments/{id}/results")).into_response());
+        let results = match &campaign {
+            Some(c) => format!("/campagnes/{}/resultats", c.code),
+            None => format!("/assessments/{id}/results"),
+        };
+        return Ok(Redirect::to(&results).into_response());
     };
     let content = &state.content;
     let test_locale = a.locale();
     let ci = content.challenge_by_id(&challenge_id).ok_or(AppError::NotFound)?;
     let challenge = view::challenge_view(content, content.challenge(ci), test_locale, a.seed, lang);
     let answered = a.answered as usize;
-    let c = competence(&state, &a.competence_code)?;
+    let heading = match &campaign {
+        Some(c) => c.title.clone(),
+        None => content.competence(competence(&state, &a.competence_code)?).name.get(test_locale).to_owned(),
+    };
     let remaining = challenge.timer.map_or(0, |t| {
         let end = a.current_asked_at.unwrap_or(0) + i64::from(t) * 1_000_000;
         ((end - state.clock.now_micros()) / 1_000_000).clamp(0, i64::from(t))
@@ -256,7 +267,7 @@ pub async fn current(
             chrome: page.chrome(&title),
             csrf: me.csrf.clone(),
             assessment: id,
-            competence: content.competence(c).name.get(test_locale).to_owned(),
+            competence: heading,
             number: answered + 1,
             challenge,
             remaining,
@@ -371,6 +382,13 @@ pub async fn results(
 ) -> Result<Response, AppError> {
     let lang = page.lang;
     let a = service::owned(&state, me.id, id).await?;
+    if let Some(p) = a.participation_id {
+        let code = crate::prescription::store::campaign_of_participation(&state.db, p)
+            .await?
+            .map(|c| c.code)
+            .unwrap_or_default();
+        return Ok(Redirect::to(&format!("/campagnes/{code}/resultats")).into_response());
+    }
     let content = &state.content;
     let test_locale = a.locale();
     let c = competence(&state, &a.competence_code)?;

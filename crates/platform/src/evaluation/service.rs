@@ -159,6 +159,7 @@ pub async fn start(
         pix_before: i64::from(view.score.pix),
         level_before: i64::from(view.score.level),
         now,
+        participation: None,
     };
     store::insert_assessment(&mut tx, row).await?;
     let assessment = store::assessment(&mut tx, id).await?.ok_or(AppError::NotFound)?;
@@ -178,10 +179,23 @@ async fn advance_with(
     rows: &[KeRow],
     answers: &[String],
 ) -> Result<Next, AppError> {
+    let scope = Scope::of(state, &mut *tx, a).await?;
+    advance_in(state, tx, a, &scope, now, rows, answers).await
+}
+
+async fn advance_in(
+    state: &AppState,
+    tx: &mut crate::db::Tx,
+    a: &Assessment,
+    scope: &Scope,
+    now: i64,
+    rows: &[KeRow],
+    answers: &[String],
+) -> Result<Next, AppError> {
     let content = &state.content;
-    let competence = content.competence_by_code(&a.competence_code).ok_or(AppError::NotFound)?;
     let mut current = knowledge::current(&to_engine(content, rows));
-    if a.is_improving {
+    // Competence retries, and every campaign (as the reference), may ask older failures again.
+    if a.is_improving || (scope.campaign.is_some() && !scope.exam) {
         current = knowledge::for_improvement(&current, a.created_at, scoring::DAYS_BEFORE_IMPROVING);
     }
     let answered: HashSet<ChallengeIdx> = answers.iter().filter_map(|c| content.challenge_by_id(c)).collect();
@@ -189,21 +203,108 @@ async fn advance_with(
         answers.last().map(|c| content.challenge_by_id(c).is_some_and(|c| content.challenge(c).timer.is_some()));
     let next = smart_random::next(smart_random::Input {
         content,
-        target_skills: &content.competence(competence).active_skills,
+        target_skills: &scope.target,
         knowledge: &current,
         answered: &answered,
         last_answer_timed: last_timed,
         locale: a.locale(),
         seed: a.seed as u32,
-        include_archived: false,
+        include_archived: scope.campaign.is_some(),
     });
     match next {
         Next::Ask { challenge, .. } => {
             store::set_current(&mut *tx, a.id, &content.challenge(challenge).id, now).await?
         }
-        Next::End { .. } => store::complete(&mut *tx, a, now).await?,
+        Next::End { .. } => {
+            store::complete(&mut *tx, a, now).await?;
+            if let Some(participation) = a.participation_id {
+                crate::prescription::store::finish_participation(&mut *tx, participation).await?;
+            }
+        }
     }
     Ok(next)
+}
+
+/// What a test assesses: its target skills, and for a campaign test, the campaign.
+pub struct Scope {
+    /// Target skills, in a stable order (the pick depends on it).
+    pub target: Vec<SkillIdx>,
+    /// An exam: the profile is neither read nor changed.
+    pub exam: bool,
+    /// The campaign of a campaign test.
+    pub campaign: Option<crate::prescription::store::AssessmentCampaign>,
+}
+
+impl Scope {
+    /// The scope of an assessment.
+    pub async fn of(state: &AppState, conn: impl Into<crate::db::Conn<'_>>, a: &Assessment) -> Result<Scope, AppError> {
+        let content = &state.content;
+        match a.participation_id {
+            None => {
+                let competence = content.competence_by_code(&a.competence_code).ok_or(AppError::NotFound)?;
+                Ok(Scope { target: content.competence(competence).active_skills.clone(), exam: false, campaign: None })
+            }
+            Some(participation) => {
+                let campaign = crate::prescription::store::campaign_of_participation(conn, participation)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                let names: Vec<String> = serde_json::from_str(&campaign.skills).unwrap_or_default();
+                Ok(Scope {
+                    target: names.iter().filter_map(|n| content.skill_by_name(n)).collect(),
+                    exam: campaign.campaign_type == "EXAM",
+                    campaign: Some(campaign),
+                })
+            }
+        }
+    }
+
+    /// The knowledge a test starts from: the profile (the competence's, or all of it for a
+    /// campaign), or an exam's own.
+    pub async fn knowledge(
+        &self,
+        conn: impl Into<crate::db::Conn<'_>>,
+        a: &Assessment,
+    ) -> Result<Vec<KeRow>, sqlx::Error> {
+        match (&self.campaign, self.exam) {
+            (None, _) => store::knowledge(conn, a.user_id, Some(&a.competence_code)).await,
+            (Some(_), false) => store::knowledge(conn, a.user_id, None).await,
+            (Some(_), true) => store::knowledge_of_assessment(conn, a.id).await,
+        }
+    }
+}
+
+/// Starts the test of a campaign participation in a transaction, and asks its first question.
+pub async fn start_campaign_test(
+    state: &AppState,
+    tx: &mut crate::db::Tx,
+    user: Uuid,
+    participation: Uuid,
+    locale: Locale,
+    improving: bool,
+) -> Result<Uuid, AppError> {
+    let now = state.clock.now_micros();
+    let id = Uuid::now_v7();
+    let seed: u32 = rand::rng().random();
+    let row = store::NewAssessment {
+        id,
+        user,
+        competence: "",
+        state: "started",
+        content_version: &state.content.version,
+        locale: locale.code(),
+        seed: i64::from(seed),
+        improving,
+        pix_before: 0,
+        level_before: 0,
+        now,
+        participation: Some(participation),
+    };
+    store::insert_assessment(&mut *tx, row).await?;
+    let assessment = store::assessment(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+    let scope = Scope::of(state, &mut *tx, &assessment).await?;
+    let rows = scope.knowledge(&mut *tx, &assessment).await?;
+    advance_in(state, tx, &assessment, &scope, now, &rows, &[]).await?;
+    Ok(id)
 }
 
 /// What happened to a submitted answer.
@@ -296,35 +397,45 @@ pub async fn answer(
     if !store::insert_answer(&mut tx, &row).await? {
         return Ok(Answered::Duplicate);
     }
-    // Knowledge: what this answer proves, scored before and after for the level-up message.
-    let mut rows = store::knowledge(&mut tx, user, Some(&a.competence_code)).await?;
-    let before = scoring::competence_score(
-        knowledge::current(&to_engine(content, &rows)).iter().map(|k| k.earned_pix),
-        MAX_LEVEL,
-    );
-    let competence = content.competence_by_code(&a.competence_code).ok_or(AppError::NotFound)?;
-    let target: HashSet<SkillIdx> = content.competence(competence).active_skills.iter().copied().collect();
+    // Knowledge: what this answer proves (in the test's scope), scored before and after for the
+    // level-up message of competence tests.
+    let scope = Scope::of(state, &mut tx, &a).await?;
+    let mut rows = scope.knowledge(&mut tx, &a).await?;
+    let competence_score = |rows: &[KeRow]| {
+        let current = knowledge::current(&to_engine(content, rows));
+        scoring::competence_score(
+            current
+                .iter()
+                .filter(|k| content.competence(content.skill(k.skill).competence).code == a.competence_code)
+                .map(|k| k.earned_pix),
+            MAX_LEVEL,
+        )
+    };
+    let before = competence_score(&rows);
+    let target: HashSet<SkillIdx> = scope.target.iter().copied().collect();
     let assessed: HashSet<SkillIdx> =
         rows.iter().filter(|r| r.assessment_id == id).filter_map(|r| content.skill_by_name(&r.skill)).collect();
     let elements =
         knowledge::elements_for_answer(content, challenge.skill, verdict.outcome.is_success(), &target, &assessed);
     for (n, e) in elements.iter().enumerate() {
         let skill = content.skill(e.skill);
+        let competence_code = &content.competence(skill.competence).code;
         let ke = store::NewKe {
             user,
             assessment: id,
             answer: Some(answer_id),
             skill: &skill.name,
-            competence: &a.competence_code,
+            competence: competence_code,
             source: e.source.as_str(),
             status: e.status.as_str(),
             earned_pix: e.earned_pix,
             at: now + n as i64,
+            exam: scope.exam,
         };
         store::insert_ke(&mut tx, ke).await?;
         rows.push(KeRow {
             skill: skill.name.clone(),
-            competence_code: a.competence_code.clone(),
+            competence_code: competence_code.clone(),
             source: e.source.as_str().to_owned(),
             status: e.status.as_str().to_owned(),
             earned_pix: e.earned_pix,
@@ -332,19 +443,17 @@ pub async fn answer(
             assessment_id: id,
         });
     }
-    let after = scoring::competence_score(
-        knowledge::current(&to_engine(content, &rows)).iter().map(|k| k.earned_pix),
-        MAX_LEVEL,
-    );
+    let after = competence_score(&rows);
     // Move on only if nobody else did in between (a concurrent duplicate loses here).
     if !store::leave_current(&mut tx, id, challenge_id, now).await? {
         return Ok(Answered::Duplicate);
     }
     let answered: Vec<String> =
         answers.iter().map(|r| r.challenge_id.clone()).chain(std::iter::once(challenge_id.to_owned())).collect();
-    advance_with(state, &mut tx, &a, now, &rows, &answered).await?;
+    advance_in(state, &mut tx, &a, &scope, now, &rows, &answered).await?;
     tx.commit().await?;
-    Ok(Answered::Recorded { outcome: verdict.outcome, level_up: scoring::level_up(before, after) })
+    let level_up = if scope.campaign.is_some() { None } else { scoring::level_up(before, after) };
+    Ok(Answered::Recorded { outcome: verdict.outcome, level_up })
 }
 
 /// Records that the learner left the page of the current focused challenge.
@@ -384,6 +493,7 @@ pub async fn reset(state: &AppState, user: Uuid, competence: CompetenceIdx) -> R
             status: "reset",
             earned_pix: 0.0,
             at: now + n as i64,
+            exam: false,
         };
         store::insert_ke(&mut tx, reset).await?;
     }

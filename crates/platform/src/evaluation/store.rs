@@ -38,6 +38,8 @@ pub struct Assessment {
     pub created_at: i64,
     /// End time.
     pub completed_at: Option<i64>,
+    /// The campaign participation it belongs to (none: a competence test).
+    pub participation_id: Option<Uuid>,
     /// Answers recorded so far (read with the row: the challenge page shows "Question n").
     pub answered: i64,
 }
@@ -54,7 +56,7 @@ macro_rules! select_assessment {
     ($rest:literal) => {
         concat!(
             "SELECT id, user_id, competence_code, state, content_version, locale, seed, is_improving, current_challenge_id, current_asked_at, \
-             current_focused_out, pix_before, level_before, created_at, completed_at, \
+             current_focused_out, pix_before, level_before, created_at, completed_at, participation_id, \
              (SELECT CAST(COUNT(*) AS BIGINT) FROM answers WHERE answers.assessment_id = assessments.id) AS answered FROM assessments ",
             $rest
         )
@@ -114,21 +116,26 @@ pub struct NewAssessment<'a> {
     pub level_before: i64,
     /// Creation time (and end time when completed).
     pub now: i64,
+    /// The campaign participation (none: a competence test).
+    pub participation: Option<Uuid>,
 }
 
-/// Inserts an assessment and makes it the competence's current evaluation.
+/// Inserts an assessment; a competence test becomes the competence's current evaluation.
 pub async fn insert_assessment(conn: impl Into<Conn<'_>>, a: NewAssessment<'_>) -> Result<(), sqlx::Error> {
     let completed_at = (a.state == "completed").then_some(a.now);
     on_conn!(conn, c => {
         sqlx::query(
             "INSERT INTO assessments (id, user_id, competence_code, state, content_version, locale, seed, is_improving, current_challenge_id, current_asked_at, \
-             current_focused_out, pix_before, level_before, created_at, updated_at, completed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, $9, $10, $11, $12, $12, $13)",
+             current_focused_out, pix_before, level_before, created_at, updated_at, completed_at, participation_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, $9, $10, $11, $12, $12, $13, $14)",
         )
         .bind(a.id).bind(a.user).bind(a.competence).bind(a.state).bind(a.content_version).bind(a.locale).bind(a.seed)
-        .bind(a.improving).bind(false).bind(a.pix_before).bind(a.level_before).bind(a.now).bind(completed_at)
+        .bind(a.improving).bind(false).bind(a.pix_before).bind(a.level_before).bind(a.now).bind(completed_at).bind(a.participation)
         .execute(&mut *c)
         .await?;
+        if a.participation.is_some() {
+            return Ok(());
+        }
         sqlx::query(
             "INSERT INTO competence_evaluations (user_id, competence_code, assessment_id, status, updated_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (user_id, competence_code) DO UPDATE SET assessment_id = excluded.assessment_id, status = excluded.status, updated_at = excluded.updated_at",
@@ -220,7 +227,8 @@ pub struct KeRow {
     pub assessment_id: Uuid,
 }
 
-/// Every knowledge element of a person (optionally one competence), oldest first.
+/// The knowledge elements of a person's profile (optionally one competence), oldest first;
+/// knowledge gained in exam campaigns is not part of the profile.
 pub async fn knowledge(
     conn: impl Into<Conn<'_>>,
     user: Uuid,
@@ -228,11 +236,27 @@ pub async fn knowledge(
 ) -> Result<Vec<KeRow>, sqlx::Error> {
     on_conn!(conn, c => {
         match competence {
-            Some(code) => sqlx::query_as::<_, KeRow>("SELECT skill, competence_code, source, status, earned_pix, created_at, assessment_id FROM knowledge_elements WHERE user_id = $1 AND competence_code = $2 ORDER BY created_at, id")
+            Some(code) => sqlx::query_as::<_, KeRow>("SELECT skill, competence_code, source, status, earned_pix, created_at, assessment_id FROM knowledge_elements WHERE user_id = $1 AND competence_code = $2 AND NOT exam ORDER BY created_at, id")
                 .bind(user).bind(code).fetch_all(c).await,
-            None => sqlx::query_as::<_, KeRow>("SELECT skill, competence_code, source, status, earned_pix, created_at, assessment_id FROM knowledge_elements WHERE user_id = $1 ORDER BY created_at, id")
+            None => sqlx::query_as::<_, KeRow>("SELECT skill, competence_code, source, status, earned_pix, created_at, assessment_id FROM knowledge_elements WHERE user_id = $1 AND NOT exam ORDER BY created_at, id")
                 .bind(user).fetch_all(c).await,
         }
+    })
+}
+
+/// The knowledge elements of one assessment (an exam's own knowledge), oldest first.
+pub async fn knowledge_of_assessment(conn: impl Into<Conn<'_>>, assessment: Uuid) -> Result<Vec<KeRow>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, KeRow>("SELECT skill, competence_code, source, status, earned_pix, created_at, assessment_id FROM knowledge_elements WHERE assessment_id = $1 ORDER BY created_at, id")
+            .bind(assessment).fetch_all(c).await
+    })
+}
+
+/// Every knowledge element of a person, profile and exams (their data export).
+pub async fn all_knowledge(conn: impl Into<Conn<'_>>, user: Uuid) -> Result<Vec<KeRow>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, KeRow>("SELECT skill, competence_code, source, status, earned_pix, created_at, assessment_id FROM knowledge_elements WHERE user_id = $1 ORDER BY created_at, id")
+            .bind(user).fetch_all(c).await
     })
 }
 
@@ -256,17 +280,19 @@ pub struct NewKe<'a> {
     pub earned_pix: f64,
     /// Creation time.
     pub at: i64,
+    /// Gained in an exam: kept out of the profile.
+    pub exam: bool,
 }
 
 /// Inserts a knowledge element.
 pub async fn insert_ke(conn: impl Into<Conn<'_>>, k: NewKe<'_>) -> Result<(), sqlx::Error> {
     on_conn!(conn, c => {
         sqlx::query(
-            "INSERT INTO knowledge_elements (id, user_id, assessment_id, answer_id, skill, competence_code, source, status, earned_pix, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO knowledge_elements (id, user_id, assessment_id, answer_id, skill, competence_code, source, status, earned_pix, created_at, exam) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(Uuid::now_v7()).bind(k.user).bind(k.assessment).bind(k.answer).bind(k.skill).bind(k.competence)
-        .bind(k.source).bind(k.status).bind(k.earned_pix).bind(k.at)
+        .bind(k.source).bind(k.status).bind(k.earned_pix).bind(k.at).bind(k.exam)
         .execute(c)
         .await
         .map(|_| ())

@@ -21,7 +21,7 @@ use crate::{
         extract::{CsrfForm, Page},
         form::FormState,
         i18n::Lang,
-        layout::{Chrome, message, render, set_lang_cookie},
+        layout::{Chrome, encode_path, message, render, set_lang_cookie},
         redirect,
     },
 };
@@ -37,16 +37,25 @@ struct SignupPage {
     chrome: Chrome,
     form: FormState,
     csrf: String,
+    /// Where to go once signed in (kept through the login page), e.g. a campaign.
+    next: String,
+}
+
+/// Query of the sign-up page.
+#[derive(Deserialize, Default)]
+pub struct SignupQuery {
+    next: Option<String>,
 }
 
 /// `GET /signup`
-pub async fn signup_form(page: Page) -> Result<Response, AppError> {
+pub async fn signup_form(page: Page, Query(q): Query<SignupQuery>) -> Result<Response, AppError> {
+    let next = redirect::local_or(q.next.as_deref(), AFTER_LOGIN);
     if page.user.is_some() {
-        return Ok(Redirect::to(AFTER_LOGIN).into_response());
+        return Ok(Redirect::to(&next).into_response());
     }
     Ok(render(
         StatusCode::OK,
-        &SignupPage { chrome: page.chrome_t("signup-title"), form: FormState::new(), csrf: page.csrf() },
+        &SignupPage { chrome: page.chrome_t("signup-title"), form: FormState::new(), csrf: page.csrf(), next },
     ))
 }
 
@@ -63,6 +72,8 @@ pub struct SignupForm {
     password: String,
     #[serde(default)]
     terms: String,
+    #[serde(default)]
+    next: String,
 }
 
 /// `POST /signup`: same answer whether or not the email already has an account.
@@ -87,11 +98,18 @@ pub async fn signup(
                 .keep("terms", &f.terms)
                 .with_errors(page.lang, &errors);
             let chrome = page.chrome_t("signup-title");
-            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &SignupPage { chrome, form, csrf: page.csrf() }))
+            let next = redirect::local_or(Some(&f.next), AFTER_LOGIN);
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &SignupPage { chrome, form, csrf: page.csrf(), next }))
         }
         Ok(account) => {
             service::sign_up(&state, account, page.lang.code()).await?;
-            Ok(Redirect::to("/login?welcome=1").into_response())
+            let next = redirect::local_or(Some(&f.next), AFTER_LOGIN);
+            let to = if next == AFTER_LOGIN {
+                "/login?welcome=1".to_owned()
+            } else {
+                format!("/login?welcome=1&next={}", encode_path(&next))
+            };
+            Ok(Redirect::to(&to).into_response())
         }
     }
 }

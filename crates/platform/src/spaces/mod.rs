@@ -17,7 +17,7 @@ use crate::{
 
 /// Entry pages of the two spaces.
 pub fn pages() -> Pages {
-    Pages::new().get("/orga", orga).get("/certif", certif)
+    Pages::new().get("/certif", certif)
 }
 
 #[derive(Template)]
@@ -26,16 +26,6 @@ struct Space {
     chrome: Chrome,
     intro: String,
     items: Vec<(Uuid, String, MemberRole)>,
-}
-
-/// `GET /orga`: organisation members only.
-pub async fn orga(page: Page, me: CurrentUser) -> Result<Response, AppError> {
-    if me.organizations.is_empty() {
-        return Err(AppError::Forbidden);
-    }
-    let space =
-        Space { chrome: page.chrome_t("orga-title"), intro: page.t("orga-intro"), items: me.organizations.clone() };
-    Ok(render(StatusCode::OK, &space))
 }
 
 /// `GET /certif`: certification-centre members only.

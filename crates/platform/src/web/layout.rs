@@ -75,6 +75,11 @@ impl Chrome {
         self.lang.t(id)
     }
 
+    /// Translates the message `prefix` + `key` (e.g. `campaign-type-` + a stored type).
+    pub fn t_with(&self, prefix: &str, key: &str) -> String {
+        self.lang.t(&format!("{prefix}{key}"))
+    }
+
     /// The separator before a detail ("Commencer : Mener une recherche", "Start: Searching"):
     /// French typography puts a space before the colon.
     pub fn sep(&self) -> &'static str {
@@ -115,6 +120,7 @@ impl Chrome {
             Some(user) => {
                 links.push(self.link("/profile", "nav-profile", false));
                 links.push(self.link("/tutorials", "nav-tutorials", false));
+                links.push(self.link("/mes-parcours", "nav-courses", false));
                 if user.orga {
                     links.push(self.link("/orga", "nav-orga", true));
                 }

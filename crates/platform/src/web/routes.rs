@@ -96,6 +96,7 @@ pub fn pages() -> Pages {
         .merge(crate::evaluation::pages())
         .merge(crate::admin::pages())
         .merge(crate::spaces::pages())
+        .merge(crate::prescription::pages())
 }
 
 /// Every other API route, with the document's shared description.
@@ -104,6 +105,7 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
         .merge(crate::identity::api())
         .merge(crate::evaluation::api())
+        .merge(crate::prescription::api())
 }
 
 /// Every route of the platform: `(method, path)` with axum's `{param}` syntax.

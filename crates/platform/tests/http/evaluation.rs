@@ -53,14 +53,14 @@ fn assessment_of(r: &reqwest::Response) -> Uuid {
     Uuid::parse_str(location.trim_start_matches("/assessments/")).unwrap()
 }
 
-async fn current_challenge(app: &TestApp, id: Uuid) -> Option<String> {
+pub(crate) async fn current_challenge(app: &TestApp, id: Uuid) -> Option<String> {
     platform::on_db!(app.db(), pool => {
         sqlx::query_scalar::<_, Option<String>>("SELECT current_challenge_id FROM assessments WHERE id = $1").bind(id).fetch_one(pool).await.unwrap()
     })
 }
 
 /// Form fields answering a challenge correctly (or wrongly), in French.
-fn answer_fields(app: &TestApp, challenge_id: &str, correct: bool) -> Vec<(String, String)> {
+pub(crate) fn answer_fields(app: &TestApp, challenge_id: &str, correct: bool) -> Vec<(String, String)> {
     answer_fields_in(app, challenge_id, correct, content::Locale::Fr)
 }
 
@@ -105,7 +105,12 @@ fn answer_fields_in(
     fields
 }
 
-async fn post_answer(app: &TestApp, client: &Client, id: Uuid, fields: &[(String, String)]) -> reqwest::Response {
+pub(crate) async fn post_answer(
+    app: &TestApp,
+    client: &Client,
+    id: Uuid,
+    fields: &[(String, String)],
+) -> reqwest::Response {
     let token = csrf(app, client).await;
     let mut all = fields.to_vec();
     all.push(("csrf_token".into(), token));
@@ -248,7 +253,7 @@ async fn timed_and_focused_challenges(backend: Backend) {
 }
 
 /// Answers until the end, succeeding up to level 3 only.
-async fn finish(app: &TestApp, client: &Client, id: Uuid) {
+pub(crate) async fn finish(app: &TestApp, client: &Client, id: Uuid) {
     let content = &app.state.content;
     while let Some(challenge) = current_challenge(app, id).await {
         let level = content.skill(content.challenge(content.challenge_by_id(&challenge).unwrap()).skill).level;

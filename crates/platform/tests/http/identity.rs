@@ -521,8 +521,8 @@ async fn role_checks_route_by_route(backend: Backend) {
     grant(&app, support, "SUPPORT").await;
     grant(&app, metier, "METIER").await;
     grant(&app, superadmin, "SUPER_ADMIN").await;
+    let org = Uuid::now_v7();
     platform::on_db!(app.db(), pool => {
-        let org = Uuid::now_v7();
         sqlx::query("INSERT INTO organizations (id, name, kind, created_at) VALUES ($1, 'Collège', 'SCO', 0)").bind(org).execute(pool).await.unwrap();
         sqlx::query("INSERT INTO memberships (user_id, organization_id, role, created_at) VALUES ($1, $2, 'MEMBER', 0)").bind(member).bind(org).execute(pool).await.unwrap();
         let centre = Uuid::now_v7();
@@ -530,6 +530,7 @@ async fn role_checks_route_by_route(backend: Backend) {
         sqlx::query("INSERT INTO center_memberships (user_id, center_id, role, created_at) VALUES ($1, $2, 'MEMBER', 0)").bind(invigilator).bind(centre).execute(pool).await.unwrap();
     });
     let user_page = format!("/admin/users/{learner}");
+    let org_page = format!("/orga/{org}/campaigns");
     // (route, anonymous, learner, support, metier, super admin, org member, centre member)
     use StatusCode as S;
     let redirect = S::SEE_OTHER;
@@ -539,7 +540,9 @@ async fn role_checks_route_by_route(backend: Backend) {
         ("/admin/users?q=example", [redirect, S::FORBIDDEN, S::OK, S::FORBIDDEN, S::OK, S::FORBIDDEN, S::FORBIDDEN]),
         (&user_page, [redirect, S::FORBIDDEN, S::OK, S::FORBIDDEN, S::OK, S::FORBIDDEN, S::FORBIDDEN]),
         ("/admin/audit", [redirect, S::FORBIDDEN, S::FORBIDDEN, S::FORBIDDEN, S::OK, S::FORBIDDEN, S::FORBIDDEN]),
-        ("/orga", [redirect, S::FORBIDDEN, S::FORBIDDEN, S::FORBIDDEN, S::FORBIDDEN, S::OK, S::FORBIDDEN]),
+        // A member of a single organisation goes straight to its campaigns.
+        ("/orga", [redirect, S::FORBIDDEN, S::FORBIDDEN, S::FORBIDDEN, S::FORBIDDEN, redirect, S::FORBIDDEN]),
+        (&org_page, [redirect, S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::OK, S::NOT_FOUND]),
         ("/certif", [redirect, S::FORBIDDEN, S::FORBIDDEN, S::FORBIDDEN, S::FORBIDDEN, S::FORBIDDEN, S::OK]),
         ("/api/me", [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK, S::OK, S::OK]),
         ("/account/export", [redirect, S::OK, S::OK, S::OK, S::OK, S::OK, S::OK]),

@@ -5,4 +5,5 @@ mod support;
 mod evaluation;
 mod identity;
 mod kit;
+mod prescription;
 mod skeleton;

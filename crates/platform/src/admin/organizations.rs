@@ -1,0 +1,602 @@
+//! Back office for organisations and target profiles: create an organisation with its features,
+//! give it an administrator, attach target profiles; build target profiles from capped tubes,
+//! with stages and badges.
+
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::{
+    AppState,
+    evaluation::pages::locale,
+    identity::{
+        guard::{AnyAgent, Metier, RequireAdmin, SuperAdmin},
+        model::{Check, Email, MemberRole},
+        service as identity,
+    },
+    prescription::{
+        model::{BADGE_IMAGES, OrganizationKind},
+        service, store,
+    },
+    web::{
+        error::{AppError, FieldError},
+        extract::{CsrfForm, Fields, Page, field},
+        form::FormState,
+        layout::{Chrome, render},
+    },
+};
+
+#[derive(Template)]
+#[template(path = "admin/organizations.html")]
+struct OrganizationsPage {
+    chrome: Chrome,
+    csrf: String,
+    organizations: Vec<crate::prescription::model::Organization>,
+    can_create: bool,
+    form: FormState,
+}
+
+async fn organizations_page(
+    state: &AppState,
+    page: &Page,
+    can_create: bool,
+    form: FormState,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let organizations = store::organizations(&state.db).await?;
+    Ok(render(
+        status,
+        &OrganizationsPage {
+            chrome: page.chrome_t("admin-organizations-title"),
+            csrf: page.csrf(),
+            organizations,
+            can_create,
+            form,
+        },
+    ))
+}
+
+/// `GET /admin/organizations` (any agent; creating is for super admins).
+pub async fn organizations(
+    State(state): State<AppState>,
+    page: Page,
+    agent: RequireAdmin<AnyAgent>,
+) -> Result<Response, AppError> {
+    let can_create = agent.user.has_admin_role(&[crate::identity::model::AdminRole::SuperAdmin]);
+    let form = FormState::new().keep("kind", "SCO").keep("multiple_sending", "yes");
+    organizations_page(&state, &page, can_create, form, StatusCode::OK).await
+}
+
+/// The new-organisation form.
+#[derive(Debug, Deserialize)]
+pub struct OrganizationForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    external_id: String,
+    #[serde(default)]
+    dpo_email: String,
+    #[serde(default)]
+    multiple_sending: String,
+    #[serde(default)]
+    learner_import: String,
+    #[serde(default)]
+    show_skills: String,
+    #[serde(default)]
+    exam_campaigns: String,
+}
+
+/// `POST /admin/organizations` (SUPER_ADMIN).
+pub async fn create_organization(
+    State(state): State<AppState>,
+    page: Page,
+    agent: RequireAdmin<SuperAdmin>,
+    CsrfForm(f): CsrfForm<OrganizationForm>,
+) -> Result<Response, AppError> {
+    let mut check = Check::default();
+    let name = check.field(
+        "name",
+        "field-organization-name-invalid",
+        Some(f.name.trim()).filter(|n| !n.is_empty() && n.chars().count() <= 255),
+    );
+    let kind = check.field("kind", "field-organization-kind-invalid", OrganizationKind::parse(&f.kind));
+    let external_id = f.external_id.trim();
+    check.require("external_id", "field-text-too-long", external_id.chars().count() <= 64);
+    let dpo = f.dpo_email.trim();
+    let dpo_email = if dpo.is_empty() {
+        Some(None)
+    } else {
+        check.field("dpo_email", "field-email-invalid", Email::parse(dpo)).map(Some)
+    };
+    let import = check.field(
+        "learner_import",
+        "field-learner-import-invalid",
+        match f.learner_import.as_str() {
+            "" => Some(None),
+            "SCO" | "SUP" | "GENERIC" => Some(Some(f.learner_import.as_str())),
+            _ => None,
+        },
+    );
+    let valid = check.finish(|| Some((name?, kind?, dpo_email?, import?)));
+    match valid {
+        Ok((name, kind, dpo_email, import)) => {
+            let id = Uuid::now_v7();
+            let row = store::NewOrganization {
+                id,
+                name,
+                kind: kind.as_str(),
+                external_id: (!external_id.is_empty()).then_some(external_id),
+                dpo_email: dpo_email.as_ref().map(Email::as_str),
+                multiple_sending: f.multiple_sending == "yes",
+                learner_import: import,
+                show_skills: f.show_skills == "yes",
+                exam_campaigns: f.exam_campaigns == "yes",
+                now: state.clock.now_micros(),
+            };
+            store::insert_organization(&state.db, row).await?;
+            identity::audit(
+                &state,
+                Some(agent.user.id),
+                "organization.create",
+                None,
+                "back office",
+                serde_json::json!({ "organization": id }),
+            )
+            .await?;
+            Ok(Redirect::to(&format!("/admin/organizations/{id}")).into_response())
+        }
+        Err(errors) => {
+            let mut form = FormState::new();
+            for (k, v) in [
+                ("name", &f.name),
+                ("kind", &f.kind),
+                ("external_id", &f.external_id),
+                ("dpo_email", &f.dpo_email),
+                ("multiple_sending", &f.multiple_sending),
+                ("learner_import", &f.learner_import),
+                ("show_skills", &f.show_skills),
+                ("exam_campaigns", &f.exam_campaigns),
+            ] {
+                form = form.keep(k, v);
+            }
+            organizations_page(
+                &state,
+                &page,
+                true,
+                form.with_errors(page.lang, &errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/organization.html")]
+struct OrganizationPage {
+    chrome: Chrome,
+    csrf: String,
+    organization: crate::prescription::model::Organization,
+    members: Vec<store::Member>,
+    profiles: Vec<crate::prescription::model::TargetProfile>,
+    attachable: Vec<(Uuid, String)>,
+    super_admin: bool,
+    form: FormState,
+}
+
+async fn organization_page(
+    state: &AppState,
+    page: &Page,
+    user: &crate::identity::CurrentUser,
+    id: Uuid,
+    form: FormState,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let organization = service::organization(state, id).await?;
+    let members = store::members(&state.db, id).await?;
+    let profiles = store::profiles_of_organization(&state.db, id).await?;
+    let attachable = store::target_profiles(&state.db)
+        .await?
+        .into_iter()
+        .filter(|p| !p.outdated && !profiles.iter().any(|a| a.id == p.id))
+        .map(|p| (p.id, p.name))
+        .collect();
+    identity::audit(
+        state,
+        Some(user.id),
+        "organization.read",
+        None,
+        "back office",
+        serde_json::json!({ "organization": id }),
+    )
+    .await?;
+    Ok(render(
+        status,
+        &OrganizationPage {
+            chrome: page.chrome(&organization.name),
+            csrf: page.csrf(),
+            organization,
+            members,
+            profiles,
+            attachable,
+            super_admin: user.has_admin_role(&[crate::identity::model::AdminRole::SuperAdmin]),
+            form,
+        },
+    ))
+}
+
+/// `GET /admin/organizations/{id}`
+pub async fn organization(
+    State(state): State<AppState>,
+    page: Page,
+    agent: RequireAdmin<AnyAgent>,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    organization_page(&state, &page, &agent.user, id, FormState::new(), StatusCode::OK).await
+}
+
+/// Adding a member.
+#[derive(Debug, Deserialize)]
+pub struct MemberForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// `POST /admin/organizations/{id}/members` (SUPER_ADMIN): gives an existing account a role.
+pub async fn add_member(
+    State(state): State<AppState>,
+    page: Page,
+    agent: RequireAdmin<SuperAdmin>,
+    Path(id): Path<Uuid>,
+    CsrfForm(f): CsrfForm<MemberForm>,
+) -> Result<Response, AppError> {
+    service::organization(&state, id).await?;
+    let role = if f.role == "ADMIN" { MemberRole::Admin } else { MemberRole::Member };
+    let user = match Email::parse(&f.email) {
+        Some(email) => crate::identity::store::user_by_email(&state.db, email.as_str()).await?,
+        None => None,
+    };
+    let Some(user) = user else {
+        let form = FormState::new()
+            .keep("email", &f.email)
+            .with_errors(page.lang, &[FieldError { field: "email".into(), code: "field-member-unknown".into() }]);
+        return organization_page(&state, &page, &agent.user, id, form, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    store::set_member(&state.db, id, user.id, role, state.clock.now_micros()).await?;
+    identity::audit(
+        &state,
+        Some(agent.user.id),
+        "organization.member",
+        Some(user.id),
+        "back office",
+        serde_json::json!({ "organization": id, "role": f.role }),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/admin/organizations/{id}")).into_response())
+}
+
+/// Attaching a target profile.
+#[derive(Debug, Deserialize)]
+pub struct AttachForm {
+    #[serde(default)]
+    target_profile: String,
+}
+
+/// `POST /admin/organizations/{id}/profiles` (METIER, SUPER_ADMIN).
+pub async fn attach_profile(
+    State(state): State<AppState>,
+    page: Page,
+    agent: RequireAdmin<Metier>,
+    Path(id): Path<Uuid>,
+    CsrfForm(f): CsrfForm<AttachForm>,
+) -> Result<Response, AppError> {
+    service::organization(&state, id).await?;
+    let found = match Uuid::parse_str(f.target_profile.trim()) {
+        Ok(p) => store::target_profile(&state.db, p).await?.map(|_| p),
+        Err(_) => None,
+    };
+    let Some(profile) = found else {
+        let form = FormState::new().with_errors(
+            page.lang,
+            &[FieldError { field: "target_profile".into(), code: "field-target-profile-required".into() }],
+        );
+        return organization_page(&state, &page, &agent.user, id, form, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    store::attach_profile(&state.db, profile, id).await?;
+    identity::audit(
+        &state,
+        Some(agent.user.id),
+        "organization.profile",
+        None,
+        "back office",
+        serde_json::json!({ "organization": id, "target_profile": profile }),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/admin/organizations/{id}")).into_response())
+}
+
+/// A form with nothing but its token.
+#[derive(Debug, Deserialize)]
+pub struct Empty {}
+
+/// `POST /admin/organizations/{id}/archive` (SUPER_ADMIN): archives or unarchives.
+pub async fn archive(
+    State(state): State<AppState>,
+    agent: RequireAdmin<SuperAdmin>,
+    Path(id): Path<Uuid>,
+    _: CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let organization = service::organization(&state, id).await?;
+    let at = if organization.archived_at.is_some() { None } else { Some(state.clock.now_micros()) };
+    store::set_organization_archived(&state.db, id, at).await?;
+    identity::audit(
+        &state,
+        Some(agent.user.id),
+        "organization.archive",
+        None,
+        "back office",
+        serde_json::json!({ "organization": id, "archived": at.is_some() }),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/admin/organizations/{id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "admin/target_profiles.html")]
+struct ProfilesPage {
+    chrome: Chrome,
+    profiles: Vec<crate::prescription::model::TargetProfile>,
+}
+
+/// `GET /admin/target-profiles`
+pub async fn target_profiles(
+    State(state): State<AppState>,
+    page: Page,
+    _agent: RequireAdmin<AnyAgent>,
+) -> Result<Response, AppError> {
+    let profiles = store::target_profiles(&state.db).await?;
+    Ok(render(StatusCode::OK, &ProfilesPage { chrome: page.chrome_t("admin-profiles-title"), profiles }))
+}
+
+/// A tube in the profile form: (name, competence, title, highest level of its active skills).
+pub type TubeChoice = (String, String, String, u8);
+
+#[derive(Template)]
+#[template(path = "admin/target_profile_new.html")]
+struct NewProfilePage {
+    chrome: Chrome,
+    csrf: String,
+    tubes: Vec<TubeChoice>,
+    images: Vec<&'static str>,
+    form: FormState,
+    stage_rows: Vec<usize>,
+    badge_rows: Vec<usize>,
+}
+
+/// Stage rows and badge rows of the form.
+pub const STAGE_ROWS: usize = 5;
+/// See [`STAGE_ROWS`].
+pub const BADGE_ROWS: usize = 3;
+
+fn tube_choices(state: &AppState, page: &Page) -> Vec<TubeChoice> {
+    let content = &state.content;
+    content
+        .tubes
+        .iter()
+        .filter_map(|t| {
+            let max = t
+                .skills
+                .iter()
+                .map(|s| content.skill(*s))
+                .filter(|s| s.status == content::SkillStatus::Active)
+                .map(|s| s.level)
+                .max()?;
+            let competence = content.competence(t.competence);
+            Some((
+                t.name.clone(),
+                format!("{} {}", competence.code, competence.name.get(locale(page.lang))),
+                t.title.get(locale(page.lang)).to_owned(),
+                max,
+            ))
+        })
+        .collect()
+}
+
+fn new_profile_page(state: &AppState, page: &Page, form: FormState, status: StatusCode) -> Response {
+    render(
+        status,
+        &NewProfilePage {
+            chrome: page.chrome_t("admin-profile-new-title"),
+            csrf: page.csrf(),
+            tubes: tube_choices(state, page),
+            images: BADGE_IMAGES.to_vec(),
+            form,
+            stage_rows: (0..STAGE_ROWS).collect(),
+            badge_rows: (0..BADGE_ROWS).collect(),
+        },
+    )
+}
+
+/// `GET /admin/target-profiles/new` (METIER, SUPER_ADMIN).
+pub async fn new_target_profile(State(state): State<AppState>, page: Page, _agent: RequireAdmin<Metier>) -> Response {
+    let mut form = FormState::new().keep("stage-0-threshold", "0");
+    for i in 0..BADGE_ROWS {
+        form = form.keep(&format!("badge-{i}-threshold"), "80");
+    }
+    new_profile_page(&state, &page, form, StatusCode::OK)
+}
+
+/// `POST /admin/target-profiles` (METIER, SUPER_ADMIN): tubes `tube-<name>` = level, stages
+/// `stage-<i>-threshold|title|message`, badges `badge-<i>-title|message|image|alt|threshold`.
+pub async fn create_target_profile(
+    State(state): State<AppState>,
+    page: Page,
+    agent: RequireAdmin<Metier>,
+    CsrfForm(fields): CsrfForm<Fields>,
+) -> Result<Response, AppError> {
+    let content = &state.content;
+    let get = |name: &str| field(&fields, name).unwrap_or("").trim().to_owned();
+    let mut check = Check::default();
+    let name = get("name");
+    check.require("name", "field-profile-name-invalid", !name.is_empty() && name.chars().count() <= 255);
+    let mut tubes: Vec<(String, i64)> = Vec::new();
+    for t in &content.tubes {
+        let level = get(&format!("tube-{}", t.name));
+        if level.is_empty() {
+            continue;
+        }
+        match level.parse::<i64>() {
+            Ok(l) if (1..=8).contains(&l) => tubes.push((t.name.clone(), l)),
+            _ => check.require(&format!("tube-{}", t.name), "field-level-invalid", false),
+        }
+    }
+    check.require("tubes", "field-profile-tubes-required", !tubes.is_empty());
+    let mut stages: Vec<(i64, String, String)> = Vec::new();
+    for i in 0..STAGE_ROWS {
+        let title = get(&format!("stage-{i}-title"));
+        if title.is_empty() {
+            continue;
+        }
+        match get(&format!("stage-{i}-threshold")).parse::<i64>() {
+            Ok(t) if (0..=100).contains(&t) => stages.push((t, title, get(&format!("stage-{i}-message")))),
+            _ => check.require(&format!("stage-{i}-threshold"), "field-threshold-invalid", false),
+        }
+    }
+    // Stage 0 is protected: any stages start with one at 0 %.
+    check.require(
+        "stage-0-threshold",
+        "field-stage-zero-required",
+        stages.is_empty() || stages.iter().any(|(t, _, _)| *t == 0),
+    );
+    let mut badges: Vec<(String, String, String, String, i64)> = Vec::new();
+    for i in 0..BADGE_ROWS {
+        let title = get(&format!("badge-{i}-title"));
+        if title.is_empty() {
+            continue;
+        }
+        let image = get(&format!("badge-{i}-image"));
+        let alt = get(&format!("badge-{i}-alt"));
+        check.require(&format!("badge-{i}-image"), "field-badge-image-invalid", BADGE_IMAGES.contains(&image.as_str()));
+        check.require(&format!("badge-{i}-alt"), "field-badge-alt-required", !alt.is_empty());
+        match get(&format!("badge-{i}-threshold")).parse::<i64>() {
+            Ok(t) if (1..=100).contains(&t) => badges.push((title, get(&format!("badge-{i}-message")), image, alt, t)),
+            _ => check.require(&format!("badge-{i}-threshold"), "field-threshold-invalid", false),
+        }
+    }
+    if let Err(errors) = check.finish(|| Some(())) {
+        let mut form = FormState::new();
+        for (k, v) in &fields {
+            if k != crate::web::csrf::FIELD {
+                form = form.keep(k, v);
+            }
+        }
+        return Ok(new_profile_page(
+            &state,
+            &page,
+            form.with_errors(page.lang, &errors),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ));
+    }
+    let id = Uuid::now_v7();
+    let mut tx = state.db.begin().await?;
+    let row = store::NewTargetProfile {
+        id,
+        name: &name,
+        description: &get("description"),
+        resettable: get("resettable") == "yes",
+        created_by: Some(agent.user.id),
+        now: state.clock.now_micros(),
+    };
+    store::insert_target_profile(&mut tx, row).await?;
+    for (tube, level) in &tubes {
+        store::insert_profile_tube(&mut tx, id, tube, *level).await?;
+    }
+    for (threshold, title, message) in &stages {
+        store::insert_stage(&mut tx, id, Some(*threshold), None, title, message).await?;
+    }
+    for (n, (title, message, image, alt, threshold)) in badges.iter().enumerate() {
+        let badge = Uuid::now_v7();
+        let key = format!(
+            "{}-{}",
+            title.to_uppercase().chars().filter(char::is_ascii_alphanumeric).take(20).collect::<String>(),
+            &badge.simple().to_string()[24..]
+        );
+        let b = store::NewBadge {
+            id: badge,
+            profile: id,
+            key: &key,
+            title,
+            message,
+            image,
+            alt_text: alt,
+            position: n as i64,
+        };
+        store::insert_badge(&mut tx, b).await?;
+        store::insert_criterion(&mut tx, badge, "participation", *threshold, "[]").await?;
+    }
+    tx.commit().await?;
+    identity::audit(
+        &state,
+        Some(agent.user.id),
+        "target_profile.create",
+        None,
+        "back office",
+        serde_json::json!({ "target_profile": id }),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/admin/target-profiles/{id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "admin/target_profile.html")]
+struct ProfilePage {
+    chrome: Chrome,
+    profile: crate::prescription::model::TargetProfile,
+    tubes: Vec<(String, String, i64, usize)>,
+    skills: usize,
+    stages: Vec<crate::prescription::model::Stage>,
+    badges: Vec<crate::prescription::model::Badge>,
+    organizations: Vec<(Uuid, String)>,
+}
+
+/// `GET /admin/target-profiles/{id}`
+pub async fn target_profile(
+    State(state): State<AppState>,
+    page: Page,
+    _agent: RequireAdmin<AnyAgent>,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let profile = store::target_profile(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let content = &state.content;
+    let resolved = service::profile_tubes(&state, id).await?;
+    let tubes = resolved
+        .iter()
+        .map(|(t, level)| {
+            let tube = content.tube(*t);
+            let n = engine::campaign::campaign_skills(content, &[(*t, *level)]).len();
+            (tube.name.clone(), tube.title.get(locale(page.lang)).to_owned(), i64::from(*level), n)
+        })
+        .collect::<Vec<_>>();
+    let skills = tubes.iter().map(|t| t.3).sum();
+    Ok(render(
+        StatusCode::OK,
+        &ProfilePage {
+            chrome: page.chrome(&profile.name),
+            stages: store::stages(&state.db, id).await?,
+            badges: store::badges(&state.db, id).await?,
+            organizations: store::organizations_of_profile(&state.db, id).await?,
+            profile,
+            tubes,
+            skills,
+        },
+    ))
+}

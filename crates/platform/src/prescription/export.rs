@@ -1,0 +1,523 @@
+//! Campaign results as CSV, in the reference's exact format (PRODUCT §1.3): UTF-8 with a BOM, `;`
+//! separators, decimal commas, strings quoted (except digit-and-dash strings), formula-looking
+//! strings prefixed with `'`, dates `DD/MM/YYYY HH:mm` in Europe/Paris, `NA` for what a learner
+//! has not shared. French labels (the reference's) or English ones.
+//!
+//! Rows are streamed from the database through a bounded channel and written as they come, so an
+//! export of any size uses constant memory.
+
+use std::{collections::HashSet, sync::Arc};
+
+use axum::{
+    body::{Body, Bytes},
+    http::{HeaderValue, header},
+    response::{IntoResponse, Response},
+};
+use content::{Locale, SkillIdx};
+use engine::campaign as rules;
+use futures_util::StreamExt;
+use time::{OffsetDateTime, UtcOffset};
+
+use super::{
+    model::{Campaign, CampaignType, Organization},
+    orga::Scoring,
+    store::{self, ExportRow},
+};
+use crate::{
+    AppState,
+    web::{error::AppError, i18n::Lang},
+};
+
+/// Europe/Paris offset at an instant: UTC+2 from the last Sunday of March 01:00 UTC to the last
+/// Sunday of October 01:00 UTC, else UTC+1 (the EU rule since 1996).
+pub fn paris_offset(t: OffsetDateTime) -> UtcOffset {
+    let t = t.to_offset(UtcOffset::UTC);
+    let last_sunday = |month: time::Month| {
+        let days = time::util::days_in_month(month, t.year());
+        let last = time::Date::from_calendar_date(t.year(), month, days).expect("a valid date");
+        let back = last.weekday().number_days_from_sunday();
+        last.saturating_sub(time::Duration::days(i64::from(back)))
+    };
+    let start = last_sunday(time::Month::March).with_hms(1, 0, 0).expect("valid").assume_utc();
+    let end = last_sunday(time::Month::October).with_hms(1, 0, 0).expect("valid").assume_utc();
+    let hours = if t >= start && t < end { 2 } else { 1 };
+    UtcOffset::from_hms(hours, 0, 0).expect("a valid offset")
+}
+
+/// `DD/MM/YYYY HH:mm` in Europe/Paris.
+pub fn paris_datetime(micros: i64) -> String {
+    let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let p = t.to_offset(paris_offset(t));
+    format!("{:02}/{:02}/{} {:02}:{:02}", p.day(), u8::from(p.month()), p.year(), p.hour(), p.minute())
+}
+
+/// `YYYY-MM-DD` in UTC (the profiles-collection export's share date).
+pub fn utc_date(micros: i64) -> String {
+    let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    format!("{}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
+}
+
+/// One CSV cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Text: quoted (unless only digits and dashes), formula-escaped.
+    Text(String),
+    /// A number: decimal comma, never quoted.
+    Number(f64),
+    /// Nothing: `""`.
+    Empty,
+}
+
+/// Writes a cell as the reference does.
+pub fn cell(c: &Cell) -> String {
+    match c {
+        Cell::Empty => "\"\"".to_owned(),
+        Cell::Number(n) => {
+            let text = if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", *n as i64) } else { format!("{n}") };
+            text.replace('.', ",")
+        }
+        Cell::Text(s) => {
+            let s = if s.starts_with(['-', '@', '=', '+']) { format!("'{s}") } else { s.clone() };
+            if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+                s
+            } else {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            }
+        }
+    }
+}
+
+/// One CSV line.
+pub fn line(cells: &[Cell]) -> String {
+    let mut out = cells.iter().map(cell).collect::<Vec<_>>().join(";");
+    out.push('\n');
+    out
+}
+
+fn t(s: impl Into<String>) -> Cell {
+    Cell::Text(s.into())
+}
+
+fn opt(s: &Option<String>) -> Cell {
+    s.as_ref().map_or(Cell::Empty, |s| t(s.clone()))
+}
+
+/// A label in the export's language.
+fn label(lang: Lang, fr: &str, en: &str) -> String {
+    match lang {
+        Lang::Fr => fr.to_owned(),
+        Lang::En => en.to_owned(),
+    }
+}
+
+struct Columns {
+    /// Extra columns of generic learner lists, in order.
+    extra: Vec<String>,
+    division: bool,
+    sup: bool,
+    external_id: Option<String>,
+}
+
+/// Everything the lines of one export need, shared with the streaming task.
+struct Export {
+    lang: Lang,
+    organization: Organization,
+    campaign: Campaign,
+    profile_name: String,
+    columns: Columns,
+    scoring: Scoring,
+    stages: usize,
+    /// Per competence and per area: (title, its campaign skills).
+    competences: Vec<(String, Vec<SkillIdx>)>,
+    areas: Vec<(String, Vec<SkillIdx>)>,
+    show_skills: bool,
+    state: AppState,
+}
+
+impl Export {
+    fn yes_no(&self, b: bool) -> Cell {
+        t(if b { label(self.lang, "Oui", "Yes") } else { label(self.lang, "Non", "No") })
+    }
+
+    fn na(&self) -> Cell {
+        t("NA")
+    }
+
+    fn identity_cells(&self, row: &ExportRow, out: &mut Vec<Cell>) {
+        let extra: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&row.p.extra).unwrap_or_default();
+        for h in &self.columns.extra {
+            out.push(extra.get(h).and_then(|v| v.as_str()).map_or(Cell::Empty, t));
+        }
+        if self.campaign.kind() == CampaignType::ProfilesCollection {
+            if self.columns.sup {
+                out.push(opt(&row.p.group_name));
+            }
+            if self.columns.division {
+                out.push(opt(&row.p.division));
+            }
+            if self.columns.sup {
+                out.push(opt(&row.p.student_number));
+            }
+        } else {
+            if self.columns.division {
+                out.push(opt(&row.p.division));
+            }
+            if self.columns.sup {
+                out.push(opt(&row.p.group_name));
+                out.push(opt(&row.p.student_number));
+            }
+        }
+        if self.columns.external_id.is_some() {
+            out.push(opt(&row.p.external_id));
+        }
+    }
+
+    fn header(&self) -> String {
+        let l = |fr: &str, en: &str| t(label(self.lang, fr, en));
+        let mut h = vec![
+            l("Nom de l'organisation", "Organisation name"),
+            l("ID Campagne", "Campaign ID"),
+            l("Code", "Code"),
+            l("Nom de la campagne", "Campaign name"),
+        ];
+        let profiles = self.campaign.kind() == CampaignType::ProfilesCollection;
+        if !profiles {
+            h.push(l("Parcours", "Target profile"));
+        }
+        h.push(l("Nom du Participant", "Participant's last name"));
+        h.push(l("Prénom du Participant", "Participant's first name"));
+        h.extend(self.columns.extra.iter().map(|e| t(e.clone())));
+        let (division, group, number) =
+            (l("Classe", "Class"), l("Groupe", "Group"), l("Numéro Étudiant", "Student number"));
+        if profiles {
+            if self.columns.sup {
+                h.push(group.clone());
+            }
+            if self.columns.division {
+                h.push(division.clone());
+            }
+            if self.columns.sup {
+                h.push(number.clone());
+            }
+        } else {
+            if self.columns.division {
+                h.push(division);
+            }
+            if self.columns.sup {
+                h.push(group);
+                h.push(number);
+            }
+        }
+        if let Some(external) = &self.columns.external_id {
+            h.push(t(external.clone()));
+        }
+        if profiles {
+            h.push(l("Envoi (O/N)", "Sent (Y/N)"));
+            h.push(l("Date de l'envoi", "Date sent"));
+            h.push(l("Nombre de pix total", "Total pix"));
+            h.push(l("Certifiable (O/N)", "Certifiable (Y/N)"));
+            h.push(l("Nombre de compétences certifiables", "Number of certifiable competences"));
+            for (code, name) in self.all_competences() {
+                h.push(t(label(
+                    self.lang,
+                    &format!("Niveau pour la compétence {name}"),
+                    &format!("Level for competence {code} {name}"),
+                )));
+                h.push(t(label(
+                    self.lang,
+                    &format!("Nombre de pix pour la compétence {name}"),
+                    &format!("Pix for competence {code} {name}"),
+                )));
+            }
+        } else {
+            h.push(l("% de progression", "% progression"));
+            h.push(l("Date de début", "Start date"));
+            h.push(l("Partage (O/N)", "Shared (Y/N)"));
+            h.push(l("Date du partage", "Date shared"));
+            if self.stages > 0 {
+                h.push(t(label(
+                    self.lang,
+                    &format!("Palier obtenu (/{})", self.stages),
+                    &format!("Stage reached (/{})", self.stages),
+                )));
+            }
+            for (badge, _) in &self.scoring.badges {
+                h.push(t(label(
+                    self.lang,
+                    &format!("{} obtenu (O/N)", badge.title),
+                    &format!("{} obtained (Y/N)", badge.title),
+                )));
+            }
+            h.push(l("% maitrise de l'ensemble des acquis du profil", "% mastery of all the profile's skills"));
+            for (name, _) in &self.competences {
+                h.push(t(label(
+                    self.lang,
+                    &format!("% de maitrise des acquis de la compétence {name}"),
+                    &format!("% mastery of the skills of competence {name}"),
+                )));
+                h.push(t(label(
+                    self.lang,
+                    &format!("Nombre d'acquis du profil cible dans la compétence {name}"),
+                    &format!("Target profile skills in competence {name}"),
+                )));
+                h.push(t(label(
+                    self.lang,
+                    &format!("Acquis maitrisés dans la compétence {name}"),
+                    &format!("Skills mastered in competence {name}"),
+                )));
+            }
+            for (title, _) in &self.areas {
+                h.push(t(label(
+                    self.lang,
+                    &format!("% de maitrise des acquis du domaine {title}"),
+                    &format!("% mastery of the skills of area {title}"),
+                )));
+                h.push(t(label(
+                    self.lang,
+                    &format!("Nombre d'acquis du profil cible du domaine {title}"),
+                    &format!("Target profile skills in area {title}"),
+                )));
+                h.push(t(label(
+                    self.lang,
+                    &format!("Acquis maitrisés du domaine {title}"),
+                    &format!("Skills mastered in area {title}"),
+                )));
+            }
+            if self.show_skills {
+                h.extend(self.scoring.skills.iter().map(|s| t(self.state.content.skill(*s).name.clone())));
+            }
+        }
+        let mut text = String::from("\u{feff}");
+        text.push_str(&line(&h));
+        text
+    }
+
+    fn all_competences(&self) -> Vec<(String, String)> {
+        let content = &self.state.content;
+        content.competences.iter().map(|c| (c.code.clone(), c.name.get(lang_locale(self.lang)).to_owned())).collect()
+    }
+
+    fn row(&self, row: &ExportRow) -> String {
+        let mut out = vec![
+            t(self.organization.name.clone()),
+            t(self.campaign.id.to_string()),
+            t(self.campaign.code.clone()),
+            t(self.campaign.name.clone()),
+        ];
+        let profiles = self.campaign.kind() == CampaignType::ProfilesCollection;
+        if !profiles {
+            out.push(t(self.profile_name.clone()));
+        }
+        out.push(t(row.p.last_name.clone()));
+        out.push(t(row.p.first_name.clone()));
+        self.identity_cells(row, &mut out);
+        let shared = row.p.status == "SHARED";
+        if profiles {
+            out.push(self.yes_no(shared));
+            if !shared {
+                out.push(self.na());
+                out.push(self.na());
+                out.push(self.na());
+                out.push(self.na());
+                for _ in self.all_competences() {
+                    out.push(self.na());
+                    out.push(self.na());
+                }
+                return line(&out);
+            }
+            out.push(row.p.shared_at.map_or(Cell::Empty, |s| t(utc_date(s))));
+            out.push(Cell::Number(row.p.pix_score.unwrap_or(0) as f64));
+            let snapshot: super::model::Snapshot =
+                row.p.snapshot.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+            let certifiable = snapshot.competences.iter().filter(|(_, level, _)| *level >= 1).count();
+            out.push(self.yes_no(certifiable >= 5));
+            out.push(Cell::Number(certifiable as f64));
+            for (code, _) in self.all_competences() {
+                let (level, pix) =
+                    snapshot.competences.iter().find(|(c, _, _)| *c == code).map_or((0, 0), |(_, l, p)| (*l, *p));
+                out.push(Cell::Number(f64::from(level)));
+                out.push(Cell::Number(f64::from(pix)));
+            }
+            return line(&out);
+        }
+        let targeted = self.scoring.skills.len();
+        let progression = rules::progression(row.completed || shared, row.assessed as usize, targeted);
+        out.push(Cell::Number((progression * 100.0).round() / 100.0));
+        out.push(t(paris_datetime(row.p.created_at)));
+        out.push(self.yes_no(shared));
+        if !shared {
+            out.push(self.na());
+            if self.stages > 0 {
+                out.push(self.na());
+            }
+            out.extend(self.scoring.badges.iter().map(|_| self.na()));
+            out.push(self.na());
+            out.extend((0..3 * (self.competences.len() + self.areas.len())).map(|_| self.na()));
+            if self.show_skills {
+                out.extend(self.scoring.skills.iter().map(|_| self.na()));
+            }
+            return line(&out);
+        }
+        out.push(row.p.shared_at.map_or(Cell::Empty, |s| t(paris_datetime(s))));
+        let snapshot: super::model::Snapshot =
+            row.p.snapshot.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+        let content = &self.state.content;
+        let validated: HashSet<SkillIdx> = snapshot.validated.iter().filter_map(|n| content.skill_by_name(n)).collect();
+        let (_, stage, badges) = self.scoring.score(&self.state, &validated);
+        if self.stages > 0 {
+            out.push(Cell::Number(stage.unwrap_or(0) as f64));
+        }
+        out.extend(badges.iter().map(|(_, won)| self.yes_no(*won)));
+        out.push(Cell::Number(row.p.mastery_rate.unwrap_or(0.0)));
+        for (_, skills) in self.competences.iter().chain(self.areas.iter()) {
+            let mastered = skills.iter().filter(|s| validated.contains(s)).count();
+            let rate = rules::mastery_rate(mastered, skills.len());
+            out.push(Cell::Number((rate * 100.0).round() / 100.0));
+            out.push(Cell::Number(skills.len() as f64));
+            out.push(Cell::Number(mastered as f64));
+        }
+        if self.show_skills {
+            let invalidated: HashSet<&str> = snapshot.invalidated.iter().map(String::as_str).collect();
+            for s in &self.scoring.skills {
+                let name = content.skill(*s).name.as_str();
+                out.push(t(if validated.contains(s) {
+                    "OK".to_owned()
+                } else if invalidated.contains(name) {
+                    "KO".to_owned()
+                } else {
+                    label(self.lang, "Non testé", "Not tested")
+                }));
+            }
+        }
+        line(&out)
+    }
+}
+
+fn lang_locale(lang: Lang) -> Locale {
+    crate::evaluation::pages::locale(lang)
+}
+
+/// The export of a campaign's results, streamed.
+pub async fn export(
+    state: &AppState,
+    organization: Organization,
+    campaign: Campaign,
+    lang: Lang,
+) -> Result<Response, AppError> {
+    let content = &state.content;
+    let scoring = Scoring::of(state, &campaign).await?;
+    let stages = scoring.thresholds.len().saturating_sub(1);
+    let mut competences: Vec<(String, Vec<SkillIdx>)> = Vec::new();
+    let mut areas: Vec<(String, Vec<SkillIdx>)> = Vec::new();
+    for s in &scoring.skills {
+        let comp = content.competence(content.skill(*s).competence);
+        let name = comp.name.get(lang_locale(lang)).to_owned();
+        match competences.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, list)) => list.push(*s),
+            None => competences.push((name, vec![*s])),
+        }
+        let area = content.areas[comp.area.index()].title.get(lang_locale(lang)).to_owned();
+        match areas.iter_mut().find(|(n, _)| *n == area) {
+            Some((_, list)) => list.push(*s),
+            None => areas.push((area, vec![*s])),
+        }
+    }
+    let profile_name = match campaign.target_profile_id {
+        Some(id) => store::target_profile(&state.db, id).await?.map(|p| p.name).unwrap_or_default(),
+        None => String::new(),
+    };
+    let extra = store::extra_columns(&state.db, campaign.id).await?;
+    let columns = Columns {
+        extra,
+        division: organization.kind == "SCO" && organization.learner_import.is_some(),
+        sup: organization.kind == "SUP" && organization.learner_import.is_some(),
+        external_id: campaign.external_id_label.clone(),
+    };
+    // An ASCII name for old clients, the accented one (RFC 6266 `filename*`) for the others.
+    let file_name = |keep: fn(char) -> bool| {
+        let name: String = campaign.name.chars().map(|c| if keep(c) || c == '-' { c } else { '_' }).collect();
+        format!("Resultats-{name}-{}-{}.csv", campaign.id, utc_date(state.clock.now_micros()))
+    };
+    let ascii_file = file_name(|c| c.is_ascii_alphanumeric());
+    let file = file_name(char::is_alphanumeric);
+    let export = Arc::new(Export {
+        lang,
+        show_skills: organization.show_skills,
+        organization,
+        profile_name,
+        columns,
+        stages,
+        competences,
+        areas,
+        scoring,
+        campaign,
+        state: state.clone(),
+    });
+    let (rows_tx, rows_rx) = tokio::sync::mpsc::channel::<ExportRow>(256);
+    let db = state.db.clone();
+    let campaign_id = export.campaign.id;
+    tokio::spawn(async move {
+        if let Err(e) = store::stream_export(&db, campaign_id, rows_tx).await {
+            tracing::error!(error = %e, "campaign export interrupted");
+        }
+    });
+    let head = futures_util::stream::once({
+        let export = export.clone();
+        async move { Ok::<Bytes, std::io::Error>(Bytes::from(export.header())) }
+    });
+    let rows =
+        tokio_stream_receiver(rows_rx).map(move |row| Ok::<Bytes, std::io::Error>(Bytes::from(export.row(&row))));
+    let mut response = Body::from_stream(head.chain(rows)).into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    let disposition =
+        format!("attachment; filename=\"{ascii_file}\"; filename*=UTF-8''{}", crate::web::layout::encode_path(&file));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// A stream over a channel's receiver (what tokio-stream's wrapper does, without the crate).
+fn tokio_stream_receiver<T: Send + 'static>(
+    mut rx: tokio::sync::mpsc::Receiver<T>,
+) -> impl futures_util::Stream<Item = T> {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_follow_the_reference() {
+        assert_eq!(cell(&Cell::Text("Dupont".into())), "\"Dupont\"");
+        assert_eq!(cell(&Cell::Text("12-34".into())), "12-34", "digits and dashes stay bare");
+        assert_eq!(cell(&Cell::Text("=1+1".into())), "\"'=1+1\"", "formulas are defused");
+        assert_eq!(cell(&Cell::Text("-12".into())), "\"'-12\"");
+        assert_eq!(cell(&Cell::Text("Le \"grand\" jour".into())), "\"Le \"\"grand\"\" jour\"");
+        assert_eq!(cell(&Cell::Number(0.375)), "0,375");
+        assert_eq!(cell(&Cell::Number(12.0)), "12");
+        assert_eq!(cell(&Cell::Empty), "\"\"");
+        assert_eq!(line(&[Cell::Text("a".into()), Cell::Number(1.5)]), "\"a\";1,5\n");
+    }
+
+    #[test]
+    fn paris_time_follows_summer_time() {
+        // 2026-03-29 is the last Sunday of March: 00:30 UTC is winter (01:30), 01:30 UTC summer (03:30).
+        let at = |s: &str| {
+            time::PrimitiveDateTime::parse(s, &time::format_description::well_known::Iso8601::DEFAULT)
+                .unwrap()
+                .assume_utc()
+        };
+        let micros = |t: OffsetDateTime| crate::db::micros(t);
+        assert_eq!(paris_datetime(micros(at("2026-03-29T00:30:00"))), "29/03/2026 01:30");
+        assert_eq!(paris_datetime(micros(at("2026-03-29T01:30:00"))), "29/03/2026 03:30");
+        assert_eq!(paris_datetime(micros(at("2026-07-14T10:05:00"))), "14/07/2026 12:05");
+        assert_eq!(paris_datetime(micros(at("2026-10-25T00:59:00"))), "25/10/2026 02:59");
+        assert_eq!(paris_datetime(micros(at("2026-10-25T01:00:00"))), "25/10/2026 02:00");
+        assert_eq!(paris_datetime(micros(at("2026-12-31T23:30:00"))), "01/01/2027 00:30");
+        assert_eq!(utc_date(micros(at("2026-12-31T23:30:00"))), "2026-12-31");
+    }
+}

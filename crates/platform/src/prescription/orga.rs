@@ -1,0 +1,688 @@
+//! The organisation's side (Pix Orga): campaigns, their activity, results and analysis, one
+//! participant's results, archiving, and deleting a participation. Every route names the
+//! organisation and is guarded by `OrganizationAccess`.
+
+use std::collections::{BTreeMap, HashSet};
+
+use askama::Template;
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use content::SkillIdx;
+use engine::campaign as rules;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    model::{Campaign, CampaignFields, CampaignType, NewCampaign, Snapshot},
+    service, store,
+};
+use crate::{
+    AppState,
+    evaluation::pages::locale,
+    identity::{
+        CurrentUser,
+        guard::{AnyMember, OrganizationAccess},
+        model::MemberRole,
+    },
+    web::{
+        error::AppError,
+        extract::{CsrfForm, Page},
+        form::FormState,
+        layout::{Chrome, render},
+    },
+};
+
+/// Rows per page of results and participants.
+pub const PAGE_SIZE: i64 = 50;
+
+#[derive(Template)]
+#[template(path = "prescription/orga_home.html")]
+struct OrgaHome {
+    chrome: Chrome,
+    items: Vec<(Uuid, String, MemberRole)>,
+}
+
+/// `GET /orga`: the caller's organisations (straight to the only one).
+pub async fn home(page: Page, me: CurrentUser) -> Result<Response, AppError> {
+    match me.organizations.as_slice() {
+        [] => Err(AppError::Forbidden),
+        [(id, _, _)] => Ok(Redirect::to(&format!("/orga/{id}/campaigns")).into_response()),
+        many => Ok(render(StatusCode::OK, &OrgaHome { chrome: page.chrome_t("orga-title"), items: many.to_vec() })),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "prescription/campaigns.html")]
+struct CampaignsPage {
+    chrome: Chrome,
+    organization: Uuid,
+    organization_name: String,
+    others: Vec<(Uuid, String)>,
+    campaigns: Vec<store::CampaignSummary>,
+    archived: bool,
+    mine: bool,
+}
+
+/// Filters of the campaign list.
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    archived: Option<String>,
+    mine: Option<String>,
+}
+
+/// `GET /orga/{organization_id}/campaigns`
+pub async fn campaigns(
+    State(state): State<AppState>,
+    page: Page,
+    access: OrganizationAccess<AnyMember>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let organization = service::organization(&state, access.organization).await?;
+    let archived = q.archived.is_some();
+    let mine = q.mine.is_some();
+    let mut campaigns = store::campaigns_of_organization(&state.db, access.organization, archived).await?;
+    if mine {
+        campaigns.retain(|c| c.owner_id == Some(access.user.id));
+    }
+    let others = access
+        .user
+        .organizations
+        .iter()
+        .filter(|(id, _, _)| *id != access.organization)
+        .map(|(id, n, _)| (*id, n.clone()))
+        .collect();
+    Ok(render(
+        StatusCode::OK,
+        &CampaignsPage {
+            chrome: page.chrome(&organization.name),
+            organization: access.organization,
+            organization_name: organization.name,
+            others,
+            campaigns,
+            archived,
+            mine,
+        },
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "prescription/campaign_new.html")]
+struct NewCampaignPage {
+    chrome: Chrome,
+    csrf: String,
+    organization: Uuid,
+    profiles: Vec<(Uuid, String)>,
+    exam_allowed: bool,
+    form: FormState,
+}
+
+async fn new_campaign_page(
+    state: &AppState,
+    page: &Page,
+    org: Uuid,
+    form: FormState,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let organization = service::organization(state, org).await?;
+    let profiles = store::profiles_of_organization(&state.db, org).await?.into_iter().map(|p| (p.id, p.name)).collect();
+    Ok(render(
+        status,
+        &NewCampaignPage {
+            chrome: page.chrome_t("campaign-new-title"),
+            csrf: page.csrf(),
+            organization: org,
+            profiles,
+            exam_allowed: organization.exam_campaigns,
+            form,
+        },
+    ))
+}
+
+/// `GET /orga/{organization_id}/campaigns/new`
+pub async fn new_campaign(
+    State(state): State<AppState>,
+    page: Page,
+    access: OrganizationAccess<AnyMember>,
+) -> Result<Response, AppError> {
+    let form = FormState::new().keep("kind", "ASSESSMENT").keep("external_id_type", "STRING");
+    new_campaign_page(&state, &page, access.organization, form, StatusCode::OK).await
+}
+
+/// The new-campaign form.
+#[derive(Debug, Deserialize)]
+pub struct CampaignForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    target_profile: String,
+    #[serde(default)]
+    external_id_label: String,
+    #[serde(default)]
+    external_id_type: String,
+    #[serde(default)]
+    landing_text: String,
+    #[serde(default)]
+    end_text: String,
+    #[serde(default)]
+    end_button_text: String,
+    #[serde(default)]
+    end_button_url: String,
+    #[serde(default)]
+    multiple_sendings: String,
+}
+
+impl CampaignForm {
+    fn fields(&self) -> CampaignFields<'_> {
+        CampaignFields {
+            name: &self.name,
+            title: &self.title,
+            kind: &self.kind,
+            target_profile: &self.target_profile,
+            external_id_label: &self.external_id_label,
+            external_id_type: &self.external_id_type,
+            landing_text: &self.landing_text,
+            end_text: &self.end_text,
+            end_button_text: &self.end_button_text,
+            end_button_url: &self.end_button_url,
+            multiple_sendings: self.multiple_sendings == "yes",
+        }
+    }
+}
+
+/// `POST /orga/{organization_id}/campaigns`
+pub async fn create_campaign(
+    State(state): State<AppState>,
+    page: Page,
+    access: OrganizationAccess<AnyMember>,
+    CsrfForm(f): CsrfForm<CampaignForm>,
+) -> Result<Response, AppError> {
+    let outcome = match NewCampaign::try_from(f.fields()) {
+        Ok(new) => service::create_campaign(&state, access.organization, access.user.id, new).await?,
+        Err(errors) => Err(errors),
+    };
+    match outcome {
+        Ok(campaign) => {
+            Ok(Redirect::to(&format!("/orga/{}/campaigns/{}", access.organization, campaign.id)).into_response())
+        }
+        Err(errors) => {
+            let mut form = FormState::new();
+            for (k, v) in [
+                ("name", &f.name),
+                ("title", &f.title),
+                ("kind", &f.kind),
+                ("target_profile", &f.target_profile),
+                ("external_id_label", &f.external_id_label),
+                ("external_id_type", &f.external_id_type),
+                ("landing_text", &f.landing_text),
+                ("end_text", &f.end_text),
+                ("end_button_text", &f.end_button_text),
+                ("end_button_url", &f.end_button_url),
+                ("multiple_sendings", &f.multiple_sendings),
+            ] {
+                form = form.keep(k, v);
+            }
+            let form = form.with_errors(page.lang, &errors);
+            new_campaign_page(&state, &page, access.organization, form, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+/// The campaign named by the path, in the organisation named by the path.
+async fn campaign(state: &AppState, access: &OrganizationAccess<AnyMember>, id: Uuid) -> Result<Campaign, AppError> {
+    service::campaign_of(state, access.organization, id).await
+}
+
+/// Path of a campaign page.
+#[derive(Deserialize)]
+pub struct CampaignPath {
+    #[allow(dead_code)]
+    organization_id: Uuid,
+    campaign_id: Uuid,
+}
+
+/// What every campaign tab shows at the top.
+pub struct Header {
+    /// Organisation.
+    pub organization: Uuid,
+    /// The campaign.
+    pub campaign: Campaign,
+    /// Which tab: activity, results, analysis.
+    pub tab: &'static str,
+    /// Join link.
+    pub link: String,
+    /// The caller may archive it.
+    pub can_archive: bool,
+    /// CSRF token for the archive button.
+    pub csrf: String,
+}
+
+fn header(state: &AppState, access: &OrganizationAccess<AnyMember>, campaign: Campaign, tab: &'static str) -> Header {
+    let can_archive = access.role == MemberRole::Admin || campaign.owner_id == Some(access.user.id);
+    Header {
+        organization: access.organization,
+        link: format!("{}/campagnes/{}", state.settings.public_url, campaign.code),
+        campaign,
+        tab,
+        can_archive,
+        csrf: access.user.csrf.clone(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "prescription/campaign_activity.html")]
+struct ActivityPage {
+    chrome: Chrome,
+    h: Header,
+    started: i64,
+    to_share: i64,
+    shared: i64,
+    days: Vec<(String, usize, usize)>,
+    participants: Vec<store::ParticipantRow>,
+    page_number: i64,
+    has_next: bool,
+}
+
+/// Page number in a query.
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    page: Option<i64>,
+    q: Option<String>,
+    division: Option<String>,
+}
+
+fn day_of(micros: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let paris = t.to_offset(crate::prescription::export::paris_offset(t));
+    format!("{:02}/{:02}/{}", paris.day(), u8::from(paris.month()), paris.year())
+}
+
+/// `GET /orga/{organization_id}/campaigns/{campaign_id}`: activity.
+pub async fn activity(
+    State(state): State<AppState>,
+    page: Page,
+    access: OrganizationAccess<AnyMember>,
+    Path(path): Path<CampaignPath>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let c = campaign(&state, &access, path.campaign_id).await?;
+    let counts: BTreeMap<String, i64> = store::counts_by_status(&state.db, c.id).await?.into_iter().collect();
+    let mut per_day: BTreeMap<i64, (String, usize, usize)> = BTreeMap::new();
+    for (started, shared) in store::activity_times(&state.db, c.id).await? {
+        let key = started / engine::knowledge::DAY_MICROS;
+        per_day.entry(key).or_insert_with(|| (day_of(started), 0, 0)).1 += 1;
+        if let Some(s) = shared {
+            per_day.entry(s / engine::knowledge::DAY_MICROS).or_insert_with(|| (day_of(s), 0, 0)).2 += 1;
+        }
+    }
+    let page_number = q.page.unwrap_or(1).max(1);
+    let mut participants = store::participants(&state.db, c.id, PAGE_SIZE + 1, (page_number - 1) * PAGE_SIZE).await?;
+    let has_next = participants.len() as i64 > PAGE_SIZE;
+    participants.truncate(PAGE_SIZE as usize);
+    let title = c.name.clone();
+    Ok(render(
+        StatusCode::OK,
+        &ActivityPage {
+            chrome: page.chrome(&title),
+            h: header(&state, &access, c, "activity"),
+            started: counts.get("STARTED").copied().unwrap_or(0),
+            to_share: counts.get("TO_SHARE").copied().unwrap_or(0),
+            shared: counts.get("SHARED").copied().unwrap_or(0),
+            days: per_day.into_values().rev().take(30).collect(),
+            participants,
+            page_number,
+            has_next,
+        },
+    ))
+}
+
+/// One row of the results table.
+pub struct ResultRow {
+    /// Participation.
+    pub id: Uuid,
+    /// "Last First".
+    pub name: String,
+    /// Division or group.
+    pub division: String,
+    /// Mastery in percent.
+    pub mastery: u32,
+    /// Reached stage (0 = none yet) if the profile has stages.
+    pub stage: Option<usize>,
+    /// Titles of the badges won.
+    pub badges: Vec<String>,
+}
+
+/// What a campaign's rules need to score shared participations.
+pub struct Scoring {
+    /// Campaign skills.
+    pub skills: Vec<SkillIdx>,
+    /// Stage thresholds (sorted).
+    pub thresholds: Vec<u32>,
+    /// Badges and criteria.
+    pub badges: Vec<(super::model::Badge, Vec<rules::Criterion>)>,
+}
+
+impl Scoring {
+    /// Loads the rules of a campaign.
+    pub async fn of(state: &AppState, campaign: &Campaign) -> Result<Scoring, AppError> {
+        let stages = service::stages_of(state, campaign).await?;
+        Ok(Scoring {
+            skills: service::campaign_skills(state, campaign),
+            thresholds: stages.iter().map(|(_, t)| *t).collect(),
+            badges: service::badges_of(state, campaign).await?,
+        })
+    }
+
+    /// Validated skills of a snapshot.
+    pub fn validated(state: &AppState, snapshot: Option<&str>) -> HashSet<SkillIdx> {
+        snapshot
+            .and_then(|s| serde_json::from_str::<Snapshot>(s).ok())
+            .map(|s| s.validated.iter().filter_map(|n| state.content.skill_by_name(n)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Mastery percent, reached stage index (0 = none) and badges won.
+    pub fn score(&self, state: &AppState, validated: &HashSet<SkillIdx>) -> (u32, Option<usize>, Vec<(usize, bool)>) {
+        let mastered = self.skills.iter().filter(|s| validated.contains(s)).count();
+        let percent = rules::mastery_percentage(mastered, self.skills.len());
+        let stage =
+            (!self.thresholds.is_empty()).then(|| rules::reached_stages(&self.thresholds, percent).saturating_sub(1));
+        let badges = self
+            .badges
+            .iter()
+            .enumerate()
+            .map(|(i, (_, criteria))| (i, rules::badge(&state.content, &self.skills, validated, criteria).0))
+            .collect();
+        (percent, stage, badges)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "prescription/campaign_results.html")]
+struct ResultsPage {
+    chrome: Chrome,
+    h: Header,
+    rows: Vec<ResultRow>,
+    profiles: Vec<(store::ParticipantRow, String)>,
+    stage_count: usize,
+    divisions: Vec<String>,
+    q: String,
+    division: String,
+    page_number: i64,
+    has_next: bool,
+}
+
+/// `GET /orga/{organization_id}/campaigns/{campaign_id}/results`: shared results, 50 a page.
+pub async fn results(
+    State(state): State<AppState>,
+    page: Page,
+    access: OrganizationAccess<AnyMember>,
+    Path(path): Path<CampaignPath>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let c = campaign(&state, &access, path.campaign_id).await?;
+    let search = q.q.clone().unwrap_or_default().trim().to_lowercase();
+    let pattern = if search.is_empty() { String::new() } else { format!("%{}%", search.replace(['%', '_'], "")) };
+    let division = q.division.clone().unwrap_or_default();
+    let page_number = q.page.unwrap_or(1).max(1);
+    let mut found =
+        store::shared_results(&state.db, c.id, &pattern, &division, PAGE_SIZE + 1, (page_number - 1) * PAGE_SIZE)
+            .await?;
+    let has_next = found.len() as i64 > PAGE_SIZE;
+    found.truncate(PAGE_SIZE as usize);
+    let scoring = Scoring::of(&state, &c).await?;
+    let mut rows = Vec::new();
+    let mut profiles = Vec::new();
+    for r in found {
+        if c.kind() == CampaignType::ProfilesCollection {
+            let pix = r.pix_score.unwrap_or(0).to_string();
+            profiles.push((r, pix));
+            continue;
+        }
+        let validated = Scoring::validated(&state, r.snapshot.as_deref());
+        let (mastery, stage, won) = scoring.score(&state, &validated);
+        rows.push(ResultRow {
+            id: r.id,
+            name: format!("{} {}", r.last_name, r.first_name),
+            division: r.division.clone().or(r.group_name.clone()).unwrap_or_default(),
+            mastery,
+            stage,
+            badges: won.into_iter().filter(|(_, w)| *w).map(|(i, _)| scoring.badges[i].0.title.clone()).collect(),
+        });
+    }
+    let title = c.name.clone();
+    Ok(render(
+        StatusCode::OK,
+        &ResultsPage {
+            chrome: page.chrome(&title),
+            stage_count: scoring.thresholds.len().saturating_sub(1),
+            divisions: store::divisions(&state.db, c.id).await?,
+            h: header(&state, &access, c, "results"),
+            rows,
+            profiles,
+            q: q.q.unwrap_or_default(),
+            division,
+            page_number,
+            has_next,
+        },
+    ))
+}
+
+/// One tube of the analysis.
+pub struct TubeAnalysis {
+    /// Competence code and name.
+    pub competence: String,
+    /// The tube's practical title.
+    pub title: String,
+    /// Its description.
+    pub description: String,
+    /// Average recommendation score (0–100).
+    pub score: u32,
+    /// Mean level reached over participants, and the tube's highest level in the campaign.
+    pub mean_level: String,
+    /// Highest level.
+    pub max_level: u8,
+}
+
+/// The per-tube analysis of a set of validated-skill sets (PRODUCT §1.2).
+pub fn analysis(
+    state: &AppState,
+    skills: &[SkillIdx],
+    participants: &[HashSet<SkillIdx>],
+    lang: crate::web::i18n::Lang,
+) -> Vec<TubeAnalysis> {
+    let content = &state.content;
+    let mut tubes: Vec<content::TubeIdx> = Vec::new();
+    for s in skills {
+        let t = content.skill(*s).tube;
+        if !tubes.contains(&t) {
+            tubes.push(t);
+        }
+    }
+    let campaign_max = skills.iter().map(|s| content.skill(*s).level).max().unwrap_or(1);
+    let mut out: Vec<TubeAnalysis> = tubes
+        .iter()
+        .map(|t| {
+            let of_tube: Vec<SkillIdx> = skills.iter().copied().filter(|s| content.skill(*s).tube == *t).collect();
+            let levels: Vec<u8> = of_tube.iter().map(|s| content.skill(*s).level).collect();
+            let count = participants.len().max(1) as f64;
+            let (mut score, mut reached) = (0.0, 0.0);
+            for validated in participants {
+                let got: Vec<u8> =
+                    of_tube.iter().filter(|s| validated.contains(s)).map(|s| content.skill(*s).level).collect();
+                score += rules::recommendation_score(&levels, &got, campaign_max);
+                reached += f64::from(got.iter().copied().max().unwrap_or(0));
+            }
+            if participants.is_empty() {
+                score = rules::recommendation_score(&levels, &[], campaign_max);
+            }
+            let tube = content.tube(*t);
+            let competence = content.competence(tube.competence);
+            TubeAnalysis {
+                competence: format!("{} {}", competence.code, competence.name.get(locale(lang))),
+                title: tube.title.get(locale(lang)).to_owned(),
+                description: tube.description.get(locale(lang)).to_owned(),
+                score: (score / count).round().clamp(0.0, 100.0) as u32,
+                mean_level: format!("{:.1}", reached / count),
+                max_level: levels.iter().copied().max().unwrap_or(0),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.title.cmp(&b.title)));
+    out
+}
+
+#[derive(Template)]
+#[template(path = "prescription/campaign_analysis.html")]
+struct AnalysisPage {
+    chrome: Chrome,
+    h: Header,
+    tubes: Vec<TubeAnalysis>,
+    participants: usize,
+}
+
+/// `GET /orga/{organization_id}/campaigns/{campaign_id}/analysis`: per tube, over shared results.
+pub async fn campaign_analysis(
+    State(state): State<AppState>,
+    page: Page,
+    access: OrganizationAccess<AnyMember>,
+    Path(path): Path<CampaignPath>,
+) -> Result<Response, AppError> {
+    let c = campaign(&state, &access, path.campaign_id).await?;
+    let skills = service::campaign_skills(&state, &c);
+    let mut sets = Vec::new();
+    let mut offset = 0;
+    loop {
+        let batch = store::shared_results(&state.db, c.id, "", "", 1000, offset).await?;
+        sets.extend(batch.iter().map(|r| Scoring::validated(&state, r.snapshot.as_deref())));
+        if batch.len() < 1000 {
+            break;
+        }
+        offset += 1000;
+    }
+    let tubes = analysis(&state, &skills, &sets, page.lang);
+    let title = c.name.clone();
+    Ok(render(
+        StatusCode::OK,
+        &AnalysisPage {
+            chrome: page.chrome(&title),
+            h: header(&state, &access, c, "analysis"),
+            tubes,
+            participants: sets.len(),
+        },
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "prescription/participant.html")]
+struct ParticipantPage {
+    chrome: Chrome,
+    h: Header,
+    p: store::ParticipantRow,
+    results: Option<service::Results>,
+    stage_count: usize,
+    competences: Vec<(String, usize, usize)>,
+    tubes: Vec<TubeAnalysis>,
+}
+
+/// Path of a participant page.
+#[derive(Deserialize)]
+pub struct ParticipantPath {
+    #[allow(dead_code)]
+    organization_id: Uuid,
+    campaign_id: Uuid,
+    participation_id: Uuid,
+}
+
+/// `GET /orga/{organization_id}/campaigns/{campaign_id}/participants/{participation_id}`: one
+/// participant's results and analysis (shared only: nothing is visible before sharing).
+pub async fn participant(
+    State(state): State<AppState>,
+    page: Page,
+    access: OrganizationAccess<AnyMember>,
+    Path(path): Path<ParticipantPath>,
+) -> Result<Response, AppError> {
+    let c = campaign(&state, &access, path.campaign_id).await?;
+    let p = store::participant(&state.db, c.id, path.participation_id).await?.ok_or(AppError::NotFound)?;
+    let (mut results, mut competences, mut tubes) = (None, Vec::new(), Vec::new());
+    if p.status == "SHARED" {
+        let full = store::participation(&state.db, p.id).await?.ok_or(AppError::NotFound)?;
+        let r = service::results(&state, &c, &full).await?;
+        if c.kind() != CampaignType::ProfilesCollection {
+            let skills = service::campaign_skills(&state, &c);
+            let validated = Scoring::validated(&state, p.snapshot.as_deref());
+            let content = &state.content;
+            let mut by_competence: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+            for s in &skills {
+                let comp = content.competence(content.skill(*s).competence);
+                let e = by_competence.entry(format!("{} {}", comp.code, comp.name.get(locale(page.lang)))).or_default();
+                e.0 += 1;
+                if validated.contains(s) {
+                    e.1 += 1;
+                }
+            }
+            competences = by_competence.into_iter().map(|(k, (t, v))| (k, t, v)).collect();
+            tubes = analysis(&state, &skills, &[validated], page.lang);
+        }
+        results = Some(r);
+    }
+    let stage_count = results.as_ref().map_or(0, |r| r.stages.len().saturating_sub(1));
+    let title = format!("{} {}", p.first_name, p.last_name);
+    Ok(render(
+        StatusCode::OK,
+        &ParticipantPage {
+            chrome: page.chrome(&title),
+            h: header(&state, &access, c, "results"),
+            p,
+            results,
+            stage_count,
+            competences,
+            tubes,
+        },
+    ))
+}
+
+/// A form with nothing but its CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct Empty {}
+
+/// `POST /orga/{organization_id}/campaigns/{campaign_id}/archive`: archives, or unarchives an
+/// archived campaign (its owner or an administrator).
+pub async fn archive(
+    State(state): State<AppState>,
+    access: OrganizationAccess<AnyMember>,
+    Path(path): Path<CampaignPath>,
+    _: CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let c = campaign(&state, &access, path.campaign_id).await?;
+    if !(access.role == MemberRole::Admin || c.owner_id == Some(access.user.id)) {
+        return Err(AppError::Forbidden);
+    }
+    let at = if c.archived_at.is_some() { None } else { Some(state.clock.now_micros()) };
+    store::set_campaign_archived(&state.db, c.id, at).await?;
+    Ok(Redirect::to(&format!("/orga/{}/campaigns/{}", access.organization, c.id)).into_response())
+}
+
+/// `POST /orga/{organization_id}/campaigns/{campaign_id}/participants/{participation_id}/delete`:
+/// removes the learner's participations from the campaign's results (soft deletion; owner or admin).
+pub async fn delete_participation(
+    State(state): State<AppState>,
+    access: OrganizationAccess<AnyMember>,
+    Path(path): Path<ParticipantPath>,
+    _: CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let c = campaign(&state, &access, path.campaign_id).await?;
+    if !(access.role == MemberRole::Admin || c.owner_id == Some(access.user.id)) {
+        return Err(AppError::Forbidden);
+    }
+    let p = store::participant(&state.db, c.id, path.participation_id).await?.ok_or(AppError::NotFound)?;
+    store::delete_participations(&state.db, c.id, p.learner_id, access.user.id, state.clock.now_micros()).await?;
+    Ok(Redirect::to(&format!("/orga/{}/campaigns/{}", access.organization, c.id)).into_response())
+}

@@ -1,0 +1,306 @@
+//! The learner's side of campaigns: enter a code, the campaign's landing page (consent, external
+//! id), the test (the evaluation pages), the end page with mastery, stage and badges, sharing,
+//! and "My courses".
+
+use askama::Template;
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+
+use super::{
+    model::{Campaign, CampaignType, Participation, ParticipationStatus},
+    service::{self, Entry, Results, StartRefused},
+    store,
+};
+use crate::{
+    AppState,
+    evaluation::pages::locale,
+    identity::CurrentUser,
+    web::{
+        error::AppError,
+        extract::{CsrfForm, Page},
+        form::FormState,
+        layout::{Chrome, encode_path, message, render},
+    },
+};
+
+#[derive(Template)]
+#[template(path = "prescription/enter.html")]
+struct EnterPage {
+    chrome: Chrome,
+    form: FormState,
+}
+
+/// Query of the code page.
+#[derive(Deserialize, Default)]
+pub struct CodeQuery {
+    code: Option<String>,
+}
+
+/// `GET /campagnes?code=…`: the code form; with a code, on to the campaign.
+pub async fn enter(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<CodeQuery>,
+) -> Result<Response, AppError> {
+    let mut form = FormState::new();
+    if let Some(code) = q.code.filter(|c| !c.trim().is_empty()) {
+        match service::campaign_by_code(&state, &code).await {
+            Ok(campaign) => return Ok(Redirect::to(&format!("/campagnes/{}", campaign.code)).into_response()),
+            Err(AppError::NotFound) => {
+                form = form.keep("code", &code).with_errors(
+                    page.lang,
+                    &[crate::web::error::FieldError {
+                        field: "code".into(),
+                        code: "field-campaign-code-unknown".into(),
+                    }],
+                );
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let status = if form.has_errors() { StatusCode::NOT_FOUND } else { StatusCode::OK };
+    Ok(render(status, &EnterPage { chrome: page.chrome_t("campaign-enter-title"), form }))
+}
+
+#[derive(Template)]
+#[template(path = "prescription/landing.html")]
+struct LandingPage {
+    chrome: Chrome,
+    csrf: String,
+    campaign: Campaign,
+    organization: String,
+    signed_in: bool,
+    next: String,
+    /// `start`, `resume`, `done` or `closed`.
+    action: &'static str,
+    resume_href: String,
+    exam: bool,
+    form: FormState,
+}
+
+async fn landing_page(
+    state: &AppState,
+    page: &Page,
+    campaign: Campaign,
+    form: FormState,
+) -> Result<Response, AppError> {
+    let organization = service::organization(state, campaign.organization_id).await?.name;
+    let (action, resume_href) = match &page.user {
+        None => ("start", String::new()),
+        Some(_) if !campaign.accessible() => ("closed", String::new()),
+        Some(user) => match service::entry(state, &campaign, user.id).await? {
+            Entry::Start => ("start", String::new()),
+            Entry::Resume(p) => ("resume", resume_href(state, &campaign, &p).await?),
+            Entry::Done(_) => ("done", format!("/campagnes/{}/resultats", campaign.code)),
+        },
+    };
+    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let landing = LandingPage {
+        chrome: page.chrome(&campaign.title),
+        csrf: page.csrf(),
+        organization,
+        signed_in: page.user.is_some(),
+        next: encode_path(&format!("/campagnes/{}", campaign.code)),
+        action,
+        resume_href,
+        exam: campaign.kind() == CampaignType::Exam,
+        campaign,
+        form,
+    };
+    Ok(render(status, &landing))
+}
+
+/// Where to go on with a participation: its test while it is under way, else its end page.
+async fn resume_href(state: &AppState, campaign: &Campaign, p: &Participation) -> Result<String, AppError> {
+    if p.state() != ParticipationStatus::Started || !campaign.kind().has_test() {
+        return Ok(format!("/campagnes/{}/resultats", campaign.code));
+    }
+    Ok(match store::assessment_of_participation(&state.db, p.id).await? {
+        Some(a) => format!("/assessments/{a}"),
+        None => format!("/campagnes/{}/resultats", campaign.code),
+    })
+}
+
+/// `GET /campagnes/{code}`: the campaign's landing page.
+pub async fn landing(
+    State(state): State<AppState>,
+    page: Page,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let campaign = service::campaign_by_code(&state, &code).await?;
+    if campaign.code != code {
+        return Ok(Redirect::to(&format!("/campagnes/{}", campaign.code)).into_response());
+    }
+    landing_page(&state, &page, campaign, FormState::new()).await
+}
+
+/// The start form.
+#[derive(Debug, Deserialize)]
+pub struct StartForm {
+    #[serde(default)]
+    consent: String,
+    #[serde(default)]
+    external_id: String,
+}
+
+/// `POST /campagnes/{code}/start`: consent given, the participation starts (or resumes).
+pub async fn start(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+    Path(code): Path<String>,
+    CsrfForm(f): CsrfForm<StartForm>,
+) -> Result<Response, AppError> {
+    let campaign = service::campaign_by_code(&state, &code).await?;
+    if f.consent != "yes" {
+        let form = FormState::new().keep("external_id", &f.external_id).with_errors(
+            page.lang,
+            &[crate::web::error::FieldError {
+                field: "consent".into(),
+                code: "field-campaign-consent-required".into(),
+            }],
+        );
+        return landing_page(&state, &page, campaign, form).await;
+    }
+    match service::start(&state, &campaign, &me, &f.external_id, locale(page.lang)).await? {
+        Ok(p) => Ok(Redirect::to(&resume_href(&state, &campaign, &p).await?).into_response()),
+        Err(StartRefused::Invalid(errors)) => {
+            let form = FormState::new().keep("external_id", &f.external_id).with_errors(page.lang, &errors);
+            landing_page(&state, &page, campaign, form).await
+        }
+        Err(StartRefused::Closed) => Ok(message(
+            StatusCode::CONFLICT,
+            page.chrome_t("campaign-closed-title"),
+            vec![page.t("campaign-closed-text")],
+            Some(("/mes-parcours", page.t("my-courses-title"))),
+        )),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "prescription/end.html")]
+struct EndPage {
+    chrome: Chrome,
+    csrf: String,
+    campaign: Campaign,
+    status: ParticipationStatus,
+    results: Results,
+    stage_count: usize,
+    /// Tutorials of failed skills: (title, link, source, duration).
+    tutorials: Vec<(String, String, String, String)>,
+    competences: Vec<(String, String, u32, u32)>,
+    can_retry: bool,
+    notice: String,
+}
+
+/// Query of the end page.
+#[derive(Deserialize, Default)]
+pub struct EndQuery {
+    shared: Option<String>,
+}
+
+/// `GET /campagnes/{code}/resultats`: the learner's results and the share step.
+pub async fn end(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+    Path(code): Path<String>,
+    Query(q): Query<EndQuery>,
+) -> Result<Response, AppError> {
+    let campaign = service::campaign_by_code(&state, &code).await?;
+    let Some(p) = store::latest_participation(&state.db, campaign.id, me.id).await? else {
+        return Ok(Redirect::to(&format!("/campagnes/{}", campaign.code)).into_response());
+    };
+    if p.state() == ParticipationStatus::Started {
+        return Ok(Redirect::to(&resume_href(&state, &campaign, &p).await?).into_response());
+    }
+    let results = service::results(&state, &campaign, &p).await?;
+    let content = &state.content;
+    let lang = page.lang;
+    let mut tutorials = Vec::new();
+    for skill in &results.failed {
+        for t in content.skill(*skill).tutorials.iter().map(|t| content.tutorial(*t)) {
+            if t.locale == locale(lang)
+                && !tutorials.iter().any(|(title, ..): &(String, String, String, String)| *title == t.title)
+            {
+                tutorials.push((t.title.clone(), t.link.clone(), t.source.clone(), t.duration.clone()));
+            }
+        }
+    }
+    let competences = results
+        .profile
+        .as_ref()
+        .map(|(_, list)| {
+            list.iter()
+                .filter_map(|(code, level, pix)| {
+                    content
+                        .competence_by_code(code)
+                        .map(|c| (code.clone(), content.competence(c).name.get(locale(lang)).to_owned(), *level, *pix))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let can_retry = p.state() == ParticipationStatus::Shared
+        && matches!(service::entry(&state, &campaign, me.id).await?, Entry::Start);
+    let notice = if q.shared.is_some() { page.t("campaign-shared-notice") } else { String::new() };
+    let end = EndPage {
+        chrome: page.chrome(&campaign.title),
+        csrf: me.csrf.clone(),
+        status: p.state(),
+        stage_count: results.stages.len().saturating_sub(1),
+        results,
+        tutorials: tutorials.into_iter().take(6).collect(),
+        competences,
+        can_retry,
+        notice,
+        campaign,
+    };
+    Ok(render(StatusCode::OK, &end))
+}
+
+/// A form with nothing but its CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct Empty {}
+
+/// `POST /campagnes/{code}/partager`: shares the results with the organisation.
+pub async fn share(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+    Path(code): Path<String>,
+    _: CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let campaign = service::campaign_by_code(&state, &code).await?;
+    let p = store::latest_participation(&state.db, campaign.id, me.id).await?.ok_or(AppError::NotFound)?;
+    if service::share(&state, me.id, p.id).await? || p.state() == ParticipationStatus::Shared {
+        return Ok(Redirect::to(&format!("/campagnes/{}/resultats?shared=1", campaign.code)).into_response());
+    }
+    Ok(message(
+        StatusCode::CONFLICT,
+        page.chrome_t("campaign-not-ready-title"),
+        vec![page.t("campaign-not-ready-text")],
+        Some((&format!("/campagnes/{}", campaign.code), page.t("campaign-continue"))),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "prescription/courses.html")]
+struct CoursesPage {
+    chrome: Chrome,
+    courses: Vec<store::MyParticipation>,
+}
+
+/// `GET /mes-parcours`: every campaign the learner took part in, with its state.
+pub async fn courses(State(state): State<AppState>, page: Page, me: CurrentUser) -> Result<Response, AppError> {
+    let courses = store::participations_of_user(&state.db, me.id).await?;
+    Ok(render(StatusCode::OK, &CoursesPage { chrome: page.chrome_t("my-courses-title"), courses }))
+}
+
+/// Mastery as a whole percent, for templates.
+pub fn percent(rate: &Option<f64>) -> String {
+    rate.map(|r| format!("{}", (r * 100.0).round() as i64)).unwrap_or_default()
+}

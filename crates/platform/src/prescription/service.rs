@@ -1,0 +1,455 @@
+//! Organisations' use cases: organisations and target profiles (back office), campaigns, joining
+//! and taking a campaign, sharing results, and what the organisation sees of them. The SQL is in
+//! `store`; the campaign rules (mastery, stages, badges, recommendation) in `engine::campaign`.
+
+use std::collections::HashSet;
+
+use content::{Locale, SkillIdx, TubeIdx};
+use engine::{campaign as rules, knowledge};
+use uuid::Uuid;
+
+use super::{
+    model::{
+        Badge, Campaign, CampaignType, NewCampaign, Organization, Participation, ParticipationStatus, Snapshot, Stage,
+    },
+    store,
+};
+use crate::{
+    AppState, evaluation,
+    identity::CurrentUser,
+    web::error::{AppError, FieldError},
+};
+
+/// The organisation, or 404 (also for archived organisations: nothing is done in them).
+pub async fn organization(state: &AppState, id: Uuid) -> Result<Organization, AppError> {
+    store::organization(&state.db, id).await?.ok_or(AppError::NotFound)
+}
+
+/// The tubes of a target profile, resolved in the content: (tube, cap). Tubes the content no
+/// longer has are left out.
+pub async fn profile_tubes(state: &AppState, profile: Uuid) -> Result<Vec<(TubeIdx, u8)>, AppError> {
+    let rows = store::profile_tubes(&state.db, profile).await?;
+    Ok(rows
+        .iter()
+        .filter_map(|(name, level)| state.content.tube_by_name(name).map(|t| (t, (*level).clamp(1, 8) as u8)))
+        .collect())
+}
+
+/// Creates a campaign of an organisation, with a fresh code; the campaign skills are fixed now.
+pub async fn create_campaign(
+    state: &AppState,
+    org: Uuid,
+    creator: Uuid,
+    new: NewCampaign,
+) -> Result<Result<Campaign, Vec<FieldError>>, AppError> {
+    let organization = organization(state, org).await?;
+    if new.kind == CampaignType::Exam && !organization.exam_campaigns {
+        return Ok(Err(vec![FieldError { field: "kind".into(), code: "field-campaign-exam-not-allowed".into() }]));
+    }
+    let mut skills: Vec<String> = Vec::new();
+    if let Some(profile) = new.target_profile {
+        if !store::profile_attached(&state.db, profile, org).await? {
+            return Ok(Err(vec![FieldError {
+                field: "target_profile".into(),
+                code: "field-target-profile-required".into(),
+            }]));
+        }
+        let tubes = profile_tubes(state, profile).await?;
+        skills = rules::campaign_skills(&state.content, &tubes)
+            .iter()
+            .map(|s| state.content.skill(*s).name.clone())
+            .collect();
+    }
+    let skills = serde_json::to_string(&skills).map_err(|e| AppError::Internal(e.into()))?;
+    let (external_id_label, external_id_type) = new.external_id.map_or((None, None), |(l, t)| (Some(l), Some(t)));
+    let (end_button_text, end_button_url) = new.end_button.unwrap_or_default();
+    for _ in 0..20 {
+        let campaign = Campaign {
+            id: Uuid::now_v7(),
+            organization_id: org,
+            code: engine::codes::campaign_code(&mut rand::rng()),
+            name: new.name.clone(),
+            title: new.title.clone(),
+            campaign_type: new.kind.as_str().to_owned(),
+            target_profile_id: new.target_profile,
+            skills: skills.clone(),
+            creator_id: Some(creator),
+            owner_id: Some(creator),
+            external_id_label: external_id_label.clone(),
+            external_id_type: external_id_type.clone(),
+            landing_text: new.landing_text.clone(),
+            end_text: new.end_text.clone(),
+            end_button_text: end_button_text.clone(),
+            end_button_url: end_button_url.clone(),
+            multiple_sendings: new.multiple_sendings,
+            created_at: state.clock.now_micros(),
+            archived_at: None,
+            deleted_at: None,
+        };
+        // A taken code (one chance in millions) is simply drawn again.
+        if store::insert_campaign(&state.db, &campaign).await? {
+            return Ok(Ok(campaign));
+        }
+    }
+    Err(AppError::Internal(anyhow::anyhow!("no free campaign code after 20 draws")))
+}
+
+/// A campaign of an organisation, or 404.
+pub async fn campaign_of(state: &AppState, org: Uuid, id: Uuid) -> Result<Campaign, AppError> {
+    store::campaign(&state.db, id)
+        .await?
+        .filter(|c| c.organization_id == org && c.deleted_at.is_none())
+        .ok_or(AppError::NotFound)
+}
+
+/// A campaign by the code a learner typed (upper-cased, spaces removed), or 404.
+pub async fn campaign_by_code(state: &AppState, code: &str) -> Result<Campaign, AppError> {
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+    if !engine::codes::is_campaign_code(&code) {
+        return Err(AppError::NotFound);
+    }
+    store::campaign_by_code(&state.db, &code).await?.filter(|c| c.deleted_at.is_none()).ok_or(AppError::NotFound)
+}
+
+/// What a learner may do on a campaign's landing page.
+#[derive(Debug, Clone)]
+pub enum Entry {
+    /// Start (or start again) with the consent and, when asked, the external id.
+    Start,
+    /// A participation is under way or waiting to be shared: go on.
+    Resume(Participation),
+    /// Shared, and the campaign allows no new sending: see the results.
+    Done(Participation),
+}
+
+/// What the learner may do on a campaign.
+pub async fn entry(state: &AppState, campaign: &Campaign, user: Uuid) -> Result<Entry, AppError> {
+    let Some(latest) = store::latest_participation(&state.db, campaign.id, user).await? else {
+        return Ok(Entry::Start);
+    };
+    Ok(match latest.state() {
+        ParticipationStatus::Started | ParticipationStatus::ToShare => Entry::Resume(latest),
+        ParticipationStatus::Shared if can_send_again(state, campaign, &latest).await? => Entry::Start,
+        ParticipationStatus::Shared => Entry::Done(latest),
+    })
+}
+
+async fn can_send_again(state: &AppState, campaign: &Campaign, shared: &Participation) -> Result<bool, AppError> {
+    if !campaign.multiple_sendings || !campaign.accessible() {
+        return Ok(false);
+    }
+    let organization = organization(state, campaign.organization_id).await?;
+    if campaign.kind() != CampaignType::ProfilesCollection && !organization.multiple_sending {
+        return Ok(false);
+    }
+    // An assessment already at 100 % has nothing left to improve.
+    let total = campaign.skill_names().len() as i64;
+    Ok(campaign.kind() == CampaignType::ProfilesCollection || shared.validated_skills.unwrap_or(0) < total)
+}
+
+/// Why a start was refused.
+#[derive(Debug, Clone)]
+pub enum StartRefused {
+    /// The campaign is archived or deleted.
+    Closed,
+    /// Fields to correct (external id).
+    Invalid(Vec<FieldError>),
+}
+
+/// Starts a participation (joining the organisation's learners if needed) and, for a test, its
+/// assessment; returns the participation. An ongoing participation is returned as it is.
+pub async fn start(
+    state: &AppState,
+    campaign: &Campaign,
+    user: &CurrentUser,
+    external_id: &str,
+    locale: Locale,
+) -> Result<Result<Participation, StartRefused>, AppError> {
+    if !campaign.accessible() {
+        return Ok(Err(StartRefused::Closed));
+    }
+    let previous = match entry(state, campaign, user.id).await? {
+        Entry::Resume(p) | Entry::Done(p) => return Ok(Ok(p)),
+        Entry::Start => store::latest_participation(&state.db, campaign.id, user.id).await?,
+    };
+    let external_id = match (&campaign.external_id_type, previous.as_ref().and_then(|p| p.external_id.clone())) {
+        (None, _) => None,
+        // A new sending keeps the identifier given the first time.
+        (Some(_), Some(kept)) => Some(kept),
+        (Some(kind), None) => {
+            let value = external_id.trim();
+            let ok = !value.is_empty()
+                && value.chars().count() <= 255
+                && (kind != "EMAIL" || crate::identity::model::Email::parse(value).is_some());
+            if !ok {
+                let code = if kind == "EMAIL" { "field-external-id-email" } else { "field-external-id-required" };
+                return Ok(Err(StartRefused::Invalid(vec![FieldError {
+                    field: "external_id".into(),
+                    code: code.into(),
+                }])));
+            }
+            Some(value.to_owned())
+        }
+    };
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin().await?;
+    let learner = match store::learner_of_user(&mut tx, campaign.organization_id, user.id).await? {
+        Some(l) => l,
+        None => {
+            let id = Uuid::now_v7();
+            store::insert_learner_for_user(
+                &mut tx,
+                id,
+                campaign.organization_id,
+                user.id,
+                &user.first_name,
+                &user.last_name,
+                now,
+            )
+            .await?;
+            id
+        }
+    };
+    let kind = campaign.kind();
+    let participation = Participation {
+        id: Uuid::now_v7(),
+        campaign_id: campaign.id,
+        user_id: user.id,
+        organization_learner_id: learner,
+        external_id,
+        status: if kind.has_test() { "STARTED" } else { "TO_SHARE" }.to_owned(),
+        created_at: now,
+        shared_at: None,
+        is_improved: false,
+        validated_skills: None,
+        mastery_rate: None,
+        pix_score: None,
+        snapshot: None,
+        deleted_at: None,
+    };
+    store::insert_participation(&mut tx, &participation).await?;
+    if previous.is_some() {
+        store::mark_improved(&mut tx, campaign.id, user.id, participation.id).await?;
+    }
+    if kind.has_test() {
+        evaluation::service::start_campaign_test(state, &mut tx, user.id, participation.id, locale, previous.is_some())
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(Ok(participation))
+}
+
+/// A participation of the caller, or 404.
+pub async fn own_participation(state: &AppState, user: Uuid, id: Uuid) -> Result<Participation, AppError> {
+    store::participation(&state.db, id)
+        .await?
+        .filter(|p| p.user_id == user && p.deleted_at.is_none())
+        .ok_or(AppError::NotFound)
+}
+
+/// A participation's results: mastery, stages, badges (live before sharing, fixed after).
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// Campaign skills.
+    pub targeted: usize,
+    /// Validated among them.
+    pub validated: usize,
+    /// Mastery in whole percent.
+    pub mastery_percent: u32,
+    /// Stages reached (stage 0 counts), and the stages.
+    pub reached: usize,
+    /// The profile's stages with their thresholds, in order.
+    pub stages: Vec<(Stage, u32)>,
+    /// Badges: won or not, progress percent.
+    pub badges: Vec<(Badge, bool, u32)>,
+    /// Failed skills (for tutorials).
+    pub failed: Vec<SkillIdx>,
+    /// Profiles collection: total pix and (competence, level, pix).
+    pub profile: Option<(u32, Vec<CompetenceScore>)>,
+}
+
+/// A competence of a shared profile: code, level, pix.
+pub type CompetenceScore = (String, u32, u32);
+
+impl Results {
+    /// The reached stage, if the profile has stages (stage 0 is none reached yet).
+    pub fn stage(&self) -> Option<&(Stage, u32)> {
+        self.reached.checked_sub(1).and_then(|i| self.stages.get(i))
+    }
+}
+
+/// The learner's knowledge for a participation: the shared snapshot, or the live knowledge.
+async fn knowledge_state(
+    state: &AppState,
+    campaign: &Campaign,
+    p: &Participation,
+) -> Result<(HashSet<SkillIdx>, Vec<SkillIdx>), AppError> {
+    let content = &state.content;
+    if let Some(snapshot) = p.snapshot.as_deref().and_then(|s| serde_json::from_str::<Snapshot>(s).ok()) {
+        let to_idx = |names: &[String]| names.iter().filter_map(|n| content.skill_by_name(n)).collect::<Vec<_>>();
+        return Ok((to_idx(&snapshot.validated).into_iter().collect(), to_idx(&snapshot.invalidated)));
+    }
+    let rows = if campaign.kind() == CampaignType::Exam {
+        match store::assessment_of_participation(&state.db, p.id).await? {
+            Some(a) => evaluation::store::knowledge_of_assessment(&state.db, a).await?,
+            None => Vec::new(),
+        }
+    } else {
+        evaluation::store::knowledge(&state.db, p.user_id, None).await?
+    };
+    let current = knowledge::current(&evaluation::service::to_engine(content, &rows));
+    let skills = campaign_skills(state, campaign);
+    let targets: HashSet<SkillIdx> = skills.iter().copied().collect();
+    let validated = rules::validated(&skills, &current);
+    let failed = current
+        .iter()
+        .filter(|k| k.status == knowledge::Status::Invalidated && targets.contains(&k.skill))
+        .map(|k| k.skill)
+        .collect();
+    Ok((validated, failed))
+}
+
+/// The campaign skills, resolved in the content.
+pub fn campaign_skills(state: &AppState, campaign: &Campaign) -> Vec<SkillIdx> {
+    campaign.skill_names().iter().filter_map(|n| state.content.skill_by_name(n)).collect()
+}
+
+/// The stages of a campaign's profile with their thresholds.
+pub async fn stages_of(state: &AppState, campaign: &Campaign) -> Result<Vec<(Stage, u32)>, AppError> {
+    let Some(profile) = campaign.target_profile_id else { return Ok(Vec::new()) };
+    let stages = store::stages(&state.db, profile).await?;
+    let rules: Vec<rules::StageRule> = stages.iter().map(Stage::rule).collect();
+    let thresholds = rules::stage_thresholds(&state.content, &campaign_skills(state, campaign), &rules);
+    let mut with: Vec<(Stage, u32)> = stages.into_iter().zip(thresholds).collect();
+    with.sort_by_key(|(_, t)| *t);
+    Ok(with)
+}
+
+/// The badges of a campaign's profile with their criteria.
+pub async fn badges_of(state: &AppState, campaign: &Campaign) -> Result<Vec<(Badge, Vec<rules::Criterion>)>, AppError> {
+    let Some(profile) = campaign.target_profile_id else { return Ok(Vec::new()) };
+    let badges = store::badges(&state.db, profile).await?;
+    let criteria = store::criteria(&state.db, profile).await?;
+    Ok(badges
+        .into_iter()
+        .map(|b| {
+            let of_badge = criteria
+                .iter()
+                .filter(|c| c.badge_id == b.id)
+                .map(|c| match c.scope.as_str() {
+                    "tubes" => {
+                        let tubes: Vec<(String, u8)> = serde_json::from_str(&c.tubes).unwrap_or_default();
+                        rules::Criterion::Tubes {
+                            threshold: c.threshold.clamp(0, 100) as u32,
+                            tubes: tubes
+                                .iter()
+                                .filter_map(|(t, l)| state.content.tube_by_name(t).map(|t| (t, *l)))
+                                .collect(),
+                        }
+                    }
+                    _ => rules::Criterion::Participation { threshold: c.threshold.clamp(0, 100) as u32 },
+                })
+                .collect();
+            (b, of_badge)
+        })
+        .collect())
+}
+
+/// The results of a participation.
+pub async fn results(state: &AppState, campaign: &Campaign, p: &Participation) -> Result<Results, AppError> {
+    if campaign.kind() == CampaignType::ProfilesCollection {
+        let profile = match p.snapshot.as_deref().and_then(|s| serde_json::from_str::<Snapshot>(s).ok()) {
+            Some(s) => (p.pix_score.unwrap_or(0) as u32, s.competences),
+            None => profile_now(state, p.user_id).await?,
+        };
+        return Ok(Results {
+            targeted: 0,
+            validated: 0,
+            mastery_percent: 0,
+            reached: 0,
+            stages: Vec::new(),
+            badges: Vec::new(),
+            failed: Vec::new(),
+            profile: Some(profile),
+        });
+    }
+    let skills = campaign_skills(state, campaign);
+    let (validated, failed) = knowledge_state(state, campaign, p).await?;
+    let mastery_percent = rules::mastery_percentage(validated.len(), skills.len());
+    let stages = stages_of(state, campaign).await?;
+    let thresholds: Vec<u32> = stages.iter().map(|(_, t)| *t).collect();
+    let reached = if stages.is_empty() { 0 } else { rules::reached_stages(&thresholds, mastery_percent) };
+    let badges = badges_of(state, campaign)
+        .await?
+        .into_iter()
+        .map(|(b, criteria)| {
+            let (won, progress) = rules::badge(&state.content, &skills, &validated, &criteria);
+            (b, won, progress)
+        })
+        .collect();
+    Ok(Results {
+        targeted: skills.len(),
+        validated: validated.len(),
+        mastery_percent,
+        reached,
+        stages,
+        badges,
+        failed,
+        profile: None,
+    })
+}
+
+/// A person's profile now: total pix and (competence code, level, pix).
+async fn profile_now(state: &AppState, user: Uuid) -> Result<(u32, Vec<(String, u32, u32)>), AppError> {
+    let views = evaluation::service::profile(state, user).await?;
+    let scores: Vec<_> = views.iter().map(|v| v.score).collect();
+    let total = engine::scoring::profile_total(&scores);
+    Ok((
+        total,
+        views
+            .iter()
+            .map(|v| (state.content.competence(v.competence).code.clone(), v.score.level, v.score.pix))
+            .collect(),
+    ))
+}
+
+/// Shares a participation with its organisation, fixing its figures; false when it was not
+/// ready (test under way) or already shared.
+pub async fn share(state: &AppState, user: Uuid, participation: Uuid) -> Result<bool, AppError> {
+    let p = own_participation(state, user, participation).await?;
+    if p.state() != ParticipationStatus::ToShare {
+        return Ok(false);
+    }
+    let campaign = store::campaign(&state.db, p.campaign_id).await?.ok_or(AppError::NotFound)?;
+    if !campaign.accessible() {
+        return Ok(false);
+    }
+    let content = &state.content;
+    let (snapshot, validated, mastery, pix) = if campaign.kind() == CampaignType::ProfilesCollection {
+        let (total, competences) = profile_now(state, user).await?;
+        (Snapshot { competences, ..Snapshot::default() }, None, None, Some(i64::from(total)))
+    } else {
+        let skills = campaign_skills(state, &campaign);
+        let (validated, failed) = knowledge_state(state, &campaign, &p).await?;
+        let names =
+            |set: &mut dyn Iterator<Item = SkillIdx>| set.map(|s| content.skill(s).name.clone()).collect::<Vec<_>>();
+        let mut ordered: Vec<SkillIdx> = skills.iter().copied().filter(|s| validated.contains(s)).collect();
+        ordered.dedup();
+        let snapshot = Snapshot {
+            validated: names(&mut ordered.iter().copied()),
+            invalidated: names(&mut failed.iter().copied()),
+            competences: Vec::new(),
+        };
+        let n = validated.len();
+        (snapshot, Some(n as i64), Some(rules::mastery_rate(n, skills.len())), None)
+    };
+    let snapshot = serde_json::to_string(&snapshot).map_err(|e| AppError::Internal(e.into()))?;
+    let shared = store::Shared {
+        at: state.clock.now_micros(),
+        validated_skills: validated,
+        mastery_rate: mastery,
+        pix_score: pix,
+        snapshot: &snapshot,
+    };
+    Ok(store::share(&state.db, participation, shared).await?)
+}

@@ -17,6 +17,8 @@ export async function launch() {
 /** A new page that fails the test on any console error (CSP violations included). */
 export async function newPage(browser, options = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  // A step that cannot happen fails the test instead of hanging it.
+  context.setDefaultTimeout(15000);
   const page = await context.newPage();
   page.consoleErrors = [];
   page.on('console', (msg) => {

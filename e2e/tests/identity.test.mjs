@@ -6,14 +6,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer } from '../lib/server.mjs';
 import { assertPageBasics, assertAccessible, launch, newPage, screenshots } from '../lib/browser.mjs';
+import { demoPassword } from '../lib/journeys.mjs';
 
 const PASSWORD = 'Secret-Pass-2026';
-
-function demoPassword(log, email) {
-  const line = log.split('\n').find((l) => l.includes(`email="${email}"`) && l.includes('password='));
-  assert.ok(line, `demo account ${email} in the log`);
-  return line.match(/password=(\S+)/)[1];
-}
 
 /** The token of the newest mailed link to `path`, waiting for the outbox worker to write it. */
 async function lastMailToken(dataDir, path) {
@@ -138,7 +133,7 @@ describe('accounts', () => {
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await assertAccessible(page, 'login with error');
     assert.match(await page.getByRole('alert').innerText(), /incorrect/);
-    await page.getByLabel('Mot de passe', { exact: true }).fill(demoPassword(server.log(), 'super-admin@demo.example'));
+    await page.getByLabel('Mot de passe', { exact: true }).fill(demoPassword(server, 'super-admin@demo.example'));
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await page.waitForURL(/\/profile$/);
     await page.getByRole('link', { name: 'Administration' }).click();
@@ -161,7 +156,7 @@ describe('accounts', () => {
       const page = await newPage(browser, { locale: 'fr-FR' });
       await page.goto(`${server.baseUrl}/login?next=${path}`);
       await page.getByLabel('Adresse e-mail ou identifiant').fill(email);
-      await page.getByLabel('Mot de passe', { exact: true }).fill(demoPassword(server.log(), email));
+      await page.getByLabel('Mot de passe', { exact: true }).fill(demoPassword(server, email));
       await page.getByRole('button', { name: 'Se connecter' }).click();
       await page.waitForURL(new RegExp(`${path}$`));
       assert.equal(await page.locator('h1').innerText(), heading);

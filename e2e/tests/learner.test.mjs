@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.mjs';
 import { assertAccessible, assertPageBasics, launch, newPage, screenshots } from '../lib/browser.mjs';
+import { answerWithKeyboard, demoPassword } from '../lib/journeys.mjs';
 
 const PASSWORD = 'Secret-Pass-2026';
 
@@ -19,34 +20,6 @@ async function signUpAndLogIn(page, baseUrl, email) {
   await page.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: 'Se connecter' }).click();
   await page.waitForURL(/\/profile$/);
-}
-
-/** Answers the current challenge with the keyboard only: first choice, or a typed answer. */
-async function answerWithKeyboard(page) {
-  const radio = page.locator('input[type=radio]').first();
-  const checkbox = page.locator('input[type=checkbox]').first();
-  if (await radio.count()) {
-    await radio.focus();
-    await page.keyboard.press('Space');
-  } else if (await checkbox.count()) {
-    await checkbox.focus();
-    await page.keyboard.press('Space');
-  } else {
-    const fields = page.locator('.inputs input, .inputs select');
-    const n = await fields.count();
-    for (let i = 0; i < n; i++) {
-      const field = fields.nth(i);
-      await field.focus();
-      if ((await field.evaluate((e) => e.tagName)) === 'SELECT') {
-        await page.keyboard.press('ArrowDown');
-      } else {
-        await page.keyboard.type('12');
-      }
-    }
-  }
-  // The submit button is the next tab stop after the answer fields.
-  await page.getByRole('button', { name: 'Valider ma réponse' }).focus();
-  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
 }
 
 describe('learner journey', () => {
@@ -126,8 +99,7 @@ describe('learner journey', () => {
 
   it('works without JavaScript and shows the demo learner levels', async () => {
     const page = await newPage(browser, { locale: 'fr-FR', javaScriptEnabled: false });
-    const log = server.log();
-    const password = log.split('\n').find((l) => l.includes('email="learner@demo.example"')).match(/password=(\S+)/)[1];
+    const password = demoPassword(server, 'learner@demo.example');
     await page.goto(`${server.baseUrl}/login`);
     await page.getByLabel('Adresse e-mail ou identifiant').fill('learner@demo.example');
     await page.getByLabel('Mot de passe', { exact: true }).fill(password);

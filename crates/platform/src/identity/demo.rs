@@ -40,10 +40,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         };
         let Some(id) = service::sign_up(state, account, "fr").await? else { continue };
         match role {
-            "organisation admin" => {
-                store::insert_organization_with_admin(db, Uuid::now_v7(), "Collège Jules Verne (démo)", "SCO", id, now)
-                    .await?;
-            }
+            "organisation admin" => crate::prescription::demo::seed(state, id).await?,
             "certification-centre admin" => {
                 store::insert_center_with_admin(db, Uuid::now_v7(), "Centre de certification (démo)", id, now).await?;
             }

@@ -3,6 +3,7 @@
 //! campaigns.
 
 pub mod api;
+pub mod demo;
 pub mod export;
 pub mod model;
 pub mod orga;

@@ -416,6 +416,11 @@ async fn profile_now(state: &AppState, user: Uuid) -> Result<(u32, Vec<(String, 
 /// Shares a participation with its organisation, fixing its figures; false when it was not
 /// ready (test under way) or already shared.
 pub async fn share(state: &AppState, user: Uuid, participation: Uuid) -> Result<bool, AppError> {
+    share_at(state, user, participation, state.clock.now_micros()).await
+}
+
+/// [`share`] at a given time (the demo data is shared in the past).
+pub async fn share_at(state: &AppState, user: Uuid, participation: Uuid, at: i64) -> Result<bool, AppError> {
     let p = own_participation(state, user, participation).await?;
     if p.state() != ParticipationStatus::ToShare {
         return Ok(false);
@@ -444,12 +449,7 @@ pub async fn share(state: &AppState, user: Uuid, participation: Uuid) -> Result<
         (snapshot, Some(n as i64), Some(rules::mastery_rate(n, skills.len())), None)
     };
     let snapshot = serde_json::to_string(&snapshot).map_err(|e| AppError::Internal(e.into()))?;
-    let shared = store::Shared {
-        at: state.clock.now_micros(),
-        validated_skills: validated,
-        mastery_rate: mastery,
-        pix_score: pix,
-        snapshot: &snapshot,
-    };
+    let shared =
+        store::Shared { at, validated_skills: validated, mastery_rate: mastery, pix_score: pix, snapshot: &snapshot };
     Ok(store::share(&state.db, participation, shared).await?)
 }

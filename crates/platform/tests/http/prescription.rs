@@ -21,6 +21,7 @@ dual!(
     api_journey_and_errors,
     participations_are_exported_and_erased_with_the_person,
     back_office_forms_refuse_bad_input,
+    demo_data_fills_every_page,
 );
 
 /// What a test needs to know about the set-up.
@@ -752,6 +753,74 @@ async fn back_office_forms_refuse_bad_input(backend: crate::support::Backend) {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "an unknown person cannot be added");
     let r = app
         .post_form(&admin, &format!("/admin/organizations/{org}/profiles"), &[("target_profile", "not-a-uuid")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn demo_data_fills_every_page(backend: crate::support::Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.demo = true).await;
+    // Demo passwords are random: give the organisation admin a known one.
+    app.sign_up("known@example.org").await;
+    platform::on_db!(app.db(), pool => {
+        sqlx::query("UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = 'known@example.org') WHERE email = 'orga-admin@demo.example'")
+            .execute(pool).await.unwrap();
+    });
+    let admin = app.login_as("orga-admin@demo.example").await;
+    let home = admin.get(app.url("/orga")).send().await.unwrap();
+    assert_eq!(home.status(), StatusCode::OK, "three organisations: a choice");
+    let home = home.text().await.unwrap();
+    for name in ["Collège Jules Verne (démo)", "Université Marie Curie (démo)", "Entreprise Numérique (démo)"] {
+        assert!(home.contains(name), "{name}");
+    }
+    let (org, campaign): (Uuid, Uuid) = platform::on_db!(app.db(), pool => {
+        sqlx::query_as("SELECT organization_id, id FROM campaigns WHERE code = $1")
+            .bind(platform::prescription::demo::ASSESSMENT_CODE).fetch_one(pool).await.unwrap()
+    });
+    let list: Value =
+        admin.get(app.url(&format!("/api/organizations/{org}/campaigns"))).send().await.unwrap().json().await.unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    let assessment = list.iter().find(|c| c["code"] == platform::prescription::demo::ASSESSMENT_CODE).unwrap();
+    assert_eq!(assessment["participants"], 40);
+    assert_eq!(assessment["shared"], 30);
+    let mut results = Vec::new();
+    for page in 1..=2 {
+        let rows: Value = admin
+            .get(app.url(&format!("/api/organizations/{org}/campaigns/{campaign}/results?page={page}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        results.extend(rows.as_array().unwrap().iter().cloned());
+    }
+    assert_eq!(results.len(), 30, "30 shared results over two pages of 50 at most");
+    let mut rates: Vec<i64> =
+        results.iter().map(|r| (r["mastery_rate"].as_f64().unwrap() * 100.0).round() as i64).collect();
+    rates.sort_unstable();
+    rates.dedup();
+    assert!(rates.len() >= 4, "varied levels: {rates:?}");
+    let stages: std::collections::BTreeSet<u64> = results.iter().map(|r| r["stage"].as_u64().unwrap()).collect();
+    assert!(stages.len() >= 2, "varied stages: {stages:?}");
+    assert!(results.iter().any(|r| !r["badges"].as_array().unwrap().is_empty()), "some badges are won");
+    for tab in ["", "/results", "/analysis"] {
+        let r = admin.get(app.url(&format!("/orga/{org}/campaigns/{campaign}{tab}"))).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "tab {tab}");
+    }
+    let csv = admin
+        .get(app.url(&format!("/orga/{org}/campaigns/{campaign}/export.csv")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 41, "a header and 40 participants");
+    assert_eq!(csv.lines().filter(|l| l.contains(";\"NA\"") || l.contains(";NA")).count(), 10, "unshared rows show NA");
+    // Nobody can log in as a demo participant.
+    let r = app
+        .post_form(&new_client(), "/login", &[("identifier", "participant01@demo.example"), ("password", "!")])
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -1,0 +1,298 @@
+//! Demo organisations for `pix serve --demo`: one of each type with the demo organisation admin as
+//! ADMIN, a target profile with stages and badges, two campaigns with fixed codes and 40 demo
+//! participants at varied levels (shared, to share, under way), so that every Orga page shows real
+//! figures on first start. Participants are accounts without a password: nobody can log in as them.
+
+use uuid::Uuid;
+
+use super::{
+    model::{Campaign, Participation},
+    service, store,
+};
+use crate::{AppState, evaluation, identity::model::MemberRole};
+
+/// Code of the demo assessment campaign.
+pub const ASSESSMENT_CODE: &str = "JVERNE426";
+/// Code of the demo profiles collection.
+pub const PROFILES_CODE: &str = "CARNET582";
+
+const FIRST_NAMES: [&str; 20] = [
+    "Adam", "Alice", "Bilal", "Chloé", "Diane", "Éloi", "Fatou", "Gabin", "Hugo", "Inès", "Jade", "Kylian", "Léna",
+    "Malo", "Nina", "Oscar", "Paul", "Rose", "Sacha", "Yanis",
+];
+const LAST_NAMES: [&str; 20] = [
+    "Bernard", "Petit", "Robert", "Richard", "Durand", "Dubois", "Moreau", "Laurent", "Simon", "Michel", "Lefèvre",
+    "Leroy", "Roux", "David", "Bertrand", "Morel", "Fournier", "Girard", "Bonnet", "Dupont",
+];
+
+/// Creates the demo organisations, profile, campaigns and participants for the organisation admin.
+pub async fn seed(state: &AppState, admin: Uuid) -> anyhow::Result<()> {
+    let now = state.clock.now_micros();
+    let day = engine::knowledge::DAY_MICROS;
+    let db = &state.db;
+    let orgs = [
+        ("Collège Jules Verne (démo)", "SCO", Some("0750001A"), true),
+        ("Université Marie Curie (démo)", "SUP", None, false),
+        ("Entreprise Numérique (démo)", "PRO", None, false),
+    ];
+    let mut ids = Vec::new();
+    for (name, kind, external_id, school) in orgs {
+        let id = Uuid::now_v7();
+        let row = store::NewOrganization {
+            id,
+            name,
+            kind,
+            external_id,
+            dpo_email: Some("dpo@demo.example"),
+            multiple_sending: true,
+            learner_import: None,
+            show_skills: school,
+            exam_campaigns: school,
+            now,
+        };
+        store::insert_organization(db, row).await?;
+        store::set_member(db, id, admin, MemberRole::Admin, now).await?;
+        ids.push(id);
+    }
+    let school = ids[0];
+
+    // A profile on the first competence area: every tube of 1.1 to 1.3 up to level 5.
+    let content = &state.content;
+    let profile = Uuid::now_v7();
+    let mut tx = db.begin().await?;
+    let row = store::NewTargetProfile {
+        id: profile,
+        name: "Rechercher et gérer l'information (démo)",
+        description: "Mener une recherche, gérer et traiter des données : compétences 1.1 à 1.3, jusqu'au niveau 5.",
+        resettable: true,
+        created_by: None,
+        now,
+    };
+    store::insert_target_profile(&mut tx, row).await?;
+    let mut tubes = Vec::new();
+    for code in ["1.1", "1.2", "1.3"] {
+        let Some(c) = content.competence_by_code(code) else { continue };
+        for t in &content.competence(c).tubes {
+            let name = content.tube(*t).name.clone();
+            store::insert_profile_tube(&mut tx, profile, &name, 5).await?;
+            tubes.push((name, code));
+        }
+    }
+    let stages = [
+        (0, "Premiers pas", "Vous découvrez la recherche d'information."),
+        (30, "Explorateur", "Vous trouvez l'essentiel de ce que vous cherchez."),
+        (60, "Chercheur", "Vous menez des recherches efficaces et critiques."),
+        (85, "Expert", "Vous maîtrisez la recherche et la gestion de l'information."),
+    ];
+    for (threshold, title, message) in stages {
+        store::insert_stage(&mut tx, profile, Some(threshold), None, title, message).await?;
+    }
+    let search_tubes: Vec<(String, u8)> =
+        tubes.iter().filter(|(_, code)| *code == "1.1").map(|(name, _)| (name.clone(), 5)).collect();
+    let badges = [
+        (
+            "DEMO_ENQUETEUR",
+            "Enquêteur du web",
+            "Vous savez chercher et vérifier l'information.",
+            "badge-star",
+            "Une étoile",
+            "tubes",
+            70,
+        ),
+        (
+            "DEMO_ARCHIVISTE",
+            "Archiviste",
+            "Vous savez organiser et retrouver vos données.",
+            "badge-shield",
+            "Un bouclier",
+            "participation",
+            60,
+        ),
+    ];
+    for (position, (key, title, message, image, alt_text, scope, threshold)) in badges.into_iter().enumerate() {
+        let badge = Uuid::now_v7();
+        let b = store::NewBadge { id: badge, profile, key, title, message, image, alt_text, position: position as i64 };
+        store::insert_badge(&mut tx, b).await?;
+        let tubes = if scope == "tubes" { serde_json::to_string(&search_tubes)? } else { "[]".to_owned() };
+        store::insert_criterion(&mut tx, badge, scope, threshold, &tubes).await?;
+    }
+    for org in &ids {
+        store::attach_profile(&mut tx, profile, *org).await?;
+    }
+    tx.commit().await?;
+
+    let profile_tubes = service::profile_tubes(state, profile).await?;
+    let skills = engine::campaign::campaign_skills(content, &profile_tubes);
+    let skill_names: Vec<String> = skills.iter().map(|s| content.skill(*s).name.clone()).collect();
+    let assessment = Campaign {
+        id: Uuid::now_v7(),
+        organization_id: school,
+        code: ASSESSMENT_CODE.to_owned(),
+        name: "Rentrée 2026 – 4e".to_owned(),
+        title: "Évaluation de rentrée : rechercher l'information".to_owned(),
+        campaign_type: "ASSESSMENT".to_owned(),
+        target_profile_id: Some(profile),
+        skills: serde_json::to_string(&skill_names)?,
+        creator_id: Some(admin),
+        owner_id: Some(admin),
+        external_id_label: None,
+        external_id_type: None,
+        landing_text: "Ce parcours fait le point sur votre façon de chercher et d'organiser l'information.".to_owned(),
+        end_text: "Merci ! Vos résultats aideront vos professeurs à préparer l'année.".to_owned(),
+        end_button_text: String::new(),
+        end_button_url: String::new(),
+        multiple_sendings: true,
+        created_at: now - 21 * day,
+        archived_at: None,
+        deleted_at: None,
+    };
+    store::insert_campaign(db, &assessment).await?;
+    let profiles = Campaign {
+        id: Uuid::now_v7(),
+        code: PROFILES_CODE.to_owned(),
+        name: "Carnet de compétences – 3e".to_owned(),
+        title: "Partagez votre profil Pix".to_owned(),
+        campaign_type: "PROFILES_COLLECTION".to_owned(),
+        target_profile_id: None,
+        skills: "[]".to_owned(),
+        landing_text: "Partagez vos niveaux Pix avec votre établissement.".to_owned(),
+        end_text: String::new(),
+        multiple_sendings: false,
+        created_at: now - 14 * day,
+        ..assessment.clone()
+    };
+    store::insert_campaign(db, &profiles).await?;
+
+    for i in 0..40usize {
+        let first = FIRST_NAMES[i % FIRST_NAMES.len()];
+        let last = LAST_NAMES[(i * 7 + i / FIRST_NAMES.len()) % LAST_NAMES.len()];
+        let user = participant_account(state, i, first, last, now - 30 * day).await?;
+        // Levels 0 to 5, spread over the class; 30 shared, 6 to share, 4 under way.
+        let level = ((i * 5) % 6) as u8;
+        let started = now - ((i % 20) as i64 + 1) * day + (i as i64) * 3_600_000_000;
+        let state_of = match i {
+            0..30 => Progress::Shared,
+            30..36 => Progress::ToShare,
+            _ => Progress::Started,
+        };
+        let learner = Uuid::now_v7();
+        store::insert_learner_for_user(db, learner, school, user, first, last, started).await?;
+        let participation = participate(state, &assessment, user, learner, level, state_of, &skills, started).await?;
+        if state_of == Progress::Shared {
+            service::share_at(state, user, participation, started + 2 * 3_600_000_000).await?;
+        }
+        // The first twelve also share their whole profile.
+        if i < 12 {
+            let p = new_participation(&profiles, user, learner, "TO_SHARE", started + day);
+            store::insert_participation(db, &p).await?;
+            service::share_at(state, user, p.id, started + day + 600_000_000).await?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Progress {
+    Shared,
+    ToShare,
+    Started,
+}
+
+/// A demo participant's account, without a password.
+async fn participant_account(state: &AppState, i: usize, first: &str, last: &str, at: i64) -> anyhow::Result<Uuid> {
+    let email = format!("participant{:02}@demo.example", i + 1);
+    let id = Uuid::now_v7();
+    let row = crate::identity::store::NewUser {
+        id,
+        first_name: first,
+        last_name: last,
+        email: &email,
+        // Not a password hash: no password matches it.
+        password_hash: "!",
+        lang: "fr",
+        now: at,
+    };
+    if crate::identity::store::insert_user(&state.db, row).await? {
+        return Ok(id);
+    }
+    let existing = crate::identity::store::user_by_email(&state.db, &email).await?;
+    existing.map(|u| u.id).ok_or_else(|| anyhow::anyhow!("demo participant {email} cannot be created"))
+}
+
+fn new_participation(campaign: &Campaign, user: Uuid, learner: Uuid, status: &str, at: i64) -> Participation {
+    Participation {
+        id: Uuid::now_v7(),
+        campaign_id: campaign.id,
+        user_id: user,
+        organization_learner_id: learner,
+        external_id: None,
+        status: status.to_owned(),
+        created_at: at,
+        shared_at: None,
+        is_improved: false,
+        validated_skills: None,
+        mastery_rate: None,
+        pix_score: None,
+        snapshot: None,
+        deleted_at: None,
+    }
+}
+
+/// A participation with its test: skills up to `level` validated, the next level failed; a test
+/// under way has answered its first third only.
+#[allow(clippy::too_many_arguments)]
+async fn participate(
+    state: &AppState,
+    campaign: &Campaign,
+    user: Uuid,
+    learner: Uuid,
+    level: u8,
+    progress: Progress,
+    skills: &[content::SkillIdx],
+    at: i64,
+) -> anyhow::Result<Uuid> {
+    let content = &state.content;
+    let status = if progress == Progress::Started { "STARTED" } else { "TO_SHARE" };
+    let p = new_participation(campaign, user, learner, status, at);
+    let assessment = Uuid::now_v7();
+    let mut tx = state.db.begin().await?;
+    store::insert_participation(&mut tx, &p).await?;
+    let row = evaluation::store::NewAssessment {
+        id: assessment,
+        user,
+        competence: "",
+        state: if progress == Progress::Started { "started" } else { "completed" },
+        content_version: &content.version,
+        locale: "fr",
+        seed: 1,
+        improving: false,
+        pix_before: 0,
+        level_before: 0,
+        now: at,
+        participation: Some(p.id),
+    };
+    evaluation::store::insert_assessment(&mut tx, row).await?;
+    let answered = if progress == Progress::Started { skills.len() / 3 } else { skills.len() };
+    for (n, s) in skills.iter().take(answered).enumerate() {
+        let skill = content.skill(*s);
+        if skill.level > level + 1 {
+            continue;
+        }
+        let validated = skill.level <= level;
+        let ke = evaluation::store::NewKe {
+            user,
+            assessment,
+            answer: None,
+            skill: &skill.name,
+            competence: &content.competence(skill.competence).code,
+            source: "direct",
+            status: if validated { "validated" } else { "invalidated" },
+            earned_pix: if validated { skill.pix_value } else { 0.0 },
+            at: at + n as i64 * 30_000_000,
+            exam: false,
+        };
+        evaluation::store::insert_ke(&mut tx, ke).await?;
+    }
+    tx.commit().await?;
+    Ok(p.id)
+}

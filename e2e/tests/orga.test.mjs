@@ -1,0 +1,217 @@
+// The organisations side: an organisation admin creates a campaign with the keyboard, a learner
+// joins by its link (signing up on the way), finishes the test and shares; the admin reads the
+// results and the analysis and downloads the CSV — axe and 320 px on every page. The back office
+// pages for organisations and target profiles, and the demo campaign's figures.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { startServer } from '../lib/server.mjs';
+import { assertPageBasics, launch, newPage, screenshots } from '../lib/browser.mjs';
+import { answerWithKeyboard, demoPassword } from '../lib/journeys.mjs';
+
+const PASSWORD = 'Secret-Pass-2026';
+
+async function logIn(page, server, email, password) {
+  await page.goto(`${server.baseUrl}/login`);
+  await page.getByLabel('Adresse e-mail ou identifiant').fill(email);
+  await page.getByLabel('Mot de passe', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(/\/profile$/);
+}
+
+/** Splits a `;`-separated CSV line (quoted fields with doubled quotes). */
+function csvFields(line) {
+  const out = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '"' && quoted && line[i + 1] === '"') { cur += '"'; i++; }
+    else if (c === '"') quoted = !quoted;
+    else if (c === ';' && !quoted) { out.push(cur); cur = ''; }
+    else cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+
+describe('organisations and campaigns', () => {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startServer({ demo: true });
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('runs a campaign from creation to the CSV export, with the keyboard', async () => {
+    const admin = await newPage(browser, { locale: 'fr-FR', acceptDownloads: true });
+    await logIn(admin, server, 'orga-admin@demo.example', demoPassword(server, 'orga-admin@demo.example'));
+    await admin.getByRole('link', { name: 'Mon organisation' }).click();
+    await assertPageBasics(admin, { lang: 'fr', label: 'orga home' });
+    await admin.getByRole('link', { name: 'Collège Jules Verne (démo)' }).click();
+    await assertPageBasics(admin, { lang: 'fr', label: 'campaign list' });
+    await screenshots(admin, 'orga-campaigns-fr');
+    await admin.getByRole('link', { name: 'Créer une campagne' }).click();
+    await assertPageBasics(admin, { lang: 'fr', label: 'new campaign' });
+    // An empty form is refused with its errors listed first.
+    await admin.getByRole('button', { name: 'Créer la campagne' }).click();
+    assert.ok(await admin.locator('.error-summary').isVisible());
+    await assertPageBasics(admin, { lang: 'fr', label: 'new campaign (errors)' });
+    // The keyboard only from here: type the name, choose the type and the profile.
+    await admin.getByLabel('Nom de la campagne').focus();
+    await admin.keyboard.type('Test de fin de trimestre');
+    await admin.getByLabel(/^Évaluation/).focus();
+    await admin.keyboard.press('Space');
+    await admin.getByLabel('Profil cible', { exact: true }).focus();
+    await admin.keyboard.press('ArrowDown');
+    assert.notEqual(await admin.getByLabel('Profil cible', { exact: true }).inputValue(), '');
+    await admin.getByLabel('Identifiant à demander aux participants (facultatif)').focus();
+    await admin.keyboard.type('Numéro élève');
+    await admin.getByRole('button', { name: 'Créer la campagne' }).focus();
+    await Promise.all([admin.waitForNavigation(), admin.keyboard.press('Enter')]);
+    assert.match(admin.url(), /\/orga\/[0-9a-f-]+\/campaigns\/[0-9a-f-]+$/);
+    await assertPageBasics(admin, { lang: 'fr', label: 'campaign activity' });
+    const link = await admin.locator('dd code').nth(1).innerText();
+    assert.match(link, /\/campagnes\/[A-Z]{6}[0-9]{3}$/);
+    const code = link.slice(-9);
+
+    // A newcomer follows the link, signs up and comes back to the campaign.
+    const learner = await newPage(browser, { locale: 'fr-FR' });
+    await learner.goto(`${server.baseUrl}/campagnes/${code}`);
+    await assertPageBasics(learner, { lang: 'fr', label: 'campaign landing (visitor)' });
+    await learner.locator('main').getByRole('link', { name: 'Créer un compte' }).click();
+    await learner.getByLabel('Prénom').fill('Inès');
+    await learner.getByLabel('Nom', { exact: true }).fill('Garnier');
+    await learner.getByLabel('Adresse e-mail').fill('ines.e2e@example.org');
+    await learner.getByLabel('Mot de passe').fill(PASSWORD);
+    await learner.getByLabel(/J'accepte/).check();
+    await learner.getByRole('button', { name: 'Créer mon compte' }).click();
+    await learner.getByLabel('Adresse e-mail ou identifiant').fill('ines.e2e@example.org');
+    await learner.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
+    await learner.getByRole('button', { name: 'Se connecter' }).click();
+    await learner.waitForURL(new RegExp(`/campagnes/${code}$`));
+    await assertPageBasics(learner, { lang: 'fr', label: 'campaign landing' });
+    await learner.getByLabel('Numéro élève').focus();
+    await learner.keyboard.type('E-042');
+    await learner.getByLabel(/J'accepte de partager mes résultats/).focus();
+    await learner.keyboard.press('Space');
+    await learner.getByRole('button', { name: 'Commencer le parcours' }).focus();
+    await Promise.all([learner.waitForNavigation(), learner.keyboard.press('Enter')]);
+    let questions = 0;
+    while (/\/assessments\/[0-9a-f-]+$/.test(learner.url())) {
+      questions += 1;
+      assert.ok(questions < 80, 'the campaign test ends');
+      if (questions === 1) await assertPageBasics(learner, { lang: 'fr', label: 'campaign challenge' });
+      await answerWithKeyboard(learner);
+    }
+    assert.match(learner.url(), new RegExp(`/campagnes/${code}/resultats$`));
+    await assertPageBasics(learner, { lang: 'fr', label: 'campaign end' });
+    await screenshots(learner, 'campaign-end-fr');
+    const mastery = Number((await learner.locator('.lead strong').innerText()).replace(/\D/g, ''));
+    await learner.getByRole('button', { name: 'Envoyer mes résultats' }).focus();
+    await Promise.all([learner.waitForNavigation(), learner.keyboard.press('Enter')]);
+    assert.match(await learner.locator('.notice.success').innerText(), /bien été envoyés/);
+    await learner.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Mes parcours' }).click();
+    await assertPageBasics(learner, { lang: 'fr', label: 'my courses' });
+    assert.match(await learner.locator('main').innerText(), /Envoyé/);
+    await learner.context().close();
+
+    // The admin sees the shared result, the analysis, and downloads the export.
+    await admin.getByRole('link', { name: 'Résultats', exact: true }).click();
+    await assertPageBasics(admin, { lang: 'fr', label: 'campaign results' });
+    const row = admin.locator('tbody tr', { hasText: 'Garnier' });
+    assert.match(await row.innerText(), new RegExp(`${mastery} %`));
+    await row.getByRole('link').click();
+    await assertPageBasics(admin, { lang: 'fr', label: 'participant' });
+    await admin.goBack();
+    await admin.getByRole('link', { name: 'Analyse', exact: true }).click();
+    await assertPageBasics(admin, { lang: 'fr', label: 'campaign analysis' });
+    assert.ok(await admin.locator('meter').count() > 0);
+    const [download] = await Promise.all([
+      admin.waitForEvent('download'),
+      admin.getByRole('link', { name: 'Exporter les résultats (CSV)' }).click(),
+    ]);
+    assert.match(download.suggestedFilename(), /^Resultats-.*\.csv$/);
+    const csv = readFileSync(await download.path(), 'utf8');
+    assert.equal(csv.charCodeAt(0), 0xfeff, 'a BOM for Excel');
+    const lines = csv.slice(1).trim().split('\n');
+    assert.equal(lines.length, 2);
+    const head = csvFields(lines[0]);
+    const line = csvFields(lines[1]);
+    assert.equal(line.length, head.length);
+    const col = (name) => head.indexOf(name);
+    assert.equal(line[col('Nom du Participant')], 'Garnier');
+    assert.equal(line[col('Numéro élève')], 'E-042');
+    assert.equal(line[col('Partage (O/N)')], 'Oui');
+    assert.match(line[col('Date du partage')], /^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}$/);
+    const rate = Number(line[col("% maitrise de l'ensemble des acquis du profil")].replace(',', '.'));
+    assert.equal(Math.round(rate * 100), mastery);
+    await admin.context().close();
+  });
+
+  it('shows the demo campaign with real figures, in French and in English', async () => {
+    const page = await newPage(browser, { locale: 'fr-FR' });
+    await logIn(page, server, 'orga-admin@demo.example', demoPassword(server, 'orga-admin@demo.example'));
+    await page.goto(`${server.baseUrl}/orga`);
+    await page.getByRole('link', { name: 'Collège Jules Verne (démo)' }).click();
+    await page.getByRole('link', { name: 'Rentrée 2026 – 4e' }).click();
+    assert.match(await page.locator('.stats').innerText(), /30\s+Envoyé/);
+    await screenshots(page, 'orga-activity-fr');
+    await page.getByRole('link', { name: 'Résultats', exact: true }).click();
+    assert.equal(await page.locator('tbody tr').count(), 30);
+    await screenshots(page, 'orga-results-fr');
+    await page.getByRole('link', { name: 'Analyse', exact: true }).click();
+    await screenshots(page, 'orga-analysis-fr');
+    await page.getByRole('link', { name: 'English' }).click();
+    await assertPageBasics(page, { lang: 'en', label: 'campaign analysis (en)' });
+    await page.getByRole('link', { name: 'Results', exact: true }).click();
+    await assertPageBasics(page, { lang: 'en', label: 'campaign results (en)' });
+    await page.context().close();
+  });
+
+  it('lets a learner enter a code, without JavaScript', async () => {
+    const checked = await newPage(browser, { locale: 'fr-FR' });
+    await checked.goto(`${server.baseUrl}/campagnes`);
+    await assertPageBasics(checked, { lang: 'fr', label: 'code entry' });
+    await checked.context().close();
+    // axe needs JavaScript; the journey itself does not.
+    const page = await newPage(browser, { locale: 'fr-FR', javaScriptEnabled: false });
+    await logIn(page, server, 'learner@demo.example', demoPassword(server, 'learner@demo.example'));
+    await page.goto(`${server.baseUrl}/campagnes`);
+    await page.getByLabel('Code de campagne').fill('ZZZZZZ999');
+    await page.getByRole('button', { name: 'Accéder au parcours' }).click();
+    assert.match(await page.locator('.field-error').innerText(), /Aucune campagne/);
+    await page.getByLabel('Code de campagne').fill('carnet582');
+    await page.getByRole('button', { name: 'Accéder au parcours' }).click();
+    await page.waitForURL(/\/campagnes\/CARNET582$/);
+    await page.getByLabel(/J'accepte de partager mon profil/).check();
+    await page.getByRole('button', { name: 'Commencer le parcours' }).click();
+    await page.waitForURL(/\/campagnes\/CARNET582\/resultats$/);
+    await page.getByRole('button', { name: 'Envoyer mes résultats' }).click();
+    assert.match(await page.locator('.notice.success').innerText(), /bien été envoyés/);
+    await page.context().close();
+  });
+
+  it('gives the back office its organisation and target-profile pages', async () => {
+    const page = await newPage(browser, { locale: 'fr-FR' });
+    await logIn(page, server, 'super-admin@demo.example', demoPassword(server, 'super-admin@demo.example'));
+    await page.goto(`${server.baseUrl}/admin/organizations`);
+    await assertPageBasics(page, { lang: 'fr', label: 'admin organisations' });
+    await page.getByRole('link', { name: 'Université Marie Curie (démo)' }).click();
+    await assertPageBasics(page, { lang: 'fr', label: 'admin organisation' });
+    await page.goto(`${server.baseUrl}/admin/target-profiles`);
+    await assertPageBasics(page, { lang: 'fr', label: 'admin target profiles' });
+    await page.getByRole('link', { name: /Rechercher et gérer/ }).click();
+    await assertPageBasics(page, { lang: 'fr', label: 'admin target profile' });
+    await page.goto(`${server.baseUrl}/admin/target-profiles/new`);
+    await assertPageBasics(page, { lang: 'fr', label: 'admin new target profile' });
+    await page.getByRole('button', { name: 'Créer le profil cible' }).click();
+    assert.ok(await page.locator('.error-summary').isVisible());
+    await assertPageBasics(page, { lang: 'fr', label: 'admin new target profile (errors)' });
+    await page.context().close();
+  });
+});

@@ -2,29 +2,12 @@
 // page checked with axe, by keyboard where it matters, and without JavaScript.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { startServer } from '../lib/server.mjs';
 import { assertPageBasics, assertAccessible, launch, newPage, screenshots } from '../lib/browser.mjs';
-import { demoPassword } from '../lib/journeys.mjs';
+import { demoPassword, lastMailToken } from '../lib/journeys.mjs';
 
 const PASSWORD = 'Secret-Pass-2026';
-
-/** The token of the newest mailed link to `path`, waiting for the outbox worker to write it. */
-async function lastMailToken(dataDir, path) {
-  const dir = join(dataDir, 'outbox');
-  const deadline = Date.now() + 10000;
-  for (;;) {
-    const files = existsSync(dir) ? readdirSync(dir).sort() : [];
-    if (files.length > 0) {
-      const mail = readFileSync(join(dir, files[files.length - 1]), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '=');
-      const match = mail.match(new RegExp(`${path}\\?token=([0-9a-f]{64})`));
-      if (match) return match[1];
-    }
-    if (Date.now() > deadline) throw new Error(`no mail with a ${path} link in ${dir}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('accounts', () => {
   let server;

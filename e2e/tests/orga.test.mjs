@@ -1,13 +1,14 @@
-// The organisations side: an organisation admin creates a campaign with the keyboard, a learner
-// joins by its link (signing up on the way), finishes the test and shares; the admin reads the
-// results and the analysis and downloads the CSV — axe and 320 px on every page. The back office
-// pages for organisations and target profiles, and the demo campaign's figures.
+// The organisations side: an organisation admin invites a member by email and creates a campaign
+// with the keyboard; a learner joins by its link (signing up on the way), finishes the test and
+// shares; the admin reads the results and the analysis and downloads the CSV — axe and 320 px on
+// every page. The back office pages for organisations and target profiles, and the demo
+// campaign's figures.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startServer } from '../lib/server.mjs';
 import { assertPageBasics, launch, newPage, screenshots } from '../lib/browser.mjs';
-import { answerWithKeyboard, demoPassword } from '../lib/journeys.mjs';
+import { answerWithKeyboard, demoPassword, lastMailLink } from '../lib/journeys.mjs';
 
 const PASSWORD = 'Secret-Pass-2026';
 
@@ -150,6 +151,47 @@ describe('organisations and campaigns', () => {
     assert.match(line[col('Date du partage')], /^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}$/);
     const rate = Number(line[col("% maitrise de l'ensemble des acquis du profil")].replace(',', '.'));
     assert.equal(Math.round(rate * 100), mastery);
+    await admin.context().close();
+  });
+
+  it('invites a member by email, who joins from the mailed link', async () => {
+    const admin = await newPage(browser, { locale: 'fr-FR' });
+    await logIn(admin, server, 'orga-admin@demo.example', demoPassword(server, 'orga-admin@demo.example'));
+    await admin.goto(`${server.baseUrl}/orga`);
+    await admin.getByRole('link', { name: 'Entreprise Numérique (démo)' }).click();
+    await admin.getByRole('link', { name: 'Membres', exact: true }).click();
+    await assertPageBasics(admin, { lang: 'fr', label: 'members' });
+    await admin.getByLabel('Adresse e-mail de la personne à inviter').focus();
+    await admin.keyboard.type('rh.e2e@example.org');
+    await admin.getByRole('button', { name: "Envoyer l'invitation" }).focus();
+    await Promise.all([admin.waitForNavigation(), admin.keyboard.press('Enter')]);
+    assert.match(await admin.locator('.notice.success').innerText(), /invitation a été envoyée/);
+    assert.match(await admin.locator('main').innerText(), /rh\.e2e@example\.org/);
+    await assertPageBasics(admin, { lang: 'fr', label: 'members with a pending invitation' });
+
+    const invited = await newPage(browser, { locale: 'fr-FR' });
+    const link = await lastMailLink(server.dataDir, '/invitations/[0-9a-f-]{36}');
+    await invited.goto(`${server.baseUrl}${link}`);
+    await assertPageBasics(invited, { lang: 'fr', label: 'invitation' });
+    assert.match(await invited.locator('main').innerText(), /Entreprise Numérique/);
+    await invited.locator('main').getByRole('link', { name: 'Créer un compte' }).click();
+    await invited.getByLabel('Prénom').fill('Romane');
+    await invited.getByLabel('Nom', { exact: true }).fill('Hébert');
+    await invited.getByLabel('Adresse e-mail').fill('rh.e2e@example.org');
+    await invited.getByLabel('Mot de passe').fill(PASSWORD);
+    await invited.getByLabel(/J'accepte/).check();
+    await invited.getByRole('button', { name: 'Créer mon compte' }).click();
+    await invited.getByLabel('Adresse e-mail ou identifiant').fill('rh.e2e@example.org');
+    await invited.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
+    await invited.getByRole('button', { name: 'Se connecter' }).click();
+    await invited.waitForURL(/\/invitations\//);
+    await invited.getByRole('button', { name: "Rejoindre l'organisation" }).click();
+    await invited.waitForURL(/\/orga\/[0-9a-f-]+\/campaigns$/);
+    assert.equal(await invited.locator('h1').innerText(), 'Entreprise Numérique (démo)');
+    await invited.context().close();
+
+    await admin.reload();
+    assert.match(await admin.locator('tbody').innerText(), /Hébert/);
     await admin.context().close();
   });
 

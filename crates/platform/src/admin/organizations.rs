@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -189,6 +189,7 @@ struct OrganizationPage {
     attachable: Vec<(Uuid, String)>,
     super_admin: bool,
     form: FormState,
+    notice: String,
 }
 
 async fn organization_page(
@@ -198,6 +199,7 @@ async fn organization_page(
     id: Uuid,
     form: FormState,
     status: StatusCode,
+    notice: String,
 ) -> Result<Response, AppError> {
     let organization = service::organization(state, id).await?;
     let members = store::members(&state.db, id).await?;
@@ -228,6 +230,7 @@ async fn organization_page(
             attachable,
             super_admin: user.has_admin_role(&[crate::identity::model::AdminRole::SuperAdmin]),
             form,
+            notice,
         },
     ))
 }
@@ -238,8 +241,16 @@ pub async fn organization(
     page: Page,
     agent: RequireAdmin<AnyAgent>,
     Path(id): Path<Uuid>,
+    Query(q): Query<OrganizationQuery>,
 ) -> Result<Response, AppError> {
-    organization_page(&state, &page, &agent.user, id, FormState::new(), StatusCode::OK).await
+    let notice = if q.invited.is_some() { page.t("organization-invited") } else { String::new() };
+    organization_page(&state, &page, &agent.user, id, FormState::new(), StatusCode::OK, notice).await
+}
+
+/// Notices of the organisation page.
+#[derive(Deserialize, Default)]
+pub struct OrganizationQuery {
+    invited: Option<String>,
 }
 
 /// Adding a member.
@@ -261,15 +272,27 @@ pub async fn add_member(
 ) -> Result<Response, AppError> {
     service::organization(&state, id).await?;
     let role = if f.role == "ADMIN" { MemberRole::Admin } else { MemberRole::Member };
-    let user = match Email::parse(&f.email) {
-        Some(email) => crate::identity::store::user_by_email(&state.db, email.as_str()).await?,
-        None => None,
-    };
-    let Some(user) = user else {
+    let Some(email) = Email::parse(&f.email) else {
         let form = FormState::new()
             .keep("email", &f.email)
-            .with_errors(page.lang, &[FieldError { field: "email".into(), code: "field-member-unknown".into() }]);
-        return organization_page(&state, &page, &agent.user, id, form, StatusCode::UNPROCESSABLE_ENTITY).await;
+            .with_errors(page.lang, &[FieldError { field: "email".into(), code: "field-email-invalid".into() }]);
+        return organization_page(
+            &state,
+            &page,
+            &agent.user,
+            id,
+            form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            String::new(),
+        )
+        .await;
+    };
+    // Someone without an account yet is invited by email instead.
+    let Some(user) = crate::identity::store::user_by_email(&state.db, email.as_str()).await? else {
+        crate::prescription::members::invite(&state, id, &agent.user, &email, role)
+            .await?
+            .map_err(|_| AppError::Conflict)?;
+        return Ok(Redirect::to(&format!("/admin/organizations/{id}?invited=1")).into_response());
     };
     store::set_member(&state.db, id, user.id, role, state.clock.now_micros()).await?;
     identity::audit(
@@ -309,7 +332,16 @@ pub async fn attach_profile(
             page.lang,
             &[FieldError { field: "target_profile".into(), code: "field-target-profile-required".into() }],
         );
-        return organization_page(&state, &page, &agent.user, id, form, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return organization_page(
+            &state,
+            &page,
+            &agent.user,
+            id,
+            form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            String::new(),
+        )
+        .await;
     };
     store::attach_profile(&state.db, profile, id).await?;
     identity::audit(

@@ -140,7 +140,8 @@ pub fn throttle_keys(user: &User) -> Vec<String> {
     keys
 }
 
-fn token_hash(token: &str) -> String {
+/// The SHA-256 of a one-time token, in hex: tokens are only ever stored hashed.
+pub fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod demo;
 pub mod export;
+pub mod members;
 pub mod model;
 pub mod orga;
 pub mod pages;
@@ -40,6 +41,14 @@ pub fn pages() -> Pages {
             "/orga/{organization_id}/campaigns/{campaign_id}/participants/{participation_id}/delete",
             orga::delete_participation,
         )
+        .get("/orga/{organization_id}/members", members::members)
+        .post("/orga/{organization_id}/invitations", members::invite_form)
+        .post("/orga/{organization_id}/invitations/{invitation_id}/resend", members::resend_form)
+        .post("/orga/{organization_id}/invitations/{invitation_id}/cancel", members::cancel_form)
+        .post("/orga/{organization_id}/members/{user_id}/role", members::role_form)
+        .post("/orga/{organization_id}/members/{user_id}/remove", members::remove_form)
+        .get("/invitations/{id}", members::invitation_page)
+        .post("/invitations/{id}/accept", members::accept_form)
 }
 
 /// The API of both sides.
@@ -52,6 +61,11 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::join))
         .routes(routes!(api::share))
         .routes(routes!(api::mine))
+        .routes(routes!(members::api_members))
+        .routes(routes!(members::api_invitations, members::api_invite))
+        .routes(routes!(members::api_cancel))
+        .routes(routes!(members::api_role, members::api_remove))
+        .routes(routes!(members::api_accept))
 }
 
 /// Participations and what was shared; erasure removes the person's identity from every

@@ -495,3 +495,24 @@ mod tests {
         assert_eq!(NewCampaign::try_from(f).unwrap_err()[0].field, "end_button_url");
     }
 }
+
+/// An invitation to join an organisation.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Invitation {
+    /// Id.
+    pub id: Uuid,
+    /// Organisation.
+    pub organization_id: Uuid,
+    /// Invited address.
+    pub email: String,
+    /// Role given on acceptance: MEMBER or ADMIN (the first member of an organisation is ADMIN anyway).
+    pub role: String,
+    /// pending, accepted or cancelled.
+    pub status: String,
+    /// Who invited (none once their account is gone).
+    pub invited_by: Option<Uuid>,
+    /// When it was (last) sent.
+    pub created_at: i64,
+    /// Until when its link works.
+    pub expires_at: i64,
+}

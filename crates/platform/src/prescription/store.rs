@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use super::model::{Badge, Campaign, CriterionRow, Organization, Participation, Stage, TargetProfile};
+use super::model::{Badge, Campaign, CriterionRow, Invitation, Organization, Participation, Stage, TargetProfile};
 use crate::{db::Conn, identity::model::MemberRole, on_conn};
 
 // ------------------------------------------------------------------ organisations
@@ -121,6 +121,160 @@ pub async fn members(conn: impl Into<Conn<'_>>, org: Uuid) -> Result<Vec<Member>
         .fetch_all(c)
         .await
     })
+}
+
+/// A member's role in an organisation, if they belong to it.
+pub async fn member_role(conn: impl Into<Conn<'_>>, org: Uuid, user: Uuid) -> Result<Option<String>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_scalar("SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2")
+            .bind(org).bind(user).fetch_optional(c).await
+    })
+}
+
+/// How many members an organisation has with a role (`None`: any role).
+pub async fn count_members(conn: impl Into<Conn<'_>>, org: Uuid, role: Option<&str>) -> Result<i64, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM memberships WHERE organization_id = $1 AND ($2 IS NULL OR role = $2)",
+        )
+        .bind(org).bind(role).fetch_one(c).await
+    })
+}
+
+/// Removes a member; bumps their session version so their menus update.
+pub async fn remove_member(conn: impl Into<Conn<'_>>, org: Uuid, user: Uuid) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        let done = sqlx::query("DELETE FROM memberships WHERE organization_id = $1 AND user_id = $2")
+            .bind(org).bind(user).execute(&mut *c).await?.rows_affected() > 0;
+        sqlx::query("UPDATE users SET session_version = session_version + 1 WHERE id = $1").bind(user).execute(&mut *c).await?;
+        Ok(done)
+    })
+}
+
+// ------------------------------------------------------------------ invitations
+
+macro_rules! select_invitation {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, organization_id, email, role, status, invited_by, created_at, expires_at FROM organization_invitations ",
+            $rest
+        )
+    };
+}
+
+/// A new invitation (its token is only stored hashed).
+pub struct NewInvitation<'a> {
+    /// Id.
+    pub id: Uuid,
+    /// Organisation.
+    pub org: Uuid,
+    /// Invited address (normalised).
+    pub email: &'a str,
+    /// MEMBER or ADMIN.
+    pub role: &'a str,
+    /// SHA-256 of the token, hex.
+    pub token_hash: &'a str,
+    /// Who invited.
+    pub invited_by: Uuid,
+    /// When.
+    pub now: i64,
+    /// Until when the link works.
+    pub expires_at: i64,
+}
+
+/// Records an invitation.
+pub async fn insert_invitation(conn: impl Into<Conn<'_>>, i: NewInvitation<'_>) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query(
+            "INSERT INTO organization_invitations (id, organization_id, email, role, token_hash, status, invited_by, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8)",
+        )
+        .bind(i.id).bind(i.org).bind(i.email).bind(i.role).bind(i.token_hash).bind(i.invited_by).bind(i.now).bind(i.expires_at)
+        .execute(c).await.map(|_| ())
+    })
+}
+
+/// An invitation.
+pub async fn invitation(conn: impl Into<Conn<'_>>, id: Uuid) -> Result<Option<Invitation>, sqlx::Error> {
+    on_conn!(conn, c => sqlx::query_as::<_, Invitation>(select_invitation!("WHERE id = $1")).bind(id).fetch_optional(c).await)
+}
+
+/// The pending invitation of an address to an organisation, if any.
+pub async fn pending_invitation_of(
+    conn: impl Into<Conn<'_>>,
+    org: Uuid,
+    email: &str,
+) -> Result<Option<Invitation>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, Invitation>(select_invitation!("WHERE organization_id = $1 AND email = $2 AND status = 'pending'"))
+            .bind(org).bind(email).fetch_optional(c).await
+    })
+}
+
+/// The invitations of an organisation still waiting for an answer, latest first.
+pub async fn pending_invitations(conn: impl Into<Conn<'_>>, org: Uuid) -> Result<Vec<Invitation>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, Invitation>(select_invitation!("WHERE organization_id = $1 AND status = 'pending' ORDER BY created_at DESC"))
+            .bind(org).fetch_all(c).await
+    })
+}
+
+/// A new token (and expiry, and role) for a pending invitation: the previous link stops working.
+pub async fn renew_invitation(
+    conn: impl Into<Conn<'_>>,
+    id: Uuid,
+    role: &str,
+    token_hash: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query(
+            "UPDATE organization_invitations SET role = $2, token_hash = $3, created_at = $4, expires_at = $5 WHERE id = $1 AND status = 'pending'",
+        )
+        .bind(id).bind(role).bind(token_hash).bind(now).bind(expires_at)
+        .execute(c).await.map(|r| r.rows_affected() > 0)
+    })
+}
+
+/// Moves a pending invitation to `accepted` or `cancelled`, if its token matches (when given) and
+/// it has not expired (for acceptance); true when it moved. One of two racing answers wins.
+pub async fn close_invitation(
+    conn: impl Into<Conn<'_>>,
+    id: Uuid,
+    status: &str,
+    token_hash: Option<&str>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query(
+            "UPDATE organization_invitations SET status = $2 WHERE id = $1 AND status = 'pending' \
+             AND ($3 IS NULL OR (token_hash = $3 AND expires_at > $4))",
+        )
+        .bind(id).bind(status).bind(token_hash).bind(now)
+        .execute(c).await.map(|r| r.rows_affected() > 0)
+    })
+}
+
+/// Whether an invitation's token matches and has not expired (whatever its status).
+pub async fn invitation_usable(
+    conn: impl Into<Conn<'_>>,
+    id: Uuid,
+    token_hash: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM organization_invitations WHERE id = $1 AND token_hash = $2 AND expires_at > $3",
+        )
+        .bind(id).bind(token_hash).bind(now).fetch_one(c).await.map(|n| n > 0)
+    })
+}
+
+/// Takes the organisation's row lock for the rest of the transaction (a no-op write): changes to
+/// its members run one after the other on PostgreSQL (SQLite has a single writer anyway).
+pub async fn lock_organization(conn: impl Into<Conn<'_>>, org: Uuid) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => sqlx::query("UPDATE organizations SET name = name WHERE id = $1").bind(org).execute(c).await.map(|_| ()))
 }
 
 // ------------------------------------------------------------------ target profiles

@@ -1,0 +1,705 @@
+//! The people of an organisation: its members (ADMIN or MEMBER) and the invitations that bring new
+//! ones. An ADMIN invites by email (a single-use link valid 7 days, resent or cancelled at will),
+//! changes roles and removes members; an organisation always keeps at least one ADMIN. Whoever
+//! opens the link, signed in, joins — the first member of an organisation becomes its ADMIN.
+
+use askama::Template;
+use axum::{
+    Json,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{model::Invitation, service, store};
+use crate::{
+    AppState,
+    identity::{
+        self, CurrentUser,
+        guard::{AdminMember, AnyMember, OrganizationAccess},
+        model::{Email, MemberRole},
+        service::token_hash,
+        session::random_token,
+    },
+    outbox,
+    web::{
+        error::{AppError, FieldError},
+        extract::{CsrfForm, CsrfHeader, CsrfJson, Page},
+        form::FormState,
+        layout::{Chrome, encode_path, message, render},
+    },
+};
+
+/// How long an invitation link works.
+pub const INVITATION_LIFETIME_MICROS: i64 = 7 * engine::knowledge::DAY_MICROS;
+
+fn role_code(role: MemberRole) -> &'static str {
+    match role {
+        MemberRole::Admin => "ADMIN",
+        MemberRole::Member => "MEMBER",
+    }
+}
+
+fn parse_role(role: &str) -> Option<MemberRole> {
+    match role {
+        "ADMIN" => Some(MemberRole::Admin),
+        "MEMBER" => Some(MemberRole::Member),
+        _ => None,
+    }
+}
+
+// ------------------------------------------------------------------ service
+
+/// Why an invitation was not sent.
+#[derive(Debug)]
+pub enum InviteRefused {
+    /// The address already belongs to a member.
+    AlreadyMember,
+}
+
+/// Invites an address (or renews its pending invitation: new link, new role) and queues the mail.
+pub async fn invite(
+    state: &AppState,
+    org: Uuid,
+    inviter: &CurrentUser,
+    email: &Email,
+    role: MemberRole,
+) -> Result<Result<Invitation, InviteRefused>, AppError> {
+    let organization = service::organization(state, org).await?;
+    if let Some(user) = identity::store::user_by_email(&state.db, email.as_str()).await?
+        && store::member_role(&state.db, org, user.id).await?.is_some()
+    {
+        return Ok(Err(InviteRefused::AlreadyMember));
+    }
+    let now = state.clock.now_micros();
+    let token = random_token();
+    let hash = token_hash(&token);
+    let expires_at = now + INVITATION_LIFETIME_MICROS;
+    let id = match store::pending_invitation_of(&state.db, org, email.as_str()).await? {
+        Some(pending) => {
+            store::renew_invitation(&state.db, pending.id, role_code(role), &hash, now, expires_at).await?;
+            pending.id
+        }
+        None => {
+            let id = Uuid::now_v7();
+            let row = store::NewInvitation {
+                id,
+                org,
+                email: email.as_str(),
+                role: role_code(role),
+                token_hash: &hash,
+                invited_by: inviter.id,
+                now,
+                expires_at,
+            };
+            store::insert_invitation(&state.db, row).await?;
+            id
+        }
+    };
+    send(state, &organization.name, inviter, email.as_str(), id, &token).await?;
+    identity::service::audit(
+        state,
+        Some(inviter.id),
+        "organization.invite",
+        None,
+        "organisation",
+        serde_json::json!({ "organization": org, "invitation": id, "role": role_code(role) }),
+    )
+    .await?;
+    store::invitation(&state.db, id).await?.ok_or(AppError::NotFound).map(Ok)
+}
+
+async fn send(
+    state: &AppState,
+    org_name: &str,
+    inviter: &CurrentUser,
+    to: &str,
+    id: Uuid,
+    token: &str,
+) -> Result<(), AppError> {
+    let link = format!("{}/invitations/{id}?token={token}", state.settings.public_url);
+    let who = format!("{} {}", inviter.first_name, inviter.last_name);
+    let body = format!(
+        "Bonjour,\n\n{who} vous invite à rejoindre l'organisation « {org_name} » sur Pix libre. Ouvrez ce lien dans les 7 jours pour accepter :\n{link}\n\nSi vous ne vous attendiez pas à cette invitation, ignorez ce message.\n\n---\n\nHello,\n\n{who} invites you to join the organisation \"{org_name}\" on Pix libre. Open this link within 7 days to accept:\n{link}\n\nIf you did not expect this invitation, ignore this message.\n"
+    );
+    let subject = format!("Invitation à rejoindre {org_name} / Invitation to join {org_name}");
+    outbox::mail(state, to, &subject, &body, None).await?;
+    Ok(())
+}
+
+/// Sends a pending invitation again with a new link (the old one stops working).
+pub async fn resend(state: &AppState, org: Uuid, inviter: &CurrentUser, id: Uuid) -> Result<(), AppError> {
+    let invitation = pending_of(state, org, id).await?;
+    let role = parse_role(&invitation.role).unwrap_or(MemberRole::Member);
+    let email = Email::parse(&invitation.email).ok_or(AppError::NotFound)?;
+    invite(state, org, inviter, &email, role).await?.map_err(|_| AppError::Conflict)?;
+    Ok(())
+}
+
+/// Cancels a pending invitation: its link stops working.
+pub async fn cancel(state: &AppState, org: Uuid, actor: Uuid, id: Uuid) -> Result<(), AppError> {
+    pending_of(state, org, id).await?;
+    store::close_invitation(&state.db, id, "cancelled", None, state.clock.now_micros()).await?;
+    identity::service::audit(
+        state,
+        Some(actor),
+        "organization.invitation_cancel",
+        None,
+        "organisation",
+        serde_json::json!({ "organization": org, "invitation": id }),
+    )
+    .await
+}
+
+async fn pending_of(state: &AppState, org: Uuid, id: Uuid) -> Result<Invitation, AppError> {
+    store::invitation(&state.db, id)
+        .await?
+        .filter(|i| i.organization_id == org && i.status == "pending")
+        .ok_or(AppError::NotFound)
+}
+
+/// An invitation that can be accepted with this token, if any.
+pub async fn usable(state: &AppState, id: Uuid, token: &str) -> Result<Option<Invitation>, AppError> {
+    let now = state.clock.now_micros();
+    let Some(invitation) = store::invitation(&state.db, id).await? else { return Ok(None) };
+    let matches = store::invitation_usable(&state.db, id, &token_hash(token), now).await?;
+    Ok((invitation.status == "pending" && matches).then_some(invitation))
+}
+
+/// Accepts an invitation for the signed-in person; the organisation and the role they now have,
+/// or `None` when the link is unknown, used, cancelled or expired.
+pub async fn accept(
+    state: &AppState,
+    id: Uuid,
+    token: &str,
+    user: Uuid,
+) -> Result<Option<(Uuid, MemberRole)>, AppError> {
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin().await?;
+    let Some(invitation) = store::invitation(&mut tx, id).await? else { return Ok(None) };
+    store::lock_organization(&mut tx, invitation.organization_id).await?;
+    if !store::close_invitation(&mut tx, id, "accepted", Some(&token_hash(token)), now).await? {
+        return Ok(None);
+    }
+    let org = invitation.organization_id;
+    let invited = parse_role(&invitation.role).unwrap_or(MemberRole::Member);
+    let current = store::member_role(&mut tx, org, user).await?;
+    let role = if store::count_members(&mut tx, org, None).await? == 0
+        || invited == MemberRole::Admin
+        || current.as_deref() == Some("ADMIN")
+    {
+        MemberRole::Admin
+    } else {
+        MemberRole::Member
+    };
+    store::set_member(&mut tx, org, user, role, now).await?;
+    tx.commit().await?;
+    identity::service::audit(
+        state,
+        Some(user),
+        "organization.join",
+        Some(user),
+        "invitation",
+        serde_json::json!({ "organization": org, "invitation": id, "role": role_code(role) }),
+    )
+    .await?;
+    Ok(Some((org, role)))
+}
+
+/// Why a role change or a removal was refused.
+#[derive(Debug, PartialEq)]
+pub enum MemberChangeRefused {
+    /// It would leave the organisation without an ADMIN.
+    LastAdmin,
+}
+
+/// Changes a member's role (`None`: removes them), keeping at least one ADMIN.
+pub async fn change_member(
+    state: &AppState,
+    org: Uuid,
+    actor: Uuid,
+    user: Uuid,
+    role: Option<MemberRole>,
+) -> Result<Result<(), MemberChangeRefused>, AppError> {
+    let mut tx = state.db.begin().await?;
+    // Concurrent changes in one organisation run one after the other, so two ADMINs demoting each
+    // other cannot both succeed.
+    store::lock_organization(&mut tx, org).await?;
+    let current = store::member_role(&mut tx, org, user).await?.ok_or(AppError::NotFound)?;
+    let loses_admin = current == "ADMIN" && role != Some(MemberRole::Admin);
+    if loses_admin && store::count_members(&mut tx, org, Some("ADMIN")).await? <= 1 {
+        return Ok(Err(MemberChangeRefused::LastAdmin));
+    }
+    match role {
+        Some(role) => store::set_member(&mut tx, org, user, role, state.clock.now_micros()).await?,
+        None => {
+            store::remove_member(&mut tx, org, user).await?;
+        }
+    }
+    tx.commit().await?;
+    let action = if role.is_some() { "organization.role" } else { "organization.remove" };
+    identity::service::audit(
+        state,
+        Some(actor),
+        action,
+        Some(user),
+        "organisation",
+        serde_json::json!({ "organization": org, "role": role.map(role_code) }),
+    )
+    .await?;
+    Ok(Ok(()))
+}
+
+// ------------------------------------------------------------------ pages
+
+#[derive(Template)]
+#[template(path = "prescription/members.html")]
+struct MembersPage {
+    chrome: Chrome,
+    organization: Uuid,
+    organization_name: String,
+    me: Uuid,
+    admin: bool,
+    csrf: String,
+    members: Vec<store::Member>,
+    invitations: Vec<Invitation>,
+    form: FormState,
+    notice: String,
+}
+
+/// Notices after an action on the members page.
+#[derive(Deserialize, Default)]
+pub struct MembersQuery {
+    done: Option<String>,
+}
+
+async fn members_page(
+    state: &AppState,
+    page: &Page,
+    (org, me, role): (Uuid, &CurrentUser, MemberRole),
+    form: FormState,
+    status: StatusCode,
+    done: Option<&str>,
+) -> Result<Response, AppError> {
+    let admin = role == MemberRole::Admin;
+    let invitations = if admin { store::pending_invitations(&state.db, org).await? } else { Vec::new() };
+    let notice = match done {
+        Some(key @ ("invited" | "resent" | "cancelled" | "role" | "removed")) => page.t(&format!("members-done-{key}")),
+        _ => String::new(),
+    };
+    let members = MembersPage {
+        chrome: page.chrome_t("members-title"),
+        organization: org,
+        organization_name: service::organization(state, org).await?.name,
+        me: me.id,
+        admin,
+        csrf: me.csrf.clone(),
+        members: store::members(&state.db, org).await?,
+        invitations,
+        form,
+        notice,
+    };
+    Ok(render(status, &members))
+}
+
+/// `GET /orga/{organization_id}/members`: the members (and, for an ADMIN, the pending invitations).
+pub async fn members(
+    State(state): State<AppState>,
+    page: Page,
+    access: OrganizationAccess<AnyMember>,
+    Query(q): Query<MembersQuery>,
+) -> Result<Response, AppError> {
+    members_page(
+        &state,
+        &page,
+        (access.organization, &access.user, access.role),
+        FormState::new(),
+        StatusCode::OK,
+        q.done.as_deref(),
+    )
+    .await
+}
+
+/// The invitation form.
+#[derive(Debug, Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// `POST /orga/{organization_id}/invitations` (ADMIN).
+pub async fn invite_form(
+    State(state): State<AppState>,
+    page: Page,
+    access: OrganizationAccess<AdminMember>,
+    CsrfForm(f): CsrfForm<InviteForm>,
+) -> Result<Response, AppError> {
+    let email = Email::parse(&f.email);
+    let role = parse_role(&f.role);
+    let mut errors = Vec::new();
+    if email.is_none() {
+        errors.push(FieldError { field: "email".into(), code: "field-email-invalid".into() });
+    }
+    if role.is_none() {
+        errors.push(FieldError { field: "role".into(), code: "field-role-invalid".into() });
+    }
+    if let (Some(email), Some(role)) = (&email, role)
+        && let Err(InviteRefused::AlreadyMember) =
+            invite(&state, access.organization, &access.user, email, role).await?
+    {
+        errors.push(FieldError { field: "email".into(), code: "field-invitation-already-member".into() });
+    }
+    if errors.is_empty() {
+        return Ok(Redirect::to(&format!("/orga/{}/members?done=invited", access.organization)).into_response());
+    }
+    let form = FormState::new().keep("email", &f.email).keep("role", &f.role).with_errors(page.lang, &errors);
+    members_page(
+        &state,
+        &page,
+        (access.organization, &access.user, access.role),
+        form,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+    )
+    .await
+}
+
+/// Path of an invitation of an organisation.
+#[derive(Deserialize)]
+pub struct InvitationPath {
+    organization_id: Uuid,
+    invitation_id: Uuid,
+}
+
+/// A form with nothing but its CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct Empty {}
+
+/// `POST /orga/{organization_id}/invitations/{invitation_id}/resend` (ADMIN).
+pub async fn resend_form(
+    State(state): State<AppState>,
+    access: OrganizationAccess<AdminMember>,
+    Path(path): Path<InvitationPath>,
+    _: CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    resend(&state, path.organization_id, &access.user, path.invitation_id).await?;
+    Ok(Redirect::to(&format!("/orga/{}/members?done=resent", access.organization)).into_response())
+}
+
+/// `POST /orga/{organization_id}/invitations/{invitation_id}/cancel` (ADMIN).
+pub async fn cancel_form(
+    State(state): State<AppState>,
+    access: OrganizationAccess<AdminMember>,
+    Path(path): Path<InvitationPath>,
+    _: CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    cancel(&state, path.organization_id, access.user.id, path.invitation_id).await?;
+    Ok(Redirect::to(&format!("/orga/{}/members?done=cancelled", access.organization)).into_response())
+}
+
+/// Path of a member of an organisation.
+#[derive(Deserialize)]
+pub struct MemberPath {
+    organization_id: Uuid,
+    user_id: Uuid,
+}
+
+/// The role form.
+#[derive(Debug, Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
+
+fn last_admin_page(page: &Page, org: Uuid) -> Response {
+    message(
+        StatusCode::CONFLICT,
+        page.chrome_t("members-last-admin-title"),
+        vec![page.t("members-last-admin-text")],
+        Some((&format!("/orga/{org}/members"), page.t("members-title"))),
+    )
+}
+
+/// `POST /orga/{organization_id}/members/{user_id}/role` (ADMIN).
+pub async fn role_form(
+    State(state): State<AppState>,
+    page: Page,
+    access: OrganizationAccess<AdminMember>,
+    Path(path): Path<MemberPath>,
+    CsrfForm(f): CsrfForm<RoleForm>,
+) -> Result<Response, AppError> {
+    let Some(role) = parse_role(&f.role) else {
+        return Err(AppError::BadRequest("role must be ADMIN or MEMBER".into()));
+    };
+    match change_member(&state, path.organization_id, access.user.id, path.user_id, Some(role)).await? {
+        Ok(()) => Ok(Redirect::to(&format!("/orga/{}/members?done=role", access.organization)).into_response()),
+        Err(MemberChangeRefused::LastAdmin) => Ok(last_admin_page(&page, access.organization)),
+    }
+}
+
+/// `POST /orga/{organization_id}/members/{user_id}/remove` (ADMIN). Removing oneself leaves the
+/// organisation.
+pub async fn remove_form(
+    State(state): State<AppState>,
+    page: Page,
+    access: OrganizationAccess<AdminMember>,
+    Path(path): Path<MemberPath>,
+    _: CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    match change_member(&state, path.organization_id, access.user.id, path.user_id, None).await? {
+        Ok(()) if path.user_id == access.user.id => Ok(Redirect::to("/orga").into_response()),
+        Ok(()) => Ok(Redirect::to(&format!("/orga/{}/members?done=removed", access.organization)).into_response()),
+        Err(MemberChangeRefused::LastAdmin) => Ok(last_admin_page(&page, access.organization)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "prescription/invitation.html")]
+struct InvitationPage {
+    chrome: Chrome,
+    csrf: String,
+    signed_in: bool,
+    organization_name: String,
+    invitation: Uuid,
+    token: String,
+    next: String,
+}
+
+/// The token of an invitation link.
+#[derive(Deserialize, Default)]
+pub struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+fn invalid_link(page: &Page) -> Response {
+    message(
+        StatusCode::NOT_FOUND,
+        page.chrome_t("invitation-invalid-title"),
+        vec![page.t("invitation-invalid-text")],
+        None,
+    )
+}
+
+/// `GET /invitations/{id}?token=…`: what the invitation is, and the button to accept it (or the
+/// way to sign in first, coming back here).
+pub async fn invitation_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<Uuid>,
+    Query(q): Query<TokenQuery>,
+) -> Result<Response, AppError> {
+    let Some(invitation) = usable(&state, id, &q.token).await? else { return Ok(invalid_link(&page)) };
+    let organization_name = service::organization(&state, invitation.organization_id).await?.name;
+    let view = InvitationPage {
+        chrome: page.chrome_t("invitation-title"),
+        csrf: page.csrf(),
+        signed_in: page.user.is_some(),
+        organization_name,
+        invitation: id,
+        next: encode_path(&format!("/invitations/{id}?token={}", q.token)),
+        token: q.token,
+    };
+    Ok(render(StatusCode::OK, &view))
+}
+
+/// The acceptance form.
+#[derive(Debug, Deserialize)]
+pub struct AcceptForm {
+    #[serde(default)]
+    token: String,
+}
+
+/// `POST /invitations/{id}/accept`: the signed-in person joins the organisation.
+pub async fn accept_form(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+    CsrfForm(f): CsrfForm<AcceptForm>,
+) -> Result<Response, AppError> {
+    match accept(&state, id, &f.token, me.id).await? {
+        Some((org, _)) => Ok(Redirect::to(&format!("/orga/{org}/campaigns")).into_response()),
+        None => Ok(invalid_link(&page)),
+    }
+}
+
+// ------------------------------------------------------------------ API
+
+/// A member of an organisation.
+#[derive(Serialize, ToSchema)]
+pub struct MemberJson {
+    user_id: Uuid,
+    first_name: String,
+    last_name: String,
+    email: Option<String>,
+    /// ADMIN or MEMBER.
+    role: String,
+}
+
+/// The members of an organisation, by name.
+#[utoipa::path(get, path = "/api/organizations/{organization_id}/members", tag = "organizations",
+    params(("organization_id" = Uuid, Path)), responses((status = 200, body = Vec<MemberJson>)))]
+pub async fn api_members(
+    State(state): State<AppState>,
+    access: OrganizationAccess<AnyMember>,
+) -> Result<Json<Vec<MemberJson>>, AppError> {
+    let list = store::members(&state.db, access.organization).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|m| MemberJson {
+                user_id: m.user_id,
+                first_name: m.first_name,
+                last_name: m.last_name,
+                email: m.email,
+                role: m.role,
+            })
+            .collect(),
+    ))
+}
+
+/// A pending invitation.
+#[derive(Serialize, ToSchema)]
+pub struct InvitationJson {
+    id: Uuid,
+    email: String,
+    /// ADMIN or MEMBER.
+    role: String,
+    /// When it was (last) sent.
+    sent_at: i64,
+    /// Until when its link works.
+    expires_at: i64,
+}
+
+impl From<Invitation> for InvitationJson {
+    fn from(i: Invitation) -> InvitationJson {
+        InvitationJson { id: i.id, email: i.email, role: i.role, sent_at: i.created_at, expires_at: i.expires_at }
+    }
+}
+
+/// The invitations waiting for an answer (ADMIN).
+#[utoipa::path(get, path = "/api/organizations/{organization_id}/invitations", tag = "organizations",
+    params(("organization_id" = Uuid, Path)), responses((status = 200, body = Vec<InvitationJson>)))]
+pub async fn api_invitations(
+    State(state): State<AppState>,
+    access: OrganizationAccess<AdminMember>,
+) -> Result<Json<Vec<InvitationJson>>, AppError> {
+    Ok(Json(store::pending_invitations(&state.db, access.organization).await?.into_iter().map(Into::into).collect()))
+}
+
+/// An invitation to send.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InviteBody {
+    email: String,
+    /// ADMIN or MEMBER (default MEMBER).
+    #[serde(default)]
+    role: Option<String>,
+}
+
+/// Invites an address by email (ADMIN); inviting it again sends a new link. 422 when the address
+/// is invalid or already a member's.
+#[utoipa::path(post, path = "/api/organizations/{organization_id}/invitations", tag = "organizations",
+    params(("organization_id" = Uuid, Path)), request_body = InviteBody, responses((status = 201, body = InvitationJson)))]
+pub async fn api_invite(
+    State(state): State<AppState>,
+    access: OrganizationAccess<AdminMember>,
+    CsrfJson(body): CsrfJson<InviteBody>,
+) -> Result<Response, AppError> {
+    let field =
+        |field: &str, code: &str| AppError::Invalid(vec![FieldError { field: field.into(), code: code.into() }]);
+    let email = Email::parse(&body.email).ok_or_else(|| field("email", "field-email-invalid"))?;
+    let role =
+        parse_role(body.role.as_deref().unwrap_or("MEMBER")).ok_or_else(|| field("role", "field-role-invalid"))?;
+    match invite(&state, access.organization, &access.user, &email, role).await? {
+        Ok(invitation) => Ok((StatusCode::CREATED, Json(InvitationJson::from(invitation))).into_response()),
+        Err(InviteRefused::AlreadyMember) => Err(field("email", "field-invitation-already-member")),
+    }
+}
+
+/// Cancels a pending invitation (ADMIN).
+#[utoipa::path(delete, path = "/api/organizations/{organization_id}/invitations/{invitation_id}", tag = "organizations",
+    params(("organization_id" = Uuid, Path), ("invitation_id" = Uuid, Path)), responses((status = 204, description = "cancelled")))]
+pub async fn api_cancel(
+    State(state): State<AppState>,
+    access: OrganizationAccess<AdminMember>,
+    Path(path): Path<InvitationPath>,
+    _: CsrfHeader,
+) -> Result<StatusCode, AppError> {
+    cancel(&state, access.organization, access.user.id, path.invitation_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A role to give.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleBody {
+    /// ADMIN or MEMBER.
+    role: String,
+}
+
+/// Changes a member's role (ADMIN). 409 when it would leave the organisation without an ADMIN.
+#[utoipa::path(patch, path = "/api/organizations/{organization_id}/members/{user_id}", tag = "organizations",
+    params(("organization_id" = Uuid, Path), ("user_id" = Uuid, Path)), request_body = RoleBody, responses((status = 204, description = "changed")))]
+pub async fn api_role(
+    State(state): State<AppState>,
+    access: OrganizationAccess<AdminMember>,
+    Path(path): Path<MemberPath>,
+    CsrfJson(body): CsrfJson<RoleBody>,
+) -> Result<StatusCode, AppError> {
+    let role = parse_role(&body.role).ok_or_else(|| {
+        AppError::Invalid(vec![FieldError { field: "role".into(), code: "field-role-invalid".into() }])
+    })?;
+    change_member(&state, access.organization, access.user.id, path.user_id, Some(role))
+        .await?
+        .map_err(|_| AppError::Conflict)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Removes a member (ADMIN; oneself: leaving). 409 when it would leave the organisation without an ADMIN.
+#[utoipa::path(delete, path = "/api/organizations/{organization_id}/members/{user_id}", tag = "organizations",
+    params(("organization_id" = Uuid, Path), ("user_id" = Uuid, Path)), responses((status = 204, description = "removed")))]
+pub async fn api_remove(
+    State(state): State<AppState>,
+    access: OrganizationAccess<AdminMember>,
+    Path(path): Path<MemberPath>,
+    _: CsrfHeader,
+) -> Result<StatusCode, AppError> {
+    change_member(&state, access.organization, access.user.id, path.user_id, None)
+        .await?
+        .map_err(|_| AppError::Conflict)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The token of an invitation.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptBody {
+    token: String,
+}
+
+/// The membership an accepted invitation gave.
+#[derive(Serialize, ToSchema)]
+pub struct JoinedJson {
+    organization_id: Uuid,
+    /// ADMIN or MEMBER.
+    role: String,
+}
+
+/// Accepts an invitation as the signed-in person. 404 when the link is unknown, used, cancelled or expired.
+#[utoipa::path(post, path = "/api/invitations/{id}/accept", tag = "organizations",
+    params(("id" = Uuid, Path)), request_body = AcceptBody, responses((status = 200, body = JoinedJson)))]
+pub async fn api_accept(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+    CsrfJson(body): CsrfJson<AcceptBody>,
+) -> Result<Json<JoinedJson>, AppError> {
+    let (organization_id, role) = accept(&state, id, &body.token, me.id).await?.ok_or(AppError::NotFound)?;
+    Ok(Json(JoinedJson { organization_id, role: role_code(role).to_owned() }))
+}

@@ -25,7 +25,7 @@ use crate::{
     },
     web::{
         error::{AppError, FieldError},
-        extract::{CsrfForm, Fields, Page, field},
+        extract::{CsrfForm, Fields, NoFields, Page, field},
         form::FormState,
         layout::{Chrome, render},
     },
@@ -356,16 +356,12 @@ pub async fn attach_profile(
     Ok(Redirect::to(&format!("/admin/organizations/{id}")).into_response())
 }
 
-/// A form with nothing but its token.
-#[derive(Debug, Deserialize)]
-pub struct Empty {}
-
 /// `POST /admin/organizations/{id}/archive` (SUPER_ADMIN): archives or unarchives.
 pub async fn archive(
     State(state): State<AppState>,
     agent: RequireAdmin<SuperAdmin>,
     Path(id): Path<Uuid>,
-    _: CsrfForm<Empty>,
+    _: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     let organization = service::organization(&state, id).await?;
     let at = if organization.archived_at.is_some() { None } else { Some(state.clock.now_micros()) };

@@ -20,7 +20,7 @@ use crate::{
     identity::CurrentUser,
     web::{
         error::AppError,
-        extract::{CsrfForm, Fields, Page, field},
+        extract::{CsrfForm, Fields, NoFields, Page, field},
         i18n::Lang,
         layout::{Chrome, message, render},
         redirect,
@@ -169,17 +169,13 @@ pub async fn profile(State(state): State<AppState>, page: Page, me: CurrentUser)
     ))
 }
 
-/// A form with nothing but its CSRF token.
-#[derive(Debug, serde::Deserialize)]
-pub struct Empty {}
-
 /// `POST /competences/{code}/start`: starts the test in the interface language, or resumes it.
 pub async fn start(
     State(state): State<AppState>,
     page: Page,
     me: CurrentUser,
     Path(code): Path<String>,
-    _: CsrfForm<Empty>,
+    _: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     let c = competence(&state, &code)?;
     match service::start(&state, me.id, c, locale(page.lang)).await? {
@@ -464,7 +460,7 @@ pub async fn reset(
     State(state): State<AppState>,
     me: CurrentUser,
     Path(code): Path<String>,
-    _: CsrfForm<Empty>,
+    _: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     let c = competence(&state, &code)?;
     if !service::reset(&state, me.id, c).await? {

@@ -18,7 +18,7 @@ use crate::{
     AppState, personal_data,
     web::{
         error::{AppError, FieldError},
-        extract::{CsrfForm, Page},
+        extract::{CsrfForm, NoFields, Page},
         form::FormState,
         i18n::Lang,
         layout::{Chrome, encode_path, message, render, set_lang_cookie},
@@ -236,12 +236,8 @@ pub async fn login(
     Ok(response)
 }
 
-/// A form with nothing but its CSRF token.
-#[derive(Debug, Deserialize)]
-pub struct Empty {}
-
 /// `POST /logout`
-pub async fn logout(page: Page, _: CsrfForm<Empty>) -> Result<Response, AppError> {
+pub async fn logout(page: Page, _: CsrfForm<NoFields>) -> Result<Response, AppError> {
     session::log_out(page.session()).await?;
     Ok(Redirect::to("/").into_response())
 }
@@ -250,7 +246,7 @@ pub async fn logout(page: Page, _: CsrfForm<Empty>) -> Result<Response, AppError
 pub async fn logout_everywhere(
     State(state): State<AppState>,
     user: CurrentUser,
-    _: CsrfForm<Empty>,
+    _: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     session::delete_all_for(&state.db, user.id).await?;
     session::log_out(&user.session).await?;

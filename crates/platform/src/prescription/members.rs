@@ -27,7 +27,7 @@ use crate::{
     outbox,
     web::{
         error::{AppError, FieldError},
-        extract::{CsrfForm, CsrfHeader, CsrfJson, Page},
+        extract::{CsrfForm, CsrfHeader, CsrfJson, NoFields, Page},
         form::FormState,
         layout::{Chrome, encode_path, message, render},
     },
@@ -376,16 +376,12 @@ pub struct InvitationPath {
     invitation_id: Uuid,
 }
 
-/// A form with nothing but its CSRF token.
-#[derive(Debug, Deserialize)]
-pub struct Empty {}
-
 /// `POST /orga/{organization_id}/invitations/{invitation_id}/resend` (ADMIN).
 pub async fn resend_form(
     State(state): State<AppState>,
     access: OrganizationAccess<AdminMember>,
     Path(path): Path<InvitationPath>,
-    _: CsrfForm<Empty>,
+    _: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     resend(&state, path.organization_id, &access.user, path.invitation_id).await?;
     Ok(Redirect::to(&format!("/orga/{}/members?done=resent", access.organization)).into_response())
@@ -396,7 +392,7 @@ pub async fn cancel_form(
     State(state): State<AppState>,
     access: OrganizationAccess<AdminMember>,
     Path(path): Path<InvitationPath>,
-    _: CsrfForm<Empty>,
+    _: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     cancel(&state, path.organization_id, access.user.id, path.invitation_id).await?;
     Ok(Redirect::to(&format!("/orga/{}/members?done=cancelled", access.organization)).into_response())
@@ -449,7 +445,7 @@ pub async fn remove_form(
     page: Page,
     access: OrganizationAccess<AdminMember>,
     Path(path): Path<MemberPath>,
-    _: CsrfForm<Empty>,
+    _: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     match change_member(&state, path.organization_id, access.user.id, path.user_id, None).await? {
         Ok(()) if path.user_id == access.user.id => Ok(Redirect::to("/orga").into_response()),

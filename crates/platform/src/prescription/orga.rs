@@ -29,7 +29,7 @@ use crate::{
     },
     web::{
         error::AppError,
-        extract::{CsrfForm, Page},
+        extract::{CsrfForm, NoFields, Page},
         form::FormState,
         layout::{Chrome, render},
     },
@@ -239,6 +239,11 @@ async fn campaign(state: &AppState, access: &OrganizationAccess<AnyMember>, id: 
     service::campaign_of(state, access.organization, id).await
 }
 
+/// Archiving a campaign and deleting its participations: its owner or an ADMIN member.
+fn may_manage(access: &OrganizationAccess<AnyMember>, campaign: &Campaign) -> bool {
+    access.role == MemberRole::Admin || campaign.owner_id == Some(access.user.id)
+}
+
 /// Path of a campaign page.
 #[derive(Deserialize)]
 pub struct CampaignPath {
@@ -264,7 +269,7 @@ pub struct Header {
 }
 
 fn header(state: &AppState, access: &OrganizationAccess<AnyMember>, campaign: Campaign, tab: &'static str) -> Header {
-    let can_archive = access.role == MemberRole::Admin || campaign.owner_id == Some(access.user.id);
+    let can_archive = may_manage(access, &campaign);
     Header {
         organization: access.organization,
         link: format!("{}/campagnes/{}", state.settings.public_url, campaign.code),
@@ -649,20 +654,16 @@ pub async fn participant(
     ))
 }
 
-/// A form with nothing but its CSRF token.
-#[derive(Debug, Deserialize)]
-pub struct Empty {}
-
 /// `POST /orga/{organization_id}/campaigns/{campaign_id}/archive`: archives, or unarchives an
 /// archived campaign (its owner or an administrator).
 pub async fn archive(
     State(state): State<AppState>,
     access: OrganizationAccess<AnyMember>,
     Path(path): Path<CampaignPath>,
-    _: CsrfForm<Empty>,
+    _: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     let c = campaign(&state, &access, path.campaign_id).await?;
-    if !(access.role == MemberRole::Admin || c.owner_id == Some(access.user.id)) {
+    if !may_manage(&access, &c) {
         return Err(AppError::Forbidden);
     }
     let at = if c.archived_at.is_some() { None } else { Some(state.clock.now_micros()) };
@@ -676,10 +677,10 @@ pub async fn delete_participation(
     State(state): State<AppState>,
     access: OrganizationAccess<AnyMember>,
     Path(path): Path<ParticipantPath>,
-    _: CsrfForm<Empty>,
+    _: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     let c = campaign(&state, &access, path.campaign_id).await?;
-    if !(access.role == MemberRole::Admin || c.owner_id == Some(access.user.id)) {
+    if !may_manage(&access, &c) {
         return Err(AppError::Forbidden);
     }
     let p = store::participant(&state.db, c.id, path.participation_id).await?.ok_or(AppError::NotFound)?;

@@ -21,7 +21,7 @@ use crate::{
     identity::CurrentUser,
     web::{
         error::AppError,
-        extract::{CsrfForm, Page},
+        extract::{CsrfForm, NoFields, Page},
         form::FormState,
         layout::{Chrome, encode_path, message, render},
     },
@@ -262,17 +262,13 @@ pub async fn end(
     Ok(render(StatusCode::OK, &end))
 }
 
-/// A form with nothing but its CSRF token.
-#[derive(Debug, Deserialize)]
-pub struct Empty {}
-
 /// `POST /campagnes/{code}/partager`: shares the results with the organisation.
 pub async fn share(
     State(state): State<AppState>,
     page: Page,
     me: CurrentUser,
     Path(code): Path<String>,
-    _: CsrfForm<Empty>,
+    _: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     let campaign = service::campaign_by_code(&state, &code).await?;
     let p = store::latest_participation(&state.db, campaign.id, me.id).await?.ok_or(AppError::NotFound)?;

@@ -181,3 +181,7 @@ pub type Fields = Vec<(String, String)>;
 pub fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
     fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
+
+/// A form with nothing but its CSRF token (a button that changes state).
+#[derive(Debug, serde::Deserialize)]
+pub struct NoFields {}

@@ -300,6 +300,10 @@ pub struct JoinBody {
     /// The identifier the campaign asks for, if any.
     #[serde(default)]
     external_id: String,
+    /// For organisations with a learner list, on first joining: the names and birth date
+    /// (`YYYY-MM-DD` or `jj/mm/aaaa`) the list has for the learner.
+    #[serde(default)]
+    identity: Option<super::learners::Identity>,
 }
 
 /// A participation as its learner sees it.
@@ -356,7 +360,8 @@ pub async fn join(
             code: "field-campaign-consent-required".into(),
         }]));
     }
-    match service::start(&state, &campaign, &me, &body.external_id, locale(lang)).await? {
+    let who = body.identity.unwrap_or_default();
+    match service::start(&state, &campaign, &me, &body.external_id, &who, locale(lang)).await? {
         Ok(p) => Ok((StatusCode::CREATED, Json(participation_json(&state, &campaign.code, &p).await?)).into_response()),
         Err(StartRefused::Invalid(errors)) => Err(AppError::Invalid(errors)),
         Err(StartRefused::Closed) => Err(AppError::Conflict),

@@ -5,6 +5,8 @@
 pub mod api;
 pub mod demo;
 pub mod export;
+pub mod import;
+pub mod learners;
 pub mod members;
 pub mod model;
 pub mod orga;
@@ -41,6 +43,9 @@ pub fn pages() -> Pages {
             "/orga/{organization_id}/campaigns/{campaign_id}/participants/{participation_id}/delete",
             orga::delete_participation,
         )
+        .get("/orga/{organization_id}/learners", learners::learners)
+        .post("/orga/{organization_id}/learners/import", learners::import_form)
+        .get("/orga/{organization_id}/learners/template.csv", learners::template)
         .get("/orga/{organization_id}/members", members::members)
         .post("/orga/{organization_id}/invitations", members::invite_form)
         .post("/orga/{organization_id}/invitations/{invitation_id}/resend", members::resend_form)
@@ -61,6 +66,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::join))
         .routes(routes!(api::share))
         .routes(routes!(api::mine))
+        .routes(routes!(learners::api_learners))
+        .routes(routes!(learners::api_import))
         .routes(routes!(members::api_members))
         .routes(routes!(members::api_invitations, members::api_invite))
         .routes(routes!(members::api_cancel))

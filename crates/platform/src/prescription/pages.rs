@@ -79,6 +79,8 @@ struct LandingPage {
     action: &'static str,
     resume_href: String,
     exam: bool,
+    /// The organisation has a learner list and the learner is not on it yet: they say who they are.
+    needs_identity: bool,
     form: FormState,
 }
 
@@ -88,7 +90,14 @@ async fn landing_page(
     campaign: Campaign,
     form: FormState,
 ) -> Result<Response, AppError> {
-    let organization = service::organization(state, campaign.organization_id).await?.name;
+    let org = service::organization(state, campaign.organization_id).await?;
+    let needs_identity = match &page.user {
+        Some(user) if org.learner_import.is_some() => {
+            store::learner_of_user(&state.db, org.id, user.id).await?.is_none()
+        }
+        _ => false,
+    };
+    let organization = org.name;
     let (action, resume_href) = match &page.user {
         None => ("start", String::new()),
         Some(_) if !campaign.accessible() => ("closed", String::new()),
@@ -108,6 +117,7 @@ async fn landing_page(
         action,
         resume_href,
         exam: campaign.kind() == CampaignType::Exam,
+        needs_identity,
         campaign,
         form,
     };
@@ -145,6 +155,8 @@ pub struct StartForm {
     consent: String,
     #[serde(default)]
     external_id: String,
+    #[serde(flatten)]
+    who: super::learners::Identity,
 }
 
 /// `POST /campagnes/{code}/start`: consent given, the participation starts (or resumes).
@@ -157,19 +169,29 @@ pub async fn start(
 ) -> Result<Response, AppError> {
     let campaign = service::campaign_by_code(&state, &code).await?;
     if f.consent != "yes" {
-        let form = FormState::new().keep("external_id", &f.external_id).with_errors(
-            page.lang,
-            &[crate::web::error::FieldError {
-                field: "consent".into(),
-                code: "field-campaign-consent-required".into(),
-            }],
-        );
+        let form = FormState::new()
+            .keep("external_id", &f.external_id)
+            .keep("first_name", &f.who.first_name)
+            .keep("last_name", &f.who.last_name)
+            .keep("birth_date", &f.who.birth_date)
+            .with_errors(
+                page.lang,
+                &[crate::web::error::FieldError {
+                    field: "consent".into(),
+                    code: "field-campaign-consent-required".into(),
+                }],
+            );
         return landing_page(&state, &page, campaign, form).await;
     }
-    match service::start(&state, &campaign, &me, &f.external_id, locale(page.lang)).await? {
+    match service::start(&state, &campaign, &me, &f.external_id, &f.who, locale(page.lang)).await? {
         Ok(p) => Ok(Redirect::to(&resume_href(&state, &campaign, &p).await?).into_response()),
         Err(StartRefused::Invalid(errors)) => {
-            let form = FormState::new().keep("external_id", &f.external_id).with_errors(page.lang, &errors);
+            let form = FormState::new()
+                .keep("external_id", &f.external_id)
+                .keep("first_name", &f.who.first_name)
+                .keep("last_name", &f.who.last_name)
+                .keep("birth_date", &f.who.birth_date)
+                .with_errors(page.lang, &errors);
             landing_page(&state, &page, campaign, form).await
         }
         Err(StartRefused::Closed) => Ok(message(

@@ -163,6 +163,7 @@ pub async fn start(
     campaign: &Campaign,
     user: &CurrentUser,
     external_id: &str,
+    who: &super::learners::Identity,
     locale: Locale,
 ) -> Result<Result<Participation, StartRefused>, AppError> {
     if !campaign.accessible() {
@@ -191,10 +192,18 @@ pub async fn start(
             Some(value.to_owned())
         }
     };
+    let imports_list = organization(state, campaign.organization_id).await?.learner_import.is_some();
     let now = state.clock.now_micros();
     let mut tx = state.db.begin().await?;
     let learner = match store::learner_of_user(&mut tx, campaign.organization_id, user.id).await? {
         Some(l) => l,
+        // Organisations with a list only let in the learners on it.
+        None if imports_list => {
+            match super::learners::reconcile(&mut tx, campaign.organization_id, user.id, who, now).await? {
+                Ok(l) => l,
+                Err(errors) => return Ok(Err(StartRefused::Invalid(errors))),
+            }
+        }
         None => {
             let id = Uuid::now_v7();
             store::insert_learner_for_user(

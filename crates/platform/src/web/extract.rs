@@ -185,3 +185,87 @@ pub fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
 /// A form with nothing but its CSRF token (a button that changes state).
 #[derive(Debug, serde::Deserialize)]
 pub struct NoFields {}
+
+/// A file sent with a [`CsrfMultipart`] form.
+#[derive(Debug)]
+pub struct Upload {
+    /// Name of the form field.
+    pub field: String,
+    /// Name of the file on the sender's machine.
+    pub file_name: String,
+    /// Content.
+    pub bytes: Vec<u8>,
+}
+
+/// A `multipart/form-data` form (file uploads) whose CSRF token (field `csrf_token`, or the
+/// `X-CSRF-Token` header) was checked: its text fields and its files, read whole within
+/// [`super::MAX_UPLOAD_BYTES`].
+#[derive(Debug)]
+pub struct CsrfMultipart {
+    /// Text fields.
+    pub fields: Fields,
+    /// Files.
+    pub files: Vec<Upload>,
+}
+
+impl CsrfMultipart {
+    /// The file of a field, if one was chosen.
+    pub fn file(&self, field: &str) -> Option<&Upload> {
+        self.files.iter().find(|f| f.field == field && !(f.file_name.is_empty() && f.bytes.is_empty()))
+    }
+}
+
+impl<S> FromRequest<S> for CsrfMultipart
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let content_type =
+            parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let Ok(boundary) = multer::parse_boundary(&content_type) else {
+            // The token is checked first: a cross-site post learns nothing about the route.
+            let submitted = csrf::header_token(&parts).map(str::to_owned);
+            csrf::verify(&mut parts, state, submitted.as_deref()).await?;
+            return Err(AppError::UnsupportedMediaType);
+        };
+        let limits = multer::Constraints::new()
+            .size_limit(multer::SizeLimit::new().whole_stream(super::MAX_UPLOAD_BYTES as u64));
+        let mut multipart = multer::Multipart::with_constraints(body.into_data_stream(), boundary, limits);
+        let mut form = CsrfMultipart { fields: Vec::new(), files: Vec::new() };
+        loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) => return Err(multipart_error(e)),
+            };
+            let name = field.name().unwrap_or_default().to_owned();
+            match field.file_name().map(str::to_owned) {
+                Some(file_name) => {
+                    let bytes = field.bytes().await.map_err(multipart_error)?.to_vec();
+                    form.files.push(Upload { field: name, file_name, bytes });
+                }
+                None => {
+                    let text = field.text().await.map_err(multipart_error)?;
+                    form.fields.push((name, text));
+                }
+            }
+        }
+        let submitted = field(&form.fields, csrf::FIELD)
+            .map(str::to_owned)
+            .or_else(|| csrf::header_token(&parts).map(str::to_owned));
+        csrf::verify(&mut parts, state, submitted.as_deref()).await?;
+        Ok(form)
+    }
+}
+
+fn multipart_error(e: multer::Error) -> AppError {
+    match e {
+        multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. } => AppError::TooLarge,
+        multer::Error::StreamReadFailed(_) => AppError::TooLarge,
+        other => AppError::BadRequest(format!("invalid multipart body: {other}")),
+    }
+}

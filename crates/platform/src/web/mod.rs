@@ -29,7 +29,6 @@ use tower_http::{
     LatencyUnit,
     catch_panic::CatchPanicLayer,
     compression::CompressionLayer,
-    limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer,
@@ -40,6 +39,26 @@ use crate::AppState;
 
 /// Largest request body accepted (413 beyond).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Largest upload: a learner list of 50,000 rows.
+pub const MAX_UPLOAD_BYTES: usize = 8 * 1024 * 1024;
+
+/// Whether a path receives file uploads (the larger limit).
+pub fn is_upload(path: &str) -> bool {
+    path.ends_with("/learners/import")
+}
+
+/// Refuses bodies larger than the route accepts: at once when `Content-Length` says so, else
+/// when reading passes the limit.
+async fn body_limit(request: Request, next: Next) -> Response {
+    let limit = if is_upload(request.uri().path()) { MAX_UPLOAD_BYTES } else { MAX_BODY_BYTES };
+    let declared =
+        request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return error::AppError::TooLarge.into_response();
+    }
+    let (parts, body) = request.into_parts();
+    next.run(Request::from_parts(parts, axum::body::Body::new(http_body_util::Limited::new(body, limit)))).await
+}
 /// Longest time a handler may take before the client gets a 503.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -140,7 +159,7 @@ pub fn finish(routes: Router<AppState>, state: AppState) -> (Router, Trimmer) {
         .layer(middleware::from_fn(error::render_errors))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(body_limit))
         // Refuses cross-site state-changing requests (Sec-Fetch-Site / Origin), before any handler;
         // forms also carry a per-session token (identity::session).
         .layer(tower_http::csrf::CsrfLayer::new())

@@ -25,6 +25,9 @@ dual!(
     members_invite_accept_and_manage_roles,
     invitation_links_expire_and_die_when_resent_or_cancelled,
     members_api,
+    learner_lists_are_imported_all_or_nothing,
+    learners_reconcile_with_the_list_when_they_join,
+    sup_and_generic_lists_by_api,
 );
 
 /// What a test needs to know about the set-up.
@@ -1042,4 +1045,313 @@ async fn members_api(backend: crate::support::Backend) {
     let r =
         app.send_json(&api_user, Method::DELETE, &format!("{base}/invitations/{}", Uuid::now_v7()), &json!({})).await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+const SCO_HEADER: &str = "Identifiant unique*;Premier prénom*;Deuxième prénom;Troisième prénom;Nom de famille*;Nom d'usage;Code sexe*;Date de naissance (jj/mm/aaaa)*;Code commune naissance**;Libellé commune naissance**;Code département naissance*;Code pays naissance*;Statut*;Code MEF*;Division*";
+
+fn sco_line(id: &str, first: &str, last: &str, sex: &str, birth: &str, division: &str) -> String {
+    format!("{id};{first};;;{last};;{sex};{birth};75056;;75;99100;ST;10010012110;{division}")
+}
+
+/// Posts a file through an upload form (multipart, built by hand) with the client's CSRF token.
+async fn upload(app: &TestApp, client: &Client, path: &str, fields: &[(&str, &str)], file: &[u8]) -> reqwest::Response {
+    let token = app.csrf(client).await;
+    let boundary = "----pix-test-boundary-7c1e";
+    let mut body = Vec::new();
+    for (k, v) in fields.iter().copied().chain([("csrf_token", token.as_str())]) {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"eleves.csv\"\r\nContent-Type: text/csv\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    client
+        .post(app.url(path))
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn listed(app: &TestApp, org: Uuid) -> Vec<(String, Option<String>, bool)> {
+    platform::on_db!(app.db(), pool => {
+        sqlx::query_as::<_, (String, Option<String>, bool)>(
+            "SELECT last_name, division, deleted_at IS NULL FROM organization_learners WHERE organization_id = $1 ORDER BY last_name",
+        )
+        .bind(org)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    })
+}
+
+async fn learner_lists_are_imported_all_or_nothing(backend: crate::support::Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = set_up(&app, &[("learner_import", "SCO")]).await;
+    let path = format!("/orga/{}/learners/import", s.org);
+    let page = s.teacher.get(app.url(&format!("/orga/{}/learners", s.org))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("enctype=\"multipart/form-data\"") && page.contains("Importer une liste"), "{page}");
+    let template = s.teacher.get(app.url(&format!("/orga/{}/learners/template.csv", s.org))).send().await.unwrap();
+    assert_eq!(template.status(), StatusCode::OK);
+    assert!(template.text().await.unwrap().contains("Identifiant unique*;Premier prénom*"));
+
+    // Two mistakes: nothing is imported, each is shown at its line and column.
+    let file = [
+        SCO_HEADER.to_owned(),
+        sco_line("123456789AA", "Léa", "Dupont", "F", "05/03/2012", "6e A"),
+        sco_line("123456789AB", "Tom", "Petit", "X", "05/03/2012", "6e A"),
+        sco_line("123456789AC", "Ana", "Lopez", "F", "31/02/2012", "6e B"),
+    ]
+    .join("\r\n");
+    let r = upload(&app, &s.teacher, &path, &[], file.as_bytes()).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Ligne 3, colonne « Code sexe »"), "{page}");
+    assert!(page.contains("Ligne 4, colonne « Date de naissance (jj/mm/aaaa) »"), "{page}");
+    assert!(listed(&app, s.org).await.is_empty(), "nothing imported while an error remains");
+
+    // Fixed, in Windows-1252 as Excel saves it.
+    let fixed = file.replace(";X;", ";M;").replace("31/02/2012", "28/02/2012");
+    let cp1252: Vec<u8> = fixed.chars().map(|c| u8::try_from(u32::from(c)).unwrap()).collect();
+    let r = upload(&app, &s.teacher, &path, &[], &cp1252).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), format!("/orga/{}/learners?created=3&updated=0&removed=0", s.org));
+    let page = s.teacher.get(app.url(&location(&r))).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("Liste importée : 3 ajouté(s)") && page.contains("Léa") && page.contains("28/02/2012"),
+        "{page}"
+    );
+    assert_eq!(
+        listed(&app, s.org).await,
+        vec![
+            ("Dupont".to_owned(), Some("6e A".to_owned()), true),
+            ("Lopez".to_owned(), Some("6e B".to_owned()), true),
+            ("Petit".to_owned(), Some("6e A".to_owned()), true),
+        ]
+    );
+    let page = s
+        .teacher
+        .get(app.url(&format!("/orga/{}/learners?division=6e+B", s.org)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Lopez") && !page.contains("Dupont"), "division filter");
+
+    // The next year's list: Tom changed class, Ana left, a newcomer arrived.
+    let next = [
+        SCO_HEADER.to_owned(),
+        sco_line("123456789AA", "Léa", "Dupont", "F", "05/03/2012", "6e A"),
+        sco_line("123456789AB", "Tom", "Petit", "M", "05/03/2012", "5e A"),
+        sco_line("123456789AD", "Zoé", "Bernard", "F", "01/09/2012", "6e B"),
+    ]
+    .join("\n");
+    let r = upload(&app, &s.teacher, &path, &[], next.as_bytes()).await;
+    assert_eq!(location(&r), format!("/orga/{}/learners?created=1&updated=1&removed=1", s.org));
+    let now = listed(&app, s.org).await;
+    assert!(now.contains(&("Lopez".to_owned(), Some("6e B".to_owned()), false)), "Ana left the list: {now:?}");
+    assert!(now.contains(&("Petit".to_owned(), Some("5e A".to_owned()), true)));
+    let audits = app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'organization.learners.import'").await;
+    assert_eq!(audits, 2);
+
+    // No file, no CSRF token, a MEMBER, another organisation's member, nobody.
+    let r = upload(&app, &s.teacher, &path, &[], b"").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = s.teacher.post(app.url(&path)).form(&[("x", "y")]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    app.sign_up_named("member@example.org", "Marc", "Membre").await;
+    let r = app
+        .post_form(
+            &s.admin,
+            &format!("/admin/organizations/{}/members", s.org),
+            &[("email", "member@example.org"), ("role", "MEMBER")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let member = app.login_as("member@example.org").await;
+    assert_eq!(upload(&app, &member, &path, &[], next.as_bytes()).await.status(), StatusCode::FORBIDDEN);
+    let listing = member.get(app.url(&format!("/orga/{}/learners", s.org))).send().await.unwrap().text().await.unwrap();
+    assert!(listing.contains("Bernard") && !listing.contains("Importer une liste"), "members read, ADMINs import");
+    let (outsider, _) = app.learner("outsider@example.org").await;
+    assert_eq!(upload(&app, &outsider, &path, &[], next.as_bytes()).await.status(), StatusCode::NOT_FOUND);
+    let r = outsider.get(app.url(&format!("/orga/{}/learners", s.org))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = new_client().get(app.url(&format!("/orga/{}/learners", s.org))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+async fn learners_reconcile_with_the_list_when_they_join(backend: crate::support::Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = set_up(&app, &[("learner_import", "SCO")]).await;
+    let file =
+        [SCO_HEADER.to_owned(), sco_line("123456789AA", "Éloïse", "Le Gall", "F", "05/03/2012", "6e A")].join("\n");
+    let r = upload(&app, &s.teacher, &format!("/orga/{}/learners/import", s.org), &[], file.as_bytes()).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let profile = s.profile.to_string();
+    let (_, code) =
+        create_campaign(&app, &s, &[("name", "Rentrée"), ("kind", "ASSESSMENT"), ("target_profile", &profile)]).await;
+    let (pupil, pupil_id) = app.learner("eloise@example.org").await;
+    let page = pupil.get(app.url(&format!("/campagnes/{code}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("name=\"birth_date\""), "the landing page asks who the learner is: {page}");
+
+    let start = format!("/campagnes/{code}/start");
+    let r = app.post_form(&pupil, &start, &[("consent", "yes")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("Indiquez votre date de naissance"));
+    let wrong = [("consent", "yes"), ("first_name", "Eloise"), ("last_name", "Le Gall"), ("birth_date", "06/03/2012")];
+    let r = app.post_form(&pupil, &start, &wrong).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("Personne ne porte ces prénom, nom et date de naissance") && page.contains("value=\"Eloise\""),
+        "{page}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM campaign_participations").await, 0);
+
+    // Case, accents and spaces aside.
+    let right = [("consent", "yes"), ("first_name", "eloise"), ("last_name", "LE-GALL"), ("birth_date", "5/3/2012")];
+    let r = app.post_form(&pupil, &start, &right).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap_or_default());
+    let (linked, division): (Option<Uuid>, Option<String>) = platform::on_db!(app.db(), pool => {
+        sqlx::query_as(
+            "SELECT l.user_id, l.division FROM campaign_participations p JOIN organization_learners l ON l.id = p.organization_learner_id",
+        )
+        .fetch_one(pool).await.unwrap()
+    });
+    assert_eq!((linked, division.as_deref()), (Some(pupil_id), Some("6e A")));
+    assert_eq!(app.count("SELECT COUNT(*) FROM organization_learners").await, 1, "no second entry was created");
+
+    // Somebody else cannot take the same entry; the API says so too.
+    let (other, _) = app.learner("other@example.org").await;
+    let r = app.post_form(&other, &start, &right).await;
+    assert!(r.text().await.unwrap().contains("déjà rattachés à un autre compte"));
+    let r = app
+        .send_json(
+            &other,
+            Method::POST,
+            &format!("/api/campaigns/{code}/participations"),
+            &json!({ "consent": true, "identity": { "first_name": "Éloïse", "last_name": "Le Gall", "birth_date": "2012-03-05" } }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "field-reconcile-taken");
+}
+
+async fn sup_and_generic_lists_by_api(backend: crate::support::Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = set_up(&app, &[("learner_import", "SUP")]).await;
+    let api = format!("/api/organizations/{}/learners/import", s.org);
+    let send = |mode: &'static str, body: String| {
+        let (app, client, api) = (&app, &s.teacher, &api);
+        async move {
+            let token = app.csrf(client).await;
+            client
+                .post(app.url(&format!("{api}?mode={mode}")))
+                .header("x-csrf-token", token)
+                .header(header::CONTENT_TYPE, "text/csv")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let head = "Premier prénom*,Nom de famille*,Date de naissance (jj/mm/aaaa)*,Numéro étudiant*,Groupe,Email\n";
+    let r = send("add", format!("{head}Léa,Dupont,05/03/2004,A1,L1 G1,\nLuc,Durand,01/01/2003,A1,L1 G2,luc@\n")).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.headers()[header::CONTENT_TYPE], "application/problem+json");
+    let body: Value = r.json().await.unwrap();
+    let errors: Vec<(i64, String, String)> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_i64().unwrap(),
+                e["column"].as_str().unwrap().to_owned(),
+                e["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        vec![
+            (3, "Email".to_owned(), "import-error-email".to_owned()),
+            (3, "Numéro étudiant".to_owned(), "import-error-duplicate".to_owned())
+        ]
+    );
+    assert!(body["errors"][0]["message"].as_str().unwrap().starts_with("Ligne 3, colonne « Email »"));
+
+    let r = send("add", format!("{head}Léa,Dupont,05/03/2004,A1,L1 G1,\nLuc,Durand,01/01/2003,A2,L1 G2,\n")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Value>().await.unwrap(), json!({ "created": 2, "updated": 0, "unchanged": 0, "removed": 0 }));
+    let r = send("add", format!("{head}Mia,Roux,02/02/2004,A3,L1 G1,\n")).await;
+    assert_eq!(r.json::<Value>().await.unwrap()["created"], 1);
+    let r = send("replace", format!("{head}Léa,Dupont,05/03/2004,a1,L1 G3,\n")).await;
+    assert_eq!(r.json::<Value>().await.unwrap(), json!({ "created": 0, "updated": 1, "unchanged": 0, "removed": 2 }));
+    let list: Value = s
+        .teacher
+        .get(app.url(&format!("/api/organizations/{}/learners", s.org)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["learners"][0]["group_name"], "L1 G3");
+    let r = send("sideways", head.to_owned()).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+
+    // A generic list: its free columns go into the campaign export.
+    let org = create_organization(&app, &s.admin, "Entreprise", "PRO", &[("learner_import", "GENERIC")]).await;
+    let r = app
+        .post_form(
+            &s.admin,
+            &format!("/admin/organizations/{org}/members"),
+            &[("email", "teacher@example.org"), ("role", "ADMIN")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let token = app.csrf(&s.teacher).await;
+    let r = s
+        .teacher
+        .post(app.url(&format!("/api/organizations/{org}/learners/import")))
+        .header("x-csrf-token", token)
+        .body("Nom;Prénom;Date de naissance (jj/mm/aaaa);Service\nHébert;Zoé;01/02/1990;Compta\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let columns: String = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT extra_columns FROM organizations WHERE id = $1").bind(org).fetch_one(pool).await.unwrap()
+    });
+    assert_eq!(columns, "[\"Service\"]");
+    // An organisation that does not import lists.
+    let plain = create_organization(&app, &s.admin, "Sans liste", "PRO", &[]).await;
+    let r = app
+        .post_form(
+            &s.admin,
+            &format!("/admin/organizations/{plain}/members"),
+            &[("email", "teacher@example.org"), ("role", "ADMIN")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let token = app.csrf(&s.teacher).await;
+    let r = s
+        .teacher
+        .post(app.url(&format!("/api/organizations/{plain}/learners/import")))
+        .header("x-csrf-token", token)
+        .body("Nom\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
 }

@@ -1,0 +1,566 @@
+//! An organisation's learner list: imported from a CSV file in the organisation's format (SCO,
+//! SUP or GENERIC) by an ADMIN, listed for every member, and reconciled with the learners'
+//! accounts when they join a campaign (names and birth date).
+//!
+//! An import is all or nothing: every problem of the file is reported at its line and column,
+//! and nothing changes until none remains. SCO and GENERIC lists replace the previous one
+//! (learners absent from the new file leave the list; their results stay); SUP lists are added
+//! to the previous one or replace it.
+
+use std::collections::{HashMap, HashSet};
+
+use askama::Template;
+use axum::{
+    Json,
+    body::Body,
+    extract::{Query, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{
+    import::{self, Format, ImportError, ImportedLearner, LearnerList},
+    model::Organization,
+    orga::PAGE_SIZE,
+    service, store,
+};
+use crate::{
+    AppState,
+    db::Tx,
+    identity::{
+        self,
+        guard::{AdminMember, AnyMember, OrganizationAccess},
+        model::MemberRole,
+    },
+    web::{
+        error::{AppError, FieldError},
+        extract::{CsrfHeader, CsrfMultipart, Page, field},
+        i18n::Lang,
+        layout::{Chrome, render},
+    },
+};
+
+// ------------------------------------------------------------------ service
+
+/// How a list changes the previous one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportMode {
+    /// Learners of the file are added or updated; the others stay.
+    Add,
+    /// The file is the whole list: learners absent from it leave the list.
+    Replace,
+}
+
+/// What an import changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ImportSummary {
+    /// Learners added to the list.
+    pub created: usize,
+    /// Learners whose details changed (or who came back to the list).
+    pub updated: usize,
+    /// Learners already on the list as they are in the file.
+    pub unchanged: usize,
+    /// Learners who left the list.
+    pub removed: usize,
+}
+
+/// Today, `YYYY-MM-DD` (UTC), the latest accepted birth date.
+fn today(state: &AppState) -> String {
+    let d = state.clock.now().date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// The learner-list format of an organisation, if it imports lists.
+pub fn format_of(organization: &Organization) -> Option<Format> {
+    organization.learner_import.as_deref().and_then(Format::parse)
+}
+
+fn key_of(format: Format, l: &store::ListedLearner) -> String {
+    match format {
+        Format::Sco => l.national_id.clone().unwrap_or_default().to_uppercase(),
+        Format::Sup => l.student_number.clone().unwrap_or_default().to_uppercase(),
+        Format::Generic => {
+            import::identity_key(&l.first_name, &l.last_name, l.birth_date.as_deref().unwrap_or_default())
+        }
+    }
+}
+
+fn row_of(id: Uuid, l: &ImportedLearner) -> store::LearnerRow<'_> {
+    store::LearnerRow {
+        id,
+        first_name: &l.first_name,
+        last_name: &l.last_name,
+        birth_date: &l.birth_date,
+        national_id: l.national_id.as_deref(),
+        student_number: l.student_number.as_deref(),
+        division: l.division.as_deref(),
+        group_name: l.group_name.as_deref(),
+        extra: serde_json::to_string(&l.extra).unwrap_or_else(|_| "{}".into()),
+    }
+}
+
+fn unchanged(existing: &store::ListedLearner, row: &store::LearnerRow<'_>) -> bool {
+    existing.deleted_at.is_none()
+        && existing.first_name == row.first_name
+        && existing.last_name == row.last_name
+        && existing.birth_date.as_deref() == Some(row.birth_date)
+        && existing.national_id.as_deref() == row.national_id
+        && existing.student_number.as_deref() == row.student_number
+        && existing.division.as_deref() == row.division
+        && existing.group_name.as_deref() == row.group_name
+        && existing.extra == row.extra
+}
+
+/// Reads a list and, if it has no problem, applies it to the organisation's list in one
+/// transaction. `mode` only matters for SUP lists (SCO and GENERIC lists are whole lists).
+pub async fn import_list(
+    state: &AppState,
+    organization: &Organization,
+    actor: Uuid,
+    mode: ImportMode,
+    bytes: Vec<u8>,
+) -> Result<Result<ImportSummary, Vec<ImportError>>, AppError> {
+    let format = format_of(organization).ok_or(AppError::Conflict)?;
+    let mode = if format == Format::Sup { mode } else { ImportMode::Replace };
+    let today = today(state);
+    let parsed = tokio::task::spawn_blocking(move || import::parse(format, &bytes, &today))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let list = match parsed {
+        Ok(list) => list,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin().await?;
+    store::lock_organization(&mut tx, organization.id).await?;
+    let summary = apply(&mut tx, organization.id, format, mode, &list, now).await?;
+    if format == Format::Generic {
+        store::set_extra_columns(&mut tx, organization.id, &list.extra_columns).await?;
+    }
+    tx.commit().await?;
+    identity::service::audit(
+        state,
+        Some(actor),
+        "organization.learners.import",
+        None,
+        "organisation",
+        serde_json::json!({ "organization": organization.id, "format": organization.learner_import, "summary": summary }),
+    )
+    .await?;
+    Ok(Ok(summary))
+}
+
+async fn apply(
+    tx: &mut Tx,
+    org: Uuid,
+    format: Format,
+    mode: ImportMode,
+    list: &LearnerList,
+    now: i64,
+) -> Result<ImportSummary, AppError> {
+    let existing = store::imported_learners(&mut *tx, org).await?;
+    let by_key: HashMap<String, &store::ListedLearner> = existing.iter().map(|l| (key_of(format, l), l)).collect();
+    let mut summary = ImportSummary::default();
+    let mut inserts = Vec::new();
+    let mut in_file = HashSet::new();
+    for learner in &list.learners {
+        let key = learner.key(format);
+        match by_key.get(&key) {
+            Some(found) => {
+                in_file.insert(found.id);
+                let row = row_of(found.id, learner);
+                if unchanged(found, &row) {
+                    summary.unchanged += 1;
+                } else {
+                    store::update_imported_learner(&mut *tx, &row, now).await?;
+                    summary.updated += 1;
+                }
+            }
+            None => inserts.push(row_of(Uuid::now_v7(), learner)),
+        }
+    }
+    summary.created = inserts.len();
+    store::insert_imported_learners(&mut *tx, org, &inserts, now).await?;
+    if mode == ImportMode::Replace {
+        let gone: Vec<Uuid> =
+            existing.iter().filter(|l| l.deleted_at.is_none() && !in_file.contains(&l.id)).map(|l| l.id).collect();
+        summary.removed = gone.len();
+        store::remove_learners(&mut *tx, &gone, now).await?;
+    }
+    Ok(summary)
+}
+
+/// What a learner types to find themselves in an organisation's list.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct Identity {
+    /// First name.
+    #[serde(default)]
+    pub first_name: String,
+    /// Last name.
+    #[serde(default)]
+    pub last_name: String,
+    /// Birth date, `jj/mm/aaaa` or `YYYY-MM-DD`.
+    #[serde(default)]
+    pub birth_date: String,
+}
+
+fn birth_date(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    import::parse_date(raw).or_else(|| {
+        let mut p = raw.split('-');
+        let (y, m, d) = (p.next()?, p.next()?, p.next()?);
+        if p.next().is_some() {
+            return None;
+        }
+        import::parse_date(&format!("{d}/{m}/{y}"))
+    })
+}
+
+/// Links the account to the learner of the organisation's list with these names and birth date
+/// (case, accents and hyphens aside), or says which field to correct.
+pub async fn reconcile(
+    tx: &mut Tx,
+    org: Uuid,
+    user: Uuid,
+    who: &Identity,
+    now: i64,
+) -> Result<Result<Uuid, Vec<FieldError>>, AppError> {
+    let mut errors = Vec::new();
+    for (name, value) in [("first_name", &who.first_name), ("last_name", &who.last_name)] {
+        if value.trim().is_empty() {
+            errors.push(FieldError { field: name.into(), code: format!("field-{}-missing", name.replace('_', "-")) });
+        }
+    }
+    let date = birth_date(&who.birth_date);
+    if date.is_none() {
+        errors.push(FieldError { field: "birth_date".into(), code: "field-birth-date-invalid".into() });
+    }
+    let Some(date) = date.filter(|_| errors.is_empty()) else {
+        return Ok(Err(errors));
+    };
+    let (first, last) = (import::name_key(&who.first_name), import::name_key(&who.last_name));
+    let same: Vec<store::ListedLearner> = store::learners_born_on(&mut *tx, org, &date)
+        .await?
+        .into_iter()
+        .filter(|l| import::name_key(&l.first_name) == first && import::name_key(&l.last_name) == last)
+        .collect();
+    for candidate in same.iter().filter(|l| l.user_id.is_none()) {
+        if store::link_learner(&mut *tx, candidate.id, user, now).await? {
+            return Ok(Ok(candidate.id));
+        }
+    }
+    let code = if same.is_empty() { "field-reconcile-not-found" } else { "field-reconcile-taken" };
+    Ok(Err(vec![FieldError { field: "last_name".into(), code: code.into() }]))
+}
+
+/// A problem of a file as a sentence: `Line 3, column “Email”: …`.
+pub fn problem_text(lang: Lang, e: &ImportError) -> String {
+    let args = e.problem.args();
+    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let message = lang.t_args(e.problem.code(), &args);
+    let line = e.line.to_string();
+    match &e.column {
+        Some(column) => lang.t_args(
+            "import-error-at-column",
+            &[("line", line.as_str()), ("column", column.as_str()), ("message", message.as_str())],
+        ),
+        None => lang.t_args("import-error-at-line", &[("line", line.as_str()), ("message", message.as_str())]),
+    }
+}
+
+// ------------------------------------------------------------------ pages
+
+/// A learner as the list shows them.
+pub struct LearnerView {
+    /// Last name.
+    pub last_name: String,
+    /// First name.
+    pub first_name: String,
+    /// Birth date `jj/mm/aaaa`.
+    pub birth_date: String,
+    /// National id or student number.
+    pub identifier: String,
+    /// Division or group.
+    pub division: String,
+    /// An account joined with this entry.
+    pub linked: bool,
+}
+
+impl From<store::ListedLearner> for LearnerView {
+    fn from(l: store::ListedLearner) -> Self {
+        let birth_date = l
+            .birth_date
+            .as_deref()
+            .and_then(|d| {
+                let mut p = d.split('-');
+                Some(format!("{2}/{1}/{0}", p.next()?, p.next()?, p.next()?))
+            })
+            .unwrap_or_default();
+        LearnerView {
+            birth_date,
+            identifier: l.national_id.or(l.student_number).unwrap_or_default(),
+            division: l.division.or(l.group_name).unwrap_or_default(),
+            linked: l.user_id.is_some(),
+            last_name: l.last_name,
+            first_name: l.first_name,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "prescription/learners.html")]
+struct LearnersPage {
+    chrome: Chrome,
+    organization: Uuid,
+    organization_name: String,
+    csrf: String,
+    admin: bool,
+    /// `SCO`, `SUP`, `GENERIC`, or empty when the organisation does not import lists.
+    format: String,
+    learners: Vec<LearnerView>,
+    total: i64,
+    divisions: Vec<String>,
+    q: String,
+    division: String,
+    /// `q=…&division=…`, URL-encoded, for the page links.
+    filters: String,
+    page_number: i64,
+    has_next: bool,
+    problems: Vec<String>,
+    notice: String,
+    mode: String,
+}
+
+/// Query of the list page.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct LearnersQuery {
+    /// Part of a name.
+    #[serde(default)]
+    q: Option<String>,
+    /// A division or group.
+    #[serde(default)]
+    division: Option<String>,
+    /// Page number, from 1.
+    #[serde(default)]
+    page: Option<i64>,
+    /// After an import: learners added, updated and removed.
+    #[serde(default)]
+    #[param(ignore)]
+    created: Option<usize>,
+    #[serde(default)]
+    #[param(ignore)]
+    updated: Option<usize>,
+    #[serde(default)]
+    #[param(ignore)]
+    removed: Option<usize>,
+}
+
+fn pattern(q: &str) -> String {
+    let search = q.trim().to_lowercase();
+    if search.is_empty() { String::new() } else { format!("%{}%", search.replace(['%', '_'], "")) }
+}
+
+async fn learners_page(
+    state: &AppState,
+    page: &Page,
+    access: (Uuid, MemberRole),
+    q: LearnersQuery,
+    problems: Vec<String>,
+    mode: &str,
+) -> Result<Response, AppError> {
+    let (org, role) = access;
+    let organization = service::organization(state, org).await?;
+    let page_number = q.page.unwrap_or(1).clamp(1, 1_000_000);
+    let search = q.q.clone().unwrap_or_default();
+    let division = q.division.clone().unwrap_or_default();
+    let (mut found, total) = store::learners_page(
+        &state.db,
+        org,
+        &pattern(&search),
+        &division,
+        PAGE_SIZE + 1,
+        (page_number - 1) * PAGE_SIZE,
+    )
+    .await?;
+    let has_next = found.len() as i64 > PAGE_SIZE;
+    found.truncate(PAGE_SIZE as usize);
+    let notice = match (q.created, q.updated, q.removed) {
+        (Some(c), Some(u), Some(r)) => page.lang.t_args(
+            "learners-imported",
+            &[("created", &c.to_string()), ("updated", &u.to_string()), ("removed", &r.to_string())],
+        ),
+        _ => String::new(),
+    };
+    let filters = form_urlencoded::Serializer::new(String::new())
+        .append_pair("q", &search)
+        .append_pair("division", &division)
+        .finish();
+    let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let title = page.t("learners-title");
+    Ok(render(
+        status,
+        &LearnersPage {
+            chrome: page.chrome(&title),
+            organization: org,
+            csrf: page.csrf(),
+            admin: role == MemberRole::Admin,
+            format: organization.learner_import.clone().unwrap_or_default(),
+            organization_name: organization.name,
+            learners: found.into_iter().map(LearnerView::from).collect(),
+            total,
+            divisions: store::learner_divisions(&state.db, org).await?,
+            q: search,
+            division,
+            filters,
+            page_number,
+            has_next,
+            problems,
+            notice,
+            mode: mode.to_owned(),
+        },
+    ))
+}
+
+/// `GET /orga/{organization_id}/learners`: the organisation's learners, 50 a page.
+pub async fn learners(
+    State(state): State<AppState>,
+    page: Page,
+    access: OrganizationAccess<AnyMember>,
+    Query(q): Query<LearnersQuery>,
+) -> Result<Response, AppError> {
+    learners_page(&state, &page, (access.organization, access.role), q, Vec::new(), "add").await
+}
+
+/// `POST /orga/{organization_id}/learners/import` (ADMIN): a file from the import form.
+pub async fn import_form(
+    State(state): State<AppState>,
+    page: Page,
+    access: OrganizationAccess<AdminMember>,
+    form: CsrfMultipart,
+) -> Result<Response, AppError> {
+    let organization = service::organization(&state, access.organization).await?;
+    let mode_text = field(&form.fields, "mode").unwrap_or("add").to_owned();
+    let mode = if mode_text == "replace" { ImportMode::Replace } else { ImportMode::Add };
+    let back = (access.organization, access.role);
+    let Some(file) = form.file("file") else {
+        let problems = vec![page.t("learners-file-required")];
+        return learners_page(&state, &page, back, LearnersQuery::default(), problems, &mode_text).await;
+    };
+    match import_list(&state, &organization, access.user.id, mode, file.bytes.clone()).await? {
+        Ok(s) => Ok(Redirect::to(&format!(
+            "/orga/{}/learners?created={}&updated={}&removed={}",
+            access.organization, s.created, s.updated, s.removed
+        ))
+        .into_response()),
+        Err(errors) => {
+            let problems = errors.iter().map(|e| problem_text(page.lang, e)).collect();
+            learners_page(&state, &page, back, LearnersQuery::default(), problems, &mode_text).await
+        }
+    }
+}
+
+/// `GET /orga/{organization_id}/learners/template.csv`: an empty file in the organisation's format.
+pub async fn template(
+    State(state): State<AppState>,
+    access: OrganizationAccess<AnyMember>,
+) -> Result<Response, AppError> {
+    let organization = service::organization(&state, access.organization).await?;
+    let format = format_of(&organization).ok_or(AppError::NotFound)?;
+    let mut response = Response::new(Body::from(format.template()));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    let name = format!(
+        "attachment; filename=\"liste-{}.csv\"",
+        organization.learner_import.unwrap_or_default().to_lowercase()
+    );
+    headers
+        .insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&name).map_err(|e| AppError::Internal(e.into()))?);
+    Ok(response)
+}
+
+// ------------------------------------------------------------------ API
+
+/// A page of an organisation's learner list.
+#[derive(Serialize, ToSchema)]
+pub struct LearnersJson {
+    /// Learners matching the filters.
+    total: i64,
+    /// Page number, from 1.
+    page: i64,
+    /// This page (50 at most).
+    learners: Vec<store::ListedLearner>,
+}
+
+/// Lists the organisation's learners by name (search, division or group, pages of 50).
+#[utoipa::path(get, path = "/api/organizations/{organization_id}/learners", tag = "organizations",
+    params(("organization_id" = Uuid, Path), LearnersQuery), responses((status = 200, body = LearnersJson)))]
+pub async fn api_learners(
+    State(state): State<AppState>,
+    access: OrganizationAccess<AnyMember>,
+    Query(q): Query<LearnersQuery>,
+) -> Result<Json<LearnersJson>, AppError> {
+    let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
+    let (learners, total) = store::learners_page(
+        &state.db,
+        access.organization,
+        &pattern(q.q.as_deref().unwrap_or_default()),
+        q.division.as_deref().unwrap_or_default(),
+        PAGE_SIZE,
+        (page - 1) * PAGE_SIZE,
+    )
+    .await?;
+    Ok(Json(LearnersJson { total, page, learners }))
+}
+
+/// Query of the import.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    /// SUP lists: `add` (default) or `replace`. SCO and GENERIC lists always replace.
+    #[serde(default)]
+    #[param(inline)]
+    mode: Option<ImportMode>,
+}
+
+/// Imports a learner list (the CSV file as the body) in the organisation's format. 422 lists every
+/// problem with its `line` and `column`; nothing is imported then. 409 when the organisation does
+/// not import lists.
+#[utoipa::path(post, path = "/api/organizations/{organization_id}/learners/import", tag = "organizations",
+    params(("organization_id" = Uuid, Path), ImportQuery),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = ImportSummary)))]
+pub async fn api_import(
+    State(state): State<AppState>,
+    lang: Lang,
+    access: OrganizationAccess<AdminMember>,
+    Query(q): Query<ImportQuery>,
+    _: CsrfHeader,
+    body: Body,
+) -> Result<Response, AppError> {
+    let bytes = axum::body::to_bytes(body, crate::web::MAX_UPLOAD_BYTES).await.map_err(|_| AppError::TooLarge)?;
+    let organization = service::organization(&state, access.organization).await?;
+    match import_list(&state, &organization, access.user.id, q.mode.unwrap_or(ImportMode::Add), bytes.to_vec()).await? {
+        Ok(summary) => Ok(Json(summary).into_response()),
+        Err(errors) => {
+            let doc = serde_json::json!({
+                "type": "/problems/invalid",
+                "title": lang.t("error-invalid-title"),
+                "status": 422,
+                "detail": lang.t("learners-import-refused"),
+                "errors": errors.iter().map(|e| serde_json::json!({
+                    "line": e.line,
+                    "column": e.column,
+                    "code": e.problem.code(),
+                    "message": problem_text(lang, e),
+                })).collect::<Vec<_>>(),
+            });
+            let mut response = (StatusCode::UNPROCESSABLE_ENTITY, doc.to_string()).into_response();
+            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+            Ok(response)
+        }
+    }
+}

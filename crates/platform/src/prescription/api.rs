@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{
     model::{CampaignFields, CampaignType, NewCampaign, ParticipationStatus},
-    orga::{PAGE_SIZE, Scoring},
+    orga::{ResultFilters, Scoring, filtered_results},
     service::{self, StartRefused},
     store,
 };
@@ -184,6 +184,18 @@ pub struct ResultsQuery {
     /// Page (from 1), 50 results a page.
     #[serde(default)]
     page: Option<i64>,
+    /// Part of the participant's name.
+    #[serde(default)]
+    search: Option<String>,
+    /// Division or group.
+    #[serde(default)]
+    division: Option<String>,
+    /// Stage reached, as in `stage` of the results.
+    #[serde(default)]
+    stage: Option<usize>,
+    /// Key of a badge won.
+    #[serde(default)]
+    badge: Option<String>,
 }
 
 /// The shared results of a campaign, 50 a page, by name (nothing is visible before sharing).
@@ -197,18 +209,18 @@ pub async fn results(
 ) -> Result<Json<Vec<ResultJson>>, AppError> {
     let c = service::campaign_of(&state, access.organization, campaign_id).await?;
     let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
-    let rows = store::shared_results(&state.db, c.id, "", "", PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
     let scoring = Scoring::of(&state, &c).await?;
+    let filters = ResultFilters {
+        search: q.search.unwrap_or_default(),
+        division: q.division.unwrap_or_default(),
+        stage: q.stage,
+        badge: q.badge.filter(|b| !b.is_empty()),
+    };
+    let (rows, _) = filtered_results(&state, &c, &scoring, &filters, page).await?;
     Ok(Json(
         rows.into_iter()
-            .map(|r| {
-                let (stage, badges) = if c.kind() == CampaignType::ProfilesCollection {
-                    (None, Vec::new())
-                } else {
-                    let validated = Scoring::validated(&state, r.snapshot.as_deref());
-                    let (_, stage, won) = scoring.score(&state, &validated);
-                    (stage, won.into_iter().filter(|(_, w)| *w).map(|(i, _)| scoring.badges[i].0.key.clone()).collect())
-                };
+            .map(|(r, _, stage, won)| {
+                let badges = won.into_iter().map(|i| scoring.badges[i].0.key.clone()).collect();
                 ResultJson {
                     participation_id: r.id,
                     last_name: r.last_name,

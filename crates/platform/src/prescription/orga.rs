@@ -300,6 +300,68 @@ pub struct PageQuery {
     page: Option<i64>,
     q: Option<String>,
     division: Option<String>,
+    /// Stage reached (as shown: 0 is the first stage), empty for any.
+    stage: Option<String>,
+    /// Key of a badge won, empty for any.
+    badge: Option<String>,
+}
+
+/// What the results are filtered by.
+#[derive(Debug, Default, Clone)]
+pub struct ResultFilters {
+    /// Part of a name.
+    pub search: String,
+    /// Division or group.
+    pub division: String,
+    /// Stage reached (0: the first).
+    pub stage: Option<usize>,
+    /// Key of a badge won.
+    pub badge: Option<String>,
+}
+
+/// A shared result and its score: mastery percent, stage, badges won (indexes in the scoring).
+pub type ScoredRow = (store::ParticipantRow, u32, Option<usize>, Vec<usize>);
+
+/// One page of a campaign's shared results matching the filters, scored, and whether more follow.
+/// Names, divisions and groups are filtered in the database; stages and badges come from the
+/// shared knowledge, so with those filters the campaign's results are scored before paging.
+pub async fn filtered_results(
+    state: &AppState,
+    c: &Campaign,
+    scoring: &Scoring,
+    f: &ResultFilters,
+    page: i64,
+) -> Result<(Vec<ScoredRow>, bool), AppError> {
+    let search = f.search.trim().to_lowercase();
+    let pattern = if search.is_empty() { String::new() } else { format!("%{}%", search.replace(['%', '_'], "")) };
+    let score = |r: store::ParticipantRow| -> ScoredRow {
+        if c.kind() == CampaignType::ProfilesCollection {
+            return (r, 0, None, Vec::new());
+        }
+        let validated = Scoring::validated(state, r.snapshot.as_deref());
+        let (mastery, stage, won) = scoring.score(state, &validated);
+        (r, mastery, stage, won.into_iter().filter(|(_, w)| *w).map(|(i, _)| i).collect())
+    };
+    let offset = (page - 1) * PAGE_SIZE;
+    if f.stage.is_none() && f.badge.is_none() {
+        let mut found = store::shared_results(&state.db, c.id, &pattern, &f.division, PAGE_SIZE + 1, offset).await?;
+        let has_next = found.len() as i64 > PAGE_SIZE;
+        found.truncate(PAGE_SIZE as usize);
+        return Ok((found.into_iter().map(score).collect(), has_next));
+    }
+    let badge = f.badge.as_ref().map(|key| scoring.badges.iter().position(|(b, _)| &b.key == key));
+    let all = store::shared_results(&state.db, c.id, &pattern, &f.division, i64::MAX, 0).await?;
+    let mut kept = all.into_iter().map(score).filter(|(_, _, stage, won)| {
+        f.stage.is_none_or(|s| *stage == Some(s))
+            && match badge {
+                None => true,
+                Some(Some(i)) => won.contains(&i),
+                Some(None) => false,
+            }
+    });
+    let page_rows: Vec<ScoredRow> = kept.by_ref().skip(offset as usize).take(PAGE_SIZE as usize).collect();
+    let has_next = kept.next().is_some();
+    Ok((page_rows, has_next))
 }
 
 fn day_of(micros: i64) -> String {
@@ -420,6 +482,12 @@ struct ResultsPage {
     divisions: Vec<String>,
     q: String,
     division: String,
+    stage: String,
+    badge: String,
+    /// (key, title) of the profile's badges.
+    badge_options: Vec<(String, String)>,
+    /// The filters, URL-encoded, for the page links.
+    query: String,
     page_number: i64,
     has_next: bool,
 }
@@ -433,35 +501,42 @@ pub async fn results(
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
     let c = campaign(&state, &access, path.campaign_id).await?;
-    let search = q.q.clone().unwrap_or_default().trim().to_lowercase();
-    let pattern = if search.is_empty() { String::new() } else { format!("%{}%", search.replace(['%', '_'], "")) };
     let division = q.division.clone().unwrap_or_default();
-    let page_number = q.page.unwrap_or(1).max(1);
-    let mut found =
-        store::shared_results(&state.db, c.id, &pattern, &division, PAGE_SIZE + 1, (page_number - 1) * PAGE_SIZE)
-            .await?;
-    let has_next = found.len() as i64 > PAGE_SIZE;
-    found.truncate(PAGE_SIZE as usize);
+    let page_number = q.page.unwrap_or(1).clamp(1, 1_000_000);
+    let stage_text = q.stage.clone().unwrap_or_default();
+    let badge_key = q.badge.clone().unwrap_or_default();
+    let filters = ResultFilters {
+        search: q.q.clone().unwrap_or_default(),
+        division: division.clone(),
+        stage: stage_text.parse().ok(),
+        badge: Some(badge_key.clone()).filter(|b| !b.is_empty()),
+    };
     let scoring = Scoring::of(&state, &c).await?;
+    let (found, has_next) = filtered_results(&state, &c, &scoring, &filters, page_number).await?;
     let mut rows = Vec::new();
     let mut profiles = Vec::new();
-    for r in found {
+    for (r, mastery, stage, won) in found {
         if c.kind() == CampaignType::ProfilesCollection {
             let pix = r.pix_score.unwrap_or(0).to_string();
             profiles.push((r, pix));
             continue;
         }
-        let validated = Scoring::validated(&state, r.snapshot.as_deref());
-        let (mastery, stage, won) = scoring.score(&state, &validated);
         rows.push(ResultRow {
             id: r.id,
             name: format!("{} {}", r.last_name, r.first_name),
             division: r.division.clone().or(r.group_name.clone()).unwrap_or_default(),
             mastery,
             stage,
-            badges: won.into_iter().filter(|(_, w)| *w).map(|(i, _)| scoring.badges[i].0.title.clone()).collect(),
+            badges: won.into_iter().map(|i| scoring.badges[i].0.title.clone()).collect(),
         });
     }
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("q", q.q.as_deref().unwrap_or_default())
+        .append_pair("division", &division)
+        .append_pair("stage", &stage_text)
+        .append_pair("badge", &badge_key)
+        .finish();
+    let badge_options = scoring.badges.iter().map(|(b, _)| (b.key.clone(), b.title.clone())).collect();
     let title = c.name.clone();
     Ok(render(
         StatusCode::OK,
@@ -474,6 +549,10 @@ pub async fn results(
             profiles,
             q: q.q.unwrap_or_default(),
             division,
+            stage: stage_text,
+            badge: badge_key,
+            badge_options,
+            query,
             page_number,
             has_next,
         },

@@ -810,6 +810,43 @@ async fn demo_data_fills_every_page(backend: crate::support::Backend) {
     let stages: std::collections::BTreeSet<u64> = results.iter().map(|r| r["stage"].as_u64().unwrap()).collect();
     assert!(stages.len() >= 2, "varied stages: {stages:?}");
     assert!(results.iter().any(|r| !r["badges"].as_array().unwrap().is_empty()), "some badges are won");
+    // Filters by stage and by badge keep exactly the matching results.
+    let filtered = |query: String| {
+        let (admin, app) = (&admin, &app);
+        async move {
+            let rows: Value = admin
+                .get(app.url(&format!("/api/organizations/{org}/campaigns/{campaign}/results?{query}")))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            rows.as_array().unwrap().clone()
+        }
+    };
+    for stage in &stages {
+        let expected: Vec<&Value> = results.iter().filter(|r| r["stage"].as_u64() == Some(*stage)).collect();
+        let got = filtered(format!("stage={stage}")).await;
+        assert_eq!(got.len(), expected.len(), "stage {stage}");
+        assert!(got.iter().all(|r| r["stage"].as_u64() == Some(*stage)));
+    }
+    let key = results.iter().find_map(|r| r["badges"][0].as_str()).unwrap().to_owned();
+    let expected = results.iter().filter(|r| r["badges"].as_array().unwrap().iter().any(|b| b == key.as_str())).count();
+    let got = filtered(format!("badge={key}")).await;
+    assert_eq!(got.len(), expected);
+    assert!(expected < results.len(), "the badge filter leaves some out");
+    assert!(filtered("badge=no-such-badge".into()).await.is_empty());
+    let page = admin
+        .get(app.url(&format!("/orga/{org}/campaigns/{campaign}/results?badge={key}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let shown = page.matches("/participants/").count();
+    assert_eq!(shown, expected, "the page shows the same results as the API");
     for tab in ["", "/results", "/analysis"] {
         let r = admin.get(app.url(&format!("/orga/{org}/campaigns/{campaign}{tab}"))).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK, "tab {tab}");

@@ -2,7 +2,7 @@
 // with the keyboard; a learner joins by its link (signing up on the way), finishes the test and
 // shares; the admin reads the results and the analysis and downloads the CSV — axe and 320 px on
 // every page. The back office pages for organisations and target profiles, and the demo
-// campaign's figures.
+// campaign's figures; a student list imported (one error, fixed).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -213,6 +213,78 @@ describe('organisations and campaigns', () => {
     await page.getByRole('link', { name: 'Results', exact: true }).click();
     await assertPageBasics(page, { lang: 'en', label: 'campaign results (en)' });
     await page.context().close();
+  });
+
+  it('imports a student list: one error shown at its line and column, fixed, then imported', async () => {
+    const admin = await newPage(browser, { locale: 'fr-FR' });
+    await logIn(admin, server, 'orga-admin@demo.example', demoPassword(server, 'orga-admin@demo.example'));
+    await admin.goto(`${server.baseUrl}/orga`);
+    await admin.getByRole('link', { name: 'Université Marie Curie (démo)' }).click();
+    await admin.getByRole('link', { name: 'Apprenants', exact: true }).click();
+    await assertPageBasics(admin, { lang: 'fr', label: 'learner list' });
+    const head = 'Premier prénom*;Nom de famille*;Date de naissance (jj/mm/aaaa)*;Numéro étudiant*;Groupe';
+    const lines = [head, 'Léa;Dupont;05/03/2004;E2E001;L1 G1', 'Hugo;Martin;31/02/2004;E2E002;L1 G2'];
+    const file = (text) => ({ name: 'etudiants.csv', mimeType: 'text/csv', buffer: Buffer.from(text, 'utf8') });
+    await admin.getByLabel('Fichier CSV').setInputFiles(file(lines.join('\n')));
+    await admin.getByRole('button', { name: 'Importer', exact: true }).focus();
+    await Promise.all([admin.waitForNavigation(), admin.keyboard.press('Enter')]);
+    const problems = await admin.locator('#import-problems').innerText();
+    assert.match(problems, /Ligne 3, colonne « Date de naissance \(jj\/mm\/aaaa\) »/);
+    await assertPageBasics(admin, { lang: 'fr', label: 'learner import (errors)' });
+    assert.equal(await admin.locator('tbody tr', { hasText: 'E2E001' }).count(), 0, 'nothing imported');
+    lines[2] = 'Hugo;Martin;28/02/2004;E2E002;L1 G2';
+    await admin.getByLabel('Fichier CSV').setInputFiles(file(lines.join('\n')));
+    await admin.getByRole('button', { name: 'Importer', exact: true }).focus();
+    await Promise.all([admin.waitForNavigation(), admin.keyboard.press('Enter')]);
+    assert.match(await admin.locator('.notice.success').innerText(), /2 ajouté\(s\)/);
+    assert.equal(await admin.locator('tbody tr', { hasText: /E2E00[12]/ }).count(), 2);
+    await assertPageBasics(admin, { lang: 'fr', label: 'learner list (imported)' });
+    const learnersUrl = admin.url().replace(/\?.*$/, '');
+
+    // A profiles collection for the list; Léa finds herself in it when she joins.
+    await admin.getByRole('link', { name: 'Campagnes', exact: true }).click();
+    await admin.getByRole('link', { name: 'Créer une campagne' }).click();
+    await admin.getByLabel('Nom de la campagne').fill('Carnet L1');
+    await admin.getByLabel(/^Collecte de profils/).check();
+    await admin.getByRole('button', { name: 'Créer la campagne' }).click();
+    await admin.waitForURL(/\/campaigns\/[0-9a-f-]+$/);
+    const code = (await admin.locator('dd code').nth(1).innerText()).slice(-9);
+    const campaignUrl = admin.url();
+    const learner = await newPage(browser, { locale: 'fr-FR' });
+    await learner.goto(`${server.baseUrl}/campagnes/${code}`);
+    await learner.locator('main').getByRole('link', { name: 'Créer un compte' }).click();
+    await learner.getByLabel('Prénom').fill('Lea');
+    await learner.getByLabel('Nom', { exact: true }).fill('DUPONT');
+    await learner.getByLabel('Adresse e-mail').fill('lea.e2e@example.org');
+    await learner.getByLabel('Mot de passe').fill(PASSWORD);
+    await learner.getByLabel(/J'accepte/).check();
+    await learner.getByRole('button', { name: 'Créer mon compte' }).click();
+    await learner.getByLabel('Adresse e-mail ou identifiant').fill('lea.e2e@example.org');
+    await learner.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
+    await learner.getByRole('button', { name: 'Se connecter' }).click();
+    await learner.waitForURL(new RegExp(`/campagnes/${code}$`));
+    assert.equal(await learner.getByLabel('Prénom').inputValue(), 'Lea', 'the account names are offered');
+    await assertPageBasics(learner, { lang: 'fr', label: 'campaign landing (reconciliation)' });
+    await learner.getByLabel('Date de naissance').fill('06/03/2004');
+    await learner.getByLabel(/J'accepte de partager mon profil/).check();
+    await learner.getByRole('button', { name: 'Commencer le parcours' }).click();
+    assert.match(await learner.locator('.error-summary').innerText(), /Personne ne porte ces prénom, nom et date de naissance/);
+    await assertPageBasics(learner, { lang: 'fr', label: 'campaign landing (not on the list)' });
+    await learner.getByLabel('Date de naissance').fill('05/03/2004');
+    await learner.getByLabel(/J'accepte de partager mon profil/).check();
+    await learner.getByRole('button', { name: 'Commencer le parcours' }).focus();
+    await Promise.all([learner.waitForNavigation(), learner.keyboard.press('Enter')]);
+    assert.match(learner.url(), new RegExp(`/campagnes/${code}/resultats$`));
+    await learner.getByRole('button', { name: 'Envoyer mes résultats' }).click();
+    assert.match(await learner.locator('.notice.success').innerText(), /bien été envoyés/);
+    await learner.context().close();
+
+    await admin.goto(learnersUrl);
+    assert.match(await admin.locator('tbody tr', { hasText: 'E2E001' }).innerText(), /Oui/, 'Léa is linked to her account');
+    await admin.goto(campaignUrl);
+    await admin.getByRole('link', { name: 'Résultats', exact: true }).click();
+    assert.match(await admin.locator('tbody').innerText(), /Dupont Léa/, 'her result bears the name on the list');
+    await admin.context().close();
   });
 
   it('lets a learner enter a code, without JavaScript', async () => {

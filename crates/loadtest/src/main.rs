@@ -1,6 +1,7 @@
-//! `pix-load`: many simulated learners sign up, log in and take whole competence tests against a
-//! running node; prints throughput and the latency of the answer round trip (POST an answer, then
-//! GET the next challenge page), and the compressed weight of a challenge page.
+//! `pix-load`: many simulated learners sign up, log in and take whole competence tests (or, with
+//! `--campaign CODE`, join one campaign and take its test) against a running node; prints
+//! throughput and the latency of the answer round trip (POST an answer, then GET the next
+//! challenge page), and the compressed weight of a challenge page.
 //!
 //! Loopback only, bounded in learners and tests. Start the node with a high
 //! `--auth-rate-per-minute` (all learners share one IP). `scripts/load` does it all.
@@ -32,6 +33,10 @@ struct Args {
     /// Skip the page-weight measure.
     #[arg(long)]
     no_page_weight: bool,
+    /// Learners join this campaign (its code) and take its test instead of competence tests
+    /// (one participation each; `--tests` is ignored).
+    #[arg(long)]
+    campaign: Option<String>,
 }
 
 struct Learner {
@@ -75,7 +80,7 @@ impl Learner {
         Ok(r)
     }
 
-    /// Takes one test to its end; returns the round-trip latencies in microseconds.
+    /// Takes one competence test to its end; returns the round-trip latencies in microseconds.
     async fn take_test(
         &self,
         competence: &str,
@@ -88,6 +93,22 @@ impl Learner {
             .json()
             .await?;
         let id = started["assessment_id"].as_str().context("assessment id")?.to_owned();
+        self.answer_all(&id, seed, think).await
+    }
+
+    /// Joins a campaign (consent given) and takes its test to its end.
+    async fn take_campaign(&self, code: &str, seed: &mut u64, think: std::time::Duration) -> anyhow::Result<Vec<u64>> {
+        let joined: serde_json::Value = self
+            .post_json(&format!("/api/campaigns/{code}/participations"), &serde_json::json!({"consent": true}))
+            .await?
+            .json()
+            .await?;
+        let id = joined["assessment_id"].as_str().context("the campaign's assessment id")?.to_owned();
+        self.answer_all(&id, seed, think).await
+    }
+
+    /// Answers an assessment's challenges until it ends; returns the round-trip latencies.
+    async fn answer_all(&self, id: &str, seed: &mut u64, think: std::time::Duration) -> anyhow::Result<Vec<u64>> {
         let mut latencies = Vec::new();
         let mut current: serde_json::Value =
             self.client.get(format!("{}/api/assessments/{id}", self.base)).send().await?.json().await?;
@@ -170,9 +191,14 @@ async fn main() -> anyhow::Result<()> {
     for (n, learner) in learners.into_iter().enumerate() {
         let tests = args.tests;
         let think = std::time::Duration::from_millis(args.think_ms);
+        let campaign = args.campaign.clone();
         tasks.push(tokio::spawn(async move {
             let mut seed = n as u64 + 1;
             let mut all = Vec::new();
+            if let Some(code) = campaign {
+                all.extend(learner.take_campaign(&code, &mut seed, think).await?);
+                return anyhow::Ok((all, learner));
+            }
             for t in 0..tests {
                 all.extend(learner.take_test(competences[(n + t) % competences.len()], &mut seed, think).await?);
             }
@@ -222,6 +248,7 @@ async fn main() -> anyhow::Result<()> {
             "{}",
             serde_json::json!({
                 "learners": args.learners,
+                "campaign": args.campaign,
                 "think_ms": args.think_ms,
                 "round_trips": histogram.len(),
                 "seconds": elapsed.as_secs_f64(),

@@ -506,6 +506,8 @@ pub async fn create_target_profile(
         stages.is_empty() || stages.iter().any(|(t, _, _)| *t == 0),
     );
     let mut badges: Vec<(String, String, String, String, i64)> = Vec::new();
+    // A badge may also ask for a mastery on a group of the profile's tubes (at their cap level).
+    let mut groups: Vec<Option<(i64, Vec<(String, i64)>)>> = Vec::new();
     for i in 0..BADGE_ROWS {
         let title = get(&format!("badge-{i}-title"));
         if title.is_empty() {
@@ -518,6 +520,19 @@ pub async fn create_target_profile(
         match get(&format!("badge-{i}-threshold")).parse::<i64>() {
             Ok(t) if (1..=100).contains(&t) => badges.push((title, get(&format!("badge-{i}-message")), image, alt, t)),
             _ => check.require(&format!("badge-{i}-threshold"), "field-threshold-invalid", false),
+        }
+        let names = get(&format!("badge-{i}-tubes"));
+        let names: Vec<&str> = names.split([' ', ',', ';']).filter(|n| !n.is_empty()).collect();
+        if names.is_empty() {
+            groups.push(None);
+            continue;
+        }
+        let group: Vec<(String, i64)> =
+            names.iter().filter_map(|n| tubes.iter().find(|(t, _)| t == n)).cloned().collect();
+        check.require(&format!("badge-{i}-tubes"), "field-badge-tubes-invalid", group.len() == names.len());
+        match get(&format!("badge-{i}-tubes-threshold")).parse::<i64>() {
+            Ok(t) if (1..=100).contains(&t) => groups.push(Some((t, group))),
+            _ => check.require(&format!("badge-{i}-tubes-threshold"), "field-threshold-invalid", false),
         }
     }
     if let Err(errors) = check.finish(|| Some(())) {
@@ -570,6 +585,10 @@ pub async fn create_target_profile(
         };
         store::insert_badge(&mut tx, b).await?;
         store::insert_criterion(&mut tx, badge, "participation", *threshold, "[]").await?;
+        if let Some(Some((group_threshold, group))) = groups.get(n) {
+            let json = serde_json::to_string(group).map_err(|e| AppError::Internal(e.into()))?;
+            store::insert_criterion(&mut tx, badge, "tubes", *group_threshold, &json).await?;
+        }
     }
     tx.commit().await?;
     identity::audit(

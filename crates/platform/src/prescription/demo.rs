@@ -45,7 +45,8 @@ pub async fn seed(state: &AppState, admin: Uuid) -> anyhow::Result<()> {
             external_id,
             dpo_email: Some("dpo@demo.example"),
             multiple_sending: true,
-            learner_import: None,
+            // The university imports its student lists (the school's campaigns stay open to all).
+            learner_import: (kind == "SUP").then_some("SUP"),
             show_skills: school,
             exam_campaigns: school,
             now,

@@ -98,6 +98,13 @@ async fn landing_page(
         _ => false,
     };
     let organization = org.name;
+    // The names of the account are a good first guess of those on the list.
+    let form = match &page.user {
+        Some(user) if needs_identity && !form.has_errors() => {
+            form.keep("first_name", &user.first_name).keep("last_name", &user.last_name)
+        }
+        _ => form,
+    };
     let (action, resume_href) = match &page.user {
         None => ("start", String::new()),
         Some(_) if !campaign.accessible() => ("closed", String::new()),

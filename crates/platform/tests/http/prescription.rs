@@ -761,6 +761,36 @@ async fn back_office_forms_refuse_bad_input(backend: crate::support::Backend) {
         .post_form(&admin, &format!("/admin/organizations/{org}/profiles"), &[("target_profile", "not-a-uuid")])
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A badge on a group of tubes: the group must be within the profile; its cap level is used.
+    let names = tubes_of(&app, "1.1");
+    let (first, second) = (format!("tube-{}", names[0]), format!("tube-{}", names[1]));
+    let outside = tubes_of(&app, "2.1")[0].clone();
+    let mut fields = vec![
+        ("name", "Groupes"),
+        (first.as_str(), "4"),
+        (second.as_str(), "3"),
+        ("badge-0-title", "Expert recherche"),
+        ("badge-0-image", "badge-star"),
+        ("badge-0-alt", "Une étoile"),
+        ("badge-0-threshold", "50"),
+        ("badge-0-tubes-threshold", "80"),
+    ];
+    let wrong = format!("{} {outside}", names[0]);
+    fields.push(("badge-0-tubes", wrong.as_str()));
+    let r = app.post_form(&admin, "/admin/target-profiles", &fields).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("id=\"badge-0-tubes-error\""));
+    fields.pop();
+    let right = format!("{} {}", names[0], names[1]);
+    fields.push(("badge-0-tubes", right.as_str()));
+    let r = app.post_form(&admin, "/admin/target-profiles", &fields).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let criteria: Vec<(String, i64, String)> = platform::on_db!(app.db(), pool => {
+        sqlx::query_as("SELECT scope, threshold, tubes FROM badge_criteria ORDER BY scope").fetch_all(pool).await.unwrap()
+    });
+    let group = serde_json::to_string(&json!([[names[0], 4], [names[1], 3]])).unwrap();
+    assert_eq!(criteria, vec![("participation".to_owned(), 50, "[]".to_owned()), ("tubes".to_owned(), 80, group)]);
 }
 
 async fn demo_data_fills_every_page(backend: crate::support::Backend) {

@@ -410,6 +410,9 @@ struct NewProfilePage {
     badge_rows: Vec<usize>,
 }
 
+/// A badge's criterion on a group of tubes: threshold and (tube, cap level) pairs.
+type TubeGroup = (i64, Vec<(String, i64)>);
+
 /// Stage rows and badge rows of the form.
 pub const STAGE_ROWS: usize = 5;
 /// See [`STAGE_ROWS`].
@@ -507,7 +510,7 @@ pub async fn create_target_profile(
     );
     let mut badges: Vec<(String, String, String, String, i64)> = Vec::new();
     // A badge may also ask for a mastery on a group of the profile's tubes (at their cap level).
-    let mut groups: Vec<Option<(i64, Vec<(String, i64)>)>> = Vec::new();
+    let mut groups: Vec<Option<TubeGroup>> = Vec::new();
     for i in 0..BADGE_ROWS {
         let title = get(&format!("badge-{i}-title"));
         if title.is_empty() {

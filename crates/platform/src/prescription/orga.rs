@@ -571,8 +571,45 @@ pub struct TubeAnalysis {
     pub score: u32,
     /// Mean level reached over participants, and the tube's highest level in the campaign.
     pub mean_level: String,
+    /// The same, as a number.
+    pub mean: f64,
     /// Highest level.
     pub max_level: u8,
+}
+
+/// Levels of a competence (or of the whole campaign): the mean of its tubes' mean reached levels,
+/// out of the mean of their highest levels (PRODUCT §1.2, levels per tubes and competences).
+pub struct CompetenceLevels {
+    /// Competence code and name (empty for the whole campaign).
+    pub competence: String,
+    /// Mean reached level, one decimal.
+    pub mean_level: String,
+    /// Mean reachable level, one decimal.
+    pub max_level: String,
+}
+
+/// Levels per competence, in the order of the competences, then the campaign's.
+pub fn competence_levels(tubes: &[TubeAnalysis]) -> (Vec<CompetenceLevels>, CompetenceLevels) {
+    let level = |list: &[&TubeAnalysis], competence: String| {
+        let n = list.len().max(1) as f64;
+        CompetenceLevels {
+            competence,
+            mean_level: format!("{:.1}", list.iter().map(|t| t.mean).sum::<f64>() / n),
+            max_level: format!("{:.1}", list.iter().map(|t| f64::from(t.max_level)).sum::<f64>() / n),
+        }
+    };
+    let mut names: Vec<&str> = tubes.iter().map(|t| t.competence.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let per = names
+        .iter()
+        .map(|name| {
+            let of: Vec<&TubeAnalysis> = tubes.iter().filter(|t| t.competence == *name).collect();
+            level(&of, (*name).to_owned())
+        })
+        .collect();
+    let all: Vec<&TubeAnalysis> = tubes.iter().collect();
+    (per, level(&all, String::new()))
 }
 
 /// The per-tube analysis of a set of validated-skill sets (PRODUCT §1.2).
@@ -615,6 +652,7 @@ pub fn analysis(
                 description: tube.description.get(locale(lang)).to_owned(),
                 score: (score / count).round().clamp(0.0, 100.0) as u32,
                 mean_level: format!("{:.1}", reached / count),
+                mean: reached / count,
                 max_level: levels.iter().copied().max().unwrap_or(0),
             }
         })
@@ -629,6 +667,8 @@ struct AnalysisPage {
     chrome: Chrome,
     h: Header,
     tubes: Vec<TubeAnalysis>,
+    competences: Vec<CompetenceLevels>,
+    overall: CompetenceLevels,
     participants: usize,
 }
 
@@ -652,6 +692,7 @@ pub async fn campaign_analysis(
         offset += 1000;
     }
     let tubes = analysis(&state, &skills, &sets, page.lang);
+    let (competences, overall) = competence_levels(&tubes);
     let title = c.name.clone();
     Ok(render(
         StatusCode::OK,
@@ -659,6 +700,8 @@ pub async fn campaign_analysis(
             chrome: page.chrome(&title),
             h: header(&state, &access, c, "analysis"),
             tubes,
+            competences,
+            overall,
             participants: sets.len(),
         },
     ))
@@ -765,4 +808,31 @@ pub async fn delete_participation(
     let p = store::participant(&state.db, c.id, path.participation_id).await?.ok_or(AppError::NotFound)?;
     store::delete_participations(&state.db, c.id, p.learner_id, access.user.id, state.clock.now_micros()).await?;
     Ok(Redirect::to(&format!("/orga/{}/campaigns/{}", access.organization, c.id)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tube(competence: &str, mean: f64, max_level: u8) -> TubeAnalysis {
+        TubeAnalysis {
+            competence: competence.into(),
+            title: String::new(),
+            description: String::new(),
+            score: 0,
+            mean_level: format!("{mean:.1}"),
+            mean,
+            max_level,
+        }
+    }
+
+    #[test]
+    fn competence_levels_are_means_of_their_tubes() {
+        let tubes = [tube("1.1", 2.0, 4), tube("1.2", 3.0, 3), tube("1.1", 1.0, 2)];
+        let (per, overall) = competence_levels(&tubes);
+        let got: Vec<(&str, &str, &str)> =
+            per.iter().map(|c| (c.competence.as_str(), c.mean_level.as_str(), c.max_level.as_str())).collect();
+        assert_eq!(got, vec![("1.1", "1.5", "3.0"), ("1.2", "3.0", "3.0")]);
+        assert_eq!((overall.mean_level.as_str(), overall.max_level.as_str()), ("2.0", "3.0"));
+    }
 }

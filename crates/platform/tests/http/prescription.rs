@@ -317,6 +317,7 @@ async fn assessment_campaign_from_set_up_to_export(backend: crate::support::Back
     assert_eq!(analysis.status(), StatusCode::OK);
     let analysis = analysis.text().await.unwrap();
     assert_eq!(analysis.matches("<meter").count(), tubes_of(&app, "1.1").len(), "one recommendation per tube");
+    assert!(analysis.contains("Niveaux par compétence") && analysis.contains("1.1 "), "levels per competence");
 
     // The CSV export: BOM, `;`, French headers, one line per participant.
     let r = s.teacher.get(app.url(&format!("/orga/{}/campaigns/{campaign}/export.csv", s.org))).send().await.unwrap();
@@ -573,6 +574,8 @@ async fn organisation_routes_are_for_their_members_only(backend: crate::support:
         api.clone(),
         format!("{api}/{campaign}/results"),
         format!("{api}/{campaign}/export"),
+        format!("/orga/{}/learners", s.org),
+        format!("/api/organizations/{}/learners", s.org),
     ];
     for path in &reads {
         let is_api = path.starts_with("/api/");
@@ -599,6 +602,18 @@ async fn organisation_routes_are_for_their_members_only(backend: crate::support:
         assert_eq!(app.post_form(&member, path, &[]).await.status(), StatusCode::FORBIDDEN, "{path} as member");
         assert_eq!(app.post_form(&outsider, path, &[]).await.status(), StatusCode::NOT_FOUND, "{path} as outsider");
         assert_eq!(app.post_form(&learner, path, &[]).await.status(), StatusCode::NOT_FOUND, "{path} as learner");
+    }
+    // Importing a learner list: ADMIN members only (the API, with a CSRF token).
+    let import = format!("/api/organizations/{}/learners/import", s.org);
+    for (who, client, expected) in [
+        ("member", &member, StatusCode::FORBIDDEN),
+        ("outsider", &outsider, StatusCode::NOT_FOUND),
+        ("learner", &learner, StatusCode::NOT_FOUND),
+        ("anonymous", &anonymous, StatusCode::UNAUTHORIZED),
+    ] {
+        let token = app.csrf(client).await;
+        let r = client.post(app.url(&import)).header("x-csrf-token", token).body("Nom\n").send().await.unwrap();
+        assert_eq!(r.status(), expected, "{import} as {who}");
     }
     // Creating a campaign in an organisation one does not belong to.
     let r = app.post_form(&outsider, &base, &[("name", "Intrus"), ("kind", "PROFILES_COLLECTION")]).await;

@@ -33,8 +33,12 @@ pub struct Context {
 }
 
 /// Every context holding personal data, in export order.
-pub const CONTEXTS: &[Context] =
-    &[crate::identity::PERSONAL_DATA, crate::evaluation::PERSONAL_DATA, crate::prescription::PERSONAL_DATA];
+pub const CONTEXTS: &[Context] = &[
+    crate::identity::PERSONAL_DATA,
+    crate::evaluation::PERSONAL_DATA,
+    crate::prescription::PERSONAL_DATA,
+    crate::certification::PERSONAL_DATA,
+];
 
 /// The first instant of the month of `micros` (dates are generalised to the month on erasure).
 pub fn month_start(micros: i64) -> i64 {

@@ -1,6 +1,7 @@
 //! The back office for support, business, certification and super-admin agents. Every read of
 //! another person's data is written to the audit log.
 
+pub mod centers;
 pub mod organizations;
 pub mod pages;
 
@@ -15,6 +16,10 @@ pub fn pages() -> Pages {
         .post("/admin/users/{id}/unblock", pages::unblock)
         .post("/admin/users/{id}/roles", pages::roles)
         .get("/admin/audit", pages::audit_page)
+        .get("/admin/certification-centers", centers::centers)
+        .post("/admin/certification-centers", centers::create_center)
+        .get("/admin/certification-centers/{id}", centers::center)
+        .post("/admin/certification-centers/{id}/members", centers::add_member)
         .get("/admin/organizations", organizations::organizations)
         .post("/admin/organizations", organizations::create_organization)
         .get("/admin/organizations/{id}", organizations::organization)

@@ -1,4 +1,5 @@
-//! A partly completed profile for the demo learner, so the dashboard shows real levels: completed
+//! A partly completed profile for the demo learner, so the dashboard shows real levels (five
+//! competences at level 1 or more: she may be certified): completed
 //! tests ten days ago (so retry and reset are available), written with the store's statements.
 
 use uuid::Uuid;
@@ -7,7 +8,7 @@ use super::store;
 use crate::AppState;
 
 /// (competence, level reached) of the demo learner.
-pub const DEMO_LEVELS: [(&str, u8); 4] = [("1.1", 2), ("2.1", 3), ("3.4", 1), ("4.2", 4)];
+pub const DEMO_LEVELS: [(&str, u8); 5] = [("1.1", 2), ("2.1", 3), ("3.4", 1), ("4.2", 4), ("5.1", 1)];
 
 /// Seeds completed tests for the demo learner.
 pub async fn seed(state: &AppState, user: Uuid) -> anyhow::Result<()> {

@@ -42,7 +42,9 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         match role {
             "organisation admin" => crate::prescription::demo::seed(state, id).await?,
             "certification-centre admin" => {
-                store::insert_center_with_admin(db, Uuid::now_v7(), "Centre de certification (démo)", id, now).await?;
+                let center = Uuid::now_v7();
+                store::insert_center_with_admin(db, center, "Centre de certification (démo)", id, now).await?;
+                crate::certification::demo::seed(state, center, id).await?;
             }
             "super admin" => service::set_admin_role(state, id, AdminRole::SuperAdmin, true).await?,
             "learner" => crate::evaluation::demo::seed(state, id).await?,

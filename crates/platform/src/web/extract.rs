@@ -113,7 +113,12 @@ where
         if !bytes.is_empty() && !is_form(&parts) {
             return Err(AppError::UnsupportedMediaType);
         }
-        serde_urlencoded::from_bytes(&bytes)
+        // The token is not part of `T`: forms may share a struct that refuses unknown fields with the API.
+        let mut rest = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in form_urlencoded::parse(&bytes).filter(|(k, _)| k != csrf::FIELD) {
+            rest.append_pair(&k, &v);
+        }
+        serde_urlencoded::from_str(&rest.finish())
             .map(CsrfForm)
             .map_err(|e| AppError::BadRequest(format!("invalid form: {e}")))
     }

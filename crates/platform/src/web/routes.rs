@@ -97,6 +97,7 @@ pub fn pages() -> Pages {
         .merge(crate::admin::pages())
         .merge(crate::spaces::pages())
         .merge(crate::prescription::pages())
+        .merge(crate::certification::pages())
 }
 
 /// Every other API route, with the document's shared description.
@@ -106,6 +107,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(crate::identity::api())
         .merge(crate::evaluation::api())
         .merge(crate::prescription::api())
+        .merge(crate::certification::api())
 }
 
 /// Every route of the platform: `(method, path)` with axum's `{param}` syntax.

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod certification;
 mod evaluation;
 mod identity;
 mod kit;

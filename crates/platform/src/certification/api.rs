@@ -1,0 +1,174 @@
+//! The certification side as JSON: a centre's sessions and their candidates, and a person's
+//! eligibility.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{
+    model::{Candidate, CandidateFields, Session, SessionFields, SessionStatus},
+    service::{self, Eligibility},
+    store,
+};
+use crate::{
+    AppState,
+    identity::{
+        CurrentUser,
+        guard::{AnyMember, CenterAccess},
+    },
+    web::{
+        error::AppError,
+        extract::{CsrfHeader, CsrfJson},
+    },
+};
+
+/// A session as the centre sees it.
+#[derive(Serialize, ToSchema)]
+pub struct SessionJson {
+    #[serde(flatten)]
+    session: Session,
+    /// What candidates type with the number.
+    invigilator_password: String,
+    status: SessionStatus,
+    /// Enrolled candidates.
+    candidates: i64,
+}
+
+fn session_json(s: Session, candidates: i64) -> SessionJson {
+    SessionJson { invigilator_password: s.invigilator_password.clone(), status: s.status(), session: s, candidates }
+}
+
+/// Path of a session.
+#[derive(Deserialize)]
+pub struct SessionPath {
+    session_id: Uuid,
+}
+
+/// Path of a candidate.
+#[derive(Deserialize)]
+pub struct CandidatePath {
+    session_id: Uuid,
+    candidate_id: Uuid,
+}
+
+/// The centre's sessions, latest date first.
+#[utoipa::path(get, path = "/api/certification-centers/{center_id}/sessions", tag = "certification",
+    params(("center_id" = Uuid, Path)), responses((status = 200, body = Vec<SessionJson>)))]
+pub async fn sessions(
+    State(state): State<AppState>,
+    access: CenterAccess<AnyMember>,
+) -> Result<Json<Vec<SessionJson>>, AppError> {
+    let list = store::sessions_of(&state.db, access.center).await?;
+    Ok(Json(list.into_iter().map(|(s, n)| session_json(s, n)).collect()))
+}
+
+/// Plans a session (201); 422 lists the fields to correct.
+#[utoipa::path(post, path = "/api/certification-centers/{center_id}/sessions", tag = "certification",
+    params(("center_id" = Uuid, Path)), request_body = SessionFields, responses((status = 201, body = SessionJson)))]
+pub async fn create_session(
+    State(state): State<AppState>,
+    access: CenterAccess<AnyMember>,
+    CsrfJson(body): CsrfJson<SessionFields>,
+) -> Result<Response, AppError> {
+    let s = service::create_session(&state, access.center, access.user.id, &body).await?.map_err(AppError::Invalid)?;
+    Ok((StatusCode::CREATED, Json(session_json(s, 0))).into_response())
+}
+
+/// A session with its candidates.
+#[derive(Serialize, ToSchema)]
+pub struct SessionDetail {
+    #[serde(flatten)]
+    session: SessionJson,
+    /// Candidates, by name.
+    enrolled: Vec<Candidate>,
+}
+
+/// One session of the centre and its candidates.
+#[utoipa::path(get, path = "/api/certification-centers/{center_id}/sessions/{session_id}", tag = "certification",
+    params(("center_id" = Uuid, Path), ("session_id" = Uuid, Path)), responses((status = 200, body = SessionDetail)))]
+pub async fn session(
+    State(state): State<AppState>,
+    access: CenterAccess<AnyMember>,
+    Path(path): Path<SessionPath>,
+) -> Result<Json<SessionDetail>, AppError> {
+    let s = service::session(&state, access.center, path.session_id).await?;
+    let enrolled = store::candidates(&state.db, s.id).await?;
+    Ok(Json(SessionDetail { session: session_json(s, enrolled.len() as i64), enrolled }))
+}
+
+/// Changes a session still open (409 once finalised).
+#[utoipa::path(put, path = "/api/certification-centers/{center_id}/sessions/{session_id}", tag = "certification",
+    params(("center_id" = Uuid, Path), ("session_id" = Uuid, Path)), request_body = SessionFields,
+    responses((status = 200, body = SessionJson)))]
+pub async fn update_session(
+    State(state): State<AppState>,
+    access: CenterAccess<AnyMember>,
+    Path(path): Path<SessionPath>,
+    CsrfJson(body): CsrfJson<SessionFields>,
+) -> Result<Json<SessionJson>, AppError> {
+    let s = service::session(&state, access.center, path.session_id).await?;
+    service::update_session(&state, &s, &body).await?.map_err(AppError::Invalid)?;
+    let s = service::session(&state, access.center, s.id).await?;
+    let n = store::candidates(&state.db, s.id).await?.len() as i64;
+    Ok(Json(session_json(s, n)))
+}
+
+/// Enrols a candidate (201); 422 lists the fields to correct, including the birthplace rules.
+#[utoipa::path(post, path = "/api/certification-centers/{center_id}/sessions/{session_id}/candidates", tag = "certification",
+    params(("center_id" = Uuid, Path), ("session_id" = Uuid, Path)), request_body = CandidateFields,
+    responses((status = 201, body = Candidate)))]
+pub async fn enrol(
+    State(state): State<AppState>,
+    access: CenterAccess<AnyMember>,
+    Path(path): Path<SessionPath>,
+    CsrfJson(body): CsrfJson<CandidateFields>,
+) -> Result<Response, AppError> {
+    let s = service::session(&state, access.center, path.session_id).await?;
+    let c = service::enrol(&state, &s, access.user.id, &body).await?.map_err(AppError::Invalid)?;
+    Ok((StatusCode::CREATED, Json(c)).into_response())
+}
+
+/// Changes a candidate's enrolment until they join (409 afterwards).
+#[utoipa::path(put, path = "/api/certification-centers/{center_id}/sessions/{session_id}/candidates/{candidate_id}",
+    tag = "certification", params(("center_id" = Uuid, Path), ("session_id" = Uuid, Path), ("candidate_id" = Uuid, Path)),
+    request_body = CandidateFields, responses((status = 200, body = Candidate)))]
+pub async fn update_candidate(
+    State(state): State<AppState>,
+    access: CenterAccess<AnyMember>,
+    Path(path): Path<CandidatePath>,
+    CsrfJson(body): CsrfJson<CandidateFields>,
+) -> Result<Json<Candidate>, AppError> {
+    let s = service::session(&state, access.center, path.session_id).await?;
+    let c = service::update_candidate(&state, &s, path.candidate_id, access.user.id, &body)
+        .await?
+        .map_err(AppError::Invalid)?;
+    Ok(Json(c))
+}
+
+/// Removes a candidate who has not joined (409 afterwards).
+#[utoipa::path(delete, path = "/api/certification-centers/{center_id}/sessions/{session_id}/candidates/{candidate_id}",
+    tag = "certification", params(("center_id" = Uuid, Path), ("session_id" = Uuid, Path), ("candidate_id" = Uuid, Path)),
+    responses((status = 204, description = "removed")))]
+pub async fn remove_candidate(
+    State(state): State<AppState>,
+    access: CenterAccess<AnyMember>,
+    Path(path): Path<CandidatePath>,
+    _: CsrfHeader,
+) -> Result<StatusCode, AppError> {
+    let s = service::session(&state, access.center, path.session_id).await?;
+    service::remove_candidate(&state, &s, path.candidate_id, access.user.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whether the signed-in person may be certified (at least 5 competences at level 1).
+#[utoipa::path(get, path = "/api/me/certification-eligibility", tag = "certification",
+    responses((status = 200, body = Eligibility)))]
+pub async fn eligibility(State(state): State<AppState>, me: CurrentUser) -> Result<Json<Eligibility>, AppError> {
+    Ok(Json(service::eligibility(&state, me.id).await?))
+}

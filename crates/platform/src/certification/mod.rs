@@ -1,0 +1,73 @@
+//! Certification: centres plan invigilated sessions and enrol candidates (the reference's Pix
+//! Certif); a person learns whether they may be certified.
+
+pub mod api;
+pub mod demo;
+pub mod model;
+pub mod pages;
+pub mod service;
+pub mod store;
+
+use serde_json::{Value, json};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use crate::{AppState, personal_data, web::error::AppError, web::routes::Pages};
+
+/// Pix Certif pages and the eligibility page.
+pub fn pages() -> Pages {
+    Pages::new()
+        .get("/certification", pages::eligibility)
+        .get("/certif/{center_id}/sessions", pages::sessions)
+        .get("/certif/{center_id}/sessions/new", pages::new_session)
+        .post("/certif/{center_id}/sessions", pages::create_session)
+        .get("/certif/{center_id}/sessions/{session_id}", pages::session)
+        .get("/certif/{center_id}/sessions/{session_id}/edit", pages::edit_session)
+        .post("/certif/{center_id}/sessions/{session_id}/edit", pages::update_session)
+        .post("/certif/{center_id}/sessions/{session_id}/candidates", pages::enrol)
+        .get("/certif/{center_id}/sessions/{session_id}/candidates/{candidate_id}", pages::candidate)
+        .post("/certif/{center_id}/sessions/{session_id}/candidates/{candidate_id}", pages::update_candidate)
+        .post("/certif/{center_id}/sessions/{session_id}/candidates/{candidate_id}/delete", pages::remove_candidate)
+}
+
+/// The certification API.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api::sessions, api::create_session))
+        .routes(routes!(api::session, api::update_session))
+        .routes(routes!(api::enrol))
+        .routes(routes!(api::update_candidate, api::remove_candidate))
+        .routes(routes!(api::eligibility))
+}
+
+/// Enrolments in certification sessions (the identity the centre gave, the session, the centre).
+/// Erasure leaves them: REFERENCE §8 keeps certification data so that certificates stay verifiable.
+pub const PERSONAL_DATA: personal_data::Context = personal_data::Context {
+    name: "certification",
+    export: |state, user| Box::pin(export_sections(state, user)),
+    erase: None,
+};
+
+async fn export_sections(state: &AppState, user: Uuid) -> Result<Vec<(&'static str, Value)>, AppError> {
+    let rows = store::enrolments_of_user(&state.db, user).await?;
+    let out: Vec<Value> = rows
+        .into_iter()
+        .map(|(c, number, date, center)| {
+            json!({
+                "session_number": number,
+                "session_date": date,
+                "certification_center": center,
+                "first_name": c.first_name,
+                "last_name": c.last_name,
+                "birth_date": c.birth_date,
+                "birthplace": c.birthplace(),
+                "sex": c.sex,
+                "external_id": c.external_id,
+                "extra_time_percentage": c.extra_time_percentage,
+                "email": c.email,
+                "result_recipient_email": c.result_recipient_email,
+            })
+        })
+        .collect();
+    Ok(vec![("certification_enrolments", json!(out))])
+}

@@ -1,0 +1,565 @@
+//! Certification centres, sessions and candidates: rows, statuses, and the checks that turn a
+//! submitted form (or, later, an imported line) into a session or a candidate.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::{
+    identity::model::{Check, Email},
+    prescription::import::parse_date,
+    web::error::FieldError,
+};
+
+/// A certification centre.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, ToSchema)]
+pub struct Center {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// SCO, SUP or PRO.
+    pub kind: String,
+    /// External id (e.g. the UAI of a school).
+    pub external_id: Option<String>,
+    /// Creation time (µs).
+    pub created_at: i64,
+}
+
+/// Where a session stands (REFERENCE §6.5: derived by precedence from its dates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStatus {
+    /// Open: candidates can be enrolled and join.
+    Created,
+    /// The centre finalised it.
+    Finalized,
+    /// A jury member works on it.
+    InProcess,
+    /// Results published.
+    Processed,
+}
+
+impl SessionStatus {
+    /// Fluent message id of the status.
+    pub fn label(self) -> &'static str {
+        match self {
+            SessionStatus::Created => "session-status-created",
+            SessionStatus::Finalized => "session-status-finalized",
+            SessionStatus::InProcess => "session-status-in-process",
+            SessionStatus::Processed => "session-status-processed",
+        }
+    }
+}
+
+/// A certification session.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, ToSchema)]
+pub struct Session {
+    /// Id.
+    pub id: Uuid,
+    /// Centre.
+    pub center_id: Uuid,
+    /// The number candidates and the invigilator type.
+    pub number: i64,
+    /// Site.
+    pub address: String,
+    /// Room.
+    pub room: String,
+    /// Invigilator names.
+    pub examiner: String,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// `HH:MM`, local time.
+    pub time: String,
+    /// Notes.
+    pub description: String,
+    /// What candidates type to join (4 letters, 2 digits).
+    pub access_code: String,
+    /// What the invigilator types to open the session's screen.
+    #[serde(skip)]
+    pub invigilator_password: String,
+    /// Certification version (3).
+    pub version: i64,
+    /// Creation time (µs).
+    pub created_at: i64,
+    /// Finalisation time.
+    pub finalized_at: Option<i64>,
+    /// Publication time.
+    pub published_at: Option<i64>,
+}
+
+impl Session {
+    /// Its status (no jury assignment yet: a finalised session waits for publication).
+    pub fn status(&self) -> SessionStatus {
+        if self.published_at.is_some() {
+            SessionStatus::Processed
+        } else if self.finalized_at.is_some() {
+            SessionStatus::Finalized
+        } else {
+            SessionStatus::Created
+        }
+    }
+
+    /// The date as people read it, `jj/mm/aaaa`.
+    pub fn date_fr(&self) -> String {
+        iso_to_fr(&self.date)
+    }
+}
+
+/// `YYYY-MM-DD` as `jj/mm/aaaa`.
+pub fn iso_to_fr(iso: &str) -> String {
+    let mut p = iso.split('-');
+    match (p.next(), p.next(), p.next()) {
+        (Some(y), Some(m), Some(d)) => format!("{d}/{m}/{y}"),
+        _ => iso.to_owned(),
+    }
+}
+
+/// An enrolled candidate.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, ToSchema)]
+pub struct Candidate {
+    /// Id.
+    pub id: Uuid,
+    /// Session.
+    pub session_id: Uuid,
+    /// First name.
+    pub first_name: String,
+    /// Birth name.
+    pub last_name: String,
+    /// `YYYY-MM-DD`.
+    pub birth_date: String,
+    /// M or F.
+    pub sex: String,
+    /// Country of birth.
+    pub birth_country: String,
+    /// INSEE code of the birth city (France).
+    pub birth_insee_code: Option<String>,
+    /// Postal code of the birth city (France, with the city).
+    pub birth_postal_code: Option<String>,
+    /// Birth city.
+    pub birth_city: Option<String>,
+    /// The centre's own identifier of the person.
+    pub external_id: Option<String>,
+    /// Extra time in percent (1 to 99).
+    pub extra_time_percentage: Option<i64>,
+    /// The test serves accessible questions only.
+    pub accessibility_adjustment: bool,
+    /// Where the notice is sent.
+    pub email: Option<String>,
+    /// Who receives the results (a trainer, a teacher…).
+    pub result_recipient_email: Option<String>,
+    /// The account that joined as this candidate.
+    pub user_id: Option<Uuid>,
+    /// When they joined.
+    pub reconciled_at: Option<i64>,
+}
+
+impl Candidate {
+    /// Birth date as `jj/mm/aaaa`.
+    pub fn birth_date_fr(&self) -> String {
+        iso_to_fr(&self.birth_date)
+    }
+
+    /// Birthplace as one line.
+    pub fn birthplace(&self) -> String {
+        let city = self.birth_city.clone().unwrap_or_default();
+        let code = self.birth_insee_code.clone().or(self.birth_postal_code.clone()).unwrap_or_default();
+        [city, code, self.birth_country.clone()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(", ")
+    }
+
+    /// The form fields of the candidate (to edit them).
+    pub fn fields(&self) -> CandidateFields {
+        CandidateFields {
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            birth_date: self.birth_date_fr(),
+            sex: self.sex.clone(),
+            birth_country: self.birth_country.clone(),
+            birth_insee_code: self.birth_insee_code.clone().unwrap_or_default(),
+            birth_postal_code: self.birth_postal_code.clone().unwrap_or_default(),
+            birth_city: self.birth_city.clone().unwrap_or_default(),
+            external_id: self.external_id.clone().unwrap_or_default(),
+            extra_time_percentage: self.extra_time_percentage.map(|p| p.to_string()).unwrap_or_default(),
+            accessibility_adjustment: if self.accessibility_adjustment { "yes".into() } else { String::new() },
+            email: self.email.clone().unwrap_or_default(),
+            result_recipient_email: self.result_recipient_email.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// Longest text field.
+const MAX_TEXT: usize = 255;
+
+fn text(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty() && s.chars().count() <= MAX_TEXT).then(|| s.to_owned())
+}
+
+/// A session as submitted (page or API).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionFields {
+    /// Site.
+    #[serde(default)]
+    pub address: String,
+    /// Room.
+    #[serde(default)]
+    pub room: String,
+    /// `YYYY-MM-DD` or `jj/mm/aaaa`.
+    #[serde(default)]
+    pub date: String,
+    /// `HH:MM`.
+    #[serde(default)]
+    pub time: String,
+    /// Invigilator names.
+    #[serde(default)]
+    pub examiner: String,
+    /// Notes (optional).
+    #[serde(default)]
+    pub description: String,
+}
+
+/// A checked session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSession {
+    /// Site.
+    pub address: String,
+    /// Room.
+    pub room: String,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// `HH:MM`.
+    pub time: String,
+    /// Invigilator names.
+    pub examiner: String,
+    /// Notes.
+    pub description: String,
+}
+
+/// A date as `YYYY-MM-DD`, from `YYYY-MM-DD` (date inputs) or `jj/mm/aaaa`.
+pub fn any_date(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    parse_date(raw).or_else(|| {
+        let mut p = raw.split('-');
+        let (y, m, d) = (p.next()?, p.next()?, p.next()?);
+        if p.next().is_some() {
+            return None;
+        }
+        parse_date(&format!("{d}/{m}/{y}"))
+    })
+}
+
+/// `HH:MM` (24 h), if it is a time of day.
+pub fn time_of_day(raw: &str) -> Option<String> {
+    let (h, m) = raw.trim().split_once(':')?;
+    let (h, m): (u8, u8) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60 && raw.trim().len() <= 5).then(|| format!("{h:02}:{m:02}"))
+}
+
+impl SessionFields {
+    /// Checks every field; a session cannot be planned before `today` (`YYYY-MM-DD`).
+    pub fn validate(&self, today: &str) -> Result<NewSession, Vec<FieldError>> {
+        let mut check = Check::default();
+        let address = check.field("address", "field-session-address", text(&self.address));
+        let room = check.field("room", "field-session-room", text(&self.room));
+        let date = check.field("date", "field-session-date", any_date(&self.date).filter(|d| d.as_str() >= today));
+        let time = check.field("time", "field-session-time", time_of_day(&self.time));
+        let examiner = check.field("examiner", "field-session-examiner", text(&self.examiner));
+        let description = self.description.trim();
+        check.require("description", "field-text-too-long", description.chars().count() <= 2000);
+        check.finish(|| {
+            Some(NewSession {
+                address: address?,
+                room: room?,
+                date: date?,
+                time: time?,
+                examiner: examiner?,
+                description: description.to_owned(),
+            })
+        })
+    }
+}
+
+/// A candidate as submitted (page, API and, later, imported lines).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CandidateFields {
+    /// First name.
+    #[serde(default)]
+    pub first_name: String,
+    /// Birth name.
+    #[serde(default)]
+    pub last_name: String,
+    /// `jj/mm/aaaa` or `YYYY-MM-DD`.
+    #[serde(default)]
+    pub birth_date: String,
+    /// M or F.
+    #[serde(default)]
+    pub sex: String,
+    /// Country of birth (`France` for people born in France).
+    #[serde(default)]
+    pub birth_country: String,
+    /// INSEE code of the birth city (born in France: this, or postal code and city).
+    #[serde(default)]
+    pub birth_insee_code: String,
+    /// Postal code of the birth city.
+    #[serde(default)]
+    pub birth_postal_code: String,
+    /// Birth city (required with a postal code, or when born abroad).
+    #[serde(default)]
+    pub birth_city: String,
+    /// The centre's identifier of the person (optional).
+    #[serde(default)]
+    pub external_id: String,
+    /// Extra time in percent, 1 to 99 (optional).
+    #[serde(default)]
+    pub extra_time_percentage: String,
+    /// `yes` when the test must serve accessible questions only.
+    #[serde(default)]
+    pub accessibility_adjustment: String,
+    /// Notice email (optional).
+    #[serde(default)]
+    pub email: String,
+    /// Results recipient email (optional).
+    #[serde(default)]
+    pub result_recipient_email: String,
+}
+
+/// A checked candidate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCandidate {
+    /// First name.
+    pub first_name: String,
+    /// Birth name.
+    pub last_name: String,
+    /// `YYYY-MM-DD`.
+    pub birth_date: String,
+    /// M or F.
+    pub sex: String,
+    /// Country of birth.
+    pub birth_country: String,
+    /// INSEE code.
+    pub birth_insee_code: Option<String>,
+    /// Postal code.
+    pub birth_postal_code: Option<String>,
+    /// City.
+    pub birth_city: Option<String>,
+    /// External id.
+    pub external_id: Option<String>,
+    /// Extra time.
+    pub extra_time_percentage: Option<i64>,
+    /// Accessible questions only.
+    pub accessibility_adjustment: bool,
+    /// Notice email.
+    pub email: Option<String>,
+    /// Results recipient.
+    pub result_recipient_email: Option<String>,
+}
+
+/// Whether a country names France.
+pub fn is_france(country: &str) -> bool {
+    matches!(crate::prescription::import::name_key(country).as_str(), "france" | "99100" | "fr")
+}
+
+fn digits(s: &str, n: usize) -> bool {
+    s.len() == n && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// An INSEE city code: 5 characters, digits except Corsica's `2A`/`2B`.
+fn insee_code(s: &str) -> bool {
+    let s = s.to_uppercase();
+    digits(&s, 5) || (s.len() == 5 && (s.starts_with("2A") || s.starts_with("2B")) && digits(&s[2..], 3))
+}
+
+fn optional_email(check: &mut Check, field: &str, raw: &str) -> Option<Option<String>> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Some(None);
+    }
+    check.field(field, "field-email-invalid", Email::parse(raw).map(|e| Some(e.as_str().to_owned())))
+}
+
+impl CandidateFields {
+    /// Checks every field (birthplace rules of PRODUCT §2.1). Birth dates lie between 1900 and `today`.
+    pub fn validate(&self, today: &str) -> Result<NewCandidate, Vec<FieldError>> {
+        let mut check = Check::default();
+        let last_name = check.field("last_name", "field-candidate-last-name", text(&self.last_name));
+        let first_name = check.field("first_name", "field-candidate-first-name", text(&self.first_name));
+        let birth_date = check.field(
+            "birth_date",
+            "field-birth-date-invalid",
+            any_date(&self.birth_date).filter(|d| d.as_str() >= "1900-01-01" && d.as_str() <= today),
+        );
+        let sex = check.field(
+            "sex",
+            "field-candidate-sex",
+            match self.sex.trim().to_uppercase().as_str() {
+                "M" => Some("M"),
+                "F" => Some("F"),
+                _ => None,
+            },
+        );
+        let country = text(&self.birth_country).unwrap_or_else(|| "France".to_owned());
+        let insee = self.birth_insee_code.trim().to_uppercase();
+        let postal = self.birth_postal_code.trim().to_owned();
+        let city = self.birth_city.trim().to_owned();
+        check.require("birth_city", "field-text-too-long", city.chars().count() <= MAX_TEXT);
+        if is_france(&country) {
+            // Born in France: the INSEE code, or the postal code with the city.
+            if !insee.is_empty() {
+                check.require("birth_insee_code", "field-candidate-insee", insee_code(&insee));
+            } else if !postal.is_empty() {
+                check.require("birth_postal_code", "field-candidate-postal", digits(&postal, 5));
+                check.require("birth_city", "field-candidate-city", !city.is_empty());
+            } else {
+                check.require("birth_insee_code", "field-candidate-birthplace-france", false);
+            }
+        } else {
+            check.require("birth_city", "field-candidate-city-abroad", !city.is_empty());
+        }
+        let external_id = self.external_id.trim();
+        check.require("external_id", "field-text-too-long", external_id.chars().count() <= MAX_TEXT);
+        let extra = self.extra_time_percentage.trim().trim_end_matches('%').trim();
+        let extra_time = if extra.is_empty() || extra == "0" {
+            Some(None)
+        } else {
+            check.field(
+                "extra_time_percentage",
+                "field-candidate-extra-time",
+                extra.parse::<i64>().ok().filter(|p| (1..=99).contains(p)).map(Some),
+            )
+        };
+        let email = optional_email(&mut check, "email", &self.email);
+        let recipient = optional_email(&mut check, "result_recipient_email", &self.result_recipient_email);
+        let some = |s: String| (!s.is_empty()).then_some(s);
+        check.finish(|| {
+            let france = is_france(&country);
+            Some(NewCandidate {
+                first_name: first_name?,
+                last_name: last_name?,
+                birth_date: birth_date?,
+                sex: sex?.to_owned(),
+                birth_insee_code: if france { some(insee.clone()) } else { Some("99".to_owned()) },
+                birth_postal_code: if france && insee.is_empty() { some(postal.clone()) } else { None },
+                birth_city: if france && !insee.is_empty() { None } else { some(city.clone()) },
+                birth_country: if france { "France".to_owned() } else { country.clone() },
+                external_id: some(external_id.to_owned()),
+                extra_time_percentage: extra_time?,
+                accessibility_adjustment: self.accessibility_adjustment == "yes",
+                email: email?,
+                result_recipient_email: recipient?,
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TODAY: &str = "2026-11-29";
+
+    fn codes(r: Result<impl std::fmt::Debug, Vec<FieldError>>) -> Vec<(String, String)> {
+        r.unwrap_err().into_iter().map(|e| (e.field, e.code)).collect()
+    }
+
+    fn candidate() -> CandidateFields {
+        CandidateFields {
+            first_name: "Léa".into(),
+            last_name: "Dupont".into(),
+            birth_date: "05/03/2004".into(),
+            sex: "f".into(),
+            birth_insee_code: "75056".into(),
+            ..CandidateFields::default()
+        }
+    }
+
+    #[test]
+    fn sessions_need_a_place_a_future_date_a_time_and_an_invigilator() {
+        let ok = SessionFields {
+            address: "Lycée Curie".into(),
+            room: "B12".into(),
+            date: "2026-12-15".into(),
+            time: "9:30".into(),
+            examiner: "M. Martin".into(),
+            description: String::new(),
+        };
+        let s = ok.validate(TODAY).unwrap();
+        assert_eq!((s.date.as_str(), s.time.as_str()), ("2026-12-15", "09:30"));
+        assert_eq!(
+            SessionFields { date: "15/12/2026".into(), ..ok.clone() }.validate(TODAY).unwrap().date,
+            "2026-12-15"
+        );
+        let errors =
+            codes(SessionFields { date: "2026-11-28".into(), time: "25:00".into(), ..ok.clone() }.validate(TODAY));
+        assert_eq!(
+            errors,
+            vec![("date".into(), "field-session-date".into()), ("time".into(), "field-session-time".into())]
+        );
+        assert_eq!(codes(SessionFields::default().validate(TODAY)).len(), 5);
+    }
+
+    #[test]
+    fn candidates_born_in_france_give_an_insee_code_or_a_postal_code_and_a_city() {
+        let c = candidate().validate(TODAY).unwrap();
+        assert_eq!(
+            (c.sex.as_str(), c.birth_date.as_str(), c.birth_country.as_str(), c.birth_insee_code.as_deref()),
+            ("F", "2004-03-05", "France", Some("75056"))
+        );
+        let by_postal = CandidateFields {
+            birth_insee_code: String::new(),
+            birth_postal_code: "75015".into(),
+            birth_city: "Paris".into(),
+            ..candidate()
+        };
+        let c = by_postal.validate(TODAY).unwrap();
+        assert_eq!(
+            (c.birth_postal_code.as_deref(), c.birth_city.as_deref(), c.birth_insee_code),
+            (Some("75015"), Some("Paris"), None)
+        );
+        let neither = CandidateFields { birth_insee_code: String::new(), ..candidate() };
+        assert_eq!(
+            codes(neither.validate(TODAY)),
+            vec![("birth_insee_code".into(), "field-candidate-birthplace-france".into())]
+        );
+        let postal_alone =
+            CandidateFields { birth_insee_code: String::new(), birth_postal_code: "75015".into(), ..candidate() };
+        assert_eq!(codes(postal_alone.validate(TODAY)), vec![("birth_city".into(), "field-candidate-city".into())]);
+        assert!(CandidateFields { birth_insee_code: "2A004".into(), ..candidate() }.validate(TODAY).is_ok(), "Corsica");
+        assert!(CandidateFields { birth_insee_code: "7505".into(), ..candidate() }.validate(TODAY).is_err());
+    }
+
+    #[test]
+    fn candidates_born_abroad_give_a_country_and_a_city() {
+        let abroad =
+            CandidateFields { birth_country: "Espagne".into(), birth_insee_code: String::new(), ..candidate() };
+        assert_eq!(
+            codes(abroad.clone().validate(TODAY)),
+            vec![("birth_city".into(), "field-candidate-city-abroad".into())]
+        );
+        let c = CandidateFields { birth_city: "Madrid".into(), ..abroad }.validate(TODAY).unwrap();
+        assert_eq!(
+            (c.birth_country.as_str(), c.birth_insee_code.as_deref(), c.birth_city.as_deref()),
+            ("Espagne", Some("99"), Some("Madrid"))
+        );
+    }
+
+    #[test]
+    fn extra_time_is_1_to_99_percent_and_emails_are_checked() {
+        let with = |p: &str| CandidateFields { extra_time_percentage: p.into(), ..candidate() }.validate(TODAY);
+        assert_eq!(with("33 %").unwrap().extra_time_percentage, Some(33));
+        assert_eq!(with("0").unwrap().extra_time_percentage, None);
+        assert!(with("100").is_err() && with("-5").is_err() && with("un tiers").is_err());
+        let bad =
+            CandidateFields { email: "nope".into(), result_recipient_email: "prof@example.org".into(), ..candidate() };
+        assert_eq!(codes(bad.validate(TODAY)), vec![("email".into(), "field-email-invalid".into())]);
+        let missing = CandidateFields { sex: "X".into(), birth_date: "31/02/2004".into(), ..candidate() };
+        assert_eq!(
+            codes(missing.validate(TODAY)),
+            vec![
+                ("birth_date".into(), "field-birth-date-invalid".into()),
+                ("sex".into(), "field-candidate-sex".into())
+            ]
+        );
+    }
+}

@@ -1,0 +1,368 @@
+//! Pix Certif pages: a centre's sessions, planning one, its candidates (enrol, change, remove) —
+//! and the learner's "may I be certified?" page.
+
+use askama::Template;
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    model::{Candidate, CandidateFields, Center, Session, SessionFields, SessionStatus},
+    service::{self, Eligibility},
+    store,
+};
+use crate::{
+    AppState,
+    identity::{
+        CurrentUser,
+        guard::{AnyMember, CenterAccess},
+    },
+    web::{
+        error::AppError,
+        extract::{CsrfForm, NoFields, Page},
+        form::FormState,
+        layout::{Chrome, render},
+    },
+};
+
+/// Path of a session.
+#[derive(Debug, Deserialize)]
+pub struct SessionPath {
+    session_id: Uuid,
+}
+
+/// Path of a candidate.
+#[derive(Debug, Deserialize)]
+pub struct CandidatePath {
+    session_id: Uuid,
+    candidate_id: Uuid,
+}
+
+#[derive(Template)]
+#[template(path = "certification/sessions.html")]
+struct SessionsPage {
+    chrome: Chrome,
+    center: Center,
+    sessions: Vec<(Session, i64)>,
+}
+
+/// `GET /certif/{center_id}/sessions`: the centre's sessions, latest first.
+pub async fn sessions(
+    State(state): State<AppState>,
+    page: Page,
+    access: CenterAccess<AnyMember>,
+) -> Result<Response, AppError> {
+    let center = service::center(&state, access.center).await?;
+    let sessions = store::sessions_of(&state.db, center.id).await?;
+    Ok(render(StatusCode::OK, &SessionsPage { chrome: page.chrome(&center.name), center, sessions }))
+}
+
+#[derive(Template)]
+#[template(path = "certification/session_form.html")]
+struct SessionFormPage {
+    chrome: Chrome,
+    csrf: String,
+    center: Center,
+    /// Where the form posts.
+    action: String,
+    form: FormState,
+}
+
+fn keep_session(f: &SessionFields) -> FormState {
+    FormState::new()
+        .keep("address", &f.address)
+        .keep("room", &f.room)
+        .keep("date", &f.date)
+        .keep("time", &f.time)
+        .keep("examiner", &f.examiner)
+        .keep("description", &f.description)
+}
+
+fn session_form(page: &Page, center: Center, action: String, title: &str, form: FormState) -> Response {
+    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    render(status, &SessionFormPage { chrome: page.chrome_t(title), csrf: page.csrf(), center, action, form })
+}
+
+/// `GET /certif/{center_id}/sessions/new`
+pub async fn new_session(
+    State(state): State<AppState>,
+    page: Page,
+    access: CenterAccess<AnyMember>,
+) -> Result<Response, AppError> {
+    let center = service::center(&state, access.center).await?;
+    let action = format!("/certif/{}/sessions", center.id);
+    Ok(session_form(&page, center, action, "session-new-title", FormState::new()))
+}
+
+/// `POST /certif/{center_id}/sessions`
+pub async fn create_session(
+    State(state): State<AppState>,
+    page: Page,
+    access: CenterAccess<AnyMember>,
+    CsrfForm(f): CsrfForm<SessionFields>,
+) -> Result<Response, AppError> {
+    let center = service::center(&state, access.center).await?;
+    match service::create_session(&state, center.id, access.user.id, &f).await? {
+        Ok(s) => Ok(Redirect::to(&format!("/certif/{}/sessions/{}", center.id, s.id)).into_response()),
+        Err(errors) => {
+            let action = format!("/certif/{}/sessions", center.id);
+            Ok(session_form(
+                &page,
+                center,
+                action,
+                "session-new-title",
+                keep_session(&f).with_errors(page.lang, &errors),
+            ))
+        }
+    }
+}
+
+/// `GET /certif/{center_id}/sessions/{session_id}/edit`
+pub async fn edit_session(
+    State(state): State<AppState>,
+    page: Page,
+    access: CenterAccess<AnyMember>,
+    Path(path): Path<SessionPath>,
+) -> Result<Response, AppError> {
+    let center = service::center(&state, access.center).await?;
+    let s = service::session(&state, center.id, path.session_id).await?;
+    let fields = SessionFields {
+        address: s.address.clone(),
+        room: s.room.clone(),
+        date: s.date.clone(),
+        time: s.time.clone(),
+        examiner: s.examiner.clone(),
+        description: s.description.clone(),
+    };
+    let action = format!("/certif/{}/sessions/{}/edit", center.id, s.id);
+    Ok(session_form(&page, center, action, "session-edit-title", keep_session(&fields)))
+}
+
+/// `POST /certif/{center_id}/sessions/{session_id}/edit`
+pub async fn update_session(
+    State(state): State<AppState>,
+    page: Page,
+    access: CenterAccess<AnyMember>,
+    Path(path): Path<SessionPath>,
+    CsrfForm(f): CsrfForm<SessionFields>,
+) -> Result<Response, AppError> {
+    let center = service::center(&state, access.center).await?;
+    let s = service::session(&state, center.id, path.session_id).await?;
+    match service::update_session(&state, &s, &f).await? {
+        Ok(()) => Ok(Redirect::to(&format!("/certif/{}/sessions/{}", center.id, s.id)).into_response()),
+        Err(errors) => {
+            let action = format!("/certif/{}/sessions/{}/edit", center.id, s.id);
+            Ok(session_form(
+                &page,
+                center,
+                action,
+                "session-edit-title",
+                keep_session(&f).with_errors(page.lang, &errors),
+            ))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "certification/session.html")]
+struct SessionPage {
+    chrome: Chrome,
+    csrf: String,
+    center: Center,
+    session: Session,
+    status: SessionStatus,
+    candidates: Vec<Candidate>,
+    form: FormState,
+    notice: String,
+}
+
+/// Notices after an action.
+#[derive(Debug, Default, Deserialize)]
+pub struct SessionQuery {
+    done: Option<String>,
+}
+
+async fn session_page(
+    state: &AppState,
+    page: &Page,
+    center: Uuid,
+    id: Uuid,
+    form: FormState,
+    notice: String,
+) -> Result<Response, AppError> {
+    let center = service::center(state, center).await?;
+    let session = service::session(state, center.id, id).await?;
+    let candidates = store::candidates(&state.db, session.id).await?;
+    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let title = format!("{} {}", page.t("session-title"), session.number);
+    Ok(render(
+        status,
+        &SessionPage {
+            chrome: page.chrome(&title),
+            csrf: page.csrf(),
+            status: session.status(),
+            center,
+            session,
+            candidates,
+            form,
+            notice,
+        },
+    ))
+}
+
+/// `GET /certif/{center_id}/sessions/{session_id}`: the session, its codes and its candidates.
+pub async fn session(
+    State(state): State<AppState>,
+    page: Page,
+    access: CenterAccess<AnyMember>,
+    Path(path): Path<SessionPath>,
+    Query(q): Query<SessionQuery>,
+) -> Result<Response, AppError> {
+    let notice = match q.done.as_deref() {
+        Some("enrolled") => page.t("candidate-enrolled"),
+        Some("updated") => page.t("candidate-updated"),
+        Some("removed") => page.t("candidate-removed"),
+        _ => String::new(),
+    };
+    session_page(&state, &page, access.center, path.session_id, FormState::new(), notice).await
+}
+
+fn keep_candidate(f: &CandidateFields) -> FormState {
+    FormState::new()
+        .keep("first_name", &f.first_name)
+        .keep("last_name", &f.last_name)
+        .keep("birth_date", &f.birth_date)
+        .keep("sex", &f.sex)
+        .keep("birth_country", &f.birth_country)
+        .keep("birth_insee_code", &f.birth_insee_code)
+        .keep("birth_postal_code", &f.birth_postal_code)
+        .keep("birth_city", &f.birth_city)
+        .keep("external_id", &f.external_id)
+        .keep("extra_time_percentage", &f.extra_time_percentage)
+        .keep("accessibility_adjustment", &f.accessibility_adjustment)
+        .keep("email", &f.email)
+        .keep("result_recipient_email", &f.result_recipient_email)
+}
+
+/// `POST /certif/{center_id}/sessions/{session_id}/candidates`: enrols a candidate.
+pub async fn enrol(
+    State(state): State<AppState>,
+    page: Page,
+    access: CenterAccess<AnyMember>,
+    Path(path): Path<SessionPath>,
+    CsrfForm(f): CsrfForm<CandidateFields>,
+) -> Result<Response, AppError> {
+    let s = service::session(&state, access.center, path.session_id).await?;
+    match service::enrol(&state, &s, access.user.id, &f).await? {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/certif/{}/sessions/{}?done=enrolled", access.center, s.id)).into_response())
+        }
+        Err(errors) => {
+            let form = keep_candidate(&f).with_errors(page.lang, &errors);
+            session_page(&state, &page, access.center, s.id, form, String::new()).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "certification/candidate.html")]
+struct CandidatePage {
+    chrome: Chrome,
+    csrf: String,
+    center: Center,
+    session: Session,
+    candidate: Candidate,
+    form: FormState,
+}
+
+async fn candidate_page(
+    state: &AppState,
+    page: &Page,
+    center: Uuid,
+    s: Session,
+    candidate: Candidate,
+    form: FormState,
+) -> Result<Response, AppError> {
+    let center = service::center(state, center).await?;
+    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let title = format!("{} {}", candidate.first_name, candidate.last_name);
+    Ok(render(
+        status,
+        &CandidatePage { chrome: page.chrome(&title), csrf: page.csrf(), center, session: s, candidate, form },
+    ))
+}
+
+/// `GET /certif/{center_id}/sessions/{session_id}/candidates/{candidate_id}`: the enrolment form.
+pub async fn candidate(
+    State(state): State<AppState>,
+    page: Page,
+    access: CenterAccess<AnyMember>,
+    Path(path): Path<CandidatePath>,
+) -> Result<Response, AppError> {
+    let s = service::session(&state, access.center, path.session_id).await?;
+    let c = store::candidate(&state.db, s.id, path.candidate_id).await?.ok_or(AppError::NotFound)?;
+    let form = keep_candidate(&c.fields());
+    candidate_page(&state, &page, access.center, s, c, form).await
+}
+
+/// `POST /certif/{center_id}/sessions/{session_id}/candidates/{candidate_id}`: changes it.
+pub async fn update_candidate(
+    State(state): State<AppState>,
+    page: Page,
+    access: CenterAccess<AnyMember>,
+    Path(path): Path<CandidatePath>,
+    CsrfForm(f): CsrfForm<CandidateFields>,
+) -> Result<Response, AppError> {
+    let s = service::session(&state, access.center, path.session_id).await?;
+    match service::update_candidate(&state, &s, path.candidate_id, access.user.id, &f).await? {
+        Ok(_) => Ok(Redirect::to(&format!("/certif/{}/sessions/{}?done=updated", access.center, s.id)).into_response()),
+        Err(errors) => {
+            let c = store::candidate(&state.db, s.id, path.candidate_id).await?.ok_or(AppError::NotFound)?;
+            let form = keep_candidate(&f).with_errors(page.lang, &errors);
+            candidate_page(&state, &page, access.center, s, c, form).await
+        }
+    }
+}
+
+/// `POST /certif/{center_id}/sessions/{session_id}/candidates/{candidate_id}/delete`
+pub async fn remove_candidate(
+    State(state): State<AppState>,
+    access: CenterAccess<AnyMember>,
+    Path(path): Path<CandidatePath>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    let s = service::session(&state, access.center, path.session_id).await?;
+    service::remove_candidate(&state, &s, path.candidate_id, access.user.id).await?;
+    Ok(Redirect::to(&format!("/certif/{}/sessions/{}?done=removed", access.center, s.id)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "certification/eligibility.html")]
+struct EligibilityPage {
+    chrome: Chrome,
+    eligibility: Eligibility,
+    /// (code, name, level) of each competence.
+    competences: Vec<(String, String, u32)>,
+}
+
+/// `GET /certification`: whether the learner may be certified, and what to do if not.
+pub async fn eligibility(State(state): State<AppState>, page: Page, me: CurrentUser) -> Result<Response, AppError> {
+    let eligibility = service::eligibility(&state, me.id).await?;
+    let locale = crate::evaluation::pages::locale(page.lang);
+    let competences = eligibility
+        .levels
+        .iter()
+        .filter_map(|l| {
+            let idx = state.content.competence_by_code(&l.code)?;
+            Some((l.code.clone(), state.content.competence(idx).name.get(locale).to_owned(), l.level))
+        })
+        .collect();
+    Ok(render(
+        StatusCode::OK,
+        &EligibilityPage { chrome: page.chrome_t("eligibility-title"), eligibility, competences },
+    ))
+}

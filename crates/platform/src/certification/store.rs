@@ -1,0 +1,298 @@
+//! Every SQL statement of the certification context. Functions take `impl Into<Conn>`: the pool or
+//! an open transaction.
+
+use uuid::Uuid;
+
+use super::model::{Candidate, Center, NewCandidate, NewSession, Session};
+use crate::{db::Conn, identity::model::MemberRole, on_conn};
+
+// ------------------------------------------------------------------ centres
+
+/// Every centre, by name.
+pub async fn centers(conn: impl Into<Conn<'_>>) -> Result<Vec<Center>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, Center>("SELECT id, name, kind, external_id, created_at FROM certification_centers ORDER BY name").fetch_all(c).await
+    })
+}
+
+/// A centre.
+pub async fn center(conn: impl Into<Conn<'_>>, id: Uuid) -> Result<Option<Center>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, Center>("SELECT id, name, kind, external_id, created_at FROM certification_centers WHERE id = $1")
+            .bind(id).fetch_optional(c).await
+    })
+}
+
+/// A new centre.
+pub async fn insert_center(
+    conn: impl Into<Conn<'_>>,
+    id: Uuid,
+    name: &str,
+    kind: &str,
+    external_id: Option<&str>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("INSERT INTO certification_centers (id, name, kind, external_id, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id).bind(name).bind(kind).bind(external_id).bind(now).execute(c).await.map(|_| ())
+    })
+}
+
+/// A member of a centre.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CenterMember {
+    /// Account.
+    pub user_id: Uuid,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Email.
+    pub email: Option<String>,
+    /// ADMIN or MEMBER.
+    pub role: String,
+}
+
+/// The members of a centre, by name.
+pub async fn members(conn: impl Into<Conn<'_>>, center: Uuid) -> Result<Vec<CenterMember>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, CenterMember>(
+            "SELECT u.id AS user_id, u.first_name, u.last_name, u.email, m.role FROM center_memberships m JOIN users u ON u.id = m.user_id \
+             WHERE m.center_id = $1 ORDER BY u.last_name, u.first_name",
+        )
+        .bind(center).fetch_all(c).await
+    })
+}
+
+/// Gives an account a role in a centre (and refreshes its sessions' view of its centres).
+pub async fn set_member(
+    conn: impl Into<Conn<'_>>,
+    center: Uuid,
+    user: Uuid,
+    role: MemberRole,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let role = match role {
+        MemberRole::Admin => "ADMIN",
+        MemberRole::Member => "MEMBER",
+    };
+    on_conn!(conn, c => {
+        sqlx::query(
+            "INSERT INTO center_memberships (user_id, center_id, role, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (user_id, center_id) DO UPDATE SET role = excluded.role",
+        )
+        .bind(user).bind(center).bind(role).bind(now).execute(&mut *c).await?;
+        sqlx::query("UPDATE users SET session_version = session_version + 1 WHERE id = $1").bind(user).execute(&mut *c).await.map(|_| ())
+    })
+}
+
+// ------------------------------------------------------------------ sessions
+
+macro_rules! select_session {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, center_id, number, address, room, examiner, date, time, description, access_code, invigilator_password, version, \
+             created_at, finalized_at, published_at FROM certification_sessions ",
+            $rest
+        )
+    };
+}
+
+/// Whether a session number is taken.
+pub async fn number_taken(conn: impl Into<Conn<'_>>, number: i64) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_scalar::<_, i64>("SELECT CAST(COUNT(*) AS BIGINT) FROM certification_sessions WHERE number = $1")
+            .bind(number).fetch_one(c).await.map(|n| n > 0)
+    })
+}
+
+/// Identity and codes of a new session.
+pub struct SessionKeys<'a> {
+    /// Id.
+    pub id: Uuid,
+    /// Centre.
+    pub center: Uuid,
+    /// Number.
+    pub number: i64,
+    /// Access code.
+    pub access_code: &'a str,
+    /// Invigilator password.
+    pub invigilator_password: &'a str,
+    /// Creator.
+    pub created_by: Uuid,
+}
+
+/// A new session.
+pub async fn insert_session(
+    conn: impl Into<Conn<'_>>,
+    k: SessionKeys<'_>,
+    s: &NewSession,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query(
+            "INSERT INTO certification_sessions (id, center_id, number, address, room, examiner, date, time, description, access_code, \
+             invigilator_password, version, created_by, created_at, finalized_at, published_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, NULL, NULL)",
+        )
+        .bind(k.id).bind(k.center).bind(k.number).bind(&s.address).bind(&s.room).bind(&s.examiner).bind(&s.date).bind(&s.time)
+        .bind(&s.description).bind(k.access_code).bind(k.invigilator_password).bind(3_i64).bind(k.created_by).bind(now)
+        .execute(c).await.map(|_| ())
+    })
+}
+
+/// Changes a session's place, time and invigilators.
+pub async fn update_session(conn: impl Into<Conn<'_>>, id: Uuid, s: &NewSession) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query(
+            "UPDATE certification_sessions SET address = $2, room = $3, examiner = $4, date = $5, time = $6, description = $7 WHERE id = $1",
+        )
+        .bind(id).bind(&s.address).bind(&s.room).bind(&s.examiner).bind(&s.date).bind(&s.time).bind(&s.description)
+        .execute(c).await.map(|_| ())
+    })
+}
+
+/// A session of a centre.
+pub async fn session_of(conn: impl Into<Conn<'_>>, center: Uuid, id: Uuid) -> Result<Option<Session>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, Session>(select_session!("WHERE center_id = $1 AND id = $2")).bind(center).bind(id).fetch_optional(c).await
+    })
+}
+
+/// A centre's sessions with their candidate counts, latest date first.
+pub async fn sessions_of(conn: impl Into<Conn<'_>>, center: Uuid) -> Result<Vec<(Session, i64)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        session: Session,
+        candidates: i64,
+    }
+    let rows: Vec<Row> = on_conn!(conn, c => {
+        sqlx::query_as::<_, Row>(
+            "SELECT s.id, s.center_id, s.number, s.address, s.room, s.examiner, s.date, s.time, s.description, s.access_code, \
+             s.invigilator_password, s.version, s.created_at, s.finalized_at, s.published_at, \
+             (SELECT CAST(COUNT(*) AS BIGINT) FROM certification_candidates k WHERE k.session_id = s.id) AS candidates \
+             FROM certification_sessions s WHERE s.center_id = $1 ORDER BY s.date DESC, s.time DESC, s.number",
+        )
+        .bind(center).fetch_all(c).await
+    })?;
+    Ok(rows.into_iter().map(|r| (r.session, r.candidates)).collect())
+}
+
+// ------------------------------------------------------------------ candidates
+
+macro_rules! select_candidate {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, session_id, first_name, last_name, birth_date, sex, birth_country, birth_insee_code, birth_postal_code, birth_city, \
+             external_id, extra_time_percentage, accessibility_adjustment, email, result_recipient_email, user_id, reconciled_at \
+             FROM certification_candidates ",
+            $rest
+        )
+    };
+}
+
+/// The candidates of a session, by name.
+pub async fn candidates(conn: impl Into<Conn<'_>>, session: Uuid) -> Result<Vec<Candidate>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, Candidate>(select_candidate!("WHERE session_id = $1 ORDER BY last_name, first_name, id"))
+            .bind(session).fetch_all(c).await
+    })
+}
+
+/// A candidate of a session.
+pub async fn candidate(conn: impl Into<Conn<'_>>, session: Uuid, id: Uuid) -> Result<Option<Candidate>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, Candidate>(select_candidate!("WHERE session_id = $1 AND id = $2")).bind(session).bind(id).fetch_optional(c).await
+    })
+}
+
+/// Another candidate of the session with the same names and birth date, if any.
+pub async fn same_person(
+    conn: impl Into<Conn<'_>>,
+    session: Uuid,
+    except: Option<Uuid>,
+    c: &NewCandidate,
+) -> Result<bool, sqlx::Error> {
+    let rows: Vec<(Uuid, String, String)> = on_conn!(conn, db => {
+        sqlx::query_as("SELECT id, first_name, last_name FROM certification_candidates WHERE session_id = $1 AND birth_date = $2")
+            .bind(session).bind(&c.birth_date).fetch_all(db).await
+    })?;
+    let key = |s: &str| crate::prescription::import::name_key(s);
+    Ok(rows.iter().any(|(id, first, last)| {
+        Some(*id) != except && key(first) == key(&c.first_name) && key(last) == key(&c.last_name)
+    }))
+}
+
+/// Enrols a candidate.
+pub async fn insert_candidate(
+    conn: impl Into<Conn<'_>>,
+    id: Uuid,
+    session: Uuid,
+    c: &NewCandidate,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    on_conn!(conn, db => {
+        sqlx::query(
+            "INSERT INTO certification_candidates (id, session_id, first_name, last_name, birth_date, sex, birth_country, birth_insee_code, \
+             birth_postal_code, birth_city, external_id, extra_time_percentage, accessibility_adjustment, email, result_recipient_email, \
+             user_id, reconciled_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULL, NULL, $16, $16)",
+        )
+        .bind(id).bind(session).bind(&c.first_name).bind(&c.last_name).bind(&c.birth_date).bind(&c.sex).bind(&c.birth_country)
+        .bind(&c.birth_insee_code).bind(&c.birth_postal_code).bind(&c.birth_city).bind(&c.external_id).bind(c.extra_time_percentage)
+        .bind(c.accessibility_adjustment).bind(&c.email).bind(&c.result_recipient_email).bind(now)
+        .execute(db).await.map(|_| ())
+    })
+}
+
+/// Changes a candidate's enrolment.
+pub async fn update_candidate(
+    conn: impl Into<Conn<'_>>,
+    id: Uuid,
+    c: &NewCandidate,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    on_conn!(conn, db => {
+        sqlx::query(
+            "UPDATE certification_candidates SET first_name = $2, last_name = $3, birth_date = $4, sex = $5, birth_country = $6, \
+             birth_insee_code = $7, birth_postal_code = $8, birth_city = $9, external_id = $10, extra_time_percentage = $11, \
+             accessibility_adjustment = $12, email = $13, result_recipient_email = $14, updated_at = $15 WHERE id = $1",
+        )
+        .bind(id).bind(&c.first_name).bind(&c.last_name).bind(&c.birth_date).bind(&c.sex).bind(&c.birth_country)
+        .bind(&c.birth_insee_code).bind(&c.birth_postal_code).bind(&c.birth_city).bind(&c.external_id).bind(c.extra_time_percentage)
+        .bind(c.accessibility_adjustment).bind(&c.email).bind(&c.result_recipient_email).bind(now)
+        .execute(db).await.map(|_| ())
+    })
+}
+
+/// Removes a candidate from a session.
+pub async fn delete_candidate(conn: impl Into<Conn<'_>>, id: Uuid) -> Result<(), sqlx::Error> {
+    on_conn!(conn, db => sqlx::query("DELETE FROM certification_candidates WHERE id = $1").bind(id).execute(db).await.map(|_| ()))
+}
+
+/// A person's enrolments (their data export): candidate row with its session's number, date and centre.
+pub async fn enrolments_of_user(
+    conn: impl Into<Conn<'_>>,
+    user: Uuid,
+) -> Result<Vec<(Candidate, i64, String, String)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        candidate: Candidate,
+        number: i64,
+        date: String,
+        center: String,
+    }
+    let rows: Vec<Row> = on_conn!(conn, db => {
+        sqlx::query_as::<_, Row>(
+            "SELECT k.id, k.session_id, k.first_name, k.last_name, k.birth_date, k.sex, k.birth_country, k.birth_insee_code, \
+             k.birth_postal_code, k.birth_city, k.external_id, k.extra_time_percentage, k.accessibility_adjustment, k.email, \
+             k.result_recipient_email, k.user_id, k.reconciled_at, s.number, s.date, c.name AS center \
+             FROM certification_candidates k JOIN certification_sessions s ON s.id = k.session_id \
+             JOIN certification_centers c ON c.id = s.center_id WHERE k.user_id = $1 ORDER BY s.date",
+        )
+        .bind(user).fetch_all(db).await
+    })?;
+    Ok(rows.into_iter().map(|r| (r.candidate, r.number, r.date, r.center)).collect())
+}

@@ -1,0 +1,88 @@
+// The certification side, slice 1: the demo centre admin opens the demo session, enrols a
+// candidate (one birthplace error shown, then fixed) and plans a new session with the keyboard;
+// the demo learner learns she may be certified — axe and 320 px on every page.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from '../lib/server.mjs';
+import { assertPageBasics, launch, newPage } from '../lib/browser.mjs';
+import { demoPassword } from '../lib/journeys.mjs';
+
+async function logIn(page, server, email) {
+  await page.goto(`${server.baseUrl}/login`);
+  await page.getByLabel('Adresse e-mail ou identifiant').fill(email);
+  await page.getByLabel('Mot de passe', { exact: true }).fill(demoPassword(server, email));
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(/\/profile$/);
+}
+
+describe('certification centres', () => {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startServer({ demo: true });
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('enrols a candidate and plans a session, with the keyboard', async () => {
+    const page = await newPage(browser, { locale: 'fr-FR' });
+    await logIn(page, server, 'centre-admin@demo.example');
+    await page.getByRole('link', { name: 'Mon centre de certification' }).click();
+    await assertPageBasics(page, { lang: 'fr', label: 'certif home' });
+    await page.getByRole('link', { name: 'Centre de certification (démo)' }).click();
+    await assertPageBasics(page, { lang: 'fr', label: 'sessions' });
+    await page.locator('tbody a').first().click();
+    await assertPageBasics(page, { lang: 'fr', label: 'session' });
+    assert.equal(await page.locator('tbody tr').count(), 3, 'the demo candidates');
+    assert.match(await page.locator('dl.facts').innerText(), /[BCDFGHJKMPQRTVWXY]{4}[2346789]{2}/);
+
+    // Born in France without a city code: refused, the error says what to give.
+    await page.getByLabel('Nom de naissance').fill('Bernard');
+    await page.getByLabel('Prénom').fill('Zoé');
+    await page.getByLabel('Date de naissance').fill('01/09/2005');
+    await page.getByLabel('Femme').check();
+    await page.getByRole('button', { name: 'Inscrire le candidat' }).click();
+    assert.match(await page.locator('.error-summary').innerText(), /indiquez le code INSEE/);
+    await assertPageBasics(page, { lang: 'fr', label: 'session (enrolment errors)' });
+    await page.getByLabel('Code INSEE de la commune de naissance').focus();
+    await page.keyboard.type('69123');
+    await page.getByLabel('Temps majoré').focus();
+    await page.keyboard.type('25');
+    await page.getByRole('button', { name: 'Inscrire le candidat' }).focus();
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    assert.match(await page.locator('.notice.success').innerText(), /inscrit/);
+    assert.equal(await page.locator('tbody tr').count(), 4);
+    assert.match(await page.locator('tbody tr', { hasText: 'Bernard' }).innerText(), /25 %/);
+
+    // A new session, typed with the keyboard.
+    await page.goto(page.url().replace(/\/sessions\/.*$/, '/sessions/new'));
+    await assertPageBasics(page, { lang: 'fr', label: 'new session' });
+    await page.getByLabel('Nom du site').focus();
+    await page.keyboard.type('Médiathèque');
+    await page.getByLabel('Nom de la salle').focus();
+    await page.keyboard.type('Salle 4');
+    const next = new Date(Date.now() + 20 * 86400000).toISOString().slice(0, 10);
+    await page.getByLabel('Date').fill(next);
+    await page.getByLabel('Heure de début').fill('10:00');
+    await page.getByLabel('Surveillant(s)').focus();
+    await page.keyboard.type('Claire Centre');
+    await page.getByRole('button', { name: 'Enregistrer la session' }).focus();
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    assert.match(page.url(), /\/sessions\/[0-9a-f-]+$/);
+    assert.match(await page.locator('dl.facts').innerText(), /Salle 4/);
+    await assertPageBasics(page, { lang: 'fr', label: 'new session page' });
+    await page.context().close();
+  });
+
+  it('tells the demo learner she may be certified', async () => {
+    const page = await newPage(browser, { locale: 'fr-FR' });
+    await logIn(page, server, 'learner@demo.example');
+    await page.getByRole('link', { name: 'Puis-je passer la certification ?' }).click();
+    await assertPageBasics(page, { lang: 'fr', label: 'eligibility' });
+    assert.match(await page.locator('main').innerText(), /Vous pouvez passer la certification Pix/);
+    await page.context().close();
+  });
+});

@@ -172,3 +172,23 @@ pub async fn remove_candidate(
 pub async fn eligibility(State(state): State<AppState>, me: CurrentUser) -> Result<Json<Eligibility>, AppError> {
     Ok(Json(service::eligibility(&state, me.id).await?))
 }
+
+/// Creates sessions and enrols candidates from a mass-import file (the CSV as the body, `PRODUCT.md`
+/// §2.1 columns): 201 with what was created, or 422 with every problem's `line`, `column`, `code` and
+/// `message` (nothing is created then).
+#[utoipa::path(post, path = "/api/certification-centers/{center_id}/sessions/import", tag = "certification",
+    params(("center_id" = Uuid, Path)), request_body(content = String, content_type = "text/csv"),
+    responses((status = 201, body = service::ImportSummary)))]
+pub async fn import(
+    State(state): State<AppState>,
+    lang: crate::web::i18n::Lang,
+    access: CenterAccess<AnyMember>,
+    _: CsrfHeader,
+    body: axum::body::Body,
+) -> Result<Response, AppError> {
+    let bytes = axum::body::to_bytes(body, crate::web::MAX_UPLOAD_BYTES).await.map_err(|_| AppError::TooLarge)?;
+    match service::import_sessions(&state, access.center, access.user.id, bytes.to_vec()).await? {
+        Ok(summary) => Ok((StatusCode::CREATED, Json(summary)).into_response()),
+        Err(errors) => Ok(crate::prescription::learners::problems_response(lang, &errors)),
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod demo;
+pub mod import;
 pub mod model;
 pub mod pages;
 pub mod service;
@@ -20,6 +21,9 @@ pub fn pages() -> Pages {
         .get("/certification", pages::eligibility)
         .get("/certif/{center_id}/sessions", pages::sessions)
         .get("/certif/{center_id}/sessions/new", pages::new_session)
+        .get("/certif/{center_id}/sessions/import", pages::import_form)
+        .post("/certif/{center_id}/sessions/import", pages::import)
+        .get("/certif/{center_id}/sessions/import/template.csv", pages::import_template)
         .post("/certif/{center_id}/sessions", pages::create_session)
         .get("/certif/{center_id}/sessions/{session_id}", pages::session)
         .get("/certif/{center_id}/sessions/{session_id}/edit", pages::edit_session)
@@ -34,6 +38,7 @@ pub fn pages() -> Pages {
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(api::sessions, api::create_session))
+        .routes(routes!(api::import))
         .routes(routes!(api::session, api::update_session))
         .routes(routes!(api::enrol))
         .routes(routes!(api::update_candidate, api::remove_candidate))

@@ -48,6 +48,14 @@ struct SessionsPage {
     chrome: Chrome,
     center: Center,
     sessions: Vec<(Session, i64)>,
+    notice: String,
+}
+
+/// Notice after a mass import.
+#[derive(Debug, Default, Deserialize)]
+pub struct SessionsQuery {
+    sessions: Option<usize>,
+    candidates: Option<usize>,
 }
 
 /// `GET /certif/{center_id}/sessions`: the centre's sessions, latest first.
@@ -55,10 +63,80 @@ pub async fn sessions(
     State(state): State<AppState>,
     page: Page,
     access: CenterAccess<AnyMember>,
+    Query(q): Query<SessionsQuery>,
 ) -> Result<Response, AppError> {
     let center = service::center(&state, access.center).await?;
     let sessions = store::sessions_of(&state.db, center.id).await?;
-    Ok(render(StatusCode::OK, &SessionsPage { chrome: page.chrome(&center.name), center, sessions }))
+    let notice = match (q.sessions, q.candidates) {
+        (Some(s), Some(c)) => {
+            page.lang.t_args("sessions-imported", &[("sessions", &s.to_string()), ("candidates", &c.to_string())])
+        }
+        _ => String::new(),
+    };
+    Ok(render(StatusCode::OK, &SessionsPage { chrome: page.chrome(&center.name), center, sessions, notice }))
+}
+
+#[derive(Template)]
+#[template(path = "certification/import.html")]
+struct ImportPage {
+    chrome: Chrome,
+    csrf: String,
+    center: Center,
+    problems: Vec<String>,
+}
+
+async fn import_page(state: &AppState, page: &Page, center: Uuid, problems: Vec<String>) -> Result<Response, AppError> {
+    let center = service::center(state, center).await?;
+    let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok(render(
+        status,
+        &ImportPage { chrome: page.chrome_t("sessions-import-title"), csrf: page.csrf(), center, problems },
+    ))
+}
+
+/// `GET /certif/{center_id}/sessions/import`: the mass import form.
+pub async fn import_form(
+    State(state): State<AppState>,
+    page: Page,
+    access: CenterAccess<AnyMember>,
+) -> Result<Response, AppError> {
+    import_page(&state, &page, access.center, Vec::new()).await
+}
+
+/// `POST /certif/{center_id}/sessions/import`: creates the sessions of a file, or lists its problems.
+pub async fn import(
+    State(state): State<AppState>,
+    page: Page,
+    access: CenterAccess<AnyMember>,
+    form: crate::web::extract::CsrfMultipart,
+) -> Result<Response, AppError> {
+    let Some(file) = form.file("file") else {
+        return import_page(&state, &page, access.center, vec![page.t("learners-file-required")]).await;
+    };
+    match service::import_sessions(&state, access.center, access.user.id, file.bytes.clone()).await? {
+        Ok(s) => Ok(Redirect::to(&format!(
+            "/certif/{}/sessions?sessions={}&candidates={}",
+            access.center, s.sessions, s.candidates
+        ))
+        .into_response()),
+        Err(errors) => {
+            let problems = errors.iter().map(|e| crate::prescription::learners::problem_text(page.lang, e)).collect();
+            import_page(&state, &page, access.center, problems).await
+        }
+    }
+}
+
+/// `GET /certif/{center_id}/sessions/import/template.csv`: the empty mass-import file.
+pub async fn import_template(access: CenterAccess<AnyMember>) -> Result<Response, AppError> {
+    let _ = access;
+    let mut response = Response::new(axum::body::Body::from(super::import::template()));
+    let h = response.headers_mut();
+    h.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("text/csv; charset=utf-8"));
+    h.insert(
+        axum::http::header::CONTENT_DISPOSITION,
+        axum::http::HeaderValue::from_static("attachment; filename=\"import-sessions.csv\""),
+    );
+    Ok(response)
 }
 
 #[derive(Template)]

@@ -40,21 +40,7 @@ pub async fn create_session(
         Ok(s) => s,
         Err(errors) => return Ok(Err(errors)),
     };
-    let (mut number, access_code, password) = {
-        let mut rng = rand::rng();
-        (
-            rng.random_range(1_000_000..10_000_000_i64),
-            engine::codes::session_access_code(&mut rng),
-            engine::codes::invigilator_password(&mut rng),
-        )
-    };
-    // Numbers are drawn at random (not guessable from one another); a collision draws again.
-    for _ in 0..20 {
-        if !store::number_taken(&state.db, number).await? {
-            break;
-        }
-        number = rand::rng().random_range(1_000_000..10_000_000_i64);
-    }
+    let (number, access_code, password) = draw_keys(&state.db).await?;
     let id = Uuid::now_v7();
     let keys = store::SessionKeys {
         id,
@@ -75,6 +61,120 @@ pub async fn create_session(
     )
     .await?;
     session(state, center, id).await.map(Ok)
+}
+
+/// A session number nobody has (7 digits, drawn at random so that numbers say nothing about one
+/// another; a collision draws again), an access code and an invigilator password.
+async fn draw_keys(conn: impl Into<crate::db::Conn<'_>>) -> Result<(i64, String, String), AppError> {
+    let mut conn: crate::db::Conn<'_> = conn.into();
+    let (mut number, access_code, password) = {
+        let mut rng = rand::rng();
+        (
+            rng.random_range(1_000_000..10_000_000_i64),
+            engine::codes::session_access_code(&mut rng),
+            engine::codes::invigilator_password(&mut rng),
+        )
+    };
+    for _ in 0..20 {
+        if !store::number_taken(&mut conn, number).await? {
+            break;
+        }
+        number = rand::rng().random_range(1_000_000..10_000_000_i64);
+    }
+    Ok((number, access_code, password))
+}
+
+/// What a mass import created.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct ImportSummary {
+    /// New sessions.
+    pub sessions: usize,
+    /// Candidates enrolled (in new or existing sessions).
+    pub candidates: usize,
+}
+
+/// Creates the sessions and enrols the candidates of a mass-import file, all or nothing: every
+/// problem, including unknown or closed session numbers and people already enrolled, is returned
+/// at its line and column, and nothing is created then.
+pub async fn import_sessions(
+    state: &AppState,
+    center: Uuid,
+    author: Uuid,
+    bytes: Vec<u8>,
+) -> Result<Result<ImportSummary, Vec<crate::prescription::import::ImportError>>, AppError> {
+    use crate::prescription::import::{ImportError, Problem};
+    let today = today(state);
+    let plan = tokio::task::spawn_blocking(move || super::import::parse(&bytes, &today))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let plan = match plan {
+        Ok(p) => p,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let at = |line: usize, column: &str, code: &str| ImportError {
+        line,
+        column: Some(column.to_owned()),
+        problem: Problem::Field(code.to_owned()),
+    };
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin().await?;
+    let mut errors = Vec::new();
+    let mut existing = Vec::new();
+    for (line, number, candidates) in &plan.existing {
+        match store::session_by_number(&mut tx, center, *number).await? {
+            None => errors.push(at(*line, "Numéro de session préexistante", "field-import-number-unknown")),
+            Some(s) if s.status() != SessionStatus::Created => {
+                errors.push(at(*line, "Numéro de session préexistante", "field-import-session-closed"))
+            }
+            Some(s) => {
+                for c in candidates {
+                    if store::same_person(&mut tx, s.id, None, &c.candidate).await? {
+                        errors.push(at(c.line, "Nom de naissance", "field-candidate-duplicate"));
+                    }
+                }
+                existing.push((s.id, candidates));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let mut summary = ImportSummary::default();
+    for (session, candidates) in existing {
+        for c in candidates {
+            store::insert_candidate(&mut tx, Uuid::now_v7(), session, &c.candidate, now).await?;
+            summary.candidates += 1;
+        }
+    }
+    for (_, new, candidates) in &plan.sessions {
+        let (number, access_code, password) = draw_keys(&mut tx).await?;
+        let id = Uuid::now_v7();
+        let keys = store::SessionKeys {
+            id,
+            center,
+            number,
+            access_code: &access_code,
+            invigilator_password: &password,
+            created_by: author,
+        };
+        store::insert_session(&mut tx, keys, new, now).await?;
+        summary.sessions += 1;
+        for c in candidates {
+            store::insert_candidate(&mut tx, Uuid::now_v7(), id, &c.candidate, now).await?;
+            summary.candidates += 1;
+        }
+    }
+    tx.commit().await?;
+    identity::service::audit(
+        state,
+        Some(author),
+        "certification.sessions.import",
+        None,
+        "certification centre",
+        serde_json::json!({ "center": center, "summary": summary }),
+    )
+    .await?;
+    Ok(Ok(summary))
 }
 
 /// Changes a session still open.

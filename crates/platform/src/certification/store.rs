@@ -159,6 +159,17 @@ pub async fn session_of(conn: impl Into<Conn<'_>>, center: Uuid, id: Uuid) -> Re
     })
 }
 
+/// A session of a centre by its number.
+pub async fn session_by_number(
+    conn: impl Into<Conn<'_>>,
+    center: Uuid,
+    number: i64,
+) -> Result<Option<Session>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, Session>(select_session!("WHERE center_id = $1 AND number = $2")).bind(center).bind(number).fetch_optional(c).await
+    })
+}
+
 /// A centre's sessions with their candidate counts, latest date first.
 pub async fn sessions_of(conn: impl Into<Conn<'_>>, center: Uuid) -> Result<Vec<(Session, i64)>, sqlx::Error> {
     #[derive(sqlx::FromRow)]

@@ -218,12 +218,15 @@ pub enum Problem {
     TooManyRows,
     /// The line cannot be read as CSV.
     Malformed,
+    /// A rule of a form (its Fluent message id), for files that fill forms (certification sessions).
+    Field(String),
 }
 
 impl Problem {
     /// Fluent message id.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> &str {
         match self {
+            Problem::Field(code) => code,
             Problem::Empty => "import-error-empty",
             Problem::MissingColumn => "import-error-missing-column",
             Problem::UnknownColumn => "import-error-unknown-column",

@@ -545,22 +545,26 @@ pub async fn api_import(
     let organization = service::organization(&state, access.organization).await?;
     match import_list(&state, &organization, access.user.id, q.mode.unwrap_or(ImportMode::Add), bytes.to_vec()).await? {
         Ok(summary) => Ok(Json(summary).into_response()),
-        Err(errors) => {
-            let doc = serde_json::json!({
-                "type": "/problems/invalid",
-                "title": lang.t("error-invalid-title"),
-                "status": 422,
-                "detail": lang.t("learners-import-refused"),
-                "errors": errors.iter().map(|e| serde_json::json!({
-                    "line": e.line,
-                    "column": e.column,
-                    "code": e.problem.code(),
-                    "message": problem_text(lang, e),
-                })).collect::<Vec<_>>(),
-            });
-            let mut response = (StatusCode::UNPROCESSABLE_ENTITY, doc.to_string()).into_response();
-            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-            Ok(response)
-        }
+        Err(errors) => Ok(problems_response(lang, &errors)),
     }
+}
+
+/// The 422 problem document of a file's problems: each with its `line`, `column`, `code` and
+/// `message` (the same sentence as on the page).
+pub fn problems_response(lang: Lang, errors: &[ImportError]) -> Response {
+    let doc = serde_json::json!({
+        "type": "/problems/invalid",
+        "title": lang.t("error-invalid-title"),
+        "status": 422,
+        "detail": lang.t("learners-import-refused"),
+        "errors": errors.iter().map(|e| serde_json::json!({
+            "line": e.line,
+            "column": e.column,
+            "code": e.problem.code(),
+            "message": problem_text(lang, e),
+        })).collect::<Vec<_>>(),
+    });
+    let mut response = (StatusCode::UNPROCESSABLE_ENTITY, doc.to_string()).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    response
 }

@@ -44,7 +44,7 @@ pub const MAX_UPLOAD_BYTES: usize = 8 * 1024 * 1024;
 
 /// Whether a path receives file uploads (the larger limit).
 pub fn is_upload(path: &str) -> bool {
-    path.ends_with("/learners/import")
+    path.ends_with("/learners/import") || path.ends_with("/sessions/import")
 }
 
 /// Refuses bodies larger than the route accepts: at once when `Content-Length` says so, else

@@ -16,6 +16,7 @@ dual!(
     the_api_plans_and_enrols_with_field_errors,
     certification_routes_are_for_the_centre_members_only,
     eligibility_follows_the_profile,
+    mass_import_creates_sessions_all_or_nothing,
 );
 
 fn location(r: &reqwest::Response) -> String {
@@ -342,4 +343,87 @@ async fn eligibility_follows_the_profile(backend: crate::support::Backend) {
     assert_eq!(new_client().get(app.url("/certification")).send().await.unwrap().status(), StatusCode::SEE_OTHER);
     // The demo centre has a session with three candidates.
     assert_eq!(app.count("SELECT COUNT(*) FROM certification_candidates").await, 3);
+}
+
+/// A mass-import line: session columns, then a candidate (empty strings leave columns empty).
+fn line(number: &str, session: [&str; 5], candidate: [&str; 8]) -> String {
+    let [site, room, date, time, examiner] = session;
+    let [last, first, birth, sex, insee, postal, city, country] = candidate;
+    format!(
+        "{number};{site};{room};{date};{time};{examiner};;{last};{first};{birth};{sex};{insee};{postal};{city};{country};;;;;;"
+    )
+}
+
+async fn mass_import_creates_sessions_all_or_nothing(backend: crate::support::Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (center, member) = set_up(&app).await;
+    let template = member.get(app.url(&format!("/certif/{center}/sessions/import/template.csv"))).send().await.unwrap();
+    let header = template.text().await.unwrap();
+    assert!(header.starts_with("\u{feff}\"Numéro de session préexistante\";\"* Nom du site\""), "{header}");
+    let d = time::OffsetDateTime::now_utc().date() + time::Duration::days(20);
+    let date = format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year());
+    let morning = ["Lycée Curie", "B12", date.as_str(), "09:00", "M. Martin"];
+    let afternoon = ["Lycée Curie", "B12", date.as_str(), "14:00", "M. Martin"];
+    let lines = [
+        header.trim_end().to_owned(),
+        line("", morning, ["Dupont", "Léa", "05/03/2004", "F", "75056", "", "", "France"]),
+        line("", morning, ["Petit", "Tom", "01/01/2000", "X", "", "69003", "Lyon", "France"]),
+        line("", afternoon, ["Lopez", "Ana", "27/06/2003", "F", "", "", "Madrid", "Espagne"]),
+    ];
+    let path = format!("/certif/{center}/sessions/import");
+    let r = crate::prescription::upload(&app, &member, &path, &[], lines.join("\n").as_bytes()).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Ligne 3, colonne « Sexe (M ou F) »"), "{page}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM certification_sessions").await, 0, "nothing created");
+    let fixed = lines.join("\n").replace(";X;", ";M;");
+    let r = crate::prescription::upload(&app, &member, &path, &[], fixed.as_bytes()).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), format!("/certif/{center}/sessions?sessions=2&candidates=3"));
+    let list = member.get(app.url(&location(&r))).send().await.unwrap().text().await.unwrap();
+    assert!(list.contains("2 session(s) créée(s), 3 candidat(s) inscrit(s)"), "{list}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM certification_candidates").await, 3);
+
+    // The API adds a candidate to an existing session by its number; unknown numbers and people
+    // already enrolled are refused at their line.
+    let number: i64 = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT number FROM certification_sessions WHERE time = '09:00'").fetch_one(pool).await.unwrap()
+    });
+    let api = format!("/api/certification-centers/{center}/sessions/import");
+    let send = |body: String| {
+        let (app, member, api) = (&app, &member, &api);
+        async move {
+            let token = app.csrf(member).await;
+            member
+                .post(app.url(api))
+                .header("x-csrf-token", token)
+                .header(header::CONTENT_TYPE, "text/csv")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let none = ["", "", "", "", ""];
+    let zoe = ["Bernard", "Zoé", "01/09/2005", "F", "69123", "", "", "France"];
+    let r = send(format!(
+        "{}\n{}\n{}",
+        lines[0],
+        line("9999999", none, zoe),
+        line(&number.to_string(), none, ["Dupont", "Léa", "05/03/2004", "F", "75056", "", "", "France"])
+    ))
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = r.json().await.unwrap();
+    let codes: Vec<(i64, &str)> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["line"].as_i64().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(codes, vec![(2, "field-import-number-unknown"), (3, "field-candidate-duplicate")]);
+    let r = send(format!("{}\n{}", lines[0], line(&number.to_string(), none, zoe))).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(r.json::<Value>().await.unwrap(), json!({ "sessions": 0, "candidates": 1 }));
+    assert_eq!(app.count("SELECT COUNT(*) FROM certification_candidates").await, 4);
 }

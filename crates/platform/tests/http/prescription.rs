@@ -1136,7 +1136,13 @@ fn sco_line(id: &str, first: &str, last: &str, sex: &str, birth: &str, division:
 }
 
 /// Posts a file through an upload form (multipart, built by hand) with the client's CSRF token.
-async fn upload(app: &TestApp, client: &Client, path: &str, fields: &[(&str, &str)], file: &[u8]) -> reqwest::Response {
+pub(crate) async fn upload(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    fields: &[(&str, &str)],
+    file: &[u8],
+) -> reqwest::Response {
     let token = app.csrf(client).await;
     let boundary = "----pix-test-boundary-7c1e";
     let mut body = Vec::new();

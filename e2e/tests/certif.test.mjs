@@ -74,6 +74,28 @@ describe('certification centres', () => {
     assert.match(page.url(), /\/sessions\/[0-9a-f-]+$/);
     assert.match(await page.locator('dl.facts').innerText(), /Salle 4/);
     await assertPageBasics(page, { lang: 'fr', label: 'new session page' });
+
+    // Many sessions at once: one error shown at its line and column, fixed, then imported.
+    await page.getByRole('link', { name: 'Centre de certification (démo)' }).click();
+    await page.getByRole('link', { name: 'Importer des sessions' }).click();
+    await assertPageBasics(page, { lang: 'fr', label: 'sessions import' });
+    const d = new Date(Date.now() + 30 * 86400000);
+    const date = `${String(d.getUTCDate()).padStart(2, '0')}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${d.getUTCFullYear()}`;
+    const head = '"Numéro de session préexistante";"* Nom du site";"* Nom de la salle";"* Date de début (format: JJ/MM/AAAA)";"* Heure de début (heure locale format: HH:MM)";"* Surveillant(s)";"Observations (optionnel)";"* Nom de naissance";"* Prénom";"* Date de naissance (format: JJ/MM/AAAA)";"* Sexe (M ou F)";"Code INSEE de la commune de naissance";"Code postal de la commune de naissance";"Nom de la commune de naissance";"* Pays de naissance";"E-mail du destinataire des résultats (formateur, enseignant…)";"E-mail de convocation";"Identifiant externe";"Temps majoré ? (exemple format: 33%)"';
+    const rows = [
+      `;Mairie;Salle du conseil;${date};09:00;Claire Centre;;Roux;Lou;02/02/2002;F;13055;;;France;;;;`,
+      `;Mairie;Salle du conseil;${date};09:00;Claire Centre;;Faure;Jules;03/03/2003;H;13055;;;France;;;;`,
+    ];
+    const file = (text) => ({ name: 'sessions.csv', mimeType: 'text/csv', buffer: Buffer.from(text, 'utf8') });
+    await page.getByLabel('Fichier CSV').setInputFiles(file([head, ...rows].join('\n')));
+    await page.getByRole('button', { name: 'Importer les sessions' }).click();
+    assert.match(await page.locator('#import-problems').innerText(), /Ligne 3, colonne « Sexe \(M ou F\) »/);
+    await assertPageBasics(page, { lang: 'fr', label: 'sessions import (errors)' });
+    rows[1] = rows[1].replace(';H;', ';M;');
+    await page.getByLabel('Fichier CSV').setInputFiles(file([head, ...rows].join('\n')));
+    await page.getByRole('button', { name: 'Importer les sessions' }).focus();
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    assert.match(await page.locator('.notice.success').innerText(), /1 session\(s\) créée\(s\), 2 candidat\(s\) inscrit\(s\)/);
     await page.context().close();
   });
 

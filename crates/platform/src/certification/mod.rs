@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod demo;
+pub mod entrance;
 pub mod import;
 pub mod model;
 pub mod pages;
@@ -19,6 +20,15 @@ use crate::{AppState, personal_data, web::error::AppError, web::routes::Pages};
 pub fn pages() -> Pages {
     Pages::new()
         .get("/certification", pages::eligibility)
+        .get("/certification/rejoindre", entrance::join_form)
+        .post("/certification/rejoindre", entrance::join)
+        .get("/certification/candidats/{candidate_id}", entrance::home)
+        .post("/certification/candidats/{candidate_id}/start", entrance::start)
+        .get("/surveillant", entrance::invigilator_form)
+        .post("/surveillant", entrance::invigilator_login)
+        .get("/surveillant/sessions/{session_id}", entrance::invigilator)
+        .post("/surveillant/sessions/{session_id}/candidates/{candidate_id}/authorize", entrance::authorize)
+        .post("/surveillant/sessions/{session_id}/candidates/{candidate_id}/end", entrance::end)
         .get("/certif/{center_id}/sessions", pages::sessions)
         .get("/certif/{center_id}/sessions/new", pages::new_session)
         .get("/certif/{center_id}/sessions/import", pages::import_form)

@@ -152,6 +152,41 @@ pub struct Candidate {
     pub user_id: Option<Uuid>,
     /// When they joined.
     pub reconciled_at: Option<i64>,
+    /// The invigilator let them start (or resume).
+    pub authorized_to_start: bool,
+}
+
+/// A candidate's certification test.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, ToSchema)]
+pub struct Course {
+    /// Id.
+    pub id: Uuid,
+    /// The candidate.
+    pub candidate_id: Uuid,
+    /// The session.
+    pub session_id: Uuid,
+    /// The account taking it.
+    pub user_id: Uuid,
+    /// Language of the questions (`fr`, `en`).
+    pub lang: String,
+    /// Accessible questions only.
+    pub accessibility_adjustment: bool,
+    /// Start (µs).
+    pub started_at: i64,
+    /// When answers stop being accepted (µs): 105 minutes plus extra time.
+    pub deadline: i64,
+    /// End (µs).
+    pub completed_at: Option<i64>,
+    /// The invigilator ended it.
+    pub ended_by_invigilator: bool,
+}
+
+/// Length of a certification test without extra time (REFERENCE §6.5).
+pub const TEST_MINUTES: i64 = 105;
+
+/// When a test started at `start` must end, with `extra` percent of extra time.
+pub fn deadline(start: i64, extra: Option<i64>) -> i64 {
+    start + TEST_MINUTES * 60_000_000 * (100 + extra.unwrap_or(0).clamp(0, 99)) / 100
 }
 
 impl Candidate {

@@ -326,3 +326,265 @@ pub async fn eligibility(state: &AppState, user: Uuid) -> Result<Eligibility, Ap
         levels,
     })
 }
+
+// ------------------------------------------------------------------ entrance, invigilation, test
+
+/// What a person types to join a session.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JoinFields {
+    /// The session number.
+    #[serde(default)]
+    pub session_number: String,
+    /// The access code the invigilator gives.
+    #[serde(default)]
+    pub access_code: String,
+    /// First name, as enrolled.
+    #[serde(default)]
+    pub first_name: String,
+    /// Birth name, as enrolled.
+    #[serde(default)]
+    pub last_name: String,
+    /// Birth date, `jj/mm/aaaa` or `YYYY-MM-DD`.
+    #[serde(default)]
+    pub birth_date: String,
+}
+
+fn error(field: &str, code: &str) -> Vec<FieldError> {
+    vec![FieldError { field: field.into(), code: code.into() }]
+}
+
+/// An open session by its number and access code; a wrong number and a wrong code are the same error.
+async fn open_session(state: &AppState, number: &str, code: &str) -> Result<Option<Session>, AppError> {
+    let Ok(number) = number.trim().parse::<i64>() else { return Ok(None) };
+    let found = store::session_by_number_anywhere(&state.db, number).await?;
+    let code = code.trim().to_uppercase();
+    Ok(found.filter(|s| {
+        crate::identity::service::token_hash(&s.access_code) == crate::identity::service::token_hash(&code)
+            && s.status() == SessionStatus::Created
+    }))
+}
+
+/// Joins a session as one of its candidates (names and birth date as enrolled, accents and case
+/// aside), if the person may be certified; returns the candidate.
+pub async fn join(
+    state: &AppState,
+    user: Uuid,
+    f: &JoinFields,
+) -> Result<Result<Candidate, Vec<FieldError>>, AppError> {
+    let Some(session) = open_session(state, &f.session_number, &f.access_code).await? else {
+        return Ok(Err(error("session_number", "field-join-session")));
+    };
+    let Some(birth) = super::model::any_date(&f.birth_date) else {
+        return Ok(Err(error("birth_date", "field-birth-date-invalid")));
+    };
+    let key = crate::prescription::import::name_key;
+    let found: Vec<Candidate> = store::candidates_born_on(&state.db, session.id, &birth)
+        .await?
+        .into_iter()
+        .filter(|c| key(&c.first_name) == key(&f.first_name) && key(&c.last_name) == key(&f.last_name))
+        .collect();
+    let Some(candidate) = found.into_iter().next() else {
+        return Ok(Err(error("last_name", "field-join-not-enrolled")));
+    };
+    if !eligibility(state, user).await?.eligible {
+        return Ok(Err(error("session_number", "field-join-not-eligible")));
+    }
+    if !store::link_candidate(&state.db, candidate.id, user, state.clock.now_micros()).await? {
+        return Ok(Err(error("last_name", "field-join-taken")));
+    }
+    identity::service::audit(
+        state,
+        Some(user),
+        "certification.candidate.join",
+        Some(user),
+        "candidate",
+        serde_json::json!({ "session": session.id, "candidate": candidate.id }),
+    )
+    .await?;
+    store::candidate_by_id(&state.db, candidate.id).await?.ok_or(AppError::NotFound).map(Ok)
+}
+
+/// A candidate the person joined as, or 404.
+pub async fn own_candidate(state: &AppState, user: Uuid, id: Uuid) -> Result<Candidate, AppError> {
+    store::candidate_by_id(&state.db, id).await?.filter(|c| c.user_id == Some(user)).ok_or(AppError::NotFound)
+}
+
+/// Where a candidate stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CandidateState {
+    /// Enrolled, has not joined.
+    NotJoined,
+    /// Joined, waits for the invigilator.
+    Waiting,
+    /// The invigilator authorised the start.
+    Authorized,
+    /// The test is under way.
+    Started,
+    /// The test is over.
+    Completed,
+    /// The invigilator ended the test.
+    EndedByInvigilator,
+}
+
+/// A candidate's state from their row and course.
+pub fn candidate_state(c: &Candidate, course: Option<&super::model::Course>) -> CandidateState {
+    match course {
+        Some(k) if k.ended_by_invigilator => CandidateState::EndedByInvigilator,
+        Some(k) if k.completed_at.is_some() => CandidateState::Completed,
+        Some(_) => CandidateState::Started,
+        None if c.reconciled_at.is_none() => CandidateState::NotJoined,
+        None if c.authorized_to_start => CandidateState::Authorized,
+        None => CandidateState::Waiting,
+    }
+}
+
+/// Why a test did not start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartRefused {
+    /// The invigilator has not authorised the candidate.
+    NotAuthorized,
+    /// The test is over.
+    Over,
+}
+
+/// Starts the candidate's test (or resumes it) once the invigilator authorised them; returns the
+/// assessment. The deadline is fixed at the start: 105 minutes plus the candidate's extra time.
+pub async fn start_test(
+    state: &AppState,
+    user: Uuid,
+    candidate: Uuid,
+    locale: content::Locale,
+) -> Result<Result<Uuid, StartRefused>, AppError> {
+    let c = own_candidate(state, user, candidate).await?;
+    if let Some(course) = store::course_of_candidate(&state.db, c.id).await? {
+        if course.completed_at.is_some() {
+            return Ok(Err(StartRefused::Over));
+        }
+        let (assessment, _) = store::assessment_of_course(&state.db, course.id).await?.ok_or(AppError::NotFound)?;
+        return Ok(Ok(assessment));
+    }
+    if !c.authorized_to_start {
+        return Ok(Err(StartRefused::NotAuthorized));
+    }
+    let now = state.clock.now_micros();
+    let course = super::model::Course {
+        id: Uuid::now_v7(),
+        candidate_id: c.id,
+        session_id: c.session_id,
+        user_id: user,
+        lang: locale.code().to_owned(),
+        accessibility_adjustment: c.accessibility_adjustment,
+        started_at: now,
+        deadline: super::model::deadline(now, c.extra_time_percentage),
+        completed_at: None,
+        ended_by_invigilator: false,
+    };
+    let mut tx = state.db.begin().await?;
+    // The unique candidate column makes a second start in parallel fail here rather than twice.
+    store::insert_course(&mut tx, &course).await?;
+    let assessment =
+        crate::evaluation::service::start_certification_test(state, &mut tx, user, course.id, locale).await?;
+    tx.commit().await?;
+    Ok(Ok(assessment))
+}
+
+/// The session an invigilator opens with its number and password, if they match an open session.
+pub async fn invigilated_session(state: &AppState, number: &str, password: &str) -> Result<Option<Session>, AppError> {
+    let Ok(number) = number.trim().parse::<i64>() else { return Ok(None) };
+    let found = store::session_by_number_anywhere(&state.db, number).await?;
+    let password = password.trim().to_uppercase();
+    Ok(found.filter(|s| {
+        crate::identity::service::token_hash(&s.invigilator_password) == crate::identity::service::token_hash(&password)
+            && s.status() == SessionStatus::Created
+    }))
+}
+
+/// A candidate of the invigilated session, or 404.
+pub async fn session_candidate(state: &AppState, session: Uuid, id: Uuid) -> Result<Candidate, AppError> {
+    store::candidate_by_id(&state.db, id).await?.filter(|c| c.session_id == session).ok_or(AppError::NotFound)
+}
+
+/// The invigilator authorises a candidate to start (or withdraws it before the start).
+pub async fn authorize(state: &AppState, session: Uuid, candidate: Uuid, authorized: bool) -> Result<(), AppError> {
+    let c = session_candidate(state, session, candidate).await?;
+    if c.reconciled_at.is_none() {
+        return Err(AppError::Conflict);
+    }
+    store::set_authorized(&state.db, c.id, authorized).await?;
+    identity::service::audit(
+        state,
+        None,
+        "certification.invigilator.authorize",
+        c.user_id,
+        "invigilator",
+        serde_json::json!({ "session": session, "candidate": c.id, "authorized": authorized }),
+    )
+    .await
+}
+
+/// The invigilator ends a candidate's test.
+pub async fn end_test(state: &AppState, session: Uuid, candidate: Uuid) -> Result<(), AppError> {
+    let c = session_candidate(state, session, candidate).await?;
+    let course = store::course_of_candidate(&state.db, c.id).await?.ok_or(AppError::Conflict)?;
+    if course.completed_at.is_some() {
+        return Err(AppError::Conflict);
+    }
+    let (assessment, _) = store::assessment_of_course(&state.db, course.id).await?.ok_or(AppError::NotFound)?;
+    let mut tx = state.db.begin().await?;
+    let a = crate::evaluation::store::assessment(&mut tx, assessment).await?.ok_or(AppError::NotFound)?;
+    crate::evaluation::service::finish_certification(&mut tx, &a, course.id, state.clock.now_micros(), true).await?;
+    tx.commit().await?;
+    identity::service::audit(
+        state,
+        None,
+        "certification.invigilator.end",
+        c.user_id,
+        "invigilator",
+        serde_json::json!({ "session": session, "candidate": c.id }),
+    )
+    .await
+}
+
+/// A line of the invigilator's screen.
+#[derive(Debug, Clone)]
+pub struct Supervised {
+    /// The candidate.
+    pub candidate: Candidate,
+    /// Their state.
+    pub state: CandidateState,
+    /// Answers so far.
+    pub answered: i64,
+    /// Start and theoretical end (µs).
+    pub times: Option<(i64, i64)>,
+}
+
+/// The invigilator's screen: candidates needing an action first (waiting), then under way, then the others.
+pub async fn supervise(state: &AppState, session: Uuid) -> Result<Vec<Supervised>, AppError> {
+    let candidates = store::candidates(&state.db, session).await?;
+    let courses = store::courses_of_session(&state.db, session).await?;
+    let mut out = Vec::new();
+    for c in candidates {
+        let course = courses.iter().find(|k| k.candidate_id == c.id);
+        let answered = match course {
+            Some(k) => store::assessment_of_course(&state.db, k.id).await?.map_or(0, |(_, n)| n),
+            None => 0,
+        };
+        out.push(Supervised {
+            state: candidate_state(&c, course),
+            times: course.map(|k| (k.started_at, k.deadline)),
+            candidate: c,
+            answered,
+        });
+    }
+    let rank = |s: CandidateState| match s {
+        CandidateState::Waiting => 0,
+        CandidateState::Authorized => 1,
+        CandidateState::Started => 2,
+        CandidateState::NotJoined => 3,
+        CandidateState::Completed | CandidateState::EndedByInvigilator => 4,
+    };
+    out.sort_by_key(|s| rank(s.state));
+    Ok(out)
+}

@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use super::model::{Candidate, Center, NewCandidate, NewSession, Session};
+use super::model::{Candidate, Center, Course, NewCandidate, NewSession, Session};
 use crate::{db::Conn, identity::model::MemberRole, on_conn};
 
 // ------------------------------------------------------------------ centres
@@ -196,8 +196,8 @@ macro_rules! select_candidate {
     ($rest:literal) => {
         concat!(
             "SELECT id, session_id, first_name, last_name, birth_date, sex, birth_country, birth_insee_code, birth_postal_code, birth_city, \
-             external_id, extra_time_percentage, accessibility_adjustment, email, result_recipient_email, user_id, reconciled_at \
-             FROM certification_candidates ",
+             external_id, extra_time_percentage, accessibility_adjustment, email, result_recipient_email, user_id, reconciled_at, \
+             authorized_to_start FROM certification_candidates ",
             $rest
         )
     };
@@ -299,11 +299,125 @@ pub async fn enrolments_of_user(
         sqlx::query_as::<_, Row>(
             "SELECT k.id, k.session_id, k.first_name, k.last_name, k.birth_date, k.sex, k.birth_country, k.birth_insee_code, \
              k.birth_postal_code, k.birth_city, k.external_id, k.extra_time_percentage, k.accessibility_adjustment, k.email, \
-             k.result_recipient_email, k.user_id, k.reconciled_at, s.number, s.date, c.name AS center \
+             k.result_recipient_email, k.user_id, k.reconciled_at, k.authorized_to_start, s.number, s.date, c.name AS center \
              FROM certification_candidates k JOIN certification_sessions s ON s.id = k.session_id \
              JOIN certification_centers c ON c.id = s.center_id WHERE k.user_id = $1 ORDER BY s.date",
         )
         .bind(user).fetch_all(db).await
     })?;
     Ok(rows.into_iter().map(|r| (r.candidate, r.number, r.date, r.center)).collect())
+}
+
+// ------------------------------------------------------------------ entrance and tests
+
+/// A session by its number, in any centre (candidates and invigilators type it).
+pub async fn session_by_number_anywhere(
+    conn: impl Into<Conn<'_>>,
+    number: i64,
+) -> Result<Option<Session>, sqlx::Error> {
+    on_conn!(conn, c => sqlx::query_as::<_, Session>(select_session!("WHERE number = $1")).bind(number).fetch_optional(c).await)
+}
+
+/// A session by id.
+pub async fn session(conn: impl Into<Conn<'_>>, id: Uuid) -> Result<Option<Session>, sqlx::Error> {
+    on_conn!(conn, c => sqlx::query_as::<_, Session>(select_session!("WHERE id = $1")).bind(id).fetch_optional(c).await)
+}
+
+/// A candidate by id.
+pub async fn candidate_by_id(conn: impl Into<Conn<'_>>, id: Uuid) -> Result<Option<Candidate>, sqlx::Error> {
+    on_conn!(conn, c => sqlx::query_as::<_, Candidate>(select_candidate!("WHERE id = $1")).bind(id).fetch_optional(c).await)
+}
+
+/// The candidates of a session born on a day (the entrance matches names among them).
+pub async fn candidates_born_on(
+    conn: impl Into<Conn<'_>>,
+    session: Uuid,
+    birth_date: &str,
+) -> Result<Vec<Candidate>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, Candidate>(select_candidate!("WHERE session_id = $1 AND birth_date = $2")).bind(session).bind(birth_date).fetch_all(c).await
+    })
+}
+
+/// Links a candidate to the account that joined as them, unless another account did; true when linked.
+pub async fn link_candidate(conn: impl Into<Conn<'_>>, id: Uuid, user: Uuid, now: i64) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("UPDATE certification_candidates SET user_id = $2, reconciled_at = COALESCE(reconciled_at, $3) WHERE id = $1 AND (user_id IS NULL OR user_id = $2)")
+            .bind(id).bind(user).bind(now).execute(c).await.map(|r| r.rows_affected() == 1)
+    })
+}
+
+/// The invigilator authorises (or no longer authorises) a candidate to start or resume.
+pub async fn set_authorized(conn: impl Into<Conn<'_>>, id: Uuid, authorized: bool) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("UPDATE certification_candidates SET authorized_to_start = $2 WHERE id = $1").bind(id).bind(authorized).execute(c).await.map(|_| ())
+    })
+}
+
+macro_rules! select_course {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, candidate_id, session_id, user_id, lang, accessibility_adjustment, started_at, deadline, completed_at, ended_by_invigilator \
+             FROM certification_courses ",
+            $rest
+        )
+    };
+}
+
+/// A course.
+pub async fn course(conn: impl Into<Conn<'_>>, id: Uuid) -> Result<Option<Course>, sqlx::Error> {
+    on_conn!(conn, c => sqlx::query_as::<_, Course>(select_course!("WHERE id = $1")).bind(id).fetch_optional(c).await)
+}
+
+/// The course of a candidate.
+pub async fn course_of_candidate(conn: impl Into<Conn<'_>>, candidate: Uuid) -> Result<Option<Course>, sqlx::Error> {
+    on_conn!(conn, c => sqlx::query_as::<_, Course>(select_course!("WHERE candidate_id = $1")).bind(candidate).fetch_optional(c).await)
+}
+
+/// The courses of a session.
+pub async fn courses_of_session(conn: impl Into<Conn<'_>>, session: Uuid) -> Result<Vec<Course>, sqlx::Error> {
+    on_conn!(conn, c => sqlx::query_as::<_, Course>(select_course!("WHERE session_id = $1")).bind(session).fetch_all(c).await)
+}
+
+/// A new course.
+pub async fn insert_course(conn: impl Into<Conn<'_>>, k: &Course) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query(
+            "INSERT INTO certification_courses (id, candidate_id, session_id, user_id, lang, accessibility_adjustment, started_at, deadline, \
+             completed_at, ended_by_invigilator) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9)",
+        )
+        .bind(k.id).bind(k.candidate_id).bind(k.session_id).bind(k.user_id).bind(&k.lang).bind(k.accessibility_adjustment)
+        .bind(k.started_at).bind(k.deadline).bind(false)
+        .execute(c).await.map(|_| ())
+    })
+}
+
+/// Ends a course (once).
+pub async fn complete_course(
+    conn: impl Into<Conn<'_>>,
+    id: Uuid,
+    now: i64,
+    by_invigilator: bool,
+) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("UPDATE certification_courses SET completed_at = $2, ended_by_invigilator = $3 WHERE id = $1 AND completed_at IS NULL")
+            .bind(id).bind(now).bind(by_invigilator).execute(c).await.map(|_| ())
+    })
+}
+
+/// The assessment of a course, with its answers count.
+pub async fn assessment_of_course(conn: impl Into<Conn<'_>>, course: Uuid) -> Result<Option<(Uuid, i64)>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as(
+            "SELECT a.id, (SELECT CAST(COUNT(*) AS BIGINT) FROM answers w WHERE w.assessment_id = a.id) FROM assessments a WHERE a.course_id = $1",
+        )
+        .bind(course).fetch_optional(c).await
+    })
+}
+
+/// The candidates an account joined as, latest session first.
+pub async fn candidates_of_user(conn: impl Into<Conn<'_>>, user: Uuid) -> Result<Vec<Candidate>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, Candidate>(select_candidate!("WHERE user_id = $1 ORDER BY reconciled_at DESC")).bind(user).fetch_all(c).await
+    })
 }

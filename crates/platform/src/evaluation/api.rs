@@ -266,6 +266,10 @@ pub async fn results(
     Path(id): Path<Uuid>,
 ) -> Result<Json<Results>, AppError> {
     let a = service::owned(&state, me.id, id).await?;
+    // A certification's answers are marked by the jury, never shown to the candidate.
+    if a.course_id.is_some() {
+        return Err(AppError::NotFound);
+    }
     // A campaign test's results are the campaign's (GET /api/me/participations): no level here.
     let (level, pix) = match state.content.competence_by_code(&a.competence_code) {
         Some(c) => {

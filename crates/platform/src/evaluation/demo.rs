@@ -31,6 +31,7 @@ pub async fn seed(state: &AppState, user: Uuid) -> anyhow::Result<()> {
             level_before: 0,
             now: at,
             participation: None,
+            course: None,
         };
         store::insert_assessment(&mut tx, row).await?;
         for (n, s) in content.competence(ci).active_skills.iter().enumerate() {

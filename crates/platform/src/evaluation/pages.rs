@@ -227,10 +227,15 @@ pub async fn current(
         Some(p) => crate::prescription::store::campaign_of_participation(&state.db, p).await?,
         None => None,
     };
+    let course = match a.course_id {
+        Some(k) => crate::certification::store::course(&state.db, k).await?,
+        None => None,
+    };
     let Some(challenge_id) = a.current_challenge_id.clone().filter(|_| a.state == "started") else {
-        let results = match &campaign {
-            Some(c) => format!("/campagnes/{}/resultats", c.code),
-            None => format!("/assessments/{id}/results"),
+        let results = match (&campaign, &course) {
+            (_, Some(k)) => format!("/certification/candidats/{}", k.candidate_id),
+            (Some(c), None) => format!("/campagnes/{}/resultats", c.code),
+            (None, None) => format!("/assessments/{id}/results"),
         };
         return Ok(Redirect::to(&results).into_response());
     };
@@ -239,9 +244,10 @@ pub async fn current(
     let ci = content.challenge_by_id(&challenge_id).ok_or(AppError::NotFound)?;
     let challenge = view::challenge_view(content, content.challenge(ci), test_locale, a.seed, lang);
     let answered = a.answered as usize;
-    let heading = match &campaign {
-        Some(c) => c.title.clone(),
-        None => content.competence(competence(&state, &a.competence_code)?).name.get(test_locale).to_owned(),
+    let heading = match (&campaign, &course) {
+        (_, Some(_)) => lang.t("certification-heading"),
+        (Some(c), None) => c.title.clone(),
+        (None, None) => content.competence(competence(&state, &a.competence_code)?).name.get(test_locale).to_owned(),
     };
     let remaining = challenge.timer.map_or(0, |t| {
         let end = a.current_asked_at.unwrap_or(0) + i64::from(t) * 1_000_000;
@@ -378,6 +384,10 @@ pub async fn results(
 ) -> Result<Response, AppError> {
     let lang = page.lang;
     let a = service::owned(&state, me.id, id).await?;
+    if let Some(k) = a.course_id {
+        let course = crate::certification::store::course(&state.db, k).await?.ok_or(AppError::NotFound)?;
+        return Ok(Redirect::to(&format!("/certification/candidats/{}", course.candidate_id)).into_response());
+    }
     if let Some(p) = a.participation_id {
         let code = crate::prescription::store::campaign_of_participation(&state.db, p)
             .await?

@@ -160,6 +160,7 @@ pub async fn start(
         level_before: i64::from(view.score.level),
         now,
         participation: None,
+        course: None,
     };
     store::insert_assessment(&mut tx, row).await?;
     let assessment = store::assessment(&mut tx, id).await?.ok_or(AppError::NotFound)?;
@@ -192,6 +193,9 @@ async fn advance_in(
     rows: &[KeRow],
     answers: &[String],
 ) -> Result<Next, AppError> {
+    if let Some(course) = &scope.certification {
+        return advance_certification(state, tx, a, course, now).await;
+    }
     let content = &state.content;
     let mut current = knowledge::current(&to_engine(content, rows));
     // Competence retries, and every campaign (as the reference), may ask older failures again.
@@ -225,6 +229,122 @@ async fn advance_in(
     Ok(next)
 }
 
+/// The certification bank in a language: validated challenges with their calibration.
+pub fn certification_bank(state: &AppState, locale: Locale) -> engine::flash::FlashBank {
+    let content = &state.content;
+    let items = engine::simulate::certification_bank(content)
+        .into_iter()
+        .filter(|c| content.challenge(c.challenge).locales.contains(&locale))
+        .collect();
+    engine::flash::FlashBank::new(items)
+}
+
+/// The next certification question by flash (REFERENCE §5.3) from the answers so far, or the end:
+/// after the configured number of questions, at the deadline, or when the bank has nothing left.
+async fn advance_certification(
+    state: &AppState,
+    tx: &mut crate::db::Tx,
+    a: &Assessment,
+    course: &crate::certification::model::Course,
+    now: i64,
+) -> Result<Next, AppError> {
+    use rand::SeedableRng;
+    let content = &state.content;
+    let config = engine::flash::FlashConfig::default();
+    let bank = certification_bank(state, a.locale());
+    let by_challenge: std::collections::HashMap<ChallengeIdx, usize> =
+        bank.items().iter().enumerate().map(|(i, c)| (c.challenge, i)).collect();
+    let mut estimator = engine::flash::Estimator::new(&config);
+    let mut asked = Vec::new();
+    for row in store::answers(&mut *tx, a.id).await? {
+        let Some(item) = content.challenge_by_id(&row.challenge_id).and_then(|c| by_challenge.get(&c)) else {
+            continue;
+        };
+        let c = bank.items()[*item];
+        estimator.update(c.a, c.b, row.result == "ok");
+        asked.push(engine::flash::Asked { skill: c.skill, tube: c.tube, competence: c.competence });
+    }
+    let excluded = HashSet::new();
+    let situation = engine::flash::Situation {
+        bank: &bank,
+        asked: &asked,
+        excluded_skills: &excluded,
+        needs_accessibility: course.accessibility_adjustment,
+    };
+    // The pick is reproducible: the same answers give the same next question.
+    let mut rng = rand::rngs::StdRng::seed_from_u64((a.seed as u64).wrapping_add(asked.len() as u64));
+    let selection = if now >= course.deadline {
+        Ok(engine::flash::Selection::End)
+    } else {
+        engine::flash::select(
+            situation,
+            estimator.capacity(),
+            &config,
+            config.default_probability_to_pick_challenge,
+            &mut rng,
+        )
+    };
+    match selection {
+        Ok(engine::flash::Selection::Ask(i)) => {
+            let c = bank.items()[i];
+            store::set_current(&mut *tx, a.id, &content.challenge(c.challenge).id, now).await?;
+            Ok(Next::Ask { challenge: c.challenge, skill: c.skill, level_estimated: estimator.capacity() })
+        }
+        Ok(engine::flash::Selection::End) | Err(_) => {
+            finish_certification(tx, a, course.id, now, false).await?;
+            Ok(Next::End { level_estimated: estimator.capacity() })
+        }
+    }
+}
+
+/// Ends a certification test and its course.
+pub async fn finish_certification(
+    tx: &mut crate::db::Tx,
+    a: &Assessment,
+    course: Uuid,
+    now: i64,
+    by_invigilator: bool,
+) -> Result<(), AppError> {
+    if a.state != "completed" {
+        store::complete(&mut *tx, a, now).await?;
+    }
+    crate::certification::store::complete_course(&mut *tx, course, now, by_invigilator).await?;
+    Ok(())
+}
+
+/// Starts the certification test of a course in a transaction, and asks its first question.
+pub async fn start_certification_test(
+    state: &AppState,
+    tx: &mut crate::db::Tx,
+    user: Uuid,
+    course: Uuid,
+    locale: Locale,
+) -> Result<Uuid, AppError> {
+    let now = state.clock.now_micros();
+    let id = Uuid::now_v7();
+    let seed: u32 = rand::rng().random();
+    let row = store::NewAssessment {
+        id,
+        user,
+        competence: "",
+        state: "started",
+        content_version: &state.content.version,
+        locale: locale.code(),
+        seed: i64::from(seed),
+        improving: false,
+        pix_before: 0,
+        level_before: 0,
+        now,
+        participation: None,
+        course: Some(course),
+    };
+    store::insert_assessment(&mut *tx, row).await?;
+    let assessment = store::assessment(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+    let scope = Scope::of(state, &mut *tx, &assessment).await?;
+    advance_in(state, tx, &assessment, &scope, now, &[], &[]).await?;
+    Ok(id)
+}
+
 /// What a test assesses: its target skills, and for a campaign test, the campaign.
 pub struct Scope {
     /// Target skills, in a stable order (the pick depends on it).
@@ -233,16 +353,28 @@ pub struct Scope {
     pub exam: bool,
     /// The campaign of a campaign test.
     pub campaign: Option<crate::prescription::store::AssessmentCampaign>,
+    /// The course of a certification test.
+    pub certification: Option<crate::certification::model::Course>,
 }
 
 impl Scope {
     /// The scope of an assessment.
     pub async fn of(state: &AppState, conn: impl Into<crate::db::Conn<'_>>, a: &Assessment) -> Result<Scope, AppError> {
         let content = &state.content;
+        if let Some(course) = a.course_id {
+            let course = crate::certification::store::course(conn, course).await?.ok_or(AppError::NotFound)?;
+            // A certification neither reads nor changes the profile: its questions come from flash.
+            return Ok(Scope { target: Vec::new(), exam: true, campaign: None, certification: Some(course) });
+        }
         match a.participation_id {
             None => {
                 let competence = content.competence_by_code(&a.competence_code).ok_or(AppError::NotFound)?;
-                Ok(Scope { target: content.competence(competence).active_skills.clone(), exam: false, campaign: None })
+                Ok(Scope {
+                    target: content.competence(competence).active_skills.clone(),
+                    exam: false,
+                    campaign: None,
+                    certification: None,
+                })
             }
             Some(participation) => {
                 let campaign = crate::prescription::store::campaign_of_participation(conn, participation)
@@ -253,6 +385,7 @@ impl Scope {
                     target: names.iter().filter_map(|n| content.skill_by_name(n)).collect(),
                     exam: campaign.campaign_type == "EXAM",
                     campaign: Some(campaign),
+                    certification: None,
                 })
             }
         }
@@ -265,6 +398,9 @@ impl Scope {
         conn: impl Into<crate::db::Conn<'_>>,
         a: &Assessment,
     ) -> Result<Vec<KeRow>, sqlx::Error> {
+        if self.certification.is_some() {
+            return Ok(Vec::new());
+        }
         match (&self.campaign, self.exam) {
             (None, _) => store::knowledge(conn, a.user_id, Some(&a.competence_code)).await,
             (Some(_), false) => store::knowledge(conn, a.user_id, None).await,
@@ -298,6 +434,7 @@ pub async fn start_campaign_test(
         level_before: 0,
         now,
         participation: Some(participation),
+        course: None,
     };
     store::insert_assessment(&mut *tx, row).await?;
     let assessment = store::assessment(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
@@ -366,6 +503,15 @@ pub async fn answer(
     if a.current_challenge_id.as_deref() != Some(challenge_id) {
         return Ok(Answered::NotCurrent);
     }
+    let scope = Scope::of(state, &mut tx, &a).await?;
+    // A certification answer after the deadline ends the test instead of counting.
+    if let Some(course) = &scope.certification
+        && now > course.deadline + TIMER_GRACE_MICROS
+    {
+        finish_certification(&mut tx, &a, course.id, now, false).await?;
+        tx.commit().await?;
+        return Ok(Answered::Completed);
+    }
     let challenge = content.challenge(ci);
     let (response, raw_value) = read(a.locale());
     let asked_at = a.current_asked_at.unwrap_or(now);
@@ -374,7 +520,7 @@ pub async fn answer(
         challenge,
         a.locale(),
         &response,
-        answer::Context { timed_out, focused_out: a.current_focused_out, certification: false },
+        answer::Context { timed_out, focused_out: a.current_focused_out, certification: scope.certification.is_some() },
     );
     let details = serde_json::to_string(
         &verdict.details.iter().map(|(k, ok)| (k.clone(), *ok)).collect::<std::collections::BTreeMap<_, _>>(),
@@ -398,8 +544,7 @@ pub async fn answer(
         return Ok(Answered::Duplicate);
     }
     // Knowledge: what this answer proves (in the test's scope), scored before and after for the
-    // level-up message of competence tests.
-    let scope = Scope::of(state, &mut tx, &a).await?;
+    // level-up message of competence tests. A certification records answers only.
     let mut rows = scope.knowledge(&mut tx, &a).await?;
     let competence_score = |rows: &[KeRow]| {
         let current = knowledge::current(&to_engine(content, rows));
@@ -415,8 +560,11 @@ pub async fn answer(
     let target: HashSet<SkillIdx> = scope.target.iter().copied().collect();
     let assessed: HashSet<SkillIdx> =
         rows.iter().filter(|r| r.assessment_id == id).filter_map(|r| content.skill_by_name(&r.skill)).collect();
-    let elements =
-        knowledge::elements_for_answer(content, challenge.skill, verdict.outcome.is_success(), &target, &assessed);
+    let elements = if scope.certification.is_some() {
+        Vec::new()
+    } else {
+        knowledge::elements_for_answer(content, challenge.skill, verdict.outcome.is_success(), &target, &assessed)
+    };
     for (n, e) in elements.iter().enumerate() {
         let skill = content.skill(e.skill);
         let competence_code = &content.competence(skill.competence).code;
@@ -452,7 +600,8 @@ pub async fn answer(
         answers.iter().map(|r| r.challenge_id.clone()).chain(std::iter::once(challenge_id.to_owned())).collect();
     advance_in(state, &mut tx, &a, &scope, now, &rows, &answered).await?;
     tx.commit().await?;
-    let level_up = if scope.campaign.is_some() { None } else { scoring::level_up(before, after) };
+    let level_up =
+        if scope.campaign.is_some() || scope.certification.is_some() { None } else { scoring::level_up(before, after) };
     Ok(Answered::Recorded { outcome: verdict.outcome, level_up })
 }
 

@@ -40,6 +40,8 @@ pub struct Assessment {
     pub completed_at: Option<i64>,
     /// The campaign participation it belongs to (none: a competence test).
     pub participation_id: Option<Uuid>,
+    /// The certification course it belongs to.
+    pub course_id: Option<Uuid>,
     /// Answers recorded so far (read with the row: the challenge page shows "Question n").
     pub answered: i64,
 }
@@ -56,7 +58,7 @@ macro_rules! select_assessment {
     ($rest:literal) => {
         concat!(
             "SELECT id, user_id, competence_code, state, content_version, locale, seed, is_improving, current_challenge_id, current_asked_at, \
-             current_focused_out, pix_before, level_before, created_at, completed_at, participation_id, \
+             current_focused_out, pix_before, level_before, created_at, completed_at, participation_id, course_id, \
              (SELECT CAST(COUNT(*) AS BIGINT) FROM answers WHERE answers.assessment_id = assessments.id) AS answered FROM assessments ",
             $rest
         )
@@ -118,6 +120,8 @@ pub struct NewAssessment<'a> {
     pub now: i64,
     /// The campaign participation (none: a competence test).
     pub participation: Option<Uuid>,
+    /// The certification course.
+    pub course: Option<Uuid>,
 }
 
 /// Inserts an assessment; a competence test becomes the competence's current evaluation.
@@ -126,14 +130,15 @@ pub async fn insert_assessment(conn: impl Into<Conn<'_>>, a: NewAssessment<'_>) 
     on_conn!(conn, c => {
         sqlx::query(
             "INSERT INTO assessments (id, user_id, competence_code, state, content_version, locale, seed, is_improving, current_challenge_id, current_asked_at, \
-             current_focused_out, pix_before, level_before, created_at, updated_at, completed_at, participation_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, $9, $10, $11, $12, $12, $13, $14)",
+             current_focused_out, pix_before, level_before, created_at, updated_at, completed_at, participation_id, course_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, $9, $10, $11, $12, $12, $13, $14, $15)",
         )
         .bind(a.id).bind(a.user).bind(a.competence).bind(a.state).bind(a.content_version).bind(a.locale).bind(a.seed)
         .bind(a.improving).bind(false).bind(a.pix_before).bind(a.level_before).bind(a.now).bind(completed_at).bind(a.participation)
+        .bind(a.course)
         .execute(&mut *c)
         .await?;
-        if a.participation.is_some() {
+        if a.participation.is_some() || a.course.is_some() {
             return Ok(());
         }
         sqlx::query(

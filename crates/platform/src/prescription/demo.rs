@@ -271,6 +271,7 @@ async fn participate(
         level_before: 0,
         now: at,
         participation: Some(p.id),
+        course: None,
     };
     evaluation::store::insert_assessment(&mut tx, row).await?;
     let answered = if progress == Progress::Started { skills.len() / 3 } else { skills.len() };

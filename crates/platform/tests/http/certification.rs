@@ -17,6 +17,8 @@ dual!(
     certification_routes_are_for_the_centre_members_only,
     eligibility_follows_the_profile,
     mass_import_creates_sessions_all_or_nothing,
+    a_candidate_joins_is_authorised_and_takes_the_test,
+    answers_after_the_deadline_end_the_test,
 );
 
 fn location(r: &reqwest::Response) -> String {
@@ -426,4 +428,145 @@ async fn mass_import_creates_sessions_all_or_nothing(backend: crate::support::Ba
     assert_eq!(r.status(), StatusCode::CREATED);
     assert_eq!(r.json::<Value>().await.unwrap(), json!({ "sessions": 0, "candidates": 1 }));
     assert_eq!(app.count("SELECT COUNT(*) FROM certification_candidates").await, 4);
+}
+
+/// A demo node where `learner@demo.example` (eligible, enrolled in the demo session as Léa
+/// Apprenante) has a known password; returns the session's (id, number, access code, invigilator password).
+async fn demo_session(app: &TestApp) -> (Uuid, i64, String, String) {
+    app.sign_up("known@example.org").await;
+    platform::on_db!(app.db(), pool => {
+        sqlx::query("UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = 'known@example.org') WHERE email = 'learner@demo.example'")
+            .execute(pool).await.unwrap();
+        sqlx::query_as("SELECT id, number, access_code, invigilator_password FROM certification_sessions").fetch_one(pool).await.unwrap()
+    })
+}
+
+async fn join_as_lea(app: &TestApp, number: i64, code: &str) -> (Client, String) {
+    let lea = app.login_as("learner@demo.example").await;
+    let form = lea.get(app.url("/certification/rejoindre")).send().await.unwrap().text().await.unwrap();
+    assert!(form.contains("value=\"Léa\""), "the account's names are offered");
+    let number = number.to_string();
+    let mut fields = vec![
+        ("session_number", number.as_str()),
+        ("access_code", "ZZZZ99"),
+        ("first_name", "lea"),
+        ("last_name", "APPRENANTE"),
+        ("birth_date", "12/04/2001"),
+    ];
+    let r = app.post_form(&lea, "/certification/rejoindre", &fields).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("Numéro de session ou code d&#39;accès incorrect"));
+    let lower = code.to_lowercase();
+    fields[1] = ("access_code", lower.as_str());
+    fields[4] = ("birth_date", "13/04/2001");
+    let r = app.post_form(&lea, "/certification/rejoindre", &fields).await;
+    assert!(r.text().await.unwrap().contains("Personne ne porte ces nom, prénom et date de naissance"));
+    fields[4] = ("birth_date", "12/04/2001");
+    let r = app.post_form(&lea, "/certification/rejoindre", &fields).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "joined, accents and case aside");
+    (lea, location(&r))
+}
+
+async fn a_candidate_joins_is_authorised_and_takes_the_test(backend: crate::support::Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.demo = true).await;
+    let (session, number, code, password) = demo_session(&app).await;
+    let (lea, home) = join_as_lea(&app, number, &code).await;
+    let page = lea.get(app.url(&home)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Attendez que le surveillant vous autorise"), "{page}");
+    let r = app.post_form(&lea, &format!("{home}/start"), &[]).await;
+    assert!(r.text().await.unwrap().contains("pas encore autorisé"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM certification_courses").await, 0);
+
+    // The invigilator, without an account: the password opens this session only.
+    let invigilator = new_client();
+    let screen = format!("/surveillant/sessions/{session}");
+    let r = invigilator.get(app.url(&screen)).send().await.unwrap();
+    assert_eq!((r.status(), location(&r).as_str()), (StatusCode::SEE_OTHER, "/surveillant"));
+    let n = number.to_string();
+    let r = app.post_form(&invigilator, "/surveillant", &[("session_number", &n), ("password", "WRONG")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app.post_form(&invigilator, "/surveillant", &[("session_number", &n), ("password", &password)]).await;
+    assert_eq!((r.status(), location(&r)), (StatusCode::SEE_OTHER, screen.clone()));
+    let page = invigilator.get(app.url(&screen)).send().await.unwrap().text().await.unwrap();
+    let waiting = page.find("Attend l&#39;autorisation").expect("Léa waits");
+    let absent = page.find("Pas encore arrivé").expect("the others have not arrived");
+    assert!(waiting < absent, "candidates needing an action come first");
+    let candidate = home.rsplit('/').next().unwrap().to_owned();
+    let authorize = format!("{screen}/candidates/{candidate}/authorize");
+    assert_eq!(
+        app.post_form(&new_client(), &authorize, &[("authorized", "yes")]).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let r = app.post_form(&invigilator, &authorize, &[("authorized", "yes")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // The test: flash questions until the end, answers only (no knowledge in the profile).
+    let r = app.post_form(&lea, &format!("{home}/start"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let assessment = Uuid::parse_str(location(&r).trim_start_matches("/assessments/")).unwrap();
+    let page = lea.get(app.url(&location(&r))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Certification Pix"), "the heading says what this is");
+    let (kes_before, deadline, extra): (i64, i64, i64) = platform::on_db!(app.db(), pool => {
+        let kes: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM knowledge_elements").fetch_one(pool).await.unwrap();
+        let (start, deadline): (i64, i64) = sqlx::query_as("SELECT started_at, deadline FROM certification_courses").fetch_one(pool).await.unwrap();
+        (kes, deadline, deadline - start)
+    });
+    assert_eq!(extra, 105 * 60 * 1_000_000, "105 minutes without extra time");
+    assert!(deadline > 0);
+    let mut answered = 0;
+    while let Some(challenge) = crate::evaluation::current_challenge(&app, assessment).await {
+        answered += 1;
+        assert!(answered <= 32, "32 questions at most");
+        let fields = crate::evaluation::answer_fields(&app, &challenge, answered % 3 != 0);
+        crate::evaluation::post_answer(&app, &lea, assessment, &fields).await;
+    }
+    assert!(answered >= 20, "enough questions to score: {answered}");
+    let (kes_after, completed): (i64, Option<i64>) = platform::on_db!(app.db(), pool => {
+        let kes: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM knowledge_elements").fetch_one(pool).await.unwrap();
+        let done: Option<i64> = sqlx::query_scalar("SELECT completed_at FROM certification_courses").fetch_one(pool).await.unwrap();
+        (kes, done)
+    });
+    assert_eq!(kes_after, kes_before, "a certification does not change the profile");
+    assert!(completed.is_some());
+    let r = lea.get(app.url(&format!("/assessments/{assessment}/results"))).send().await.unwrap();
+    assert_eq!(location(&r), home, "no corrected answers for a certification");
+    let r = lea.get(app.url(&format!("/api/assessments/{assessment}/results"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let page = lea.get(app.url(&home)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Votre test de certification est terminé"));
+    let page = invigilator.get(app.url(&screen)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Terminé"));
+    // Nobody else reaches the candidate's page.
+    let (other, _) = app.learner("other@example.org").await;
+    assert_eq!(other.get(app.url(&home)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+}
+
+async fn answers_after_the_deadline_end_the_test(backend: crate::support::Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), true, |s| s.demo = true).await;
+    let clock = app.clock.clone().unwrap();
+    let (session, number, code, password) = demo_session(&app).await;
+    let (lea, home) = join_as_lea(&app, number, &code).await;
+    let invigilator = new_client();
+    let n = number.to_string();
+    app.post_form(&invigilator, "/surveillant", &[("session_number", &n), ("password", &password)]).await;
+    let candidate = home.rsplit('/').next().unwrap().to_owned();
+    let screen = format!("/surveillant/sessions/{session}");
+    app.post_form(&invigilator, &format!("{screen}/candidates/{candidate}/authorize"), &[("authorized", "yes")]).await;
+    let r = app.post_form(&lea, &format!("{home}/start"), &[]).await;
+    let assessment = Uuid::parse_str(location(&r).trim_start_matches("/assessments/")).unwrap();
+    let first = crate::evaluation::current_challenge(&app, assessment).await.unwrap();
+    crate::evaluation::post_answer(&app, &lea, assessment, &crate::evaluation::answer_fields(&app, &first, true)).await;
+    // 1 h 46 later: the answer does not count and the test is over.
+    clock.advance(time::Duration::minutes(106));
+    let second = crate::evaluation::current_challenge(&app, assessment).await.unwrap();
+    crate::evaluation::post_answer(&app, &lea, assessment, &crate::evaluation::answer_fields(&app, &second, true))
+        .await;
+    let answers = app.count("SELECT COUNT(*) FROM answers").await;
+    assert_eq!(answers, 1);
+    assert_eq!(crate::evaluation::current_challenge(&app, assessment).await, None);
+    let page = lea.get(app.url(&home)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Votre test de certification est terminé"));
+    // The invigilator can end a test under way (here: already over, so 409).
+    let r = app.post_form(&invigilator, &format!("{screen}/candidates/{candidate}/end"), &[]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
 }

@@ -1,0 +1,276 @@
+//! The candidate's side (join a session, wait for the invigilator, start or resume the test, see
+//! that it is over) and the invigilator's screen (session number and password, no account).
+
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    model::{Candidate, Session},
+    service::{self, CandidateState, JoinFields, StartRefused, Supervised},
+    store,
+};
+use crate::{
+    AppState,
+    evaluation::pages::locale,
+    identity::CurrentUser,
+    web::{
+        error::AppError,
+        extract::{CsrfForm, NoFields, Page},
+        form::FormState,
+        layout::{Chrome, render},
+    },
+};
+
+#[derive(Template)]
+#[template(path = "certification/join.html")]
+struct JoinPage {
+    chrome: Chrome,
+    csrf: String,
+    form: FormState,
+}
+
+fn join_page(page: &Page, form: FormState) -> Response {
+    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    render(status, &JoinPage { chrome: page.chrome_t("join-title"), csrf: page.csrf(), form })
+}
+
+/// `GET /certification/rejoindre`: the entrance form.
+pub async fn join_form(page: Page, me: CurrentUser) -> Response {
+    join_page(&page, FormState::new().keep("first_name", &me.first_name).keep("last_name", &me.last_name))
+}
+
+/// `POST /certification/rejoindre`
+pub async fn join(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+    CsrfForm(f): CsrfForm<JoinFields>,
+) -> Result<Response, AppError> {
+    match service::join(&state, me.id, &f).await? {
+        Ok(c) => Ok(Redirect::to(&format!("/certification/candidats/{}", c.id)).into_response()),
+        Err(errors) => {
+            let form = FormState::new()
+                .keep("session_number", &f.session_number)
+                .keep("access_code", &f.access_code)
+                .keep("first_name", &f.first_name)
+                .keep("last_name", &f.last_name)
+                .keep("birth_date", &f.birth_date)
+                .with_errors(page.lang, &errors);
+            Ok(join_page(&page, form))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "certification/candidate_home.html")]
+struct CandidateHome {
+    chrome: Chrome,
+    csrf: String,
+    candidate: Candidate,
+    session: Session,
+    state: CandidateState,
+    notice: String,
+}
+
+async fn candidate_home(
+    state: &AppState,
+    page: &Page,
+    me: &CurrentUser,
+    id: Uuid,
+    notice: String,
+) -> Result<Response, AppError> {
+    let candidate = service::own_candidate(state, me.id, id).await?;
+    let session = store::session(&state.db, candidate.session_id).await?.ok_or(AppError::NotFound)?;
+    let course = store::course_of_candidate(&state.db, candidate.id).await?;
+    let st = service::candidate_state(&candidate, course.as_ref());
+    Ok(render(
+        StatusCode::OK,
+        &CandidateHome {
+            chrome: page.chrome_t("candidate-home-title"),
+            csrf: page.csrf(),
+            candidate,
+            session,
+            state: st,
+            notice,
+        },
+    ))
+}
+
+/// `GET /certification/candidats/{candidate_id}`: waiting room, start, resume or end.
+pub async fn home(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    candidate_home(&state, &page, &me, id, String::new()).await
+}
+
+/// `POST /certification/candidats/{candidate_id}/start`
+pub async fn start(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    match service::start_test(&state, me.id, id, locale(page.lang)).await? {
+        Ok(assessment) => Ok(Redirect::to(&format!("/assessments/{assessment}")).into_response()),
+        Err(StartRefused::NotAuthorized) => {
+            candidate_home(&state, &page, &me, id, page.t("candidate-not-authorized")).await
+        }
+        Err(StartRefused::Over) => candidate_home(&state, &page, &me, id, String::new()).await,
+    }
+}
+
+// ------------------------------------------------------------------ invigilator
+
+const INVIGILATED: &str = "invigilated_sessions";
+
+async fn invigilated(page: &Page) -> Vec<Uuid> {
+    page.session().get::<Vec<Uuid>>(INVIGILATED).await.ok().flatten().unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "certification/invigilator_login.html")]
+struct InvigilatorLogin {
+    chrome: Chrome,
+    csrf: String,
+    form: FormState,
+}
+
+/// `GET /surveillant`: session number and invigilator password.
+pub async fn invigilator_form(page: Page) -> Response {
+    render(
+        StatusCode::OK,
+        &InvigilatorLogin { chrome: page.chrome_t("invigilator-title"), csrf: page.csrf(), form: FormState::new() },
+    )
+}
+
+/// The invigilator's form.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvigilatorFields {
+    #[serde(default)]
+    session_number: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /surveillant`
+pub async fn invigilator_login(
+    State(state): State<AppState>,
+    page: Page,
+    CsrfForm(f): CsrfForm<InvigilatorFields>,
+) -> Result<Response, AppError> {
+    let Some(session) = service::invigilated_session(&state, &f.session_number, &f.password).await? else {
+        let form = FormState::new().keep("session_number", &f.session_number).with_errors(
+            page.lang,
+            &[crate::web::error::FieldError { field: "session_number".into(), code: "field-invigilator-login".into() }],
+        );
+        let chrome = page.chrome_t("invigilator-title");
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &InvigilatorLogin { chrome, csrf: page.csrf(), form }));
+    };
+    let mut sessions = invigilated(&page).await;
+    if !sessions.contains(&session.id) {
+        sessions.push(session.id);
+    }
+    page.session().insert(INVIGILATED, sessions).await.map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    Ok(Redirect::to(&format!("/surveillant/sessions/{}", session.id)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "certification/invigilator.html")]
+struct InvigilatorPage {
+    chrome: Chrome,
+    csrf: String,
+    session: Session,
+    lines: Vec<Supervised>,
+    notice: String,
+}
+
+/// Path of an invigilated candidate.
+#[derive(Debug, Deserialize)]
+pub struct InvigilatedPath {
+    session_id: Uuid,
+    candidate_id: Uuid,
+}
+
+/// The invigilated session, if this browser opened it with the password.
+async fn open(state: &AppState, page: &Page, id: Uuid) -> Result<Option<Session>, AppError> {
+    if !invigilated(page).await.contains(&id) {
+        return Ok(None);
+    }
+    Ok(store::session(&state.db, id).await?)
+}
+
+/// Paris time of a moment, `HH:MM`.
+pub fn hour(micros: &i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(*micros) * 1000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let paris = t.to_offset(crate::prescription::export::paris_offset(t));
+    format!("{:02}:{:02}", paris.hour(), paris.minute())
+}
+
+async fn invigilator_page(state: &AppState, page: &Page, id: Uuid, notice: String) -> Result<Response, AppError> {
+    let Some(session) = open(state, page, id).await? else {
+        return Ok(Redirect::to("/surveillant").into_response());
+    };
+    let lines = service::supervise(state, session.id).await?;
+    let title = format!("{} {}", page.t("session-title"), session.number);
+    Ok(render(
+        StatusCode::OK,
+        &InvigilatorPage { chrome: page.chrome(&title), csrf: page.csrf(), session, lines, notice },
+    ))
+}
+
+/// `GET /surveillant/sessions/{session_id}`: every candidate, those needing an action first.
+pub async fn invigilator(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    invigilator_page(&state, &page, id, String::new()).await
+}
+
+/// The authorisation form.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorizeFields {
+    #[serde(default)]
+    authorized: String,
+}
+
+/// `POST /surveillant/sessions/{session_id}/candidates/{candidate_id}/authorize`
+pub async fn authorize(
+    State(state): State<AppState>,
+    page: Page,
+    Path(p): Path<InvigilatedPath>,
+    CsrfForm(f): CsrfForm<AuthorizeFields>,
+) -> Result<Response, AppError> {
+    if open(&state, &page, p.session_id).await?.is_none() {
+        return Err(AppError::NotFound);
+    }
+    service::authorize(&state, p.session_id, p.candidate_id, f.authorized == "yes").await?;
+    Ok(Redirect::to(&format!("/surveillant/sessions/{}", p.session_id)).into_response())
+}
+
+/// `POST /surveillant/sessions/{session_id}/candidates/{candidate_id}/end`
+pub async fn end(
+    State(state): State<AppState>,
+    page: Page,
+    Path(p): Path<InvigilatedPath>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    if open(&state, &page, p.session_id).await?.is_none() {
+        return Err(AppError::NotFound);
+    }
+    service::end_test(&state, p.session_id, p.candidate_id).await?;
+    invigilator_page(&state, &page, p.session_id, page.t("invigilator-ended")).await
+}

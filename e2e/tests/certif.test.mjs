@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.mjs';
 import { assertPageBasics, launch, newPage } from '../lib/browser.mjs';
-import { demoPassword } from '../lib/journeys.mjs';
+import { answerWithKeyboard, demoPassword } from '../lib/journeys.mjs';
 
 async function logIn(page, server, email) {
   await page.goto(`${server.baseUrl}/login`);
@@ -97,6 +97,68 @@ describe('certification centres', () => {
     await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
     assert.match(await page.locator('.notice.success').innerText(), /1 session\(s\) créée\(s\), 2 candidat\(s\) inscrit\(s\)/);
     await page.context().close();
+  });
+
+  it('lets a candidate join, be authorised by the invigilator and answer every question by keyboard', async () => {
+    // The centre admin reads the session's codes.
+    const centre = await newPage(browser, { locale: 'fr-FR' });
+    await logIn(centre, server, 'centre-admin@demo.example');
+    await centre.goto(`${server.baseUrl}/certif`);
+    await centre.getByRole('link', { name: 'Centre de certification (démo)' }).click();
+    await centre.getByRole('row', { name: /Médiathèque Jules Verne/ }).getByRole('link').click();
+    const facts = await centre.locator('dl.facts').innerText();
+    const number = facts.match(/\b(\d{7})\b/)[1];
+    const code = facts.match(/\b([BCDFGHJKMPQRTVWXY]{4}[2346789]{2})\b/)[1];
+    const password = facts.match(/Mot de passe de l'espace surveillant\s+(\S{5})/)[1];
+    await centre.context().close();
+
+    // The candidate joins and waits.
+    const candidate = await newPage(browser, { locale: 'fr-FR' });
+    await logIn(candidate, server, 'learner@demo.example');
+    await candidate.goto(`${server.baseUrl}/certification/rejoindre`);
+    await assertPageBasics(candidate, { lang: 'fr', label: 'join a session' });
+    await candidate.getByLabel('Numéro de session').fill(number);
+    await candidate.getByLabel("Code d'accès candidat").fill(code.toLowerCase());
+    await candidate.getByLabel('Date de naissance').fill('12/04/2001');
+    await candidate.getByRole('button', { name: 'Rejoindre la session' }).click();
+    assert.match(await candidate.locator('main').innerText(), /Attendez que le surveillant vous autorise/);
+    await assertPageBasics(candidate, { lang: 'fr', label: 'waiting room' });
+
+    // The invigilator, in another browser, opens the session and authorises her.
+    const invigilator = await newPage(browser, { locale: 'fr-FR' });
+    await invigilator.goto(`${server.baseUrl}/surveillant`);
+    await assertPageBasics(invigilator, { lang: 'fr', label: 'invigilator login' });
+    await invigilator.getByLabel('Numéro de session').fill(number);
+    await invigilator.getByLabel("Mot de passe de l'espace surveillant").fill(password);
+    await invigilator.getByRole('button', { name: 'Surveiller la session' }).click();
+    await assertPageBasics(invigilator, { lang: 'fr', label: 'invigilator screen' });
+    const first = invigilator.locator('tbody tr').first();
+    assert.match(await first.innerText(), /Apprenante.*Attend l'autorisation/s, 'who needs an action comes first');
+    await first.getByRole('button', { name: /Autoriser/ }).focus();
+    await Promise.all([invigilator.waitForNavigation(), invigilator.keyboard.press('Enter')]);
+    assert.match(await invigilator.locator('tbody tr', { hasText: 'Apprenante' }).innerText(), /Autorisé à commencer/);
+
+    // The candidate reads the rules, starts and answers with the keyboard to the end.
+    await candidate.getByRole('link', { name: 'Actualiser' }).click();
+    await assertPageBasics(candidate, { lang: 'fr', label: 'rules' });
+    await candidate.getByRole('button', { name: 'Commencer la certification' }).focus();
+    await Promise.all([candidate.waitForNavigation(), candidate.keyboard.press('Enter')]);
+    let questions = 0;
+    while (/\/assessments\/[0-9a-f-]+$/.test(candidate.url())) {
+      questions += 1;
+      assert.ok(questions <= 32, 'at most 32 questions');
+      if (questions === 1) {
+        assert.match(await candidate.locator('main').innerText(), /Certification Pix/);
+        await assertPageBasics(candidate, { lang: 'fr', label: 'certification question' });
+      }
+      await answerWithKeyboard(candidate);
+    }
+    assert.ok(questions >= 20, `questions: ${questions}`);
+    assert.match(await candidate.locator('main').innerText(), /Votre test de certification est terminé/);
+    await invigilator.getByRole('link', { name: 'Actualiser' }).click();
+    assert.match(await invigilator.locator('tbody tr', { hasText: 'Apprenante' }).innerText(), /Terminé/);
+    await candidate.context().close();
+    await invigilator.context().close();
   });
 
   it('tells the demo learner she may be certified', async () => {

@@ -76,6 +76,8 @@ struct CandidateHome {
     session: Session,
     state: CandidateState,
     notice: String,
+    /// The course, once its certificate is published.
+    certificate: Option<Uuid>,
 }
 
 async fn candidate_home(
@@ -89,6 +91,10 @@ async fn candidate_home(
     let session = store::session(&state.db, candidate.session_id).await?.ok_or(AppError::NotFound)?;
     let course = store::course_of_candidate(&state.db, candidate.id).await?;
     let st = service::candidate_state(&candidate, course.as_ref());
+    let certificate = match &course {
+        Some(k) => super::results::published_result(state, k.id).await?.map(|_| k.id),
+        None => None,
+    };
     Ok(render(
         StatusCode::OK,
         &CandidateHome {
@@ -98,6 +104,7 @@ async fn candidate_home(
             session,
             state: st,
             notice,
+            certificate,
         },
     ))
 }

@@ -7,6 +7,7 @@ pub mod entrance;
 pub mod import;
 pub mod model;
 pub mod pages;
+pub mod results;
 pub mod service;
 pub mod store;
 
@@ -24,6 +25,10 @@ pub fn pages() -> Pages {
         .post("/certification/rejoindre", entrance::join)
         .get("/certification/candidats/{candidate_id}", entrance::home)
         .post("/certification/candidats/{candidate_id}/start", entrance::start)
+        .post("/certif/{center_id}/sessions/{session_id}/finalize", results::finalize)
+        .get("/admin/certification/sessions", results::to_publish)
+        .post("/admin/certification/sessions/{session_id}/publish", results::publish)
+        .get("/certificats/{course_id}", results::certificate)
         .get("/surveillant", entrance::invigilator_form)
         .post("/surveillant", entrance::invigilator_login)
         .get("/surveillant/sessions/{session_id}", entrance::invigilator)
@@ -42,6 +47,16 @@ pub fn pages() -> Pages {
         .get("/certif/{center_id}/sessions/{session_id}/candidates/{candidate_id}", pages::candidate)
         .post("/certif/{center_id}/sessions/{session_id}/candidates/{candidate_id}", pages::update_candidate)
         .post("/certif/{center_id}/sessions/{session_id}/candidates/{candidate_id}/delete", pages::remove_candidate)
+}
+
+/// Public verification, rate-limited per client IP (codes must not be guessed).
+pub fn limited_pages() -> Pages {
+    Pages::new().get("/verifier-un-certificat", results::verify)
+}
+
+/// The public verification API, rate-limited per client IP.
+pub fn limited_api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(results::api_verify))
 }
 
 /// The certification API.

@@ -179,6 +179,52 @@ pub struct Course {
     pub completed_at: Option<i64>,
     /// The invigilator ended it.
     pub ended_by_invigilator: bool,
+    /// Why it stopped early (`candidate`, `technical`), given at finalisation.
+    pub abort_reason: Option<String>,
+}
+
+/// The scored result of a course.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, ToSchema)]
+pub struct CertResult {
+    /// The course.
+    pub course_id: Uuid,
+    /// `validated`, `rejected` or `cancelled`.
+    pub status: String,
+    /// `standard`, `lack_of_answers`, `lack_of_answers_for_technical_reason`, `fraud`.
+    pub reason: String,
+    /// Global score, 0 to 895.
+    pub pix_score: i64,
+    /// Final capacity.
+    pub capacity: f64,
+    /// Measurement error of the score, in points.
+    pub score_error: i64,
+    /// Answers taken into account.
+    pub answers: i64,
+    /// JSON list of `[competence code, level]`.
+    pub competence_levels: String,
+    /// The code anyone can check the certificate with.
+    pub verification_code: String,
+    /// When it was scored.
+    pub scored_at: i64,
+}
+
+impl CertResult {
+    /// Levels per competence code.
+    pub fn levels(&self) -> Vec<(String, u32)> {
+        serde_json::from_str(&self.competence_levels).unwrap_or_default()
+    }
+
+    /// The global level of the score (PRODUCT §2.3): 0 pre-beginner, 1–2 beginner, 3–4
+    /// independent, 5–6 advanced, 7–8 expert — as a message id.
+    pub fn global_level(&self) -> &'static str {
+        match self.pix_score {
+            s if s < 64 => "level-pre-beginner",
+            s if s < 256 => "level-beginner",
+            s if s < 512 => "level-independent",
+            s if s < 768 => "level-advanced",
+            _ => "level-expert",
+        }
+    }
 }
 
 /// Length of a certification test without extra time (REFERENCE §6.5).

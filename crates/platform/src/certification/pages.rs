@@ -256,6 +256,10 @@ struct SessionPage {
     candidates: Vec<Candidate>,
     form: FormState,
     notice: String,
+    /// Tests started in the session (finalisation needs one).
+    started: usize,
+    /// Candidates whose test is not over: (id, name) — the finalisation asks why.
+    unfinished: Vec<(Uuid, String)>,
 }
 
 /// Notices after an action.
@@ -275,6 +279,13 @@ async fn session_page(
     let center = service::center(state, center).await?;
     let session = service::session(state, center.id, id).await?;
     let candidates = store::candidates(&state.db, session.id).await?;
+    let courses = store::courses_of_session(&state.db, session.id).await?;
+    let unfinished = courses
+        .iter()
+        .filter(|k| k.completed_at.is_none())
+        .filter_map(|k| candidates.iter().find(|c| c.id == k.candidate_id))
+        .map(|c| (c.id, format!("{} {}", c.first_name, c.last_name)))
+        .collect();
     let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let title = format!("{} {}", page.t("session-title"), session.number);
     Ok(render(
@@ -288,8 +299,21 @@ async fn session_page(
             candidates,
             form,
             notice,
+            started: courses.len(),
+            unfinished,
         },
     ))
+}
+
+/// The session page with a form state (the finalisation's errors).
+pub async fn session_page_with(
+    state: &AppState,
+    page: &Page,
+    center: Uuid,
+    id: Uuid,
+    form: FormState,
+) -> Result<Response, AppError> {
+    session_page(state, page, center, id, form, String::new()).await
 }
 
 /// `GET /certif/{center_id}/sessions/{session_id}`: the session, its codes and its candidates.
@@ -304,6 +328,7 @@ pub async fn session(
         Some("enrolled") => page.t("candidate-enrolled"),
         Some("updated") => page.t("candidate-updated"),
         Some("removed") => page.t("candidate-removed"),
+        Some("finalized") => page.t("session-finalized"),
         _ => String::new(),
     };
     session_page(&state, &page, access.center, path.session_id, FormState::new(), notice).await

@@ -480,6 +480,7 @@ pub async fn start_test(
         deadline: super::model::deadline(now, c.extra_time_percentage),
         completed_at: None,
         ended_by_invigilator: false,
+        abort_reason: None,
     };
     let mut tx = state.db.begin().await?;
     // The unique candidate column makes a second start in parallel fail here rather than twice.
@@ -587,4 +588,265 @@ pub async fn supervise(state: &AppState, session: Uuid) -> Result<Vec<Supervised
     };
     out.sort_by_key(|s| rank(s.state));
     Ok(out)
+}
+
+// ------------------------------------------------------------------ finalisation, scoring, publication
+
+/// What the centre says when it finalises a session.
+#[derive(Debug, Clone, Default)]
+pub struct Finalization {
+    /// Global comment of the invigilators (500 characters at most).
+    pub comment: String,
+    /// An incident happened (required).
+    pub has_incident: Option<bool>,
+    /// Candidates had trouble joining (required).
+    pub has_joining_issue: Option<bool>,
+    /// Why each unfinished test stopped: candidate id → `candidate` or `technical`.
+    pub abort_reasons: Vec<(Uuid, String)>,
+}
+
+/// Longest global comment.
+pub const MAX_COMMENT: usize = 500;
+
+/// The scoring settings: the reference's seed intervals (production values are not public); each
+/// competence uses the same intervals, its level being the interval's index (docs/certification.md).
+pub fn scoring_settings(state: &AppState) -> engine::certification::V3Scoring {
+    let global = engine::certification::seed_global_intervals();
+    let per: Vec<(u32, engine::certification::Interval)> =
+        global.iter().take(8).enumerate().map(|(i, iv)| (i as u32, *iv)).collect();
+    engine::certification::V3Scoring {
+        competences: state.content.competences.iter().map(|c| (c.code.clone(), per.clone())).collect(),
+        global,
+    }
+}
+
+/// Scores a course from its answers (REFERENCE §5.5) and stores the result with a fresh
+/// verification code.
+async fn score_course(
+    state: &AppState,
+    tx: &mut crate::db::Tx,
+    course: &super::model::Course,
+    now: i64,
+) -> Result<(), AppError> {
+    use engine::certification::{AbortReason, V3Answer, global_score, score_v3};
+    if store::result_of_course(&mut *tx, course.id).await?.is_some() {
+        return Ok(());
+    }
+    let locale = if course.lang == "en" { content::Locale::En } else { content::Locale::Fr };
+    let bank = crate::evaluation::service::certification_bank(state, locale);
+    let by_challenge: std::collections::HashMap<content::ChallengeIdx, usize> =
+        bank.items().iter().enumerate().map(|(i, c)| (c.challenge, i)).collect();
+    let (assessment, _) = store::assessment_of_course(&mut *tx, course.id).await?.ok_or(AppError::NotFound)?;
+    let answers: Vec<V3Answer> = crate::evaluation::store::answers(&mut *tx, assessment)
+        .await?
+        .iter()
+        .filter_map(|r| {
+            let i = state.content.challenge_by_id(&r.challenge_id).and_then(|c| by_challenge.get(&c))?;
+            Some(V3Answer { challenge: bank.items()[*i], success: r.result == "ok" })
+        })
+        .collect();
+    let abort = match course.abort_reason.as_deref() {
+        Some("candidate") => Some(AbortReason::Candidate),
+        Some("technical") => Some(AbortReason::Technical),
+        _ => None,
+    };
+    let config = engine::flash::FlashConfig::default();
+    let settings = scoring_settings(state);
+    let result = score_v3(&answers, &bank, abort, false, &config, &settings);
+    let error = engine::flash::estimate(
+        &answers.iter().map(|a| (a.challenge.a, a.challenge.b, a.success)).collect::<Vec<_>>(),
+        &config,
+    )
+    .error_rate();
+    let spread = (i64::from(global_score(result.capacity + error, &settings.global))
+        - i64::from(global_score(result.capacity - error, &settings.global)))
+        / 2;
+    let mut code = engine::codes::verification_code(&mut rand::rng());
+    while store::code_taken(&mut *tx, &code).await? {
+        code = engine::codes::verification_code(&mut rand::rng());
+    }
+    let row = super::model::CertResult {
+        course_id: course.id,
+        status: to_text(&result.status)?.trim_matches('"').to_owned(),
+        reason: to_text(&result.reason)?.trim_matches('"').to_owned(),
+        pix_score: i64::from(result.score),
+        capacity: result.capacity,
+        score_error: spread.max(0),
+        answers: answers.len() as i64,
+        competence_levels: to_text(&result.competence_levels)?,
+        verification_code: code,
+        scored_at: now,
+    };
+    store::insert_result(&mut *tx, &row).await?;
+    Ok(())
+}
+
+fn to_text(v: &impl serde::Serialize) -> Result<String, AppError> {
+    serde_json::to_string(v).map_err(|e| AppError::Internal(e.into()))
+}
+
+/// Finalises a session: unfinished tests end with their abort reason, every test is scored, and the
+/// session waits for publication. Refused (409) when it is not open; field errors otherwise.
+pub async fn finalize(
+    state: &AppState,
+    s: &Session,
+    author: Uuid,
+    f: &Finalization,
+) -> Result<Result<(), Vec<FieldError>>, AppError> {
+    if s.status() != SessionStatus::Created {
+        return Err(AppError::Conflict);
+    }
+    let courses = store::courses_of_session(&state.db, s.id).await?;
+    let mut errors = Vec::new();
+    if courses.is_empty() {
+        errors.push(FieldError { field: "comment".into(), code: "field-finalize-no-test".into() });
+    }
+    if f.comment.chars().count() > MAX_COMMENT {
+        errors.push(FieldError { field: "comment".into(), code: "field-finalize-comment".into() });
+    }
+    if f.has_incident.is_none() {
+        errors.push(FieldError { field: "has_incident".into(), code: "field-finalize-yes-no".into() });
+    }
+    if f.has_joining_issue.is_none() {
+        errors.push(FieldError { field: "has_joining_issue".into(), code: "field-finalize-yes-no".into() });
+    }
+    for course in courses.iter().filter(|k| k.completed_at.is_none()) {
+        let reason = f.abort_reasons.iter().find(|(c, _)| *c == course.candidate_id).map(|(_, r)| r.as_str());
+        if !matches!(reason, Some("candidate" | "technical")) {
+            errors.push(FieldError {
+                field: format!("abort-{}", course.candidate_id),
+                code: "field-finalize-abort".into(),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin().await?;
+    if !store::finalize_session(
+        &mut tx,
+        s.id,
+        f.comment.trim(),
+        f.has_incident.unwrap_or(false),
+        f.has_joining_issue.unwrap_or(false),
+        now,
+    )
+    .await?
+    {
+        return Err(AppError::Conflict);
+    }
+    for course in &courses {
+        let mut course = course.clone();
+        if course.completed_at.is_none() {
+            let reason = f.abort_reasons.iter().find(|(c, _)| *c == course.candidate_id).map(|(_, r)| r.clone());
+            if let Some(r) = &reason {
+                store::set_abort_reason(&mut tx, course.id, r).await?;
+            }
+            course.abort_reason = reason;
+            if let Some((assessment, _)) = store::assessment_of_course(&mut tx, course.id).await? {
+                let a = crate::evaluation::store::assessment(&mut tx, assessment).await?.ok_or(AppError::NotFound)?;
+                crate::evaluation::service::finish_certification(&mut tx, &a, course.id, now, false).await?;
+            }
+        }
+        score_course(state, &mut tx, &course, now).await?;
+    }
+    tx.commit().await?;
+    identity::service::audit(
+        state,
+        Some(author),
+        "certification.session.finalize",
+        None,
+        "certification centre",
+        serde_json::json!({ "session": s.id, "courses": courses.len() }),
+    )
+    .await?;
+    Ok(Ok(()))
+}
+
+/// Publishes a finalised session: candidates see their certificate, and they and their results
+/// recipients are told by email.
+pub async fn publish(state: &AppState, session: Uuid, agent: Uuid) -> Result<(), AppError> {
+    let s = store::session(&state.db, session).await?.ok_or(AppError::NotFound)?;
+    if s.status() != SessionStatus::Finalized
+        || !store::publish_session(&state.db, s.id, state.clock.now_micros()).await?
+    {
+        return Err(AppError::Conflict);
+    }
+    let public = &state.settings.public_url;
+    for course in store::courses_of_session(&state.db, s.id).await? {
+        let Some(candidate) = store::candidate_by_id(&state.db, course.candidate_id).await? else { continue };
+        let Some(result) = store::result_of_course(&state.db, course.id).await? else { continue };
+        if let Some(email) = store::email_of(&state.db, course.user_id).await? {
+            let body = format!(
+                "Bonjour {},\n\nLes résultats de votre certification Pix du {} sont disponibles : {public}/certificats/{}\n\nCode de vérification : {}\n",
+                candidate.first_name,
+                s.date_fr(),
+                course.id,
+                result.verification_code
+            );
+            crate::outbox::mail(state, &email, "Vos résultats de certification Pix", &body, Some(course.user_id))
+                .await?;
+        }
+        if let Some(recipient) = &candidate.result_recipient_email {
+            let body = format!(
+                "Bonjour,\n\nLes résultats de certification Pix de {} {} (session du {}) sont publiés.\nVérifiez-les sur {public}/verifier-un-certificat avec le code {}.\n",
+                candidate.first_name,
+                candidate.last_name,
+                s.date_fr(),
+                result.verification_code
+            );
+            crate::outbox::mail(state, recipient, "Résultats de certification Pix", &body, None).await?;
+        }
+    }
+    identity::service::audit(
+        state,
+        Some(agent),
+        "certification.session.publish",
+        None,
+        "back office",
+        serde_json::json!({ "session": s.id }),
+    )
+    .await
+}
+
+/// A published certificate: the result, its course, candidate, session and centre name.
+pub struct Certificate {
+    /// The result.
+    pub result: super::model::CertResult,
+    /// The course.
+    pub course: super::model::Course,
+    /// The candidate (identity as enrolled).
+    pub candidate: Candidate,
+    /// The session.
+    pub session: Session,
+    /// The centre's name.
+    pub center: String,
+}
+
+async fn certificate_of(state: &AppState, result: super::model::CertResult) -> Result<Option<Certificate>, AppError> {
+    let Some(course) = store::course(&state.db, result.course_id).await? else { return Ok(None) };
+    let Some(session) = store::session(&state.db, course.session_id).await?.filter(|s| s.published_at.is_some()) else {
+        return Ok(None);
+    };
+    let Some(candidate) = store::candidate_by_id(&state.db, course.candidate_id).await? else { return Ok(None) };
+    let center = store::center(&state.db, session.center_id).await?.map(|c| c.name).unwrap_or_default();
+    Ok(Some(Certificate { result, course, candidate, session, center }))
+}
+
+/// The person's published certificate of a course, or 404.
+pub async fn own_certificate(state: &AppState, user: Uuid, course: Uuid) -> Result<Certificate, AppError> {
+    let k = store::course(&state.db, course).await?.filter(|k| k.user_id == user).ok_or(AppError::NotFound)?;
+    let result = store::result_of_course(&state.db, k.id).await?.ok_or(AppError::NotFound)?;
+    certificate_of(state, result).await?.ok_or(AppError::NotFound)
+}
+
+/// A published, validated certificate by its verification code (`P-` and 8 characters, any case).
+pub async fn verify(state: &AppState, code: &str) -> Result<Option<Certificate>, AppError> {
+    let Some(code) = engine::codes::normalize_verification_code(code) else { return Ok(None) };
+    let Some(result) = store::result_by_code(&state.db, &code).await? else { return Ok(None) };
+    if result.status != "validated" {
+        return Ok(None);
+    }
+    certificate_of(state, result).await
 }

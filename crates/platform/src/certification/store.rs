@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use super::model::{Candidate, Center, Course, NewCandidate, NewSession, Session};
+use super::model::{Candidate, Center, CertResult, Course, NewCandidate, NewSession, Session};
 use crate::{db::Conn, identity::model::MemberRole, on_conn};
 
 // ------------------------------------------------------------------ centres
@@ -357,8 +357,8 @@ pub async fn set_authorized(conn: impl Into<Conn<'_>>, id: Uuid, authorized: boo
 macro_rules! select_course {
     ($rest:literal) => {
         concat!(
-            "SELECT id, candidate_id, session_id, user_id, lang, accessibility_adjustment, started_at, deadline, completed_at, ended_by_invigilator \
-             FROM certification_courses ",
+            "SELECT id, candidate_id, session_id, user_id, lang, accessibility_adjustment, started_at, deadline, completed_at, ended_by_invigilator, \
+             abort_reason FROM certification_courses ",
             $rest
         )
     };
@@ -419,5 +419,108 @@ pub async fn assessment_of_course(conn: impl Into<Conn<'_>>, course: Uuid) -> Re
 pub async fn candidates_of_user(conn: impl Into<Conn<'_>>, user: Uuid) -> Result<Vec<Candidate>, sqlx::Error> {
     on_conn!(conn, c => {
         sqlx::query_as::<_, Candidate>(select_candidate!("WHERE user_id = $1 ORDER BY reconciled_at DESC")).bind(user).fetch_all(c).await
+    })
+}
+
+// ------------------------------------------------------------------ finalisation, results, publication
+
+/// Finalises an open session (once); true when this call did.
+pub async fn finalize_session(
+    conn: impl Into<Conn<'_>>,
+    id: Uuid,
+    comment: &str,
+    incident: bool,
+    joining_issue: bool,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query(
+            "UPDATE certification_sessions SET finalized_at = $2, examiner_global_comment = $3, has_incident = $4, has_joining_issue = $5 \
+             WHERE id = $1 AND finalized_at IS NULL",
+        )
+        .bind(id).bind(now).bind(comment).bind(incident).bind(joining_issue).execute(c).await.map(|r| r.rows_affected() == 1)
+    })
+}
+
+/// Records why a course stopped early.
+pub async fn set_abort_reason(conn: impl Into<Conn<'_>>, course: Uuid, reason: &str) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("UPDATE certification_courses SET abort_reason = $2 WHERE id = $1").bind(course).bind(reason).execute(c).await.map(|_| ())
+    })
+}
+
+/// Whether a verification code is taken.
+pub async fn code_taken(conn: impl Into<Conn<'_>>, code: &str) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_scalar::<_, i64>("SELECT CAST(COUNT(*) AS BIGINT) FROM certification_results WHERE verification_code = $1")
+            .bind(code).fetch_one(c).await.map(|n| n > 0)
+    })
+}
+
+/// Stores a course's result.
+pub async fn insert_result(conn: impl Into<Conn<'_>>, r: &CertResult) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query(
+            "INSERT INTO certification_results (course_id, status, reason, pix_score, capacity, score_error, answers, competence_levels, \
+             verification_code, scored_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(r.course_id).bind(&r.status).bind(&r.reason).bind(r.pix_score).bind(r.capacity).bind(r.score_error).bind(r.answers)
+        .bind(&r.competence_levels).bind(&r.verification_code).bind(r.scored_at)
+        .execute(c).await.map(|_| ())
+    })
+}
+
+macro_rules! select_result {
+    ($rest:literal) => {
+        concat!(
+            "SELECT course_id, status, reason, pix_score, capacity, score_error, answers, competence_levels, verification_code, scored_at \
+             FROM certification_results ",
+            $rest
+        )
+    };
+}
+
+/// A course's result.
+pub async fn result_of_course(conn: impl Into<Conn<'_>>, course: Uuid) -> Result<Option<CertResult>, sqlx::Error> {
+    on_conn!(conn, c => sqlx::query_as::<_, CertResult>(select_result!("WHERE course_id = $1")).bind(course).fetch_optional(c).await)
+}
+
+/// A result by its verification code.
+pub async fn result_by_code(conn: impl Into<Conn<'_>>, code: &str) -> Result<Option<CertResult>, sqlx::Error> {
+    on_conn!(conn, c => sqlx::query_as::<_, CertResult>(select_result!("WHERE verification_code = $1")).bind(code).fetch_optional(c).await)
+}
+
+/// Finalised sessions waiting for publication, with their centre's name, oldest first.
+pub async fn sessions_to_publish(conn: impl Into<Conn<'_>>) -> Result<Vec<(Session, String)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        session: Session,
+        center: String,
+    }
+    let rows: Vec<Row> = on_conn!(conn, c => {
+        sqlx::query_as::<_, Row>(
+            "SELECT s.id, s.center_id, s.number, s.address, s.room, s.examiner, s.date, s.time, s.description, s.access_code, \
+             s.invigilator_password, s.version, s.created_at, s.finalized_at, s.published_at, c.name AS center \
+             FROM certification_sessions s JOIN certification_centers c ON c.id = s.center_id \
+             WHERE s.finalized_at IS NOT NULL AND s.published_at IS NULL ORDER BY s.finalized_at",
+        )
+        .fetch_all(c).await
+    })?;
+    Ok(rows.into_iter().map(|r| (r.session, r.center)).collect())
+}
+
+/// Publishes a finalised session (once); true when this call did.
+pub async fn publish_session(conn: impl Into<Conn<'_>>, id: Uuid, now: i64) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("UPDATE certification_sessions SET published_at = $2 WHERE id = $1 AND finalized_at IS NOT NULL AND published_at IS NULL")
+            .bind(id).bind(now).execute(c).await.map(|r| r.rows_affected() == 1)
+    })
+}
+
+/// The email of an account.
+pub async fn email_of(conn: impl Into<Conn<'_>>, user: Uuid) -> Result<Option<String>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_scalar::<_, Option<String>>("SELECT email FROM users WHERE id = $1").bind(user).fetch_optional(c).await.map(Option::flatten)
     })
 }

@@ -81,12 +81,12 @@ impl Pages {
 
 /// The HTML routes limited per client IP (credential guessing and mail flooding).
 pub fn limited_pages() -> Pages {
-    crate::identity::limited_pages()
+    crate::identity::limited_pages().merge(crate::certification::limited_pages())
 }
 
 /// The API routes limited per client IP.
 pub fn limited_api() -> OpenApiRouter<AppState> {
-    crate::identity::limited_api()
+    crate::identity::limited_api().merge(crate::certification::limited_api())
 }
 
 /// Every other HTML route.

@@ -539,6 +539,73 @@ async fn a_candidate_joins_is_authorised_and_takes_the_test(backend: crate::supp
     // Nobody else reaches the candidate's page.
     let (other, _) = app.learner("other@example.org").await;
     assert_eq!(other.get(app.url(&home)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+
+    // The centre finalises: the test is scored, nothing is visible before publication.
+    platform::on_db!(app.db(), pool => {
+        sqlx::query("UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = 'known@example.org') WHERE email = 'centre-admin@demo.example'")
+            .execute(pool).await.unwrap();
+    });
+    let centre = app.login_as("centre-admin@demo.example").await;
+    let center: Uuid = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT center_id FROM certification_sessions WHERE id = $1").bind(session).fetch_one(pool).await.unwrap()
+    });
+    let finalize = format!("/certif/{center}/sessions/{session}/finalize");
+    let r = app.post_form(&centre, &finalize, &[("comment", "RAS")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"has_incident-error\"") && page.contains("id=\"has_joining_issue-error\""));
+    let done = [("comment", "RAS"), ("has_incident", "no"), ("has_joining_issue", "no")];
+    let r = app.post_form(&centre, &finalize, &done).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.post_form(&centre, &finalize, &done).await.status(), StatusCode::CONFLICT, "once");
+    let (score, code, status, answers): (i64, String, String, i64) = platform::on_db!(app.db(), pool => {
+        sqlx::query_as("SELECT pix_score, verification_code, status, answers FROM certification_results").fetch_one(pool).await.unwrap()
+    });
+    assert!((0..=895).contains(&score));
+    assert_eq!((status.as_str(), answers), ("validated", answered));
+    assert_eq!(engine::codes::normalize_verification_code(&code).as_deref(), Some(code.as_str()));
+    let course: Uuid = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT id FROM certification_courses").fetch_one(pool).await.unwrap()
+    });
+    let certificate = format!("/certificats/{course}");
+    assert_eq!(
+        lea.get(app.url(&certificate)).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND,
+        "not published yet"
+    );
+    let verify = format!("/verifier-un-certificat?code={}", code.to_lowercase());
+    assert_eq!(new_client().get(app.url(&verify)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+
+    // The back office publishes; the candidate is told and reads her certificate; anyone verifies it.
+    let (jury, _) = app.admin("jury@example.org", "CERTIF").await;
+    let list = jury.get(app.url("/admin/certification/sessions")).send().await.unwrap().text().await.unwrap();
+    assert!(list.contains(&number.to_string()));
+    let r = app.post_form(&jury, &format!("/admin/certification/sessions/{session}/publish"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.post_form(&jury, &format!("/admin/certification/sessions/{session}/publish"), &[]).await.status(),
+        StatusCode::CONFLICT
+    );
+    let mails = app.mails_to("learner@demo.example").await;
+    assert!(mails.iter().any(|m| m.contains(&code) && m.contains(&certificate)), "{mails:?}");
+    let page = lea.get(app.url(&home)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&certificate));
+    let page = lea.get(app.url(&certificate)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("<strong>{score}</strong> / 895")) && page.contains(&code), "{page}");
+    assert_eq!(other.get(app.url(&certificate)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    let page = new_client().get(app.url(&verify)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Ce certificat est authentique") && page.contains("APPRENANTE"), "{page}");
+    assert!(!page.contains("75056"), "the public part leaves the birthplace out");
+    let visitor = new_client();
+    let r = app
+        .send_json(&visitor, Method::POST, "/api/shared-certifications", &json!({ "verification_code": code }))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Value>().await.unwrap()["pix_score"], score);
+    let r = app
+        .send_json(&visitor, Method::POST, "/api/shared-certifications", &json!({ "verification_code": "P-BBBBBBBB" }))
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
 
 async fn answers_after_the_deadline_end_the_test(backend: crate::support::Backend) {

@@ -1,0 +1,271 @@
+//! After the test: the centre finalises its session, the back office publishes it, the candidate
+//! reads their certificate, and anyone verifies a certificate by its code.
+
+use askama::Template;
+use axum::{
+    Json,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{
+    model::{CertResult, Session},
+    service::{self, Certificate, Finalization},
+    store,
+};
+use crate::{
+    AppState,
+    identity::{
+        CurrentUser,
+        guard::{AnyMember, CenterAccess, Certif, RequireAdmin},
+    },
+    web::{
+        error::AppError,
+        extract::{CsrfForm, CsrfJson, Fields, NoFields, Page, field},
+        layout::{Chrome, render},
+    },
+};
+
+/// Path of a session.
+#[derive(Debug, Deserialize)]
+pub struct SessionPath {
+    session_id: Uuid,
+}
+
+fn yes_no(v: Option<&str>) -> Option<bool> {
+    match v {
+        Some("yes") => Some(true),
+        Some("no") => Some(false),
+        _ => None,
+    }
+}
+
+/// `POST /certif/{center_id}/sessions/{session_id}/finalize`: comment, incident flags and the abort
+/// reason of each unfinished test (`abort-<candidate id>`).
+pub async fn finalize(
+    State(state): State<AppState>,
+    page: Page,
+    access: CenterAccess<AnyMember>,
+    Path(p): Path<SessionPath>,
+    CsrfForm(fields): CsrfForm<Fields>,
+) -> Result<Response, AppError> {
+    let s = service::session(&state, access.center, p.session_id).await?;
+    let f = Finalization {
+        comment: field(&fields, "comment").unwrap_or_default().to_owned(),
+        has_incident: yes_no(field(&fields, "has_incident")),
+        has_joining_issue: yes_no(field(&fields, "has_joining_issue")),
+        abort_reasons: fields
+            .iter()
+            .filter_map(|(k, v)| Some((Uuid::parse_str(k.strip_prefix("abort-")?).ok()?, v.clone())))
+            .collect(),
+    };
+    match service::finalize(&state, &s, access.user.id, &f).await? {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/certif/{}/sessions/{}?done=finalized", access.center, s.id)).into_response())
+        }
+        Err(errors) => {
+            let mut form = crate::web::form::FormState::new();
+            for (k, v) in &fields {
+                form = form.keep(k, v);
+            }
+            super::pages::session_page_with(&state, &page, access.center, s.id, form.with_errors(page.lang, &errors))
+                .await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "certification/to_publish.html")]
+struct ToPublishPage {
+    chrome: Chrome,
+    csrf: String,
+    sessions: Vec<(Session, String)>,
+    notice: String,
+}
+
+/// Notice after publishing.
+#[derive(Debug, Default, Deserialize)]
+pub struct PublishedQuery {
+    published: Option<i64>,
+}
+
+/// `GET /admin/certification/sessions` (CERTIF): finalised sessions waiting for publication.
+pub async fn to_publish(
+    State(state): State<AppState>,
+    page: Page,
+    _agent: RequireAdmin<Certif>,
+    Query(q): Query<PublishedQuery>,
+) -> Result<Response, AppError> {
+    let notice =
+        q.published.map(|n| page.lang.t_args("session-published", &[("number", &n.to_string())])).unwrap_or_default();
+    Ok(render(
+        StatusCode::OK,
+        &ToPublishPage {
+            chrome: page.chrome_t("admin-sessions-title"),
+            csrf: page.csrf(),
+            sessions: store::sessions_to_publish(&state.db).await?,
+            notice,
+        },
+    ))
+}
+
+/// `POST /admin/certification/sessions/{session_id}/publish` (CERTIF)
+pub async fn publish(
+    State(state): State<AppState>,
+    agent: RequireAdmin<Certif>,
+    Path(p): Path<SessionPath>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    service::publish(&state, p.session_id, agent.user.id).await?;
+    let number = store::session(&state.db, p.session_id).await?.map_or(0, |s| s.number);
+    Ok(Redirect::to(&format!("/admin/certification/sessions?published={number}")).into_response())
+}
+
+/// A certificate's lines for a page: global level, and (code, name, level) per competence.
+fn competences(state: &AppState, page: &Page, r: &CertResult) -> Vec<(String, String, u32)> {
+    let locale = crate::evaluation::pages::locale(page.lang);
+    r.levels()
+        .into_iter()
+        .filter_map(|(code, level)| {
+            let idx = state.content.competence_by_code(&code)?;
+            Some((code, state.content.competence(idx).name.get(locale).to_owned(), level))
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "certification/certificate.html")]
+struct CertificatePage {
+    chrome: Chrome,
+    c: Certificate,
+    competences: Vec<(String, String, u32)>,
+    /// The public page (a visitor's verification) shows less.
+    public: bool,
+    verify_url: String,
+}
+
+/// `GET /certificats/{course_id}`: the candidate's certificate, once published.
+pub async fn certificate(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+    Path(course): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let c = service::own_certificate(&state, me.id, course).await?;
+    let competences = competences(&state, &page, &c.result);
+    let verify_url =
+        format!("{}/verifier-un-certificat?code={}", state.settings.public_url, c.result.verification_code);
+    Ok(render(
+        StatusCode::OK,
+        &CertificatePage { chrome: page.chrome_t("certificate-title"), c, competences, public: false, verify_url },
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "certification/verify.html")]
+struct VerifyPage {
+    chrome: Chrome,
+    code: String,
+    not_found: bool,
+}
+
+/// Query of the verification page.
+#[derive(Debug, Default, Deserialize)]
+pub struct VerifyQuery {
+    #[serde(default)]
+    code: Option<String>,
+}
+
+/// `GET /verifier-un-certificat?code=P-…`: anyone checks a certificate (rate-limited; a wrong code
+/// says nothing more than "no certificate").
+pub async fn verify(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<VerifyQuery>,
+) -> Result<Response, AppError> {
+    let code = q.code.unwrap_or_default();
+    if code.trim().is_empty() {
+        return Ok(render(
+            StatusCode::OK,
+            &VerifyPage { chrome: page.chrome_t("verify-title"), code, not_found: false },
+        ));
+    }
+    match service::verify(&state, &code).await? {
+        Some(c) => {
+            let competences = competences(&state, &page, &c.result);
+            let verify_url = String::new();
+            Ok(render(
+                StatusCode::OK,
+                &CertificatePage {
+                    chrome: page.chrome_t("certificate-title"),
+                    c,
+                    competences,
+                    public: true,
+                    verify_url,
+                },
+            ))
+        }
+        None => Ok(render(
+            StatusCode::NOT_FOUND,
+            &VerifyPage { chrome: page.chrome_t("verify-title"), code, not_found: true },
+        )),
+    }
+}
+
+/// A code to verify.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyBody {
+    /// `P-` and 8 characters.
+    verification_code: String,
+}
+
+/// The public part of a certificate.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SharedCertificate {
+    first_name: String,
+    last_name: String,
+    birth_date: String,
+    certification_center: String,
+    /// Date of the session, `YYYY-MM-DD`.
+    date: String,
+    /// 0 to 895.
+    pix_score: i64,
+    /// Measurement error of the score.
+    score_error: i64,
+    /// Level per competence code.
+    competence_levels: Vec<(String, u32)>,
+    verification_code: String,
+}
+
+/// Verifies a certificate by its code (no sign-in; rate-limited). 404 for a wrong code.
+#[utoipa::path(post, path = "/api/shared-certifications", tag = "certification", request_body = VerifyBody,
+    responses((status = 200, body = SharedCertificate)))]
+pub async fn api_verify(
+    State(state): State<AppState>,
+    CsrfJson(body): CsrfJson<VerifyBody>,
+) -> Result<Json<SharedCertificate>, AppError> {
+    let c = service::verify(&state, &body.verification_code).await?.ok_or(AppError::NotFound)?;
+    Ok(Json(SharedCertificate {
+        first_name: c.candidate.first_name.clone(),
+        last_name: c.candidate.last_name.clone(),
+        birth_date: c.candidate.birth_date.clone(),
+        certification_center: c.center.clone(),
+        date: c.session.date.clone(),
+        pix_score: c.result.pix_score,
+        score_error: c.result.score_error,
+        competence_levels: c.result.levels(),
+        verification_code: c.result.verification_code.clone(),
+    }))
+}
+
+/// Kept for the candidate page: the course's published result, if any.
+pub async fn published_result(state: &AppState, course: Uuid) -> Result<Option<CertResult>, AppError> {
+    let Some(k) = store::course(&state.db, course).await? else { return Ok(None) };
+    let published = store::session(&state.db, k.session_id).await?.is_some_and(|s| s.published_at.is_some());
+    Ok(if published { store::result_of_course(&state.db, course).await? } else { None })
+}

@@ -157,8 +157,51 @@ describe('certification centres', () => {
     assert.match(await candidate.locator('main').innerText(), /Votre test de certification est terminé/);
     await invigilator.getByRole('link', { name: 'Actualiser' }).click();
     assert.match(await invigilator.locator('tbody tr', { hasText: 'Apprenante' }).innerText(), /Terminé/);
-    await candidate.context().close();
     await invigilator.context().close();
+
+    // The centre finalises the session.
+    const admin = await newPage(browser, { locale: 'fr-FR' });
+    await logIn(admin, server, 'centre-admin@demo.example');
+    await admin.goto(`${server.baseUrl}/certif`);
+    await admin.getByRole('link', { name: 'Centre de certification (démo)' }).click();
+    await admin.getByRole('row', { name: /Médiathèque Jules Verne/ }).getByRole('link').click();
+    await admin.getByRole('button', { name: 'Finaliser la session' }).click();
+    assert.match(await admin.locator('.error-summary').innerText(), /Répondez par oui ou par non/);
+    await assertPageBasics(admin, { lang: 'fr', label: 'finalisation (errors)' });
+    await admin.getByRole('group', { name: /Un incident/ }).getByLabel('Non').check();
+    await admin.getByRole('group', { name: /difficultés à rejoindre/ }).getByLabel('Non').check();
+    await admin.getByRole('button', { name: 'Finaliser la session' }).click();
+    assert.match(await admin.locator('.notice.success').innerText(), /finalisée/);
+    await admin.context().close();
+
+    // The back office publishes it.
+    const jury = await newPage(browser, { locale: 'fr-FR' });
+    await logIn(jury, server, 'super-admin@demo.example');
+    await jury.goto(`${server.baseUrl}/admin/certification/sessions`);
+    await assertPageBasics(jury, { lang: 'fr', label: 'sessions to publish' });
+    await jury.getByRole('row', { name: new RegExp(number) }).getByRole('button', { name: /Publier/ }).click();
+    assert.match(await jury.locator('.notice.success').innerText(), /publiés/);
+    await jury.context().close();
+
+    // The candidate reads her certificate; a visitor verifies it.
+    await candidate.reload();
+    await candidate.getByRole('link', { name: 'Voir mon certificat' }).click();
+    await assertPageBasics(candidate, { lang: 'fr', label: 'certificate' });
+    const verification = (await candidate.locator('dl.facts').innerText()).match(/P-[2346789BCDFGHJKMPQRTVWXY]{8}/)[0];
+    const score = (await candidate.locator('.lead strong').innerText()).trim();
+    await candidate.context().close();
+    const visitor = await newPage(browser, { locale: 'fr-FR' });
+    await visitor.goto(`${server.baseUrl}/verifier-un-certificat`);
+    await assertPageBasics(visitor, { lang: 'fr', label: 'verify' });
+    await visitor.getByLabel('Code de vérification').fill('P-BBBBBBBB');
+    await visitor.getByRole('button', { name: 'Vérifier' }).click();
+    assert.match(await visitor.locator('.error-summary').innerText(), /Aucun certificat valide/);
+    await visitor.getByLabel('Code de vérification').fill(verification.toLowerCase());
+    await visitor.getByRole('button', { name: 'Vérifier' }).click();
+    assert.match(await visitor.locator('main').innerText(), /Ce certificat est authentique/);
+    assert.equal((await visitor.locator('.lead strong').innerText()).trim(), score);
+    await assertPageBasics(visitor, { lang: 'fr', label: 'verified certificate' });
+    await visitor.context().close();
   });
 
   it('tells the demo learner she may be certified', async () => {

@@ -254,7 +254,10 @@ struct SessionPage {
     session: Session,
     status: SessionStatus,
     candidates: Vec<Candidate>,
+    /// The enrolment form.
     form: FormState,
+    /// The finalisation form.
+    finalize_form: FormState,
     notice: String,
     /// Tests started in the session (finalisation needs one).
     started: usize,
@@ -273,9 +276,10 @@ async fn session_page(
     page: &Page,
     center: Uuid,
     id: Uuid,
-    form: FormState,
+    forms: (FormState, FormState),
     notice: String,
 ) -> Result<Response, AppError> {
+    let (form, finalize_form) = forms;
     let center = service::center(state, center).await?;
     let session = service::session(state, center.id, id).await?;
     let candidates = store::candidates(&state.db, session.id).await?;
@@ -286,7 +290,8 @@ async fn session_page(
         .filter_map(|k| candidates.iter().find(|c| c.id == k.candidate_id))
         .map(|c| (c.id, format!("{} {}", c.first_name, c.last_name)))
         .collect();
-    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status =
+        if form.has_errors() || finalize_form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let title = format!("{} {}", page.t("session-title"), session.number);
     Ok(render(
         status,
@@ -298,6 +303,7 @@ async fn session_page(
             session,
             candidates,
             form,
+            finalize_form,
             notice,
             started: courses.len(),
             unfinished,
@@ -305,15 +311,15 @@ async fn session_page(
     ))
 }
 
-/// The session page with a form state (the finalisation's errors).
+/// The session page with the finalisation form's state (its errors).
 pub async fn session_page_with(
     state: &AppState,
     page: &Page,
     center: Uuid,
     id: Uuid,
-    form: FormState,
+    finalize_form: FormState,
 ) -> Result<Response, AppError> {
-    session_page(state, page, center, id, form, String::new()).await
+    session_page(state, page, center, id, (FormState::new(), finalize_form), String::new()).await
 }
 
 /// `GET /certif/{center_id}/sessions/{session_id}`: the session, its codes and its candidates.
@@ -331,7 +337,7 @@ pub async fn session(
         Some("finalized") => page.t("session-finalized"),
         _ => String::new(),
     };
-    session_page(&state, &page, access.center, path.session_id, FormState::new(), notice).await
+    session_page(&state, &page, access.center, path.session_id, (FormState::new(), FormState::new()), notice).await
 }
 
 fn keep_candidate(f: &CandidateFields) -> FormState {
@@ -366,7 +372,7 @@ pub async fn enrol(
         }
         Err(errors) => {
             let form = keep_candidate(&f).with_errors(page.lang, &errors);
-            session_page(&state, &page, access.center, s.id, form, String::new()).await
+            session_page(&state, &page, access.center, s.id, (form, FormState::new()), String::new()).await
         }
     }
 }

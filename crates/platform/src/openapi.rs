@@ -32,14 +32,51 @@ const PUBLIC: &[(&str, &str)] = &[
     ("post", "/api/logout"),
     ("post", "/api/password/forgot"),
     ("post", "/api/password/reset"),
+    ("post", "/api/shared-certifications"),
 ];
 
 /// Operations behind the per-IP limit (`--auth-rate-per-minute`), or a login throttle.
-const LIMITED: &[(&str, &str)] =
-    &[("post", "/api/signup"), ("post", "/api/login"), ("post", "/api/password/forgot"), ("post", "/api/me/email")];
+const LIMITED: &[(&str, &str)] = &[
+    ("post", "/api/signup"),
+    ("post", "/api/login"),
+    ("post", "/api/password/forgot"),
+    ("post", "/api/me/email"),
+    ("post", "/api/shared-certifications"),
+];
 
 /// Statuses particular to an operation, with what they mean there.
 const PARTICULAR: &[(&str, &str, &str, &str)] = &[
+    ("post", "/api/shared-certifications", "404", "No published, validated certificate has this code"),
+    (
+        "post",
+        "/api/organizations/{organization_id}/learners/import",
+        "409",
+        "Conflict: the organisation does not import learner lists",
+    ),
+    (
+        "put",
+        "/api/certification-centers/{center_id}/sessions/{session_id}",
+        "409",
+        "Conflict: the session is finalised",
+    ),
+    (
+        "post",
+        "/api/certification-centers/{center_id}/sessions/{session_id}/candidates",
+        "409",
+        "Conflict: the session is finalised",
+    ),
+    (
+        "put",
+        "/api/certification-centers/{center_id}/sessions/{session_id}/candidates/{candidate_id}",
+        "409",
+        "Conflict: the candidate joined, or the session is finalised",
+    ),
+    (
+        "delete",
+        "/api/certification-centers/{center_id}/sessions/{session_id}/candidates/{candidate_id}",
+        "409",
+        "Conflict: the candidate joined, or the session is finalised",
+    ),
     ("post", "/api/competences/{code}/assessments", "409", "Conflict: a retry of this competence is not possible yet"),
     ("post", "/api/assessments/{id}/answers", "409", "Conflict: not the current challenge, or the test is over"),
     ("post", "/api/login", "401", "Wrong identifier or password; `detail` tells the attempts left"),

@@ -1,16 +1,19 @@
 //! Demo data of the certification side: the demo centre plans a session in two weeks with three
-//! enrolled candidates, so that every Certif page shows real data on first start.
+//! enrolled candidates, and published the demo learner's certificate of a session a month ago, so
+//! that every Certif page and the certificate show real data on first start.
 
 use uuid::Uuid;
 
 use super::{
     model::{CandidateFields, SessionFields},
-    service,
+    service, store,
 };
 use crate::AppState;
 
-/// Plans the demo session and enrols its candidates.
+/// Plans the demo session and enrols its candidates; publishes the demo learner's certificate of a
+/// past session.
 pub async fn seed(state: &AppState, center: Uuid, admin: Uuid) -> anyhow::Result<()> {
+    seed_published(state, center, admin).await?;
     let in_two_weeks = state.clock.now().date() + time::Duration::days(14);
     let fields = SessionFields {
         address: "Médiathèque Jules Verne".into(),
@@ -47,5 +50,127 @@ pub async fn seed(state: &AppState, center: Uuid, admin: Uuid) -> anyhow::Result
             .map_err(|e| anyhow::anyhow!("{e}"))?
             .map_err(|e| anyhow::anyhow!("demo candidate refused: {e:?}"))?;
     }
+    Ok(())
+}
+
+/// A session a month ago where the demo learner took the test, finalised and published: her
+/// certificate, and its verification code, exist on first start. Her answers are simulated on the
+/// flash questions as a capable candidate would answer them (no shortcut in scoring).
+async fn seed_published(state: &AppState, center: Uuid, admin: Uuid) -> anyhow::Result<()> {
+    use rand::SeedableRng;
+    let Some(learner) = crate::identity::store::user_by_email(&state.db, "learner@demo.example").await? else {
+        return Ok(());
+    };
+    let now = state.clock.now_micros();
+    let month_ago = state.clock.now().date() - time::Duration::days(30);
+    let start = now - 30 * engine::knowledge::DAY_MICROS;
+    let session = super::model::NewSession {
+        address: "Mairie annexe".into(),
+        room: "Salle du conseil".into(),
+        date: format!("{:04}-{:02}-{:02}", month_ago.year(), u8::from(month_ago.month()), month_ago.day()),
+        time: "09:30".into(),
+        examiner: "Claire Centre".into(),
+        description: String::new(),
+    };
+    let (number, access_code, password) = service::draw_keys(&state.db).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let session_id = Uuid::now_v7();
+    let keys = store::SessionKeys {
+        id: session_id,
+        center,
+        number,
+        access_code: &access_code,
+        invigilator_password: &password,
+        created_by: admin,
+    };
+    store::insert_session(&state.db, keys, &session, start).await?;
+    let fields = CandidateFields {
+        first_name: "Léa".into(),
+        last_name: "Apprenante".into(),
+        birth_date: "12/04/2001".into(),
+        sex: "F".into(),
+        birth_insee_code: "75056".into(),
+        ..CandidateFields::default()
+    };
+    let candidate = fields.validate(&service::today(state)).map_err(|e| anyhow::anyhow!("demo candidate: {e:?}"))?;
+    let candidate_id = Uuid::now_v7();
+    store::insert_candidate(&state.db, candidate_id, session_id, &candidate, start).await?;
+    store::link_candidate(&state.db, candidate_id, learner.id, start).await?;
+    let course = super::model::Course {
+        id: Uuid::now_v7(),
+        candidate_id,
+        session_id,
+        user_id: learner.id,
+        lang: "fr".into(),
+        accessibility_adjustment: false,
+        started_at: start,
+        deadline: super::model::deadline(start, None),
+        completed_at: None,
+        ended_by_invigilator: false,
+        abort_reason: None,
+    };
+    store::insert_course(&state.db, &course).await?;
+    let assessment = Uuid::now_v7();
+    let row = crate::evaluation::store::NewAssessment {
+        id: assessment,
+        user: learner.id,
+        competence: "",
+        state: "completed",
+        content_version: &state.content.version,
+        locale: "fr",
+        seed: 7,
+        improving: false,
+        pix_before: 0,
+        level_before: 0,
+        now: start,
+        participation: None,
+        course: Some(course.id),
+    };
+    crate::evaluation::store::insert_assessment(&state.db, row).await?;
+    // Flash picks the questions; a candidate of capacity 1.2 answers those they are likely to get.
+    let bank = crate::evaluation::service::certification_bank(state, content::Locale::Fr);
+    let config = engine::flash::FlashConfig::default();
+    let mut estimator = engine::flash::Estimator::new(&config);
+    let mut asked = Vec::new();
+    let excluded = std::collections::HashSet::new();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    while let Ok(engine::flash::Selection::Ask(i)) = engine::flash::select(
+        engine::flash::Situation { bank: &bank, asked: &asked, excluded_skills: &excluded, needs_accessibility: false },
+        estimator.capacity(),
+        &config,
+        config.default_probability_to_pick_challenge,
+        &mut rng,
+    ) {
+        let c = bank.items()[i];
+        let success = engine::flash::probability(c.a, c.b, 1.2) >= 0.5;
+        estimator.update(c.a, c.b, success);
+        asked.push(engine::flash::Asked { skill: c.skill, tube: c.tube, competence: c.competence });
+        let at = start + asked.len() as i64 * 90_000_000;
+        let answer = crate::evaluation::store::AnswerRow {
+            id: Uuid::now_v7(),
+            assessment_id: assessment,
+            challenge_id: state.content.challenge(c.challenge).id.clone(),
+            value: String::new(),
+            result: if success { "ok" } else { "ko" }.into(),
+            result_details: "{}".into(),
+            timed_out: false,
+            focused_out: false,
+            time_spent: 90,
+            created_at: at,
+        };
+        crate::evaluation::store::insert_answer(&state.db, &answer).await?;
+    }
+    store::complete_course(&state.db, course.id, start + asked.len() as i64 * 90_000_000, false).await?;
+    let s = store::session(&state.db, session_id).await?.ok_or_else(|| anyhow::anyhow!("demo session"))?;
+    let finalization = service::Finalization {
+        comment: String::new(),
+        has_incident: Some(false),
+        has_joining_issue: Some(false),
+        abort_reasons: Vec::new(),
+    };
+    service::finalize(state, &s, admin, &finalization)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .map_err(|e| anyhow::anyhow!("demo finalisation: {e:?}"))?;
+    store::publish_session(&state.db, session_id, now).await?;
     Ok(())
 }

@@ -65,7 +65,7 @@ pub async fn create_session(
 
 /// A session number nobody has (7 digits, drawn at random so that numbers say nothing about one
 /// another; a collision draws again), an access code and an invigilator password.
-async fn draw_keys(conn: impl Into<crate::db::Conn<'_>>) -> Result<(i64, String, String), AppError> {
+pub(crate) async fn draw_keys(conn: impl Into<crate::db::Conn<'_>>) -> Result<(i64, String, String), AppError> {
     let mut conn: crate::db::Conn<'_> = conn.into();
     let (mut number, access_code, password) = {
         let mut rng = rand::rng();

@@ -343,8 +343,13 @@ async fn eligibility_follows_the_profile(backend: crate::support::Backend) {
     let page = demo.get(app.url("/certification")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Vous pouvez passer la certification"));
     assert_eq!(new_client().get(app.url("/certification")).send().await.unwrap().status(), StatusCode::SEE_OTHER);
-    // The demo centre has a session with three candidates.
-    assert_eq!(app.count("SELECT COUNT(*) FROM certification_candidates").await, 3);
+    // The demo centre has a session with three candidates, and the demo learner a published certificate.
+    assert_eq!(app.count("SELECT COUNT(*) FROM certification_candidates WHERE reconciled_at IS NULL").await, 3);
+    let course: Uuid = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT course_id FROM certification_results WHERE status = 'validated'").fetch_one(pool).await.unwrap()
+    });
+    let page = demo.get(app.url(&format!("/certificats/{course}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Certificat Pix") && page.contains("/ 895"), "{page}");
 }
 
 /// A mass-import line: session columns, then a candidate (empty strings leave columns empty).
@@ -437,7 +442,8 @@ async fn demo_session(app: &TestApp) -> (Uuid, i64, String, String) {
     platform::on_db!(app.db(), pool => {
         sqlx::query("UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = 'known@example.org') WHERE email = 'learner@demo.example'")
             .execute(pool).await.unwrap();
-        sqlx::query_as("SELECT id, number, access_code, invigilator_password FROM certification_sessions").fetch_one(pool).await.unwrap()
+        sqlx::query_as("SELECT id, number, access_code, invigilator_password FROM certification_sessions WHERE finalized_at IS NULL")
+            .fetch_one(pool).await.unwrap()
     })
 }
 
@@ -475,7 +481,7 @@ async fn a_candidate_joins_is_authorised_and_takes_the_test(backend: crate::supp
     assert!(page.contains("Attendez que le surveillant vous autorise"), "{page}");
     let r = app.post_form(&lea, &format!("{home}/start"), &[]).await;
     assert!(r.text().await.unwrap().contains("pas encore autorisé"));
-    assert_eq!(app.count("SELECT COUNT(*) FROM certification_courses").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM certification_courses WHERE completed_at IS NULL").await, 0);
 
     // The invigilator, without an account: the password opens this session only.
     let invigilator = new_client();
@@ -508,7 +514,7 @@ async fn a_candidate_joins_is_authorised_and_takes_the_test(backend: crate::supp
     assert!(page.contains("Certification Pix"), "the heading says what this is");
     let (kes_before, deadline, extra): (i64, i64, i64) = platform::on_db!(app.db(), pool => {
         let kes: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM knowledge_elements").fetch_one(pool).await.unwrap();
-        let (start, deadline): (i64, i64) = sqlx::query_as("SELECT started_at, deadline FROM certification_courses").fetch_one(pool).await.unwrap();
+        let (start, deadline): (i64, i64) = sqlx::query_as("SELECT started_at, deadline FROM certification_courses WHERE completed_at IS NULL").fetch_one(pool).await.unwrap();
         (kes, deadline, deadline - start)
     });
     assert_eq!(extra, 105 * 60 * 1_000_000, "105 minutes without extra time");
@@ -523,7 +529,8 @@ async fn a_candidate_joins_is_authorised_and_takes_the_test(backend: crate::supp
     assert!(answered >= 20, "enough questions to score: {answered}");
     let (kes_after, completed): (i64, Option<i64>) = platform::on_db!(app.db(), pool => {
         let kes: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM knowledge_elements").fetch_one(pool).await.unwrap();
-        let done: Option<i64> = sqlx::query_scalar("SELECT completed_at FROM certification_courses").fetch_one(pool).await.unwrap();
+        let done: Option<i64> = sqlx::query_scalar("SELECT completed_at FROM certification_courses WHERE session_id = $1")
+            .bind(session).fetch_one(pool).await.unwrap();
         (kes, done)
     });
     assert_eq!(kes_after, kes_before, "a certification does not change the profile");
@@ -559,13 +566,17 @@ async fn a_candidate_joins_is_authorised_and_takes_the_test(backend: crate::supp
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.post_form(&centre, &finalize, &done).await.status(), StatusCode::CONFLICT, "once");
     let (score, code, status, answers): (i64, String, String, i64) = platform::on_db!(app.db(), pool => {
-        sqlx::query_as("SELECT pix_score, verification_code, status, answers FROM certification_results").fetch_one(pool).await.unwrap()
+        sqlx::query_as(
+            "SELECT r.pix_score, r.verification_code, r.status, r.answers FROM certification_results r \
+             JOIN certification_courses k ON k.id = r.course_id WHERE k.session_id = $1",
+        )
+        .bind(session).fetch_one(pool).await.unwrap()
     });
     assert!((0..=895).contains(&score));
     assert_eq!((status.as_str(), answers), ("validated", answered));
     assert_eq!(engine::codes::normalize_verification_code(&code).as_deref(), Some(code.as_str()));
     let course: Uuid = platform::on_db!(app.db(), pool => {
-        sqlx::query_scalar("SELECT id FROM certification_courses").fetch_one(pool).await.unwrap()
+        sqlx::query_scalar("SELECT id FROM certification_courses WHERE session_id = $1").bind(session).fetch_one(pool).await.unwrap()
     });
     let certificate = format!("/certificats/{course}");
     assert_eq!(
@@ -628,7 +639,9 @@ async fn answers_after_the_deadline_end_the_test(backend: crate::support::Backen
     let second = crate::evaluation::current_challenge(&app, assessment).await.unwrap();
     crate::evaluation::post_answer(&app, &lea, assessment, &crate::evaluation::answer_fields(&app, &second, true))
         .await;
-    let answers = app.count("SELECT COUNT(*) FROM answers").await;
+    let answers: i64 = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM answers WHERE assessment_id = $1").bind(assessment).fetch_one(pool).await.unwrap()
+    });
     assert_eq!(answers, 1);
     assert_eq!(crate::evaluation::current_challenge(&app, assessment).await, None);
     let page = lea.get(app.url(&home)).send().await.unwrap().text().await.unwrap();

@@ -698,6 +698,7 @@ invigilator-unauthorize = Withdraw authorisation
 invigilator-end = End the test
 invigilator-ended = The candidate's test is over.
 certification-heading = Pix certification
+session-results-csv = Download the results (CSV)
 session-finalized = The session is finalised: results will be published once checked.
 finalize-title = Finalise the session
 finalize-intro = At the end of the session: say why unfinished tests stopped, whether an incident or joining difficulties happened, and your notes. The tests are then scored; the session cannot change any more.

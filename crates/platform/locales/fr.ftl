@@ -698,6 +698,7 @@ invigilator-unauthorize = Retirer l'autorisation
 invigilator-end = Terminer le test
 invigilator-ended = Le test du candidat est terminé.
 certification-heading = Certification Pix
+session-results-csv = Télécharger les résultats (CSV)
 session-finalized = La session est finalisée : les résultats seront publiés après leur vérification.
 finalize-title = Finaliser la session
 finalize-intro = À la fin de la session : indiquez pourquoi les tests non terminés se sont arrêtés, s'il y a eu un incident ou des difficultés de connexion, et vos observations. Les tests sont alors notés ; la session ne peut plus changer.

@@ -48,6 +48,12 @@ const LIMITED: &[(&str, &str)] = &[
 const PARTICULAR: &[(&str, &str, &str, &str)] = &[
     ("post", "/api/shared-certifications", "404", "No published, validated certificate has this code"),
     (
+        "get",
+        "/api/certification-centers/{center_id}/sessions/{session_id}/results",
+        "409",
+        "Conflict: the session's results are not published yet",
+    ),
+    (
         "post",
         "/api/organizations/{organization_id}/learners/import",
         "409",

@@ -26,6 +26,7 @@ pub fn pages() -> Pages {
         .get("/certification/candidats/{candidate_id}", entrance::home)
         .post("/certification/candidats/{candidate_id}/start", entrance::start)
         .post("/certif/{center_id}/sessions/{session_id}/finalize", results::finalize)
+        .get("/certif/{center_id}/sessions/{session_id}/results.csv", results::results_page)
         .get("/admin/certification/sessions", results::to_publish)
         .post("/admin/certification/sessions/{session_id}/publish", results::publish)
         .get("/certificats/{course_id}", results::certificate)
@@ -68,6 +69,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::enrol))
         .routes(routes!(api::update_candidate, api::remove_candidate))
         .routes(routes!(api::eligibility))
+        .routes(routes!(results::api_results))
 }
 
 /// Enrolments in certification sessions (the identity the centre gave, the session, the centre).

@@ -269,3 +269,114 @@ pub async fn published_result(state: &AppState, course: Uuid) -> Result<Option<C
     let published = store::session(&state.db, k.session_id).await?.is_some_and(|s| s.published_at.is_some());
     Ok(if published { store::result_of_course(&state.db, course).await? } else { None })
 }
+
+/// The session results CSV of `PRODUCT.md` §2.3: one line per candidate who took the test, the 16
+/// competence levels, `;`, a BOM, formula-escaped cells.
+pub async fn results_csv(state: &AppState, center: Uuid, session: Uuid) -> Result<Response, AppError> {
+    use crate::prescription::export::{Cell, line, paris_datetime};
+    let s = service::session(state, center, session).await?;
+    if s.published_at.is_none() {
+        return Err(AppError::Conflict);
+    }
+    let center_name = service::center(state, center).await?.name;
+    let codes: Vec<String> = state.content.competences.iter().map(|c| c.code.clone()).collect();
+    let t = |v: &str| Cell::Text(v.to_owned());
+    let mut head: Vec<Cell> = [
+        "Numéro de certification",
+        "Prénom",
+        "Nom",
+        "Date de naissance",
+        "Lieu de naissance",
+        "Identifiant Externe",
+        "Statut",
+        "Nombre de Pix",
+    ]
+    .into_iter()
+    .map(t)
+    .collect();
+    head.extend(codes.iter().map(|c| t(c)));
+    head.extend(
+        [
+            "Commentaire jury pour l’organisation",
+            "Session",
+            "Centre de certification",
+            "Date de passage de la certification",
+        ]
+        .map(t),
+    );
+    let mut out = String::from("\u{feff}");
+    out.push_str(&line(&head));
+    for course in store::courses_of_session(&state.db, s.id).await? {
+        let Some(c) = store::candidate_by_id(&state.db, course.candidate_id).await? else { continue };
+        let result = store::result_of_course(&state.db, course.id).await?;
+        let status = match result.as_ref().map(|r| r.status.as_str()) {
+            Some("validated") => "Validée",
+            Some("rejected") => "Rejetée",
+            Some("cancelled") => "Annulée",
+            _ => "Démarrée",
+        };
+        let validated = result.as_ref().filter(|r| r.status == "validated");
+        let levels = validated.map(CertResult::levels).unwrap_or_default();
+        let mut cells = vec![
+            t(&course.id.to_string()),
+            t(&c.first_name),
+            t(&c.last_name),
+            t(&c.birth_date_fr()),
+            t(&c.birthplace()),
+            c.external_id.as_deref().map_or(Cell::Empty, t),
+            t(status),
+            validated.map_or(t("0"), |r| Cell::Number(r.pix_score as f64)),
+        ];
+        for code in &codes {
+            cells.push(match levels.iter().find(|(k, _)| k == code) {
+                Some((_, level)) => Cell::Number(f64::from(*level)),
+                None => t("-"),
+            });
+        }
+        cells.push(Cell::Empty);
+        cells.push(Cell::Number(s.number as f64));
+        cells.push(t(&center_name));
+        cells.push(t(&paris_datetime(course.started_at)[..10]));
+        out.push_str(&line(&cells));
+    }
+    let stamp = paris_datetime(state.clock.now_micros());
+    // "DD/MM/YYYY HH:mm" → "YYYYMMDD_HHmm".
+    let name = format!(
+        "{}{}{}_{}{}_resultats_session_{}.csv",
+        &stamp[6..10],
+        &stamp[3..5],
+        &stamp[0..2],
+        &stamp[11..13],
+        &stamp[14..16],
+        s.number
+    );
+    let mut response = Response::new(axum::body::Body::from(out));
+    let h = response.headers_mut();
+    h.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("text/csv; charset=utf-8"));
+    if let Ok(v) = axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(axum::http::header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// `GET /certif/{center_id}/sessions/{session_id}/results.csv`: once published.
+pub async fn results_page(
+    State(state): State<AppState>,
+    access: CenterAccess<AnyMember>,
+    Path(p): Path<SessionPath>,
+) -> Result<Response, AppError> {
+    results_csv(&state, access.center, p.session_id).await
+}
+
+/// The results of a published session as CSV (`PRODUCT.md` §2.3); 409 before publication.
+#[utoipa::path(get, path = "/api/certification-centers/{center_id}/sessions/{session_id}/results", tag = "certification",
+    params(("center_id" = Uuid, Path), ("session_id" = Uuid, Path)),
+    responses((status = 200, content_type = "text/csv", body = String)))]
+pub async fn api_results(
+    State(state): State<AppState>,
+    access: CenterAccess<AnyMember>,
+    Path(p): Path<SessionPath>,
+) -> Result<Response, AppError> {
+    results_csv(&state, access.center, p.session_id).await
+}

@@ -586,6 +586,8 @@ async fn a_candidate_joins_is_authorised_and_takes_the_test(backend: crate::supp
     );
     let verify = format!("/verifier-un-certificat?code={}", code.to_lowercase());
     assert_eq!(new_client().get(app.url(&verify)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    let csv = format!("/certif/{center}/sessions/{session}/results.csv");
+    assert_eq!(centre.get(app.url(&csv)).send().await.unwrap().status(), StatusCode::CONFLICT, "not before publication");
 
     // The back office publishes; the candidate is told and reads her certificate; anyone verifies it.
     let (jury, _) = app.admin("jury@example.org", "CERTIF").await;
@@ -597,6 +599,20 @@ async fn a_candidate_joins_is_authorised_and_takes_the_test(backend: crate::supp
         app.post_form(&jury, &format!("/admin/certification/sessions/{session}/publish"), &[]).await.status(),
         StatusCode::CONFLICT
     );
+    // The centre downloads the session's results.
+    let r = centre.get(app.url(&csv)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let disposition = r.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().to_owned();
+    assert!(disposition.contains(&format!("_resultats_session_{number}.csv")), "{disposition}");
+    let body = r.text().await.unwrap();
+    let lines: Vec<&str> = body.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines.len(), 2, "a header and Léa");
+    let head: Vec<&str> = lines[0].split(';').collect();
+    let row: Vec<&str> = lines[1].split(';').collect();
+    assert_eq!(head.len(), row.len());
+    assert_eq!(head.len(), 8 + app.state.content.competences.len() + 4);
+    assert_eq!(head[7], "\"Nombre de Pix\"");
+    assert_eq!((row[1], row[6], row[7]), ("\"Léa\"", "\"Validée\"", score.to_string().as_str()));
     let mails = app.mails_to("learner@demo.example").await;
     assert!(mails.iter().any(|m| m.contains(&code) && m.contains(&certificate)), "{mails:?}");
     let page = lea.get(app.url(&home)).send().await.unwrap().text().await.unwrap();

@@ -151,6 +151,20 @@ describe('certification centres', () => {
         assert.match(await candidate.locator('main').innerText(), /Certification Pix/);
         await assertPageBasics(candidate, { lang: 'fr', label: 'certification question' });
       }
+      if (questions === 2) {
+        // A problem with the question: the invigilator validates the report, another question comes.
+        const before = await candidate.locator('#challenge-form').getAttribute('data-challenge');
+        await candidate.getByRole('button', { name: 'Signaler un problème avec la question' }).click();
+        assert.match(await candidate.locator('main').innerText(), /Votre signalement est transmis au surveillant/);
+        await assertPageBasics(candidate, { lang: 'fr', label: 'alert waiting' });
+        await invigilator.getByRole('link', { name: 'Actualiser' }).click();
+        const row = invigilator.locator('tbody tr').first();
+        assert.match(await row.innerText(), /Signale un problème/);
+        await assertPageBasics(invigilator, { lang: 'fr', label: 'invigilator screen (alert)' });
+        await row.getByRole('button', { name: /Valider le signalement/ }).click();
+        await candidate.getByRole('link', { name: 'Actualiser' }).click();
+        assert.notEqual(await candidate.locator('#challenge-form').getAttribute('data-challenge'), before);
+      }
       await answerWithKeyboard(candidate);
     }
     assert.ok(questions >= 20, `questions: ${questions}`);

@@ -281,3 +281,33 @@ pub async fn end(
     service::end_test(&state, p.session_id, p.candidate_id).await?;
     invigilator_page(&state, &page, p.session_id, page.t("invigilator-ended")).await
 }
+
+/// `POST /assessments/{id}/alert`: the candidate reports a problem with the current question.
+pub async fn raise_alert(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    service::raise_alert(&state, me.id, id).await?;
+    Ok(Redirect::to(&format!("/assessments/{id}")).into_response())
+}
+
+/// `POST /surveillant/sessions/{session_id}/candidates/{candidate_id}/alert/validate` (or `dismiss`).
+pub async fn handle_alert(
+    State(state): State<AppState>,
+    page: Page,
+    Path((session_id, candidate_id, action)): Path<(Uuid, Uuid, String)>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    if open(&state, &page, session_id).await?.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let validate = match action.as_str() {
+        "validate" => true,
+        "dismiss" => false,
+        _ => return Err(AppError::NotFound),
+    };
+    service::handle_alert(&state, session_id, candidate_id, validate).await?;
+    Ok(Redirect::to(&format!("/surveillant/sessions/{session_id}")).into_response())
+}

@@ -35,6 +35,8 @@ pub fn pages() -> Pages {
         .get("/surveillant/sessions/{session_id}", entrance::invigilator)
         .post("/surveillant/sessions/{session_id}/candidates/{candidate_id}/authorize", entrance::authorize)
         .post("/surveillant/sessions/{session_id}/candidates/{candidate_id}/end", entrance::end)
+        .post("/surveillant/sessions/{session_id}/candidates/{candidate_id}/alert/{action}", entrance::handle_alert)
+        .post("/assessments/{id}/alert", entrance::raise_alert)
         .get("/certif/{center_id}/sessions", pages::sessions)
         .get("/certif/{center_id}/sessions/new", pages::new_session)
         .get("/certif/{center_id}/sessions/import", pages::import_form)

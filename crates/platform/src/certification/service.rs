@@ -559,6 +559,8 @@ pub struct Supervised {
     pub answered: i64,
     /// Start and theoretical end (µs).
     pub times: Option<(i64, i64)>,
+    /// The candidate reported a problem with a question and waits.
+    pub alert: bool,
 }
 
 /// The invigilator's screen: candidates needing an action first (waiting), then under way, then the others.
@@ -572,21 +574,28 @@ pub async fn supervise(state: &AppState, session: Uuid) -> Result<Vec<Supervised
             Some(k) => store::assessment_of_course(&state.db, k.id).await?.map_or(0, |(_, n)| n),
             None => 0,
         };
+        let alert = match course {
+            Some(k) if k.completed_at.is_none() => store::ongoing_alert(&state.db, k.id).await?.is_some(),
+            _ => false,
+        };
         out.push(Supervised {
+            alert,
             state: candidate_state(&c, course),
             times: course.map(|k| (k.started_at, k.deadline)),
             candidate: c,
             answered,
         });
     }
-    let rank = |s: CandidateState| match s {
-        CandidateState::Waiting => 0,
-        CandidateState::Authorized => 1,
-        CandidateState::Started => 2,
-        CandidateState::NotJoined => 3,
-        CandidateState::Completed | CandidateState::EndedByInvigilator => 4,
+    let rank = |s: CandidateState| -> i32 {
+        match s {
+            CandidateState::Waiting => 0,
+            CandidateState::Authorized => 1,
+            CandidateState::Started => 2,
+            CandidateState::NotJoined => 3,
+            CandidateState::Completed | CandidateState::EndedByInvigilator => 4,
+        }
     };
-    out.sort_by_key(|s| rank(s.state));
+    out.sort_by_key(|s| if s.alert { -1 } else { rank(s.state) });
     Ok(out)
 }
 
@@ -849,4 +858,56 @@ pub async fn verify(state: &AppState, code: &str) -> Result<Option<Certificate>,
         return Ok(None);
     }
     certificate_of(state, result).await
+}
+
+// ------------------------------------------------------------------ live alerts
+
+/// The candidate reports a problem with the current question of their test; false when there is no
+/// question (or one alert is already open).
+pub async fn raise_alert(state: &AppState, user: Uuid, assessment: Uuid) -> Result<bool, AppError> {
+    let a = crate::evaluation::service::owned(state, user, assessment).await?;
+    let (Some(course), Some(challenge)) = (a.course_id, a.current_challenge_id.clone()) else { return Ok(false) };
+    if a.state != "started" {
+        return Ok(false);
+    }
+    let opened = store::open_alert(&state.db, course, &challenge, state.clock.now_micros()).await?;
+    if opened {
+        identity::service::audit(
+            state,
+            Some(user),
+            "certification.alert.raise",
+            Some(user),
+            "candidate",
+            serde_json::json!({ "course": course, "challenge": challenge }),
+        )
+        .await?;
+    }
+    Ok(opened)
+}
+
+/// Whether the course has an alert waiting for the invigilator.
+pub async fn alert_open(state: &AppState, course: Uuid) -> Result<bool, AppError> {
+    Ok(store::ongoing_alert(&state.db, course).await?.is_some())
+}
+
+/// The invigilator handles a candidate's open alert: validated, the question is replaced without
+/// penalty; dismissed, the candidate answers it. 409 when no alert is open.
+pub async fn handle_alert(state: &AppState, session: Uuid, candidate: Uuid, validate: bool) -> Result<(), AppError> {
+    let c = session_candidate(state, session, candidate).await?;
+    let course = store::course_of_candidate(&state.db, c.id).await?.ok_or(AppError::Conflict)?;
+    let status = if validate { "validated" } else { "dismissed" };
+    let question = store::close_alert(&state.db, course.id, status, state.clock.now_micros()).await?;
+    let Some(question) = question else { return Err(AppError::Conflict) };
+    if validate && let Some((assessment, _)) = store::assessment_of_course(&state.db, course.id).await? {
+        crate::evaluation::service::replace_certification_question(state, assessment).await?;
+    }
+    identity::service::audit(
+        state,
+        None,
+        "certification.alert.handle",
+        c.user_id,
+        "invigilator",
+        serde_json::json!({ "session": session, "candidate": c.id, "challenge": question, "status": status }),
+    )
+    .await
 }

@@ -524,3 +524,60 @@ pub async fn email_of(conn: impl Into<Conn<'_>>, user: Uuid) -> Result<Option<St
         sqlx::query_scalar::<_, Option<String>>("SELECT email FROM users WHERE id = $1").bind(user).fetch_optional(c).await.map(Option::flatten)
     })
 }
+
+// ------------------------------------------------------------------ live alerts
+
+/// Opens an alert on a question, unless one is already open for the course; true when opened.
+pub async fn open_alert(
+    conn: impl Into<Conn<'_>>,
+    course: Uuid,
+    challenge: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut conn: Conn<'_> = conn.into();
+    let open: i64 = on_conn!(&mut conn, c => {
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM certification_live_alerts WHERE course_id = $1 AND status = 'ongoing'")
+            .bind(course).fetch_one(c).await
+    })?;
+    if open > 0 {
+        return Ok(false);
+    }
+    on_conn!(&mut conn, c => {
+        sqlx::query("INSERT INTO certification_live_alerts (id, course_id, challenge_id, status, created_at, handled_at) VALUES ($1, $2, $3, 'ongoing', $4, NULL)")
+            .bind(Uuid::now_v7()).bind(course).bind(challenge).bind(now).execute(c).await.map(|_| true)
+    })
+}
+
+/// The open alert of a course: its question.
+pub async fn ongoing_alert(conn: impl Into<Conn<'_>>, course: Uuid) -> Result<Option<String>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_scalar("SELECT challenge_id FROM certification_live_alerts WHERE course_id = $1 AND status = 'ongoing'")
+            .bind(course).fetch_optional(c).await
+    })
+}
+
+/// Closes the open alert of a course as `validated` or `dismissed`; its question, if one was open.
+pub async fn close_alert(
+    conn: impl Into<Conn<'_>>,
+    course: Uuid,
+    status: &str,
+    now: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let mut conn: Conn<'_> = conn.into();
+    let question = ongoing_alert(&mut conn, course).await?;
+    if question.is_some() {
+        on_conn!(&mut conn, c => {
+            sqlx::query("UPDATE certification_live_alerts SET status = $2, handled_at = $3 WHERE course_id = $1 AND status = 'ongoing'")
+                .bind(course).bind(status).bind(now).execute(c).await.map(|_| ())
+        })?;
+    }
+    Ok(question)
+}
+
+/// The questions of a course's validated alerts (their skills leave the test).
+pub async fn validated_alerts(conn: impl Into<Conn<'_>>, course: Uuid) -> Result<Vec<String>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_scalar("SELECT challenge_id FROM certification_live_alerts WHERE course_id = $1 AND status = 'validated'")
+            .bind(course).fetch_all(c).await
+    })
+}

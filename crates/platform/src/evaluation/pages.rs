@@ -204,6 +204,10 @@ struct ChallengePage {
     content_lang: &'static str,
     notice: String,
     level_up: String,
+    /// A certification question: the candidate may report a problem with it.
+    certification: bool,
+    /// The candidate reported a problem: the question waits for the invigilator.
+    alert_open: bool,
 }
 
 /// Query of the challenge page.
@@ -263,6 +267,10 @@ pub async fn current(
     }
     let level_up = q.levelup.map(|l| lang.t_args("level-up", &[("level", &l.to_string())])).unwrap_or_default();
     let title = lang.t_args("challenge-title", &[("number", &(answered + 1).to_string())]);
+    let alert_open = match &course {
+        Some(k) => crate::certification::service::alert_open(&state, k.id).await?,
+        None => false,
+    };
     Ok(render(
         StatusCode::OK,
         &ChallengePage {
@@ -276,6 +284,8 @@ pub async fn current(
             content_lang: test_locale.code(),
             notice: notices.join(" "),
             level_up,
+            certification: course.is_some(),
+            alert_open,
         },
     ))
 }

@@ -264,7 +264,12 @@ async fn advance_certification(
         estimator.update(c.a, c.b, row.result == "ok");
         asked.push(engine::flash::Asked { skill: c.skill, tube: c.tube, competence: c.competence });
     }
-    let excluded = HashSet::new();
+    // Skills of questions replaced after a validated alert leave the test (REFERENCE §6.5).
+    let excluded: HashSet<SkillIdx> = crate::certification::store::validated_alerts(&mut *tx, course.id)
+        .await?
+        .iter()
+        .filter_map(|id| content.challenge_by_id(id).map(|c| content.challenge(c).skill))
+        .collect();
     let situation = engine::flash::Situation {
         bank: &bank,
         asked: &asked,
@@ -295,6 +300,21 @@ async fn advance_certification(
             Ok(Next::End { level_estimated: estimator.capacity() })
         }
     }
+}
+
+/// The invigilator validated an alert on the current question: another question replaces it, without
+/// penalty (its skill is excluded from the rest of the test).
+pub async fn replace_certification_question(state: &AppState, assessment: Uuid) -> Result<(), AppError> {
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin().await?;
+    let a = store::assessment(&mut tx, assessment).await?.ok_or(AppError::NotFound)?;
+    let course_id = a.course_id.ok_or(AppError::NotFound)?;
+    let course = crate::certification::store::course(&mut tx, course_id).await?.ok_or(AppError::NotFound)?;
+    if a.state == "started" {
+        advance_certification(state, &mut tx, &a, &course, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Ends a certification test and its course.
@@ -504,6 +524,12 @@ pub async fn answer(
         return Ok(Answered::NotCurrent);
     }
     let scope = Scope::of(state, &mut tx, &a).await?;
+    // A question under an alert waits for the invigilator.
+    if let Some(course) = &scope.certification
+        && crate::certification::store::ongoing_alert(&mut tx, course.id).await?.is_some()
+    {
+        return Ok(Answered::NotCurrent);
+    }
     // A certification answer after the deadline ends the test instead of counting.
     if let Some(course) = &scope.certification
         && now > course.deadline + TIMER_GRACE_MICROS

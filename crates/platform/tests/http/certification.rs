@@ -519,6 +519,39 @@ async fn a_candidate_joins_is_authorised_and_takes_the_test(backend: crate::supp
     });
     assert_eq!(extra, 105 * 60 * 1_000_000, "105 minutes without extra time");
     assert!(deadline > 0);
+    // A live alert: the question waits for the invigilator, who dismisses it, then validates another.
+    let first = crate::evaluation::current_challenge(&app, assessment).await.unwrap();
+    let alert = format!("/assessments/{assessment}/alert");
+    assert_eq!(app.post_form(&lea, &alert, &[]).await.status(), StatusCode::SEE_OTHER);
+    let page = lea.get(app.url(&format!("/assessments/{assessment}"))).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("Votre signalement est transmis au surveillant") && !page.contains("challenge-form"),
+        "{page}"
+    );
+    crate::evaluation::post_answer(&app, &lea, assessment, &crate::evaluation::answer_fields(&app, &first, true)).await;
+    let answers_so_far: i64 = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM answers WHERE assessment_id = $1").bind(assessment).fetch_one(pool).await.unwrap()
+    });
+    assert_eq!(answers_so_far, 0, "no answer while the alert is open");
+    let page = invigilator.get(app.url(&screen)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Signale un problème"));
+    let handle = |action: &str| format!("{screen}/candidates/{candidate}/alert/{action}");
+    assert_eq!(app.post_form(&invigilator, &handle("dismiss"), &[]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        crate::evaluation::current_challenge(&app, assessment).await.as_deref(),
+        Some(first.as_str()),
+        "dismissed: same question"
+    );
+    assert_eq!(
+        app.post_form(&invigilator, &handle("dismiss"), &[]).await.status(),
+        StatusCode::CONFLICT,
+        "no alert open"
+    );
+    app.post_form(&lea, &alert, &[]).await;
+    assert_eq!(app.post_form(&invigilator, &handle("validate"), &[]).await.status(), StatusCode::SEE_OTHER);
+    let replaced = crate::evaluation::current_challenge(&app, assessment).await.unwrap();
+    let skill_of = |id: &str| app.state.content.challenge(app.state.content.challenge_by_id(id).unwrap()).skill;
+    assert_ne!(skill_of(&replaced), skill_of(&first), "validated: another question, another skill");
     let mut answered = 0;
     while let Some(challenge) = crate::evaluation::current_challenge(&app, assessment).await {
         answered += 1;
@@ -587,7 +620,11 @@ async fn a_candidate_joins_is_authorised_and_takes_the_test(backend: crate::supp
     let verify = format!("/verifier-un-certificat?code={}", code.to_lowercase());
     assert_eq!(new_client().get(app.url(&verify)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
     let csv = format!("/certif/{center}/sessions/{session}/results.csv");
-    assert_eq!(centre.get(app.url(&csv)).send().await.unwrap().status(), StatusCode::CONFLICT, "not before publication");
+    assert_eq!(
+        centre.get(app.url(&csv)).send().await.unwrap().status(),
+        StatusCode::CONFLICT,
+        "not before publication"
+    );
 
     // The back office publishes; the candidate is told and reads her certificate; anyone verifies it.
     let (jury, _) = app.admin("jury@example.org", "CERTIF").await;

@@ -206,6 +206,10 @@ pub struct CertResult {
     pub verification_code: String,
     /// When it was scored.
     pub scored_at: i64,
+    /// The jury's comment to the candidate.
+    pub jury_comment_candidate: String,
+    /// The jury's comment to the organisation.
+    pub jury_comment_organization: String,
 }
 
 impl CertResult {

@@ -84,6 +84,7 @@ struct ToPublishPage {
     chrome: Chrome,
     csrf: String,
     sessions: Vec<(Session, String)>,
+    published: Vec<(Session, String)>,
     notice: String,
 }
 
@@ -108,6 +109,7 @@ pub async fn to_publish(
             chrome: page.chrome_t("admin-sessions-title"),
             csrf: page.csrf(),
             sessions: store::sessions_to_publish(&state.db).await?,
+            published: store::published_sessions(&state.db, 50).await?,
             notice,
         },
     ))
@@ -333,7 +335,10 @@ pub async fn results_csv(state: &AppState, center: Uuid, session: Uuid) -> Resul
                 None => t("-"),
             });
         }
-        cells.push(Cell::Empty);
+        cells.push(match result.as_ref().map(|r| r.jury_comment_organization.as_str()) {
+            Some(comment) if !comment.is_empty() => t(comment),
+            _ => Cell::Empty,
+        });
         cells.push(Cell::Number(s.number as f64));
         cells.push(t(&center_name));
         cells.push(t(&paris_datetime(course.started_at)[..10]));
@@ -379,4 +384,147 @@ pub async fn api_results(
     Path(p): Path<SessionPath>,
 ) -> Result<Response, AppError> {
     results_csv(&state, access.center, p.session_id).await
+}
+
+#[derive(Template)]
+#[template(path = "certification/jury_session.html")]
+struct JurySessionPage {
+    chrome: Chrome,
+    session: Session,
+    /// (course id, candidate name, status, score, answers).
+    lines: Vec<(Uuid, String, String, i64, i64)>,
+}
+
+/// `GET /admin/certification/sessions/{session_id}` (CERTIF): the session's certifications.
+pub async fn jury_session(
+    State(state): State<AppState>,
+    page: Page,
+    agent: RequireAdmin<Certif>,
+    Path(p): Path<SessionPath>,
+) -> Result<Response, AppError> {
+    let session = store::session(&state.db, p.session_id).await?.ok_or(AppError::NotFound)?;
+    let mut lines = Vec::new();
+    for course in store::courses_of_session(&state.db, session.id).await? {
+        let Some(c) = store::candidate_by_id(&state.db, course.candidate_id).await? else { continue };
+        let r = store::result_of_course(&state.db, course.id).await?;
+        lines.push((
+            course.id,
+            format!("{} {}", c.last_name, c.first_name),
+            r.as_ref().map_or_else(|| "started".to_owned(), |r| r.status.clone()),
+            r.as_ref().map_or(0, |r| r.pix_score),
+            r.as_ref().map_or(0, |r| r.answers),
+        ));
+    }
+    crate::identity::service::audit(
+        &state,
+        Some(agent.user.id),
+        "certification.jury.read",
+        None,
+        "back office",
+        serde_json::json!({ "session": session.id }),
+    )
+    .await?;
+    let title = format!("{} {}", page.t("session-title"), session.number);
+    Ok(render(StatusCode::OK, &JurySessionPage { chrome: page.chrome(&title), session, lines }))
+}
+
+#[derive(Template)]
+#[template(path = "certification/jury_course.html")]
+struct JuryCoursePage {
+    chrome: Chrome,
+    csrf: String,
+    course: super::model::Course,
+    candidate: super::model::Candidate,
+    result: Option<CertResult>,
+    answers: Vec<service::JuryAnswer>,
+    form: crate::web::form::FormState,
+}
+
+/// Path of a course.
+#[derive(Debug, Deserialize)]
+pub struct CoursePath {
+    course_id: Uuid,
+}
+
+async fn jury_course_page(
+    state: &AppState,
+    page: &Page,
+    agent: Uuid,
+    course: Uuid,
+    form: crate::web::form::FormState,
+) -> Result<Response, AppError> {
+    let course = store::course(&state.db, course).await?.ok_or(AppError::NotFound)?;
+    let candidate = store::candidate_by_id(&state.db, course.candidate_id).await?.ok_or(AppError::NotFound)?;
+    let result = store::result_of_course(&state.db, course.id).await?;
+    let answers = service::trajectory(state, &course).await?;
+    crate::identity::service::audit(
+        state,
+        Some(agent),
+        "certification.jury.read",
+        candidate.user_id,
+        "back office",
+        serde_json::json!({ "course": course.id }),
+    )
+    .await?;
+    let form = match (&result, form.has_errors()) {
+        (Some(r), false) => form
+            .keep("comment_candidate", &r.jury_comment_candidate)
+            .keep("comment_organization", &r.jury_comment_organization),
+        _ => form,
+    };
+    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let title = format!("{} {}", candidate.first_name, candidate.last_name);
+    Ok(render(
+        status,
+        &JuryCoursePage { chrome: page.chrome(&title), csrf: page.csrf(), course, candidate, result, answers, form },
+    ))
+}
+
+/// `GET /admin/certification/courses/{course_id}` (CERTIF): answers, capacity trajectory, result, jury.
+pub async fn jury_course(
+    State(state): State<AppState>,
+    page: Page,
+    agent: RequireAdmin<Certif>,
+    Path(p): Path<CoursePath>,
+) -> Result<Response, AppError> {
+    jury_course_page(&state, &page, agent.user.id, p.course_id, crate::web::form::FormState::new()).await
+}
+
+/// The jury's form.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JuryFields {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    comment_candidate: String,
+    #[serde(default)]
+    comment_organization: String,
+}
+
+/// `POST /admin/certification/courses/{course_id}/jury` (CERTIF): keep, reject for fraud or cancel,
+/// with comments.
+pub async fn jury_decide(
+    State(state): State<AppState>,
+    page: Page,
+    agent: RequireAdmin<Certif>,
+    Path(p): Path<CoursePath>,
+    CsrfForm(f): CsrfForm<JuryFields>,
+) -> Result<Response, AppError> {
+    let decision = match f.decision.as_str() {
+        "fraud" => service::JuryDecision::Fraud,
+        "cancel" => service::JuryDecision::Cancel,
+        _ => service::JuryDecision::Keep,
+    };
+    let comments = (f.comment_candidate.as_str(), f.comment_organization.as_str());
+    match service::jury(&state, p.course_id, agent.user.id, decision, comments).await? {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/certification/courses/{}", p.course_id)).into_response()),
+        Err(errors) => {
+            let form = crate::web::form::FormState::new()
+                .keep("comment_candidate", &f.comment_candidate)
+                .keep("comment_organization", &f.comment_organization)
+                .with_errors(page.lang, &errors);
+            jury_course_page(&state, &page, agent.user.id, p.course_id, form).await
+        }
+    }
 }

@@ -473,8 +473,8 @@ pub async fn insert_result(conn: impl Into<Conn<'_>>, r: &CertResult) -> Result<
 macro_rules! select_result {
     ($rest:literal) => {
         concat!(
-            "SELECT course_id, status, reason, pix_score, capacity, score_error, answers, competence_levels, verification_code, scored_at \
-             FROM certification_results ",
+            "SELECT course_id, status, reason, pix_score, capacity, score_error, answers, competence_levels, verification_code, scored_at, \
+             jury_comment_candidate, jury_comment_organization FROM certification_results ",
             $rest
         )
     };
@@ -580,4 +580,42 @@ pub async fn validated_alerts(conn: impl Into<Conn<'_>>, course: Uuid) -> Result
         sqlx::query_scalar("SELECT challenge_id FROM certification_live_alerts WHERE course_id = $1 AND status = 'validated'")
             .bind(course).fetch_all(c).await
     })
+}
+
+// ------------------------------------------------------------------ jury
+
+/// The jury's decision on a result: its status, reason and comments.
+pub async fn jury_update(
+    conn: impl Into<Conn<'_>>,
+    course: Uuid,
+    status: &str,
+    reason: &str,
+    comments: (&str, &str),
+) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query(
+            "UPDATE certification_results SET status = $2, reason = $3, jury_comment_candidate = $4, jury_comment_organization = $5 WHERE course_id = $1",
+        )
+        .bind(course).bind(status).bind(reason).bind(comments.0).bind(comments.1).execute(c).await.map(|_| ())
+    })
+}
+
+/// The latest published sessions, with their centre's name.
+pub async fn published_sessions(conn: impl Into<Conn<'_>>, limit: i64) -> Result<Vec<(Session, String)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        session: Session,
+        center: String,
+    }
+    let rows: Vec<Row> = on_conn!(conn, c => {
+        sqlx::query_as::<_, Row>(
+            "SELECT s.id, s.center_id, s.number, s.address, s.room, s.examiner, s.date, s.time, s.description, s.access_code, \
+             s.invigilator_password, s.version, s.created_at, s.finalized_at, s.published_at, c.name AS center \
+             FROM certification_sessions s JOIN certification_centers c ON c.id = s.center_id \
+             WHERE s.published_at IS NOT NULL ORDER BY s.published_at DESC LIMIT $1",
+        )
+        .bind(limit).fetch_all(c).await
+    })?;
+    Ok(rows.into_iter().map(|r| (r.session, r.center)).collect())
 }

@@ -670,6 +670,41 @@ async fn a_candidate_joins_is_authorised_and_takes_the_test(backend: crate::supp
         .send_json(&visitor, Method::POST, "/api/shared-certifications", &json!({ "verification_code": "P-BBBBBBBB" }))
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    // The jury reads the answers and the capacity, comments, then cancels: the code no longer verifies.
+    let detail = jury
+        .get(app.url(&format!("/admin/certification/courses/{course}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(detail.matches("<td><code>").count(), answered as usize, "every answer with the capacity after it");
+    let decide = format!("/admin/certification/courses/{course}/jury");
+    let long = "x".repeat(501);
+    let r = app
+        .post_form(&jury, &decide, &[("decision", "keep"), ("comment_candidate", &long), ("comment_organization", "")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post_form(
+            &jury,
+            &decide,
+            &[("decision", "keep"), ("comment_candidate", "Bravo"), ("comment_organization", "Session calme")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(lea.get(app.url(&certificate)).send().await.unwrap().text().await.unwrap().contains("Bravo"));
+    assert!(centre.get(app.url(&csv)).send().await.unwrap().text().await.unwrap().contains("\"Session calme\""));
+    assert_eq!(app.post_form(&lea, &decide, &[("decision", "fraud")]).await.status(), StatusCode::FORBIDDEN);
+    let r = app
+        .post_form(&jury, &decide, &[("decision", "cancel"), ("comment_candidate", ""), ("comment_organization", "")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(new_client().get(app.url(&verify)).send().await.unwrap().status(), StatusCode::NOT_FOUND, "revoked");
+    assert!(lea.get(app.url(&certificate)).send().await.unwrap().text().await.unwrap().contains("pas validée"));
+    assert!(centre.get(app.url(&csv)).send().await.unwrap().text().await.unwrap().contains("\"Annulée\""));
 }
 
 async fn answers_after_the_deadline_end_the_test(backend: crate::support::Backend) {

@@ -5,6 +5,7 @@ pub mod api;
 pub mod demo;
 pub mod entrance;
 pub mod import;
+pub mod members;
 pub mod model;
 pub mod pages;
 pub mod results;
@@ -41,6 +42,10 @@ pub fn pages() -> Pages {
         .post("/surveillant/sessions/{session_id}/candidates/{candidate_id}/alert/{action}", entrance::handle_alert)
         .post("/assessments/{id}/alert", entrance::raise_alert)
         .get("/certif/{center_id}/sessions", pages::sessions)
+        .get("/certif/{center_id}/members", members::members)
+        .post("/certif/{center_id}/members", members::add)
+        .post("/certif/{center_id}/members/{user_id}/role", members::role)
+        .post("/certif/{center_id}/members/{user_id}/remove", members::remove)
         .get("/certif/{center_id}/sessions/new", pages::new_session)
         .get("/certif/{center_id}/sessions/import", pages::import_form)
         .post("/certif/{center_id}/sessions/import", pages::import)

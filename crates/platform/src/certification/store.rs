@@ -619,3 +619,16 @@ pub async fn published_sessions(conn: impl Into<Conn<'_>>, limit: i64) -> Result
     })?;
     Ok(rows.into_iter().map(|r| (r.session, r.center)).collect())
 }
+
+/// Removes a member from a centre (and refreshes their sessions' view of their centres).
+pub async fn remove_member(conn: impl Into<Conn<'_>>, center: Uuid, user: Uuid) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("DELETE FROM center_memberships WHERE center_id = $1 AND user_id = $2").bind(center).bind(user).execute(&mut *c).await?;
+        sqlx::query("UPDATE users SET session_version = session_version + 1 WHERE id = $1").bind(user).execute(&mut *c).await.map(|_| ())
+    })
+}
+
+/// Takes the centre's row lock for the rest of the transaction (membership changes one at a time).
+pub async fn lock_center(conn: impl Into<Conn<'_>>, center: Uuid) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => sqlx::query("UPDATE certification_centers SET name = name WHERE id = $1").bind(center).execute(c).await.map(|_| ()))
+}

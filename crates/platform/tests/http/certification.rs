@@ -19,6 +19,7 @@ dual!(
     mass_import_creates_sessions_all_or_nothing,
     a_candidate_joins_is_authorised_and_takes_the_test,
     answers_after_the_deadline_end_the_test,
+    centre_admins_manage_their_members,
 );
 
 fn location(r: &reqwest::Response) -> String {
@@ -737,4 +738,37 @@ async fn answers_after_the_deadline_end_the_test(backend: crate::support::Backen
     // The invigilator can end a test under way (here: already over, so 409).
     let r = app.post_form(&invigilator, &format!("{screen}/candidates/{candidate}/end"), &[]).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
+}
+
+async fn centre_admins_manage_their_members(backend: crate::support::Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (center, admin) = set_up(&app).await;
+    let members = format!("/certif/{center}/members");
+    let (_, colleague_id) = app.learner("colleague@example.org").await;
+    let r = app.post_form(&admin, &members, &[("email", "nobody@example.org"), ("role", "MEMBER")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "only existing accounts");
+    let r = app.post_form(&admin, &members, &[("email", "colleague@example.org"), ("role", "MEMBER")]).await;
+    assert_eq!(location(&r), format!("{members}?done=added"));
+    let colleague = app.login_as("colleague@example.org").await;
+    let page = colleague.get(app.url(&members)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("colleague@example.org") && !page.contains("Ajouter un membre"),
+        "members read, ADMINs manage"
+    );
+    let r = app.post_form(&colleague, &members, &[("email", "colleague@example.org"), ("role", "ADMIN")]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let me: Uuid = app.user_id("centre@example.org").await;
+    let r = app.post_form(&admin, &format!("{members}/{me}/remove"), &[]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT, "the last ADMIN stays");
+    let r = app.post_form(&admin, &format!("{members}/{colleague_id}/role"), &[("role", "ADMIN")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app.post_form(&admin, &format!("{members}/{me}/remove"), &[]).await;
+    assert_eq!(location(&r), "/certif", "the former ADMIN left");
+    assert_eq!(
+        admin.get(app.url(&members)).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND,
+        "no longer a member"
+    );
+    let (outsider, _) = app.learner("outsider@example.org").await;
+    assert_eq!(outsider.get(app.url(&members)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
 }

@@ -48,6 +48,12 @@ const LIMITED: &[(&str, &str)] = &[
 const PARTICULAR: &[(&str, &str, &str, &str)] = &[
     ("post", "/api/shared-certifications", "404", "No published, validated certificate has this code"),
     (
+        "post",
+        "/api/certification/candidates/{candidate_id}/start",
+        "409",
+        "Conflict: the invigilator has not authorised the candidate, or the test is over",
+    ),
+    (
         "get",
         "/api/certification-centers/{center_id}/sessions/{session_id}/results",
         "409",

@@ -192,3 +192,80 @@ pub async fn import(
         Err(errors) => Ok(crate::prescription::learners::problems_response(lang, &errors)),
     }
 }
+
+/// A candidate as they see themselves.
+#[derive(Serialize, ToSchema)]
+pub struct CandidateJson {
+    /// Candidate id.
+    id: Uuid,
+    /// Session number.
+    session_number: i64,
+    /// Where they stand.
+    state: service::CandidateState,
+    /// Their test, once started.
+    assessment_id: Option<Uuid>,
+    /// Their certificate (the course id), once published.
+    certificate: Option<Uuid>,
+}
+
+async fn candidate_json(state: &AppState, c: &Candidate) -> Result<CandidateJson, AppError> {
+    let session = store::session(&state.db, c.session_id).await?.ok_or(AppError::NotFound)?;
+    let course = store::course_of_candidate(&state.db, c.id).await?;
+    let (assessment_id, certificate) = match &course {
+        Some(k) => (
+            store::assessment_of_course(&state.db, k.id).await?.map(|(a, _)| a),
+            super::results::published_result(state, k.id).await?.map(|_| k.id),
+        ),
+        None => (None, None),
+    };
+    Ok(CandidateJson {
+        id: c.id,
+        session_number: session.number,
+        state: service::candidate_state(c, course.as_ref()),
+        assessment_id,
+        certificate,
+    })
+}
+
+/// Joins a session as one of its candidates (session number, access code, names and birth date as
+/// enrolled); 422 says which field to correct.
+#[utoipa::path(post, path = "/api/certification/join", tag = "certification", request_body = service::JoinFields,
+    responses((status = 200, body = CandidateJson)))]
+pub async fn join(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    CsrfJson(body): CsrfJson<service::JoinFields>,
+) -> Result<Json<CandidateJson>, AppError> {
+    let c = service::join(&state, me.id, &body).await?.map_err(AppError::Invalid)?;
+    Ok(Json(candidate_json(&state, &c).await?))
+}
+
+/// Where the signed-in candidate stands.
+#[utoipa::path(get, path = "/api/certification/candidates/{candidate_id}", tag = "certification",
+    params(("candidate_id" = Uuid, Path)), responses((status = 200, body = CandidateJson)))]
+pub async fn candidate(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Json<CandidateJson>, AppError> {
+    let c = service::own_candidate(&state, me.id, id).await?;
+    Ok(Json(candidate_json(&state, &c).await?))
+}
+
+/// Starts (or resumes) the candidate's test once the invigilator authorised them; 409 before the
+/// authorisation or once the test is over.
+#[utoipa::path(post, path = "/api/certification/candidates/{candidate_id}/start", tag = "certification",
+    params(("candidate_id" = Uuid, Path)), responses((status = 200, body = CandidateJson)))]
+pub async fn start(
+    State(state): State<AppState>,
+    lang: crate::web::i18n::Lang,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+    _: CsrfHeader,
+) -> Result<Json<CandidateJson>, AppError> {
+    service::start_test(&state, me.id, id, crate::evaluation::pages::locale(lang))
+        .await?
+        .map_err(|_| AppError::Conflict)?;
+    let c = service::own_candidate(&state, me.id, id).await?;
+    Ok(Json(candidate_json(&state, &c).await?))
+}

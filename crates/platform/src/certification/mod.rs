@@ -80,6 +80,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::update_candidate, api::remove_candidate))
         .routes(routes!(api::eligibility))
         .routes(routes!(results::api_results))
+        .routes(routes!(api::join))
+        .routes(routes!(api::candidate))
+        .routes(routes!(api::start))
 }
 
 /// Enrolments in certification sessions (the identity the centre gave, the session, the centre).

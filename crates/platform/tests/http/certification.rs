@@ -20,6 +20,7 @@ dual!(
     a_candidate_joins_is_authorised_and_takes_the_test,
     answers_after_the_deadline_end_the_test,
     centre_admins_manage_their_members,
+    the_candidate_api_joins_and_starts,
 );
 
 fn location(r: &reqwest::Response) -> String {
@@ -771,4 +772,48 @@ async fn centre_admins_manage_their_members(backend: crate::support::Backend) {
     );
     let (outsider, _) = app.learner("outsider@example.org").await;
     assert_eq!(outsider.get(app.url(&members)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+}
+
+async fn the_candidate_api_joins_and_starts(backend: crate::support::Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.demo = true).await;
+    let (session, number, code, password) = demo_session(&app).await;
+    let lea = app.login_as("learner@demo.example").await;
+    let mut body = json!({ "session_number": number.to_string(), "access_code": "ZZZZ99", "first_name": "Léa", "last_name": "Apprenante", "birth_date": "2001-04-12" });
+    let r = app.send_json(&lea, Method::POST, "/api/certification/join", &body).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["code"], "field-join-session");
+    body["access_code"] = json!(code);
+    let r = app.send_json(&lea, Method::POST, "/api/certification/join", &body).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let joined: Value = r.json().await.unwrap();
+    assert_eq!((joined["state"].as_str(), joined["session_number"].as_i64()), (Some("waiting"), Some(number)));
+    let id = joined["id"].as_str().unwrap().to_owned();
+    let start = format!("/api/certification/candidates/{id}/start");
+    assert_eq!(
+        app.send_json(&lea, Method::POST, &start, &json!({})).await.status(),
+        StatusCode::CONFLICT,
+        "not authorised yet"
+    );
+    let invigilator = new_client();
+    let n = number.to_string();
+    app.post_form(&invigilator, "/surveillant", &[("session_number", &n), ("password", &password)]).await;
+    app.post_form(
+        &invigilator,
+        &format!("/surveillant/sessions/{session}/candidates/{id}/authorize"),
+        &[("authorized", "yes")],
+    )
+    .await;
+    let r = app.send_json(&lea, Method::POST, &start, &json!({})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let started: Value = r.json().await.unwrap();
+    assert_eq!(started["state"], "started");
+    let assessment = started["assessment_id"].as_str().unwrap();
+    let current: Value =
+        lea.get(app.url(&format!("/api/assessments/{assessment}"))).send().await.unwrap().json().await.unwrap();
+    assert!(current["challenge"]["id"].is_string(), "{current}");
+    let (other, _) = app.learner("other@example.org").await;
+    assert_eq!(
+        other.get(app.url(&format!("/api/certification/candidates/{id}"))).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
 }

@@ -37,6 +37,10 @@ struct Args {
     /// (one participation each; `--tests` is ignored).
     #[arg(long)]
     campaign: Option<String>,
+    /// Candidates of this fixture (`pix certification-fixture`) join their sessions, invigilators
+    /// authorise them, and they take the certification test.
+    #[arg(long)]
+    certification: Option<std::path::PathBuf>,
 }
 
 struct Learner {
@@ -46,6 +50,24 @@ struct Learner {
 }
 
 impl Learner {
+    /// Logs an existing account in.
+    async fn login(base: &str, email: &str, password: &str) -> anyhow::Result<Learner> {
+        let client =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build()?;
+        let mut me = Learner { client, base: base.to_owned(), csrf: String::new() };
+        me.refresh_csrf().await?;
+        me.post_json("/api/login", &serde_json::json!({"identifier": email, "password": password})).await?;
+        me.refresh_csrf().await?;
+        Ok(me)
+    }
+
+    /// Posts an HTML form with the CSRF token (the invigilator's screen has no API).
+    async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> anyhow::Result<reqwest::StatusCode> {
+        let mut all = fields.to_vec();
+        all.push(("csrf_token", &self.csrf));
+        Ok(self.client.post(format!("{}{path}", self.base)).form(&all).send().await?.status())
+    }
+
     async fn new(base: &str, n: usize, run: u64) -> anyhow::Result<Learner> {
         let client =
             reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build()?;
@@ -166,6 +188,9 @@ async fn main() -> anyhow::Result<()> {
         || args.url.starts_with("http://[::1]"))
     {
         bail!("pix-load only targets loopback addresses");
+    }
+    if let Some(fixture) = args.certification.clone() {
+        return certification(&args, &fixture).await;
     }
     let run = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
     let setup = Instant::now();
@@ -298,4 +323,124 @@ async fn page_weight(learner: &Learner) -> anyhow::Result<f64> {
         (html.len() + css.len()) as f64 / 1024.0
     );
     Ok((html.len() + css.len()) as f64 / 1024.0)
+}
+
+/// The certification scenario: every candidate of the fixture logs in and joins their session, each
+/// session's invigilator authorises its candidates, then all take the test at once.
+async fn certification(args: &Args, path: &std::path::Path) -> anyhow::Result<()> {
+    let fixture: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+    let setup = Instant::now();
+    let mut candidates = Vec::new();
+    for session in fixture["sessions"].as_array().context("sessions")? {
+        let number = session["number"].as_i64().context("number")?.to_string();
+        let code = session["access_code"].as_str().context("access code")?.to_owned();
+        let session_id = session["id"].as_str().context("session id")?.to_owned();
+        let mut invigilator = Learner {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()?,
+            base: args.url.clone(),
+            csrf: String::new(),
+        };
+        invigilator.refresh_csrf().await?;
+        let password = session["invigilator_password"].as_str().context("password")?;
+        let status =
+            invigilator.post_form("/surveillant", &[("session_number", &number), ("password", password)]).await?;
+        if !status.is_redirection() {
+            bail!("invigilator login: {status}");
+        }
+        let people = session["candidates"].as_array().context("candidates")?.clone();
+        for chunk in people.chunks(8) {
+            let handles: Vec<_> = chunk
+                .iter()
+                .map(|p| {
+                    let (url, p, number, code) = (args.url.clone(), p.clone(), number.clone(), code.clone());
+                    tokio::spawn(async move {
+                        let email = p["email"].as_str().context("email")?;
+                        let me = Learner::login(&url, email, "Load-Test-2026").await?;
+                        let body = serde_json::json!({
+                            "session_number": number, "access_code": code,
+                            "first_name": p["first_name"], "last_name": p["last_name"], "birth_date": p["birth_date"],
+                        });
+                        let joined: serde_json::Value =
+                            me.post_json("/api/certification/join", &body).await?.json().await?;
+                        let id = joined["id"].as_str().context("candidate id")?.to_owned();
+                        anyhow::Ok((me, id))
+                    })
+                })
+                .collect();
+            for h in handles {
+                let (me, id) = h.await??;
+                let path = format!("/surveillant/sessions/{session_id}/candidates/{id}/authorize");
+                let status = invigilator.post_form(&path, &[("authorized", "yes")]).await?;
+                if !status.is_redirection() {
+                    bail!("authorisation: {status}");
+                }
+                candidates.push((me, id));
+            }
+        }
+    }
+    println!("{} candidates joined and were authorised in {:.1} s", candidates.len(), setup.elapsed().as_secs_f64());
+    let started = Instant::now();
+    let think = std::time::Duration::from_millis(args.think_ms);
+    let mut tasks = Vec::new();
+    for (n, (me, id)) in candidates.into_iter().enumerate() {
+        tasks.push(tokio::spawn(async move {
+            let mut seed = n as u64 + 1;
+            let started: serde_json::Value = me
+                .post_json(&format!("/api/certification/candidates/{id}/start"), &serde_json::json!({}))
+                .await?
+                .json()
+                .await?;
+            let assessment = started["assessment_id"].as_str().context("assessment id")?.to_owned();
+            me.answer_all(&assessment, &mut seed, think).await
+        }));
+    }
+    let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let mut errors = 0;
+    for task in tasks {
+        match task.await? {
+            Ok(latencies) => {
+                for l in latencies {
+                    histogram.record(l.max(1))?;
+                }
+            }
+            Err(e) => {
+                errors += 1;
+                eprintln!("candidate failed: {e:#}");
+            }
+        }
+    }
+    let elapsed = started.elapsed();
+    let ms = |q: f64| histogram.value_at_quantile(q) as f64 / 1000.0;
+    println!(
+        "{} certification answer round trips in {:.1} s: {:.0}/s; p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {errors} failed candidates",
+        histogram.len(),
+        elapsed.as_secs_f64(),
+        histogram.len() as f64 / elapsed.as_secs_f64(),
+        ms(0.5),
+        ms(0.9),
+        ms(0.99),
+        histogram.max() as f64 / 1000.0
+    );
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "learners": fixture["sessions"].as_array().map_or(0, |s| s.iter().map(|x| x["candidates"].as_array().map_or(0, Vec::len)).sum::<usize>()),
+                "sessions": fixture["sessions"].as_array().map_or(0, Vec::len),
+                "think_ms": args.think_ms,
+                "round_trips": histogram.len(),
+                "seconds": elapsed.as_secs_f64(),
+                "per_second": histogram.len() as f64 / elapsed.as_secs_f64(),
+                "p50_ms": ms(0.5),
+                "p90_ms": ms(0.9),
+                "p99_ms": ms(0.99),
+                "max_ms": histogram.max() as f64 / 1000.0,
+                "failed_learners": errors,
+            })
+        );
+    }
+    Ok(())
 }

@@ -26,6 +26,21 @@ enum Command {
     /// Check or describe learning content.
     #[command(subcommand)]
     Content(ContentCommand),
+    /// Prepare a certification load test on a database: a centre, sessions planned today, and
+    /// eligible candidate accounts enrolled in them; prints what `pix-load --certification` reads.
+    CertificationFixture {
+        #[command(flatten)]
+        settings: config::ServeSettings,
+        /// Candidates to create.
+        #[arg(long, default_value_t = 200)]
+        candidates: usize,
+        /// Candidates per session.
+        #[arg(long, default_value_t = 20)]
+        per_session: usize,
+        /// Their password.
+        #[arg(long, default_value = "Load-Test-2026")]
+        password: String,
+    },
     /// Simulate learners of known ability through competence tests and certifications.
     Simulate {
         /// Number of simulated learners.
@@ -215,6 +230,18 @@ fn main() -> anyhow::Result<ExitCode> {
             Command::Migrate(settings) => {
                 platform::open_database(&settings).await?;
                 tracing::info!(database = %redact(&settings.url()), "migrations applied");
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::CertificationFixture { mut settings, candidates, per_session, password } => {
+                // Beside a running node: its own ephemeral port, no outbox worker, no demo.
+                settings.bind = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+                settings.outbox_worker = false;
+                settings.demo = false;
+                let server = platform::Server::build(settings).await?;
+                let fixture =
+                    platform::certification::demo::load_fixture(server.state(), candidates, per_session, &password)
+                        .await?;
+                println!("{fixture}");
                 Ok(ExitCode::SUCCESS)
             }
             Command::Content(_) | Command::Simulate { .. } => Ok(ExitCode::SUCCESS),

@@ -127,14 +127,15 @@ async fn seed_published(state: &AppState, center: Uuid, admin: Uuid) -> anyhow::
     };
     crate::evaluation::store::insert_assessment(&state.db, row).await?;
     // Flash picks the questions; a candidate of capacity 1.2 answers those they are likely to get.
-    let bank = crate::evaluation::service::certification_bank(state, content::Locale::Fr);
+    let prepared = crate::evaluation::service::certification_bank(state, content::Locale::Fr);
+    let bank = &prepared.bank;
     let config = engine::flash::FlashConfig::default();
     let mut estimator = engine::flash::Estimator::new(&config);
     let mut asked = Vec::new();
     let excluded = std::collections::HashSet::new();
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     while let Ok(engine::flash::Selection::Ask(i)) = engine::flash::select(
-        engine::flash::Situation { bank: &bank, asked: &asked, excluded_skills: &excluded, needs_accessibility: false },
+        engine::flash::Situation { bank, asked: &asked, excluded_skills: &excluded, needs_accessibility: false },
         estimator.capacity(),
         &config,
         config.default_probability_to_pick_challenge,
@@ -173,4 +174,84 @@ async fn seed_published(state: &AppState, center: Uuid, admin: Uuid) -> anyhow::
         .map_err(|e| anyhow::anyhow!("demo finalisation: {e:?}"))?;
     store::publish_session(&state.db, session_id, now).await?;
     Ok(())
+}
+
+/// A certification load fixture: a centre, sessions of `per_session` candidates planned today, and
+/// `candidates` eligible accounts (password `password`) enrolled in them. Returns what the load
+/// generator needs: per session its id, number, access code and invigilator password, and its
+/// candidates' emails and identity.
+pub async fn load_fixture(
+    state: &AppState,
+    candidates: usize,
+    per_session: usize,
+    password: &str,
+) -> anyhow::Result<serde_json::Value> {
+    use crate::identity::model::{Email, NewAccount, Password, PersonName};
+    let run = state.clock.now_micros();
+    let account = |email: String, last: String| -> anyhow::Result<NewAccount> {
+        Ok(NewAccount {
+            first_name: PersonName::parse("Load").ok_or_else(|| anyhow::anyhow!("name"))?,
+            last_name: PersonName::parse(&last).ok_or_else(|| anyhow::anyhow!("name"))?,
+            email: Email::parse(&email).ok_or_else(|| anyhow::anyhow!("email"))?,
+            password: Password::parse(password).ok_or_else(|| anyhow::anyhow!("the password breaks the rule"))?,
+        })
+    };
+    let admin = crate::identity::service::sign_up(
+        state,
+        account(format!("load-centre-{run}@example.org"), "Centre".into())?,
+        "fr",
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?
+    .ok_or_else(|| anyhow::anyhow!("centre account exists"))?;
+    let center = Uuid::now_v7();
+    store::insert_center(&state.db, center, &format!("Centre de charge {run}"), "PRO", None, run).await?;
+    store::set_member(&state.db, center, admin, crate::identity::model::MemberRole::Admin, run).await?;
+    let today = service::today(state);
+    let mut sessions = Vec::new();
+    for (n, chunk) in (0..candidates).collect::<Vec<_>>().chunks(per_session.max(1)).enumerate() {
+        let fields = SessionFields {
+            address: "Centre de charge".into(),
+            room: format!("Salle {}", n + 1),
+            date: today.clone(),
+            time: "09:00".into(),
+            examiner: "Surveillance".into(),
+            description: String::new(),
+        };
+        let session = service::create_session(state, center, admin, &fields)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .map_err(|e| anyhow::anyhow!("session refused: {e:?}"))?;
+        let mut people = Vec::new();
+        for i in chunk {
+            let email = format!("cert{run}-{i}@example.org");
+            let last = format!("Candidat {i}");
+            let user = crate::identity::service::sign_up(state, account(email.clone(), last.clone())?, "fr")
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .ok_or_else(|| anyhow::anyhow!("{email} exists"))?;
+            crate::evaluation::demo::seed(state, user).await?;
+            let c = CandidateFields {
+                first_name: "Load".into(),
+                last_name: last.clone(),
+                birth_date: "01/01/2000".into(),
+                sex: "F".into(),
+                birth_insee_code: "75056".into(),
+                ..CandidateFields::default()
+            };
+            service::enrol(state, &session, admin, &c)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .map_err(|e| anyhow::anyhow!("candidate refused: {e:?}"))?;
+            people.push(serde_json::json!({ "email": email, "first_name": "Load", "last_name": last, "birth_date": "2000-01-01" }));
+        }
+        sessions.push(serde_json::json!({
+            "id": session.id,
+            "number": session.number,
+            "access_code": session.access_code,
+            "invigilator_password": session.invigilator_password,
+            "candidates": people,
+        }));
+    }
+    Ok(serde_json::json!({ "sessions": sessions }))
 }

@@ -642,9 +642,8 @@ async fn score_course(
         return Ok(());
     }
     let locale = if course.lang == "en" { content::Locale::En } else { content::Locale::Fr };
-    let bank = crate::evaluation::service::certification_bank(state, locale);
-    let by_challenge: std::collections::HashMap<content::ChallengeIdx, usize> =
-        bank.items().iter().enumerate().map(|(i, c)| (c.challenge, i)).collect();
+    let prepared = crate::evaluation::service::certification_bank(state, locale);
+    let (bank, by_challenge) = (&prepared.bank, &prepared.index);
     let (assessment, _) = store::assessment_of_course(&mut *tx, course.id).await?.ok_or(AppError::NotFound)?;
     let answers: Vec<V3Answer> = crate::evaluation::store::answers(&mut *tx, assessment)
         .await?
@@ -661,7 +660,7 @@ async fn score_course(
     };
     let config = engine::flash::FlashConfig::default();
     let settings = scoring_settings(state);
-    let result = score_v3(&answers, &bank, abort, false, &config, &settings);
+    let result = score_v3(&answers, bank, abort, false, &config, &settings);
     let error = engine::flash::estimate(
         &answers.iter().map(|a| (a.challenge.a, a.challenge.b, a.success)).collect::<Vec<_>>(),
         &config,
@@ -980,9 +979,8 @@ pub struct JuryAnswer {
 pub async fn trajectory(state: &AppState, course: &super::model::Course) -> Result<Vec<JuryAnswer>, AppError> {
     let Some((assessment, _)) = store::assessment_of_course(&state.db, course.id).await? else { return Ok(Vec::new()) };
     let locale = if course.lang == "en" { content::Locale::En } else { content::Locale::Fr };
-    let bank = crate::evaluation::service::certification_bank(state, locale);
-    let by_challenge: std::collections::HashMap<content::ChallengeIdx, usize> =
-        bank.items().iter().enumerate().map(|(i, c)| (c.challenge, i)).collect();
+    let prepared = crate::evaluation::service::certification_bank(state, locale);
+    let (bank, by_challenge) = (&prepared.bank, &prepared.index);
     let config = engine::flash::FlashConfig::default();
     let mut estimator = engine::flash::Estimator::new(&config);
     let content = &state.content;

@@ -229,14 +229,34 @@ async fn advance_in(
     Ok(next)
 }
 
-/// The certification bank in a language: validated challenges with their calibration.
-pub fn certification_bank(state: &AppState, locale: Locale) -> engine::flash::FlashBank {
+/// The certification bank of a language, prepared once per content version: validated challenges
+/// with their calibration, and where each challenge sits in it.
+pub struct CertificationBank {
+    /// The bank.
+    pub bank: engine::flash::FlashBank,
+    /// Index in the bank of each challenge.
+    pub index: std::collections::HashMap<ChallengeIdx, usize>,
+}
+
+/// The certification bank in a language (built on first use, then shared).
+pub fn certification_bank(state: &AppState, locale: Locale) -> std::sync::Arc<CertificationBank> {
+    type Banks = std::sync::Mutex<std::collections::HashMap<(String, &'static str), std::sync::Arc<CertificationBank>>>;
+    static BANKS: std::sync::OnceLock<Banks> = std::sync::OnceLock::new();
+    let key = (state.content.version.clone(), locale.code());
+    let banks = BANKS.get_or_init(Default::default);
+    if let Some(b) = banks.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key) {
+        return b.clone();
+    }
     let content = &state.content;
-    let items = engine::simulate::certification_bank(content)
+    let items: Vec<_> = engine::simulate::certification_bank(content)
         .into_iter()
         .filter(|c| content.challenge(c.challenge).locales.contains(&locale))
         .collect();
-    engine::flash::FlashBank::new(items)
+    let bank = engine::flash::FlashBank::new(items);
+    let index = bank.items().iter().enumerate().map(|(i, c)| (c.challenge, i)).collect();
+    let built = std::sync::Arc::new(CertificationBank { bank, index });
+    banks.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key, built.clone());
+    built
 }
 
 /// The next certification question by flash (REFERENCE §5.3) from the answers so far, or the end:
@@ -251,9 +271,8 @@ async fn advance_certification(
     use rand::SeedableRng;
     let content = &state.content;
     let config = engine::flash::FlashConfig::default();
-    let bank = certification_bank(state, a.locale());
-    let by_challenge: std::collections::HashMap<ChallengeIdx, usize> =
-        bank.items().iter().enumerate().map(|(i, c)| (c.challenge, i)).collect();
+    let prepared = certification_bank(state, a.locale());
+    let (bank, by_challenge) = (&prepared.bank, &prepared.index);
     let mut estimator = engine::flash::Estimator::new(&config);
     let mut asked = Vec::new();
     for row in store::answers(&mut *tx, a.id).await? {
@@ -271,7 +290,7 @@ async fn advance_certification(
         .filter_map(|id| content.challenge_by_id(id).map(|c| content.challenge(c).skill))
         .collect();
     let situation = engine::flash::Situation {
-        bank: &bank,
+        bank,
         asked: &asked,
         excluded_skills: &excluded,
         needs_accessibility: course.accessibility_adjustment,

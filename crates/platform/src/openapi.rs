@@ -47,6 +47,7 @@ const LIMITED: &[(&str, &str)] = &[
 /// Statuses particular to an operation, with what they mean there.
 const PARTICULAR: &[(&str, &str, &str, &str)] = &[
     ("post", "/api/shared-certifications", "404", "No published, validated certificate has this code"),
+    ("post", "/api/certification/join", "404", "No open session has this number and access code"),
     (
         "post",
         "/api/certification/candidates/{candidate_id}/start",

@@ -228,7 +228,8 @@ async fn candidate_json(state: &AppState, c: &Candidate) -> Result<CandidateJson
 }
 
 /// Joins a session as one of its candidates (session number, access code, names and birth date as
-/// enrolled); 422 says which field to correct.
+/// enrolled); 404 when no open session has this number and access code, 422 says which other field
+/// to correct.
 #[utoipa::path(post, path = "/api/certification/join", tag = "certification", request_body = service::JoinFields,
     responses((status = 200, body = CandidateJson)))]
 pub async fn join(
@@ -236,7 +237,12 @@ pub async fn join(
     me: CurrentUser,
     CsrfJson(body): CsrfJson<service::JoinFields>,
 ) -> Result<Json<CandidateJson>, AppError> {
-    let c = service::join(&state, me.id, &body).await?.map_err(AppError::Invalid)?;
+    let c = match service::join(&state, me.id, &body).await? {
+        Ok(c) => c,
+        // No open session with this number and code: nothing to say about the other fields.
+        Err(errors) if errors.iter().any(|e| e.code == "field-join-session") => return Err(AppError::NotFound),
+        Err(errors) => return Err(AppError::Invalid(errors)),
+    };
     Ok(Json(candidate_json(&state, &c).await?))
 }
 

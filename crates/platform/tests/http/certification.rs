@@ -780,8 +780,13 @@ async fn the_candidate_api_joins_and_starts(backend: crate::support::Backend) {
     let lea = app.login_as("learner@demo.example").await;
     let mut body = json!({ "session_number": number.to_string(), "access_code": "ZZZZ99", "first_name": "Léa", "last_name": "Apprenante", "birth_date": "2001-04-12" });
     let r = app.send_json(&lea, Method::POST, "/api/certification/join", &body).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "no open session with this number and code");
+    body["access_code"] = json!(code);
+    body["birth_date"] = json!("2001-04-13");
+    let r = app.send_json(&lea, Method::POST, "/api/certification/join", &body).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["code"], "field-join-session");
+    assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["code"], "field-join-not-enrolled");
+    body["birth_date"] = json!("2001-04-12");
     body["access_code"] = json!(code);
     let r = app.send_json(&lea, Method::POST, "/api/certification/join", &body).await;
     assert_eq!(r.status(), StatusCode::OK);

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { newPage } from './browser.mjs';
 
 /** Answers the current challenge with the keyboard only: first choice, or a typed answer. */
 export async function answerWithKeyboard(page) {
@@ -60,4 +61,52 @@ export async function lastMailLink(dataDir, pathPattern) {
 /** The token of the newest mailed link to `path`. */
 export async function lastMailToken(dataDir, path) {
   return (await lastMailLink(dataDir, path)).split('?token=')[1];
+}
+
+/** Signs a demo account in (French interface). */
+export async function logIn(page, server, email) {
+  await page.goto(`${server.baseUrl}/login`);
+  await page.getByLabel('Adresse e-mail ou identifiant').fill(email);
+  await page.getByLabel('Mot de passe', { exact: true }).fill(demoPassword(server, email));
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(/\/profile$/);
+}
+
+/** The demo session's number, candidate access code and invigilator password, as its centre reads them. */
+export async function demoSessionCodes(browser, server) {
+  const centre = await newPage(browser, { locale: 'fr-FR' });
+  await logIn(centre, server, 'centre-admin@demo.example');
+  await centre.goto(`${server.baseUrl}/certif`);
+  await centre.getByRole('link', { name: 'Centre de certification (démo)' }).click();
+  await centre.getByRole('row', { name: /Médiathèque Jules Verne/ }).getByRole('link').click();
+  const facts = await centre.locator('dl.facts').innerText();
+  await centre.context().close();
+  return {
+    number: facts.match(/\b(\d{7})\b/)[1],
+    code: facts.match(/\b([BCDFGHJKMPQRTVWXY]{4}[2346789]{2})\b/)[1],
+    password: facts.match(/Mot de passe de l'espace surveillant\s+(\S{5})/)[1],
+  };
+}
+
+/**
+ * The demo learner signs in and joins the session; `check(label)` runs on the entrance form (e.g.
+ * accessibility checks). Ends in the waiting room.
+ */
+export async function joinDemoSession(page, server, number, code, check = async () => {}) {
+  await logIn(page, server, 'learner@demo.example');
+  await page.goto(`${server.baseUrl}/certification/rejoindre`);
+  await check('join a session');
+  await page.getByLabel('Numéro de session').fill(number);
+  await page.getByLabel("Code d'accès candidat").fill(code.toLowerCase());
+  await page.getByLabel('Date de naissance').fill('12/04/2001');
+  await page.getByRole('button', { name: 'Rejoindre la session' }).click();
+}
+
+/** Opens the invigilator's screen with the session number and password; `check(label)` runs on the login form. */
+export async function openInvigilatorScreen(page, server, number, password, check = async () => {}) {
+  await page.goto(`${server.baseUrl}/surveillant`);
+  await check('invigilator login');
+  await page.getByLabel('Numéro de session').fill(number);
+  await page.getByLabel("Mot de passe de l'espace surveillant").fill(password);
+  await page.getByRole('button', { name: 'Surveiller la session' }).click();
 }

@@ -5,15 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.mjs';
 import { assertPageBasics, launch, newPage } from '../lib/browser.mjs';
-import { answerWithKeyboard, demoPassword } from '../lib/journeys.mjs';
-
-async function logIn(page, server, email) {
-  await page.goto(`${server.baseUrl}/login`);
-  await page.getByLabel('Adresse e-mail ou identifiant').fill(email);
-  await page.getByLabel('Mot de passe', { exact: true }).fill(demoPassword(server, email));
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(/\/profile$/);
-}
+import { answerWithKeyboard, demoSessionCodes, joinDemoSession, logIn, openInvigilatorScreen } from '../lib/journeys.mjs';
 
 describe('certification centres', () => {
   let server;
@@ -101,36 +93,21 @@ describe('certification centres', () => {
 
   it('lets a candidate join, be authorised by the invigilator and answer every question by keyboard', async () => {
     // The centre admin reads the session's codes.
-    const centre = await newPage(browser, { locale: 'fr-FR' });
-    await logIn(centre, server, 'centre-admin@demo.example');
-    await centre.goto(`${server.baseUrl}/certif`);
-    await centre.getByRole('link', { name: 'Centre de certification (démo)' }).click();
-    await centre.getByRole('row', { name: /Médiathèque Jules Verne/ }).getByRole('link').click();
-    const facts = await centre.locator('dl.facts').innerText();
-    const number = facts.match(/\b(\d{7})\b/)[1];
-    const code = facts.match(/\b([BCDFGHJKMPQRTVWXY]{4}[2346789]{2})\b/)[1];
-    const password = facts.match(/Mot de passe de l'espace surveillant\s+(\S{5})/)[1];
-    await centre.context().close();
+    const { number, code, password } = await demoSessionCodes(browser, server);
 
     // The candidate joins and waits.
     const candidate = await newPage(browser, { locale: 'fr-FR' });
-    await logIn(candidate, server, 'learner@demo.example');
-    await candidate.goto(`${server.baseUrl}/certification/rejoindre`);
-    await assertPageBasics(candidate, { lang: 'fr', label: 'join a session' });
-    await candidate.getByLabel('Numéro de session').fill(number);
-    await candidate.getByLabel("Code d'accès candidat").fill(code.toLowerCase());
-    await candidate.getByLabel('Date de naissance').fill('12/04/2001');
-    await candidate.getByRole('button', { name: 'Rejoindre la session' }).click();
+    await joinDemoSession(candidate, server, number, code, async (label) => {
+      await assertPageBasics(candidate, { lang: 'fr', label });
+    });
     assert.match(await candidate.locator('main').innerText(), /Attendez que le surveillant vous autorise/);
     await assertPageBasics(candidate, { lang: 'fr', label: 'waiting room' });
 
     // The invigilator, in another browser, opens the session and authorises her.
     const invigilator = await newPage(browser, { locale: 'fr-FR' });
-    await invigilator.goto(`${server.baseUrl}/surveillant`);
-    await assertPageBasics(invigilator, { lang: 'fr', label: 'invigilator login' });
-    await invigilator.getByLabel('Numéro de session').fill(number);
-    await invigilator.getByLabel("Mot de passe de l'espace surveillant").fill(password);
-    await invigilator.getByRole('button', { name: 'Surveiller la session' }).click();
+    await openInvigilatorScreen(invigilator, server, number, password, async (label) => {
+      await assertPageBasics(invigilator, { lang: 'fr', label });
+    });
     await assertPageBasics(invigilator, { lang: 'fr', label: 'invigilator screen' });
     const first = invigilator.locator('tbody tr').first();
     assert.match(await first.innerText(), /Apprenante.*Attend l'autorisation/s, 'who needs an action comes first');

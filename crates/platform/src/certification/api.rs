@@ -258,7 +258,8 @@ pub async fn candidate(
     Ok(Json(candidate_json(&state, &c).await?))
 }
 
-/// Starts (or resumes) the candidate's test once the invigilator authorised them; 409 before the
+/// Starts the candidate's test once the invigilator authorised them, or resumes it once the
+/// invigilator authorised the resumption (each authorisation serves once); 409 without an
 /// authorisation or once the test is over.
 #[utoipa::path(post, path = "/api/certification/candidates/{candidate_id}/start", tag = "certification",
     params(("candidate_id" = Uuid, Path)), responses((status = 200, body = CandidateJson)))]

@@ -422,6 +422,8 @@ pub enum CandidateState {
     Authorized,
     /// The test is under way.
     Started,
+    /// The test is under way and the invigilator authorised the candidate to resume it after leaving.
+    ResumeAuthorized,
     /// The test is over.
     Completed,
     /// The invigilator ended the test.
@@ -433,6 +435,7 @@ pub fn candidate_state(c: &Candidate, course: Option<&super::model::Course>) -> 
     match course {
         Some(k) if k.ended_by_invigilator => CandidateState::EndedByInvigilator,
         Some(k) if k.completed_at.is_some() => CandidateState::Completed,
+        Some(_) if c.authorized_to_start => CandidateState::ResumeAuthorized,
         Some(_) => CandidateState::Started,
         None if c.reconciled_at.is_none() => CandidateState::NotJoined,
         None if c.authorized_to_start => CandidateState::Authorized,
@@ -449,8 +452,10 @@ pub enum StartRefused {
     Over,
 }
 
-/// Starts the candidate's test (or resumes it) once the invigilator authorised them; returns the
-/// assessment. The deadline is fixed at the start: 105 minutes plus the candidate's extra time.
+/// Starts the candidate's test once the invigilator authorised them, or resumes it once the
+/// invigilator authorised the resumption; returns the assessment. Each authorisation serves once, so
+/// a candidate who leaves the test comes back through the invigilator (REFERENCE §6.5). The deadline
+/// is fixed at the start: 105 minutes plus the candidate's extra time.
 pub async fn start_test(
     state: &AppState,
     user: Uuid,
@@ -462,7 +467,19 @@ pub async fn start_test(
         if course.completed_at.is_some() {
             return Ok(Err(StartRefused::Over));
         }
+        if !store::consume_authorization(&state.db, c.id).await? {
+            return Ok(Err(StartRefused::NotAuthorized));
+        }
         let (assessment, _) = store::assessment_of_course(&state.db, course.id).await?.ok_or(AppError::NotFound)?;
+        identity::service::audit(
+            state,
+            Some(user),
+            "certification.resume",
+            Some(user),
+            "candidate",
+            serde_json::json!({ "session": c.session_id, "candidate": c.id, "course": course.id }),
+        )
+        .await?;
         return Ok(Ok(assessment));
     }
     if !c.authorized_to_start {
@@ -485,6 +502,7 @@ pub async fn start_test(
     let mut tx = state.db.begin().await?;
     // The unique candidate column makes a second start in parallel fail here rather than twice.
     store::insert_course(&mut tx, &course).await?;
+    store::set_authorized(&mut tx, c.id, false).await?;
     let assessment =
         crate::evaluation::service::start_certification_test(state, &mut tx, user, course.id, locale).await?;
     tx.commit().await?;
@@ -507,10 +525,13 @@ pub async fn session_candidate(state: &AppState, session: Uuid, id: Uuid) -> Res
     store::candidate_by_id(&state.db, id).await?.filter(|c| c.session_id == session).ok_or(AppError::NotFound)
 }
 
-/// The invigilator authorises a candidate to start (or withdraws it before the start).
+/// The invigilator authorises a candidate to start or to resume (or withdraws it before it is used).
 pub async fn authorize(state: &AppState, session: Uuid, candidate: Uuid, authorized: bool) -> Result<(), AppError> {
     let c = session_candidate(state, session, candidate).await?;
     if c.reconciled_at.is_none() {
+        return Err(AppError::Conflict);
+    }
+    if store::course_of_candidate(&state.db, c.id).await?.is_some_and(|k| k.completed_at.is_some()) {
         return Err(AppError::Conflict);
     }
     store::set_authorized(&state.db, c.id, authorized).await?;
@@ -589,7 +610,7 @@ pub async fn supervise(state: &AppState, session: Uuid) -> Result<Vec<Supervised
     let rank = |s: CandidateState| -> i32 {
         match s {
             CandidateState::Waiting => 0,
-            CandidateState::Authorized => 1,
+            CandidateState::Authorized | CandidateState::ResumeAuthorized => 1,
             CandidateState::Started => 2,
             CandidateState::NotJoined => 3,
             CandidateState::Completed | CandidateState::EndedByInvigilator => 4,

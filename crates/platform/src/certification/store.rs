@@ -354,6 +354,15 @@ pub async fn set_authorized(conn: impl Into<Conn<'_>>, id: Uuid, authorized: boo
     })
 }
 
+/// Uses the invigilator's authorisation once; false when there was none (a single UPDATE, so two
+/// tabs resuming at once use it once).
+pub async fn consume_authorization(conn: impl Into<Conn<'_>>, id: Uuid) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("UPDATE certification_candidates SET authorized_to_start = FALSE WHERE id = $1 AND authorized_to_start")
+            .bind(id).execute(c).await.map(|r| r.rows_affected() == 1)
+    })
+}
+
 macro_rules! select_course {
     ($rest:literal) => {
         concat!(

@@ -514,6 +514,21 @@ async fn a_candidate_joins_is_authorised_and_takes_the_test(backend: crate::supp
     let assessment = Uuid::parse_str(location(&r).trim_start_matches("/assessments/")).unwrap();
     let page = lea.get(app.url(&location(&r))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Certification Pix"), "the heading says what this is");
+    // Leaving and coming back through the entrance needs the invigilator again; the start was used.
+    let page = lea.get(app.url(&home)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("demandez au surveillant de vous autoriser à le reprendre"), "{page}");
+    let r = app.post_form(&lea, &format!("{home}/start"), &[]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("pas encore autorisé à commencer ou à reprendre"));
+    let page = invigilator.get(app.url(&screen)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Autoriser la reprise"), "{page}");
+    assert_eq!(app.post_form(&invigilator, &authorize, &[("authorized", "yes")]).await.status(), StatusCode::SEE_OTHER);
+    let page = invigilator.get(app.url(&screen)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Reprise autorisée"), "{page}");
+    let r = app.post_form(&lea, &format!("{home}/start"), &[]).await;
+    assert_eq!(location(&r), format!("/assessments/{assessment}"), "resumes the same test");
+    let r = app.post_form(&lea, &format!("{home}/start"), &[]).await;
+    assert_eq!(r.status(), StatusCode::OK, "the resumption authorisation served once");
     let (kes_before, deadline, extra): (i64, i64, i64) = platform::on_db!(app.db(), pool => {
         let kes: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM knowledge_elements").fetch_one(pool).await.unwrap();
         let (start, deadline): (i64, i64) = sqlx::query_as("SELECT started_at, deadline FROM certification_courses WHERE completed_at IS NULL").fetch_one(pool).await.unwrap();
@@ -812,6 +827,11 @@ async fn the_candidate_api_joins_and_starts(backend: crate::support::Backend) {
     assert_eq!(r.status(), StatusCode::OK);
     let started: Value = r.json().await.unwrap();
     assert_eq!(started["state"], "started");
+    assert_eq!(
+        app.send_json(&lea, Method::POST, &start, &json!({})).await.status(),
+        StatusCode::CONFLICT,
+        "resuming needs the invigilator's authorisation again"
+    );
     let assessment = started["assessment_id"].as_str().unwrap();
     let current: Value =
         lea.get(app.url(&format!("/api/assessments/{assessment}"))).send().await.unwrap().json().await.unwrap();

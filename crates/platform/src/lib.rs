@@ -45,6 +45,8 @@ pub struct AppState {
     pub csrf_key: web::csrf::CsrfKey,
     /// Wakes this node's outbox worker when a job is queued.
     pub outbox_wake: outbox::Waker,
+    /// Live events of certification sessions for this node's invigilator screens.
+    pub live: certification::live::Hub,
 }
 
 /// Loads the configured learning content (the embedded demo by default) and logs its version.
@@ -132,6 +134,7 @@ impl Server {
             mailer,
             csrf_key,
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
+            live: certification::live::Hub::new(),
         };
         if state.settings.demo {
             tracing::warn!("demo mode: demo accounts are created; never use --demo in production");
@@ -156,9 +159,12 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let grace = Duration::from_secs(self.state.settings.shutdown_grace_secs);
         let (tx, mut rx) = tokio::sync::watch::channel(false);
+        let live = self.state.live.clone();
         let signal = async move {
             shutdown.await;
             tracing::info!("shutting down: no new connections, finishing in-flight requests");
+            // Open event streams end now (browsers reconnect elsewhere) instead of holding the drain.
+            live.close();
             let _ = tx.send(true);
         };
         let serve = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
@@ -184,6 +190,7 @@ impl Server {
             })
         };
         let worker = self.state.settings.outbox_worker.then(|| tokio::spawn(outbox::work(self.state.clone())));
+        let listener = tokio::spawn(certification::live::listen(self.state.clone()));
         let deadline = async move {
             let _ = rx.wait_for(|stopping| *stopping).await;
             tokio::time::sleep(grace).await;
@@ -193,6 +200,7 @@ impl Server {
             () = deadline => tracing::warn!(grace_secs = grace.as_secs(), "grace period over: dropping remaining requests"),
         }
         housekeeping.abort();
+        listener.abort();
         if let Some(worker) = worker {
             worker.abort();
         }

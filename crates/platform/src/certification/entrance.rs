@@ -200,6 +200,8 @@ struct InvigilatorPage {
     session: Session,
     lines: Vec<Supervised>,
     notice: String,
+    /// How many candidates wait for the invigilator (announced when it changes).
+    needing: String,
 }
 
 /// Path of an invigilated candidate.
@@ -231,9 +233,14 @@ async fn invigilator_page(state: &AppState, page: &Page, id: Uuid, notice: Strin
     };
     let lines = service::supervise(state, session.id).await?;
     let title = format!("{} {}", page.t("session-title"), session.number);
+    let waiting = lines.iter().filter(|l| l.alert || l.state == CandidateState::Waiting).count();
+    let needing = match waiting {
+        0 => page.t("invigilator-needing-none"),
+        n => page.lang.t_args("invigilator-needing", &[("count", &n.to_string())]),
+    };
     Ok(render(
         StatusCode::OK,
-        &InvigilatorPage { chrome: page.chrome(&title), csrf: page.csrf(), session, lines, notice },
+        &InvigilatorPage { chrome: page.chrome(&title), csrf: page.csrf(), session, lines, notice, needing },
     ))
 }
 
@@ -244,6 +251,16 @@ pub async fn invigilator(
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     invigilator_page(&state, &page, id, String::new()).await
+}
+
+/// `GET /surveillant/sessions/{session_id}/events`: Server-Sent Events, a `change` event within a
+/// moment of anything happening to a candidate of the session, on any node (the screen's script
+/// then fetches the page again; without JavaScript, "Actualiser" does the same).
+pub async fn events(State(state): State<AppState>, page: Page, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+    if open(&state, &page, id).await?.is_none() {
+        return Err(AppError::NotFound);
+    }
+    Ok(super::live::stream(&state, id).into_response())
 }
 
 /// The authorisation form.

@@ -5,6 +5,7 @@ pub mod api;
 pub mod demo;
 pub mod entrance;
 pub mod import;
+pub mod live;
 pub mod members;
 pub mod model;
 pub mod pages;
@@ -37,6 +38,7 @@ pub fn pages() -> Pages {
         .get("/surveillant", entrance::invigilator_form)
         .post("/surveillant", entrance::invigilator_login)
         .get("/surveillant/sessions/{session_id}", entrance::invigilator)
+        .get("/surveillant/sessions/{session_id}/events", entrance::events)
         .post("/surveillant/sessions/{session_id}/candidates/{candidate_id}/authorize", entrance::authorize)
         .post("/surveillant/sessions/{session_id}/candidates/{candidate_id}/end", entrance::end)
         .post("/surveillant/sessions/{session_id}/candidates/{candidate_id}/alert/{action}", entrance::handle_alert)

@@ -402,6 +402,7 @@ pub async fn join(
         serde_json::json!({ "session": session.id, "candidate": candidate.id }),
     )
     .await?;
+    super::live::publish(state, session.id);
     store::candidate_by_id(&state.db, candidate.id).await?.ok_or(AppError::NotFound).map(Ok)
 }
 
@@ -480,6 +481,7 @@ pub async fn start_test(
             serde_json::json!({ "session": c.session_id, "candidate": c.id, "course": course.id }),
         )
         .await?;
+        super::live::publish(state, c.session_id);
         return Ok(Ok(assessment));
     }
     if !c.authorized_to_start {
@@ -506,6 +508,7 @@ pub async fn start_test(
     let assessment =
         crate::evaluation::service::start_certification_test(state, &mut tx, user, course.id, locale).await?;
     tx.commit().await?;
+    super::live::publish(state, c.session_id);
     Ok(Ok(assessment))
 }
 
@@ -535,6 +538,7 @@ pub async fn authorize(state: &AppState, session: Uuid, candidate: Uuid, authori
         return Err(AppError::Conflict);
     }
     store::set_authorized(&state.db, c.id, authorized).await?;
+    super::live::publish(state, session);
     identity::service::audit(
         state,
         None,
@@ -558,6 +562,7 @@ pub async fn end_test(state: &AppState, session: Uuid, candidate: Uuid) -> Resul
     let a = crate::evaluation::store::assessment(&mut tx, assessment).await?.ok_or(AppError::NotFound)?;
     crate::evaluation::service::finish_certification(&mut tx, &a, course.id, state.clock.now_micros(), true).await?;
     tx.commit().await?;
+    super::live::publish(state, session);
     identity::service::audit(
         state,
         None,
@@ -894,6 +899,9 @@ pub async fn raise_alert(state: &AppState, user: Uuid, assessment: Uuid) -> Resu
     }
     let opened = store::open_alert(&state.db, course, &challenge, state.clock.now_micros()).await?;
     if opened {
+        if let Some(k) = store::course(&state.db, course).await? {
+            super::live::publish(state, k.session_id);
+        }
         identity::service::audit(
             state,
             Some(user),
@@ -923,6 +931,7 @@ pub async fn handle_alert(state: &AppState, session: Uuid, candidate: Uuid, vali
     if validate && let Some((assessment, _)) = store::assessment_of_course(&state.db, course.id).await? {
         crate::evaluation::service::replace_certification_question(state, assessment).await?;
     }
+    super::live::publish(state, session);
     identity::service::audit(
         state,
         None,

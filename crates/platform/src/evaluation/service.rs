@@ -178,7 +178,7 @@ async fn advance_with(
     a: &Assessment,
     now: i64,
     rows: &[KeRow],
-    answers: &[String],
+    answers: &[(String, bool)],
 ) -> Result<Next, AppError> {
     let scope = Scope::of(state, &mut *tx, a).await?;
     advance_in(state, tx, a, &scope, now, rows, answers).await
@@ -191,10 +191,10 @@ async fn advance_in(
     scope: &Scope,
     now: i64,
     rows: &[KeRow],
-    answers: &[String],
+    answers: &[(String, bool)],
 ) -> Result<Next, AppError> {
     if let Some(course) = &scope.certification {
-        return advance_certification(state, tx, a, course, now).await;
+        return advance_certification(state, tx, a, course, now, answers).await;
     }
     let content = &state.content;
     let mut current = knowledge::current(&to_engine(content, rows));
@@ -202,9 +202,9 @@ async fn advance_in(
     if a.is_improving || (scope.campaign.is_some() && !scope.exam) {
         current = knowledge::for_improvement(&current, a.created_at, scoring::DAYS_BEFORE_IMPROVING);
     }
-    let answered: HashSet<ChallengeIdx> = answers.iter().filter_map(|c| content.challenge_by_id(c)).collect();
+    let answered: HashSet<ChallengeIdx> = answers.iter().filter_map(|(c, _)| content.challenge_by_id(c)).collect();
     let last_timed =
-        answers.last().map(|c| content.challenge_by_id(c).is_some_and(|c| content.challenge(c).timer.is_some()));
+        answers.last().map(|(c, _)| content.challenge_by_id(c).is_some_and(|c| content.challenge(c).timer.is_some()));
     let next = smart_random::next(smart_random::Input {
         content,
         target_skills: &scope.target,
@@ -227,6 +227,11 @@ async fn advance_in(
         }
     }
     Ok(next)
+}
+
+/// Each answer's challenge and whether it was right, in order.
+fn outcomes(answers: &[store::AnswerRow]) -> Vec<(String, bool)> {
+    answers.iter().map(|r| (r.challenge_id.clone(), r.result == engine::answer::Outcome::Ok.as_str())).collect()
 }
 
 /// The certification bank of a language, prepared once per content version: validated challenges
@@ -259,14 +264,16 @@ pub fn certification_bank(state: &AppState, locale: Locale) -> std::sync::Arc<Ce
     built
 }
 
-/// The next certification question by flash (REFERENCE §5.3) from the answers so far, or the end:
-/// after the configured number of questions, at the deadline, or when the bank has nothing left.
+/// The next certification question by flash (REFERENCE §5.3) from the answers so far (challenge id,
+/// right or not, in order), or the end: after the configured number of questions, at the deadline,
+/// or when the bank has nothing left.
 async fn advance_certification(
     state: &AppState,
     tx: &mut crate::db::Tx,
     a: &Assessment,
     course: &crate::certification::model::Course,
     now: i64,
+    answers: &[(String, bool)],
 ) -> Result<Next, AppError> {
     use rand::SeedableRng;
     let content = &state.content;
@@ -275,12 +282,12 @@ async fn advance_certification(
     let (bank, by_challenge) = (&prepared.bank, &prepared.index);
     let mut estimator = engine::flash::Estimator::new(&config);
     let mut asked = Vec::new();
-    for row in store::answers(&mut *tx, a.id).await? {
-        let Some(item) = content.challenge_by_id(&row.challenge_id).and_then(|c| by_challenge.get(&c)) else {
+    for (challenge, ok) in answers {
+        let Some(item) = content.challenge_by_id(challenge).and_then(|c| by_challenge.get(&c)) else {
             continue;
         };
         let c = bank.items()[*item];
-        estimator.update(c.a, c.b, row.result == "ok");
+        estimator.update(c.a, c.b, *ok);
         asked.push(engine::flash::Asked { skill: c.skill, tube: c.tube, competence: c.competence });
     }
     // Skills of questions replaced after a validated alert leave the test (REFERENCE §6.5).
@@ -330,7 +337,8 @@ pub async fn replace_certification_question(state: &AppState, assessment: Uuid) 
     let course_id = a.course_id.ok_or(AppError::NotFound)?;
     let course = crate::certification::store::course(&mut tx, course_id).await?.ok_or(AppError::NotFound)?;
     if a.state == "started" {
-        advance_certification(state, &mut tx, &a, &course, now).await?;
+        let answers = outcomes(&store::answers(&mut tx, a.id).await?);
+        advance_certification(state, &mut tx, &a, &course, now, &answers).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -555,6 +563,7 @@ pub async fn answer(
     {
         finish_certification(&mut tx, &a, course.id, now, false).await?;
         tx.commit().await?;
+        crate::certification::live::publish(state, course.session_id);
         return Ok(Answered::Completed);
     }
     let challenge = content.challenge(ci);
@@ -641,10 +650,14 @@ pub async fn answer(
     if !store::leave_current(&mut tx, id, challenge_id, now).await? {
         return Ok(Answered::Duplicate);
     }
-    let answered: Vec<String> =
-        answers.iter().map(|r| r.challenge_id.clone()).chain(std::iter::once(challenge_id.to_owned())).collect();
+    let mut answered = outcomes(&answers);
+    answered.push((challenge_id.to_owned(), verdict.outcome.is_success()));
     advance_in(state, &mut tx, &a, &scope, now, &rows, &answered).await?;
     tx.commit().await?;
+    if let Some(course) = &scope.certification {
+        // The invigilator's screen shows the answers so far.
+        crate::certification::live::publish(state, course.session_id);
+    }
     let level_up =
         if scope.campaign.is_some() || scope.certification.is_some() { None } else { scoring::level_up(before, after) };
     Ok(Answered::Recorded { outcome: verdict.outcome, level_up })

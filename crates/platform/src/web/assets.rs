@@ -26,6 +26,7 @@ const FILES: &[(&str, &[u8], &str)] = &[
     ("app.css", include_bytes!("../../static/app.css"), "text/css; charset=utf-8"),
     ("favicon.svg", include_bytes!("../../static/favicon.svg"), "image/svg+xml"),
     ("challenge.js", include_bytes!("../../static/challenge.js"), "text/javascript; charset=utf-8"),
+    ("invigilator.js", include_bytes!("../../static/invigilator.js"), "text/javascript; charset=utf-8"),
     ("badge-star.svg", include_bytes!("../../static/badge-star.svg"), "image/svg+xml"),
     ("badge-shield.svg", include_bytes!("../../static/badge-shield.svg"), "image/svg+xml"),
     ("badge-rocket.svg", include_bytes!("../../static/badge-rocket.svg"), "image/svg+xml"),

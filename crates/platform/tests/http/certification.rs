@@ -21,6 +21,7 @@ dual!(
     answers_after_the_deadline_end_the_test,
     centre_admins_manage_their_members,
     the_candidate_api_joins_and_starts,
+    invigilator_screens_hear_candidates_within_a_second_on_every_node,
 );
 
 fn location(r: &reqwest::Response) -> String {
@@ -841,4 +842,69 @@ async fn the_candidate_api_joins_and_starts(backend: crate::support::Backend) {
         other.get(app.url(&format!("/api/certification/candidates/{id}"))).send().await.unwrap().status(),
         StatusCode::NOT_FOUND
     );
+}
+
+/// Reads the event stream until a `change` event, or gives up after `within`.
+async fn next_change(events: &mut reqwest::Response, within: std::time::Duration) -> Option<std::time::Duration> {
+    let started = std::time::Instant::now();
+    let mut seen = String::new();
+    while !seen.contains("event: change") {
+        let left = within.checked_sub(started.elapsed())?;
+        let chunk = tokio::time::timeout(left, events.chunk()).await.ok()?.expect("stream readable")?;
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    Some(started.elapsed())
+}
+
+async fn invigilator_screens_hear_candidates_within_a_second_on_every_node(backend: crate::support::Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.demo = true).await;
+    let (session, number, code, password) = demo_session(&app).await;
+    // On PostgreSQL the screen is on a second node: events cross nodes through NOTIFY.
+    let second = match backend {
+        crate::support::Backend::Postgres => {
+            let mut settings = (*app.state.settings).clone();
+            settings.bind = "127.0.0.1:0".parse().unwrap();
+            settings.demo = false;
+            let node = platform::Server::build(settings).await.expect("second node");
+            let addr = node.local_addr();
+            tokio::spawn(node.run(std::future::pending()));
+            Some(addr)
+        }
+        crate::support::Backend::Sqlite => None,
+    };
+    let screen_node = second.map_or_else(|| app.url(""), |a| format!("http://{a}"));
+    let events_path = format!("/surveillant/sessions/{session}/events");
+    let r = new_client().get(format!("{screen_node}{events_path}")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "only for who opened the session with its password");
+    let invigilator = new_client();
+    let n = number.to_string();
+    app.post_form(&invigilator, "/surveillant", &[("session_number", &n), ("password", &password)]).await;
+    let mut events = invigilator.get(format!("{screen_node}{events_path}")).send().await.unwrap();
+    assert_eq!(events.status(), StatusCode::OK);
+    assert_eq!(events.headers()["content-type"], "text/event-stream");
+
+    // Another session's event does not reach this screen.
+    platform::certification::live::publish(&app.state, Uuid::now_v7());
+    assert_eq!(next_change(&mut events, std::time::Duration::from_millis(300)).await, None);
+    // The candidate joins (on the first node): the screen hears it within a second.
+    let (lea, home) = join_as_lea(&app, number, &code).await;
+    let took = next_change(&mut events, std::time::Duration::from_secs(1)).await.expect("an event within 1 s");
+    let candidate = home.rsplit('/').next().unwrap().to_owned();
+    app.post_form(
+        &invigilator,
+        &format!("/surveillant/sessions/{session}/candidates/{candidate}/authorize"),
+        &[("authorized", "yes")],
+    )
+    .await;
+    next_change(&mut events, std::time::Duration::from_secs(1)).await.expect("the authorisation too");
+    let r = app.post_form(&lea, &format!("{home}/start"), &[]).await;
+    let assessment = Uuid::parse_str(location(&r).trim_start_matches("/assessments/")).unwrap();
+    next_change(&mut events, std::time::Duration::from_secs(1)).await.expect("the start too");
+    let challenge = crate::evaluation::current_challenge(&app, assessment).await.unwrap();
+    let fields = crate::evaluation::answer_fields(&app, &challenge, true);
+    assert_eq!(crate::evaluation::post_answer(&app, &lea, assessment, &fields).await.status(), StatusCode::SEE_OTHER);
+    next_change(&mut events, std::time::Duration::from_secs(1)).await.expect("each answer too");
+    let page = invigilator.get(format!("{screen_node}/surveillant/sessions/{session}")).send().await.unwrap();
+    assert!(page.text().await.unwrap().contains("(1 / 32)"), "the screen the event leads to is current");
+    assert!(took < std::time::Duration::from_secs(1));
 }

@@ -3,9 +3,15 @@
 // the demo learner learns she may be certified — axe and 320 px on every page.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { startServer } from '../lib/server.mjs';
 import { assertPageBasics, launch, newPage } from '../lib/browser.mjs';
 import { answerWithKeyboard, demoSessionCodes, joinDemoSession, logIn, openInvigilatorScreen } from '../lib/journeys.mjs';
+
+/** The text of a PDF file, as `pdftotext` (poppler-utils) extracts it. */
+function pdfText(path) {
+  return execFileSync('pdftotext', ['-enc', 'UTF-8', path, '-'], { encoding: 'utf8' });
+}
 
 describe('certification centres', () => {
   let server;
@@ -48,6 +54,14 @@ describe('certification centres', () => {
     assert.match(await page.locator('.notice.success').innerText(), /inscrit/);
     assert.equal(await page.locator('tbody tr').count(), 4);
     assert.match(await page.locator('tbody tr', { hasText: 'Bernard' }).innerText(), /25 %/);
+    // The attendance sheet to print lists her with the others.
+    const [sheet] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: "Télécharger la feuille d'émargement (PDF)" }).click(),
+    ]);
+    const sheetText = pdfText(await sheet.path());
+    assert.match(sheetText, /^Feuille d'émargement/);
+    assert.ok(sheetText.includes('BERNARD') && sheetText.includes('Signature'), sheetText);
 
     // A new session, typed with the keyboard.
     await page.goto(page.url().replace(/\/sessions\/.*$/, '/sessions/new'));
@@ -180,6 +194,14 @@ describe('certification centres', () => {
     await assertPageBasics(candidate, { lang: 'fr', label: 'certificate' });
     const verification = (await candidate.locator('dl.facts').innerText()).match(/P-[2346789BCDFGHJKMPQRTVWXY]{8}/)[0];
     const score = (await candidate.locator('.lead strong').innerText()).trim();
+    // Her certificate as PDF, in French and in English: the text reads in order.
+    for (const [link, heading] of [['Télécharger mon certificat (PDF)', 'Certificat Pix'], ['Télécharger en anglais (PDF)', 'Pix certificate']]) {
+      const [download] = await Promise.all([candidate.waitForEvent('download'), candidate.getByRole('link', { name: link }).click()]);
+      const text = pdfText(await download.path());
+      assert.equal(text.split('\n')[0].trim(), heading);
+      assert.ok(text.indexOf('APPRENANTE') < text.indexOf(`${score} / 895`), 'holder, then score');
+      assert.ok(text.includes(verification), 'the verification code');
+    }
     await candidate.context().close();
     const visitor = await newPage(browser, { locale: 'fr-FR' });
     await visitor.goto(`${server.baseUrl}/verifier-un-certificat`);

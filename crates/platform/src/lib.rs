@@ -14,6 +14,7 @@ pub mod identity;
 pub mod mail;
 pub mod openapi;
 pub mod outbox;
+pub mod pdf;
 pub mod personal_data;
 pub mod prescription;
 pub mod spaces;

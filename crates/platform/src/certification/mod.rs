@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod demo;
+pub mod documents;
 pub mod entrance;
 pub mod import;
 pub mod live;
@@ -35,6 +36,7 @@ pub fn pages() -> Pages {
         .get("/admin/certification/courses/{course_id}", results::jury_course)
         .post("/admin/certification/courses/{course_id}/jury", results::jury_decide)
         .get("/certificats/{course_id}", results::certificate)
+        .get("/certificats/{course_id}/pdf", documents::certificate_page)
         .get("/surveillant", entrance::invigilator_form)
         .post("/surveillant", entrance::invigilator_login)
         .get("/surveillant/sessions/{session_id}", entrance::invigilator)
@@ -54,6 +56,7 @@ pub fn pages() -> Pages {
         .get("/certif/{center_id}/sessions/import/template.csv", pages::import_template)
         .post("/certif/{center_id}/sessions", pages::create_session)
         .get("/certif/{center_id}/sessions/{session_id}", pages::session)
+        .get("/certif/{center_id}/sessions/{session_id}/attendance.pdf", documents::attendance_page)
         .get("/certif/{center_id}/sessions/{session_id}/edit", pages::edit_session)
         .post("/certif/{center_id}/sessions/{session_id}/edit", pages::update_session)
         .post("/certif/{center_id}/sessions/{session_id}/candidates", pages::enrol)
@@ -85,6 +88,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::join))
         .routes(routes!(api::candidate))
         .routes(routes!(api::start))
+        .routes(routes!(documents::api_attendance))
+        .routes(routes!(documents::api_certificate))
 }
 
 /// Enrolments in certification sessions (the identity the centre gave, the session, the centre).

@@ -22,6 +22,7 @@ dual!(
     centre_admins_manage_their_members,
     the_candidate_api_joins_and_starts,
     invigilator_screens_hear_candidates_within_a_second_on_every_node,
+    attendance_sheets_and_certificates_are_tagged_pdfs,
 );
 
 fn location(r: &reqwest::Response) -> String {
@@ -907,4 +908,84 @@ async fn invigilator_screens_hear_candidates_within_a_second_on_every_node(backe
     let page = invigilator.get(format!("{screen_node}/surveillant/sessions/{session}")).send().await.unwrap();
     assert!(page.text().await.unwrap().contains("(1 / 32)"), "the screen the event leads to is current");
     assert!(took < std::time::Duration::from_secs(1));
+}
+
+/// Writes a downloaded PDF where a person can look at it (`PIX_KEEP_PDF=dir`).
+fn keep_pdf(name: &str, bytes: &[u8]) {
+    if let Ok(dir) = std::env::var("PIX_KEEP_PDF") {
+        std::fs::write(std::path::Path::new(&dir).join(name), bytes).unwrap();
+    }
+}
+
+async fn attendance_sheets_and_certificates_are_tagged_pdfs(backend: crate::support::Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.demo = true).await;
+    let (session, _, _, _) = demo_session(&app).await;
+    let center: Uuid = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT center_id FROM certification_sessions WHERE id = $1").bind(session).fetch_one(pool).await.unwrap()
+    });
+    platform::on_db!(app.db(), pool => {
+        sqlx::query("UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = 'known@example.org') WHERE email = 'centre-admin@demo.example'")
+            .execute(pool).await.unwrap();
+    });
+    let centre = app.login_as("centre-admin@demo.example").await;
+    let sheet = format!("/certif/{center}/sessions/{session}/attendance.pdf");
+    let page = centre.get(app.url(&format!("/certif/{center}/sessions/{session}"))).send().await.unwrap();
+    assert!(page.text().await.unwrap().contains(&sheet), "the session page links to its sheet");
+    let r = centre.get(app.url(&sheet)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()[header::CONTENT_TYPE], "application/pdf");
+    assert!(r.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().contains("feuille-emargement-session-"));
+    let bytes = r.bytes().await.unwrap();
+    keep_pdf("attendance.pdf", &bytes);
+    let raw = String::from_utf8_lossy(&bytes);
+    assert!(bytes.starts_with(b"%PDF-") && raw.contains("/StructTreeRoot") && raw.contains("/Lang(fr)"));
+    assert!(
+        raw.contains("<pdfuaid:part>1</pdfuaid:part>")
+            && raw.contains("<pdfaid:part>2</pdfaid:part>")
+            && raw.contains("DisplayDocTitle true"),
+        "PDF/UA-1 and PDF/A-2, titled"
+    );
+    let r = centre
+        .get(app.url(&format!("/api/certification-centers/{center}/sessions/{session}/attendance-sheet?lang=en")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(String::from_utf8_lossy(&r.bytes().await.unwrap()).contains("/Lang(en)"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'certification.attendance_sheet.read'").await,
+        2
+    );
+    // Not for a learner, nor for another centre's member.
+    let (stranger, _) = app.learner("stranger@example.org").await;
+    assert_eq!(stranger.get(app.url(&sheet)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+
+    // The demo learner's published certificate, in French and in English; nobody else's.
+    let course: Uuid = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT course_id FROM certification_results WHERE status = 'validated'").fetch_one(pool).await.unwrap()
+    });
+    let lea = app.login_as("learner@demo.example").await;
+    let page = lea.get(app.url(&format!("/certificats/{course}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("/certificats/{course}/pdf?lang=en")), "both languages offered");
+    let r = lea.get(app.url(&format!("/certificats/{course}/pdf"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap();
+    keep_pdf("certificate-fr.pdf", &bytes);
+    let raw = String::from_utf8_lossy(&bytes);
+    assert!(
+        raw.contains("/Lang(fr)") && raw.contains("/Figure") && raw.contains("/Alt"),
+        "the QR code has a text alternative"
+    );
+    let r = lea.get(app.url(&format!("/api/certifications/{course}/pdf?lang=en"))).send().await.unwrap();
+    let bytes = r.bytes().await.unwrap();
+    keep_pdf("certificate-en.pdf", &bytes);
+    assert!(String::from_utf8_lossy(&bytes).contains("/Lang(en)"));
+    assert_eq!(
+        stranger.get(app.url(&format!("/certificats/{course}/pdf"))).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        new_client().get(app.url(&format!("/api/certifications/{course}/pdf"))).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
 }

@@ -4,6 +4,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startServer } from '../lib/server.mjs';
 import { assertPageBasics, launch, newPage } from '../lib/browser.mjs';
 import { answerWithKeyboard, demoSessionCodes, joinDemoSession, logIn, openInvigilatorScreen } from '../lib/journeys.mjs';
@@ -202,6 +205,25 @@ describe('certification centres', () => {
       assert.ok(text.indexOf('APPRENANTE') < text.indexOf(`${score} / 895`), 'holder, then score');
       assert.ok(text.includes(verification), 'the verification code');
     }
+    // Her signed credential: checked offline with `pix verify`, against the issuer's keys and status list.
+    const [credentialDownload] = await Promise.all([
+      candidate.waitForEvent('download'),
+      candidate.getByRole('link', { name: /Télécharger le certificat signé/ }).click(),
+    ]);
+    const vcPath = await credentialDownload.path();
+    const vc = JSON.parse(readFileSync(vcPath, 'utf8'));
+    const dir = mkdtempSync(join(tmpdir(), 'pix-vc-'));
+    const fetchTo = async (url, name) => {
+      const local = new URL(url).pathname;
+      writeFileSync(join(dir, name), await (await fetch(`${server.baseUrl}${local}`)).text());
+      return join(dir, name);
+    };
+    const didPath = await fetchTo(`${server.baseUrl}/.well-known/did.json`, 'did.json');
+    const statusPath = await fetchTo(vc.credentialStatus.statusListCredential, 'status.json');
+    const verified = execFileSync(process.env.PIX_BIN, ['verify', vcPath, '--issuer', didPath, '--status', statusPath], { encoding: 'utf8' });
+    assert.match(verified, /^VALID: signed by did:web:.*#key-1; not revoked/);
+    assert.match(verified, new RegExp(`Score: ${score} / 895`));
+    assert.match(verified, new RegExp(`Verification code: ${verification}`));
     await candidate.context().close();
     const visitor = await newPage(browser, { locale: 'fr-FR' });
     await visitor.goto(`${server.baseUrl}/verifier-un-certificat`);

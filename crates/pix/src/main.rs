@@ -41,6 +41,23 @@ enum Command {
         #[arg(long, default_value = "Load-Test-2026")]
         password: String,
     },
+    /// Check a certificate credential offline: its signature against the issuer's DID document
+    /// (saved from `/.well-known/did.json`) and, if given, its revocation in the status list (saved
+    /// from the URL in its `credentialStatus`); prints what it certifies. Exit status 0 when valid,
+    /// 1 when not, 2 when a file cannot be read.
+    Verify {
+        /// The credential (JSON), as the holder downloaded it.
+        file: PathBuf,
+        /// The issuer's DID document (JSON).
+        #[arg(long)]
+        issuer: PathBuf,
+        /// The status list credential (JSON) naming revoked certificates.
+        #[arg(long)]
+        status: Option<PathBuf>,
+    },
+    /// Make a new key to sign certificate credentials; the previous keys stay published so that
+    /// what they signed keeps verifying.
+    RotateCredentialKey(config::DbSettings),
     /// Simulate learners of known ability through competence tests and certifications.
     Simulate {
         /// Number of simulated learners.
@@ -209,6 +226,7 @@ fn main() -> anyhow::Result<ExitCode> {
         Command::Simulate { learners, seed, content_dir, json } => {
             return run_simulate(learners, seed, content_dir.as_deref(), json);
         }
+        Command::Verify { file, issuer, status } => return Ok(run_verify(&file, &issuer, status.as_deref())),
         _ => {}
     }
     telemetry::init(cli.log_format);
@@ -244,9 +262,50 @@ fn main() -> anyhow::Result<ExitCode> {
                 println!("{fixture}");
                 Ok(ExitCode::SUCCESS)
             }
-            Command::Content(_) | Command::Simulate { .. } => Ok(ExitCode::SUCCESS),
+            Command::RotateCredentialKey(settings) => {
+                let db = platform::open_database(&settings).await?;
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+                let id = platform::certification::issuer::rotate(&db, now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!("new signing key: {id} (earlier keys stay published)");
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Content(_) | Command::Simulate { .. } | Command::Verify { .. } => Ok(ExitCode::SUCCESS),
         }
     })
+}
+
+fn read_json(path: &std::path::Path) -> Result<serde_json::Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))
+}
+
+fn run_verify(file: &std::path::Path, issuer: &std::path::Path, status: Option<&std::path::Path>) -> ExitCode {
+    use platform::certification::credential;
+    let read =
+        || -> Result<_, String> { Ok((read_json(file)?, read_json(issuer)?, status.map(read_json).transpose()?)) };
+    let (vc, did, list) = match read() {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    match credential::verify(&vc, &did, list.as_ref()) {
+        Ok(v) => {
+            let revocation = if v.status_checked { "not revoked" } else { "revocation not checked (give --status)" };
+            println!("VALID: signed by {}; {revocation}", v.key);
+            for line in credential::describe(&vc) {
+                println!("{line}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("INVALID: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Hides the password of a database URL in logs.

@@ -86,3 +86,70 @@ fn simulate_reports_every_scenario_as_json() {
     }
     assert!(scenarios.iter().any(|s| s["scenario"].as_str().unwrap().contains("reference")));
 }
+
+#[test]
+fn verify_checks_a_credential_offline() {
+    use platform::certification::credential::{self, Claims, IssuerKey};
+    let dir = tempfile::tempdir().unwrap();
+    let key = IssuerKey::from_seed("key-1", &[3; 32]);
+    let did = credential::did_web("https://pix.example");
+    let doc = credential::did_document(&did, "Pix", &[("key-1".into(), key.multikey())]);
+    let list_url = "https://pix.example/credentials/status/1";
+    let claims = Claims {
+        id: "https://pix.example/verifier-un-certificat?code=P-BCDFGHJK".into(),
+        holder: "Léa APPRENANTE".into(),
+        score: (612, 35),
+        level: "Avancé".into(),
+        competences: vec![("1.1".into(), "Mener une recherche et une veille d'information".into(), 5)],
+        taken: ("2026-11-20".into(), "Médiathèque Jules Verne".into()),
+        verification_code: "P-BCDFGHJK".into(),
+        status: (list_url.into(), 42),
+    };
+    let vc =
+        credential::sign(credential::credential("https://pix.example", &did, "Pix", &claims, "t"), &key, &did, "t");
+    let write = |name: &str, v: &serde_json::Value| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, serde_json::to_string_pretty(v).unwrap()).unwrap();
+        path
+    };
+    let (vc_file, did_file) = (write("vc.json", &vc), write("did.json", &doc));
+    let clean = write(
+        "clean.json",
+        &credential::sign(credential::status_list_credential(list_url, &did, &[41, 43], "t"), &key, &did, "t"),
+    );
+    let revoked = write(
+        "revoked.json",
+        &credential::sign(credential::status_list_credential(list_url, &did, &[42], "t"), &key, &did, "t"),
+    );
+    let run = |args: &[&std::path::Path]| {
+        let mut cmd = pix();
+        cmd.arg("verify").arg(args[0]).arg("--issuer").arg(args[1]);
+        if let Some(status) = args.get(2) {
+            cmd.arg("--status").arg(status);
+        }
+        let out = cmd.output().unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    };
+    let (code, out) = run(&[&vc_file, &did_file]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.starts_with("VALID: signed by did:web:pix.example#key-1; revocation not checked"), "{out}");
+    assert!(
+        out.contains("Holder: Léa APPRENANTE") && out.contains("Score: 612 / 895 (± 35), global level: Avancé"),
+        "{out}"
+    );
+    assert!(out.contains("1.1 Mener une recherche et une veille d'information: level 5"), "{out}");
+    let (code, out) = run(&[&vc_file, &did_file, &clean]);
+    assert_eq!(
+        (code, out.lines().next().unwrap()),
+        (Some(0), "VALID: signed by did:web:pix.example#key-1; not revoked")
+    );
+    let (code, out) = run(&[&vc_file, &did_file, &revoked]);
+    assert_eq!((code, out.trim()), (Some(1), "INVALID: revoked by the issuer"));
+    let mut forged = vc.clone();
+    forged["credentialSubject"]["identifier"][0]["identityHash"] = serde_json::json!("Mallory");
+    let forged = write("forged.json", &forged);
+    let (code, out) = run(&[&forged, &did_file]);
+    assert_eq!((code, out.trim()), (Some(1), "INVALID: the signature does not match the document"));
+    let (code, _) = run(&[&dir.path().join("missing.json"), &did_file]);
+    assert_eq!(code, Some(2));
+}

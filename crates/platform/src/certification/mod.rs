@@ -2,10 +2,12 @@
 //! Certif); a person learns whether they may be certified.
 
 pub mod api;
+pub mod credential;
 pub mod demo;
 pub mod documents;
 pub mod entrance;
 pub mod import;
+pub mod issuer;
 pub mod live;
 pub mod members;
 pub mod model;
@@ -37,6 +39,9 @@ pub fn pages() -> Pages {
         .post("/admin/certification/courses/{course_id}/jury", results::jury_decide)
         .get("/certificats/{course_id}", results::certificate)
         .get("/certificats/{course_id}/pdf", documents::certificate_page)
+        .get("/certificats/{course_id}/credential.json", issuer::credential_page)
+        .get("/.well-known/did.json", issuer::did_json)
+        .get("/credentials/status/{list}", issuer::status_json)
         .get("/surveillant", entrance::invigilator_form)
         .post("/surveillant", entrance::invigilator_login)
         .get("/surveillant/sessions/{session_id}", entrance::invigilator)
@@ -90,6 +95,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::start))
         .routes(routes!(documents::api_attendance))
         .routes(routes!(documents::api_certificate))
+        .routes(routes!(issuer::api_credential))
 }
 
 /// Enrolments in certification sessions (the identity the centre gave, the session, the centre).

@@ -641,3 +641,89 @@ pub async fn remove_member(conn: impl Into<Conn<'_>>, center: Uuid, user: Uuid) 
 pub async fn lock_center(conn: impl Into<Conn<'_>>, center: Uuid) -> Result<(), sqlx::Error> {
     on_conn!(conn, c => sqlx::query("UPDATE certification_centers SET name = name WHERE id = $1").bind(center).execute(c).await.map(|_| ()))
 }
+
+// ------------------------------------------------------------------ signed credentials
+
+/// An issuer key as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KeyRow {
+    /// `key-N`.
+    pub id: String,
+    /// `Multikey` public key.
+    pub public_key: String,
+    /// The seed, base64.
+    pub secret: String,
+    /// When a newer key took over.
+    pub retired_at: Option<i64>,
+}
+
+/// Every issuer key, oldest first.
+pub async fn credential_keys(conn: impl Into<Conn<'_>>) -> Result<Vec<KeyRow>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, KeyRow>("SELECT id, public_key, secret, retired_at FROM credential_keys ORDER BY created_at, id")
+            .fetch_all(c).await
+    })
+}
+
+/// A new key, unless one has that id already (nodes starting together); false then.
+pub async fn insert_credential_key(
+    conn: impl Into<Conn<'_>>,
+    id: &str,
+    public_key: &str,
+    secret: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("INSERT INTO credential_keys (id, public_key, secret, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING")
+            .bind(id).bind(public_key).bind(secret).bind(now).execute(c).await.map(|r| r.rows_affected() == 1)
+    })
+}
+
+/// Retires every key but `id` (they stay published).
+pub async fn retire_credential_keys_except(conn: impl Into<Conn<'_>>, id: &str, now: i64) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("UPDATE credential_keys SET retired_at = $2 WHERE id <> $1 AND retired_at IS NULL")
+            .bind(id).bind(now).execute(c).await.map(|_| ())
+    })
+}
+
+/// The credential issued for a course, if any.
+pub async fn credential_of(conn: impl Into<Conn<'_>>, course: Uuid) -> Result<Option<String>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_scalar("SELECT credential FROM certification_credentials WHERE course_id = $1").bind(course).fetch_optional(c).await
+    })
+}
+
+/// The next free position in the status lists.
+pub async fn next_status_index(conn: impl Into<Conn<'_>>) -> Result<i64, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_scalar("SELECT CAST(COALESCE(MAX(status_index), -1) + 1 AS BIGINT) FROM certification_credentials").fetch_one(c).await
+    })
+}
+
+/// Records an issued credential; false when the course or the position was taken meanwhile.
+pub async fn insert_credential(
+    conn: impl Into<Conn<'_>>,
+    course: Uuid,
+    index: i64,
+    key: &str,
+    credential: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("INSERT INTO certification_credentials (course_id, status_index, key_id, credential, issued_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING")
+            .bind(course).bind(index).bind(key).bind(credential).bind(now).execute(c).await.map(|r| r.rows_affected() == 1)
+    })
+}
+
+/// Positions in `[from, to)` of credentials whose result is no longer validated (the jury cancelled
+/// or rejected it after publication).
+pub async fn revoked_positions(conn: impl Into<Conn<'_>>, from: i64, to: i64) -> Result<Vec<i64>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_scalar(
+            "SELECT k.status_index FROM certification_credentials k JOIN certification_results r ON r.course_id = k.course_id \
+             WHERE r.status <> 'validated' AND k.status_index >= $1 AND k.status_index < $2 ORDER BY k.status_index",
+        )
+        .bind(from).bind(to).fetch_all(c).await
+    })
+}

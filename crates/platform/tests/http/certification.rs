@@ -23,6 +23,7 @@ dual!(
     the_candidate_api_joins_and_starts,
     invigilator_screens_hear_candidates_within_a_second_on_every_node,
     attendance_sheets_and_certificates_are_tagged_pdfs,
+    certificates_are_signed_credentials_that_verify_offline_and_revoke,
 );
 
 fn location(r: &reqwest::Response) -> String {
@@ -987,5 +988,77 @@ async fn attendance_sheets_and_certificates_are_tagged_pdfs(backend: crate::supp
     assert_eq!(
         new_client().get(app.url(&format!("/api/certifications/{course}/pdf"))).send().await.unwrap().status(),
         StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn certificates_are_signed_credentials_that_verify_offline_and_revoke(backend: crate::support::Backend) {
+    use platform::certification::credential::{self, VerifyError};
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.demo = true).await;
+    demo_session(&app).await;
+    let course: Uuid = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT course_id FROM certification_results WHERE status = 'validated'").fetch_one(pool).await.unwrap()
+    });
+    let lea = app.login_as("learner@demo.example").await;
+    let page = lea.get(app.url(&format!("/certificats/{course}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("/certificats/{course}/credential.json")));
+    let r = lea.get(app.url(&format!("/certificats/{course}/credential.json"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()[header::CONTENT_TYPE], "application/vc+ld+json");
+    let first = r.text().await.unwrap();
+    let again = lea
+        .get(app.url(&format!("/api/certifications/{course}/credential")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(first, again, "signed once, served as issued");
+    let vc: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(vc["type"], json!(["VerifiableCredential", "OpenBadgeCredential"]));
+    assert_eq!(vc["credentialSubject"]["identifier"][0]["identityHash"], "Léa APPRENANTE");
+    let score: i64 = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT pix_score FROM certification_results WHERE course_id = $1").bind(course).fetch_one(pool).await.unwrap()
+    });
+    assert!(credential::describe(&vc).iter().any(|l| l.starts_with(&format!("Score: {score} / 895"))));
+    let stranger = app.learner("stranger@example.org").await.0;
+    assert_eq!(
+        stranger.get(app.url(&format!("/certificats/{course}/credential.json"))).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Anyone fetches the issuer's keys and the status list; the credential verifies.
+    let did: Value = new_client().get(app.url("/.well-known/did.json")).send().await.unwrap().json().await.unwrap();
+    let status_url = vc["credentialStatus"]["statusListCredential"].as_str().unwrap().to_owned();
+    let path = status_url.split_once("/credentials/").map(|(_, p)| format!("/credentials/{p}")).unwrap();
+    let list: Value = new_client().get(app.url(&path)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(credential::verify(&vc, &did, Some(&list)).map(|v| v.status_checked), Ok(true));
+    assert_eq!(
+        new_client().get(app.url("/credentials/status/0")).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // A new key: what the old one signed still verifies, the status list is signed by the new one.
+    platform::certification::issuer::rotate(app.db(), app.state.clock.now_micros()).await.unwrap();
+    let did: Value = new_client().get(app.url("/.well-known/did.json")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(did["verificationMethod"].as_array().unwrap().len(), 2);
+    let list: Value = new_client().get(app.url(&path)).send().await.unwrap().json().await.unwrap();
+    assert!(list["proof"]["verificationMethod"].as_str().unwrap().ends_with("#key-2"));
+    assert!(vc["proof"]["verificationMethod"].as_str().unwrap().ends_with("#key-1"));
+    assert_eq!(credential::verify(&vc, &did, Some(&list)).map(|v| v.status_checked), Ok(true));
+
+    // The jury cancels the certificate after publication: the status list revokes it.
+    let (jury, _) = app.admin("jury@example.org", "CERTIF").await;
+    let decide = format!("/admin/certification/courses/{course}/jury");
+    let r = app
+        .post_form(&jury, &decide, &[("decision", "cancel"), ("comment_candidate", ""), ("comment_organization", "")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let list: Value = new_client().get(app.url(&path)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(credential::verify(&vc, &did, Some(&list)), Err(VerifyError::Revoked));
+    assert_eq!(
+        lea.get(app.url(&format!("/certificats/{course}/credential.json"))).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND,
+        "no credential for a cancelled certificate"
     );
 }

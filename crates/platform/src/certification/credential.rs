@@ -1,0 +1,470 @@
+//! Certificates that verify themselves: every published certificate is also an **Open Badges 3.0**
+//! credential in the **W3C Verifiable Credentials 2.0** data model, signed with the issuer's Ed25519
+//! key as a Data Integrity proof (`eddsa-jcs-2022`: SHA-256 of the JCS-canonical proof options and
+//! document, signed, multibase base58btc). The issuer is a `did:web` whose DID document (served at
+//! `/.well-known/did.json`) lists every key ever used, so old credentials keep verifying after a
+//! rotation. Revocation is a Bitstring Status List. Everything here is pure: no I/O, so `pix verify`
+//! checks a file offline with the same code the server signs with.
+
+use base64::Engine as _;
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+/// Multicodec prefix of an Ed25519 public key in a `Multikey` (`0xed01`).
+const ED25519_PUB: [u8; 2] = [0xed, 0x01];
+
+/// Entries in one status list: the specification's minimum (16 KiB of bits), so that a list does
+/// not tell how many certificates exist.
+pub const STATUS_LIST_SIZE: u64 = 131_072;
+
+/// An issuer key: its id (the DID URL fragment) and key pair.
+#[derive(Clone)]
+pub struct IssuerKey {
+    /// `key-1`, `key-2`… (newest signs).
+    pub id: String,
+    /// The key pair.
+    pub signing: SigningKey,
+}
+
+impl IssuerKey {
+    /// A key from its id and 32-byte seed.
+    pub fn from_seed(id: &str, seed: &[u8; 32]) -> IssuerKey {
+        IssuerKey { id: id.to_owned(), signing: SigningKey::from_bytes(seed) }
+    }
+
+    /// The public key as a `Multikey` (`z6Mk…`).
+    pub fn multikey(&self) -> String {
+        multikey(self.signing.verifying_key().as_bytes())
+    }
+}
+
+/// A public key as a `Multikey` value: multibase base58btc of the multicodec-prefixed key.
+pub fn multikey(public: &[u8; 32]) -> String {
+    let mut bytes = ED25519_PUB.to_vec();
+    bytes.extend_from_slice(public);
+    format!("z{}", bs58::encode(bytes).into_string())
+}
+
+/// The Ed25519 public key of a `Multikey` value.
+pub fn parse_multikey(value: &str) -> Option<VerifyingKey> {
+    let bytes = bs58::decode(value.strip_prefix('z')?).into_vec().ok()?;
+    let key: [u8; 32] = bytes.strip_prefix(&ED25519_PUB)?.try_into().ok()?;
+    VerifyingKey::from_bytes(&key).ok()
+}
+
+/// The `did:web` of a public URL: host (a port's colon percent-encoded), then path segments.
+pub fn did_web(public_url: &str) -> String {
+    let rest = public_url.split_once("://").map_or(public_url, |(_, r)| r).trim_end_matches('/');
+    let mut parts = rest.split('/');
+    let host = parts.next().unwrap_or_default().replace(':', "%3A");
+    std::iter::once(format!("did:web:{host}")).chain(parts.map(str::to_owned)).collect::<Vec<_>>().join(":")
+}
+
+/// The issuer's DID document: every key (retired ones too) as a `Multikey` verification method.
+pub fn did_document(did: &str, name: &str, keys: &[(String, String)]) -> Value {
+    let methods: Vec<Value> = keys
+        .iter()
+        .map(|(id, public)| {
+            json!({ "id": format!("{did}#{id}"), "type": "Multikey", "controller": did, "publicKeyMultibase": public })
+        })
+        .collect();
+    let ids: Vec<String> = keys.iter().map(|(id, _)| format!("{did}#{id}")).collect();
+    json!({
+        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+        "id": did,
+        "alsoKnownAs": [name],
+        "verificationMethod": methods,
+        "assertionMethod": ids,
+    })
+}
+
+/// JSON Canonicalization Scheme (RFC 8785) for documents without floating-point numbers: members
+/// sorted by UTF-16 code units, no whitespace, strings escaped as ECMAScript does.
+pub fn canonical(value: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut members: Vec<(&String, &Value)> = map.iter().collect();
+            members.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+            out.push('{');
+            for (i, (k, v)) in members.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                write_canonical(v, out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(v, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// What `eddsa-jcs-2022` signs: the hash of the proof options, then the hash of the document.
+fn signing_input(document: &Value, options: &Value) -> Vec<u8> {
+    let mut input = Sha256::digest(canonical(options).as_bytes()).to_vec();
+    input.extend_from_slice(&Sha256::digest(canonical(document).as_bytes()));
+    input
+}
+
+/// Adds a Data Integrity proof (`eddsa-jcs-2022`) made with `key` by the issuer `did`.
+pub fn sign(mut document: Value, key: &IssuerKey, did: &str, created: &str) -> Value {
+    let mut options = json!({
+        "type": "DataIntegrityProof",
+        "cryptosuite": "eddsa-jcs-2022",
+        "created": created,
+        "verificationMethod": format!("{did}#{}", key.id),
+        "proofPurpose": "assertionMethod",
+    });
+    // The proof options carry the document's context (the cryptosuite requires it).
+    options["@context"] = document["@context"].clone();
+    let signature = key.signing.sign(&signing_input(&document, &options));
+    let mut proof = options;
+    proof["proofValue"] = json!(format!("z{}", bs58::encode(signature.to_bytes()).into_string()));
+    document["proof"] = proof;
+    document
+}
+
+/// Why a credential does not verify.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    /// Not a credential of the expected shape.
+    #[error("not a signed credential: {0}")]
+    Malformed(&'static str),
+    /// The key named by the proof is not among the issuer's keys.
+    #[error("the signing key {0} is not one of the issuer's keys")]
+    UnknownKey(String),
+    /// The signature does not match: the document was changed or not signed by that key.
+    #[error("the signature does not match the document")]
+    BadSignature,
+    /// The issuer revoked it (status list).
+    #[error("revoked by the issuer")]
+    Revoked,
+    /// The status list given is not the one the credential names, or is not signed by the issuer.
+    #[error("the status list does not fit this credential: {0}")]
+    StatusList(&'static str),
+}
+
+/// Checks a Data Integrity proof against the issuer's DID document; returns the key used.
+pub fn verify_proof(document: &Value, did_document: &Value) -> Result<String, VerifyError> {
+    let proof = document.get("proof").ok_or(VerifyError::Malformed("no proof"))?;
+    if proof["type"] != "DataIntegrityProof" || proof["cryptosuite"] != "eddsa-jcs-2022" {
+        return Err(VerifyError::Malformed("unsupported proof"));
+    }
+    let method = proof["verificationMethod"].as_str().ok_or(VerifyError::Malformed("no verification method"))?;
+    let issuer = document["issuer"].as_str().or_else(|| document["issuer"]["id"].as_str());
+    let did = did_document["id"].as_str().ok_or(VerifyError::Malformed("DID document without id"))?;
+    if issuer != Some(did) || !method.starts_with(&format!("{did}#")) {
+        return Err(VerifyError::UnknownKey(method.to_owned()));
+    }
+    let listed = did_document["assertionMethod"].as_array().is_some_and(|a| a.iter().any(|m| m == method));
+    let key = did_document["verificationMethod"]
+        .as_array()
+        .and_then(|methods| methods.iter().find(|m| m["id"] == method))
+        .and_then(|m| m["publicKeyMultibase"].as_str())
+        .and_then(parse_multikey)
+        .filter(|_| listed)
+        .ok_or_else(|| VerifyError::UnknownKey(method.to_owned()))?;
+    let value = proof["proofValue"].as_str().and_then(|v| v.strip_prefix('z')).ok_or(VerifyError::BadSignature)?;
+    let bytes: [u8; 64] =
+        bs58::decode(value).into_vec().ok().and_then(|b| b.try_into().ok()).ok_or(VerifyError::BadSignature)?;
+    let mut unsigned = document.clone();
+    unsigned.as_object_mut().map(|d| d.remove("proof"));
+    let mut options = proof.clone();
+    options.as_object_mut().map(|p| p.remove("proofValue"));
+    options["@context"] = unsigned["@context"].clone();
+    key.verify_strict(&signing_input(&unsigned, &options), &Signature::from_bytes(&bytes))
+        .map_err(|_| VerifyError::BadSignature)?;
+    Ok(method.to_owned())
+}
+
+/// The bits of a status list with the given positions set, GZIP-compressed and encoded as the
+/// specification says (multibase base64url without padding). Bit 0 is the first byte's highest.
+pub fn encode_status_list(set: &[u64]) -> String {
+    let mut bits = vec![0_u8; (STATUS_LIST_SIZE / 8) as usize];
+    for &i in set.iter().filter(|i| **i < STATUS_LIST_SIZE) {
+        bits[(i / 8) as usize] |= 0x80 >> (i % 8);
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut gz, &bits).expect("writing to memory");
+    let compressed = gz.finish().expect("writing to memory");
+    format!("u{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(compressed))
+}
+
+/// Whether position `index` is set in an encoded status list (`None`: not a valid list).
+pub fn status_bit(encoded: &str, index: u64) -> Option<bool> {
+    let compressed = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(encoded.strip_prefix('u')?).ok()?;
+    let mut bits = Vec::new();
+    // A list is 16 KiB: refuse anything that inflates far beyond (a zip bomb in a file to check).
+    let reader = flate2::read::GzDecoder::new(compressed.as_slice());
+    std::io::Read::read_to_end(&mut std::io::Read::take(reader, 16 * STATUS_LIST_SIZE), &mut bits).ok()?;
+    let byte = bits.get(usize::try_from(index / 8).ok()?)?;
+    Some(byte & (0x80 >> (index % 8)) != 0)
+}
+
+/// What a certificate says, for its credential.
+#[derive(Debug, Clone)]
+pub struct Claims {
+    /// Where the credential can be fetched again (its id).
+    pub id: String,
+    /// The holder's name as certified.
+    pub holder: String,
+    /// Pix score (0–895) and its measurement error.
+    pub score: (i64, i64),
+    /// Global level (label).
+    pub level: String,
+    /// Competence code, name and level.
+    pub competences: Vec<(String, String, u32)>,
+    /// Date of the test (`YYYY-MM-DD`) and centre.
+    pub taken: (String, String),
+    /// Verification code `P-XXXXXXXX`.
+    pub verification_code: String,
+    /// Status list URL and position.
+    pub status: (String, u64),
+}
+
+/// The unsigned Open Badges 3.0 credential of a certificate, issued by `did` (named `issuer_name`,
+/// at `public_url`) at `issued` (RFC 3339).
+pub fn credential(public_url: &str, did: &str, issuer_name: &str, claims: &Claims, issued: &str) -> Value {
+    let achievement = format!("{public_url}/credentials/achievements/pix-certification");
+    let mut results = vec![
+        json!({ "type": ["Result"], "resultDescription": format!("{achievement}#score"), "value": claims.score.0.to_string() }),
+        json!({ "type": ["Result"], "resultDescription": format!("{achievement}#error"), "value": claims.score.1.to_string() }),
+        json!({ "type": ["Result"], "resultDescription": format!("{achievement}#level"), "value": claims.level }),
+    ];
+    results.extend(claims.competences.iter().map(|(code, _, level)| {
+        json!({ "type": ["Result"], "resultDescription": format!("{achievement}#competence-{code}"), "value": level.to_string() })
+    }));
+    let mut descriptions = vec![
+        json!({ "id": format!("{achievement}#score"), "type": ["ResultDescription"], "name": "Score Pix", "resultType": "ScaledScore", "valueMin": "0", "valueMax": "895" }),
+        json!({ "id": format!("{achievement}#error"), "type": ["ResultDescription"], "name": "Erreur de mesure du score (±)", "resultType": "Status" }),
+        json!({ "id": format!("{achievement}#level"), "type": ["ResultDescription"], "name": "Niveau global", "resultType": "Status" }),
+    ];
+    descriptions.extend(claims.competences.iter().map(|(code, name, _)| {
+        json!({ "id": format!("{achievement}#competence-{code}"), "type": ["ResultDescription"], "name": format!("{code} {name}"), "resultType": "Status" })
+    }));
+    json!({
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+        ],
+        "id": claims.id,
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": { "id": did, "type": ["Profile"], "name": issuer_name, "url": public_url },
+        "validFrom": issued,
+        "name": "Certification Pix",
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": [{ "type": ["IdentityObject"], "identityType": "name", "hashed": false, "identityHash": claims.holder }],
+            "activityEndDate": format!("{}T00:00:00Z", claims.taken.0),
+            "source": { "type": ["Profile"], "name": claims.taken.1 },
+            "achievement": {
+                "id": achievement,
+                "type": ["Achievement"],
+                "achievementType": "Certificate",
+                "name": "Certification Pix",
+                "description": "Certification des compétences numériques du cadre de référence européen DigComp, passée sous surveillance dans un centre agréé.",
+                "criteria": { "narrative": "Test adaptatif surveillé de 32 questions au plus sur les 16 compétences ; score de 0 à 895." },
+                "resultDescription": descriptions,
+            },
+            "result": results,
+        },
+        "credentialStatus": {
+            "id": format!("{}#{}", claims.status.0, claims.status.1),
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation",
+            "statusListIndex": claims.status.1.to_string(),
+            "statusListCredential": claims.status.0,
+        },
+        "evidence": [{ "type": ["Evidence"], "name": "Code de vérification", "description": claims.verification_code }],
+    })
+}
+
+/// The unsigned status list credential at `url` with the given positions revoked.
+pub fn status_list_credential(url: &str, did: &str, revoked: &[u64], issued: &str) -> Value {
+    json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": did,
+        "validFrom": issued,
+        "credentialSubject": {
+            "id": format!("{url}#list"),
+            "type": "BitstringStatusList",
+            "statusPurpose": "revocation",
+            "encodedList": encode_status_list(revoked),
+        },
+    })
+}
+
+/// What a verified credential certifies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The key that signed it.
+    pub key: String,
+    /// Whether the status list was checked.
+    pub status_checked: bool,
+}
+
+/// Verifies a certificate credential offline: its proof against the issuer's DID document and, when
+/// given, its revocation in the status list (itself signed by the issuer).
+pub fn verify(credential: &Value, did_document: &Value, status_list: Option<&Value>) -> Result<Verified, VerifyError> {
+    let types = credential["type"].as_array().ok_or(VerifyError::Malformed("no type"))?;
+    if !types.iter().any(|t| t == "OpenBadgeCredential") {
+        return Err(VerifyError::Malformed("not an Open Badges credential"));
+    }
+    let key = verify_proof(credential, did_document)?;
+    let Some(list) = status_list else { return Ok(Verified { key, status_checked: false }) };
+    let entry = &credential["credentialStatus"];
+    if list["id"] != entry["statusListCredential"] {
+        return Err(VerifyError::StatusList("another list"));
+    }
+    verify_proof(list, did_document).map_err(|_| VerifyError::StatusList("not signed by the issuer"))?;
+    let index: u64 =
+        entry["statusListIndex"].as_str().and_then(|i| i.parse().ok()).ok_or(VerifyError::StatusList("no position"))?;
+    let encoded = list["credentialSubject"]["encodedList"].as_str().ok_or(VerifyError::StatusList("no bits"))?;
+    match status_bit(encoded, index) {
+        Some(true) => Err(VerifyError::Revoked),
+        Some(false) => Ok(Verified { key, status_checked: true }),
+        None => Err(VerifyError::StatusList("unreadable bits")),
+    }
+}
+
+/// What a certificate credential certifies, as lines a person reads.
+pub fn describe(credential: &Value) -> Vec<String> {
+    let subject = &credential["credentialSubject"];
+    let holder = subject["identifier"][0]["identityHash"].as_str().unwrap_or("?");
+    let names: std::collections::HashMap<&str, &str> = subject["achievement"]["resultDescription"]
+        .as_array()
+        .map(|d| d.iter().filter_map(|r| Some((r["id"].as_str()?, r["name"].as_str()?))).collect())
+        .unwrap_or_default();
+    let result = |suffix: &str| {
+        subject["result"].as_array().and_then(|r| {
+            r.iter().find(|x| x["resultDescription"].as_str().is_some_and(|d| d.ends_with(suffix)))?["value"].as_str()
+        })
+    };
+    let mut lines = vec![
+        format!("Holder: {holder}"),
+        format!(
+            "{}, taken {} at {}",
+            credential["name"].as_str().unwrap_or("?"),
+            subject["activityEndDate"].as_str().unwrap_or("?").get(..10).unwrap_or("?"),
+            subject["source"]["name"].as_str().unwrap_or("?")
+        ),
+        format!(
+            "Score: {} / 895 (± {}), global level: {}",
+            result("#score").unwrap_or("?"),
+            result("#error").unwrap_or("?"),
+            result("#level").unwrap_or("?")
+        ),
+    ];
+    for r in subject["result"].as_array().into_iter().flatten() {
+        let Some(id) = r["resultDescription"].as_str().filter(|d| d.contains("#competence-")) else { continue };
+        lines.push(format!("  {}: level {}", names.get(id).unwrap_or(&id), r["value"].as_str().unwrap_or("?")));
+    }
+    lines.push(format!("Verification code: {}", credential["evidence"][0]["description"].as_str().unwrap_or("?")));
+    lines.push(format!(
+        "Issuer: {} ({})",
+        credential["issuer"]["name"].as_str().unwrap_or("?"),
+        credential["issuer"]["id"].as_str().unwrap_or("?")
+    ));
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims() -> Claims {
+        Claims {
+            id: "https://pix.example/credentials/P-ABCDEFGH".into(),
+            holder: "Léa APPRENANTE".into(),
+            score: (612, 35),
+            level: "Avancé".into(),
+            competences: vec![("1.1".into(), "Mener une recherche".into(), 4)],
+            taken: ("2026-11-20".into(), "Médiathèque".into()),
+            verification_code: "P-ABCDEFGH".into(),
+            status: ("https://pix.example/credentials/status/1".into(), 7),
+        }
+    }
+
+    fn issuer() -> (IssuerKey, IssuerKey, Value) {
+        let old = IssuerKey::from_seed("key-1", &[7; 32]);
+        let new = IssuerKey::from_seed("key-2", &[9; 32]);
+        let did = did_web("https://pix.example");
+        let doc = did_document(&did, "Pix", &[("key-1".into(), old.multikey()), ("key-2".into(), new.multikey())]);
+        (old, new, doc)
+    }
+
+    #[test]
+    fn did_web_encodes_the_port_and_path() {
+        assert_eq!(did_web("https://pix.example"), "did:web:pix.example");
+        assert_eq!(did_web("http://127.0.0.1:8080/"), "did:web:127.0.0.1%3A8080");
+        assert_eq!(did_web("https://example.org/pix/"), "did:web:example.org:pix");
+    }
+
+    #[test]
+    fn canonical_json_sorts_members_and_escapes_as_jcs() {
+        let v = json!({ "b": [1, "é\n"], "a": { "z": null, "\u{e9}": true, "A": false } });
+        assert_eq!(canonical(&v), "{\"a\":{\"A\":false,\"z\":null,\"é\":true},\"b\":[1,\"é\\n\"]}");
+    }
+
+    #[test]
+    fn a_signed_credential_verifies_with_any_published_key_and_nothing_else() {
+        let (old, new, doc) = issuer();
+        let did = did_web("https://pix.example");
+        let unsigned = credential("https://pix.example", &did, "Pix", &claims(), "2026-11-29T10:00:00Z");
+        let by_old = sign(unsigned.clone(), &old, &did, "2026-11-29T10:00:00Z");
+        let by_new = sign(unsigned, &new, &did, "2026-11-29T10:00:00Z");
+        assert_eq!(verify(&by_old, &doc, None).unwrap().key, format!("{did}#key-1"), "old keys keep verifying");
+        assert_eq!(verify(&by_new, &doc, None).unwrap().key, format!("{did}#key-2"));
+        // A changed score, another issuer, a key not in the document: refused.
+        let mut forged = by_new.clone();
+        forged["credentialSubject"]["result"][0]["value"] = json!("895");
+        assert_eq!(verify(&forged, &doc, None), Err(VerifyError::BadSignature));
+        let stranger = IssuerKey::from_seed("key-3", &[1; 32]);
+        let foreign = sign(credential("https://pix.example", &did, "Pix", &claims(), "x"), &stranger, &did, "x");
+        assert_eq!(verify(&foreign, &doc, None), Err(VerifyError::UnknownKey(format!("{did}#key-3"))));
+        let mut renamed = by_new;
+        renamed["proof"]["verificationMethod"] = json!(format!("{did}#key-1"));
+        assert_eq!(verify(&renamed, &doc, None), Err(VerifyError::BadSignature));
+    }
+
+    #[test]
+    fn the_status_list_revokes_exactly_its_positions() {
+        let (_, key, doc) = issuer();
+        let did = did_web("https://pix.example");
+        let signed = sign(credential("https://pix.example", &did, "Pix", &claims(), "t"), &key, &did, "t");
+        let url = "https://pix.example/credentials/status/1";
+        let clean = sign(status_list_credential(url, &did, &[3, 8], "t"), &key, &did, "t");
+        assert_eq!(verify(&signed, &doc, Some(&clean)).map(|v| v.status_checked), Ok(true));
+        let revoked = sign(status_list_credential(url, &did, &[7], "t"), &key, &did, "t");
+        assert_eq!(verify(&signed, &doc, Some(&revoked)), Err(VerifyError::Revoked));
+        let mut tampered = clean.clone();
+        tampered["credentialSubject"]["encodedList"] = revoked["credentialSubject"]["encodedList"].clone();
+        assert!(matches!(verify(&signed, &doc, Some(&tampered)), Err(VerifyError::StatusList(_))));
+        let encoded = encode_status_list(&[0, 131_071]);
+        assert_eq!(
+            (status_bit(&encoded, 0), status_bit(&encoded, 1), status_bit(&encoded, 131_071)),
+            (Some(true), Some(false), Some(true))
+        );
+        assert!(encoded.len() < 400, "16 KiB of mostly zeros compresses: {}", encoded.len());
+    }
+}

@@ -173,6 +173,18 @@ describe('certification centres', () => {
     await admin.goto(`${server.baseUrl}/certif`);
     await admin.getByRole('link', { name: 'Centre de certification (démo)' }).click();
     await admin.getByRole('row', { name: /Médiathèque Jules Verne/ }).getByRole('link').click();
+    // An issue report on question 1 before finalising: one error first, then saved.
+    await admin.getByRole('link', { name: 'Léa Apprenante' }).click();
+    await assertPageBasics(admin, { lang: 'fr', label: 'issue reports' });
+    await admin.getByLabel('Type de signalement').selectOption({ label: 'Le site est bloqué par les restrictions réseau du centre' });
+    await admin.getByRole('button', { name: 'Ajouter le signalement' }).click();
+    assert.match(await admin.locator('.error-summary').innerText(), /numéro d'une question/);
+    await assertPageBasics(admin, { lang: 'fr', label: 'issue reports (errors)' });
+    await admin.getByLabel('Numéro de la question').fill('1');
+    await admin.getByRole('button', { name: 'Ajouter le signalement' }).click();
+    assert.match(await admin.locator('.notice.success').innerText(), /signalement est enregistré/);
+    assert.match(await admin.locator('tbody').innerText(), /Résolu à la finalisation/);
+    await admin.getByRole('link', { name: /^Session \d{7}$/ }).click();
     await admin.getByRole('button', { name: 'Finaliser la session' }).click();
     assert.match(await admin.locator('.error-summary').innerText(), /Répondez par oui ou par non/);
     await assertPageBasics(admin, { lang: 'fr', label: 'finalisation (errors)' });

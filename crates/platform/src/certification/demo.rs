@@ -103,10 +103,11 @@ async fn seed_published(state: &AppState, center: Uuid, admin: Uuid) -> anyhow::
         lang: "fr".into(),
         accessibility_adjustment: false,
         started_at: start,
-        deadline: super::model::deadline(start, None),
+        deadline: super::model::deadline(start, super::model::TEST_MINUTES, None),
         completed_at: None,
         ended_by_invigilator: false,
         abort_reason: None,
+        configuration_version: super::configuration::active(state).await?.version,
     };
     store::insert_course(&state.db, &course).await?;
     let assessment = Uuid::now_v7();

@@ -2,6 +2,7 @@
 //! Certif); a person learns whether they may be certified.
 
 pub mod api;
+pub mod configuration;
 pub mod credential;
 pub mod demo;
 pub mod documents;
@@ -12,6 +13,8 @@ pub mod live;
 pub mod members;
 pub mod model;
 pub mod pages;
+pub mod reporting;
+pub mod reports;
 pub mod results;
 pub mod service;
 pub mod store;
@@ -32,6 +35,10 @@ pub fn pages() -> Pages {
         .post("/certification/candidats/{candidate_id}/start", entrance::start)
         .post("/certif/{center_id}/sessions/{session_id}/finalize", results::finalize)
         .get("/certif/{center_id}/sessions/{session_id}/results.csv", results::results_page)
+        .get("/admin/certification/configurations", configuration::page)
+        .post("/admin/certification/configurations", configuration::create)
+        .post("/admin/certification/configurations/{version}/activate", configuration::activate)
+        .post("/admin/certification/configurations/{version}/delete", configuration::delete)
         .get("/admin/certification/sessions", results::to_publish)
         .post("/admin/certification/sessions/{session_id}/publish", results::publish)
         .get("/admin/certification/sessions/{session_id}", results::jury_session)
@@ -68,6 +75,12 @@ pub fn pages() -> Pages {
         .get("/certif/{center_id}/sessions/{session_id}/candidates/{candidate_id}", pages::candidate)
         .post("/certif/{center_id}/sessions/{session_id}/candidates/{candidate_id}", pages::update_candidate)
         .post("/certif/{center_id}/sessions/{session_id}/candidates/{candidate_id}/delete", pages::remove_candidate)
+        .get("/certif/{center_id}/sessions/{session_id}/candidates/{candidate_id}/reports", reporting::page)
+        .post("/certif/{center_id}/sessions/{session_id}/candidates/{candidate_id}/reports", reporting::create)
+        .post(
+            "/certif/{center_id}/sessions/{session_id}/candidates/{candidate_id}/reports/{report_id}/delete",
+            reporting::delete,
+        )
 }
 
 /// Public verification, rate-limited per client IP (codes must not be guessed).
@@ -96,6 +109,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(documents::api_attendance))
         .routes(routes!(documents::api_certificate))
         .routes(routes!(issuer::api_credential))
+        .routes(routes!(reporting::api_list, reporting::api_create))
 }
 
 /// Enrolments in certification sessions (the identity the centre gave, the session, the centre).

@@ -181,6 +181,8 @@ pub struct Course {
     pub ended_by_invigilator: bool,
     /// Why it stopped early (`candidate`, `technical`), given at finalisation.
     pub abort_reason: Option<String>,
+    /// The certification configuration version it started with.
+    pub configuration_version: i64,
 }
 
 /// The scored result of a course.
@@ -235,8 +237,8 @@ impl CertResult {
 pub const TEST_MINUTES: i64 = 105;
 
 /// When a test started at `start` must end, with `extra` percent of extra time.
-pub fn deadline(start: i64, extra: Option<i64>) -> i64 {
-    start + TEST_MINUTES * 60_000_000 * (100 + extra.unwrap_or(0).clamp(0, 99)) / 100
+pub fn deadline(start: i64, minutes: i64, extra: Option<i64>) -> i64 {
+    start + minutes * 60_000_000 * (100 + extra.unwrap_or(0).clamp(0, 99)) / 100
 }
 
 impl Candidate {
@@ -647,4 +649,25 @@ mod tests {
             ]
         );
     }
+}
+
+/// An issue report on a candidate's test (REFERENCE §6.5).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct IssueReport {
+    /// Id.
+    pub id: Uuid,
+    /// The test it concerns.
+    pub course_id: Uuid,
+    /// Category, e.g. `IN_CHALLENGE`.
+    pub category: String,
+    /// Subcategory, or empty.
+    pub subcategory: String,
+    /// The question's number (from 1) for question reports.
+    pub question_number: Option<i64>,
+    /// What happened.
+    pub description: String,
+    /// The automatic resolution, once finalised.
+    pub resolution: Option<String>,
+    /// When it was written.
+    pub created_at: i64,
 }

@@ -259,8 +259,8 @@ struct SessionPage {
     /// The finalisation form.
     finalize_form: FormState,
     notice: String,
-    /// Tests started in the session (finalisation needs one).
-    started: usize,
+    /// Candidates whose test started (finalisation needs one; each may have issue reports).
+    started: Vec<(Uuid, String)>,
     /// Candidates whose test is not over: (id, name) — the finalisation asks why.
     unfinished: Vec<(Uuid, String)>,
 }
@@ -290,6 +290,11 @@ async fn session_page(
         .filter_map(|k| candidates.iter().find(|c| c.id == k.candidate_id))
         .map(|c| (c.id, format!("{} {}", c.first_name, c.last_name)))
         .collect();
+    let started = courses
+        .iter()
+        .filter_map(|k| candidates.iter().find(|c| c.id == k.candidate_id))
+        .map(|c| (c.id, format!("{} {}", c.first_name, c.last_name)))
+        .collect();
     let status =
         if form.has_errors() || finalize_form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let title = format!("{} {}", page.t("session-title"), session.number);
@@ -305,7 +310,7 @@ async fn session_page(
             form,
             finalize_form,
             notice,
-            started: courses.len(),
+            started,
             unfinished,
         },
     ))

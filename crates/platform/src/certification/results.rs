@@ -437,6 +437,8 @@ struct JuryCoursePage {
     candidate: super::model::Candidate,
     result: Option<CertResult>,
     answers: Vec<service::JuryAnswer>,
+    /// The centre's issue reports and their resolution.
+    reports: Vec<super::model::IssueReport>,
     form: crate::web::form::FormState,
 }
 
@@ -457,6 +459,7 @@ async fn jury_course_page(
     let candidate = store::candidate_by_id(&state.db, course.candidate_id).await?.ok_or(AppError::NotFound)?;
     let result = store::result_of_course(&state.db, course.id).await?;
     let answers = service::trajectory(state, &course).await?;
+    let reports = store::issue_reports(&state.db, course.id).await?;
     crate::identity::service::audit(
         state,
         Some(agent),
@@ -476,7 +479,16 @@ async fn jury_course_page(
     let title = format!("{} {}", candidate.first_name, candidate.last_name);
     Ok(render(
         status,
-        &JuryCoursePage { chrome: page.chrome(&title), csrf: page.csrf(), course, candidate, result, answers, form },
+        &JuryCoursePage {
+            chrome: page.chrome(&title),
+            csrf: page.csrf(),
+            course,
+            candidate,
+            result,
+            answers,
+            reports,
+            form,
+        },
     ))
 }
 

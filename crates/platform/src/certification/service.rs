@@ -488,6 +488,8 @@ pub async fn start_test(
         return Ok(Err(StartRefused::NotAuthorized));
     }
     let now = state.clock.now_micros();
+    let configuration = super::configuration::active(state).await?;
+    let minutes = configuration.settings().duration_minutes;
     let course = super::model::Course {
         id: Uuid::now_v7(),
         candidate_id: c.id,
@@ -496,10 +498,11 @@ pub async fn start_test(
         lang: locale.code().to_owned(),
         accessibility_adjustment: c.accessibility_adjustment,
         started_at: now,
-        deadline: super::model::deadline(now, c.extra_time_percentage),
+        deadline: super::model::deadline(now, minutes, c.extra_time_percentage),
         completed_at: None,
         ended_by_invigilator: false,
         abort_reason: None,
+        configuration_version: configuration.version,
     };
     let mut tx = state.db.begin().await?;
     // The unique candidate column makes a second start in parallel fail here rather than twice.
@@ -671,12 +674,18 @@ async fn score_course(
     let prepared = crate::evaluation::service::certification_bank(state, locale);
     let (bank, by_challenge) = (&prepared.bank, &prepared.index);
     let (assessment, _) = store::assessment_of_course(&mut *tx, course.id).await?.ok_or(AppError::NotFound)?;
+    // The automatic resolution of issue reports: neutralized questions no longer count, revalidated
+    // ones count as right (numbers from 1, in the order asked).
+    let (neutralized, revalidated) = super::reporting::effects(&store::issue_reports(&mut *tx, course.id).await?);
     let answers: Vec<V3Answer> = crate::evaluation::store::answers(&mut *tx, assessment)
         .await?
         .iter()
-        .filter_map(|r| {
+        .enumerate()
+        .filter(|(n, _)| !neutralized.contains(&(*n as i64 + 1)))
+        .filter_map(|(n, r)| {
             let i = state.content.challenge_by_id(&r.challenge_id).and_then(|c| by_challenge.get(&c))?;
-            Some(V3Answer { challenge: bank.items()[*i], success: r.result == "ok" })
+            let success = r.result == "ok" || revalidated.contains(&(n as i64 + 1));
+            Some(V3Answer { challenge: bank.items()[*i], success })
         })
         .collect();
     let abort = match course.abort_reason.as_deref() {
@@ -684,7 +693,7 @@ async fn score_course(
         Some("technical") => Some(AbortReason::Technical),
         _ => None,
     };
-    let config = engine::flash::FlashConfig::default();
+    let config = super::configuration::settings_of(state, course.configuration_version).await?.flash.clone();
     let settings = scoring_settings(state);
     let result = score_v3(&answers, bank, abort, false, &config, &settings);
     let error = engine::flash::estimate(
@@ -785,6 +794,7 @@ pub async fn finalize(
                 crate::evaluation::service::finish_certification(&mut tx, &a, course.id, now, false).await?;
             }
         }
+        super::reporting::resolve(state, &mut tx, &course, now).await?;
         score_course(state, &mut tx, &course, now).await?;
     }
     tx.commit().await?;

@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use super::model::{Candidate, Center, CertResult, Course, NewCandidate, NewSession, Session};
+use super::model::{Candidate, Center, CertResult, Course, IssueReport, NewCandidate, NewSession, Session};
 use crate::{db::Conn, identity::model::MemberRole, on_conn};
 
 // ------------------------------------------------------------------ centres
@@ -367,7 +367,7 @@ macro_rules! select_course {
     ($rest:literal) => {
         concat!(
             "SELECT id, candidate_id, session_id, user_id, lang, accessibility_adjustment, started_at, deadline, completed_at, ended_by_invigilator, \
-             abort_reason FROM certification_courses ",
+             abort_reason, configuration_version FROM certification_courses ",
             $rest
         )
     };
@@ -393,10 +393,10 @@ pub async fn insert_course(conn: impl Into<Conn<'_>>, k: &Course) -> Result<(), 
     on_conn!(conn, c => {
         sqlx::query(
             "INSERT INTO certification_courses (id, candidate_id, session_id, user_id, lang, accessibility_adjustment, started_at, deadline, \
-             completed_at, ended_by_invigilator) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9)",
+             completed_at, ended_by_invigilator, configuration_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10)",
         )
         .bind(k.id).bind(k.candidate_id).bind(k.session_id).bind(k.user_id).bind(&k.lang).bind(k.accessibility_adjustment)
-        .bind(k.started_at).bind(k.deadline).bind(false)
+        .bind(k.started_at).bind(k.deadline).bind(false).bind(k.configuration_version)
         .execute(c).await.map(|_| ())
     })
 }
@@ -725,5 +725,51 @@ pub async fn revoked_positions(conn: impl Into<Conn<'_>>, from: i64, to: i64) ->
              WHERE r.status <> 'validated' AND k.status_index >= $1 AND k.status_index < $2 ORDER BY k.status_index",
         )
         .bind(from).bind(to).fetch_all(c).await
+    })
+}
+
+// ------------------------------------------------------------------ issue reports
+
+/// A course's issue reports, oldest first.
+pub async fn issue_reports(conn: impl Into<Conn<'_>>, course: Uuid) -> Result<Vec<IssueReport>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, IssueReport>(
+            "SELECT id, course_id, category, subcategory, question_number, description, resolution, created_at \
+             FROM certification_issue_reports WHERE course_id = $1 ORDER BY created_at, id",
+        )
+        .bind(course).fetch_all(c).await
+    })
+}
+
+/// A new issue report.
+pub async fn insert_issue_report(conn: impl Into<Conn<'_>>, r: &IssueReport) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query(
+            "INSERT INTO certification_issue_reports (id, course_id, category, subcategory, question_number, description, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(r.id).bind(r.course_id).bind(&r.category).bind(&r.subcategory).bind(r.question_number).bind(&r.description).bind(r.created_at)
+        .execute(c).await.map(|_| ())
+    })
+}
+
+/// Removes a course's report; false when there is none with that id.
+pub async fn delete_issue_report(conn: impl Into<Conn<'_>>, course: Uuid, id: Uuid) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("DELETE FROM certification_issue_reports WHERE id = $1 AND course_id = $2")
+            .bind(id).bind(course).execute(c).await.map(|r| r.rows_affected() == 1)
+    })
+}
+
+/// Records a report's automatic resolution.
+pub async fn resolve_issue_report(
+    conn: impl Into<Conn<'_>>,
+    id: Uuid,
+    resolution: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("UPDATE certification_issue_reports SET resolution = $2, resolved_at = $3 WHERE id = $1")
+            .bind(id).bind(resolution).bind(now).execute(c).await.map(|_| ())
     })
 }

@@ -277,10 +277,11 @@ async fn advance_certification(
 ) -> Result<Next, AppError> {
     use rand::SeedableRng;
     let content = &state.content;
-    let config = engine::flash::FlashConfig::default();
+    let settings = crate::certification::configuration::settings_of(state, course.configuration_version).await?;
+    let config = &settings.flash;
     let prepared = certification_bank(state, a.locale());
     let (bank, by_challenge) = (&prepared.bank, &prepared.index);
-    let mut estimator = engine::flash::Estimator::new(&config);
+    let mut estimator = engine::flash::Estimator::new(config);
     let mut asked = Vec::new();
     for (challenge, ok) in answers {
         let Some(item) = content.challenge_by_id(challenge).and_then(|c| by_challenge.get(&c)) else {
@@ -310,7 +311,7 @@ async fn advance_certification(
         engine::flash::select(
             situation,
             estimator.capacity(),
-            &config,
+            config,
             config.default_probability_to_pick_challenge,
             &mut rng,
         )

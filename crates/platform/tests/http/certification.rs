@@ -24,6 +24,8 @@ dual!(
     invigilator_screens_hear_candidates_within_a_second_on_every_node,
     attendance_sheets_and_certificates_are_tagged_pdfs,
     certificates_are_signed_credentials_that_verify_offline_and_revoke,
+    issue_reports_are_resolved_automatically_at_finalisation,
+    configuration_versions_go_from_draft_to_active_and_certifications_keep_theirs,
 );
 
 fn location(r: &reqwest::Response) -> String {
@@ -1061,4 +1063,192 @@ async fn certificates_are_signed_credentials_that_verify_offline_and_revoke(back
         StatusCode::NOT_FOUND,
         "no credential for a cancelled certificate"
     );
+}
+
+async fn issue_reports_are_resolved_automatically_at_finalisation(backend: crate::support::Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.demo = true).await;
+    let (session, number, code, password) = demo_session(&app).await;
+    let (lea, home) = join_as_lea(&app, number, &code).await;
+    let candidate = home.rsplit('/').next().unwrap().to_owned();
+    let invigilator = new_client();
+    let n = number.to_string();
+    app.post_form(&invigilator, "/surveillant", &[("session_number", &n), ("password", &password)]).await;
+    let authorize = format!("/surveillant/sessions/{session}/candidates/{candidate}/authorize");
+    app.post_form(&invigilator, &authorize, &[("authorized", "yes")]).await;
+    let r = app.post_form(&lea, &format!("{home}/start"), &[]).await;
+    let assessment = Uuid::parse_str(location(&r).trim_start_matches("/assessments/")).unwrap();
+    // Three wrong answers, then the candidate leaves.
+    let mut asked = Vec::new();
+    for _ in 0..3 {
+        let challenge = crate::evaluation::current_challenge(&app, assessment).await.unwrap();
+        let fields = crate::evaluation::answer_fields(&app, &challenge, false);
+        crate::evaluation::post_answer(&app, &lea, assessment, &fields).await;
+        asked.push(challenge);
+    }
+    platform::on_db!(app.db(), pool => {
+        sqlx::query("UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = 'known@example.org') WHERE email = 'centre-admin@demo.example'")
+            .execute(pool).await.unwrap();
+    });
+    let centre = app.login_as("centre-admin@demo.example").await;
+    let center: Uuid = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT center_id FROM certification_sessions WHERE id = $1").bind(session).fetch_one(pool).await.unwrap()
+    });
+    let reports = format!("/certif/{center}/sessions/{session}/candidates/{candidate}/reports");
+    let page = centre
+        .get(app.url(&format!("/certif/{center}/sessions/{session}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&reports), "the session page leads to the candidate's reports");
+    // Field errors: a question report needs a question of the test; kinds must exist.
+    for (kind, question) in
+        [("IN_CHALLENGE/WEBSITE_BLOCKED", ""), ("IN_CHALLENGE/WEBSITE_BLOCKED", "4"), ("LATE_OR_LEAVING", "")]
+    {
+        let r = app
+            .post_form(&centre, &reports, &[("kind", kind), ("question_number", question), ("description", "")])
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{kind} {question}");
+    }
+    // The focused/illustrated/timed facts of question 2 decide what an image report does.
+    let second = state_challenge(&app, &asked[1]);
+    let kinds = [
+        ("IN_CHALLENGE/WEBSITE_BLOCKED", "1", "neutralized"),
+        ("IN_CHALLENGE/IMAGE_NOT_DISPLAYING", "2", if second.0 { "neutralized" } else { "no_effect" }),
+        ("FRAUD", "", "unresolved"),
+    ];
+    for (kind, question, _) in kinds {
+        let r = app
+            .post_form(
+                &centre,
+                &reports,
+                &[("kind", kind), ("question_number", question), ("description", "Vu en salle")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK, "{kind}");
+    }
+    let api = format!("/api/certification-centers/{center}/sessions/{session}/candidates/{candidate}/issue-reports");
+    let r = app
+        .send_json(
+            &centre,
+            Method::POST,
+            &api,
+            &json!({ "category": "SIGNATURE_ISSUE", "subcategory": "", "question_number": "", "description": "" }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let extra = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let r = app.post_form(&centre, &format!("{reports}/{extra}/delete"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "removed before finalisation");
+    let (stranger, _) = app.learner("stranger@example.org").await;
+    assert_eq!(stranger.get(app.url(&reports)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+
+    let finalize = format!("/certif/{center}/sessions/{session}/finalize");
+    let abort = format!("abort-{candidate}");
+    let done = [("comment", ""), ("has_incident", "yes"), ("has_joining_issue", "no"), (abort.as_str(), "technical")];
+    assert_eq!(app.post_form(&centre, &finalize, &done).await.status(), StatusCode::SEE_OTHER);
+    let listed: Vec<Value> = centre.get(app.url(&api)).send().await.unwrap().json().await.unwrap();
+    let resolutions: Vec<&str> = listed.iter().map(|r| r["resolution"].as_str().unwrap()).collect();
+    assert_eq!(resolutions, kinds.iter().map(|k| k.2).collect::<Vec<_>>());
+    let neutralized = kinds.iter().filter(|k| k.2 == "neutralized").count() as i64;
+    let answers: i64 = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT r.answers FROM certification_results r JOIN certification_courses k ON k.id = r.course_id WHERE k.session_id = $1")
+            .bind(session).fetch_one(pool).await.unwrap()
+    });
+    assert_eq!(answers, 3 - neutralized, "neutralized questions no longer count");
+    let r = app.post_form(&centre, &reports, &[("kind", "FRAUD"), ("question_number", ""), ("description", "")]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT, "no report after finalisation");
+    let page = centre.get(app.url(&reports)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Question neutralisée") && page.contains("Examiné par le jury"), "{page}");
+}
+
+/// Whether a challenge shows an image.
+fn state_challenge(app: &TestApp, id: &str) -> (bool,) {
+    let content = &app.state.content;
+    (content.challenge(content.challenge_by_id(id).unwrap()).illustration.is_some(),)
+}
+
+async fn configuration_versions_go_from_draft_to_active_and_certifications_keep_theirs(
+    backend: crate::support::Backend,
+) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.demo = true).await;
+    let (session, number, code, password) = demo_session(&app).await;
+    let (admin, _) = app.admin("root@example.org", "SUPER_ADMIN").await;
+    let (certif, _) = app.admin("certif@example.org", "CERTIF").await;
+    let page = "/admin/certification/configurations";
+    assert_eq!(certif.get(app.url(page)).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    let html = admin.get(app.url(page)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("value=\"32\"") && html.contains("value=\"105\""),
+        "the form starts from the active version 1"
+    );
+    let mut fields = vec![
+        ("maximum_length", "22"),
+        ("minimum_answers", "30"),
+        ("duration_minutes", "60"),
+        ("between_same_competence", "2"),
+        ("default_capacity", "-3"),
+        ("probability_to_pick", "51"),
+        ("variation_percent", "0,5"),
+    ];
+    let r = app.post_form(&admin, page, &fields).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("ne peuvent dépasser le nombre de questions"));
+    fields[1] = ("minimum_answers", "20");
+    assert_eq!(app.post_form(&admin, page, &fields).await.status(), StatusCode::SEE_OTHER);
+    let versions = || async {
+        platform::on_db!(app.db(), pool => {
+            sqlx::query_as::<_, (i64, String)>("SELECT version, status FROM certification_configurations ORDER BY version").fetch_all(pool).await.unwrap()
+        })
+    };
+    assert_eq!(versions().await, vec![(1, "active".to_owned()), (2, "draft".to_owned())]);
+    // A draft is not used: activate it.
+    assert_eq!(app.post_form(&certif, &format!("{page}/2/activate"), &[]).await.status(), StatusCode::FORBIDDEN);
+    let r = app.post_form(&admin, &format!("{page}/2/activate"), &[]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("La version 2 est active"));
+    assert_eq!(versions().await, vec![(1, "archived".to_owned()), (2, "active".to_owned())]);
+    assert_eq!(
+        app.post_form(&admin, &format!("{page}/1/activate"), &[]).await.status(),
+        StatusCode::CONFLICT,
+        "archived stays archived"
+    );
+    assert_eq!(
+        app.post_form(&admin, &format!("{page}/2/delete"), &[]).await.status(),
+        StatusCode::CONFLICT,
+        "only drafts are deleted"
+    );
+
+    // A certification started now records version 2: 60 minutes, 22 questions at most.
+    let (lea, home) = join_as_lea(&app, number, &code).await;
+    let candidate = home.rsplit('/').next().unwrap().to_owned();
+    let invigilator = new_client();
+    let n = number.to_string();
+    app.post_form(&invigilator, "/surveillant", &[("session_number", &n), ("password", &password)]).await;
+    app.post_form(
+        &invigilator,
+        &format!("/surveillant/sessions/{session}/candidates/{candidate}/authorize"),
+        &[("authorized", "yes")],
+    )
+    .await;
+    let r = app.post_form(&lea, &format!("{home}/start"), &[]).await;
+    let assessment = Uuid::parse_str(location(&r).trim_start_matches("/assessments/")).unwrap();
+    // Version 3 activated meanwhile does not change a test under way.
+    fields[0] = ("maximum_length", "40");
+    app.post_form(&admin, page, &fields).await;
+    app.post_form(&admin, &format!("{page}/3/activate"), &[]).await;
+    let (version, length): (i64, i64) = platform::on_db!(app.db(), pool => {
+        sqlx::query_as("SELECT configuration_version, deadline - started_at FROM certification_courses WHERE session_id = $1").bind(session).fetch_one(pool).await.unwrap()
+    });
+    assert_eq!((version, length), (2, 60 * 60 * 1_000_000));
+    let mut answered = 0;
+    while let Some(challenge) = crate::evaluation::current_challenge(&app, assessment).await {
+        let fields = crate::evaluation::answer_fields(&app, &challenge, true);
+        crate::evaluation::post_answer(&app, &lea, assessment, &fields).await;
+        answered += 1;
+        assert!(answered <= 22, "the version's length");
+    }
+    assert_eq!(answered, 22);
 }

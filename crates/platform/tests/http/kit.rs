@@ -34,6 +34,7 @@ fn concrete(path: &str, org: Uuid, center: Uuid) -> String {
             "center_id" => center.to_string(),
             "code" => "1.1".to_owned(),
             "name" => "app.css".to_owned(),
+            "version" => "1".to_owned(),
             _ => Uuid::now_v7().to_string(),
         };
         out.push_str(&value);

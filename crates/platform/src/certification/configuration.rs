@@ -1,0 +1,359 @@
+//! Versioned certification configuration (`PRODUCT.md` §2.4): the test's settings — flash
+//! selection (REFERENCE §5.4), the number of questions, the minimum for a result, the duration — live
+//! in numbered versions that go draft → active → archived. One version is active; a certification
+//! records the version it started with and keeps it to the end, scoring included. Active and archived
+//! versions never change, so each is read once per node and kept.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, OnceLock, PoisonError},
+};
+
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    AppState,
+    identity::guard::{RequireAdmin, SuperAdmin},
+    on_conn,
+    web::{
+        error::{AppError, FieldError},
+        extract::{CsrfForm, NoFields, Page},
+        form::FormState,
+        layout::{Chrome, render},
+    },
+};
+
+/// What a version sets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Flash selection and the result's minimum answers.
+    pub flash: engine::flash::FlashConfig,
+    /// Length of the test without extra time, in minutes.
+    pub duration_minutes: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings { flash: engine::flash::FlashConfig::default(), duration_minutes: super::model::TEST_MINUTES }
+    }
+}
+
+/// A version as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Version {
+    /// 1, 2, 3…
+    pub version: i64,
+    /// `draft`, `active` or `archived`.
+    pub status: String,
+    /// The settings, JSON.
+    pub settings: String,
+    /// Created, activated, archived (µs).
+    pub created_at: i64,
+    /// When it became active.
+    pub activated_at: Option<i64>,
+    /// When a newer version replaced it.
+    pub archived_at: Option<i64>,
+}
+
+impl Version {
+    /// Its settings (the defaults if the JSON were unreadable, which the checks prevent).
+    pub fn settings(&self) -> Settings {
+        serde_json::from_str(&self.settings).unwrap_or_default()
+    }
+}
+
+// ------------------------------------------------------------------ SQL
+
+macro_rules! select_version {
+    ($rest:literal) => {
+        concat!(
+            "SELECT version, status, settings, created_at, activated_at, archived_at FROM certification_configurations ",
+            $rest
+        )
+    };
+}
+
+async fn versions(conn: impl Into<crate::db::Conn<'_>>) -> Result<Vec<Version>, sqlx::Error> {
+    on_conn!(conn, c => sqlx::query_as::<_, Version>(select_version!("ORDER BY version DESC")).fetch_all(c).await)
+}
+
+async fn version(conn: impl Into<crate::db::Conn<'_>>, n: i64) -> Result<Option<Version>, sqlx::Error> {
+    on_conn!(conn, c => sqlx::query_as::<_, Version>(select_version!("WHERE version = $1")).bind(n).fetch_optional(c).await)
+}
+
+async fn active_row(conn: impl Into<crate::db::Conn<'_>>) -> Result<Option<Version>, sqlx::Error> {
+    on_conn!(conn, c => sqlx::query_as::<_, Version>(select_version!("WHERE status = 'active'")).fetch_optional(c).await)
+}
+
+async fn insert(
+    conn: impl Into<crate::db::Conn<'_>>,
+    n: i64,
+    status: &str,
+    settings: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query(
+            "INSERT INTO certification_configurations (version, status, settings, created_at, activated_at) \
+             VALUES ($1, $2, $3, $4, CASE WHEN $2 = 'active' THEN $4 END) ON CONFLICT DO NOTHING",
+        )
+        .bind(n).bind(status).bind(settings).bind(now).execute(c).await.map(|r| r.rows_affected() == 1)
+    })
+}
+
+async fn activate_row(tx: &mut crate::db::Tx, n: i64, now: i64) -> Result<bool, sqlx::Error> {
+    on_conn!(&mut *tx, c => {
+        sqlx::query("UPDATE certification_configurations SET status = 'archived', archived_at = $1 WHERE status = 'active'")
+            .bind(now).execute(&mut *c).await?;
+        sqlx::query("UPDATE certification_configurations SET status = 'active', activated_at = $2 WHERE version = $1 AND status = 'draft'")
+            .bind(n).bind(now).execute(&mut *c).await.map(|r| r.rows_affected() == 1)
+    })
+}
+
+async fn delete_draft(conn: impl Into<crate::db::Conn<'_>>, n: i64) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("DELETE FROM certification_configurations WHERE version = $1 AND status = 'draft'")
+            .bind(n).execute(c).await.map(|r| r.rows_affected() == 1)
+    })
+}
+
+// ------------------------------------------------------------------ service
+
+/// The active version, creating version 1 with the reference's settings on first use.
+pub async fn active(state: &AppState) -> Result<Version, AppError> {
+    if let Some(v) = active_row(&state.db).await? {
+        return Ok(v);
+    }
+    let defaults = serde_json::to_string(&Settings::default()).map_err(|e| AppError::Internal(e.into()))?;
+    // Nodes starting together: one inserts, the others read it.
+    insert(&state.db, 1, "active", &defaults, state.clock.now_micros()).await?;
+    active_row(&state.db).await?.ok_or(AppError::Conflict)
+}
+
+/// The settings of a version a certification used (kept in memory: they never change).
+pub async fn settings_of(state: &AppState, n: i64) -> Result<Arc<Settings>, AppError> {
+    type Cache = Mutex<HashMap<(String, i64), Arc<Settings>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    // Per database: tests run several nodes on different databases in one process.
+    let key = (state.settings.db.url(), n);
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(s) = cache.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
+        return Ok(s.clone());
+    }
+    let v = version(&state.db, n).await?.filter(|v| v.status != "draft").ok_or(AppError::NotFound)?;
+    let settings = Arc::new(v.settings());
+    cache.lock().unwrap_or_else(PoisonError::into_inner).insert(key, settings.clone());
+    Ok(settings)
+}
+
+/// The form of a draft.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DraftFields {
+    #[serde(default)]
+    maximum_length: String,
+    #[serde(default)]
+    minimum_answers: String,
+    #[serde(default)]
+    between_same_competence: String,
+    #[serde(default)]
+    duration_minutes: String,
+    #[serde(default)]
+    default_capacity: String,
+    #[serde(default)]
+    probability_to_pick: String,
+    #[serde(default)]
+    variation_percent: String,
+}
+
+fn number<T: std::str::FromStr + PartialOrd>(
+    text: &str,
+    range: std::ops::RangeInclusive<T>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<T> {
+    match text.trim().replace(',', ".").parse::<T>() {
+        Ok(v) if range.contains(&v) => Some(v),
+        _ => {
+            errors.push(FieldError { field: field.into(), code: format!("field-config-{}", field.replace('_', "-")) });
+            None
+        }
+    }
+}
+
+impl DraftFields {
+    fn of(s: &Settings) -> DraftFields {
+        DraftFields {
+            maximum_length: s.flash.maximum_assessment_length.to_string(),
+            minimum_answers: s.flash.minimum_answers_required.to_string(),
+            between_same_competence: s.flash.challenges_between_same_competence.to_string(),
+            duration_minutes: s.duration_minutes.to_string(),
+            default_capacity: s.flash.default_candidate_capacity.to_string(),
+            probability_to_pick: s.flash.default_probability_to_pick_challenge.to_string(),
+            variation_percent: s.flash.variation_percent.map(|v| v.to_string()).unwrap_or_default(),
+        }
+    }
+
+    fn form(&self) -> FormState {
+        FormState::new()
+            .keep("maximum_length", &self.maximum_length)
+            .keep("minimum_answers", &self.minimum_answers)
+            .keep("between_same_competence", &self.between_same_competence)
+            .keep("duration_minutes", &self.duration_minutes)
+            .keep("default_capacity", &self.default_capacity)
+            .keep("probability_to_pick", &self.probability_to_pick)
+            .keep("variation_percent", &self.variation_percent)
+    }
+
+    /// The settings, from the active ones with these changes, or every problem.
+    fn settings(&self, base: &Settings) -> Result<Settings, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let maximum = number(&self.maximum_length, 1_usize..=64, "maximum_length", &mut errors);
+        let minimum = number(&self.minimum_answers, 1_usize..=64, "minimum_answers", &mut errors);
+        let between = number(&self.between_same_competence, 0_usize..=15, "between_same_competence", &mut errors);
+        let duration = number(&self.duration_minutes, 15_i64..=300, "duration_minutes", &mut errors);
+        let capacity = number(&self.default_capacity, -6.0_f64..=6.0, "default_capacity", &mut errors);
+        let probability = number(&self.probability_to_pick, 1_u32..=100, "probability_to_pick", &mut errors);
+        let variation = if self.variation_percent.trim().is_empty() {
+            Some(None)
+        } else {
+            number(&self.variation_percent, 0.0_f64..=1.0, "variation_percent", &mut errors).map(Some)
+        };
+        if let (Some(max), Some(min)) = (maximum, minimum)
+            && min > max
+        {
+            errors.push(FieldError { field: "minimum_answers".into(), code: "field-config-minimum-above".into() });
+        }
+        match (maximum, minimum, between, duration, capacity, probability, variation) {
+            (Some(max), Some(min), Some(between), Some(duration), Some(capacity), Some(p), Some(variation))
+                if errors.is_empty() =>
+            {
+                let mut s = base.clone();
+                s.flash.maximum_assessment_length = max;
+                s.flash.minimum_answers_required = min;
+                s.flash.challenges_between_same_competence = between;
+                s.flash.default_candidate_capacity = capacity;
+                s.flash.default_probability_to_pick_challenge = p;
+                s.flash.variation_percent = variation;
+                s.duration_minutes = duration;
+                Ok(s)
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+// ------------------------------------------------------------------ back office
+
+#[derive(Template)]
+#[template(path = "admin/configurations.html")]
+struct ConfigurationsPage {
+    chrome: Chrome,
+    csrf: String,
+    versions: Vec<(Version, Settings)>,
+    form: FormState,
+    notice: String,
+}
+
+async fn configurations_page(
+    state: &AppState,
+    page: &Page,
+    form: Option<FormState>,
+    notice: String,
+) -> Result<Response, AppError> {
+    let current = active(state).await?;
+    let form = form.unwrap_or_else(|| DraftFields::of(&current.settings()).form());
+    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let versions = versions(&state.db).await?.into_iter().map(|v| (v.settings(), v)).map(|(s, v)| (v, s)).collect();
+    Ok(render(
+        status,
+        &ConfigurationsPage { chrome: page.chrome_t("config-title"), csrf: page.csrf(), versions, form, notice },
+    ))
+}
+
+/// `GET /admin/certification/configurations` (SUPER_ADMIN): every version, and a new draft.
+pub async fn page(
+    State(state): State<AppState>,
+    page: Page,
+    _: RequireAdmin<SuperAdmin>,
+) -> Result<Response, AppError> {
+    configurations_page(&state, &page, None, String::new()).await
+}
+
+/// `POST /admin/certification/configurations`: a new draft.
+pub async fn create(
+    State(state): State<AppState>,
+    page: Page,
+    admin: RequireAdmin<SuperAdmin>,
+    CsrfForm(f): CsrfForm<DraftFields>,
+) -> Result<Response, AppError> {
+    let base = active(&state).await?.settings();
+    let settings = match f.settings(&base) {
+        Ok(s) => s,
+        Err(errors) => {
+            return configurations_page(&state, &page, Some(f.form().with_errors(page.lang, &errors)), String::new())
+                .await;
+        }
+    };
+    let text = serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.into()))?;
+    let n = versions(&state.db).await?.first().map_or(1, |v| v.version + 1);
+    if !insert(&state.db, n, "draft", &text, state.clock.now_micros()).await? {
+        return Err(AppError::Conflict);
+    }
+    crate::identity::service::audit(
+        &state,
+        Some(admin.user.id),
+        "certification.configuration.draft",
+        None,
+        "super admin",
+        serde_json::json!({ "version": n, "settings": settings }),
+    )
+    .await?;
+    Ok(Redirect::to("/admin/certification/configurations").into_response())
+}
+
+/// `POST /admin/certification/configurations/{version}/activate`: the draft becomes the active
+/// version (certifications starting from now use it); the previous one is archived.
+pub async fn activate(
+    State(state): State<AppState>,
+    page: Page,
+    admin: RequireAdmin<SuperAdmin>,
+    Path(n): Path<i64>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    active(&state).await?;
+    let mut tx = state.db.begin().await?;
+    if !activate_row(&mut tx, n, state.clock.now_micros()).await? {
+        return Err(AppError::Conflict);
+    }
+    tx.commit().await?;
+    crate::identity::service::audit(
+        &state,
+        Some(admin.user.id),
+        "certification.configuration.activate",
+        None,
+        "super admin",
+        serde_json::json!({ "version": n }),
+    )
+    .await?;
+    configurations_page(&state, &page, None, page.lang.t_args("config-activated", &[("version", &n.to_string())])).await
+}
+
+/// `POST /admin/certification/configurations/{version}/delete`: a draft only.
+pub async fn delete(
+    State(state): State<AppState>,
+    _: RequireAdmin<SuperAdmin>,
+    Path(n): Path<i64>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    if !delete_draft(&state.db, n).await? {
+        return Err(AppError::Conflict);
+    }
+    Ok(Redirect::to("/admin/certification/configurations").into_response())
+}

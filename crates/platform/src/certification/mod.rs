@@ -112,12 +112,14 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(reporting::api_list, reporting::api_create))
 }
 
-/// Enrolments in certification sessions (the identity the centre gave, the session, the centre).
-/// Erasure leaves them: REFERENCE §8 keeps certification data so that certificates stay verifiable.
+/// Enrolments in certification sessions (the identity the centre gave, the session, the centre) and
+/// certifications (status, score, verification code). Erasure keeps what a certificate needs to stay
+/// verifiable (REFERENCE §8 keeps certification data: the identity as certified, the result, the
+/// signed credential) and removes the person's own contact address given for the notice.
 pub const PERSONAL_DATA: personal_data::Context = personal_data::Context {
     name: "certification",
     export: |state, user| Box::pin(export_sections(state, user)),
-    erase: None,
+    erase: Some(|tx, user, _now| Box::pin(store::forget_candidate_contact(tx, user.id))),
 };
 
 async fn export_sections(state: &AppState, user: Uuid) -> Result<Vec<(&'static str, Value)>, AppError> {
@@ -141,5 +143,21 @@ async fn export_sections(state: &AppState, user: Uuid) -> Result<Vec<(&'static s
             })
         })
         .collect();
-    Ok(vec![("certification_enrolments", json!(out))])
+    let mut certifications = Vec::new();
+    for (course, result) in store::courses_of_user(&state.db, user).await? {
+        certifications.push(json!({
+            "course": course.id,
+            "session": course.session_id,
+            "started_at": course.started_at,
+            "completed_at": course.completed_at,
+            "configuration_version": course.configuration_version,
+            "status": result.as_ref().map(|r| r.status.clone()),
+            "pix_score": result.as_ref().map(|r| r.pix_score),
+            "score_error": result.as_ref().map(|r| r.score_error),
+            "competence_levels": result.as_ref().map(|r| r.levels()),
+            "verification_code": result.as_ref().map(|r| r.verification_code.clone()),
+            "jury_comment": result.as_ref().map(|r| r.jury_comment_candidate.clone()),
+        }));
+    }
+    Ok(vec![("certification_enrolments", json!(out)), ("certifications", json!(certifications))])
 }

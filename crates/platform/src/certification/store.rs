@@ -773,3 +773,30 @@ pub async fn resolve_issue_report(
             .bind(id).bind(resolution).bind(now).execute(c).await.map(|_| ())
     })
 }
+
+// ------------------------------------------------------------------ personal data
+
+/// A person's certification courses, with their result once scored.
+pub async fn courses_of_user(
+    conn: impl Into<Conn<'_>>,
+    user: Uuid,
+) -> Result<Vec<(Course, Option<CertResult>)>, sqlx::Error> {
+    let mut conn = conn.into();
+    let courses: Vec<Course> = on_conn!(&mut conn, c => {
+        sqlx::query_as::<_, Course>(select_course!("WHERE user_id = $1 ORDER BY started_at")).bind(user).fetch_all(c).await
+    })?;
+    let mut out = Vec::new();
+    for course in courses {
+        let result = result_of_course(&mut conn, course.id).await?;
+        out.push((course, result));
+    }
+    Ok(out)
+}
+
+/// Erasure: the notice address the person gave is removed from their enrolments; the identity as
+/// certified stays (certificates must keep verifying).
+pub async fn forget_candidate_contact(tx: &mut crate::db::Tx, user: Uuid) -> Result<(), sqlx::Error> {
+    on_conn!(tx, c => {
+        sqlx::query("UPDATE certification_candidates SET email = NULL WHERE user_id = $1").bind(user).execute(c).await.map(|_| ())
+    })
+}

@@ -26,6 +26,8 @@ dual!(
     certificates_are_signed_credentials_that_verify_offline_and_revoke,
     issue_reports_are_resolved_automatically_at_finalisation,
     configuration_versions_go_from_draft_to_active_and_certifications_keep_theirs,
+    invigilator_candidate_and_jury_routes_refuse_everyone_else,
+    export_lists_certifications_and_erasure_keeps_certificates_verifiable,
 );
 
 fn location(r: &reqwest::Response) -> String {
@@ -1251,4 +1253,212 @@ async fn configuration_versions_go_from_draft_to_active_and_certifications_keep_
         assert!(answered <= 22, "the version's length");
     }
     assert_eq!(answered, 22);
+}
+
+async fn invigilator_candidate_and_jury_routes_refuse_everyone_else(backend: crate::support::Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.demo = true).await;
+    let (session_a, number_a, code_a, password_a) = demo_session(&app).await;
+    platform::on_db!(app.db(), pool => {
+        sqlx::query("UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = 'known@example.org') WHERE email = 'centre-admin@demo.example'")
+            .execute(pool).await.unwrap();
+    });
+    let centre = app.login_as("centre-admin@demo.example").await;
+    let center: Uuid = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT center_id FROM certification_sessions WHERE id = $1").bind(session_a).fetch_one(pool).await.unwrap()
+    });
+    // Session B of the same centre, with a candidate of its own.
+    let fields = session_fields(&in_days(3)).await;
+    let session_b = location(&app.post_form(&centre, &format!("/certif/{center}/sessions"), &pairs(&fields)).await)
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let enrol = [
+        ("last_name", "Petit"),
+        ("first_name", "Tom"),
+        ("birth_date", "01/01/2000"),
+        ("sex", "M"),
+        ("birth_insee_code", "75056"),
+    ];
+    app.post_form(&centre, &format!("/certif/{center}/sessions/{session_b}/candidates"), &enrol).await;
+    let (number_b, password_b, candidate_b): (i64, String, Uuid) = platform::on_db!(app.db(), pool => {
+        sqlx::query_as("SELECT s.number, s.invigilator_password, k.id FROM certification_sessions s JOIN certification_candidates k ON k.session_id = s.id WHERE k.last_name = 'Petit'")
+            .fetch_one(pool).await.unwrap()
+    });
+    // Léa joins session A and starts.
+    let (lea, home) = join_as_lea(&app, number_a, &code_a).await;
+    let candidate_a = home.rsplit('/').next().unwrap().to_owned();
+    let invigilator_a = new_client();
+    app.post_form(
+        &invigilator_a,
+        "/surveillant",
+        &[("session_number", &number_a.to_string()), ("password", &password_a)],
+    )
+    .await;
+    let screen_a = format!("/surveillant/sessions/{session_a}");
+    app.post_form(&invigilator_a, &format!("{screen_a}/candidates/{candidate_a}/authorize"), &[("authorized", "yes")])
+        .await;
+    let r = app.post_form(&lea, &format!("{home}/start"), &[]).await;
+    let assessment = location(&r);
+
+    // B's password opens B only; with A's number it opens nothing.
+    let invigilator_b = new_client();
+    let r = app
+        .post_form(
+            &invigilator_b,
+            "/surveillant",
+            &[("session_number", &number_a.to_string()), ("password", &password_b)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post_form(
+            &invigilator_b,
+            "/surveillant",
+            &[("session_number", &number_b.to_string()), ("password", &password_b)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = invigilator_b.get(app.url(&screen_a)).send().await.unwrap();
+    assert_eq!(
+        (r.status(), location(&r).as_str()),
+        (StatusCode::SEE_OTHER, "/surveillant"),
+        "A's screen is not open to B"
+    );
+    for (who, client) in [("B's invigilator", &invigilator_b), ("nobody", &new_client()), ("the candidate", &lea)] {
+        assert_eq!(
+            client.get(app.url(&format!("{screen_a}/events"))).send().await.unwrap().status(),
+            StatusCode::NOT_FOUND,
+            "events as {who}"
+        );
+        for action in ["authorize", "end", "alert/validate", "alert/dismiss"] {
+            let path = format!("{screen_a}/candidates/{candidate_a}/{action}");
+            assert_eq!(
+                app.post_form(client, &path, &[("authorized", "no")]).await.status(),
+                StatusCode::NOT_FOUND,
+                "{action} as {who}"
+            );
+        }
+    }
+    // A's invigilator cannot act on a candidate of another session through A's screen.
+    for action in ["authorize", "end", "alert/validate"] {
+        let path = format!("{screen_a}/candidates/{candidate_b}/{action}");
+        assert_eq!(
+            app.post_form(&invigilator_a, &path, &[("authorized", "yes")]).await.status(),
+            StatusCode::NOT_FOUND,
+            "{action}"
+        );
+    }
+
+    // The candidate's pages and API are hers only.
+    let (other, _) = app.learner("other@example.org").await;
+    let anonymous = new_client();
+    for path in [home.clone(), format!("/api/certification/candidates/{candidate_a}"), assessment.clone()] {
+        assert_eq!(
+            other.get(app.url(&path)).send().await.unwrap().status(),
+            StatusCode::NOT_FOUND,
+            "{path} as another learner"
+        );
+        let expected = if path.starts_with("/api/") { StatusCode::UNAUTHORIZED } else { StatusCode::SEE_OTHER };
+        assert_eq!(anonymous.get(app.url(&path)).send().await.unwrap().status(), expected, "{path} anonymous");
+    }
+    assert_eq!(app.post_form(&other, &format!("{home}/start"), &[]).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.post_form(&other, &format!("{assessment}/alert"), &[]).await.status(), StatusCode::NOT_FOUND);
+
+    // Jury routes: certification agents only (and super admins), not centre members, learners or nobody.
+    let course: Uuid = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT id FROM certification_courses WHERE session_id = $1").bind(session_a).fetch_one(pool).await.unwrap()
+    });
+    let (jury, _) = app.admin("jury@example.org", "CERTIF").await;
+    let (support, _) = app.admin("support@example.org", "SUPPORT").await;
+    let reads = [
+        "/admin/certification/sessions".to_owned(),
+        format!("/admin/certification/sessions/{session_a}"),
+        format!("/admin/certification/courses/{course}"),
+    ];
+    for path in &reads {
+        assert_eq!(jury.get(app.url(path)).send().await.unwrap().status(), StatusCode::OK, "{path} as jury");
+        for (who, client) in [("centre", &centre), ("learner", &lea), ("support", &support)] {
+            assert_eq!(
+                client.get(app.url(path)).send().await.unwrap().status(),
+                StatusCode::FORBIDDEN,
+                "{path} as {who}"
+            );
+        }
+        assert_eq!(
+            anonymous.get(app.url(path)).send().await.unwrap().status(),
+            StatusCode::SEE_OTHER,
+            "{path} anonymous"
+        );
+    }
+    for path in [
+        format!("/admin/certification/sessions/{session_a}/publish"),
+        format!("/admin/certification/courses/{course}/jury"),
+    ] {
+        for (who, client) in [("centre", &centre), ("learner", &lea), ("support", &support)] {
+            assert_eq!(
+                app.post_form(client, &path, &[("decision", "cancel")]).await.status(),
+                StatusCode::FORBIDDEN,
+                "{path} as {who}"
+            );
+        }
+    }
+    // A centre's reports, sheets and results are not another centre's or a learner's.
+    for path in [
+        format!("/certif/{center}/sessions/{session_a}/candidates/{candidate_a}/reports"),
+        format!("/certif/{center}/sessions/{session_a}/attendance.pdf"),
+        format!("/api/certification-centers/{center}/sessions/{session_a}/candidates/{candidate_a}/issue-reports"),
+    ] {
+        assert_eq!(lea.get(app.url(&path)).send().await.unwrap().status(), StatusCode::NOT_FOUND, "{path} as learner");
+        assert_eq!(centre.get(app.url(&path)).send().await.unwrap().status(), StatusCode::OK, "{path} as centre");
+    }
+    // A candidate of session B is not found under session A's path.
+    let wrong = format!("/certif/{center}/sessions/{session_a}/candidates/{candidate_b}");
+    assert_eq!(centre.get(app.url(&wrong)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+}
+
+async fn export_lists_certifications_and_erasure_keeps_certificates_verifiable(backend: crate::support::Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.demo = true).await;
+    demo_session(&app).await;
+    let (course, code): (Uuid, String) = platform::on_db!(app.db(), pool => {
+        sqlx::query("UPDATE certification_candidates SET email = 'lea@home.example' WHERE user_id = (SELECT id FROM users WHERE email = 'learner@demo.example')")
+            .execute(pool).await.unwrap();
+        sqlx::query_as("SELECT course_id, verification_code FROM certification_results WHERE status = 'validated'").fetch_one(pool).await.unwrap()
+    });
+    let lea = app.login_as("learner@demo.example").await;
+    let doc: Value = lea.get(app.url("/account/export")).send().await.unwrap().json().await.unwrap();
+    let certification = &doc["certifications"][0];
+    assert_eq!(
+        (certification["course"].as_str(), certification["verification_code"].as_str()),
+        (Some(course.to_string().as_str()), Some(code.as_str()))
+    );
+    assert_eq!(doc["certification_enrolments"][0]["email"], "lea@home.example");
+    // The credential is issued before the erasure: it must keep verifying after.
+    let vc: Value = lea
+        .get(app.url(&format!("/api/certifications/{course}/credential")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = app.csrf(&lea).await;
+    let r = lea
+        .post(app.url("/account/delete"))
+        .form(&[("delete_password", crate::support::PASSWORD), ("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_redirection() || r.status().is_success(), "{}", r.status());
+    let (email, last_name): (Option<String>, String) = platform::on_db!(app.db(), pool => {
+        sqlx::query_as("SELECT email, last_name FROM certification_candidates WHERE id = (SELECT candidate_id FROM certification_courses WHERE id = $1)")
+            .bind(course).fetch_one(pool).await.unwrap()
+    });
+    assert_eq!((email, last_name.as_str()), (None, "Apprenante"), "the contact goes, the certified identity stays");
+    let verified = app
+        .send_json(&new_client(), Method::POST, "/api/shared-certifications", &json!({ "verification_code": code }))
+        .await;
+    assert_eq!(verified.status(), StatusCode::OK, "still verifiable by its code");
+    let did: Value = new_client().get(app.url("/.well-known/did.json")).send().await.unwrap().json().await.unwrap();
+    assert!(platform::certification::credential::verify(&vc, &did, None).is_ok(), "and by its signature");
 }

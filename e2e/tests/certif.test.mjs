@@ -66,8 +66,16 @@ describe('certification centres', () => {
     assert.match(sheetText, /^Feuille d'émargement/);
     assert.ok(sheetText.includes('BERNARD') && sheetText.includes('Signature'), sheetText);
 
+    // A colleague invited by email: pending until they open the link.
+    await page.goto(page.url().replace(/\/sessions\/.*$/, '/members'));
+    await page.getByLabel('Adresse e-mail de la personne à inviter').fill('collegue@example.org');
+    await page.getByRole('button', { name: "Envoyer l'invitation" }).click();
+    assert.match(await page.locator('.notice.success').innerText(), /invitation/i);
+    assert.match(await page.locator('main').innerText(), /collegue@example.org/);
+    await assertPageBasics(page, { lang: 'fr', label: 'centre members' });
+
     // A new session, typed with the keyboard.
-    await page.goto(page.url().replace(/\/sessions\/.*$/, '/sessions/new'));
+    await page.goto(page.url().replace(/\/members.*$/, '/sessions/new'));
     await assertPageBasics(page, { lang: 'fr', label: 'new session' });
     await page.getByLabel('Nom du site').focus();
     await page.keyboard.type('Médiathèque');

@@ -289,9 +289,15 @@ pub async fn add_member(
     };
     // Someone without an account yet is invited by email instead.
     let Some(user) = crate::identity::store::user_by_email(&state.db, email.as_str()).await? else {
-        crate::prescription::members::invite(&state, id, &agent.user, &email, role)
-            .await?
-            .map_err(|_| AppError::Conflict)?;
+        crate::prescription::members::invite(
+            &state,
+            crate::identity::model::Space::Organization(id),
+            &agent.user,
+            &email,
+            role,
+        )
+        .await?
+        .map_err(|_| AppError::Conflict)?;
         return Ok(Redirect::to(&format!("/admin/organizations/{id}?invited=1")).into_response());
     };
     store::set_member(&state.db, id, user.id, role, state.clock.now_micros()).await?;

@@ -1,8 +1,10 @@
-//! A centre's members, managed by its ADMINs: add an existing account as ADMIN or MEMBER, change a
-//! role, remove someone — the centre always keeps one ADMIN.
+//! A centre's members, managed by its ADMINs: invite by email as ADMIN or MEMBER (the invitations of
+//! organisations: a single-use link valid 7 days, resent or cancelled), change a role, remove
+//! someone — the centre always keeps one ADMIN.
 
 use askama::Template;
 use axum::{
+    Json,
     extract::{Path, Query, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
@@ -15,11 +17,15 @@ use crate::{
     AppState,
     identity::{
         guard::{AdminMember, AnyMember, CenterAccess},
-        model::{Email, MemberRole},
+        model::{Email, MemberRole, Space},
+    },
+    prescription::{
+        members::{InvitationJson, InviteBody, InviteRefused, invite, pending},
+        model::Invitation,
     },
     web::{
         error::{AppError, FieldError},
-        extract::{CsrfForm, NoFields, Page},
+        extract::{CsrfForm, CsrfHeader, CsrfJson, NoFields, Page},
         form::FormState,
         layout::{Chrome, render},
     },
@@ -34,7 +40,9 @@ struct MembersPage {
     members: Vec<store::CenterMember>,
     admin: bool,
     me: Uuid,
-    form: FormState,
+    invitations: Vec<Invitation>,
+    invite_base: String,
+    invite_form: FormState,
     notice: String,
 }
 
@@ -53,6 +61,9 @@ async fn members_page(
 ) -> Result<Response, AppError> {
     let (center, me, role) = access;
     let center = service::center(state, center).await?;
+    let invitations =
+        if role == MemberRole::Admin { pending(state, Space::Center(center.id)).await? } else { Vec::new() };
+    let invite_base = format!("/certif/{}/invitations", center.id);
     let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok(render(
         status,
@@ -63,7 +74,9 @@ async fn members_page(
             center,
             admin: role == MemberRole::Admin,
             me,
-            form,
+            invitations,
+            invite_base,
+            invite_form: form,
             notice,
         },
     ))
@@ -77,7 +90,9 @@ pub async fn members(
     Query(q): Query<MembersQuery>,
 ) -> Result<Response, AppError> {
     let notice = match q.done.as_deref() {
-        Some("added") => page.t("center-member-added"),
+        Some("invited") => page.t("members-done-invited"),
+        Some("resent") => page.t("members-done-resent"),
+        Some("cancelled") => page.t("members-done-cancelled"),
         Some("changed") => page.t("center-member-changed"),
         Some("removed") => page.t("center-member-removed"),
         _ => String::new(),
@@ -85,56 +100,106 @@ pub async fn members(
     members_page(&state, &page, (access.center, access.user.id, access.role), FormState::new(), notice).await
 }
 
-/// The add form.
+/// The invitation form.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct AddFields {
+pub struct InviteFields {
     #[serde(default)]
     email: String,
     #[serde(default)]
     role: String,
 }
 
-/// `POST /certif/{center_id}/members` (ADMIN): gives an existing account a role in the centre.
-pub async fn add(
+/// `POST /certif/{center_id}/invitations` (ADMIN): invites an address by email.
+pub async fn invite_form(
     State(state): State<AppState>,
     page: Page,
     access: CenterAccess<AdminMember>,
-    CsrfForm(f): CsrfForm<AddFields>,
+    CsrfForm(f): CsrfForm<InviteFields>,
 ) -> Result<Response, AppError> {
-    let role = match f.role.as_str() {
-        "ADMIN" => Some(MemberRole::Admin),
-        "MEMBER" => Some(MemberRole::Member),
-        _ => None,
-    };
-    let user = match Email::parse(&f.email) {
-        Some(e) => crate::identity::store::user_by_email(&state.db, e.as_str()).await?,
-        None => None,
-    };
-    let error = match (&user, role) {
-        (None, _) if Email::parse(&f.email).is_none() => Some(("email", "field-email-invalid")),
-        (None, _) => Some(("email", "field-center-member-unknown")),
-        (_, None) => Some(("role", "field-role-invalid")),
-        _ => None,
-    };
-    if let Some((field, code)) = error {
-        let form = FormState::new()
-            .keep("email", &f.email)
-            .with_errors(page.lang, &[FieldError { field: field.into(), code: code.into() }]);
-        return members_page(&state, &page, (access.center, access.user.id, access.role), form, String::new()).await;
+    let mut errors = Vec::new();
+    let email = Email::parse(&f.email);
+    let role = MemberRole::parse(&f.role);
+    if email.is_none() {
+        errors.push(FieldError { field: "email".into(), code: "field-email-invalid".into() });
     }
-    let (Some(user), Some(role)) = (user, role) else { return Err(AppError::Conflict) };
-    store::set_member(&state.db, access.center, user.id, role, state.clock.now_micros()).await?;
-    crate::identity::service::audit(
-        &state,
-        Some(access.user.id),
-        "certification_center.member",
-        Some(user.id),
-        "certification centre",
-        serde_json::json!({ "center": access.center, "role": f.role }),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/certif/{}/members?done=added", access.center)).into_response())
+    if role.is_none() {
+        errors.push(FieldError { field: "role".into(), code: "field-role-invalid".into() });
+    }
+    if let (Some(email), Some(role)) = (&email, role)
+        && let Err(InviteRefused::AlreadyMember) =
+            invite(&state, Space::Center(access.center), &access.user, email, role).await?
+    {
+        errors.push(FieldError { field: "email".into(), code: "field-invitation-already-member".into() });
+    }
+    if errors.is_empty() {
+        return Ok(Redirect::to(&format!("/certif/{}/members?done=invited", access.center)).into_response());
+    }
+    let form = FormState::new().keep("email", &f.email).keep("role", &f.role).with_errors(page.lang, &errors);
+    members_page(&state, &page, (access.center, access.user.id, access.role), form, String::new()).await
+}
+
+/// Path of an invitation.
+#[derive(Debug, Deserialize)]
+pub struct InvitationPath {
+    invitation_id: Uuid,
+}
+
+/// `POST /certif/{center_id}/invitations/{invitation_id}/resend` (ADMIN): a new link.
+pub async fn resend(
+    State(state): State<AppState>,
+    access: CenterAccess<AdminMember>,
+    Path(p): Path<InvitationPath>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    crate::prescription::members::resend(&state, Space::Center(access.center), &access.user, p.invitation_id).await?;
+    Ok(Redirect::to(&format!("/certif/{}/members?done=resent", access.center)).into_response())
+}
+
+/// `POST /certif/{center_id}/invitations/{invitation_id}/cancel` (ADMIN): the link stops working.
+pub async fn cancel(
+    State(state): State<AppState>,
+    access: CenterAccess<AdminMember>,
+    Path(p): Path<InvitationPath>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    crate::prescription::members::cancel(&state, Space::Center(access.center), access.user.id, p.invitation_id).await?;
+    Ok(Redirect::to(&format!("/certif/{}/members?done=cancelled", access.center)).into_response())
+}
+
+/// The centre's invitations waiting for an answer (ADMIN).
+#[utoipa::path(get, path = "/api/certification-centers/{center_id}/invitations", tag = "certification",
+    params(("center_id" = Uuid, Path)), responses((status = 200, body = Vec<InvitationJson>)))]
+pub async fn api_invitations(
+    State(state): State<AppState>,
+    access: CenterAccess<AdminMember>,
+) -> Result<Json<Vec<InvitationJson>>, AppError> {
+    Ok(Json(pending(&state, Space::Center(access.center)).await?.into_iter().map(Into::into).collect()))
+}
+
+/// Invites an address to the centre by email (ADMIN); inviting it again sends a new link. 422 when
+/// the address is invalid or already a member's.
+#[utoipa::path(post, path = "/api/certification-centers/{center_id}/invitations", tag = "certification",
+    params(("center_id" = Uuid, Path)), request_body = InviteBody, responses((status = 201, body = InvitationJson)))]
+pub async fn api_invite(
+    State(state): State<AppState>,
+    access: CenterAccess<AdminMember>,
+    CsrfJson(body): CsrfJson<InviteBody>,
+) -> Result<Response, AppError> {
+    crate::prescription::members::invite_json(&state, Space::Center(access.center), &access.user, body).await
+}
+
+/// Cancels a pending invitation of the centre (ADMIN).
+#[utoipa::path(delete, path = "/api/certification-centers/{center_id}/invitations/{invitation_id}", tag = "certification",
+    params(("center_id" = Uuid, Path), ("invitation_id" = Uuid, Path)), responses((status = 204, description = "cancelled")))]
+pub async fn api_cancel(
+    State(state): State<AppState>,
+    access: CenterAccess<AdminMember>,
+    Path(p): Path<InvitationPath>,
+    _: CsrfHeader,
+) -> Result<StatusCode, AppError> {
+    crate::prescription::members::cancel(&state, Space::Center(access.center), access.user.id, p.invitation_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Path of a member.

@@ -59,7 +59,9 @@ pub fn pages() -> Pages {
         .post("/assessments/{id}/alert", entrance::raise_alert)
         .get("/certif/{center_id}/sessions", pages::sessions)
         .get("/certif/{center_id}/members", members::members)
-        .post("/certif/{center_id}/members", members::add)
+        .post("/certif/{center_id}/invitations", members::invite_form)
+        .post("/certif/{center_id}/invitations/{invitation_id}/resend", members::resend)
+        .post("/certif/{center_id}/invitations/{invitation_id}/cancel", members::cancel)
         .post("/certif/{center_id}/members/{user_id}/role", members::role)
         .post("/certif/{center_id}/members/{user_id}/remove", members::remove)
         .get("/certif/{center_id}/sessions/new", pages::new_session)
@@ -110,6 +112,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(documents::api_certificate))
         .routes(routes!(issuer::api_credential))
         .routes(routes!(reporting::api_list, reporting::api_create))
+        .routes(routes!(members::api_invitations, members::api_invite))
+        .routes(routes!(members::api_cancel))
 }
 
 /// Enrolments in certification sessions (the identity the centre gave, the session, the centre) and

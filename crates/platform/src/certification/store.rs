@@ -800,3 +800,19 @@ pub async fn forget_candidate_contact(tx: &mut crate::db::Tx, user: Uuid) -> Res
         sqlx::query("UPDATE certification_candidates SET email = NULL WHERE user_id = $1").bind(user).execute(c).await.map(|_| ())
     })
 }
+
+/// A person's role in a centre, if they are a member.
+pub async fn member_role(conn: impl Into<Conn<'_>>, center: Uuid, user: Uuid) -> Result<Option<String>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_scalar("SELECT role FROM center_memberships WHERE center_id = $1 AND user_id = $2")
+            .bind(center).bind(user).fetch_optional(c).await
+    })
+}
+
+/// How many members a centre has (with that role, when given).
+pub async fn count_members(conn: impl Into<Conn<'_>>, center: Uuid, role: Option<&str>) -> Result<i64, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM center_memberships WHERE center_id = $1 AND ($2 IS NULL OR role = $2)")
+            .bind(center).bind(role).fetch_one(c).await
+    })
+}

@@ -38,6 +38,40 @@ impl AdminRole {
     }
 }
 
+/// Where people are members: an organisation or a certification centre.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Space {
+    /// An organisation (Pix Orga).
+    Organization(Uuid),
+    /// A certification centre (Pix Certif).
+    Center(Uuid),
+}
+
+impl Space {
+    /// The organisation, if it is one.
+    pub fn organization(self) -> Option<Uuid> {
+        match self {
+            Space::Organization(id) => Some(id),
+            Space::Center(_) => None,
+        }
+    }
+
+    /// The centre, if it is one.
+    pub fn center(self) -> Option<Uuid> {
+        match self {
+            Space::Center(id) => Some(id),
+            Space::Organization(_) => None,
+        }
+    }
+
+    /// Its id.
+    pub fn id(self) -> Uuid {
+        match self {
+            Space::Organization(id) | Space::Center(id) => id,
+        }
+    }
+}
+
 /// Role in an organisation or a certification centre.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

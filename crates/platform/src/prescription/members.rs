@@ -2,6 +2,7 @@
 //! ones. An ADMIN invites by email (a single-use link valid 7 days, resent or cancelled at will),
 //! changes roles and removes members; an organisation always keeps at least one ADMIN. Whoever
 //! opens the link, signed in, joins — the first member of an organisation becomes its ADMIN.
+//! Invitations work the same way for certification centres (their pages are in `certification`).
 
 use askama::Template;
 use axum::{
@@ -20,7 +21,7 @@ use crate::{
     identity::{
         self, CurrentUser,
         guard::{AdminMember, AnyMember, OrganizationAccess},
-        model::{Email, MemberRole},
+        model::{Email, MemberRole, Space},
         service::token_hash,
         session::random_token,
     },
@@ -51,6 +52,61 @@ fn parse_role(role: &str) -> Option<MemberRole> {
     }
 }
 
+// ------------------------------------------------------------------ where people are members
+
+async fn space_name(state: &AppState, space: Space) -> Result<String, AppError> {
+    match space {
+        Space::Organization(id) => Ok(service::organization(state, id).await?.name),
+        Space::Center(id) => Ok(crate::certification::service::center(state, id).await?.name),
+    }
+}
+
+async fn space_role(
+    conn: impl Into<crate::db::Conn<'_>>,
+    space: Space,
+    user: Uuid,
+) -> Result<Option<String>, sqlx::Error> {
+    match space {
+        Space::Organization(id) => store::member_role(conn, id, user).await,
+        Space::Center(id) => crate::certification::store::member_role(conn, id, user).await,
+    }
+}
+
+async fn lock_space(tx: &mut crate::db::Tx, space: Space) -> Result<(), sqlx::Error> {
+    match space {
+        Space::Organization(id) => store::lock_organization(tx, id).await,
+        Space::Center(id) => crate::certification::store::lock_center(tx, id).await,
+    }
+}
+
+async fn count_space(tx: &mut crate::db::Tx, space: Space, role: Option<&str>) -> Result<i64, sqlx::Error> {
+    match space {
+        Space::Organization(id) => store::count_members(tx, id, role).await,
+        Space::Center(id) => crate::certification::store::count_members(tx, id, role).await,
+    }
+}
+
+async fn set_space_member(
+    tx: &mut crate::db::Tx,
+    space: Space,
+    user: Uuid,
+    role: MemberRole,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    match space {
+        Space::Organization(id) => store::set_member(tx, id, user, role, now).await,
+        Space::Center(id) => crate::certification::store::set_member(tx, id, user, role, now).await,
+    }
+}
+
+/// The audit's word for the place.
+fn space_kind(space: Space) -> &'static str {
+    match space {
+        Space::Organization(_) => "organization",
+        Space::Center(_) => "certification_center",
+    }
+}
+
 // ------------------------------------------------------------------ service
 
 /// Why an invitation was not sent.
@@ -60,17 +116,18 @@ pub enum InviteRefused {
     AlreadyMember,
 }
 
-/// Invites an address (or renews its pending invitation: new link, new role) and queues the mail.
+/// Invites an address to an organisation or a centre (or renews its pending invitation: new link,
+/// new role) and queues the mail.
 pub async fn invite(
     state: &AppState,
-    org: Uuid,
+    space: Space,
     inviter: &CurrentUser,
     email: &Email,
     role: MemberRole,
 ) -> Result<Result<Invitation, InviteRefused>, AppError> {
-    let organization = service::organization(state, org).await?;
+    let name = space_name(state, space).await?;
     if let Some(user) = identity::store::user_by_email(&state.db, email.as_str()).await?
-        && store::member_role(&state.db, org, user.id).await?.is_some()
+        && space_role(&state.db, space, user.id).await?.is_some()
     {
         return Ok(Err(InviteRefused::AlreadyMember));
     }
@@ -78,7 +135,7 @@ pub async fn invite(
     let token = random_token();
     let hash = token_hash(&token);
     let expires_at = now + INVITATION_LIFETIME_MICROS;
-    let id = match store::pending_invitation_of(&state.db, org, email.as_str()).await? {
+    let id = match store::pending_invitation_of(&state.db, space, email.as_str()).await? {
         Some(pending) => {
             store::renew_invitation(&state.db, pending.id, role_code(role), &hash, now, expires_at).await?;
             pending.id
@@ -87,7 +144,7 @@ pub async fn invite(
             let id = Uuid::now_v7();
             let row = store::NewInvitation {
                 id,
-                org,
+                space,
                 email: email.as_str(),
                 role: role_code(role),
                 token_hash: &hash,
@@ -99,14 +156,14 @@ pub async fn invite(
             id
         }
     };
-    send(state, &organization.name, inviter, email.as_str(), id, &token).await?;
+    send(state, space, &name, inviter, email.as_str(), id, &token).await?;
     identity::service::audit(
         state,
         Some(inviter.id),
-        "organization.invite",
+        &format!("{}.invite", space_kind(space)),
         None,
-        "organisation",
-        serde_json::json!({ "organization": org, "invitation": id, "role": role_code(role) }),
+        space_kind(space),
+        serde_json::json!({ space_kind(space): space.id(), "invitation": id, "role": role_code(role) }),
     )
     .await?;
     store::invitation(&state.db, id).await?.ok_or(AppError::NotFound).map(Ok)
@@ -114,7 +171,8 @@ pub async fn invite(
 
 async fn send(
     state: &AppState,
-    org_name: &str,
+    space: Space,
+    name: &str,
     inviter: &CurrentUser,
     to: &str,
     id: Uuid,
@@ -122,43 +180,52 @@ async fn send(
 ) -> Result<(), AppError> {
     let link = format!("{}/invitations/{id}?token={token}", state.settings.public_url);
     let who = format!("{} {}", inviter.first_name, inviter.last_name);
+    let (fr, en) = match space {
+        Space::Organization(_) => ("l'organisation", "the organisation"),
+        Space::Center(_) => ("le centre de certification", "the certification centre"),
+    };
     let body = format!(
-        "Bonjour,\n\n{who} vous invite à rejoindre l'organisation « {org_name} » sur Pix libre. Ouvrez ce lien dans les 7 jours pour accepter :\n{link}\n\nSi vous ne vous attendiez pas à cette invitation, ignorez ce message.\n\n---\n\nHello,\n\n{who} invites you to join the organisation \"{org_name}\" on Pix libre. Open this link within 7 days to accept:\n{link}\n\nIf you did not expect this invitation, ignore this message.\n"
+        "Bonjour,\n\n{who} vous invite à rejoindre {fr} « {name} » sur Pix libre. Ouvrez ce lien dans les 7 jours pour accepter :\n{link}\n\nSi vous ne vous attendiez pas à cette invitation, ignorez ce message.\n\n---\n\nHello,\n\n{who} invites you to join {en} \"{name}\" on Pix libre. Open this link within 7 days to accept:\n{link}\n\nIf you did not expect this invitation, ignore this message.\n"
     );
-    let subject = format!("Invitation à rejoindre {org_name} / Invitation to join {org_name}");
+    let subject = format!("Invitation à rejoindre {name} / Invitation to join {name}");
     outbox::mail(state, to, &subject, &body, None).await?;
     Ok(())
 }
 
 /// Sends a pending invitation again with a new link (the old one stops working).
-pub async fn resend(state: &AppState, org: Uuid, inviter: &CurrentUser, id: Uuid) -> Result<(), AppError> {
-    let invitation = pending_of(state, org, id).await?;
+pub async fn resend(state: &AppState, space: Space, inviter: &CurrentUser, id: Uuid) -> Result<(), AppError> {
+    let invitation = pending_of(state, space, id).await?;
     let role = parse_role(&invitation.role).unwrap_or(MemberRole::Member);
     let email = Email::parse(&invitation.email).ok_or(AppError::NotFound)?;
-    invite(state, org, inviter, &email, role).await?.map_err(|_| AppError::Conflict)?;
+    invite(state, space, inviter, &email, role).await?.map_err(|_| AppError::Conflict)?;
     Ok(())
 }
 
 /// Cancels a pending invitation: its link stops working.
-pub async fn cancel(state: &AppState, org: Uuid, actor: Uuid, id: Uuid) -> Result<(), AppError> {
-    pending_of(state, org, id).await?;
+pub async fn cancel(state: &AppState, space: Space, actor: Uuid, id: Uuid) -> Result<(), AppError> {
+    pending_of(state, space, id).await?;
     store::close_invitation(&state.db, id, "cancelled", None, state.clock.now_micros()).await?;
     identity::service::audit(
         state,
         Some(actor),
-        "organization.invitation_cancel",
+        &format!("{}.invitation_cancel", space_kind(space)),
         None,
-        "organisation",
-        serde_json::json!({ "organization": org, "invitation": id }),
+        space_kind(space),
+        serde_json::json!({ space_kind(space): space.id(), "invitation": id }),
     )
     .await
 }
 
-async fn pending_of(state: &AppState, org: Uuid, id: Uuid) -> Result<Invitation, AppError> {
+async fn pending_of(state: &AppState, space: Space, id: Uuid) -> Result<Invitation, AppError> {
     store::invitation(&state.db, id)
         .await?
-        .filter(|i| i.organization_id == org && i.status == "pending")
+        .filter(|i| i.space() == Some(space) && i.status == "pending")
         .ok_or(AppError::NotFound)
+}
+
+/// The invitations of an organisation or centre waiting for an answer.
+pub async fn pending(state: &AppState, space: Space) -> Result<Vec<Invitation>, AppError> {
+    Ok(store::pending_invitations(&state.db, space).await?)
 }
 
 /// An invitation that can be accepted with this token, if any.
@@ -169,25 +236,25 @@ pub async fn usable(state: &AppState, id: Uuid, token: &str) -> Result<Option<In
     Ok((invitation.status == "pending" && matches).then_some(invitation))
 }
 
-/// Accepts an invitation for the signed-in person; the organisation and the role they now have,
+/// Accepts an invitation for the signed-in person; where they are now a member and with which role,
 /// or `None` when the link is unknown, used, cancelled or expired.
 pub async fn accept(
     state: &AppState,
     id: Uuid,
     token: &str,
     user: Uuid,
-) -> Result<Option<(Uuid, MemberRole)>, AppError> {
+) -> Result<Option<(Space, MemberRole)>, AppError> {
     let now = state.clock.now_micros();
     let mut tx = state.db.begin().await?;
     let Some(invitation) = store::invitation(&mut tx, id).await? else { return Ok(None) };
-    store::lock_organization(&mut tx, invitation.organization_id).await?;
+    let Some(space) = invitation.space() else { return Ok(None) };
+    lock_space(&mut tx, space).await?;
     if !store::close_invitation(&mut tx, id, "accepted", Some(&token_hash(token)), now).await? {
         return Ok(None);
     }
-    let org = invitation.organization_id;
     let invited = parse_role(&invitation.role).unwrap_or(MemberRole::Member);
-    let current = store::member_role(&mut tx, org, user).await?;
-    let role = if store::count_members(&mut tx, org, None).await? == 0
+    let current = space_role(&mut tx, space, user).await?;
+    let role = if count_space(&mut tx, space, None).await? == 0
         || invited == MemberRole::Admin
         || current.as_deref() == Some("ADMIN")
     {
@@ -195,18 +262,18 @@ pub async fn accept(
     } else {
         MemberRole::Member
     };
-    store::set_member(&mut tx, org, user, role, now).await?;
+    set_space_member(&mut tx, space, user, role, now).await?;
     tx.commit().await?;
     identity::service::audit(
         state,
         Some(user),
-        "organization.join",
+        &format!("{}.join", space_kind(space)),
         Some(user),
         "invitation",
-        serde_json::json!({ "organization": org, "invitation": id, "role": role_code(role) }),
+        serde_json::json!({ space_kind(space): space.id(), "invitation": id, "role": role_code(role) }),
     )
     .await?;
-    Ok(Some((org, role)))
+    Ok(Some((space, role)))
 }
 
 /// Why a role change or a removal was refused.
@@ -266,7 +333,8 @@ struct MembersPage {
     csrf: String,
     members: Vec<store::Member>,
     invitations: Vec<Invitation>,
-    form: FormState,
+    invite_base: String,
+    invite_form: FormState,
     notice: String,
 }
 
@@ -285,7 +353,7 @@ async fn members_page(
     done: Option<&str>,
 ) -> Result<Response, AppError> {
     let admin = role == MemberRole::Admin;
-    let invitations = if admin { store::pending_invitations(&state.db, org).await? } else { Vec::new() };
+    let invitations = if admin { pending(state, Space::Organization(org)).await? } else { Vec::new() };
     let notice = match done {
         Some(key @ ("invited" | "resent" | "cancelled" | "role" | "removed")) => page.t(&format!("members-done-{key}")),
         _ => String::new(),
@@ -299,7 +367,8 @@ async fn members_page(
         csrf: me.csrf.clone(),
         members: store::members(&state.db, org).await?,
         invitations,
-        form,
+        invite_base: format!("/orga/{org}/invitations"),
+        invite_form: form,
         notice,
     };
     Ok(render(status, &members))
@@ -350,7 +419,7 @@ pub async fn invite_form(
     }
     if let (Some(email), Some(role)) = (&email, role)
         && let Err(InviteRefused::AlreadyMember) =
-            invite(&state, access.organization, &access.user, email, role).await?
+            invite(&state, Space::Organization(access.organization), &access.user, email, role).await?
     {
         errors.push(FieldError { field: "email".into(), code: "field-invitation-already-member".into() });
     }
@@ -383,7 +452,7 @@ pub async fn resend_form(
     Path(path): Path<InvitationPath>,
     _: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    resend(&state, path.organization_id, &access.user, path.invitation_id).await?;
+    resend(&state, Space::Organization(path.organization_id), &access.user, path.invitation_id).await?;
     Ok(Redirect::to(&format!("/orga/{}/members?done=resent", access.organization)).into_response())
 }
 
@@ -394,7 +463,7 @@ pub async fn cancel_form(
     Path(path): Path<InvitationPath>,
     _: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    cancel(&state, path.organization_id, access.user.id, path.invitation_id).await?;
+    cancel(&state, Space::Organization(path.organization_id), access.user.id, path.invitation_id).await?;
     Ok(Redirect::to(&format!("/orga/{}/members?done=cancelled", access.organization)).into_response())
 }
 
@@ -461,6 +530,8 @@ struct InvitationPage {
     csrf: String,
     signed_in: bool,
     organization_name: String,
+    /// It is to a certification centre.
+    center: bool,
     invitation: Uuid,
     token: String,
     next: String,
@@ -491,12 +562,14 @@ pub async fn invitation_page(
     Query(q): Query<TokenQuery>,
 ) -> Result<Response, AppError> {
     let Some(invitation) = usable(&state, id, &q.token).await? else { return Ok(invalid_link(&page)) };
-    let organization_name = service::organization(&state, invitation.organization_id).await?.name;
+    let Some(space) = invitation.space() else { return Ok(invalid_link(&page)) };
+    let organization_name = space_name(&state, space).await?;
     let view = InvitationPage {
         chrome: page.chrome_t("invitation-title"),
         csrf: page.csrf(),
         signed_in: page.user.is_some(),
         organization_name,
+        center: matches!(space, Space::Center(_)),
         invitation: id,
         next: encode_path(&format!("/invitations/{id}?token={}", q.token)),
         token: q.token,
@@ -520,7 +593,8 @@ pub async fn accept_form(
     CsrfForm(f): CsrfForm<AcceptForm>,
 ) -> Result<Response, AppError> {
     match accept(&state, id, &f.token, me.id).await? {
-        Some((org, _)) => Ok(Redirect::to(&format!("/orga/{org}/campaigns")).into_response()),
+        Some((Space::Organization(org), _)) => Ok(Redirect::to(&format!("/orga/{org}/campaigns")).into_response()),
+        Some((Space::Center(center), _)) => Ok(Redirect::to(&format!("/certif/{center}/sessions")).into_response()),
         None => Ok(invalid_link(&page)),
     }
 }
@@ -585,7 +659,7 @@ pub async fn api_invitations(
     State(state): State<AppState>,
     access: OrganizationAccess<AdminMember>,
 ) -> Result<Json<Vec<InvitationJson>>, AppError> {
-    Ok(Json(store::pending_invitations(&state.db, access.organization).await?.into_iter().map(Into::into).collect()))
+    Ok(Json(pending(&state, Space::Organization(access.organization)).await?.into_iter().map(Into::into).collect()))
 }
 
 /// An invitation to send.
@@ -607,12 +681,23 @@ pub async fn api_invite(
     access: OrganizationAccess<AdminMember>,
     CsrfJson(body): CsrfJson<InviteBody>,
 ) -> Result<Response, AppError> {
+    invite_json(&state, Space::Organization(access.organization), &access.user, body).await
+}
+
+/// Invites as the API does: 201 with the invitation, 422 for an invalid address or role or an
+/// address already a member's.
+pub async fn invite_json(
+    state: &AppState,
+    space: Space,
+    inviter: &CurrentUser,
+    body: InviteBody,
+) -> Result<Response, AppError> {
     let field =
         |field: &str, code: &str| AppError::Invalid(vec![FieldError { field: field.into(), code: code.into() }]);
     let email = Email::parse(&body.email).ok_or_else(|| field("email", "field-email-invalid"))?;
     let role =
         parse_role(body.role.as_deref().unwrap_or("MEMBER")).ok_or_else(|| field("role", "field-role-invalid"))?;
-    match invite(&state, access.organization, &access.user, &email, role).await? {
+    match invite(state, space, inviter, &email, role).await? {
         Ok(invitation) => Ok((StatusCode::CREATED, Json(InvitationJson::from(invitation))).into_response()),
         Err(InviteRefused::AlreadyMember) => Err(field("email", "field-invitation-already-member")),
     }
@@ -627,7 +712,7 @@ pub async fn api_cancel(
     Path(path): Path<InvitationPath>,
     _: CsrfHeader,
 ) -> Result<StatusCode, AppError> {
-    cancel(&state, access.organization, access.user.id, path.invitation_id).await?;
+    cancel(&state, Space::Organization(access.organization), access.user.id, path.invitation_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -682,12 +767,16 @@ pub struct AcceptBody {
 /// The membership an accepted invitation gave.
 #[derive(Serialize, ToSchema)]
 pub struct JoinedJson {
-    organization_id: Uuid,
+    /// The organisation joined (or none: a certification centre).
+    organization_id: Option<Uuid>,
+    /// The certification centre joined (or none: an organisation).
+    certification_center_id: Option<Uuid>,
     /// ADMIN or MEMBER.
     role: String,
 }
 
-/// Accepts an invitation as the signed-in person. 404 when the link is unknown, used, cancelled or expired.
+/// Accepts an invitation (to an organisation or a certification centre) as the signed-in person.
+/// 404 when the link is unknown, used, cancelled or expired.
 #[utoipa::path(post, path = "/api/invitations/{id}/accept", tag = "organizations",
     params(("id" = Uuid, Path)), request_body = AcceptBody, responses((status = 200, body = JoinedJson)))]
 pub async fn api_accept(
@@ -696,6 +785,10 @@ pub async fn api_accept(
     Path(id): Path<Uuid>,
     CsrfJson(body): CsrfJson<AcceptBody>,
 ) -> Result<Json<JoinedJson>, AppError> {
-    let (organization_id, role) = accept(&state, id, &body.token, me.id).await?.ok_or(AppError::NotFound)?;
-    Ok(Json(JoinedJson { organization_id, role: role_code(role).to_owned() }))
+    let (space, role) = accept(&state, id, &body.token, me.id).await?.ok_or(AppError::NotFound)?;
+    Ok(Json(JoinedJson {
+        organization_id: space.organization(),
+        certification_center_id: space.center(),
+        role: role_code(role).to_owned(),
+    }))
 }

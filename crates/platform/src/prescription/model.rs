@@ -501,8 +501,10 @@ mod tests {
 pub struct Invitation {
     /// Id.
     pub id: Uuid,
-    /// Organisation.
-    pub organization_id: Uuid,
+    /// The organisation it is to (or none: a centre).
+    pub organization_id: Option<Uuid>,
+    /// The certification centre it is to (or none: an organisation).
+    pub certification_center_id: Option<Uuid>,
     /// Invited address.
     pub email: String,
     /// Role given on acceptance: MEMBER or ADMIN (the first member of an organisation is ADMIN anyway).
@@ -515,4 +517,12 @@ pub struct Invitation {
     pub created_at: i64,
     /// Until when its link works.
     pub expires_at: i64,
+}
+
+impl Invitation {
+    /// Where it brings its guest.
+    pub fn space(&self) -> Option<crate::identity::model::Space> {
+        use crate::identity::model::Space;
+        self.organization_id.map(Space::Organization).or(self.certification_center_id.map(Space::Center))
+    }
 }

@@ -156,7 +156,8 @@ pub async fn remove_member(conn: impl Into<Conn<'_>>, org: Uuid, user: Uuid) -> 
 macro_rules! select_invitation {
     ($rest:literal) => {
         concat!(
-            "SELECT id, organization_id, email, role, status, invited_by, created_at, expires_at FROM organization_invitations ",
+            "SELECT id, organization_id, certification_center_id, email, role, status, invited_by, created_at, expires_at \
+             FROM membership_invitations ",
             $rest
         )
     };
@@ -167,7 +168,7 @@ pub struct NewInvitation<'a> {
     /// Id.
     pub id: Uuid,
     /// Organisation.
-    pub org: Uuid,
+    pub space: crate::identity::model::Space,
     /// Invited address (normalised).
     pub email: &'a str,
     /// MEMBER or ADMIN.
@@ -186,10 +187,10 @@ pub struct NewInvitation<'a> {
 pub async fn insert_invitation(conn: impl Into<Conn<'_>>, i: NewInvitation<'_>) -> Result<(), sqlx::Error> {
     on_conn!(conn, c => {
         sqlx::query(
-            "INSERT INTO organization_invitations (id, organization_id, email, role, token_hash, status, invited_by, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8)",
+            "INSERT INTO membership_invitations (id, organization_id, certification_center_id, email, role, token_hash, status, invited_by, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9)",
         )
-        .bind(i.id).bind(i.org).bind(i.email).bind(i.role).bind(i.token_hash).bind(i.invited_by).bind(i.now).bind(i.expires_at)
+        .bind(i.id).bind(i.space.organization()).bind(i.space.center()).bind(i.email).bind(i.role).bind(i.token_hash).bind(i.invited_by).bind(i.now).bind(i.expires_at)
         .execute(c).await.map(|_| ())
     })
 }
@@ -199,23 +200,30 @@ pub async fn invitation(conn: impl Into<Conn<'_>>, id: Uuid) -> Result<Option<In
     on_conn!(conn, c => sqlx::query_as::<_, Invitation>(select_invitation!("WHERE id = $1")).bind(id).fetch_optional(c).await)
 }
 
-/// The pending invitation of an address to an organisation, if any.
+/// The pending invitation of an address to an organisation or centre, if any.
 pub async fn pending_invitation_of(
     conn: impl Into<Conn<'_>>,
-    org: Uuid,
+    space: crate::identity::model::Space,
     email: &str,
 ) -> Result<Option<Invitation>, sqlx::Error> {
     on_conn!(conn, c => {
-        sqlx::query_as::<_, Invitation>(select_invitation!("WHERE organization_id = $1 AND email = $2 AND status = 'pending'"))
-            .bind(org).bind(email).fetch_optional(c).await
+        sqlx::query_as::<_, Invitation>(select_invitation!(
+            "WHERE (organization_id = $1 OR certification_center_id = $2) AND email = $3 AND status = 'pending'"
+        ))
+        .bind(space.organization()).bind(space.center()).bind(email).fetch_optional(c).await
     })
 }
 
-/// The invitations of an organisation still waiting for an answer, latest first.
-pub async fn pending_invitations(conn: impl Into<Conn<'_>>, org: Uuid) -> Result<Vec<Invitation>, sqlx::Error> {
+/// The invitations of an organisation or centre still waiting for an answer, latest first.
+pub async fn pending_invitations(
+    conn: impl Into<Conn<'_>>,
+    space: crate::identity::model::Space,
+) -> Result<Vec<Invitation>, sqlx::Error> {
     on_conn!(conn, c => {
-        sqlx::query_as::<_, Invitation>(select_invitation!("WHERE organization_id = $1 AND status = 'pending' ORDER BY created_at DESC"))
-            .bind(org).fetch_all(c).await
+        sqlx::query_as::<_, Invitation>(select_invitation!(
+            "WHERE (organization_id = $1 OR certification_center_id = $2) AND status = 'pending' ORDER BY created_at DESC"
+        ))
+        .bind(space.organization()).bind(space.center()).fetch_all(c).await
     })
 }
 
@@ -230,7 +238,7 @@ pub async fn renew_invitation(
 ) -> Result<bool, sqlx::Error> {
     on_conn!(conn, c => {
         sqlx::query(
-            "UPDATE organization_invitations SET role = $2, token_hash = $3, created_at = $4, expires_at = $5 WHERE id = $1 AND status = 'pending'",
+            "UPDATE membership_invitations SET role = $2, token_hash = $3, created_at = $4, expires_at = $5 WHERE id = $1 AND status = 'pending'",
         )
         .bind(id).bind(role).bind(token_hash).bind(now).bind(expires_at)
         .execute(c).await.map(|r| r.rows_affected() > 0)
@@ -248,7 +256,7 @@ pub async fn close_invitation(
 ) -> Result<bool, sqlx::Error> {
     on_conn!(conn, c => {
         sqlx::query(
-            "UPDATE organization_invitations SET status = $2 WHERE id = $1 AND status = 'pending' \
+            "UPDATE membership_invitations SET status = $2 WHERE id = $1 AND status = 'pending' \
              AND ($3 IS NULL OR (token_hash = $3 AND expires_at > $4))",
         )
         .bind(id).bind(status).bind(token_hash).bind(now)
@@ -265,7 +273,7 @@ pub async fn invitation_usable(
 ) -> Result<bool, sqlx::Error> {
     on_conn!(conn, c => {
         sqlx::query_scalar::<_, i64>(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM organization_invitations WHERE id = $1 AND token_hash = $2 AND expires_at > $3",
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM membership_invitations WHERE id = $1 AND token_hash = $2 AND expires_at > $3",
         )
         .bind(id).bind(token_hash).bind(now).fetch_one(c).await.map(|n| n > 0)
     })

@@ -767,19 +767,54 @@ async fn centre_admins_manage_their_members(backend: crate::support::Backend) {
     let app = TestApp::spawn(backend).await;
     let (center, admin) = set_up(&app).await;
     let members = format!("/certif/{center}/members");
-    let (_, colleague_id) = app.learner("colleague@example.org").await;
-    let r = app.post_form(&admin, &members, &[("email", "nobody@example.org"), ("role", "MEMBER")]).await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "only existing accounts");
-    let r = app.post_form(&admin, &members, &[("email", "colleague@example.org"), ("role", "MEMBER")]).await;
-    assert_eq!(location(&r), format!("{members}?done=added"));
+    let (colleague, colleague_id) = app.learner("colleague@example.org").await;
+    let invitations = format!("/certif/{center}/invitations");
+    let r = app.post_form(&admin, &invitations, &[("email", "not an address"), ("role", "MEMBER")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app.post_form(&admin, &invitations, &[("email", "centre@example.org"), ("role", "MEMBER")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "already a member");
+    // An invitation by email, as for organisations: the link brings the person in.
+    let r = app.post_form(&admin, &invitations, &[("email", "colleague@example.org"), ("role", "MEMBER")]).await;
+    assert_eq!(location(&r), format!("{members}?done=invited"));
+    let page = admin.get(app.url(&members)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("colleague@example.org") && page.contains("Renvoyer"), "pending, for ADMINs");
+    let mail = app.mails_to("colleague@example.org").await.pop().expect("an invitation mail");
+    assert!(mail.contains("centre de certification"), "{mail}");
+    let joined = mail.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+    let start = joined.find("/invitations/").expect("a link") + "/invitations/".len();
+    let id = Uuid::parse_str(&joined[start..start + 36]).unwrap();
+    let token = crate::support::token_in(&mail, &format!("/invitations/{id}"));
+    let page =
+        colleague.get(app.url(&format!("/invitations/{id}?token={token}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("rejoindre le centre de certification"), "{page}");
+    let r = app.post_form(&colleague, &format!("/invitations/{id}/accept"), &[("token", &token)]).await;
+    assert_eq!(location(&r), format!("/certif/{center}/sessions"));
+    assert_eq!(
+        app.post_form(&colleague, &format!("/invitations/{id}/accept"), &[("token", &token)]).await.status(),
+        StatusCode::NOT_FOUND,
+        "used once"
+    );
     let colleague = app.login_as("colleague@example.org").await;
     let page = colleague.get(app.url(&members)).send().await.unwrap().text().await.unwrap();
     assert!(
-        page.contains("colleague@example.org") && !page.contains("Ajouter un membre"),
+        page.contains("colleague@example.org") && !page.contains("Inviter un membre") && !page.contains("Renvoyer"),
         "members read, ADMINs manage"
     );
-    let r = app.post_form(&colleague, &members, &[("email", "colleague@example.org"), ("role", "ADMIN")]).await;
+    let r = app.post_form(&colleague, &invitations, &[("email", "x@example.org"), ("role", "ADMIN")]).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // The API: invite, list, cancel.
+    let api = format!("/api/certification-centers/{center}/invitations");
+    let r = app.send_json(&admin, Method::POST, &api, &json!({ "email": "third@example.org", "role": "ADMIN" })).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let third = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let listed: Value = admin.get(app.url(&api)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.send_json(&admin, Method::DELETE, &format!("{api}/{third}"), &json!({})).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let listed: Value = admin.get(app.url(&api)).send().await.unwrap().json().await.unwrap();
+    assert!(listed.as_array().unwrap().is_empty(), "cancelled");
     let me: Uuid = app.user_id("centre@example.org").await;
     let r = app.post_form(&admin, &format!("{members}/{me}/remove"), &[]).await;
     assert_eq!(r.status(), StatusCode::CONFLICT, "the last ADMIN stays");

@@ -1,0 +1,20 @@
+-- Invitations bring members to an organisation or, now, to a certification centre: one table, one
+-- of the two set.
+CREATE TABLE membership_invitations (
+    id BLOB PRIMARY KEY NOT NULL,
+    organization_id BLOB REFERENCES organizations (id) ON DELETE CASCADE,
+    certification_center_id BLOB REFERENCES certification_centers (id) ON DELETE CASCADE,
+    email TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('MEMBER', 'ADMIN')),
+    token_hash TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'accepted', 'cancelled')),
+    invited_by BLOB REFERENCES users (id) ON DELETE SET NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    CHECK ((organization_id IS NULL) <> (certification_center_id IS NULL))
+) STRICT;
+INSERT INTO membership_invitations (id, organization_id, email, role, token_hash, status, invited_by, created_at, expires_at)
+    SELECT id, organization_id, email, role, token_hash, status, invited_by, created_at, expires_at FROM organization_invitations;
+DROP TABLE organization_invitations;
+CREATE INDEX membership_invitations_org ON membership_invitations (organization_id, status);
+CREATE INDEX membership_invitations_center ON membership_invitations (certification_center_id, status);

@@ -17,14 +17,14 @@ use crate::{
     AppState,
     identity::{
         guard::{AdminMember, AnyMember, CenterAccess},
-        model::{Email, MemberRole, Space},
+        model::{MemberRole, Space},
     },
     prescription::{
-        members::{InvitationJson, InviteBody, InviteRefused, invite, pending},
+        members::{InvitationJson, InviteBody, InviteForm, invite_from_form, pending},
         model::Invitation,
     },
     web::{
-        error::{AppError, FieldError},
+        error::AppError,
         extract::{CsrfForm, CsrfHeader, CsrfJson, NoFields, Page},
         form::FormState,
         layout::{Chrome, render},
@@ -100,38 +100,14 @@ pub async fn members(
     members_page(&state, &page, (access.center, access.user.id, access.role), FormState::new(), notice).await
 }
 
-/// The invitation form.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InviteFields {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    role: String,
-}
-
 /// `POST /certif/{center_id}/invitations` (ADMIN): invites an address by email.
 pub async fn invite_form(
     State(state): State<AppState>,
     page: Page,
     access: CenterAccess<AdminMember>,
-    CsrfForm(f): CsrfForm<InviteFields>,
+    CsrfForm(f): CsrfForm<InviteForm>,
 ) -> Result<Response, AppError> {
-    let mut errors = Vec::new();
-    let email = Email::parse(&f.email);
-    let role = MemberRole::parse(&f.role);
-    if email.is_none() {
-        errors.push(FieldError { field: "email".into(), code: "field-email-invalid".into() });
-    }
-    if role.is_none() {
-        errors.push(FieldError { field: "role".into(), code: "field-role-invalid".into() });
-    }
-    if let (Some(email), Some(role)) = (&email, role)
-        && let Err(InviteRefused::AlreadyMember) =
-            invite(&state, Space::Center(access.center), &access.user, email, role).await?
-    {
-        errors.push(FieldError { field: "email".into(), code: "field-invitation-already-member".into() });
-    }
+    let errors = invite_from_form(&state, Space::Center(access.center), &access.user, &f).await?;
     if errors.is_empty() {
         return Ok(Redirect::to(&format!("/certif/{}/members?done=invited", access.center)).into_response());
     }

@@ -395,19 +395,21 @@ pub async fn members(
 /// The invitation form.
 #[derive(Debug, Deserialize)]
 pub struct InviteForm {
+    /// The address to invite.
     #[serde(default)]
-    email: String,
+    pub email: String,
+    /// ADMIN or MEMBER.
     #[serde(default)]
-    role: String,
+    pub role: String,
 }
 
-/// `POST /orga/{organization_id}/invitations` (ADMIN).
-pub async fn invite_form(
-    State(state): State<AppState>,
-    page: Page,
-    access: OrganizationAccess<AdminMember>,
-    CsrfForm(f): CsrfForm<InviteForm>,
-) -> Result<Response, AppError> {
+/// Invites from a members page's form: the field errors (none when the mail is queued).
+pub async fn invite_from_form(
+    state: &AppState,
+    space: Space,
+    inviter: &CurrentUser,
+    f: &InviteForm,
+) -> Result<Vec<FieldError>, AppError> {
     let email = Email::parse(&f.email);
     let role = parse_role(&f.role);
     let mut errors = Vec::new();
@@ -418,11 +420,21 @@ pub async fn invite_form(
         errors.push(FieldError { field: "role".into(), code: "field-role-invalid".into() });
     }
     if let (Some(email), Some(role)) = (&email, role)
-        && let Err(InviteRefused::AlreadyMember) =
-            invite(&state, Space::Organization(access.organization), &access.user, email, role).await?
+        && let Err(InviteRefused::AlreadyMember) = invite(state, space, inviter, email, role).await?
     {
         errors.push(FieldError { field: "email".into(), code: "field-invitation-already-member".into() });
     }
+    Ok(errors)
+}
+
+/// `POST /orga/{organization_id}/invitations` (ADMIN).
+pub async fn invite_form(
+    State(state): State<AppState>,
+    page: Page,
+    access: OrganizationAccess<AdminMember>,
+    CsrfForm(f): CsrfForm<InviteForm>,
+) -> Result<Response, AppError> {
+    let errors = invite_from_form(&state, Space::Organization(access.organization), &access.user, &f).await?;
     if errors.is_empty() {
         return Ok(Redirect::to(&format!("/orga/{}/members?done=invited", access.organization)).into_response());
     }

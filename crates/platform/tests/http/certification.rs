@@ -456,6 +456,40 @@ async fn demo_session(app: &TestApp) -> (Uuid, i64, String, String) {
     })
 }
 
+/// The demo centre's admin, signed in (the demo password copied from a known account), and the
+/// centre of the session.
+async fn demo_centre(app: &TestApp, session: Uuid) -> (Client, Uuid) {
+    platform::on_db!(app.db(), pool => {
+        sqlx::query("UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = 'known@example.org') WHERE email = 'centre-admin@demo.example'")
+            .execute(pool).await.unwrap();
+    });
+    let center: Uuid = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT center_id FROM certification_sessions WHERE id = $1").bind(session).fetch_one(pool).await.unwrap()
+    });
+    (app.login_as("centre-admin@demo.example").await, center)
+}
+
+/// Léa joins the demo session, its invigilator authorises her and she starts: her client, her
+/// page, her test, the invigilator's client.
+async fn lea_starts(
+    app: &TestApp,
+    session: Uuid,
+    number: i64,
+    code: &str,
+    password: &str,
+) -> (Client, String, Uuid, Client) {
+    let (lea, home) = join_as_lea(app, number, code).await;
+    let candidate = home.rsplit('/').next().unwrap().to_owned();
+    let invigilator = new_client();
+    app.post_form(&invigilator, "/surveillant", &[("session_number", &number.to_string()), ("password", password)])
+        .await;
+    let authorize = format!("/surveillant/sessions/{session}/candidates/{candidate}/authorize");
+    app.post_form(&invigilator, &authorize, &[("authorized", "yes")]).await;
+    let r = app.post_form(&lea, &format!("{home}/start"), &[]).await;
+    let assessment = Uuid::parse_str(location(&r).trim_start_matches("/assessments/")).unwrap();
+    (lea, home, assessment, invigilator)
+}
+
 async fn join_as_lea(app: &TestApp, number: i64, code: &str) -> (Client, String) {
     let lea = app.login_as("learner@demo.example").await;
     let form = lea.get(app.url("/certification/rejoindre")).send().await.unwrap().text().await.unwrap();
@@ -605,14 +639,7 @@ async fn a_candidate_joins_is_authorised_and_takes_the_test(backend: crate::supp
     assert_eq!(other.get(app.url(&home)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
 
     // The centre finalises: the test is scored, nothing is visible before publication.
-    platform::on_db!(app.db(), pool => {
-        sqlx::query("UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = 'known@example.org') WHERE email = 'centre-admin@demo.example'")
-            .execute(pool).await.unwrap();
-    });
-    let centre = app.login_as("centre-admin@demo.example").await;
-    let center: Uuid = platform::on_db!(app.db(), pool => {
-        sqlx::query_scalar("SELECT center_id FROM certification_sessions WHERE id = $1").bind(session).fetch_one(pool).await.unwrap()
-    });
+    let (centre, center) = demo_centre(&app, session).await;
     let finalize = format!("/certif/{center}/sessions/{session}/finalize");
     let r = app.post_form(&centre, &finalize, &[("comment", "RAS")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -780,10 +807,7 @@ async fn centre_admins_manage_their_members(backend: crate::support::Backend) {
     assert!(page.contains("colleague@example.org") && page.contains("Renvoyer"), "pending, for ADMINs");
     let mail = app.mails_to("colleague@example.org").await.pop().expect("an invitation mail");
     assert!(mail.contains("centre de certification"), "{mail}");
-    let joined = mail.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
-    let start = joined.find("/invitations/").expect("a link") + "/invitations/".len();
-    let id = Uuid::parse_str(&joined[start..start + 36]).unwrap();
-    let token = crate::support::token_in(&mail, &format!("/invitations/{id}"));
+    let (id, token) = crate::prescription::invitation_link(&app, "colleague@example.org").await;
     let page =
         colleague.get(app.url(&format!("/invitations/{id}?token={token}"))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("rejoindre le centre de certification"), "{page}");
@@ -1105,15 +1129,8 @@ async fn certificates_are_signed_credentials_that_verify_offline_and_revoke(back
 async fn issue_reports_are_resolved_automatically_at_finalisation(backend: crate::support::Backend) {
     let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.demo = true).await;
     let (session, number, code, password) = demo_session(&app).await;
-    let (lea, home) = join_as_lea(&app, number, &code).await;
+    let (lea, home, assessment, _) = lea_starts(&app, session, number, &code, &password).await;
     let candidate = home.rsplit('/').next().unwrap().to_owned();
-    let invigilator = new_client();
-    let n = number.to_string();
-    app.post_form(&invigilator, "/surveillant", &[("session_number", &n), ("password", &password)]).await;
-    let authorize = format!("/surveillant/sessions/{session}/candidates/{candidate}/authorize");
-    app.post_form(&invigilator, &authorize, &[("authorized", "yes")]).await;
-    let r = app.post_form(&lea, &format!("{home}/start"), &[]).await;
-    let assessment = Uuid::parse_str(location(&r).trim_start_matches("/assessments/")).unwrap();
     // Three wrong answers, then the candidate leaves.
     let mut asked = Vec::new();
     for _ in 0..3 {
@@ -1122,14 +1139,7 @@ async fn issue_reports_are_resolved_automatically_at_finalisation(backend: crate
         crate::evaluation::post_answer(&app, &lea, assessment, &fields).await;
         asked.push(challenge);
     }
-    platform::on_db!(app.db(), pool => {
-        sqlx::query("UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = 'known@example.org') WHERE email = 'centre-admin@demo.example'")
-            .execute(pool).await.unwrap();
-    });
-    let centre = app.login_as("centre-admin@demo.example").await;
-    let center: Uuid = platform::on_db!(app.db(), pool => {
-        sqlx::query_scalar("SELECT center_id FROM certification_sessions WHERE id = $1").bind(session).fetch_one(pool).await.unwrap()
-    });
+    let (centre, center) = demo_centre(&app, session).await;
     let reports = format!("/certif/{center}/sessions/{session}/candidates/{candidate}/reports");
     let page = centre
         .get(app.url(&format!("/certif/{center}/sessions/{session}")))
@@ -1259,19 +1269,7 @@ async fn configuration_versions_go_from_draft_to_active_and_certifications_keep_
     );
 
     // A certification started now records version 2: 60 minutes, 22 questions at most.
-    let (lea, home) = join_as_lea(&app, number, &code).await;
-    let candidate = home.rsplit('/').next().unwrap().to_owned();
-    let invigilator = new_client();
-    let n = number.to_string();
-    app.post_form(&invigilator, "/surveillant", &[("session_number", &n), ("password", &password)]).await;
-    app.post_form(
-        &invigilator,
-        &format!("/surveillant/sessions/{session}/candidates/{candidate}/authorize"),
-        &[("authorized", "yes")],
-    )
-    .await;
-    let r = app.post_form(&lea, &format!("{home}/start"), &[]).await;
-    let assessment = Uuid::parse_str(location(&r).trim_start_matches("/assessments/")).unwrap();
+    let (lea, _, assessment, _) = lea_starts(&app, session, number, &code, &password).await;
     // Version 3 activated meanwhile does not change a test under way.
     fields[0] = ("maximum_length", "40");
     app.post_form(&admin, page, &fields).await;
@@ -1293,14 +1291,7 @@ async fn configuration_versions_go_from_draft_to_active_and_certifications_keep_
 async fn invigilator_candidate_and_jury_routes_refuse_everyone_else(backend: crate::support::Backend) {
     let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.demo = true).await;
     let (session_a, number_a, code_a, password_a) = demo_session(&app).await;
-    platform::on_db!(app.db(), pool => {
-        sqlx::query("UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = 'known@example.org') WHERE email = 'centre-admin@demo.example'")
-            .execute(pool).await.unwrap();
-    });
-    let centre = app.login_as("centre-admin@demo.example").await;
-    let center: Uuid = platform::on_db!(app.db(), pool => {
-        sqlx::query_scalar("SELECT center_id FROM certification_sessions WHERE id = $1").bind(session_a).fetch_one(pool).await.unwrap()
-    });
+    let (centre, center) = demo_centre(&app, session_a).await;
     // Session B of the same centre, with a candidate of its own.
     let fields = session_fields(&in_days(3)).await;
     let session_b = location(&app.post_form(&centre, &format!("/certif/{center}/sessions"), &pairs(&fields)).await)

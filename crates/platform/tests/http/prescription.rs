@@ -914,7 +914,7 @@ async fn demo_data_fills_every_page(backend: crate::support::Backend) {
 }
 
 /// The id and token of the latest invitation mailed to an address.
-async fn invitation_link(app: &TestApp, email: &str) -> (Uuid, String) {
+pub(crate) async fn invitation_link(app: &TestApp, email: &str) -> (Uuid, String) {
     let mail = app.mails_to(email).await.pop().unwrap_or_else(|| panic!("a mail to {email}"));
     let joined = mail.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
     let start = joined.find("/invitations/").expect("an invitation link") + "/invitations/".len();

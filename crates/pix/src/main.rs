@@ -292,9 +292,15 @@ fn run_verify(file: &std::path::Path, issuer: &std::path::Path, status: Option<&
             return ExitCode::from(2);
         }
     };
-    match credential::verify(&vc, &did, list.as_ref()) {
+    let now = rfc3339_now();
+    match credential::verify(&vc, &did, list.as_ref(), &now) {
         Ok(v) => {
-            let revocation = if v.status_checked { "not revoked" } else { "revocation not checked (give --status)" };
+            let as_of = list.as_ref().and_then(|l| l["validFrom"].as_str()).unwrap_or("?");
+            let revocation = if v.status_checked {
+                format!("not revoked as of {as_of}")
+            } else {
+                "revocation not checked (give --status)".to_owned()
+            };
             println!("VALID: signed by {}; {revocation}", v.key);
             for line in credential::describe(&vc) {
                 println!("{line}");
@@ -306,6 +312,12 @@ fn run_verify(file: &std::path::Path, issuer: &std::path::Path, status: Option<&
             ExitCode::FAILURE
         }
     }
+}
+
+/// Now as RFC 3339 UTC (`YYYY-MM-DDTHH:MM:SSZ`).
+fn rfc3339_now() -> String {
+    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 /// Hides the password of a database URL in logs.

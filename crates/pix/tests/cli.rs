@@ -93,7 +93,7 @@ fn verify_checks_a_credential_offline() {
     let dir = tempfile::tempdir().unwrap();
     let key = IssuerKey::from_seed("key-1", &[3; 32]);
     let did = credential::did_web("https://pix.example");
-    let doc = credential::did_document(&did, "Pix", &[("key-1".into(), key.multikey())]);
+    let doc = credential::did_document(&did, &[("key-1".into(), key.multikey())]);
     let list_url = "https://pix.example/credentials/status/1";
     let claims = Claims {
         id: "https://pix.example/verifier-un-certificat?code=P-BCDFGHJK".into(),
@@ -115,11 +115,26 @@ fn verify_checks_a_credential_offline() {
     let (vc_file, did_file) = (write("vc.json", &vc), write("did.json", &doc));
     let clean = write(
         "clean.json",
-        &credential::sign(credential::status_list_credential(list_url, &did, &[41, 43], "t"), &key, &did, "t"),
+        &credential::sign(
+            credential::status_list_credential(
+                list_url,
+                &did,
+                &[41, 43],
+                ("2026-01-01T00:00:00Z", "2999-01-01T00:00:00Z"),
+            ),
+            &key,
+            &did,
+            "t",
+        ),
     );
     let revoked = write(
         "revoked.json",
-        &credential::sign(credential::status_list_credential(list_url, &did, &[42], "t"), &key, &did, "t"),
+        &credential::sign(
+            credential::status_list_credential(list_url, &did, &[42], ("2026-01-01T00:00:00Z", "2999-01-01T00:00:00Z")),
+            &key,
+            &did,
+            "t",
+        ),
     );
     let run = |args: &[&std::path::Path]| {
         let mut cmd = pix();
@@ -141,7 +156,7 @@ fn verify_checks_a_credential_offline() {
     let (code, out) = run(&[&vc_file, &did_file, &clean]);
     assert_eq!(
         (code, out.lines().next().unwrap()),
-        (Some(0), "VALID: signed by did:web:pix.example#key-1; not revoked")
+        (Some(0), "VALID: signed by did:web:pix.example#key-1; not revoked as of 2026-01-01T00:00:00Z")
     );
     let (code, out) = run(&[&vc_file, &did_file, &revoked]);
     assert_eq!((code, out.trim()), (Some(1), "INVALID: revoked by the issuer"));

@@ -112,8 +112,17 @@ fn text_width(weight: Weight, size: f32, text: &str) -> f32 {
     text.chars().map(|c| charmap.map(c).and_then(|g| metrics.advance_width(g)).unwrap_or(size * 0.6)).sum()
 }
 
+/// The text with every character the font cannot draw replaced by `?` (PDF/UA and PDF/A refuse a
+/// missing glyph: a name in a script the font lacks must not make the document fail).
+fn drawable(text: &str) -> String {
+    let Ok(font) = skrifa::FontRef::new(REGULAR) else { return text.to_owned() };
+    let charmap = font.charmap();
+    text.chars().map(|c| if c.is_whitespace() || charmap.map(c).is_some() { c } else { '?' }).collect()
+}
+
 /// Greedy line breaking at spaces; a word longer than the line is cut.
 fn wrap(weight: Weight, size: f32, text: &str, max: f32) -> Vec<String> {
+    let text = drawable(text);
     let mut lines = Vec::new();
     for paragraph in text.split('\n') {
         let mut line = String::new();
@@ -556,6 +565,19 @@ mod tests {
         let headers_drawn =
             layout.pages.iter().flatten().filter(|i| matches!(i, Item::Text { text, .. } if text == "Nom")).count();
         assert_eq!(headers_drawn, layout.pages.len(), "the headers again on each page, as decoration");
+    }
+
+    #[test]
+    fn characters_the_font_lacks_do_not_break_the_document() {
+        let doc = Doc {
+            lang: "fr",
+            title: "T".into(),
+            footer: "F".into(),
+            date: time::macros::date!(2026 - 11 - 29),
+            blocks: vec![Block::Facts(vec![("Nom".into(), "王芳 Élodie".into())]), Block::Paragraph("🙂 ok".into())],
+        };
+        assert!(render(&doc).is_ok());
+        assert_eq!(drawable("王芳 Élodie"), "?? Élodie");
     }
 
     #[test]

@@ -7,10 +7,34 @@
   if (!region || !status || !window.EventSource || !window.fetch || !window.DOMParser) return;
   var busy = false;
   var again = false;
-  // A control is known by its form's action (one form per candidate and action).
+  // A control is known by its row (one per candidate), its form's action and the value it sends:
+  // authorising, withdrawing and allowing a resumption share an action.
   var keyOf = function (element) {
     var form = element && element.closest ? element.closest('form') : null;
-    return form ? form.getAttribute('action') : null;
+    if (!form) return null;
+    var row = form.closest('tr');
+    var value = form.querySelector('input[name="authorized"]');
+    return { row: row ? row.id : '', action: form.getAttribute('action'), value: value ? value.value : '' };
+  };
+  var restore = function (key) {
+    var forms = region.querySelectorAll('form[action="' + key.action + '"]');
+    for (var i = 0; i < forms.length; i++) {
+      var value = forms[i].querySelector('input[name="authorized"]');
+      if ((value ? value.value : '') === key.value) {
+        forms[i].querySelector('button').focus();
+        return;
+      }
+    }
+    // The action is gone (the candidate moved on): the keyboard stays on the candidate's row.
+    var row = key.row && document.getElementById(key.row);
+    var header = row && row.querySelector('th');
+    if (header) {
+      header.setAttribute('tabindex', '-1');
+      header.focus();
+    }
+  };
+  var rowsOf = function (root) {
+    return Array.prototype.slice.call(root.querySelectorAll('tbody tr'));
   };
   var refresh = function () {
     if (busy) {
@@ -29,12 +53,18 @@
         var freshStatus = page.getElementById('live-status');
         if (!fresh) return;
         var focused = region.contains(document.activeElement) ? keyOf(document.activeElement) : null;
-        region.innerHTML = fresh.innerHTML;
-        if (focused) {
-          var form = region.querySelector('form[action="' + focused + '"]');
-          var control = form && form.querySelector('button');
-          if (control) control.focus();
+        var before = rowsOf(region);
+        var after = rowsOf(fresh);
+        var sameRows = before.length === after.length && before.every(function (row, i) { return row.id === after[i].id; });
+        if (sameRows) {
+          // Only the rows that changed: a screen reader keeps its place in the others.
+          after.forEach(function (row, i) {
+            if (before[i].innerHTML !== row.innerHTML) before[i].innerHTML = row.innerHTML;
+          });
+        } else {
+          region.innerHTML = fresh.innerHTML;
         }
+        if (focused && !region.contains(document.activeElement)) restore(focused);
         // The status region is polite: it is read only when the number waiting changes.
         if (freshStatus && freshStatus.textContent !== status.textContent) status.textContent = freshStatus.textContent;
       })

@@ -146,8 +146,13 @@ pub async fn settings_of(state: &AppState, n: i64) -> Result<Arc<Settings>, AppE
     if let Some(s) = cache.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
         return Ok(s.clone());
     }
-    let v = version(&state.db, n).await?.filter(|v| v.status != "draft").ok_or(AppError::NotFound)?;
-    let settings = Arc::new(v.settings());
+    let settings = match version(&state.db, n).await?.filter(|v| v.status != "draft") {
+        Some(v) => Arc::new(v.settings()),
+        // Version 1 is the reference's settings by definition: certifications that started before
+        // versions existed record it, even if nobody has opened the configuration since.
+        None if n == 1 => Arc::new(Settings::default()),
+        None => return Err(AppError::NotFound),
+    };
     cache.lock().unwrap_or_else(PoisonError::into_inner).insert(key, settings.clone());
     Ok(settings)
 }

@@ -62,7 +62,7 @@ pub fn did_web(public_url: &str) -> String {
 }
 
 /// The issuer's DID document: every key (retired ones too) as a `Multikey` verification method.
-pub fn did_document(did: &str, name: &str, keys: &[(String, String)]) -> Value {
+pub fn did_document(did: &str, keys: &[(String, String)]) -> Value {
     let methods: Vec<Value> = keys
         .iter()
         .map(|(id, public)| {
@@ -73,7 +73,6 @@ pub fn did_document(did: &str, name: &str, keys: &[(String, String)]) -> Value {
     json!({
         "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
         "id": did,
-        "alsoKnownAs": [name],
         "verificationMethod": methods,
         "assertionMethod": ids,
     })
@@ -281,7 +280,7 @@ pub fn credential(public_url: &str, did: &str, issuer_name: &str, claims: &Claim
                 "achievementType": "Certificate",
                 "name": "Certification Pix",
                 "description": "Certification des compétences numériques du cadre de référence européen DigComp, passée sous surveillance dans un centre agréé.",
-                "criteria": { "narrative": "Test adaptatif surveillé de 32 questions au plus sur les 16 compétences ; score de 0 à 895." },
+                "criteria": { "narrative": "Test adaptatif surveillé sur les 16 compétences du référentiel ; score de 0 à 895." },
                 "resultDescription": descriptions,
             },
             "result": results,
@@ -297,14 +296,16 @@ pub fn credential(public_url: &str, did: &str, issuer_name: &str, claims: &Claim
     })
 }
 
-/// The unsigned status list credential at `url` with the given positions revoked.
-pub fn status_list_credential(url: &str, did: &str, revoked: &[u64], issued: &str) -> Value {
+/// The unsigned status list credential at `url` with the given positions revoked, valid from and
+/// until the given moments (RFC 3339, UTC).
+pub fn status_list_credential(url: &str, did: &str, revoked: &[u64], valid: (&str, &str)) -> Value {
     json!({
         "@context": ["https://www.w3.org/ns/credentials/v2"],
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": did,
-        "validFrom": issued,
+        "validFrom": valid.0,
+        "validUntil": valid.1,
         "credentialSubject": {
             "id": format!("{url}#list"),
             "type": "BitstringStatusList",
@@ -324,8 +325,14 @@ pub struct Verified {
 }
 
 /// Verifies a certificate credential offline: its proof against the issuer's DID document and, when
-/// given, its revocation in the status list (itself signed by the issuer).
-pub fn verify(credential: &Value, did_document: &Value, status_list: Option<&Value>) -> Result<Verified, VerifyError> {
+/// given, its revocation in the status list (itself signed by the issuer, for revocation, and still
+/// valid at `now`, RFC 3339 UTC: an old list saved before a revocation is refused).
+pub fn verify(
+    credential: &Value,
+    did_document: &Value,
+    status_list: Option<&Value>,
+    now: &str,
+) -> Result<Verified, VerifyError> {
     let types = credential["type"].as_array().ok_or(VerifyError::Malformed("no type"))?;
     if !types.iter().any(|t| t == "OpenBadgeCredential") {
         return Err(VerifyError::Malformed("not an Open Badges credential"));
@@ -335,6 +342,14 @@ pub fn verify(credential: &Value, did_document: &Value, status_list: Option<&Val
     let entry = &credential["credentialStatus"];
     if list["id"] != entry["statusListCredential"] {
         return Err(VerifyError::StatusList("another list"));
+    }
+    let is_list = list["type"].as_array().is_some_and(|t| t.iter().any(|t| t == "BitstringStatusListCredential"));
+    if !is_list || list["credentialSubject"]["statusPurpose"] != entry["statusPurpose"] {
+        return Err(VerifyError::StatusList("not a revocation list"));
+    }
+    // RFC 3339 UTC moments of the same shape compare as text.
+    if list["validUntil"].as_str().is_none_or(|until| until <= now) {
+        return Err(VerifyError::StatusList("expired: fetch it again"));
     }
     verify_proof(list, did_document).map_err(|_| VerifyError::StatusList("not signed by the issuer"))?;
     let index: u64 =
@@ -409,7 +424,7 @@ mod tests {
         let old = IssuerKey::from_seed("key-1", &[7; 32]);
         let new = IssuerKey::from_seed("key-2", &[9; 32]);
         let did = did_web("https://pix.example");
-        let doc = did_document(&did, "Pix", &[("key-1".into(), old.multikey()), ("key-2".into(), new.multikey())]);
+        let doc = did_document(&did, &[("key-1".into(), old.multikey()), ("key-2".into(), new.multikey())]);
         (old, new, doc)
     }
 
@@ -433,18 +448,40 @@ mod tests {
         let unsigned = credential("https://pix.example", &did, "Pix", &claims(), "2026-11-29T10:00:00Z");
         let by_old = sign(unsigned.clone(), &old, &did, "2026-11-29T10:00:00Z");
         let by_new = sign(unsigned, &new, &did, "2026-11-29T10:00:00Z");
-        assert_eq!(verify(&by_old, &doc, None).unwrap().key, format!("{did}#key-1"), "old keys keep verifying");
-        assert_eq!(verify(&by_new, &doc, None).unwrap().key, format!("{did}#key-2"));
+        assert_eq!(verify(&by_old, &doc, None, NOW).unwrap().key, format!("{did}#key-1"), "old keys keep verifying");
+        assert_eq!(verify(&by_new, &doc, None, NOW).unwrap().key, format!("{did}#key-2"));
         // A changed score, another issuer, a key not in the document: refused.
         let mut forged = by_new.clone();
         forged["credentialSubject"]["result"][0]["value"] = json!("895");
-        assert_eq!(verify(&forged, &doc, None), Err(VerifyError::BadSignature));
+        assert_eq!(verify(&forged, &doc, None, NOW), Err(VerifyError::BadSignature));
         let stranger = IssuerKey::from_seed("key-3", &[1; 32]);
         let foreign = sign(credential("https://pix.example", &did, "Pix", &claims(), "x"), &stranger, &did, "x");
-        assert_eq!(verify(&foreign, &doc, None), Err(VerifyError::UnknownKey(format!("{did}#key-3"))));
+        assert_eq!(verify(&foreign, &doc, None, NOW), Err(VerifyError::UnknownKey(format!("{did}#key-3"))));
         let mut renamed = by_new;
         renamed["proof"]["verificationMethod"] = json!(format!("{did}#key-1"));
-        assert_eq!(verify(&renamed, &doc, None), Err(VerifyError::BadSignature));
+        assert_eq!(verify(&renamed, &doc, None, NOW), Err(VerifyError::BadSignature));
+    }
+
+    const NOW: &str = "2026-11-29T10:00:00Z";
+    const VALID: (&str, &str) = ("2026-11-29T09:00:00Z", "2026-11-30T09:00:00Z");
+
+    #[test]
+    fn an_old_or_foreign_status_list_is_refused() {
+        let (_, key, doc) = issuer();
+        let did = did_web("https://pix.example");
+        let signed = sign(credential("https://pix.example", &did, "Pix", &claims(), "t"), &key, &did, "t");
+        let url = "https://pix.example/credentials/status/1";
+        let list = sign(status_list_credential(url, &did, &[], VALID), &key, &did, "t");
+        assert!(verify(&signed, &doc, Some(&list), NOW).is_ok());
+        assert_eq!(
+            verify(&signed, &doc, Some(&list), "2026-12-01T00:00:00Z"),
+            Err(VerifyError::StatusList("expired: fetch it again")),
+            "a list saved before a revocation stops being accepted"
+        );
+        let mut other = status_list_credential(url, &did, &[], VALID);
+        other["credentialSubject"]["statusPurpose"] = json!("suspension");
+        let other = sign(other, &key, &did, "t");
+        assert_eq!(verify(&signed, &doc, Some(&other), NOW), Err(VerifyError::StatusList("not a revocation list")));
     }
 
     #[test]
@@ -453,13 +490,13 @@ mod tests {
         let did = did_web("https://pix.example");
         let signed = sign(credential("https://pix.example", &did, "Pix", &claims(), "t"), &key, &did, "t");
         let url = "https://pix.example/credentials/status/1";
-        let clean = sign(status_list_credential(url, &did, &[3, 8], "t"), &key, &did, "t");
-        assert_eq!(verify(&signed, &doc, Some(&clean)).map(|v| v.status_checked), Ok(true));
-        let revoked = sign(status_list_credential(url, &did, &[7], "t"), &key, &did, "t");
-        assert_eq!(verify(&signed, &doc, Some(&revoked)), Err(VerifyError::Revoked));
+        let clean = sign(status_list_credential(url, &did, &[3, 8], VALID), &key, &did, "t");
+        assert_eq!(verify(&signed, &doc, Some(&clean), NOW).map(|v| v.status_checked), Ok(true));
+        let revoked = sign(status_list_credential(url, &did, &[7], VALID), &key, &did, "t");
+        assert_eq!(verify(&signed, &doc, Some(&revoked), NOW), Err(VerifyError::Revoked));
         let mut tampered = clean.clone();
         tampered["credentialSubject"]["encodedList"] = revoked["credentialSubject"]["encodedList"].clone();
-        assert!(matches!(verify(&signed, &doc, Some(&tampered)), Err(VerifyError::StatusList(_))));
+        assert!(matches!(verify(&signed, &doc, Some(&tampered), NOW), Err(VerifyError::StatusList(_))));
         let encoded = encode_status_list(&[0, 131_071]);
         assert_eq!(
             (status_bit(&encoded, 0), status_bit(&encoded, 1), status_bit(&encoded, 131_071)),

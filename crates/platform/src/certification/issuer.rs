@@ -23,6 +23,10 @@ use crate::{
     web::{error::AppError, i18n::Lang},
 };
 
+/// How long a status list stays valid once fetched: a verifier checking offline needs a recent one,
+/// and an old list (saved before a revocation) stops being accepted.
+const STATUS_LIST_VALIDITY_MICROS: i64 = 24 * 3600 * 1_000_000;
+
 /// The issuer's name in credentials.
 pub const ISSUER_NAME: &str = "Pix — service public de certification des compétences numériques";
 
@@ -136,22 +140,23 @@ pub async fn issue(state: &AppState, c: &Certificate) -> Result<String, AppError
 /// The issuer's DID document.
 pub async fn did_document(state: &AppState) -> Result<Value, AppError> {
     let keys: Vec<(String, String)> = keys(state).await?.into_iter().map(|k| (k.id, k.public_key)).collect();
-    Ok(credential::did_document(&did(state), ISSUER_NAME, &keys))
+    Ok(credential::did_document(&did(state), &keys))
 }
 
 /// Status list `list` (from 1), signed now.
 pub async fn status_list(state: &AppState, list: i64) -> Result<Value, AppError> {
-    if list < 1 {
+    let Some(from) = list.checked_sub(1).filter(|n| *n >= 0).and_then(|n| n.checked_mul(STATUS_LIST_SIZE as i64))
+    else {
         return Err(AppError::NotFound);
-    }
-    let from = (list - 1) * STATUS_LIST_SIZE as i64;
+    };
     let revoked: Vec<u64> = store::revoked_positions(&state.db, from, from + STATUS_LIST_SIZE as i64)
         .await?
         .into_iter()
         .map(|i| (i - from) as u64)
         .collect();
-    let now = rfc3339(state.clock.now_micros());
-    let unsigned = credential::status_list_credential(&status_url(state, list), &did(state), &revoked, &now);
+    let micros = state.clock.now_micros();
+    let (now, until) = (rfc3339(micros), rfc3339(micros + STATUS_LIST_VALIDITY_MICROS));
+    let unsigned = credential::status_list_credential(&status_url(state, list), &did(state), &revoked, (&now, &until));
     Ok(credential::sign(unsigned, &signing_key(state).await?, &did(state), &now))
 }
 
@@ -206,6 +211,7 @@ pub async fn did_json(State(state): State<AppState>) -> Result<Json<Value>, AppE
 /// `GET /credentials/status/{list}`: a revocation status list (Bitstring Status List), signed.
 pub async fn status_json(State(state): State<AppState>, Path(list): Path<i64>) -> Result<Response, AppError> {
     let body = serde_json::to_string(&status_list(&state, list).await?).map_err(|e| AppError::Internal(e.into()))?;
+    // (`list` beyond the lists in use is an empty list, as the specification allows.)
     let mut response = json_file(body, "application/vc+ld+json", None);
     // Verifiers may cache it a little; a revocation shows within five minutes.
     response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("public, max-age=300"));

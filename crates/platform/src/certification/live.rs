@@ -91,6 +91,8 @@ pub async fn listen(state: AppState) {
             tokio::time::sleep(Duration::from_secs(1)).await;
             continue;
         }
+        // Listening (again): what was sent while nobody listened is unknown, so every screen catches up.
+        state.live.deliver(EVERYTHING);
         loop {
             match listener.try_recv().await {
                 Ok(Some(n)) => {
@@ -102,7 +104,6 @@ pub async fn listen(state: AppState) {
                 Ok(None) => state.live.deliver(EVERYTHING),
                 Err(e) => {
                     tracing::warn!(error = %e, "live events: listener failed, reconnecting");
-                    state.live.deliver(EVERYTHING);
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     break;
                 }

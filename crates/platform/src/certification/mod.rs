@@ -48,6 +48,8 @@ pub fn pages() -> Pages {
         .get("/certificats/{course_id}/pdf", documents::certificate_page)
         .get("/certificats/{course_id}/credential.json", issuer::credential_page)
         .get("/.well-known/did.json", issuer::did_json)
+        // Where did:web looks when the public URL has a path (e.g. behind a proxy at /pix).
+        .get("/did.json", issuer::did_json)
         .get("/credentials/status/{list}", issuer::status_json)
         .get("/surveillant", entrance::invigilator_form)
         .post("/surveillant", entrance::invigilator_login)
@@ -149,6 +151,9 @@ async fn export_sections(state: &AppState, user: Uuid) -> Result<Vec<(&'static s
         .collect();
     let mut certifications = Vec::new();
     for (course, result) in store::courses_of_user(&state.db, user).await? {
+        // A result is the person's once published: before, the jury may still change it.
+        let published = store::session(&state.db, course.session_id).await?.is_some_and(|s| s.published_at.is_some());
+        let result = result.filter(|_| published);
         certifications.push(json!({
             "course": course.id,
             "session": course.session_id,

@@ -116,7 +116,12 @@ pub async fn add(
         resolution: None,
         created_at: state.clock.now_micros(),
     };
-    store::insert_issue_report(&state.db, &report).await?;
+    let mut tx = state.db.begin().await?;
+    if !store::lock_open_session(&mut tx, s.id).await? {
+        return Err(AppError::Conflict);
+    }
+    store::insert_issue_report(&mut tx, &report).await?;
+    tx.commit().await?;
     crate::identity::service::audit(
         state,
         Some(author),
@@ -303,9 +308,14 @@ pub async fn delete(
         return Err(AppError::Conflict);
     }
     let (_, course) = reported(&state, &session, p.candidate_id).await?;
-    if !store::delete_issue_report(&state.db, course.id, p.report_id).await? {
+    let mut tx = state.db.begin().await?;
+    if !store::lock_open_session(&mut tx, session.id).await? {
+        return Err(AppError::Conflict);
+    }
+    if !store::delete_issue_report(&mut tx, course.id, p.report_id).await? {
         return Err(AppError::NotFound);
     }
+    tx.commit().await?;
     let back = format!("/certif/{}/sessions/{}/candidates/{}/reports", access.center, session.id, p.candidate_id);
     Ok(Redirect::to(&back).into_response())
 }

@@ -586,6 +586,8 @@ pub struct Supervised {
     pub state: CandidateState,
     /// Answers so far.
     pub answered: i64,
+    /// Questions at most in their test (the configuration version they started with, or the active one).
+    pub length: usize,
     /// Start and theoretical end (µs).
     pub times: Option<(i64, i64)>,
     /// The candidate reported a problem with a question and waits.
@@ -596,6 +598,7 @@ pub struct Supervised {
 pub async fn supervise(state: &AppState, session: Uuid) -> Result<Vec<Supervised>, AppError> {
     let candidates = store::candidates(&state.db, session).await?;
     let courses = store::courses_of_session(&state.db, session).await?;
+    let active = super::configuration::active(state).await?.version;
     let mut out = Vec::new();
     for c in candidates {
         let course = courses.iter().find(|k| k.candidate_id == c.id);
@@ -607,7 +610,10 @@ pub async fn supervise(state: &AppState, session: Uuid) -> Result<Vec<Supervised
             Some(k) if k.completed_at.is_none() => store::ongoing_alert(&state.db, k.id).await?.is_some(),
             _ => false,
         };
+        let version = course.map_or(active, |k| k.configuration_version);
+        let length = super::configuration::settings_of(state, version).await?.flash.maximum_assessment_length;
         out.push(Supervised {
+            length,
             alert,
             state: candidate_state(&c, course),
             times: course.map(|k| (k.started_at, k.deadline)),

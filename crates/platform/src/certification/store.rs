@@ -753,6 +753,16 @@ pub async fn insert_issue_report(conn: impl Into<Conn<'_>>, r: &IssueReport) -> 
     })
 }
 
+/// Takes the session's row lock for the rest of the transaction if it is still open (not
+/// finalised); false otherwise. Finalisation writes the same row, so a report added meanwhile is
+/// either in before it (and resolved) or refused after it.
+pub async fn lock_open_session(conn: impl Into<Conn<'_>>, session: Uuid) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("UPDATE certification_sessions SET number = number WHERE id = $1 AND finalized_at IS NULL")
+            .bind(session).execute(c).await.map(|r| r.rows_affected() == 1)
+    })
+}
+
 /// Removes a course's report; false when there is none with that id.
 pub async fn delete_issue_report(conn: impl Into<Conn<'_>>, course: Uuid, id: Uuid) -> Result<bool, sqlx::Error> {
     on_conn!(conn, c => {

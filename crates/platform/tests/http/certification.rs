@@ -1095,7 +1095,7 @@ async fn certificates_are_signed_credentials_that_verify_offline_and_revoke(back
     let status_url = vc["credentialStatus"]["statusListCredential"].as_str().unwrap().to_owned();
     let path = status_url.split_once("/credentials/").map(|(_, p)| format!("/credentials/{p}")).unwrap();
     let list: Value = new_client().get(app.url(&path)).send().await.unwrap().json().await.unwrap();
-    assert_eq!(credential::verify(&vc, &did, Some(&list)).map(|v| v.status_checked), Ok(true));
+    assert_eq!(credential::verify(&vc, &did, Some(&list), &now()).map(|v| v.status_checked), Ok(true));
     assert_eq!(
         new_client().get(app.url("/credentials/status/0")).send().await.unwrap().status(),
         StatusCode::NOT_FOUND
@@ -1108,7 +1108,7 @@ async fn certificates_are_signed_credentials_that_verify_offline_and_revoke(back
     let list: Value = new_client().get(app.url(&path)).send().await.unwrap().json().await.unwrap();
     assert!(list["proof"]["verificationMethod"].as_str().unwrap().ends_with("#key-2"));
     assert!(vc["proof"]["verificationMethod"].as_str().unwrap().ends_with("#key-1"));
-    assert_eq!(credential::verify(&vc, &did, Some(&list)).map(|v| v.status_checked), Ok(true));
+    assert_eq!(credential::verify(&vc, &did, Some(&list), &now()).map(|v| v.status_checked), Ok(true));
 
     // The jury cancels the certificate after publication: the status list revokes it.
     let (jury, _) = app.admin("jury@example.org", "CERTIF").await;
@@ -1118,7 +1118,7 @@ async fn certificates_are_signed_credentials_that_verify_offline_and_revoke(back
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let list: Value = new_client().get(app.url(&path)).send().await.unwrap().json().await.unwrap();
-    assert_eq!(credential::verify(&vc, &did, Some(&list)), Err(VerifyError::Revoked));
+    assert_eq!(credential::verify(&vc, &did, Some(&list), &now()), Err(VerifyError::Revoked));
     assert_eq!(
         lea.get(app.url(&format!("/certificats/{course}/credential.json"))).send().await.unwrap().status(),
         StatusCode::NOT_FOUND,
@@ -1207,6 +1207,11 @@ async fn issue_reports_are_resolved_automatically_at_finalisation(backend: crate
     assert_eq!(answers, 3 - neutralized, "neutralized questions no longer count");
     let r = app.post_form(&centre, &reports, &[("kind", "FRAUD"), ("question_number", ""), ("description", "")]).await;
     assert_eq!(r.status(), StatusCode::CONFLICT, "no report after finalisation");
+    // Scored but not published: the candidate's export does not show the result yet.
+    let doc: Value = lea.get(app.url("/account/export")).send().await.unwrap().json().await.unwrap();
+    let mine: Vec<&Value> =
+        doc["certifications"].as_array().unwrap().iter().filter(|c| c["session"] == session.to_string()).collect();
+    assert_eq!((mine.len(), mine[0]["status"].is_null(), mine[0]["pix_score"].is_null()), (1, true, true));
     let page = centre.get(app.url(&reports)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Question neutralisée") && page.contains("Examiné par le jury"), "{page}");
 }
@@ -1486,5 +1491,10 @@ async fn export_lists_certifications_and_erasure_keeps_certificates_verifiable(b
         .await;
     assert_eq!(verified.status(), StatusCode::OK, "still verifiable by its code");
     let did: Value = new_client().get(app.url("/.well-known/did.json")).send().await.unwrap().json().await.unwrap();
-    assert!(platform::certification::credential::verify(&vc, &did, None).is_ok(), "and by its signature");
+    assert!(platform::certification::credential::verify(&vc, &did, None, &now()).is_ok(), "and by its signature");
+}
+
+/// Now, RFC 3339 UTC (what a verifier compares a status list's validity with).
+fn now() -> String {
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap()
 }

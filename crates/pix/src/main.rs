@@ -58,6 +58,14 @@ enum Command {
     /// Make a new key to sign certificate credentials; the previous keys stay published so that
     /// what they signed keeps verifying.
     RotateCredentialKey(config::DbSettings),
+    /// Withdraw a compromised credential key: it leaves the published keys, so nothing it signed
+    /// verifies any more; the certificates it signed get credentials signed anew when downloaded.
+    WithdrawCredentialKey {
+        /// The key, e.g. `key-2`.
+        key: String,
+        #[command(flatten)]
+        settings: config::DbSettings,
+    },
     /// Simulate learners of known ability through competence tests and certifications.
     Simulate {
         /// Number of simulated learners.
@@ -270,6 +278,22 @@ fn main() -> anyhow::Result<ExitCode> {
                 let id = platform::certification::issuer::rotate(&db, now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
                 println!("new signing key: {id} (earlier keys stay published)");
                 Ok(ExitCode::SUCCESS)
+            }
+            Command::WithdrawCredentialKey { key, settings } => {
+                let db = platform::open_database(&settings).await?;
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+                if platform::certification::issuer::withdraw(&db, &key, now)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+                {
+                    println!("{key} withdrawn: no longer published; its credentials are signed anew when downloaded");
+                    Ok(ExitCode::SUCCESS)
+                } else {
+                    eprintln!("no key {key} in use");
+                    Ok(ExitCode::FAILURE)
+                }
             }
             Command::Content(_) | Command::Simulate { .. } | Command::Verify { .. } => Ok(ExitCode::SUCCESS),
         }

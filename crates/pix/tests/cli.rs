@@ -168,3 +168,20 @@ fn verify_checks_a_credential_offline() {
     let (code, _) = run(&[&dir.path().join("missing.json"), &did_file]);
     assert_eq!(code, Some(2));
 }
+
+#[test]
+fn credential_keys_rotate_and_a_compromised_one_is_withdrawn() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = pix().args(args).arg("--data-dir").arg(dir.path()).output().unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    };
+    let (code, out, _) = run(&["rotate-credential-key"]);
+    assert_eq!((code, out.trim()), (Some(0), "new signing key: key-1 (earlier keys stay published)"));
+    let (code, out, _) = run(&["rotate-credential-key"]);
+    assert_eq!((code, out.trim()), (Some(0), "new signing key: key-2 (earlier keys stay published)"));
+    let (code, out, _) = run(&["withdraw-credential-key", "key-1"]);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, _, err) = run(&["withdraw-credential-key", "key-1"]);
+    assert_eq!((code, err.trim()), (Some(1), "no key key-1 in use"), "once");
+}

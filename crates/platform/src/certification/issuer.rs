@@ -74,11 +74,27 @@ async fn keys(state: &AppState) -> Result<Vec<KeyRow>, AppError> {
     Ok(store::credential_keys(&state.db).await?)
 }
 
-/// The key that signs now: the newest one not retired.
+/// The key that signs now: the newest one not retired (never a withdrawn one: then a new key is made).
 async fn signing_key(state: &AppState) -> Result<IssuerKey, AppError> {
     let rows = keys(state).await?;
-    let row = rows.iter().rev().find(|k| k.retired_at.is_none()).or(rows.last()).ok_or(AppError::NotFound)?;
-    key_of(row)
+    if let Some(row) = rows.iter().rev().find(|k| k.retired_at.is_none() && k.withdrawn_at.is_none()) {
+        return key_of(row);
+    }
+    rotate(&state.db, state.clock.now_micros()).await?;
+    let rows = store::credential_keys(&state.db).await?;
+    key_of(rows.iter().rev().find(|k| k.withdrawn_at.is_none()).ok_or(AppError::NotFound)?)
+}
+
+/// Withdraws a compromised key: it leaves the DID document, so nothing it signed verifies any more
+/// (those certificates keep verifying by their code; their holders download a credential signed
+/// anew). False when there is no such key in use.
+pub async fn withdraw(db: &crate::db::Db, id: &str, now: i64) -> Result<bool, AppError> {
+    if !store::withdraw_credential_key(db, id, now).await? {
+        return Ok(false);
+    }
+    // What it signed is re-issued on the next download, with the current key.
+    store::forget_credentials_of_key(db, id).await?;
+    Ok(true)
 }
 
 fn did(state: &AppState) -> String {
@@ -139,7 +155,8 @@ pub async fn issue(state: &AppState, c: &Certificate) -> Result<String, AppError
 
 /// The issuer's DID document.
 pub async fn did_document(state: &AppState) -> Result<Value, AppError> {
-    let keys: Vec<(String, String)> = keys(state).await?.into_iter().map(|k| (k.id, k.public_key)).collect();
+    let keys: Vec<(String, String)> =
+        keys(state).await?.into_iter().filter(|k| k.withdrawn_at.is_none()).map(|k| (k.id, k.public_key)).collect();
     Ok(credential::did_document(&did(state), &keys))
 }
 

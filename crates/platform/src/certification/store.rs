@@ -655,12 +655,14 @@ pub struct KeyRow {
     pub secret: String,
     /// When a newer key took over.
     pub retired_at: Option<i64>,
+    /// When it was withdrawn as compromised (no longer published).
+    pub withdrawn_at: Option<i64>,
 }
 
 /// Every issuer key, oldest first.
 pub async fn credential_keys(conn: impl Into<Conn<'_>>) -> Result<Vec<KeyRow>, sqlx::Error> {
     on_conn!(conn, c => {
-        sqlx::query_as::<_, KeyRow>("SELECT id, public_key, secret, retired_at FROM credential_keys ORDER BY created_at, id")
+        sqlx::query_as::<_, KeyRow>("SELECT id, public_key, secret, retired_at, withdrawn_at FROM credential_keys ORDER BY created_at, id")
             .fetch_all(c).await
     })
 }
@@ -679,11 +681,26 @@ pub async fn insert_credential_key(
     })
 }
 
+/// Withdraws a key as compromised (and retires it); false when there is no such key.
+pub async fn withdraw_credential_key(conn: impl Into<Conn<'_>>, id: &str, now: i64) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("UPDATE credential_keys SET withdrawn_at = $2, retired_at = COALESCE(retired_at, $2) WHERE id = $1 AND withdrawn_at IS NULL")
+            .bind(id).bind(now).execute(c).await.map(|r| r.rows_affected() == 1)
+    })
+}
+
 /// Retires every key but `id` (they stay published).
 pub async fn retire_credential_keys_except(conn: impl Into<Conn<'_>>, id: &str, now: i64) -> Result<(), sqlx::Error> {
     on_conn!(conn, c => {
         sqlx::query("UPDATE credential_keys SET retired_at = $2 WHERE id <> $1 AND retired_at IS NULL")
             .bind(id).bind(now).execute(c).await.map(|_| ())
+    })
+}
+
+/// Forgets the credentials a withdrawn key signed (they are signed anew when next downloaded).
+pub async fn forget_credentials_of_key(conn: impl Into<Conn<'_>>, key: &str) -> Result<u64, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("DELETE FROM certification_credentials WHERE key_id = $1").bind(key).execute(c).await.map(|r| r.rows_affected())
     })
 }
 

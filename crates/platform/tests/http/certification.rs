@@ -1110,6 +1110,30 @@ async fn certificates_are_signed_credentials_that_verify_offline_and_revoke(back
     assert!(vc["proof"]["verificationMethod"].as_str().unwrap().ends_with("#key-1"));
     assert_eq!(credential::verify(&vc, &did, Some(&list), &now()).map(|v| v.status_checked), Ok(true));
 
+    // A compromised key is withdrawn: what it signed no longer verifies; the holder gets a new credential.
+    assert!(platform::certification::issuer::withdraw(app.db(), "key-1", app.state.clock.now_micros()).await.unwrap());
+    let did: Value = new_client().get(app.url("/.well-known/did.json")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(did["verificationMethod"].as_array().unwrap().len(), 1, "key-1 is no longer published");
+    assert!(matches!(credential::verify(&vc, &did, None, &now()), Err(VerifyError::UnknownKey(_))));
+    let renewed: Value = lea
+        .get(app.url(&format!("/api/certifications/{course}/credential")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(renewed["proof"]["verificationMethod"].as_str().unwrap().ends_with("#key-2"));
+    let list: Value = new_client().get(app.url(&path)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(credential::verify(&renewed, &did, Some(&list), &now()).map(|v| v.status_checked), Ok(true));
+    let vc = renewed;
+    let path = vc["credentialStatus"]["statusListCredential"]
+        .as_str()
+        .unwrap()
+        .split_once("/credentials/")
+        .map(|(_, p)| format!("/credentials/{p}"))
+        .unwrap();
+
     // The jury cancels the certificate after publication: the status list revokes it.
     let (jury, _) = app.admin("jury@example.org", "CERTIF").await;
     let decide = format!("/admin/certification/courses/{course}/jury");

@@ -573,7 +573,6 @@ admin-centers-none = No certification centre.
 admin-center-new = New certification centre
 admin-center-create = Create the centre
 center-member-email-hint = The address of an existing account.
-field-center-member-unknown = No account uses this address: the person must create their account first.
 sessions-title = Sessions
 sessions-none = No session yet.
 session-title = Session

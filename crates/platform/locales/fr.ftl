@@ -573,7 +573,6 @@ admin-centers-none = Aucun centre de certification.
 admin-center-new = Nouveau centre de certification
 admin-center-create = Créer le centre
 center-member-email-hint = L'adresse d'un compte existant.
-field-center-member-unknown = Aucun compte n'utilise cette adresse : la personne doit d'abord créer son compte.
 sessions-title = Sessions
 sessions-none = Aucune session pour le moment.
 session-title = Session

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -125,6 +125,7 @@ struct CenterPage {
     members: Vec<store::CenterMember>,
     super_admin: bool,
     form: FormState,
+    notice: String,
 }
 
 async fn center_page(
@@ -133,6 +134,7 @@ async fn center_page(
     user: &CurrentUser,
     id: Uuid,
     form: FormState,
+    notice: String,
 ) -> Result<Response, AppError> {
     let center = service::center(state, id).await?;
     let members = store::members(&state.db, id).await?;
@@ -155,6 +157,7 @@ async fn center_page(
             members,
             super_admin: user.has_admin_role(&[AdminRole::SuperAdmin]),
             form,
+            notice,
         },
     ))
 }
@@ -165,8 +168,16 @@ pub async fn center(
     page: Page,
     agent: RequireAdmin<AnyAgent>,
     Path(id): Path<Uuid>,
+    Query(q): Query<CenterQuery>,
 ) -> Result<Response, AppError> {
-    center_page(&state, &page, &agent.user, id, FormState::new()).await
+    let notice = if q.invited.is_some() { page.t("organization-invited") } else { String::new() };
+    center_page(&state, &page, &agent.user, id, FormState::new(), notice).await
+}
+
+/// Notices of the centre page.
+#[derive(Deserialize, Default)]
+pub struct CenterQuery {
+    invited: Option<String>,
 }
 
 /// Adding a member.
@@ -188,26 +199,16 @@ pub async fn add_member(
 ) -> Result<Response, AppError> {
     service::center(&state, id).await?;
     let role = if f.role == "ADMIN" { MemberRole::Admin } else { MemberRole::Member };
-    let user = match Email::parse(&f.email) {
-        Some(email) => crate::identity::store::user_by_email(&state.db, email.as_str()).await?,
-        None => None,
-    };
-    let Some(user) = user else {
-        let code = if Email::parse(&f.email).is_some() { "field-center-member-unknown" } else { "field-email-invalid" };
+    let Some(email) = Email::parse(&f.email) else {
         let form = FormState::new()
             .keep("email", &f.email)
-            .with_errors(page.lang, &[FieldError { field: "email".into(), code: code.into() }]);
-        return center_page(&state, &page, &agent.user, id, form).await;
+            .with_errors(page.lang, &[FieldError { field: "email".into(), code: "field-email-invalid".into() }]);
+        return center_page(&state, &page, &agent.user, id, form, String::new()).await;
     };
-    store::set_member(&state.db, id, user.id, role, state.clock.now_micros()).await?;
-    identity::audit(
-        &state,
-        Some(agent.user.id),
-        "certification_center.member",
-        Some(user.id),
-        "back office",
-        serde_json::json!({ "center": id, "role": f.role }),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/admin/certification-centers/{id}")).into_response())
+    let space = crate::identity::model::Space::Center(id);
+    let to = match crate::prescription::members::add_or_invite(&state, space, &agent.user, &email, role).await? {
+        crate::prescription::members::Added::Member => format!("/admin/certification-centers/{id}"),
+        crate::prescription::members::Added::Invited => format!("/admin/certification-centers/{id}?invited=1"),
+    };
+    Ok(Redirect::to(&to).into_response())
 }

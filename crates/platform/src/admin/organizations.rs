@@ -287,30 +287,12 @@ pub async fn add_member(
         )
         .await;
     };
-    // Someone without an account yet is invited by email instead.
-    let Some(user) = crate::identity::store::user_by_email(&state.db, email.as_str()).await? else {
-        crate::prescription::members::invite(
-            &state,
-            crate::identity::model::Space::Organization(id),
-            &agent.user,
-            &email,
-            role,
-        )
-        .await?
-        .map_err(|_| AppError::Conflict)?;
-        return Ok(Redirect::to(&format!("/admin/organizations/{id}?invited=1")).into_response());
+    let space = crate::identity::model::Space::Organization(id);
+    let to = match crate::prescription::members::add_or_invite(&state, space, &agent.user, &email, role).await? {
+        crate::prescription::members::Added::Member => format!("/admin/organizations/{id}"),
+        crate::prescription::members::Added::Invited => format!("/admin/organizations/{id}?invited=1"),
     };
-    store::set_member(&state.db, id, user.id, role, state.clock.now_micros()).await?;
-    identity::audit(
-        &state,
-        Some(agent.user.id),
-        "organization.member",
-        Some(user.id),
-        "back office",
-        serde_json::json!({ "organization": id, "role": f.role }),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/admin/organizations/{id}")).into_response())
+    Ok(Redirect::to(&to).into_response())
 }
 
 /// Attaching a target profile.

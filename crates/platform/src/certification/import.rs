@@ -7,7 +7,7 @@
 //! columns are accepted for files made from the reference template, and not kept: the public
 //! service does not bill candidates. Complementary-certification columns are ignored.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, ops::ControlFlow};
 
 use super::model::{CandidateFields, NewCandidate, NewSession, SessionFields};
 use crate::prescription::import::{ImportError, Problem, decode, delimiter, name_key};
@@ -175,35 +175,11 @@ pub fn parse(bytes: &[u8], today: &str) -> Result<Plan, Vec<ImportError>> {
     let mut existing_of_number: HashMap<i64, usize> = HashMap::new();
     let mut people: HashMap<(String, String), usize> = HashMap::new();
     let mut lines = 0;
-    let mut line = 1;
-    for record in records {
-        if errors.len() >= crate::prescription::import::MAX_PROBLEMS {
-            break;
-        }
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let at = e.position().map_or(line + 1, |p| p.line() as usize);
-                errors.push(ImportError { line: at, column: None, problem: Problem::Malformed });
-                break;
-            }
-        };
-        line = record.position().map_or(line + 1, |p| p.line() as usize);
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        if record.len() != width {
-            errors.push(ImportError {
-                line,
-                column: None,
-                problem: Problem::FieldCount { expected: width, found: record.len() },
-            });
-            continue;
-        }
+    crate::prescription::import::for_each_row(records, width, &mut errors, |line, record, errors| {
         lines += 1;
         if lines > MAX_LINES {
             errors.push(ImportError { line, column: None, problem: Problem::TooManyRows });
-            break;
+            return ControlFlow::Break(());
         }
         let get = |column: &'static str| -> String {
             index
@@ -293,9 +269,9 @@ pub fn parse(bytes: &[u8], today: &str) -> Result<Plan, Vec<ImportError>> {
             }
         };
         if errors.len() > before {
-            continue;
+            return ControlFlow::Continue(());
         }
-        let Some(target) = target else { continue };
+        let Some(target) = target else { return ControlFlow::Continue(()) };
         let slot = match target {
             Ok(n) => {
                 let at = *existing_of_number.entry(n).or_insert_with(|| {
@@ -322,7 +298,7 @@ pub fn parse(bytes: &[u8], today: &str) -> Result<Plan, Vec<ImportError>> {
                     column: Some(LAST_NAME.to_owned()),
                     problem: Problem::Duplicate { first_line: *first },
                 });
-                continue;
+                return ControlFlow::Continue(());
             }
             people.insert(person, line);
             let entry = LineCandidate { line, candidate: c };
@@ -331,7 +307,8 @@ pub fn parse(bytes: &[u8], today: &str) -> Result<Plan, Vec<ImportError>> {
                 (_, i) => plan.sessions[i.parse::<usize>().unwrap_or(0)].2.push(entry),
             }
         }
-    }
+        ControlFlow::Continue(())
+    });
     errors.truncate(crate::prescription::import::MAX_PROBLEMS);
     if errors.is_empty() { Ok(plan) } else { Err(errors) }
 }

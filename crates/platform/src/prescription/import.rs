@@ -6,7 +6,10 @@
 //! Excel saved them; `;` or `,` between fields; column names with or without their `*`, in any
 //! order and any case.
 
-use std::collections::{BTreeMap, HashMap};
+use std::{
+    collections::{BTreeMap, HashMap},
+    ops::ControlFlow,
+};
 
 /// The formats of learner lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -343,36 +346,12 @@ pub fn parse(format: Format, bytes: &[u8], today: &str) -> Result<LearnerList, V
     let mut list =
         LearnerList { learners: Vec::new(), extra_columns: extra_columns.iter().map(|(_, l)| l.clone()).collect() };
     let mut first_seen: HashMap<String, usize> = HashMap::new();
-    let mut line = 1;
-    for record in records {
-        if errors.len() >= MAX_PROBLEMS {
-            break;
-        }
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let at = e.position().map_or(line + 1, |p| p.line() as usize);
-                errors.push(ImportError { line: at, column: None, problem: Problem::Malformed });
-                break;
-            }
-        };
-        line = record.position().map_or(line + 1, |p| p.line() as usize);
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        if record.len() != width {
-            errors.push(ImportError {
-                line,
-                column: None,
-                problem: Problem::FieldCount { expected: width, found: record.len() },
-            });
-            continue;
-        }
+    for_each_row(records, width, &mut errors, |line, record, errors| {
         if list.learners.len() >= MAX_ROWS {
             errors.push(ImportError { line, column: None, problem: Problem::TooManyRows });
-            break;
+            return ControlFlow::Break(());
         }
-        let mut row = Row { format, record: &record, index: &index, line, errors: &mut errors };
+        let mut row = Row { format, record, index: &index, line, errors: &mut *errors };
         let (learner, valid) = row.learner(today, &extra_columns);
         let key = learner.key(format);
         // A duplicate is reported even on a line with other problems (its key may be fine).
@@ -404,9 +383,50 @@ pub fn parse(format: Format, bytes: &[u8], today: &str) -> Result<LearnerList, V
         if valid && errors.is_empty() {
             list.learners.push(learner);
         }
-    }
+        ControlFlow::Continue(())
+    });
     errors.truncate(MAX_PROBLEMS);
     if errors.is_empty() { Ok(list) } else { Err(errors) }
+}
+
+/// Walks the data lines of a CSV file: stops at a malformed record (its line reported) or once
+/// [`MAX_PROBLEMS`] are known, skips blank lines, reports a line with the wrong number of fields, and
+/// hands every other record with its line number to `each` (which may stop the walk).
+pub fn for_each_row(
+    records: impl IntoIterator<Item = Result<csv::StringRecord, csv::Error>>,
+    width: usize,
+    errors: &mut Vec<ImportError>,
+    mut each: impl FnMut(usize, &csv::StringRecord, &mut Vec<ImportError>) -> ControlFlow<()>,
+) {
+    let mut line = 1;
+    for record in records {
+        if errors.len() >= MAX_PROBLEMS {
+            return;
+        }
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let at = e.position().map_or(line + 1, |p| p.line() as usize);
+                errors.push(ImportError { line: at, column: None, problem: Problem::Malformed });
+                return;
+            }
+        };
+        line = record.position().map_or(line + 1, |p| p.line() as usize);
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        if record.len() != width {
+            errors.push(ImportError {
+                line,
+                column: None,
+                problem: Problem::FieldCount { expected: width, found: record.len() },
+            });
+            continue;
+        }
+        if each(line, &record, errors).is_break() {
+            return;
+        }
+    }
 }
 
 struct Row<'a> {

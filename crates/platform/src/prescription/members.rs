@@ -109,6 +109,43 @@ fn space_kind(space: Space) -> &'static str {
 
 // ------------------------------------------------------------------ service
 
+/// What the back office's "add a member" did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Added {
+    /// The account has the role now.
+    Member,
+    /// Nobody has an account with this address yet: an invitation was mailed.
+    Invited,
+}
+
+/// The back office adds a member: an existing account gets the role at once, an unknown address is
+/// invited by email (audited either way).
+pub async fn add_or_invite(
+    state: &AppState,
+    space: Space,
+    agent: &CurrentUser,
+    email: &Email,
+    role: MemberRole,
+) -> Result<Added, AppError> {
+    let Some(user) = identity::store::user_by_email(&state.db, email.as_str()).await? else {
+        invite(state, space, agent, email, role).await?.map_err(|_| AppError::Conflict)?;
+        return Ok(Added::Invited);
+    };
+    let mut tx = state.db.begin().await?;
+    set_space_member(&mut tx, space, user.id, role, state.clock.now_micros()).await?;
+    tx.commit().await?;
+    identity::service::audit(
+        state,
+        Some(agent.id),
+        &format!("{}.member", space_kind(space)),
+        Some(user.id),
+        "back office",
+        serde_json::json!({ space_kind(space): space.id(), "role": role_code(role) }),
+    )
+    .await?;
+    Ok(Added::Member)
+}
+
 /// Why an invitation was not sent.
 #[derive(Debug)]
 pub enum InviteRefused {

@@ -59,7 +59,8 @@ async fn set_up(app: &TestApp) -> (Uuid, Client) {
             &[("email", "nobody@example.org"), ("role", "ADMIN")],
         )
         .await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "only existing accounts");
+    assert_eq!(location(&r), format!("/admin/certification-centers/{center}?invited=1"), "no account yet: invited");
+    assert_eq!(app.mails_to("nobody@example.org").await.len(), 1);
     app.sign_up_named("centre@example.org", "Claire", "Centre").await;
     let r = app
         .post_form(
@@ -832,13 +833,19 @@ async fn centre_admins_manage_their_members(backend: crate::support::Backend) {
     assert_eq!(r.status(), StatusCode::CREATED);
     let third = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
     let listed: Value = admin.get(app.url(&api)).send().await.unwrap().json().await.unwrap();
-    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let emails =
+        |v: &Value| v.as_array().unwrap().iter().map(|i| i["email"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        emails(&listed),
+        ["third@example.org", "nobody@example.org"],
+        "latest first (nobody was invited by the back office)"
+    );
     assert_eq!(
         app.send_json(&admin, Method::DELETE, &format!("{api}/{third}"), &json!({})).await.status(),
         StatusCode::NO_CONTENT
     );
     let listed: Value = admin.get(app.url(&api)).send().await.unwrap().json().await.unwrap();
-    assert!(listed.as_array().unwrap().is_empty(), "cancelled");
+    assert_eq!(emails(&listed), ["nobody@example.org"], "cancelled");
     let me: Uuid = app.user_id("centre@example.org").await;
     let r = app.post_form(&admin, &format!("{members}/{me}/remove"), &[]).await;
     assert_eq!(r.status(), StatusCode::CONFLICT, "the last ADMIN stays");

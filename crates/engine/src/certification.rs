@@ -352,3 +352,105 @@ pub fn score_v2(answers: &[V2Answer], estimates: &[Estimated], max_level: u32) -
         trustable,
     })
 }
+
+/// One competence of a v2 certification: the candidate's estimate from their profile and the
+/// questions chosen to confirm it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct V2Part {
+    /// The competence.
+    pub competence: content::CompetenceIdx,
+    /// Level in the profile when the test started.
+    pub level: u32,
+    /// Pix in the profile when the test started.
+    pub pix: u32,
+    /// Up to three challenges, hardest skills first.
+    pub challenges: Vec<content::ChallengeIdx>,
+}
+
+/// What v2 selection reads: the candidate's current knowledge and history.
+pub struct V2Input<'a> {
+    /// The referential.
+    pub content: &'a content::Content,
+    /// Current knowledge elements (one per skill).
+    pub knowledge: &'a [crate::knowledge::KnowledgeElement],
+    /// Challenges the candidate has answered before, preferably not asked again.
+    pub answered: &'a std::collections::HashSet<content::ChallengeIdx>,
+    /// Language of the test.
+    pub locale: content::Locale,
+    /// Only challenges usable by blind and colour-blind candidates.
+    pub needs_accessibility: bool,
+    /// Maximum reachable level.
+    pub max_level: u32,
+}
+
+/// Chooses the questions of a v2 certification (§6.2): for each certifiable competence (level ≥ 1),
+/// the skills the candidate validated directly, hardest first by difficulty group; one challenge per
+/// skill in the language, drawn among those never answered when there are some; within a group,
+/// challenges of a tube not yet represented first; after a group, stop once three are collected.
+pub fn select_v2(input: &V2Input<'_>, rng: &mut impl rand::Rng) -> Vec<V2Part> {
+    use crate::knowledge::{Source, Status as KeStatus};
+    use content::{ChallengeStatus, SkillIdx};
+    use rand::seq::IndexedRandom;
+    let content = input.content;
+    let mut parts = Vec::new();
+    for (ci, _) in content.competences.iter().enumerate() {
+        let competence = content::CompetenceIdx(ci as u32);
+        let mine: Vec<_> = input.knowledge.iter().filter(|k| content.skill(k.skill).competence == competence).collect();
+        let score = crate::scoring::competence_score(mine.iter().map(|k| k.earned_pix), input.max_level);
+        if score.level < 1 {
+            continue;
+        }
+        let mut skills: Vec<SkillIdx> = mine
+            .iter()
+            .filter(|k| k.source == Source::Direct && k.status == KeStatus::Validated)
+            .map(|k| k.skill)
+            .collect();
+        skills.sort_by_key(|s| (std::cmp::Reverse(content.skill(*s).level), s.0));
+        skills.dedup();
+        let mut chosen: Vec<content::ChallengeIdx> = Vec::new();
+        let mut tubes: Vec<content::TubeIdx> = Vec::new();
+        for group in skills.chunk_by(|a, b| content.skill(*a).level == content.skill(*b).level) {
+            let mut picks: Vec<content::ChallengeIdx> = group
+                .iter()
+                .filter_map(|s| {
+                    let usable: Vec<content::ChallengeIdx> = content
+                        .skill(*s)
+                        .challenges
+                        .iter()
+                        .copied()
+                        .filter(|c| {
+                            let c = content.challenge(*c);
+                            c.status == ChallengeStatus::Validated
+                                && c.locales.contains(&input.locale)
+                                && (!input.needs_accessibility || (c.blind_ok && c.colour_blind_ok))
+                        })
+                        .collect();
+                    let fresh: Vec<content::ChallengeIdx> =
+                        usable.iter().copied().filter(|c| !input.answered.contains(c)).collect();
+                    let pool = if fresh.is_empty() { usable } else { fresh };
+                    pool.choose(rng).copied()
+                })
+                .collect();
+            // A stable sort keeps the difficulty order inside each half.
+            picks.sort_by_key(|c| tubes.contains(&content.skill(content.challenge(*c).skill).tube));
+            for c in picks {
+                let tube = content.skill(content.challenge(c).skill).tube;
+                if !tubes.contains(&tube) {
+                    tubes.push(tube);
+                }
+                chosen.push(c);
+            }
+            if chosen.len() >= CHALLENGES_PER_COMPETENCE {
+                break;
+            }
+        }
+        chosen.truncate(CHALLENGES_PER_COMPETENCE);
+        parts.push(V2Part { competence, level: score.level, pix: score.pix, challenges: chosen });
+    }
+    parts
+}
+
+/// Highest v2 score: every competence at the maximum reachable level.
+pub fn v2_max_score(competences: usize, max_level: u32) -> u32 {
+    competences as u32 * max_level * crate::scoring::PIX_PER_LEVEL
+}

@@ -128,3 +128,75 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// v2 selection (§6.2) for any history: certifiable competences only, at most three questions of
+    /// distinct directly validated skills in the language, the hardest skills first, unseen
+    /// challenges preferred, and every usable skill asked when fewer than three were found.
+    #[test]
+    fn v2_selection_follows_the_reference(
+        elements in proptest::collection::vec((0usize..10_000, any::<bool>(), 0u8..4), 0..120),
+        seen in proptest::collection::vec(0usize..10_000, 0..200),
+        english: bool,
+        accessibility: bool,
+        seed: u64,
+    ) {
+        use engine::certification::{V2Input, select_v2, CHALLENGES_PER_COMPETENCE};
+        use engine::knowledge::{KnowledgeElement, Source, Status};
+        use content::{ChallengeIdx, ChallengeStatus};
+        let content = &*DEMO;
+        let mut knowledge: Vec<KnowledgeElement> = Vec::new();
+        for (i, (pick, direct, status)) in elements.iter().enumerate() {
+            let skill = content::SkillIdx((pick % content.skills.len()) as u32);
+            if knowledge.iter().any(|k| k.skill == skill) { continue; }
+            let validated = *status > 0;
+            knowledge.push(KnowledgeElement {
+                skill,
+                source: if *direct { Source::Direct } else { Source::Inferred },
+                status: if validated { Status::Validated } else { Status::Invalidated },
+                earned_pix: if validated { content.skill(skill).pix_value } else { 0.0 },
+                created_at: i as i64,
+            });
+        }
+        let answered: std::collections::HashSet<ChallengeIdx> = seen.iter().map(|i| ChallengeIdx((i % content.challenges.len()) as u32)).collect();
+        let locale = if english { Locale::En } else { Locale::Fr };
+        let input = V2Input { content, knowledge: &knowledge, answered: &answered, locale, needs_accessibility: accessibility, max_level: 6 };
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
+        let parts = select_v2(&input, &mut rng);
+        let usable = |c: ChallengeIdx| {
+            let c = content.challenge(c);
+            c.status == ChallengeStatus::Validated && c.locales.contains(&locale) && (!accessibility || (c.blind_ok && c.colour_blind_ok))
+        };
+        for (ci, _) in content.competences.iter().enumerate() {
+            let competence = content::CompetenceIdx(ci as u32);
+            let mine: Vec<&KnowledgeElement> = knowledge.iter().filter(|k| content.skill(k.skill).competence == competence).collect();
+            let score = scoring::competence_score(mine.iter().map(|k| k.earned_pix), 6);
+            let part = parts.iter().find(|p| p.competence == competence);
+            prop_assert_eq!(part.is_some(), score.level >= 1);
+            let Some(part) = part else { continue };
+            prop_assert_eq!((part.level, part.pix), (score.level, score.pix));
+            prop_assert!(part.challenges.len() <= CHALLENGES_PER_COMPETENCE);
+            let direct: Vec<content::SkillIdx> = mine.iter().filter(|k| k.source == Source::Direct && k.status == Status::Validated).map(|k| k.skill).collect();
+            let askable: Vec<content::SkillIdx> = direct.iter().copied().filter(|s| content.skill(*s).challenges.iter().any(|c| usable(*c))).collect();
+            let picked: Vec<content::SkillIdx> = part.challenges.iter().map(|c| content.challenge(*c).skill).collect();
+            for (c, s) in part.challenges.iter().zip(&picked) {
+                prop_assert!(usable(*c));
+                prop_assert!(direct.contains(s), "only directly validated skills");
+                prop_assert_eq!(picked.iter().filter(|p| *p == s).count(), 1, "one question per skill");
+                if answered.contains(c) {
+                    prop_assert!(content.skill(*s).challenges.iter().filter(|c| usable(**c)).all(|c| answered.contains(c)), "unseen challenges first");
+                }
+            }
+            if let Some(lowest) = picked.iter().map(|s| content.skill(*s).level).min() {
+                for s in askable.iter().filter(|s| !picked.contains(s)) {
+                    prop_assert!(content.skill(*s).level <= lowest, "hardest skills first");
+                }
+            }
+            if picked.len() < CHALLENGES_PER_COMPETENCE {
+                prop_assert_eq!(picked.len(), askable.len(), "every askable skill when fewer than three");
+            }
+        }
+    }
+}

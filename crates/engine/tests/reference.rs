@@ -640,6 +640,61 @@ fn v2_scoring_reproducibility_and_marks() {
     assert!(!certification::is_certifiable(&[1, 1, 1, 1, 0, 0]));
 }
 
+#[test]
+fn v2_selection_asks_three_hardest_direct_skills_per_certifiable_competence() {
+    let content = demo();
+    let competence = content::CompetenceIdx(0);
+    // Every skill of the first competence validated directly, one inferred skill of the second.
+    let mut knowledge: Vec<KnowledgeElement> = content.competences[0]
+        .tubes
+        .iter()
+        .flat_map(|t| content.tube(*t).skills.clone())
+        .map(|skill| KnowledgeElement {
+            skill,
+            source: Source::Direct,
+            status: Status::Validated,
+            earned_pix: content.skill(skill).pix_value,
+            created_at: 1,
+        })
+        .collect();
+    let inferred = content.tube(content.competences[1].tubes[0]).skills[0];
+    knowledge.push(KnowledgeElement {
+        skill: inferred,
+        source: Source::Inferred,
+        status: Status::Validated,
+        earned_pix: 8.0,
+        created_at: 2,
+    });
+    let answered = HashSet::new();
+    let input = certification::V2Input {
+        content: &content,
+        knowledge: &knowledge,
+        answered: &answered,
+        locale: Locale::Fr,
+        needs_accessibility: false,
+        max_level: 6,
+    };
+    let parts = certification::select_v2(&input, &mut rand_chacha::ChaCha8Rng::seed_from_u64(3));
+    assert_eq!(parts.len(), 2, "both competences reach level 1");
+    assert_eq!(parts[0].competence, competence);
+    assert_eq!(parts[0].challenges.len(), 3);
+    let levels: Vec<u8> =
+        parts[0].challenges.iter().map(|c| content.skill(content.challenge(*c).skill).level).collect();
+    let hardest = content.competences[0]
+        .tubes
+        .iter()
+        .flat_map(|t| content.tube(*t).skills.iter())
+        .filter(|s| content.skill(**s).challenges.iter().any(|c| content.challenge(*c).locales.contains(&Locale::Fr)))
+        .map(|s| content.skill(*s).level)
+        .max()
+        .unwrap();
+    assert_eq!(levels[0], hardest, "the hardest skill comes first: {levels:?}");
+    assert!(levels.windows(2).all(|w| w[0] >= w[1]), "{levels:?}");
+    assert!(parts[1].challenges.is_empty(), "an inferred skill is never asked");
+    assert_eq!((parts[1].level, parts[1].pix), (1, 8));
+    assert_eq!(certification::v2_max_score(16, 6), 768);
+}
+
 // ---------------------------------------------------------------- codes (§6.5, §7, §10)
 
 #[test]

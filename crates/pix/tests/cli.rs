@@ -98,8 +98,9 @@ fn verify_checks_a_credential_offline() {
     let claims = Claims {
         id: "https://pix.example/verifier-un-certificat?code=P-BCDFGHJK".into(),
         holder: "Léa APPRENANTE".into(),
-        score: (612, 35),
-        level: "Avancé".into(),
+        version: 3,
+        score: (612, 895, Some(35)),
+        level: Some("Avancé".into()),
         competences: vec![("1.1".into(), "Mener une recherche et une veille d'information".into(), 5)],
         taken: ("2026-11-20".into(), "Médiathèque Jules Verne".into()),
         verification_code: "P-BCDFGHJK".into(),

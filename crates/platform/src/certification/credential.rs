@@ -225,10 +225,12 @@ pub struct Claims {
     pub id: String,
     /// The holder's name as certified.
     pub holder: String,
-    /// Pix score (0–895) and its measurement error.
-    pub score: (i64, i64),
-    /// Global level (label).
-    pub level: String,
+    /// Certification version (3 adaptive, 2 three questions per competence).
+    pub version: i64,
+    /// Pix score, its highest value for the version, and its measurement error (v3).
+    pub score: (i64, i64, Option<i64>),
+    /// Global level label (v3).
+    pub level: Option<String>,
     /// Competence code, name and level.
     pub competences: Vec<(String, String, u32)>,
     /// Date of the test (`YYYY-MM-DD`) and centre.
@@ -242,20 +244,27 @@ pub struct Claims {
 /// The unsigned Open Badges 3.0 credential of a certificate, issued by `did` (named `issuer_name`,
 /// at `public_url`) at `issued` (RFC 3339).
 pub fn credential(public_url: &str, did: &str, issuer_name: &str, claims: &Claims, issued: &str) -> Value {
-    let achievement = format!("{public_url}/credentials/achievements/pix-certification");
+    let v2 = claims.version == 2;
+    let achievement = format!("{public_url}/credentials/achievements/pix-certification{}", if v2 { "-v2" } else { "" });
+    let (score, max, error) = claims.score;
     let mut results = vec![
-        json!({ "type": ["Result"], "resultDescription": format!("{achievement}#score"), "value": claims.score.0.to_string() }),
-        json!({ "type": ["Result"], "resultDescription": format!("{achievement}#error"), "value": claims.score.1.to_string() }),
-        json!({ "type": ["Result"], "resultDescription": format!("{achievement}#level"), "value": claims.level }),
+        json!({ "type": ["Result"], "resultDescription": format!("{achievement}#score"), "value": score.to_string() }),
     ];
+    let mut descriptions = vec![
+        json!({ "id": format!("{achievement}#score"), "type": ["ResultDescription"], "name": "Score Pix", "resultType": "ScaledScore", "valueMin": "0", "valueMax": max.to_string() }),
+    ];
+    if let Some(error) = error {
+        results.push(json!({ "type": ["Result"], "resultDescription": format!("{achievement}#error"), "value": error.to_string() }));
+        descriptions.push(json!({ "id": format!("{achievement}#error"), "type": ["ResultDescription"], "name": "Erreur de mesure du score (±)", "resultType": "Status" }));
+    }
+    if let Some(level) = &claims.level {
+        results
+            .push(json!({ "type": ["Result"], "resultDescription": format!("{achievement}#level"), "value": level }));
+        descriptions.push(json!({ "id": format!("{achievement}#level"), "type": ["ResultDescription"], "name": "Niveau global", "resultType": "Status" }));
+    }
     results.extend(claims.competences.iter().map(|(code, _, level)| {
         json!({ "type": ["Result"], "resultDescription": format!("{achievement}#competence-{code}"), "value": level.to_string() })
     }));
-    let mut descriptions = vec![
-        json!({ "id": format!("{achievement}#score"), "type": ["ResultDescription"], "name": "Score Pix", "resultType": "ScaledScore", "valueMin": "0", "valueMax": "895" }),
-        json!({ "id": format!("{achievement}#error"), "type": ["ResultDescription"], "name": "Erreur de mesure du score (±)", "resultType": "Status" }),
-        json!({ "id": format!("{achievement}#level"), "type": ["ResultDescription"], "name": "Niveau global", "resultType": "Status" }),
-    ];
     descriptions.extend(claims.competences.iter().map(|(code, name, _)| {
         json!({ "id": format!("{achievement}#competence-{code}"), "type": ["ResultDescription"], "name": format!("{code} {name}"), "resultType": "Status" })
     }));
@@ -280,7 +289,11 @@ pub fn credential(public_url: &str, did: &str, issuer_name: &str, claims: &Claim
                 "achievementType": "Certificate",
                 "name": "Certification Pix",
                 "description": "Certification des compétences numériques du cadre de référence européen DigComp, passée sous surveillance dans un centre agréé.",
-                "criteria": { "narrative": "Test adaptatif surveillé sur les 16 compétences du référentiel ; score de 0 à 895." },
+                "criteria": { "narrative": if v2 {
+                    format!("Test surveillé de trois questions par compétence certifiable, confirmant les niveaux du profil ; score de 0 à {max}.")
+                } else {
+                    format!("Test adaptatif surveillé sur les 16 compétences du référentiel ; score de 0 à {max}.")
+                } },
                 "resultDescription": descriptions,
             },
             "result": results,
@@ -383,12 +396,21 @@ pub fn describe(credential: &Value) -> Vec<String> {
             subject["activityEndDate"].as_str().unwrap_or("?").get(..10).unwrap_or("?"),
             subject["source"]["name"].as_str().unwrap_or("?")
         ),
-        format!(
-            "Score: {} / 895 (± {}), global level: {}",
-            result("#score").unwrap_or("?"),
-            result("#error").unwrap_or("?"),
-            result("#level").unwrap_or("?")
-        ),
+        {
+            let max = subject["achievement"]["resultDescription"]
+                .as_array()
+                .and_then(|d| d.iter().find(|r| r["id"].as_str().is_some_and(|i| i.ends_with("#score"))))
+                .and_then(|r| r["valueMax"].as_str())
+                .unwrap_or("?");
+            let mut line = format!("Score: {} / {max}", result("#score").unwrap_or("?"));
+            if let Some(error) = result("#error") {
+                line.push_str(&format!(" (± {error})"));
+            }
+            if let Some(level) = result("#level") {
+                line.push_str(&format!(", global level: {level}"));
+            }
+            line
+        },
     ];
     for r in subject["result"].as_array().into_iter().flatten() {
         let Some(id) = r["resultDescription"].as_str().filter(|d| d.contains("#competence-")) else { continue };
@@ -411,8 +433,9 @@ mod tests {
         Claims {
             id: "https://pix.example/credentials/P-ABCDEFGH".into(),
             holder: "Léa APPRENANTE".into(),
-            score: (612, 35),
-            level: "Avancé".into(),
+            version: 3,
+            score: (612, 895, Some(35)),
+            level: Some("Avancé".into()),
             competences: vec![("1.1".into(), "Mener une recherche".into(), 4)],
             taken: ("2026-11-20".into(), "Médiathèque".into()),
             verification_code: "P-ABCDEFGH".into(),

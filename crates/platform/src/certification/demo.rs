@@ -22,6 +22,7 @@ pub async fn seed(state: &AppState, center: Uuid, admin: Uuid) -> anyhow::Result
         time: "14:00".into(),
         examiner: "Claire Centre".into(),
         description: "Session de démonstration".into(),
+        version: None,
     };
     let session = service::create_session(state, center, admin, &fields)
         .await
@@ -71,6 +72,7 @@ async fn seed_published(state: &AppState, center: Uuid, admin: Uuid) -> anyhow::
         time: "09:30".into(),
         examiner: "Claire Centre".into(),
         description: String::new(),
+        version: 3,
     };
     let (number, access_code, password) = service::draw_keys(&state.db).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let session_id = Uuid::now_v7();
@@ -108,6 +110,8 @@ async fn seed_published(state: &AppState, center: Uuid, admin: Uuid) -> anyhow::
         ended_by_invigilator: false,
         abort_reason: None,
         configuration_version: super::configuration::active(state).await?.version,
+        version: 3,
+        plan: None,
     };
     store::insert_course(&state.db, &course).await?;
     let assessment = Uuid::now_v7();
@@ -218,6 +222,7 @@ pub async fn load_fixture(
             time: "09:00".into(),
             examiner: "Surveillance".into(),
             description: String::new(),
+            version: None,
         };
         let session = service::create_session(state, center, admin, &fields)
             .await

@@ -110,13 +110,11 @@ pub fn certificate(
         ]),
     ];
     if r.status == "validated" {
-        blocks.push(Block::Lead(format!(
-            "{} {} / 895 (± {})",
-            lang.t("certificate-score"),
-            r.pix_score,
-            r.score_error
-        )));
-        blocks.push(Block::Paragraph(format!("{} {}", lang.t("certificate-level"), lang.t(r.global_level()))));
+        let error = c.score_error().map(|e| format!(" (± {e})")).unwrap_or_default();
+        blocks.push(Block::Lead(format!("{} {} / {}{error}", lang.t("certificate-score"), r.pix_score, c.max_score)));
+        if let Some(level) = c.global_level() {
+            blocks.push(Block::Paragraph(format!("{} {}", lang.t("certificate-level"), lang.t(level))));
+        }
         blocks.push(Block::Heading(lang.t("certificate-competences")));
         let rows = r
             .levels()

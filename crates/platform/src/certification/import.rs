@@ -196,6 +196,7 @@ pub fn parse(bytes: &[u8], today: &str) -> Result<Plan, Vec<ImportError>> {
             time: get(TIME),
             examiner: get(EXAMINER),
             description: get(NOTES),
+            version: None,
         };
         let number = get(NUMBER);
         // Where the line's candidate goes: an existing session (by number), or a new one.

@@ -131,8 +131,9 @@ pub async fn issue(state: &AppState, c: &Certificate) -> Result<String, AppError
         let claims = Claims {
             id: format!("{public_url}/verifier-un-certificat?code={}", c.result.verification_code),
             holder: format!("{} {}", c.candidate.first_name, c.candidate.last_name.to_uppercase()),
-            score: (c.result.pix_score, c.result.score_error),
-            level: Lang::Fr.t(c.result.global_level()),
+            version: c.course.version,
+            score: (c.result.pix_score, c.max_score, c.score_error()),
+            level: c.global_level().map(|l| Lang::Fr.t(l)),
             competences: competences.clone(),
             taken: (c.session.date.clone(), c.center.clone()),
             verification_code: c.result.verification_code.clone(),

@@ -160,6 +160,8 @@ async fn export_sections(state: &AppState, user: Uuid) -> Result<Vec<(&'static s
             "started_at": course.started_at,
             "completed_at": course.completed_at,
             "configuration_version": course.configuration_version,
+            "version": course.version,
+            "reproducibility_rate": result.as_ref().and_then(|r| r.reproducibility_rate),
             "status": result.as_ref().map(|r| r.status.clone()),
             "pix_score": result.as_ref().map(|r| r.pix_score),
             "score_error": result.as_ref().map(|r| r.score_error),

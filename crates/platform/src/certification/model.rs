@@ -183,6 +183,46 @@ pub struct Course {
     pub abort_reason: Option<String>,
     /// The certification configuration version it started with.
     pub configuration_version: i64,
+    /// Certification version: 3 (flash) or 2 (three questions per competence).
+    pub version: i64,
+    /// A v2 course's questions and the estimates they confirm (JSON [`V2Plan`]), chosen at its start.
+    #[serde(skip)]
+    pub plan: Option<String>,
+}
+
+impl Course {
+    /// A v2 course's plan (empty for v3 or when unreadable).
+    pub fn v2_plan(&self) -> V2Plan {
+        self.plan.as_deref().and_then(|p| serde_json::from_str(p).ok()).unwrap_or_default()
+    }
+}
+
+/// The questions of a v2 certification, by competence, as chosen at its start (REFERENCE §6.2):
+/// stored by code and id so that a content update does not change a test under way.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct V2Plan {
+    /// Certifiable competences in referential order.
+    pub competences: Vec<V2Competence>,
+}
+
+/// One competence of a v2 plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct V2Competence {
+    /// Competence code (`1.1`).
+    pub code: String,
+    /// Level in the profile at the start.
+    pub level: u32,
+    /// Pix in the profile at the start.
+    pub pix: u32,
+    /// Challenge ids, in the order asked.
+    pub challenges: Vec<String>,
+}
+
+impl V2Plan {
+    /// Every question in the order asked.
+    pub fn questions(&self) -> impl Iterator<Item = &str> {
+        self.competences.iter().flat_map(|c| c.challenges.iter().map(String::as_str))
+    }
 }
 
 /// The scored result of a course.
@@ -212,6 +252,8 @@ pub struct CertResult {
     pub jury_comment_candidate: String,
     /// The jury's comment to the organisation.
     pub jury_comment_organization: String,
+    /// v2 only: right answers among the questions that count, in percent (REFERENCE §6.3).
+    pub reproducibility_rate: Option<i64>,
 }
 
 impl CertResult {
@@ -304,6 +346,10 @@ pub struct SessionFields {
     /// Notes (optional).
     #[serde(default)]
     pub description: String,
+    /// Certification version: 3 (adaptive test, the default) or 2 (three questions per certifiable
+    /// competence); fixed once a candidate has started.
+    #[serde(default)]
+    pub version: Option<i64>,
 }
 
 /// A checked session.
@@ -321,6 +367,8 @@ pub struct NewSession {
     pub examiner: String,
     /// Notes.
     pub description: String,
+    /// Certification version (2 or 3).
+    pub version: i64,
 }
 
 /// A date as `YYYY-MM-DD`, from `YYYY-MM-DD` (date inputs) or `jj/mm/aaaa`.
@@ -354,6 +402,8 @@ impl SessionFields {
         let examiner = check.field("examiner", "field-session-examiner", text(&self.examiner));
         let description = self.description.trim();
         check.require("description", "field-text-too-long", description.chars().count() <= 2000);
+        let version =
+            check.field("version", "field-session-version", self.version.or(Some(3)).filter(|v| matches!(v, 2 | 3)));
         check.finish(|| {
             Some(NewSession {
                 address: address?,
@@ -362,6 +412,7 @@ impl SessionFields {
                 time: time?,
                 examiner: examiner?,
                 description: description.to_owned(),
+                version: version?,
             })
         })
     }
@@ -570,9 +621,15 @@ mod tests {
             time: "9:30".into(),
             examiner: "M. Martin".into(),
             description: String::new(),
+            version: None,
         };
         let s = ok.validate(TODAY).unwrap();
-        assert_eq!((s.date.as_str(), s.time.as_str()), ("2026-12-15", "09:30"));
+        assert_eq!((s.date.as_str(), s.time.as_str(), s.version), ("2026-12-15", "09:30", 3), "v3 by default");
+        assert_eq!(SessionFields { version: Some(2), ..ok.clone() }.validate(TODAY).unwrap().version, 2);
+        assert_eq!(
+            codes(SessionFields { version: Some(4), ..ok.clone() }.validate(TODAY)),
+            vec![("version".into(), "field-session-version".into())]
+        );
         assert_eq!(
             SessionFields { date: "15/12/2026".into(), ..ok.clone() }.validate(TODAY).unwrap().date,
             "2026-12-15"

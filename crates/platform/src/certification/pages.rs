@@ -158,6 +158,7 @@ fn keep_session(f: &SessionFields) -> FormState {
         .keep("time", &f.time)
         .keep("examiner", &f.examiner)
         .keep("description", &f.description)
+        .keep("version", &f.version.unwrap_or(3).to_string())
 }
 
 fn session_form(page: &Page, center: Center, action: String, title: &str, form: FormState) -> Response {
@@ -215,6 +216,7 @@ pub async fn edit_session(
         time: s.time.clone(),
         examiner: s.examiner.clone(),
         description: s.description.clone(),
+        version: Some(s.version),
     };
     let action = format!("/certif/{}/sessions/{}/edit", center.id, s.id);
     Ok(session_form(&page, center, action, "session-edit-title", keep_session(&fields)))

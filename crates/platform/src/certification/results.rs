@@ -235,10 +235,14 @@ pub struct SharedCertificate {
     certification_center: String,
     /// Date of the session, `YYYY-MM-DD`.
     date: String,
-    /// 0 to 895.
+    /// Certification version: 3 (adaptive) or 2 (three questions per competence).
+    version: i64,
+    /// Score, from 0 to `max_score`.
     pix_score: i64,
-    /// Measurement error of the score.
-    score_error: i64,
+    /// Highest score of the version (895 for v3).
+    max_score: i64,
+    /// Measurement error of the score (v3 only).
+    score_error: Option<i64>,
     /// Level per competence code.
     competence_levels: Vec<(String, u32)>,
     verification_code: String,
@@ -258,8 +262,10 @@ pub async fn api_verify(
         birth_date: c.candidate.birth_date.clone(),
         certification_center: c.center.clone(),
         date: c.session.date.clone(),
+        version: c.course.version,
         pix_score: c.result.pix_score,
-        score_error: c.result.score_error,
+        max_score: c.max_score,
+        score_error: c.score_error(),
         competence_levels: c.result.levels(),
         verification_code: c.result.verification_code.clone(),
     }))
@@ -436,6 +442,8 @@ struct JuryCoursePage {
     course: super::model::Course,
     candidate: super::model::Candidate,
     result: Option<CertResult>,
+    /// Highest score of the course's version.
+    max_score: i64,
     answers: Vec<service::JuryAnswer>,
     /// The centre's issue reports and their resolution.
     reports: Vec<super::model::IssueReport>,
@@ -482,6 +490,7 @@ async fn jury_course_page(
         &JuryCoursePage {
             chrome: page.chrome(&title),
             csrf: page.csrf(),
+            max_score: service::max_score(state, course.version),
             course,
             candidate,
             result,

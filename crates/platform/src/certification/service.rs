@@ -187,6 +187,9 @@ pub async fn update_session(
         return Err(AppError::Conflict);
     }
     match fields.validate(&today(state)) {
+        Ok(new) if new.version != s.version && !store::courses_of_session(&state.db, s.id).await?.is_empty() => {
+            Ok(Err(vec![FieldError { field: "version".into(), code: "field-session-version-started".into() }]))
+        }
         Ok(new) => {
             store::update_session(&state.db, s.id, &new).await?;
             Ok(Ok(()))
@@ -490,6 +493,12 @@ pub async fn start_test(
     let now = state.clock.now_micros();
     let configuration = super::configuration::active(state).await?;
     let minutes = configuration.settings().duration_minutes;
+    let version = store::session(&state.db, c.session_id).await?.ok_or(AppError::NotFound)?.version;
+    let plan = if version == 2 {
+        Some(to_text(&v2_plan(state, user, locale, c.accessibility_adjustment).await?)?)
+    } else {
+        None
+    };
     let course = super::model::Course {
         id: Uuid::now_v7(),
         candidate_id: c.id,
@@ -503,6 +512,8 @@ pub async fn start_test(
         ended_by_invigilator: false,
         abort_reason: None,
         configuration_version: configuration.version,
+        version,
+        plan,
     };
     let mut tx = state.db.begin().await?;
     // The unique candidate column makes a second start in parallel fail here rather than twice.
@@ -513,6 +524,45 @@ pub async fn start_test(
     tx.commit().await?;
     super::live::publish(state, c.session_id);
     Ok(Ok(assessment))
+}
+
+/// Chooses the questions of a v2 certification from the person's profile now (REFERENCE §6.2),
+/// preferring challenges they have never answered.
+async fn v2_plan(
+    state: &AppState,
+    user: Uuid,
+    locale: content::Locale,
+    needs_accessibility: bool,
+) -> Result<super::model::V2Plan, AppError> {
+    use crate::evaluation::{service as evaluation, store as answers};
+    let content = &state.content;
+    let rows = answers::knowledge(&state.db, user, None).await?;
+    let knowledge = engine::knowledge::current(&evaluation::to_engine(content, &rows));
+    let answered: std::collections::HashSet<content::ChallengeIdx> = answers::answered_challenges(&state.db, user)
+        .await?
+        .iter()
+        .filter_map(|id| content.challenge_by_id(id))
+        .collect();
+    let input = engine::certification::V2Input {
+        content,
+        knowledge: &knowledge,
+        answered: &answered,
+        locale,
+        needs_accessibility,
+        max_level: evaluation::MAX_LEVEL,
+    };
+    let parts = engine::certification::select_v2(&input, &mut rand::rng());
+    Ok(super::model::V2Plan {
+        competences: parts
+            .into_iter()
+            .map(|p| super::model::V2Competence {
+                code: content.competence(p.competence).code.clone(),
+                level: p.level,
+                pix: p.pix,
+                challenges: p.challenges.into_iter().map(|c| content.challenge(c).id.clone()).collect(),
+            })
+            .collect(),
+    })
 }
 
 /// The session an invigilator opens with its number and password, if they match an open session.
@@ -610,8 +660,13 @@ pub async fn supervise(state: &AppState, session: Uuid) -> Result<Vec<Supervised
             Some(k) if k.completed_at.is_none() => store::ongoing_alert(&state.db, k.id).await?.is_some(),
             _ => false,
         };
-        let version = course.map_or(active, |k| k.configuration_version);
-        let length = super::configuration::settings_of(state, version).await?.flash.maximum_assessment_length;
+        let length = match course {
+            Some(k) if k.version == 2 => k.v2_plan().questions().count(),
+            _ => {
+                let version = course.map_or(active, |k| k.configuration_version);
+                super::configuration::settings_of(state, version).await?.flash.maximum_assessment_length
+            }
+        };
         out.push(Supervised {
             length,
             alert,
@@ -676,6 +731,9 @@ async fn score_course(
     if store::result_of_course(&mut *tx, course.id).await?.is_some() {
         return Ok(());
     }
+    if course.version == 2 {
+        return score_v2_course(state, tx, course, now).await;
+    }
     let locale = if course.lang == "en" { content::Locale::En } else { content::Locale::Fr };
     let prepared = crate::evaluation::service::certification_bank(state, locale);
     let (bank, by_challenge) = (&prepared.bank, &prepared.index);
@@ -710,10 +768,6 @@ async fn score_course(
     let spread = (i64::from(global_score(result.capacity + error, &settings.global))
         - i64::from(global_score(result.capacity - error, &settings.global)))
         / 2;
-    let mut code = engine::codes::verification_code(&mut rand::rng());
-    while store::code_taken(&mut *tx, &code).await? {
-        code = engine::codes::verification_code(&mut rand::rng());
-    }
     let row = super::model::CertResult {
         course_id: course.id,
         status: to_text(&result.status)?.trim_matches('"').to_owned(),
@@ -723,10 +777,100 @@ async fn score_course(
         score_error: spread.max(0),
         answers: answers.len() as i64,
         competence_levels: to_text(&result.competence_levels)?,
-        verification_code: code,
+        verification_code: fresh_code(tx).await?,
         scored_at: now,
         jury_comment_candidate: String::new(),
         jury_comment_organization: String::new(),
+        reproducibility_rate: None,
+    };
+    store::insert_result(&mut *tx, &row).await?;
+    Ok(())
+}
+
+/// A verification code no certificate has yet.
+async fn fresh_code(tx: &mut crate::db::Tx) -> Result<String, AppError> {
+    let mut code = engine::codes::verification_code(&mut rand::rng());
+    while store::code_taken(&mut *tx, &code).await? {
+        code = engine::codes::verification_code(&mut rand::rng());
+    }
+    Ok(code)
+}
+
+/// Scores a v2 course (REFERENCE §6.3): each question of its plan counts — answered (right, or
+/// counted right by an issue report), withdrawn after a validated alert or neutralized by an issue
+/// report (does not count), or never reached (wrong when the candidate left, does not count when
+/// the test stopped for a technical reason).
+async fn score_v2_course(
+    state: &AppState,
+    tx: &mut crate::db::Tx,
+    course: &super::model::Course,
+    now: i64,
+) -> Result<(), AppError> {
+    use engine::certification::{Estimated, Status, V2Answer, score_v2};
+    let content = &state.content;
+    let plan = course.v2_plan();
+    let (assessment, _) = store::assessment_of_course(&mut *tx, course.id).await?.ok_or(AppError::NotFound)?;
+    let given = crate::evaluation::store::answers(&mut *tx, assessment).await?;
+    let withdrawn = store::validated_alerts(&mut *tx, course.id).await?;
+    let (neutralized, revalidated) = super::reporting::effects(&store::issue_reports(&mut *tx, course.id).await?);
+    let technical = course.abort_reason.as_deref() == Some("technical");
+    let mut answers = Vec::new();
+    for (ci, part) in plan.competences.iter().enumerate() {
+        for q in &part.challenges {
+            let qrocm_dep = content
+                .challenge_by_id(q)
+                .is_some_and(|c| content.challenge(c).kind == content::ChallengeType::QrocmDep);
+            let answer = match given.iter().position(|r| &r.challenge_id == q) {
+                _ if withdrawn.contains(q) => V2Answer { competence: ci, correct: false, neutralized: true, qrocm_dep },
+                Some(n) => {
+                    let number = n as i64 + 1;
+                    V2Answer {
+                        competence: ci,
+                        correct: given[n].result == "ok" || revalidated.contains(&number),
+                        neutralized: neutralized.contains(&number),
+                        qrocm_dep,
+                    }
+                }
+                None => V2Answer { competence: ci, correct: false, neutralized: technical, qrocm_dep },
+            };
+            answers.push(answer);
+        }
+    }
+    let estimates: Vec<Estimated> = plan.competences.iter().map(|p| Estimated { level: p.level, pix: p.pix }).collect();
+    let (status, reason, pix, rate, levels) =
+        match score_v2(&answers, &estimates, crate::evaluation::service::MAX_LEVEL) {
+            Ok(r) => {
+                let levels: Vec<(String, u32)> = plan
+                    .competences
+                    .iter()
+                    .zip(&r.marks)
+                    .filter(|(_, m)| m.level >= 1)
+                    .map(|(p, m)| (p.code.clone(), m.level as u32))
+                    .collect();
+                let (status, reason) = match (r.trustable, r.status) {
+                    (false, _) => ("cancelled", "not_trustable"),
+                    (true, Status::Validated) => ("validated", "standard"),
+                    (true, _) => ("rejected", "standard"),
+                };
+                (status, reason, r.pix, Some(i64::from(r.reproducibility_rate)), levels)
+            }
+            // A combination outside the rule table: the jury decides (REFERENCE §6.3 "error").
+            Err(_) => ("error", "scoring_error", 0, None, Vec::new()),
+        };
+    let row = super::model::CertResult {
+        course_id: course.id,
+        status: status.to_owned(),
+        reason: reason.to_owned(),
+        pix_score: i64::from(pix),
+        capacity: 0.0,
+        score_error: 0,
+        answers: answers.iter().filter(|a| !a.neutralized).count() as i64,
+        competence_levels: to_text(&levels)?,
+        verification_code: fresh_code(tx).await?,
+        scored_at: now,
+        jury_comment_candidate: String::new(),
+        jury_comment_organization: String::new(),
+        reproducibility_rate: rate,
     };
     store::insert_result(&mut *tx, &row).await?;
     Ok(())
@@ -874,6 +1018,8 @@ pub struct Certificate {
     pub session: Session,
     /// The centre's name.
     pub center: String,
+    /// Highest score of its version: 895 (v3), or every competence at the maximum level (v2).
+    pub max_score: i64,
 }
 
 async fn certificate_of(state: &AppState, result: super::model::CertResult) -> Result<Option<Certificate>, AppError> {
@@ -883,7 +1029,30 @@ async fn certificate_of(state: &AppState, result: super::model::CertResult) -> R
     };
     let Some(candidate) = store::candidate_by_id(&state.db, course.candidate_id).await? else { return Ok(None) };
     let center = store::center(&state.db, session.center_id).await?.map(|c| c.name).unwrap_or_default();
-    Ok(Some(Certificate { result, course, candidate, session, center }))
+    let max_score = max_score(state, course.version);
+    Ok(Some(Certificate { result, course, candidate, session, center, max_score }))
+}
+
+/// Highest score of a certification version: 895 (v3), or every competence at the maximum reachable
+/// level (v2, PRODUCT §2.3).
+pub fn max_score(state: &AppState, version: i64) -> i64 {
+    i64::from(if version == 2 {
+        engine::certification::v2_max_score(state.content.competences.len(), crate::evaluation::service::MAX_LEVEL)
+    } else {
+        engine::certification::MAX_REACHABLE_SCORE
+    })
+}
+
+impl Certificate {
+    /// The global level message id (v3 only: v2 certifies competence levels, with no global level).
+    pub fn global_level(&self) -> Option<&'static str> {
+        (self.course.version != 2).then(|| self.result.global_level())
+    }
+
+    /// The score's measurement error (v3 only).
+    pub fn score_error(&self) -> Option<i64> {
+        (self.course.version != 2).then_some(self.result.score_error)
+    }
 }
 
 /// The person's published certificate of a course, or 404.

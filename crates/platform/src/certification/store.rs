@@ -136,18 +136,18 @@ pub async fn insert_session(
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, NULL, NULL)",
         )
         .bind(k.id).bind(k.center).bind(k.number).bind(&s.address).bind(&s.room).bind(&s.examiner).bind(&s.date).bind(&s.time)
-        .bind(&s.description).bind(k.access_code).bind(k.invigilator_password).bind(3_i64).bind(k.created_by).bind(now)
+        .bind(&s.description).bind(k.access_code).bind(k.invigilator_password).bind(s.version).bind(k.created_by).bind(now)
         .execute(c).await.map(|_| ())
     })
 }
 
-/// Changes a session's place, time and invigilators.
+/// Changes a session's place, time, invigilators and version.
 pub async fn update_session(conn: impl Into<Conn<'_>>, id: Uuid, s: &NewSession) -> Result<(), sqlx::Error> {
     on_conn!(conn, c => {
         sqlx::query(
-            "UPDATE certification_sessions SET address = $2, room = $3, examiner = $4, date = $5, time = $6, description = $7 WHERE id = $1",
+            "UPDATE certification_sessions SET address = $2, room = $3, examiner = $4, date = $5, time = $6, description = $7, version = $8 WHERE id = $1",
         )
-        .bind(id).bind(&s.address).bind(&s.room).bind(&s.examiner).bind(&s.date).bind(&s.time).bind(&s.description)
+        .bind(id).bind(&s.address).bind(&s.room).bind(&s.examiner).bind(&s.date).bind(&s.time).bind(&s.description).bind(s.version)
         .execute(c).await.map(|_| ())
     })
 }
@@ -367,7 +367,7 @@ macro_rules! select_course {
     ($rest:literal) => {
         concat!(
             "SELECT id, candidate_id, session_id, user_id, lang, accessibility_adjustment, started_at, deadline, completed_at, ended_by_invigilator, \
-             abort_reason, configuration_version FROM certification_courses ",
+             abort_reason, configuration_version, version, plan FROM certification_courses ",
             $rest
         )
     };
@@ -393,10 +393,10 @@ pub async fn insert_course(conn: impl Into<Conn<'_>>, k: &Course) -> Result<(), 
     on_conn!(conn, c => {
         sqlx::query(
             "INSERT INTO certification_courses (id, candidate_id, session_id, user_id, lang, accessibility_adjustment, started_at, deadline, \
-             completed_at, ended_by_invigilator, configuration_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10)",
+             completed_at, ended_by_invigilator, configuration_version, version, plan) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $11, $12)",
         )
         .bind(k.id).bind(k.candidate_id).bind(k.session_id).bind(k.user_id).bind(&k.lang).bind(k.accessibility_adjustment)
-        .bind(k.started_at).bind(k.deadline).bind(false).bind(k.configuration_version)
+        .bind(k.started_at).bind(k.deadline).bind(false).bind(k.configuration_version).bind(k.version).bind(&k.plan)
         .execute(c).await.map(|_| ())
     })
 }
@@ -471,10 +471,10 @@ pub async fn insert_result(conn: impl Into<Conn<'_>>, r: &CertResult) -> Result<
     on_conn!(conn, c => {
         sqlx::query(
             "INSERT INTO certification_results (course_id, status, reason, pix_score, capacity, score_error, answers, competence_levels, \
-             verification_code, scored_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             verification_code, scored_at, reproducibility_rate) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(r.course_id).bind(&r.status).bind(&r.reason).bind(r.pix_score).bind(r.capacity).bind(r.score_error).bind(r.answers)
-        .bind(&r.competence_levels).bind(&r.verification_code).bind(r.scored_at)
+        .bind(&r.competence_levels).bind(&r.verification_code).bind(r.scored_at).bind(r.reproducibility_rate)
         .execute(c).await.map(|_| ())
     })
 }
@@ -483,7 +483,7 @@ macro_rules! select_result {
     ($rest:literal) => {
         concat!(
             "SELECT course_id, status, reason, pix_score, capacity, score_error, answers, competence_levels, verification_code, scored_at, \
-             jury_comment_candidate, jury_comment_organization FROM certification_results ",
+             jury_comment_candidate, jury_comment_organization, reproducibility_rate FROM certification_results ",
             $rest
         )
     };

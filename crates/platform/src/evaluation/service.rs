@@ -276,6 +276,9 @@ async fn advance_certification(
     answers: &[(String, bool)],
 ) -> Result<Next, AppError> {
     use rand::SeedableRng;
+    if course.version == 2 {
+        return advance_v2(state, tx, a, course, now, answers).await;
+    }
     let content = &state.content;
     let settings = crate::certification::configuration::settings_of(state, course.configuration_version).await?;
     let config = &settings.flash;
@@ -325,6 +328,35 @@ async fn advance_certification(
         Ok(engine::flash::Selection::End) | Err(_) => {
             finish_certification(tx, a, course.id, now, false).await?;
             Ok(Next::End { level_estimated: estimator.capacity() })
+        }
+    }
+}
+
+/// The next question of a v2 certification: the first of its plan neither answered nor withdrawn
+/// after a validated alert, or the end (plan done or deadline passed).
+async fn advance_v2(
+    state: &AppState,
+    tx: &mut crate::db::Tx,
+    a: &Assessment,
+    course: &crate::certification::model::Course,
+    now: i64,
+    answers: &[(String, bool)],
+) -> Result<Next, AppError> {
+    let content = &state.content;
+    let withdrawn = crate::certification::store::validated_alerts(&mut *tx, course.id).await?;
+    let plan = course.v2_plan();
+    let next = plan
+        .questions()
+        .filter(|q| !answers.iter().any(|(c, _)| c == q) && !withdrawn.iter().any(|w| w == q))
+        .find_map(|q| content.challenge_by_id(q));
+    match next {
+        Some(challenge) if now < course.deadline => {
+            store::set_current(&mut *tx, a.id, &content.challenge(challenge).id, now).await?;
+            Ok(Next::Ask { challenge, skill: content.challenge(challenge).skill, level_estimated: 0.0 })
+        }
+        _ => {
+            finish_certification(tx, a, course.id, now, false).await?;
+            Ok(Next::End { level_estimated: 0.0 })
         }
     }
 }

@@ -257,6 +257,16 @@ pub async fn knowledge_of_assessment(conn: impl Into<Conn<'_>>, assessment: Uuid
     })
 }
 
+/// Every challenge a person has answered, in any test (distinct ids).
+pub async fn answered_challenges(conn: impl Into<Conn<'_>>, user: Uuid) -> Result<Vec<String>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_scalar::<_, String>(
+            "SELECT DISTINCT an.challenge_id FROM answers an JOIN assessments a ON a.id = an.assessment_id WHERE a.user_id = $1",
+        )
+        .bind(user).fetch_all(c).await
+    })
+}
+
 /// Every knowledge element of a person, profile and exams (their data export).
 pub async fn all_knowledge(conn: impl Into<Conn<'_>>, user: Uuid) -> Result<Vec<KeRow>, sqlx::Error> {
     on_conn!(conn, c => {

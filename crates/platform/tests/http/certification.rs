@@ -28,6 +28,7 @@ dual!(
     configuration_versions_go_from_draft_to_active_and_certifications_keep_theirs,
     invigilator_candidate_and_jury_routes_refuse_everyone_else,
     export_lists_certifications_and_erasure_keeps_certificates_verifiable,
+    a_v2_session_asks_three_questions_per_competence_and_scores_them,
 );
 
 fn location(r: &reqwest::Response) -> String {
@@ -1528,4 +1529,188 @@ async fn export_lists_certifications_and_erasure_keeps_certificates_verifiable(b
 /// Now, RFC 3339 UTC (what a verifier compares a status list's validity with).
 fn now() -> String {
     time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap()
+}
+
+/// A v2 session (REFERENCE §6.2–6.3): the centre chooses the version until a candidate starts; the
+/// candidate answers up to three questions of her directly validated skills per certifiable
+/// competence, hardest first; a validated alert withdraws a question; the score confirms the
+/// profile's levels where the answers reproduce them.
+async fn a_v2_session_asks_three_questions_per_competence_and_scores_them(backend: crate::support::Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.demo = true).await;
+    let (session, number, code, password) = demo_session(&app).await;
+    let (centre, center) = demo_centre(&app, session).await;
+    let edit = format!("/certif/{center}/sessions/{session}/edit");
+    let form = centre.get(app.url(&edit)).send().await.unwrap().text().await.unwrap();
+    assert!(form.contains("name=\"version\" value=\"3\"") && form.contains("value=\"2\""), "{form}");
+    let mut fields = session_fields(&in_days(3)).await;
+    fields.push(("version", "7".into()));
+    let r = app.post_form(&centre, &edit, &pairs(&fields)).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("Choisissez la version 2 ou la version 3"));
+    fields.last_mut().unwrap().1 = "2".into();
+    assert_eq!(app.post_form(&centre, &edit, &pairs(&fields)).await.status(), StatusCode::SEE_OTHER);
+    let page = centre
+        .get(app.url(&format!("/certif/{center}/sessions/{session}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Trois questions par compétence (version 2)"), "{page}");
+    // The API plans v2 sessions too, and refuses other versions field by field.
+    let api = format!("/api/certification-centers/{center}/sessions");
+    let mut body = json!({ "address": "Annexe", "room": "1", "date": in_days(4), "time": "10:00", "examiner": "M. Martin", "version": 5 });
+    let r = app.send_json(&centre, Method::POST, &api, &body).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["field"], "version");
+    body["version"] = json!(2);
+    let r = app.send_json(&centre, Method::POST, &api, &body).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(r.json::<Value>().await.unwrap()["version"], 2);
+
+    // Léa starts: her questions are chosen now, from her profile, and the version is fixed.
+    let (lea, home, assessment, invigilator) = lea_starts(&app, session, number, &code, &password).await;
+    let mut back = session_fields(&in_days(3)).await;
+    back.push(("version", "3".into()));
+    let r = app.post_form(&centre, &edit, &pairs(&back)).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("la version ne peut plus changer"));
+    let (version, plan): (i64, String) = platform::on_db!(app.db(), pool => {
+        sqlx::query_as("SELECT version, plan FROM certification_courses WHERE session_id = $1").bind(session).fetch_one(pool).await.unwrap()
+    });
+    assert_eq!(version, 2);
+    let plan: Value = serde_json::from_str(&plan).unwrap();
+    let parts = plan["competences"].as_array().unwrap();
+    let codes: Vec<&str> = parts.iter().map(|p| p["code"].as_str().unwrap()).collect();
+    let demo: Vec<&str> = platform::evaluation::demo::DEMO_LEVELS.iter().map(|(c, _)| *c).collect();
+    assert_eq!(codes, demo, "every certifiable competence, in the framework's order");
+    let content = &app.state.content;
+    let mut questions: Vec<(String, String)> = Vec::new();
+    for (part, (_, level)) in parts.iter().zip(platform::evaluation::demo::DEMO_LEVELS) {
+        assert_eq!(part["level"], u64::from(level));
+        let asked = part["challenges"].as_array().unwrap();
+        assert!(asked.len() <= 3);
+        let mut previous = u8::MAX;
+        for id in asked {
+            let c = content.challenge(content.challenge_by_id(id.as_str().unwrap()).unwrap());
+            let skill = content.skill(c.skill);
+            assert_eq!(content.competence(skill.competence).code, part["code"].as_str().unwrap());
+            assert!(skill.level <= level && skill.level <= previous, "validated skills, hardest first");
+            previous = skill.level;
+            questions.push((id.as_str().unwrap().to_owned(), part["code"].as_str().unwrap().to_owned()));
+        }
+    }
+    assert!(questions.len() >= 5, "{questions:?}");
+
+    // The first question is withdrawn after a validated alert; the plan goes on in order.
+    assert_eq!(crate::evaluation::current_challenge(&app, assessment).await.as_deref(), Some(questions[0].0.as_str()));
+    let candidate = home.rsplit('/').next().unwrap().to_owned();
+    app.post_form(&lea, &format!("/assessments/{assessment}/alert"), &[]).await;
+    let validate = format!("/surveillant/sessions/{session}/candidates/{candidate}/alert/validate");
+    assert_eq!(app.post_form(&invigilator, &validate, &[]).await.status(), StatusCode::SEE_OTHER);
+    // Every answer right, except those of the last competence.
+    let last = questions.last().unwrap().1.clone();
+    let mut asked = Vec::new();
+    while let Some(challenge) = crate::evaluation::current_challenge(&app, assessment).await {
+        assert!(asked.len() < questions.len(), "no more questions than planned");
+        let competence = questions.iter().find(|(id, _)| *id == challenge).expect("a planned question").1.clone();
+        let fields = crate::evaluation::answer_fields(&app, &challenge, competence != last);
+        crate::evaluation::post_answer(&app, &lea, assessment, &fields).await;
+        asked.push(challenge);
+    }
+    let expected: Vec<String> = questions.iter().skip(1).map(|(id, _)| id.clone()).collect();
+    assert_eq!(asked, expected, "the plan in order, without the withdrawn question");
+    let screen = invigilator
+        .get(app.url(&format!("/surveillant/sessions/{session}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        screen.contains(&format!("({} / {})", asked.len(), questions.len())),
+        "the screen counts the plan: {screen}"
+    );
+
+    // Finalisation scores it: the wrong competence is not certified, the others keep their level.
+    let done = [("comment", ""), ("has_incident", "no"), ("has_joining_issue", "no")];
+    assert_eq!(
+        app.post_form(&centre, &format!("/certif/{center}/sessions/{session}/finalize"), &done).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (course, score, status, rate, levels): (Uuid, i64, String, Option<i64>, String) = platform::on_db!(app.db(), pool => {
+        sqlx::query_as(
+            "SELECT r.course_id, r.pix_score, r.status, r.reproducibility_rate, r.competence_levels FROM certification_results r \
+             JOIN certification_courses k ON k.id = r.course_id WHERE k.session_id = $1",
+        )
+        .bind(session).fetch_one(pool).await.unwrap()
+    });
+    let wrong = questions.iter().skip(1).filter(|(_, c)| *c == last).count() as f64;
+    let counted = (questions.len() - 1) as f64;
+    assert_eq!(rate, Some((100.0 * (counted - wrong) / counted).round() as i64));
+    let levels: Vec<(String, u32)> = serde_json::from_str(&levels).unwrap();
+    assert!(levels.iter().all(|(c, _)| *c != last), "all wrong: not certified");
+    let untouched: Vec<&Value> = parts
+        .iter()
+        .filter(|p| {
+            p["code"] != questions[0].1.as_str()
+                && p["code"] != last.as_str()
+                && !p["challenges"].as_array().unwrap().is_empty()
+        })
+        .collect();
+    assert!(!untouched.is_empty());
+    for p in &untouched {
+        let code = p["code"].as_str().unwrap();
+        let certified = levels.iter().find(|(c, _)| c == code).map(|(_, l)| u64::from(*l));
+        assert_eq!(certified, p["level"].as_u64(), "{code}: all right, certified at the profile's level");
+    }
+    let pix: i64 = levels
+        .iter()
+        .map(|(c, l)| {
+            let p = parts.iter().find(|p| p["code"] == c.as_str()).unwrap();
+            if p["level"].as_u64() == Some(u64::from(*l)) {
+                p["pix"].as_i64().unwrap()
+            } else {
+                p["pix"].as_i64().unwrap() - 8
+            }
+        })
+        .sum();
+    assert_eq!((score, status.as_str()), (pix, "validated"));
+
+    // Published, the certificate reads on the v2 scale, without a global level or error.
+    let (jury, _) = app.admin("jury@example.org", "CERTIF").await;
+    let detail = jury
+        .get(app.url(&format!("/admin/certification/courses/{course}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        detail.contains("Taux de reproductibilité") && detail.contains(&format!("{} %", rate.unwrap())),
+        "{detail}"
+    );
+    app.post_form(&jury, &format!("/admin/certification/sessions/{session}/publish"), &[]).await;
+    let max = app.state.content.competences.len() * 6 * 8;
+    let page = lea.get(app.url(&format!("/certificats/{course}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("<strong>{score}</strong> / {max}</p>")), "{page}");
+    assert!(!page.contains("Niveau global"), "v2 has no global level");
+    let code: String = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT verification_code FROM certification_results WHERE course_id = $1").bind(course).fetch_one(pool).await.unwrap()
+    });
+    let r = app
+        .send_json(&new_client(), Method::POST, "/api/shared-certifications", &json!({ "verification_code": code }))
+        .await;
+    let shared: Value = r.json().await.unwrap();
+    assert_eq!(
+        (shared["version"].clone(), shared["max_score"].clone(), shared["score_error"].clone()),
+        (json!(2), json!(max), Value::Null)
+    );
+    let vc: Value =
+        lea.get(app.url(&format!("/certificats/{course}/credential.json"))).send().await.unwrap().json().await.unwrap();
+    let lines = platform::certification::credential::describe(&vc);
+    assert!(lines.iter().any(|l| *l == format!("Score: {score} / {max}")), "{lines:?}");
 }

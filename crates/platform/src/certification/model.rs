@@ -223,6 +223,55 @@ impl V2Plan {
     pub fn questions(&self) -> impl Iterator<Item = &str> {
         self.competences.iter().flat_map(|c| c.challenges.iter().map(String::as_str))
     }
+
+    /// What each planned question counts for in v2 scoring (REFERENCE §6.3), competence by
+    /// competence: answered (right, or counted right by an issue report), withdrawn after a
+    /// validated alert or neutralized by an issue report (does not count), or never reached (wrong
+    /// when the candidate left; does not count when the test stopped for a technical reason).
+    pub fn answers(
+        &self,
+        o: &V2Outcomes<'_>,
+        qrocm_dep: impl Fn(&str) -> bool,
+    ) -> Vec<engine::certification::V2Answer> {
+        use engine::certification::V2Answer;
+        let mut out = Vec::new();
+        for (competence, part) in self.competences.iter().enumerate() {
+            for q in &part.challenges {
+                let qrocm_dep = qrocm_dep(q);
+                let at = o.answers.iter().position(|(c, _)| c == q);
+                out.push(match at {
+                    _ if o.withdrawn.contains(q) => {
+                        V2Answer { competence, correct: false, neutralized: true, qrocm_dep }
+                    }
+                    Some(n) => {
+                        let number = n as i64 + 1;
+                        V2Answer {
+                            competence,
+                            correct: o.answers[n].1 || o.revalidated.contains(&number),
+                            neutralized: o.neutralized.contains(&number),
+                            qrocm_dep,
+                        }
+                    }
+                    None => V2Answer { competence, correct: false, neutralized: o.technical_abort, qrocm_dep },
+                });
+            }
+        }
+        out
+    }
+}
+
+/// What happened to a v2 test's questions.
+pub struct V2Outcomes<'a> {
+    /// Answers in the order given: challenge id, right.
+    pub answers: &'a [(&'a str, bool)],
+    /// Questions withdrawn after a validated live alert.
+    pub withdrawn: &'a [String],
+    /// Question numbers (from 1, in the order answered) issue reports neutralized.
+    pub neutralized: &'a [i64],
+    /// Question numbers issue reports counted as right.
+    pub revalidated: &'a [i64],
+    /// The test stopped for a technical reason.
+    pub technical_abort: bool,
 }
 
 /// The scored result of a course.
@@ -610,6 +659,43 @@ mod tests {
             birth_insee_code: "75056".into(),
             ..CandidateFields::default()
         }
+    }
+
+    #[test]
+    fn v2_questions_count_as_answered_withdrawn_neutralized_or_missed() {
+        let part = |code: &str, ids: &[&str]| V2Competence {
+            code: code.into(),
+            level: 2,
+            pix: 20,
+            challenges: ids.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        let plan = V2Plan { competences: vec![part("1.1", &["a", "b", "c"]), part("2.1", &["d", "e"])] };
+        let answers = [("b", false), ("c", true), ("d", false)];
+        let withdrawn = vec!["a".to_owned()];
+        let outcomes = |technical_abort| V2Outcomes {
+            answers: &answers,
+            withdrawn: &withdrawn,
+            neutralized: &[2],
+            revalidated: &[1, 3],
+            technical_abort,
+        };
+        let facts = |technical| -> Vec<(usize, bool, bool, bool)> {
+            plan.answers(&outcomes(technical), |q| q == "e")
+                .iter()
+                .map(|a| (a.competence, a.correct, a.neutralized, a.qrocm_dep))
+                .collect()
+        };
+        assert_eq!(
+            facts(false),
+            vec![
+                (0, false, true, false), // withdrawn after an alert
+                (0, true, false, false), // wrong, counted right by an issue report
+                (0, true, true, false),  // neutralized by an issue report
+                (1, true, false, false), // revalidated
+                (1, false, false, true), // never reached: the candidate left
+            ]
+        );
+        assert_eq!(facts(true)[4], (1, false, true, true), "never reached, technical problem: does not count");
     }
 
     #[test]

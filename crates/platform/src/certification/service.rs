@@ -806,7 +806,7 @@ async fn score_v2_course(
     course: &super::model::Course,
     now: i64,
 ) -> Result<(), AppError> {
-    use engine::certification::{Estimated, Status, V2Answer, score_v2};
+    use engine::certification::{Estimated, Status, score_v2};
     let content = &state.content;
     let plan = course.v2_plan();
     let (assessment, _) = store::assessment_of_course(&mut *tx, course.id).await?.ok_or(AppError::NotFound)?;
@@ -814,28 +814,16 @@ async fn score_v2_course(
     let withdrawn = store::validated_alerts(&mut *tx, course.id).await?;
     let (neutralized, revalidated) = super::reporting::effects(&store::issue_reports(&mut *tx, course.id).await?);
     let technical = course.abort_reason.as_deref() == Some("technical");
-    let mut answers = Vec::new();
-    for (ci, part) in plan.competences.iter().enumerate() {
-        for q in &part.challenges {
-            let qrocm_dep = content
-                .challenge_by_id(q)
-                .is_some_and(|c| content.challenge(c).kind == content::ChallengeType::QrocmDep);
-            let answer = match given.iter().position(|r| &r.challenge_id == q) {
-                _ if withdrawn.contains(q) => V2Answer { competence: ci, correct: false, neutralized: true, qrocm_dep },
-                Some(n) => {
-                    let number = n as i64 + 1;
-                    V2Answer {
-                        competence: ci,
-                        correct: given[n].result == "ok" || revalidated.contains(&number),
-                        neutralized: neutralized.contains(&number),
-                        qrocm_dep,
-                    }
-                }
-                None => V2Answer { competence: ci, correct: false, neutralized: technical, qrocm_dep },
-            };
-            answers.push(answer);
-        }
-    }
+    let outcomes = super::model::V2Outcomes {
+        answers: &given.iter().map(|r| (r.challenge_id.as_str(), r.result == "ok")).collect::<Vec<_>>(),
+        withdrawn: &withdrawn,
+        neutralized: &neutralized,
+        revalidated: &revalidated,
+        technical_abort: technical,
+    };
+    let answers = plan.answers(&outcomes, |q| {
+        content.challenge_by_id(q).is_some_and(|c| content.challenge(c).kind == content::ChallengeType::QrocmDep)
+    });
     let estimates: Vec<Estimated> = plan.competences.iter().map(|p| Estimated { level: p.level, pix: p.pix }).collect();
     let (status, reason, pix, rate, levels) =
         match score_v2(&answers, &estimates, crate::evaluation::service::MAX_LEVEL) {

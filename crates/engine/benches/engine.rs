@@ -123,9 +123,48 @@ fn flash_bench(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::from_parameter(format!("bank of {size}, 16 answered")), &size, |b, _| {
             let mut pick_rng = ChaCha8Rng::seed_from_u64(1);
             b.iter(|| {
-                let situation =
-                    Situation { bank: &bank, asked: &asked, excluded_skills: &excluded, needs_accessibility: false };
+                let situation = Situation {
+                    bank: &bank,
+                    asked: &asked,
+                    excluded_skills: &excluded,
+                    needs_accessibility: false,
+                    exposure: None,
+                };
                 flash::select(black_box(situation), black_box(0.4), &config, 51, &mut pick_rng)
+            })
+        });
+    }
+    group.finish();
+    // A whole certification for one candidate: 32 × (select + update). Throughput is per question.
+    let mut group = c.benchmark_group("flash certification loop (32 questions, select + update)");
+    group.throughput(criterion::Throughput::Elements(32));
+    for size in [1000usize, 3000] {
+        let bank = FlashBank::new(synthetic_bank(size, &mut rng));
+        let excluded = HashSet::new();
+        group.bench_with_input(BenchmarkId::from_parameter(format!("bank of {size}")), &size, |b, _| {
+            let mut rng = ChaCha8Rng::seed_from_u64(3);
+            b.iter(|| {
+                let mut estimator = Estimator::new(&config);
+                let mut asked: Vec<Asked> = Vec::with_capacity(32);
+                loop {
+                    let situation = Situation {
+                        bank: &bank,
+                        asked: &asked,
+                        excluded_skills: &excluded,
+                        needs_accessibility: false,
+                        exposure: None,
+                    };
+                    let Ok(flash::Selection::Ask(i)) =
+                        flash::select(situation, estimator.capacity(), &config, 51, &mut rng)
+                    else {
+                        break;
+                    };
+                    let c = bank.items()[i];
+                    let success = rng.random_range(0.0..1.0) < flash::probability(c.a, c.b, 0.4);
+                    estimator.update(c.a, c.b, success);
+                    asked.push(Asked { skill: c.skill, tube: c.tube, competence: c.competence });
+                }
+                black_box(estimator.capacity())
             })
         });
     }

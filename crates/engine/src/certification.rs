@@ -176,7 +176,8 @@ pub fn degrade(mut estimator: Estimator, answers: &[V3Answer], bank: &FlashBank,
     // With a 100 % pick the best candidate is always taken: the random source is never read.
     let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(0);
     while asked.len() < config.maximum_assessment_length {
-        let situation = Situation { bank, asked: &asked, excluded_skills: &excluded, needs_accessibility: false };
+        let situation =
+            Situation { bank, asked: &asked, excluded_skills: &excluded, needs_accessibility: false, exposure: None };
         match flash::select(situation, estimator.capacity(), config, 100, &mut rng) {
             Ok(Selection::Ask(i)) => {
                 let c = bank.items()[i];

@@ -45,6 +45,31 @@ pub struct FlashConfig {
     pub top_candidates: usize,
     /// Answers needed for a certification to be scored.
     pub minimum_answers_required: usize,
+    /// Exposure control (not in the reference): no challenge is given to more than this share of
+    /// candidates (restricted maximum-information method; docs/engine.md). `None`: the reference.
+    #[serde(default)]
+    pub maximum_exposure_rate: Option<f64>,
+    /// Variable length (not in the reference): stop once the error rate is at most the target.
+    /// `None`: every test asks `maximum_assessment_length` questions, as the reference.
+    #[serde(default)]
+    pub variable_length: Option<VariableLength>,
+}
+
+/// The stopping rule of a variable-length certification.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct VariableLength {
+    /// Stop once the error rate (posterior standard deviation) is at most this.
+    pub error_rate: f64,
+    /// Never stop before this many questions (the content rules need them, and scoring needs
+    /// `minimum_answers_required`).
+    pub minimum_length: usize,
+}
+
+/// Whether a certification is over after `answered` questions with this error rate: the maximum
+/// length is reached or, with a variable length, the error rate is low enough after the minimum.
+pub fn finished(config: &FlashConfig, answered: usize, error_rate: f64) -> bool {
+    answered >= config.maximum_assessment_length
+        || config.variable_length.is_some_and(|v| answered >= v.minimum_length && error_rate <= v.error_rate)
 }
 
 impl Default for FlashConfig {
@@ -59,6 +84,8 @@ impl Default for FlashConfig {
             default_probability_to_pick_challenge: 51,
             top_candidates: 5,
             minimum_answers_required: 20,
+            maximum_exposure_rate: None,
+            variable_length: None,
         }
     }
 }
@@ -112,18 +139,37 @@ impl Estimator {
     }
 
     /// Takes one more answer into account (only a success counts as a success).
+    ///
+    /// The 81 probabilities and prior weights are geometric along the grid, so each is the previous
+    /// one times a ratio: exact exponentials are taken every [`ANCHOR`] points only (relative error
+    /// below 1e-14), which makes an update several times cheaper than 162 exponentials.
     pub fn update(&mut self, a: f64, b: f64, success: bool) {
         let grid = &*GRID;
         let previous = self.capacity;
         let (mut s0, mut s1, mut s2, mut max_l) = (0.0, 0.0, 0.0, 0.0_f64);
+        // e^(a(b − θ)) falls by `odds_step` from one point to the next; the prior
+        // e^(−(θ − c)²/2V) changes by a ratio that itself changes by `prior_curvature`.
+        let step = grid[1] - grid[0];
+        let odds_step = (-a * step).exp();
+        let prior_curvature = (-step * step / PRIOR_VARIANCE).exp();
+        let (mut odds, mut prior, mut ratio) = (0.0, 0.0, 0.0);
         for (k, theta) in grid.iter().enumerate() {
-            let p = probability(a, b, *theta);
+            let d = theta - previous;
+            if k % ANCHOR == 0 {
+                odds = (a * (b - theta)).exp();
+                prior = (-d * d / (2.0 * PRIOR_VARIANCE)).exp();
+                ratio = (-(step * (2.0 * d + step)) / (2.0 * PRIOR_VARIANCE)).exp();
+            } else {
+                odds *= odds_step;
+                prior *= ratio;
+                ratio *= prior_curvature;
+            }
+            let p = 1.0 / (1.0 + odds);
             let l = self.likelihood[k] * if success { p } else { 1.0 - p };
             self.likelihood[k] = l;
             max_l = max_l.max(l);
             // The prior's normalising constant cancels in the posterior: leave it out.
-            let d = theta - previous;
-            let w = l * (-d * d / (2.0 * PRIOR_VARIANCE)).exp();
+            let w = l * prior;
             s0 += w;
             s1 += w * theta;
             s2 += w * theta * theta;
@@ -153,6 +199,9 @@ impl Estimator {
         self.answers += 1;
     }
 }
+
+/// Grid points between two exact exponentials in [`Estimator::update`].
+pub const ANCHOR: usize = 9;
 
 /// Replays a whole history: the same values as the incremental updates.
 pub fn estimate(answers: &[(f64, f64, bool)], config: &FlashConfig) -> Estimator {
@@ -212,30 +261,71 @@ pub enum Selection {
 
 /// A certification bank prepared for fast selection: built once per bank, shared read-only.
 ///
-/// Challenges are also kept sorted by difficulty so that the search for the most informative ones
-/// starts at the capacity and stops as soon as no farther challenge can beat the current top
-/// candidates (information ≤ a²·e^(−a·|θ − b|)). The result is the same as scoring every challenge.
+/// Challenges are also kept sorted by difficulty, with what the search reads side by side, so that
+/// the search for the most informative ones starts at the capacity and stops as soon as no farther
+/// challenge can beat the current top candidates. The result is the same as scoring every challenge.
 #[derive(Debug, Clone)]
 pub struct FlashBank {
     items: Vec<Calibrated>,
-    by_difficulty: Vec<u32>,
-    sorted_b: Vec<f64>,
-    a_min: f64,
-    a_max: f64,
+    /// Challenges split by discrimination (highest first), each part sorted by difficulty.
+    strata: Vec<Stratum>,
     tube_words: usize,
     competences: usize,
     /// Per competence: its tubes, and its tubes holding an accessible challenge.
     competence_tubes: Vec<(Vec<u32>, Vec<u32>)>,
 }
 
+/// Challenges of close discrimination, in difficulty order: a part of the bank the search can
+/// bound tightly (a low-discrimination part is left as soon as it cannot beat the list).
+#[derive(Debug, Clone)]
+struct Stratum {
+    a_min: f64,
+    a_max: f64,
+    sorted: Vec<Sorted>,
+}
+
+impl Stratum {
+    /// The largest information a challenge of this part can have at distance `d`, without an
+    /// exponential (from [`cheap_bound`]: a²/(4(1 + a²d²/8)²) grows with a up to a = √8/d).
+    fn bound(&self, d: f64) -> f64 {
+        let a = (8f64.sqrt() / d.max(1e-12)).clamp(self.a_min, self.a_max);
+        cheap_bound(a, d)
+    }
+}
+
+/// A challenge as the search reads it, in difficulty order.
+#[derive(Debug, Clone, Copy)]
+struct Sorted {
+    b: f64,
+    a: f64,
+    index: u32,
+    competence: u32,
+    tube: u32,
+}
+
 impl FlashBank {
     /// Prepares a bank (order matters: ties keep the earlier challenge).
     pub fn new(items: Vec<Calibrated>) -> FlashBank {
-        let mut by_difficulty: Vec<u32> = (0..items.len() as u32).collect();
-        by_difficulty.sort_by(|x, y| items[*x as usize].b.total_cmp(&items[*y as usize].b));
-        let sorted_b = by_difficulty.iter().map(|i| items[*i as usize].b).collect();
-        let a_min = items.iter().map(|c| c.a).fold(f64::INFINITY, f64::min);
-        let a_max = items.iter().map(|c| c.a).fold(0.0, f64::max);
+        let mut by_discrimination: Vec<u32> = (0..items.len() as u32).collect();
+        by_discrimination.sort_by(|x, y| items[*y as usize].a.total_cmp(&items[*x as usize].a));
+        // About 200 challenges per part: enough for the bound to matter, few enough parts to scan.
+        let parts = (items.len() / 200).clamp(1, 8);
+        let strata = by_discrimination
+            .chunks(items.len().div_ceil(parts).max(1))
+            .map(|chunk| {
+                let mut sorted: Vec<Sorted> = chunk
+                    .iter()
+                    .map(|i| {
+                        let c = &items[*i as usize];
+                        Sorted { b: c.b, a: c.a, index: *i, competence: c.competence.0, tube: c.tube.0 }
+                    })
+                    .collect();
+                sorted.sort_by(|x, y| x.b.total_cmp(&y.b));
+                let a_min = sorted.iter().map(|c| c.a).fold(f64::INFINITY, f64::min);
+                let a_max = sorted.iter().map(|c| c.a).fold(0.0, f64::max);
+                Stratum { a_min, a_max, sorted }
+            })
+            .collect();
         let tubes = items.iter().map(|c| c.tube.0 as usize + 1).max().unwrap_or(0);
         let competences = items.iter().map(|c| c.competence.0 as usize + 1).max().unwrap_or(0);
         let mut competence_tubes: Vec<(Vec<u32>, Vec<u32>)> = vec![(Vec::new(), Vec::new()); competences];
@@ -248,32 +338,39 @@ impl FlashBank {
                 accessible.push(c.tube.0);
             }
         }
-        FlashBank {
-            items,
-            by_difficulty,
-            sorted_b,
-            a_min,
-            a_max,
-            tube_words: tubes.div_ceil(64),
-            competences,
-            competence_tubes,
-        }
+        FlashBank { items, strata, tube_words: tubes.div_ceil(64), competences, competence_tubes }
     }
 
     /// The challenges, in bank order.
     pub fn items(&self) -> &[Calibrated] {
         &self.items
     }
+}
 
-    /// The largest information any challenge of the bank can have at distance `d` from the capacity.
-    ///
-    /// For a fixed distance, a²·s(a·d) with s(x) = σ(x)(1 − σ(x)) rises then falls with a, peaking
-    /// where x·tanh(x/2) = 2 (x ≈ 2.3994); clamping that peak into the bank's range of a gives the
-    /// exact maximum, so the bound is tight and the search stops early.
-    fn bound(&self, d: f64) -> f64 {
-        let a = (2.399_357 / d.max(1e-12)).clamp(self.a_min, self.a_max);
-        let p = 1.0 / (1.0 + (-a * d).exp());
-        a * a * p * (1.0 - p)
+/// An upper bound of one challenge's information at distance `d`, without an exponential:
+/// s(x) = 1 / (4·cosh²(x/2)) and cosh(y) ≥ 1 + y²/2, with a margin for rounding.
+fn cheap_bound(a: f64, d: f64) -> f64 {
+    let x = a * d;
+    let c = 1.0 + x * x / 8.0;
+    a * a / (4.0 * c * c) * (1.0 + 1e-9)
+}
+
+/// How often each challenge was given: exposure control reads it (restricted method).
+#[derive(Debug, Clone, Copy)]
+pub struct Exposure<'a> {
+    /// Candidates who were given each challenge, by bank index.
+    pub counts: &'a [u32],
+    /// Candidates so far (before this one).
+    pub tests: u32,
+}
+
+impl Exposure<'_> {
+    /// Whether giving challenge `i` to one more candidate keeps its exposure within `rate`. While
+    /// fewer than 1/rate candidates have been seen, each challenge is given at most once.
+    pub fn allows(&self, i: usize, rate: f64) -> bool {
+        let count = self.counts.get(i).copied().unwrap_or(0);
+        let candidates = f64::from(self.tests) + 1.0;
+        if candidates * rate < 1.0 { count == 0 } else { f64::from(count) + 1.0 <= rate * candidates + 1e-9 }
     }
 }
 
@@ -288,6 +385,8 @@ pub struct Situation<'a> {
     pub excluded_skills: &'a HashSet<SkillIdx>,
     /// The candidate needs accessibility adjustments.
     pub needs_accessibility: bool,
+    /// Past exposure of the challenges, read when the configuration controls exposure.
+    pub exposure: Option<Exposure<'a>>,
 }
 
 /// Chooses the next challenge (§5.3) at capacity `theta`, with `pick_probability` percent for the
@@ -310,8 +409,25 @@ pub fn select(
 }
 
 /// The most informative eligible challenges at `theta` after the rules of §5.3, best first (bank
-/// indexes; ties keep bank order). Empty when the rules leave nothing.
+/// indexes; ties keep bank order). Empty when the rules leave nothing. With exposure control,
+/// challenges at their maximum exposure are left out, unless that leaves nothing at all.
 pub fn top_candidates(situation: Situation<'_>, theta: f64, config: &FlashConfig) -> Vec<usize> {
+    let controlled = config.maximum_exposure_rate.zip(situation.exposure);
+    if let Some(limit) = controlled {
+        let top = search(situation, theta, config, Some(limit));
+        if !top.is_empty() {
+            return top;
+        }
+    }
+    search(situation, theta, config, None)
+}
+
+fn search(
+    situation: Situation<'_>,
+    theta: f64,
+    config: &FlashConfig,
+    exposure: Option<(f64, Exposure<'_>)>,
+) -> Vec<usize> {
     let bank = situation.bank;
     let mut asked_tubes = vec![0u64; bank.tube_words];
     let mut asked_competences = vec![false; bank.competences];
@@ -331,95 +447,104 @@ pub fn top_candidates(situation: Situation<'_>, theta: f64, config: &FlashConfig
         v.sort_unstable();
         v
     };
-    let eligible = |c: &Calibrated| {
+    let eligible = |i: usize, tube: u32| {
+        let c = &bank.items[i];
         (situation.excluded_skills.is_empty() || !situation.excluded_skills.contains(&c.skill))
             && (!situation.needs_accessibility || c.accessible)
             && if config.limit_to_one_question_per_tube {
-                !tube_asked(c.tube.0)
+                !tube_asked(tube)
             } else {
                 asked_skills.binary_search(&c.skill).is_err()
             }
+            && exposure.is_none_or(|(rate, e)| e.allows(i, rate))
     };
 
-    // Competences that still have an eligible challenge.
-    let mut present = vec![false; bank.competences];
-    if situation.excluded_skills.is_empty() && config.limit_to_one_question_per_tube {
+    // Competences that still have an eligible challenge, then the rules narrowing them.
+    let mut allowed = vec![false; bank.competences];
+    if situation.excluded_skills.is_empty() && config.limit_to_one_question_per_tube && exposure.is_none() {
         for (c, (all, accessible)) in bank.competence_tubes.iter().enumerate() {
             let tubes = if situation.needs_accessibility { accessible } else { all };
-            present[c] = tubes.iter().any(|t| !tube_asked(*t));
+            allowed[c] = tubes.iter().any(|t| !tube_asked(*t));
         }
     } else {
-        for c in bank.items.iter().filter(|c| eligible(c)) {
-            present[c.competence.index()] = true;
-        }
-    }
-    let mut allowed = present.clone();
-    if config.enable_passage_by_all_competences {
-        let unseen: Vec<bool> = present.iter().zip(&asked_competences).map(|(p, a)| *p && !*a).collect();
-        if unseen.iter().any(|u| *u) {
-            allowed = unseen;
-        }
-    }
-    if config.challenges_between_same_competence > 0 {
-        let mut not_recent = allowed.clone();
-        for a in situation.asked.iter().rev().take(config.challenges_between_same_competence) {
-            if let Some(c) = not_recent.get_mut(a.competence.index()) {
-                *c = false;
+        for (i, c) in bank.items.iter().enumerate() {
+            if !allowed[c.competence.index()] && eligible(i, c.tube.0) {
+                allowed[c.competence.index()] = true;
             }
         }
-        if not_recent.iter().any(|c| *c) {
-            allowed = not_recent;
+    }
+    if config.enable_passage_by_all_competences && allowed.iter().zip(&asked_competences).any(|(p, a)| *p && !*a) {
+        allowed.iter_mut().zip(&asked_competences).for_each(|(p, a)| *p = *p && !*a);
+    }
+    if config.challenges_between_same_competence > 0 {
+        let recent = || situation.asked.iter().rev().take(config.challenges_between_same_competence);
+        let is_recent = |c: usize| recent().any(|a| a.competence.index() == c);
+        if allowed.iter().enumerate().any(|(c, p)| *p && !is_recent(c)) {
+            for a in recent() {
+                if let Some(p) = allowed.get_mut(a.competence.index()) {
+                    *p = false;
+                }
+            }
         }
     }
 
-    // Top candidates by information, searching outwards from θ in difficulty order.
+    // Top candidates by information: in each part of the bank, outwards from θ in difficulty order,
+    // until no farther challenge of the part can enter the list.
     let top_n = config.top_candidates.max(1);
     let mut top: Vec<(f64, u32)> = Vec::with_capacity(top_n + 1);
-    let n = bank.by_difficulty.len();
-    let mut hi = bank.sorted_b.partition_point(|b| *b < theta);
-    let mut lo = hi;
-    // The bound only falls with distance, and distances only grow: re-evaluate it sparingly.
-    let (mut bound_at, mut bound) = (f64::NEG_INFINITY, f64::INFINITY);
-    while lo > 0 || hi < n {
-        let take_low = hi >= n || (lo > 0 && theta - bank.sorted_b[lo - 1] <= bank.sorted_b[hi] - theta);
-        let position = if take_low {
-            lo -= 1;
-            lo
-        } else {
-            hi += 1;
-            hi - 1
-        };
-        let distance = (bank.sorted_b[position] - theta).abs();
-        if top.len() == top_n {
-            if distance > bound_at + 0.01 {
-                bound_at = distance;
-                bound = bank.bound(distance);
-            }
-            if bound < top[top_n - 1].0 {
-                break;
-            }
+    for stratum in &bank.strata {
+        if top.len() == top_n && stratum.bound(0.0) < top[top_n - 1].0 {
+            // Parts come by decreasing discrimination: the next ones can do no better.
+            break;
         }
-        let index = bank.by_difficulty[position];
-        let c = &bank.items[index as usize];
-        if !allowed.get(c.competence.index()).copied().unwrap_or(false) || !eligible(c) {
-            continue;
-        }
-        let reward = information(c.a, c.b, theta);
-        if top.len() == top_n {
-            let (last_reward, last_index) = top[top_n - 1];
-            if reward < last_reward || (reward == last_reward && index > last_index) {
+        let sorted = &stratum.sorted;
+        let n = sorted.len();
+        let mut hi = sorted.partition_point(|c| c.b < theta);
+        let mut lo = hi;
+        while lo > 0 || hi < n {
+            let take_low = hi >= n || (lo > 0 && theta - sorted[lo - 1].b <= sorted[hi].b - theta);
+            let position = if take_low {
+                lo -= 1;
+                lo
+            } else {
+                hi += 1;
+                hi - 1
+            };
+            let c = &sorted[position];
+            let distance = (c.b - theta).abs();
+            if top.len() == top_n {
+                let floor = top[top_n - 1].0;
+                // Distances only grow: once the part's bound is below the list, the part is done.
+                if stratum.bound(distance) < floor {
+                    break;
+                }
+                // Most challenges cannot enter the list: tell without an exponential.
+                if cheap_bound(c.a, distance) < floor {
+                    continue;
+                }
+            }
+            if !allowed.get(c.competence as usize).copied().unwrap_or(false) || !eligible(c.index as usize, c.tube) {
                 continue;
             }
+            let index = c.index;
+            let reward = information(c.a, c.b, theta);
+            if top.len() == top_n {
+                let (last_reward, last_index) = top[top_n - 1];
+                if reward < last_reward || (reward == last_reward && index > last_index) {
+                    continue;
+                }
+            }
+            let pos = top.partition_point(|(r, i)| *r > reward || (*r == reward && *i < index));
+            top.insert(pos, (reward, index));
+            top.truncate(top_n);
         }
-        let pos = top.partition_point(|(r, i)| *r > reward || (*r == reward && *i < index));
-        top.insert(pos, (reward, index));
-        top.truncate(top_n);
     }
     top.into_iter().map(|(_, index)| index as usize).collect()
 }
 
 /// The same selection by scoring every challenge: the reference's procedure, kept to test that the
-/// pruned search above never changes the result.
+/// pruned search above never changes the result (with exposure control: when some challenge is
+/// still allowed).
 pub fn select_exhaustive(situation: Situation<'_>, theta: f64, config: &FlashConfig) -> Vec<usize> {
     let asked_tubes: HashSet<TubeIdx> = situation.asked.iter().map(|a| a.tube).collect();
     let asked_skills: HashSet<SkillIdx> = situation.asked.iter().map(|a| a.skill).collect();
@@ -431,6 +556,10 @@ pub fn select_exhaustive(situation: Situation<'_>, theta: f64, config: &FlashCon
         .enumerate()
         .filter(|(_, c)| {
             !situation.excluded_skills.contains(&c.skill) && (!situation.needs_accessibility || c.accessible)
+        })
+        .filter(|(i, _)| match config.maximum_exposure_rate.zip(situation.exposure) {
+            Some((rate, e)) => e.allows(*i, rate),
+            None => true,
         })
         .filter(|(_, c)| {
             if config.limit_to_one_question_per_tube {

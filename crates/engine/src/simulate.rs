@@ -234,7 +234,13 @@ pub fn certifications(bank: &FlashBank, thetas: &[f64], seed: u64, strategy: &St
         let mut estimator = Estimator::new(&strategy.config);
         let mut asked: Vec<Asked> = Vec::new();
         loop {
-            let situation = Situation { bank, asked: &asked, excluded_skills: &excluded, needs_accessibility: false };
+            let situation = Situation {
+                bank,
+                asked: &asked,
+                excluded_skills: &excluded,
+                needs_accessibility: false,
+                exposure: None,
+            };
             let started = Instant::now();
             let selection = flash::select(
                 situation,

@@ -99,13 +99,14 @@ proptest! {
     /// The pruned search returns exactly the reference's top candidates, in the same order.
     #[test]
     fn pruned_selection_equals_exhaustive(
-        items in proptest::collection::vec((0.5f64..1.5, -4.5f64..6.8, 0u32..40, 0u32..8, any::<bool>()), 1..300),
+        items in proptest::collection::vec((0.3f64..2.5, -4.5f64..6.8, 0u32..400, 0u32..16, any::<bool>()), 1..1600),
         answered in proptest::collection::vec(0usize..300, 0..20),
         excluded in proptest::collection::vec(0usize..300, 0..30),
         theta in -6.0f64..6.0,
         accessibility: bool,
         one_per_tube: bool,
         top_n in 1usize..8,
+        exposure in proptest::option::of((0.05f64..0.6, 0u32..200, any::<u64>())),
     ) {
         use content::{ChallengeIdx, CompetenceIdx, SkillIdx, TubeIdx};
         // Skills are shared by a few challenges so that an excluded skill removes several.
@@ -115,9 +116,28 @@ proptest! {
         let asked: Vec<flash::Asked> = answered.iter().map(|i| &calibrated[i % calibrated.len()]).map(|c| flash::Asked { skill: c.skill, tube: c.tube, competence: c.competence }).collect();
         let excluded: std::collections::HashSet<SkillIdx> = excluded.iter().map(|i| calibrated[i % calibrated.len()].skill).collect();
         let bank = flash::FlashBank::new(calibrated);
-        let config = FlashConfig { limit_to_one_question_per_tube: one_per_tube, maximum_assessment_length: 1000, top_candidates: top_n, ..FlashConfig::default() };
-        let situation = flash::Situation { bank: &bank, asked: &asked, excluded_skills: &excluded, needs_accessibility: accessibility };
-        let expected = flash::select_exhaustive(situation, theta, &config);
+        // Past exposure: random counts consistent with the number of past candidates.
+        let counts: Vec<u32> = match exposure {
+            Some((_, tests, seed)) => {
+                let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
+                (0..bank.items().len()).map(|_| rand::RngExt::random_range(&mut rng, 0..=tests)).collect()
+            }
+            None => Vec::new(),
+        };
+        let config = FlashConfig {
+            limit_to_one_question_per_tube: one_per_tube,
+            maximum_assessment_length: 1000,
+            top_candidates: top_n,
+            maximum_exposure_rate: exposure.map(|(rate, _, _)| rate),
+            ..FlashConfig::default()
+        };
+        let past = exposure.map(|(_, tests, _)| flash::Exposure { counts: &counts, tests });
+        let situation = flash::Situation { bank: &bank, asked: &asked, excluded_skills: &excluded, needs_accessibility: accessibility, exposure: past };
+        let mut expected = flash::select_exhaustive(situation, theta, &config);
+        if expected.is_empty() && past.is_some() {
+            // Exposure control gives way when it would leave nothing.
+            expected = flash::select_exhaustive(flash::Situation { exposure: None, ..situation }, theta, &config);
+        }
         prop_assert_eq!(flash::top_candidates(situation, theta, &config), expected.clone());
         // With a 100 % pick the best candidate is asked.
         let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(1);
@@ -198,5 +218,54 @@ proptest! {
                 prop_assert_eq!(picked.len(), askable.len(), "every askable skill when fewer than three");
             }
         }
+    }
+}
+
+/// The estimator as §5.2 writes it: two exponentials per grid point (the engine's update takes
+/// exact exponentials every few points and ratios in between).
+fn direct_estimate(history: &[(f64, f64, bool)], config: &FlashConfig) -> (f64, f64) {
+    let grid = &*flash::GRID;
+    let mut likelihood = [1.0f64; flash::GRID_SIZE];
+    let (mut capacity, mut error) = (config.default_candidate_capacity, flash::DEFAULT_ERROR_RATE);
+    for (a, b, ok) in history {
+        let (mut s0, mut s1, mut s2) = (0.0, 0.0, 0.0);
+        for (k, theta) in grid.iter().enumerate() {
+            let p = flash::probability(*a, *b, *theta);
+            likelihood[k] *= if *ok { p } else { 1.0 - p };
+            let d = theta - capacity;
+            let w = likelihood[k] * (-d * d / (2.0 * flash::PRIOR_VARIANCE)).exp();
+            s0 += w;
+            s1 += w * theta;
+            s2 += w * theta * theta;
+        }
+        let mean = s1 / s0;
+        let previous = capacity;
+        capacity = match config.variation_percent {
+            None => mean,
+            Some(v) => {
+                let gap = if previous.abs() < v { v } else { (previous * v).abs() };
+                if mean > previous { mean.min(previous + gap) } else { mean.max(previous - gap) }
+            }
+        };
+        let variance = s2 / s0 - 2.0 * capacity * mean + capacity * capacity - (9.0_f64 / 80.0).powi(2) / 12.0;
+        error = variance.max(0.0).sqrt();
+    }
+    (capacity, error)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// The anchored update gives the direct formula's capacity and error rate (to 1e-10).
+    #[test]
+    fn anchored_update_matches_the_direct_formula(
+        history in proptest::collection::vec((0.3f64..2.5, -6.0f64..7.0, any::<bool>()), 1..32),
+        limited: bool,
+    ) {
+        let config = FlashConfig { variation_percent: limited.then_some(0.5), ..FlashConfig::default() };
+        let (capacity, error) = direct_estimate(&history, &config);
+        let e = flash::estimate(&history, &config);
+        prop_assert!((e.capacity() - capacity).abs() < 1e-10, "{} vs {}", e.capacity(), capacity);
+        prop_assert!((e.error_rate() - error).abs() < 1e-10, "{} vs {}", e.error_rate(), error);
     }
 }

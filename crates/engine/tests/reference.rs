@@ -488,8 +488,13 @@ fn flash_selection_rules() {
     let mut e = Estimator::new(&config);
     let excluded = HashSet::new();
     loop {
-        let situation =
-            flash::Situation { bank: &bank, asked: &asked, excluded_skills: &excluded, needs_accessibility: true };
+        let situation = flash::Situation {
+            bank: &bank,
+            asked: &asked,
+            excluded_skills: &excluded,
+            needs_accessibility: true,
+            exposure: None,
+        };
         match flash::select(situation, e.capacity(), &config, 51, &mut rng).unwrap() {
             flash::Selection::End => break,
             flash::Selection::Ask(i) => {

@@ -140,7 +140,13 @@ async fn seed_published(state: &AppState, center: Uuid, admin: Uuid) -> anyhow::
     let excluded = std::collections::HashSet::new();
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     while let Ok(engine::flash::Selection::Ask(i)) = engine::flash::select(
-        engine::flash::Situation { bank, asked: &asked, excluded_skills: &excluded, needs_accessibility: false },
+        engine::flash::Situation {
+            bank,
+            asked: &asked,
+            excluded_skills: &excluded,
+            needs_accessibility: false,
+            exposure: None,
+        },
         estimator.capacity(),
         &config,
         config.default_probability_to_pick_challenge,

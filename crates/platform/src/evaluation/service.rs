@@ -305,6 +305,7 @@ async fn advance_certification(
         asked: &asked,
         excluded_skills: &excluded,
         needs_accessibility: course.accessibility_adjustment,
+        exposure: None,
     };
     // The pick is reproducible: the same answers give the same next question.
     let mut rng = rand::rngs::StdRng::seed_from_u64((a.seed as u64).wrapping_add(asked.len() as u64));

@@ -166,7 +166,8 @@ pub fn score_v3(
 }
 
 /// Simulates the unanswered questions as skipped (wrong), each time on the most informative
-/// challenge under the same rules, and returns the resulting estimate.
+/// challenge under the same rules, until the test would have ended (its maximum length, or its
+/// stopping rule with a variable length), and returns the resulting estimate.
 pub fn degrade(mut estimator: Estimator, answers: &[V3Answer], bank: &FlashBank, config: &FlashConfig) -> Estimator {
     let mut asked: Vec<Asked> = answers
         .iter()
@@ -175,7 +176,7 @@ pub fn degrade(mut estimator: Estimator, answers: &[V3Answer], bank: &FlashBank,
     let excluded = std::collections::HashSet::new();
     // With a 100 % pick the best candidate is always taken: the random source is never read.
     let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(0);
-    while asked.len() < config.maximum_assessment_length {
+    while !flash::finished(config, asked.len(), estimator.error_rate()) {
         let situation =
             Situation { bank, asked: &asked, excluded_skills: &excluded, needs_accessibility: false, exposure: None };
         match flash::select(situation, estimator.capacity(), config, 100, &mut rng) {

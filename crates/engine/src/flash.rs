@@ -49,10 +49,24 @@ pub struct FlashConfig {
     /// candidates (restricted maximum-information method; docs/engine.md). `None`: the reference.
     #[serde(default)]
     pub maximum_exposure_rate: Option<f64>,
+    /// Estimation with a fixed population prior N(mean, sd²) (not in the reference, which re-centres
+    /// its prior on the last capacity): the capacity is the posterior mean (EAP) and the error rate
+    /// the posterior standard deviation. `None`: the reference's moving prior.
+    #[serde(default)]
+    pub population_prior: Option<PopulationPrior>,
     /// Variable length (not in the reference): stop once the error rate is at most the target.
     /// `None`: every test asks `maximum_assessment_length` questions, as the reference.
     #[serde(default)]
     pub variable_length: Option<VariableLength>,
+}
+
+/// The population's ability distribution, as the prior of EAP estimation.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PopulationPrior {
+    /// Mean ability.
+    pub mean: f64,
+    /// Standard deviation of ability.
+    pub sd: f64,
 }
 
 /// The stopping rule of a variable-length certification.
@@ -85,6 +99,7 @@ impl Default for FlashConfig {
             top_candidates: 5,
             minimum_answers_required: 20,
             maximum_exposure_rate: None,
+            population_prior: None,
             variable_length: None,
         }
     }
@@ -109,6 +124,8 @@ pub struct Estimator {
     error_rate: f64,
     answers: usize,
     variation_percent: Option<f64>,
+    /// Fixed prior (centre, variance), or the reference's moving one.
+    prior: Option<(f64, f64)>,
 }
 
 impl Estimator {
@@ -120,6 +137,7 @@ impl Estimator {
             error_rate: DEFAULT_ERROR_RATE,
             answers: 0,
             variation_percent: config.variation_percent,
+            prior: config.population_prior.map(|p| (p.mean, p.sd * p.sd)),
         }
     }
 
@@ -149,16 +167,17 @@ impl Estimator {
         let (mut s0, mut s1, mut s2, mut max_l) = (0.0, 0.0, 0.0, 0.0_f64);
         // e^(a(b − θ)) falls by `odds_step` from one point to the next; the prior
         // e^(−(θ − c)²/2V) changes by a ratio that itself changes by `prior_curvature`.
+        let (centre, prior_variance) = self.prior.unwrap_or((previous, PRIOR_VARIANCE));
         let step = grid[1] - grid[0];
         let odds_step = (-a * step).exp();
-        let prior_curvature = (-step * step / PRIOR_VARIANCE).exp();
+        let prior_curvature = (-step * step / prior_variance).exp();
         let (mut odds, mut prior, mut ratio) = (0.0, 0.0, 0.0);
         for (k, theta) in grid.iter().enumerate() {
-            let d = theta - previous;
+            let d = theta - centre;
             if k % ANCHOR == 0 {
                 odds = (a * (b - theta)).exp();
-                prior = (-d * d / (2.0 * PRIOR_VARIANCE)).exp();
-                ratio = (-(step * (2.0 * d + step)) / (2.0 * PRIOR_VARIANCE)).exp();
+                prior = (-d * d / (2.0 * prior_variance)).exp();
+                ratio = (-(step * (2.0 * d + step)) / (2.0 * prior_variance)).exp();
             } else {
                 odds *= odds_step;
                 prior *= ratio;

@@ -269,3 +269,79 @@ proptest! {
         prop_assert!((e.error_rate() - error).abs() < 1e-10, "{} vs {}", e.error_rate(), error);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Exposure control: once a few candidates have passed (1/rate), no challenge has been given to
+    /// more than `rate` of them, candidate after candidate — on banks large enough for the rate
+    /// (at least twice 32/rate challenges; on smaller ones the control gives way rather than stop).
+    #[test]
+    fn exposure_never_exceeds_the_target(size in 300usize..700, share in 0.0f64..1.0, seed: u64) {
+        let lowest = 64.0 / size as f64;
+        let rate = lowest + share * (0.5 - lowest);
+        use engine::simulate::{Distribution, SyntheticBank};
+        let bank = flash::FlashBank::new(SyntheticBank { size, discrimination: Distribution::LogNormal(0.0, 0.3), difficulty: Distribution::Normal(0.0, 1.5), seed }.items());
+        let config = FlashConfig { maximum_exposure_rate: Some(rate), ..FlashConfig::default() };
+        let mut counts = vec![0u32; size];
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
+        let excluded = std::collections::HashSet::new();
+        for candidate in 0..60u32 {
+            let theta = rand::RngExt::random_range(&mut rng, -3.0..3.0);
+            let mut estimator = flash::Estimator::new(&config);
+            let mut asked: Vec<flash::Asked> = Vec::new();
+            let mut mine = Vec::new();
+            while !flash::finished(&config, asked.len(), estimator.error_rate()) {
+                let situation = flash::Situation { bank: &bank, asked: &asked, excluded_skills: &excluded, needs_accessibility: false, exposure: Some(flash::Exposure { counts: &counts, tests: candidate }) };
+                let Ok(flash::Selection::Ask(i)) = flash::select(situation, estimator.capacity(), &config, 51, &mut rng) else { break };
+                let c = bank.items()[i];
+                estimator.update(c.a, c.b, rand::RngExt::random_range(&mut rng, 0.0..1.0) < flash::probability(c.a, c.b, theta));
+                asked.push(flash::Asked { skill: c.skill, tube: c.tube, competence: c.competence });
+                mine.push(i);
+            }
+            prop_assert_eq!(asked.len(), config.maximum_assessment_length);
+            for i in mine { counts[i] += 1; }
+            let seen = f64::from(candidate + 1);
+            if seen * rate >= 1.0 {
+                let max = counts.iter().copied().max().unwrap_or(0);
+                prop_assert!(f64::from(max) <= rate * seen + 1e-9, "{} of {} candidates saw one challenge (rate {})", max, seen, rate);
+            } else {
+                prop_assert!(counts.iter().all(|c| *c <= 1), "each challenge once before 1/rate candidates");
+            }
+        }
+    }
+
+    /// The stopping rules never stop before their minimum or after their maximum.
+    #[test]
+    fn stopping_rules_respect_their_bounds(
+        target in 0.1f64..1.5,
+        minimum in 0usize..30,
+        extra in 0usize..20,
+        answers in proptest::collection::vec((0.5f64..2.0, -3.0f64..3.0, any::<bool>()), 0..60),
+    ) {
+        use engine::{flash::VariableLength, placement::{self, PlacementConfig}};
+        let config = FlashConfig { maximum_assessment_length: minimum + extra, variable_length: Some(VariableLength { error_rate: target, minimum_length: minimum }), ..FlashConfig::default() };
+        let mut e = flash::Estimator::new(&config);
+        for (n, (a, b, ok)) in answers.iter().enumerate() {
+            let done = flash::finished(&config, n, e.error_rate());
+            prop_assert!(n >= config.maximum_assessment_length || n < minimum || done == (e.error_rate() <= target) || n >= minimum + extra);
+            if n < minimum.min(minimum + extra) { prop_assert!(!done); }
+            if n >= minimum + extra { prop_assert!(done); }
+            e.update(*a, *b, *ok);
+        }
+        // Placement on a competence of the demo referential.
+        let items = placement::items(&DEMO, content::CompetenceIdx(0), Locale::Fr);
+        let p = PlacementConfig { error_rate: target, minimum_length: minimum.min(8), maximum_length: minimum.min(8) + extra.min(8), top_candidates: 3 };
+        let mut estimator = flash::Estimator::new(&p.estimator());
+        let mut asked = Vec::new();
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(extra as u64);
+        while let Some(i) = placement::next(&items, &asked, &estimator, &p, &mut rng) {
+            prop_assert!(!asked.iter().any(|j: &usize| items[*j].skill == items[i].skill), "one question per skill");
+            estimator.update(items[i].a, items[i].b, answers.get(asked.len()).is_some_and(|x| x.2));
+            asked.push(i);
+        }
+        prop_assert!(asked.len() <= p.maximum_length);
+        let skills: std::collections::HashSet<_> = items.iter().map(|it| it.skill).collect();
+        prop_assert!(asked.len() >= p.minimum_length.min(skills.len()), "{} < {}", asked.len(), p.minimum_length);
+    }
+}

@@ -724,3 +724,25 @@ fn codes_use_their_alphabets() {
     assert!(!codes::is_campaign_code("abc123456"));
     assert_eq!(codes::normalize_verification_code("P-0000AAAA"), None);
 }
+
+#[test]
+fn configurations_stored_before_the_new_modes_keep_the_reference_behaviour() {
+    // A configuration saved before exposure control, EAP and variable length existed reads back as
+    // the reference: none of the three is on, and a test has 32 questions whatever the error rate.
+    let mut stored = serde_json::to_value(FlashConfig::default()).unwrap();
+    for key in ["maximum_exposure_rate", "population_prior", "variable_length"] {
+        stored.as_object_mut().unwrap().remove(key);
+    }
+    let read: FlashConfig = serde_json::from_value(stored).unwrap();
+    assert_eq!(read, FlashConfig::default());
+    assert_eq!((read.maximum_exposure_rate, read.population_prior, read.variable_length), (None, None, None));
+    assert!(!flash::finished(&read, 31, 0.0) && flash::finished(&read, 32, 9.0));
+    // The placement level reads the calibration: the demo's b = (d − 4) × 0.9, so θ = 0.5 passes
+    // level 4 (b = 0) but not level 5 (b = 0.9).
+    let content = demo();
+    let items = engine::placement::items(&content, content::CompetenceIdx(0), Locale::Fr);
+    assert!(items.iter().any(|i| i.level == 4) && items.iter().any(|i| i.level == 5));
+    assert_eq!(engine::placement::level(&items, 0.5), 4);
+    assert_eq!(engine::placement::level(&items, 0.0), 4, "b = θ: passed half the time");
+    assert_eq!(engine::placement::level(&items, -20.0), 0);
+}

@@ -75,54 +75,119 @@ enum Command {
         #[arg(long, default_value_t = 2024)]
         seed: u64,
         /// Content folder (default: the embedded demo).
-        #[arg(long = "content")]
+        #[arg(long = "content", conflicts_with = "bank_size")]
         content_dir: Option<PathBuf>,
+        /// A synthetic bank of this many challenges instead of a content (certifications only).
+        #[arg(long)]
+        bank_size: Option<usize>,
+        /// Distribution of the synthetic bank's discriminations.
+        #[arg(long, default_value = "lognormal:0:0.25", value_parser = engine::simulate::Distribution::parse, requires = "bank_size")]
+        discrimination: engine::simulate::Distribution,
+        /// Distribution of the synthetic bank's difficulties.
+        #[arg(long, default_value = "normal:0:1.5", value_parser = engine::simulate::Distribution::parse, requires = "bank_size")]
+        difficulty: engine::simulate::Distribution,
+        /// Seed of the synthetic bank.
+        #[arg(long, default_value_t = 1, requires = "bank_size")]
+        bank_seed: u64,
+        /// Distribution of the learners' true ability (`normal:M:SD`, `uniform:MIN:MAX`, `lognormal:MU:SIGMA`).
+        #[arg(long, default_value = "normal:0:1.5", value_parser = engine::simulate::Distribution::parse)]
+        population: engine::simulate::Distribution,
         /// One JSON document instead of a table.
         #[arg(long)]
         json: bool,
     },
 }
 
-fn run_simulate(learners: usize, seed: u64, dir: Option<&std::path::Path>, json: bool) -> anyhow::Result<ExitCode> {
-    let content = match load_content(dir, false)? {
-        Ok(c) => c,
-        Err(d) => anyhow::bail!("the content has {} problem(s): run `pix content check`", d.len()),
-    };
+/// What `pix simulate` runs.
+struct SimulateArgs {
+    learners: usize,
+    seed: u64,
+    content_dir: Option<PathBuf>,
+    synthetic: Option<engine::simulate::SyntheticBank>,
+    population: engine::simulate::Distribution,
+    json: bool,
+}
+
+fn run_simulate(args: SimulateArgs) -> anyhow::Result<ExitCode> {
+    use engine::simulate::{Bank, run};
+    let learners = args.learners.max(1);
     let started = std::time::Instant::now();
-    let reports = engine::simulate::run(&content, learners.max(1), seed);
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({ "learners": learners, "seed": seed, "scenarios": reports })
-            )?
-        );
+    let content;
+    let (bank, source) = match args.synthetic {
+        Some(synthetic) => (
+            Bank::Synthetic(synthetic),
+            format!(
+                "synthetic bank of {} (a {}, b {}, seed {})",
+                synthetic.size, synthetic.discrimination, synthetic.difficulty, synthetic.seed
+            ),
+        ),
+        None => {
+            content = match load_content(args.content_dir.as_deref(), false)? {
+                Ok(c) => c,
+                Err(d) => anyhow::bail!("the content has {} problem(s): run `pix content check`", d.len()),
+            };
+            (Bank::Content(&content), format!("content {}", content.version))
+        }
+    };
+    let reports = run(bank, learners, args.population, args.seed);
+    if args.json {
+        let doc = serde_json::json!({
+            "learners": learners,
+            "seed": args.seed,
+            "population": args.population.to_string(),
+            "bank": source,
+            "scenarios": reports,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "{learners} simulated learners, seed {seed}, content {} ({:.1} s)",
-        content.version,
+        "{learners} simulated learners (ability {}), seed {}, {source} ({:.1} s)",
+        args.population,
+        args.seed,
         started.elapsed().as_secs_f64()
     );
     println!(
-        "{:<62} {:>9} {:>7} {:>6} {:>8} {:>9} {:>10} {:>9}",
-        "scenario", "questions", "bias", "rmse", "within 1", "max expo", "used/bank", "µs/select"
+        "{:<50} {:>9} {:>14} {:>7} {:>6} {:>8} {:>6} {:>9} {:>6} {:>10} {:>9}",
+        "scenario",
+        "questions",
+        "min/med/max",
+        "bias",
+        "rmse",
+        "within 1",
+        "rel.",
+        "max expo",
+        ">20 %",
+        "used/bank",
+        "µs/select"
     );
-    for r in reports {
+    for r in &reports {
         println!(
-            "{:<62} {:>9.1} {:>7.3} {:>6.3} {:>7.1}% {:>8.1}% {:>4}/{:<5} {:>9.2}",
+            "{:<50} {:>9.1} {:>14} {:>7.3} {:>6.3} {:>7.1}% {:>6} {:>8.1}% {:>6} {:>4}/{:<5} {:>9.2}",
             r.scenario,
             r.mean_questions,
+            format!("{}/{}/{}", r.lengths[0], r.lengths[2], r.lengths[4]),
             r.bias,
             r.rmse,
             r.within_one_level * 100.0,
+            r.reliability.map_or("-".to_owned(), |v| format!("{v:.3}")),
             r.max_exposure * 100.0,
+            r.over_exposed,
             r.challenges_used,
             r.bank_size,
             r.selection_micros
         );
     }
     println!("bias and rmse: in levels for competence tests, in capacity units for certifications");
+    println!("\nby true level (competence tests) or true ability θ (certifications): tests, bias, rmse, questions");
+    for r in &reports {
+        let bands: Vec<String> = r
+            .bands
+            .iter()
+            .map(|b| format!("{}: {} {:+.2} {:.2} {:.1}", b.band, b.tests, b.bias, b.rmse, b.mean_questions))
+            .collect();
+        println!("{}\n  {}", r.scenario, bands.join(" | "));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -231,8 +296,24 @@ fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Command::Content(command) => return run_content(command),
-        Command::Simulate { learners, seed, content_dir, json } => {
-            return run_simulate(learners, seed, content_dir.as_deref(), json);
+        Command::Simulate {
+            learners,
+            seed,
+            content_dir,
+            bank_size,
+            discrimination,
+            difficulty,
+            bank_seed,
+            population,
+            json,
+        } => {
+            let synthetic = bank_size.map(|size| engine::simulate::SyntheticBank {
+                size,
+                discrimination,
+                difficulty,
+                seed: bank_seed,
+            });
+            return run_simulate(SimulateArgs { learners, seed, content_dir, synthetic, population, json });
         }
         Command::Verify { file, issuer, status } => return Ok(run_verify(&file, &issuer, status.as_deref())),
         _ => {}

@@ -85,6 +85,54 @@ fn simulate_reports_every_scenario_as_json() {
         assert!(s["mean_questions"].as_f64().unwrap() > 0.0);
     }
     assert!(scenarios.iter().any(|s| s["scenario"].as_str().unwrap().contains("reference")));
+    let names: Vec<&str> = scenarios.iter().map(|s| s["scenario"].as_str().unwrap()).collect();
+    for mode in ["placement mode", "exposure control", "variable length"] {
+        assert!(names.iter().any(|n| n.contains(mode)), "{mode} in {names:?}");
+    }
+    let exposure = scenarios.iter().find(|s| s["scenario"].as_str().unwrap().contains("exposure control")).unwrap();
+    assert!(exposure["max_exposure"].as_f64().unwrap() <= 0.2 + 1e-9, "{exposure}");
+    assert_eq!(exposure["over_exposed"], 0);
+    for s in scenarios.iter().filter(|s| s["scenario"].as_str().unwrap().starts_with("certification")) {
+        assert!(s["reliability"].as_f64().is_some_and(|r| (0.0..=1.0).contains(&r)), "{s}");
+        let lengths: Vec<u64> = s["lengths"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+        assert!(lengths.windows(2).all(|w| w[0] <= w[1]) && lengths[4] <= 32, "{lengths:?}");
+        let tests: u64 = s["bands"].as_array().unwrap().iter().map(|b| b["tests"].as_u64().unwrap()).sum();
+        assert_eq!(tests, 20, "every learner in one ability band");
+    }
+}
+
+#[test]
+fn simulate_runs_on_a_synthetic_bank_and_refuses_bad_distributions() {
+    let out = pix()
+        .args([
+            "simulate",
+            "--learners",
+            "30",
+            "--bank-size",
+            "600",
+            "--discrimination",
+            "uniform:0.8:1.6",
+            "--population",
+            "uniform:-2:2",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["bank"].as_str().unwrap().starts_with("synthetic bank of 600"), "{doc}");
+    assert_eq!(doc["population"], "uniform:-2:2");
+    let scenarios = doc["scenarios"].as_array().unwrap();
+    assert!(
+        scenarios.iter().all(|s| s["scenario"].as_str().unwrap().starts_with("certification")),
+        "no content, no competence test"
+    );
+    assert!(scenarios.iter().all(|s| s["bank_size"] == 600));
+    let out = pix().args(["simulate", "--bank-size", "100", "--difficulty", "normal:0:-1"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the spread must be positive"));
+    let out = pix().args(["simulate", "--discrimination", "uniform:1:2"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "a bank distribution needs --bank-size");
 }
 
 #[test]

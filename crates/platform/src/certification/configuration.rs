@@ -175,6 +175,22 @@ pub struct DraftFields {
     probability_to_pick: String,
     #[serde(default)]
     variation_percent: String,
+    #[serde(default)]
+    exposure_percent: String,
+    #[serde(default)]
+    prior_sd: String,
+    #[serde(default)]
+    stop_error: String,
+}
+
+/// An optional number: empty is `Some(None)`, a number in range `Some(Some(v))`, else an error.
+fn optional(
+    text: &str,
+    range: std::ops::RangeInclusive<f64>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<Option<f64>> {
+    if text.trim().is_empty() { Some(None) } else { number(text, range, field, errors).map(Some) }
 }
 
 fn number<T: std::str::FromStr + PartialOrd>(
@@ -202,6 +218,9 @@ impl DraftFields {
             default_capacity: s.flash.default_candidate_capacity.to_string(),
             probability_to_pick: s.flash.default_probability_to_pick_challenge.to_string(),
             variation_percent: s.flash.variation_percent.map(|v| v.to_string()).unwrap_or_default(),
+            exposure_percent: s.flash.maximum_exposure_rate.map(|v| (v * 100.0).to_string()).unwrap_or_default(),
+            prior_sd: s.flash.population_prior.map(|p| p.sd.to_string()).unwrap_or_default(),
+            stop_error: s.flash.variable_length.map(|v| v.error_rate.to_string()).unwrap_or_default(),
         }
     }
 
@@ -214,6 +233,9 @@ impl DraftFields {
             .keep("default_capacity", &self.default_capacity)
             .keep("probability_to_pick", &self.probability_to_pick)
             .keep("variation_percent", &self.variation_percent)
+            .keep("exposure_percent", &self.exposure_percent)
+            .keep("prior_sd", &self.prior_sd)
+            .keep("stop_error", &self.stop_error)
     }
 
     /// The settings, from the active ones with these changes, or every problem.
@@ -225,21 +247,33 @@ impl DraftFields {
         let duration = number(&self.duration_minutes, 15_i64..=300, "duration_minutes", &mut errors);
         let capacity = number(&self.default_capacity, -6.0_f64..=6.0, "default_capacity", &mut errors);
         let probability = number(&self.probability_to_pick, 1_u32..=100, "probability_to_pick", &mut errors);
-        let variation = if self.variation_percent.trim().is_empty() {
-            Some(None)
-        } else {
-            number(&self.variation_percent, 0.0_f64..=1.0, "variation_percent", &mut errors).map(Some)
-        };
+        let variation = optional(&self.variation_percent, 0.0..=1.0, "variation_percent", &mut errors);
+        let exposure = optional(&self.exposure_percent, 5.0..=100.0, "exposure_percent", &mut errors);
+        let prior = optional(&self.prior_sd, 0.3..=5.0, "prior_sd", &mut errors);
+        let stop = optional(&self.stop_error, 0.1..=2.0, "stop_error", &mut errors);
         if let (Some(max), Some(min)) = (maximum, minimum)
             && min > max
         {
             errors.push(FieldError { field: "minimum_answers".into(), code: "field-config-minimum-above".into() });
         }
-        match (maximum, minimum, between, duration, capacity, probability, variation) {
-            (Some(max), Some(min), Some(between), Some(duration), Some(capacity), Some(p), Some(variation))
-                if errors.is_empty() =>
-            {
+        match (maximum, minimum, between, duration, capacity, probability, variation, (exposure, prior, stop)) {
+            (
+                Some(max),
+                Some(min),
+                Some(between),
+                Some(duration),
+                Some(capacity),
+                Some(p),
+                Some(variation),
+                (Some(exposure), Some(prior), Some(stop)),
+            ) if errors.is_empty() => {
                 let mut s = base.clone();
+                s.flash.maximum_exposure_rate = exposure.map(|e| e / 100.0);
+                // The prior is centred on the starting capacity: where the test starts is what is
+                // known of the population.
+                s.flash.population_prior = prior.map(|sd| engine::flash::PopulationPrior { mean: capacity, sd });
+                s.flash.variable_length =
+                    stop.map(|error_rate| engine::flash::VariableLength { error_rate, minimum_length: min });
                 s.flash.maximum_assessment_length = max;
                 s.flash.minimum_answers_required = min;
                 s.flash.challenges_between_same_competence = between;

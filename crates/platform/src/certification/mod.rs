@@ -7,6 +7,7 @@ pub mod credential;
 pub mod demo;
 pub mod documents;
 pub mod entrance;
+pub mod exposure;
 pub mod import;
 pub mod issuer;
 pub mod live;

@@ -843,3 +843,19 @@ pub async fn count_members(conn: impl Into<Conn<'_>>, center: Uuid, role: Option
             .bind(center).bind(role).fetch_one(c).await
     })
 }
+
+/// For exposure control: per challenge, the certifications that asked it since `since` (µs), and
+/// the certifications started since then.
+pub async fn exposure(conn: impl Into<Conn<'_>>, since: i64) -> Result<(Vec<(String, i64)>, i64), sqlx::Error> {
+    on_conn!(conn, c => {
+        let per: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT an.challenge_id, CAST(COUNT(DISTINCT a.course_id) AS BIGINT) FROM answers an \
+             JOIN assessments a ON a.id = an.assessment_id \
+             WHERE a.course_id IS NOT NULL AND a.created_at >= $1 GROUP BY an.challenge_id",
+        )
+        .bind(since).fetch_all(&mut *c).await?;
+        let tests: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM certification_courses WHERE started_at >= $1")
+            .bind(since).fetch_one(&mut *c).await?;
+        Ok((per, tests))
+    })
+}

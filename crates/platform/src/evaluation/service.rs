@@ -300,16 +300,21 @@ async fn advance_certification(
         .iter()
         .filter_map(|id| content.challenge_by_id(id).map(|c| content.challenge(c).skill))
         .collect();
+    // Exposure control, when the configuration asks for it: counts of the last 365 days.
+    let counts = match config.maximum_exposure_rate {
+        Some(_) => Some(crate::certification::exposure::counts(state, &mut *tx, a.locale()).await?),
+        None => None,
+    };
     let situation = engine::flash::Situation {
         bank,
         asked: &asked,
         excluded_skills: &excluded,
         needs_accessibility: course.accessibility_adjustment,
-        exposure: None,
+        exposure: counts.as_ref().map(|c| engine::flash::Exposure { counts: &c.by_item, tests: c.tests }),
     };
     // The pick is reproducible: the same answers give the same next question.
     let mut rng = rand::rngs::StdRng::seed_from_u64((a.seed as u64).wrapping_add(asked.len() as u64));
-    let selection = if now >= course.deadline {
+    let selection = if now >= course.deadline || engine::flash::finished(config, asked.len(), estimator.error_rate()) {
         Ok(engine::flash::Selection::End)
     } else {
         engine::flash::select(

@@ -29,6 +29,7 @@ dual!(
     invigilator_candidate_and_jury_routes_refuse_everyone_else,
     export_lists_certifications_and_erasure_keeps_certificates_verifiable,
     a_v2_session_asks_three_questions_per_competence_and_scores_them,
+    configuration_turns_on_exposure_control_eap_and_variable_length,
 );
 
 fn location(r: &reqwest::Response) -> String {
@@ -1713,4 +1714,64 @@ async fn a_v2_session_asks_three_questions_per_competence_and_scores_them(backen
         lea.get(app.url(&format!("/certificats/{course}/credential.json"))).send().await.unwrap().json().await.unwrap();
     let lines = platform::certification::credential::describe(&vc);
     assert!(lines.iter().any(|l| *l == format!("Score: {score} / {max}")), "{lines:?}");
+}
+
+/// The measurement modes of issue 13 as configuration settings: a certification under a version with
+/// exposure control at 5 %, EAP and a stop at error ≤ 2 avoids the questions the published demo
+/// certification asked and stops at the minimum number of answers.
+async fn configuration_turns_on_exposure_control_eap_and_variable_length(backend: crate::support::Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.demo = true).await;
+    let (session, number, code, password) = demo_session(&app).await;
+    let (admin, _) = app.admin("root@example.org", "SUPER_ADMIN").await;
+    let page = "/admin/certification/configurations";
+    let mut fields = vec![
+        ("maximum_length", "32"),
+        ("minimum_answers", "20"),
+        ("duration_minutes", "105"),
+        ("between_same_competence", "2"),
+        ("default_capacity", "0"),
+        ("probability_to_pick", "51"),
+        ("variation_percent", ""),
+        ("exposure_percent", "0,5"),
+        ("prior_sd", "1,5"),
+        ("stop_error", "2"),
+    ];
+    let r = app.post_form(&admin, page, &fields).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("Indiquez un pourcentage de 5 à 100"));
+    fields[7] = ("exposure_percent", "5");
+    assert_eq!(app.post_form(&admin, page, &fields).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.post_form(&admin, &format!("{page}/2/activate"), &[]).await.status(), StatusCode::OK);
+    let html = admin.get(app.url(page)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("Exposition maximale d&#39;une question (%) 5 %")
+            && html.contains("Arrêt à l&#39;erreur de mesure 2"),
+        "{html}"
+    );
+    let stored: String = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT settings FROM certification_configurations WHERE version = 2").fetch_one(pool).await.unwrap()
+    });
+    let stored: Value = serde_json::from_str(&stored).unwrap();
+    assert_eq!(stored["flash"]["maximum_exposure_rate"], 0.05);
+    assert_eq!(stored["flash"]["population_prior"], json!({ "mean": 0.0, "sd": 1.5 }));
+    assert_eq!(stored["flash"]["variable_length"], json!({ "error_rate": 2.0, "minimum_length": 20 }));
+
+    let seen_before: Vec<String> = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT an.challenge_id FROM answers an JOIN assessments a ON a.id = an.assessment_id WHERE a.course_id IS NOT NULL")
+            .fetch_all(pool).await.unwrap()
+    });
+    assert!(seen_before.len() >= 20, "the published demo certification");
+    let (lea, _, assessment, _) = lea_starts(&app, session, number, &code, &password).await;
+    let mut asked = Vec::new();
+    while let Some(challenge) = crate::evaluation::current_challenge(&app, assessment).await {
+        let fields = crate::evaluation::answer_fields(&app, &challenge, asked.len() % 2 == 0);
+        crate::evaluation::post_answer(&app, &lea, assessment, &fields).await;
+        asked.push(challenge);
+        assert!(asked.len() <= 32);
+    }
+    assert_eq!(asked.len(), 20, "error ≤ 2 from the start: the test stops at the answers needed for a result");
+    assert!(
+        asked.iter().all(|c| !seen_before.contains(c)),
+        "under 5 % exposure, a question one of the first candidates saw is not asked again"
+    );
 }

@@ -82,6 +82,20 @@ pub struct ServeSettings {
     /// Seconds to let in-flight requests finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "PIX_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
     pub shutdown_grace_secs: u64,
+    /// How competence tests choose questions and place learners: `reference` (smart random, levels
+    /// from the pix of validated skills) or `placement` (docs/engine.md: unbiased, ≤ 13 questions).
+    #[arg(long, env = "PIX_COMPETENCE_TESTS", value_enum, default_value_t = CompetenceTests::Reference)]
+    pub competence_tests: CompetenceTests,
+}
+
+/// The algorithm of competence tests (campaigns keep smart random: their results are per skill).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum CompetenceTests {
+    /// Smart random, as the reference.
+    #[default]
+    Reference,
+    /// Placement mode: information-based questions, the level read from the calibration.
+    Placement,
 }
 
 impl ServeSettings {
@@ -99,6 +113,7 @@ impl ServeSettings {
             trusted_proxies: Vec::new(),
             outbox_worker: true,
             shutdown_grace_secs: 5,
+            competence_tests: CompetenceTests::Reference,
         }
     }
 }

@@ -196,6 +196,9 @@ async fn advance_in(
     if let Some(course) = &scope.certification {
         return advance_certification(state, tx, a, course, now, answers).await;
     }
+    if scope.campaign.is_none() && state.settings.competence_tests == crate::config::CompetenceTests::Placement {
+        return advance_placement(state, tx, a, now, answers).await;
+    }
     let content = &state.content;
     let mut current = knowledge::current(&to_engine(content, rows));
     // Competence retries, and every campaign (as the reference), may ask older failures again.
@@ -227,6 +230,62 @@ async fn advance_in(
         }
     }
     Ok(next)
+}
+
+/// The next question of a competence test in placement mode (docs/engine.md), or its end: then
+/// every active skill of the competence is validated up to the level the capacity places the learner
+/// at and invalidated above, so the profile's pix and level say that level.
+async fn advance_placement(
+    state: &AppState,
+    tx: &mut crate::db::Tx,
+    a: &Assessment,
+    now: i64,
+    answers: &[(String, bool)],
+) -> Result<Next, AppError> {
+    use engine::placement;
+    use rand::SeedableRng;
+    let content = &state.content;
+    let competence = content.competence_by_code(&a.competence_code).ok_or(AppError::NotFound)?;
+    let items = placement::items(content, competence, a.locale());
+    let config = placement::PlacementConfig::default();
+    let mut estimator = engine::flash::Estimator::new(&config.estimator());
+    let mut asked = Vec::new();
+    for (id, ok) in answers {
+        let Some(i) = content.challenge_by_id(id).and_then(|c| items.iter().position(|it| it.challenge == c)) else {
+            continue;
+        };
+        estimator.update(items[i].a, items[i].b, *ok);
+        asked.push(i);
+    }
+    // Reproducible: the same answers give the same next question.
+    let mut rng = rand::rngs::StdRng::seed_from_u64((a.seed as u64).wrapping_add(asked.len() as u64));
+    if let Some(i) = placement::next(&items, &asked, &estimator, &config, &mut rng) {
+        let challenge = items[i].challenge;
+        store::set_current(&mut *tx, a.id, &content.challenge(challenge).id, now).await?;
+        return Ok(Next::Ask { challenge, skill: items[i].skill, level_estimated: estimator.capacity() });
+    }
+    let level = placement::level(&items, estimator.capacity());
+    let code = &content.competence(competence).code;
+    for (n, s) in content.competence(competence).active_skills.iter().enumerate() {
+        let skill = content.skill(*s);
+        let validated = u32::from(skill.level) <= level;
+        let ke = store::NewKe {
+            user: a.user_id,
+            assessment: a.id,
+            answer: None,
+            skill: &skill.name,
+            competence: code,
+            source: Source::Inferred.as_str(),
+            status: if validated { Status::Validated.as_str() } else { Status::Invalidated.as_str() },
+            earned_pix: if validated { skill.pix_value } else { 0.0 },
+            // After the answers' own elements, so these are the current ones.
+            at: now + 1_000 + n as i64,
+            exam: false,
+        };
+        store::insert_ke(&mut *tx, ke).await?;
+    }
+    store::complete(&mut *tx, a, now).await?;
+    Ok(Next::End { level_estimated: estimator.capacity() })
 }
 
 /// Each answer's challenge and whether it was right, in order.
@@ -691,7 +750,17 @@ pub async fn answer(
     }
     let mut answered = outcomes(&answers);
     answered.push((challenge_id.to_owned(), verdict.outcome.is_success()));
-    advance_in(state, &mut tx, &a, &scope, now, &rows, &answered).await?;
+    let next = advance_in(state, &mut tx, &a, &scope, now, &rows, &answered).await?;
+    // In placement mode the end writes the level's knowledge: the level-up reads it.
+    let after = if matches!(next, Next::End { .. })
+        && scope.campaign.is_none()
+        && scope.certification.is_none()
+        && state.settings.competence_tests == crate::config::CompetenceTests::Placement
+    {
+        competence_score(&scope.knowledge(&mut tx, &a).await?)
+    } else {
+        after
+    };
     tx.commit().await?;
     if let Some(course) = &scope.certification {
         // The invigilator's screen shows the answers so far.

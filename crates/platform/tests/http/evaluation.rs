@@ -24,6 +24,7 @@ dual!(
     export_covers_learning_data_and_erasure_keeps_it_anonymous,
     api_journey,
     tutorials_can_be_saved,
+    placement_mode_places_by_the_calibration,
 );
 
 async fn csrf(app: &TestApp, client: &Client) -> String {
@@ -705,4 +706,43 @@ async fn timer_and_file_sizes_come_from_the_server(backend: Backend) {
         assert!(fr.contains(&format!("{} Ko)", format!("{kib:.1}").replace('.', ","))), "French units");
         assert!(en.contains(&format!("{kib:.1} KB)")), "English units");
     }
+}
+
+/// `--competence-tests placement` (issue 13): at most 13 questions chosen by information, and a
+/// learner who passes every skill up to level 3 and fails the harder ones is placed at level 3, the
+/// profile's pix being those of the skills up to that level.
+async fn placement_mode_places_by_the_calibration(backend: Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| {
+        s.competence_tests = platform::config::CompetenceTests::Placement;
+    })
+    .await;
+    let (client, _) = learner(&app, "lou@example.org").await;
+    let r = start(&app, &client, "1.1").await;
+    let id = assessment_of(&r);
+    let content = app.state.content.clone();
+    let mut skills = Vec::new();
+    while let Some(challenge) = current_challenge(&app, id).await {
+        let skill = content.challenge(content.challenge_by_id(&challenge).unwrap()).skill;
+        assert!(!skills.contains(&skill), "one question per skill");
+        skills.push(skill);
+        let level = content.skill(skill).level;
+        post_answer(&app, &client, id, &answer_fields(&app, &challenge, level <= 3)).await;
+        assert!(skills.len() <= 13, "13 questions at most");
+    }
+    assert!(skills.len() >= 5, "{} questions", skills.len());
+    let api: serde_json::Value = client.get(app.url("/api/profile")).send().await.unwrap().json().await.unwrap();
+    let c11 = api["competences"].as_array().unwrap().iter().find(|c| c["code"] == "1.1").unwrap();
+    let competence = content.competence_by_code("1.1").unwrap();
+    let expected: f64 = content
+        .competence(competence)
+        .active_skills
+        .iter()
+        .map(|s| content.skill(*s))
+        .filter(|s| s.level <= 3)
+        .map(|s| s.pix_value)
+        .sum();
+    assert_eq!((c11["level"].as_u64(), c11["status"].as_str()), (Some(3), Some("COMPLETED")), "{c11}");
+    assert_eq!(c11["pix"].as_u64(), Some((expected + 1e-9).floor() as u64));
+    let results = client.get(app.url(&format!("/assessments/{id}/results"))).send().await.unwrap();
+    assert_eq!(results.status(), StatusCode::OK, "the results page as in the reference mode");
 }

@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod pdf;
 pub mod personal_data;
 pub mod prescription;
+pub mod schedule;
 pub mod spaces;
 pub mod telemetry;
 pub mod web;
@@ -170,19 +171,26 @@ impl Server {
         };
         let serve = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(signal);
-        // Expired sessions are never read again (loading filters on expiry): delete them hourly.
+        // Expired sessions are never read again (loading filters on expiry): delete them hourly,
+        // once per cluster (every node asks each minute, one wins per hour).
         // The per-IP limiter forgets clients whose quota is full again, every minute.
         let housekeeping = {
             let (db, clock, trimmer) = (self.state.db.clone(), self.state.clock.clone(), self.trimmer.clone());
             tokio::spawn(async move {
                 let mut every = tokio::time::interval(Duration::from_secs(60));
-                for minute in 0_u64.. {
+                loop {
                     every.tick().await;
                     trimmer();
-                    if minute % 60 != 0 {
-                        continue;
+                    let now = clock.now_micros();
+                    match schedule::claim(&db, "delete-expired-sessions", 3_600_000_000, now).await {
+                        Ok(true) => {}
+                        Ok(false) => continue,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "could not claim the session clean-up");
+                            continue;
+                        }
                     }
-                    match identity::session::delete_expired(&db, clock.now_micros()).await {
+                    match identity::session::delete_expired(&db, now).await {
                         Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions deleted"),
                         Ok(_) => {}
                         Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),

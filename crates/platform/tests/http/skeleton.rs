@@ -27,6 +27,7 @@ dual!(
     public_pages_render_in_both_languages,
     schema_matches_between_backends,
     content_is_loaded_versioned_and_its_media_served,
+    scheduled_jobs_run_once_per_cluster,
 );
 
 async fn health_and_readiness(backend: Backend) {
@@ -326,4 +327,20 @@ async fn content_is_loaded_versioned_and_its_media_served(backend: Backend) {
     let response = app.get(&format!("/media/{csv}")).await;
     assert!(response.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment"));
     assert_eq!(app.get("/media/nope.svg").await.status(), StatusCode::NOT_FOUND);
+}
+
+/// A scheduled job asked by many nodes at once runs on one of them, once per period (issue 14).
+async fn scheduled_jobs_run_once_per_cluster(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let hour = 3_600_000_000_i64;
+    let now = 1_000 * hour;
+    // Eight nodes ask at the same time: one wins (a job of its own: the node runs the real ones).
+    let claims =
+        futures_util::future::join_all((0..8).map(|_| platform::schedule::claim(app.db(), "trial-job", hour, now)))
+            .await;
+    assert_eq!(claims.iter().filter(|c| *c.as_ref().unwrap()).count(), 1, "{claims:?}");
+    let again = |at: i64| platform::schedule::claim(app.db(), "trial-job", hour, at);
+    assert!(!again(now + hour / 2).await.unwrap(), "not again within the hour");
+    assert!(again(now + hour).await.unwrap(), "once the hour has passed");
+    assert!(platform::schedule::claim(app.db(), "another-job", hour, now).await.unwrap(), "jobs are independent");
 }

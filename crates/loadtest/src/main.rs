@@ -41,6 +41,43 @@ struct Args {
     /// authorise them, and they take the certification test.
     #[arg(long)]
     certification: Option<std::path::PathBuf>,
+    /// Retry a request that failed (network error or 5xx) this many times, 300 ms apart, as a person
+    /// reloading would; the failures seen are reported (`errors_seen`). Answers are idempotent.
+    #[arg(long, default_value_t = 0)]
+    retries: u32,
+    /// Write every acknowledged answer as `ASSESSMENT_ID CHALLENGE_ID`, one per line (fault trials
+    /// check each is in the database).
+    #[arg(long)]
+    record: Option<std::path::PathBuf>,
+}
+
+/// `--retries`, read by every learner.
+static RETRIES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+/// Failed requests seen by learners (retried or not).
+static ERRORS_SEEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+/// Acknowledged answers, when `--record` is given.
+static ACKNOWLEDGED: std::sync::Mutex<Option<Vec<String>>> = std::sync::Mutex::new(None);
+
+/// Runs `attempt` until it succeeds or the retries are spent.
+async fn again<T, F, Fut>(mut attempt: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let mut left = RETRIES.load(std::sync::atomic::Ordering::Relaxed);
+    loop {
+        match attempt().await {
+            Ok(v) => return Ok(v),
+            Err(e) => {
+                ERRORS_SEEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if left == 0 {
+                    return Err(e);
+                }
+                left -= 1;
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            }
+        }
+    }
 }
 
 struct Learner {
@@ -132,8 +169,14 @@ impl Learner {
     /// Answers an assessment's challenges until it ends; returns the round-trip latencies.
     async fn answer_all(&self, id: &str, seed: &mut u64, think: std::time::Duration) -> anyhow::Result<Vec<u64>> {
         let mut latencies = Vec::new();
-        let mut current: serde_json::Value =
-            self.client.get(format!("{}/api/assessments/{id}", self.base)).send().await?.json().await?;
+        let current_of = || async {
+            let r = self.client.get(format!("{}/api/assessments/{id}", self.base)).send().await?;
+            if !r.status().is_success() {
+                bail!("current challenge: {}", r.status());
+            }
+            anyhow::Ok(r.json::<serde_json::Value>().await?)
+        };
+        let mut current: serde_json::Value = again(current_of).await?;
         for _ in 0..100 {
             let Some(challenge) = current["challenge"].as_object() else { break };
             *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -160,21 +203,29 @@ impl Learner {
                 tokio::time::sleep(think.mul_f64(jitter)).await;
             }
             let t = Instant::now();
-            self.post_json(&format!("/api/assessments/{id}/answers"), &body).await?;
-            // As a browser: the page is compressed for it.
-            let page = self
-                .client
-                .get(format!("{}/assessments/{id}", self.base))
-                .header("accept-encoding", "br, gzip")
-                .send()
-                .await?;
-            let status = page.status();
-            let _ = page.bytes().await?;
-            latencies.push(t.elapsed().as_micros() as u64);
-            if !(status.is_success() || status.is_redirection()) {
-                bail!("next page: {status}");
+            let answers_path = format!("/api/assessments/{id}/answers");
+            again(|| self.post_json(&answers_path, &body)).await?;
+            if let Some(list) = ACKNOWLEDGED.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_mut() {
+                list.push(format!("{id} {}", challenge["id"].as_str().unwrap_or("")));
             }
-            current = self.client.get(format!("{}/api/assessments/{id}", self.base)).send().await?.json().await?;
+            // As a browser: the page is compressed for it.
+            again(|| async {
+                let page = self
+                    .client
+                    .get(format!("{}/assessments/{id}", self.base))
+                    .header("accept-encoding", "br, gzip")
+                    .send()
+                    .await?;
+                let status = page.status();
+                let _ = page.bytes().await?;
+                if !(status.is_success() || status.is_redirection()) {
+                    bail!("next page: {status}");
+                }
+                anyhow::Ok(())
+            })
+            .await?;
+            latencies.push(t.elapsed().as_micros() as u64);
+            current = again(current_of).await?;
         }
         Ok(latencies)
     }
@@ -188,6 +239,10 @@ async fn main() -> anyhow::Result<()> {
         || args.url.starts_with("http://[::1]"))
     {
         bail!("pix-load only targets loopback addresses");
+    }
+    RETRIES.store(args.retries, std::sync::atomic::Ordering::Relaxed);
+    if args.record.is_some() {
+        *ACKNOWLEDGED.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Vec::new());
     }
     if let Some(fixture) = args.certification.clone() {
         return certification(&args, &fixture).await;
@@ -283,9 +338,14 @@ async fn main() -> anyhow::Result<()> {
                 "p99_ms": ms(0.99),
                 "max_ms": histogram.max() as f64 / 1000.0,
                 "failed_learners": errors,
+                "errors_seen": ERRORS_SEEN.load(std::sync::atomic::Ordering::Relaxed),
                 "page_weight_kb": weight,
             })
         );
+    }
+    if let Some(path) = &args.record {
+        let list = ACKNOWLEDGED.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take().unwrap_or_default();
+        std::fs::write(path, list.join("\n") + "\n").with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
 }

@@ -66,6 +66,25 @@ enum Command {
         #[command(flatten)]
         settings: config::DbSettings,
     },
+    /// Write a consistent backup of the live database (SQLite online copy, or `pg_dump`).
+    Backup {
+        /// The backup file to create.
+        #[arg(long)]
+        output: PathBuf,
+        #[command(flatten)]
+        settings: config::DbSettings,
+    },
+    /// Restore a backup into the database (stop the nodes first).
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        input: PathBuf,
+        /// Replace the data already in the database.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        settings: config::DbSettings,
+    },
     /// Simulate learners of known ability through competence tests and certifications.
     Simulate {
         /// Number of simulated learners.
@@ -349,6 +368,16 @@ fn main() -> anyhow::Result<ExitCode> {
                     platform::certification::demo::load_fixture(server.state(), candidates, per_session, &password)
                         .await?;
                 println!("{fixture}");
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Backup { output, settings } => {
+                platform::backup::backup(&settings, &output).await?;
+                println!("backup written to {}", output.display());
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Restore { input, force, settings } => {
+                platform::backup::restore(&settings, &input, force).await?;
+                println!("restored {} into {}", input.display(), redact(&settings.url()));
                 Ok(ExitCode::SUCCESS)
             }
             Command::RotateCredentialKey(settings) => {

@@ -28,6 +28,7 @@ dual!(
     schema_matches_between_backends,
     content_is_loaded_versioned_and_its_media_served,
     scheduled_jobs_run_once_per_cluster,
+    a_backup_taken_under_load_restores_every_acknowledged_answer,
 );
 
 async fn health_and_readiness(backend: Backend) {
@@ -343,4 +344,63 @@ async fn scheduled_jobs_run_once_per_cluster(backend: Backend) {
     assert!(!again(now + hour / 2).await.unwrap(), "not again within the hour");
     assert!(again(now + hour).await.unwrap(), "once the hour has passed");
     assert!(platform::schedule::claim(app.db(), "another-job", hour, now).await.unwrap(), "jobs are independent");
+}
+
+/// `pix backup` while a learner answers, then `pix restore` into an empty database: every answer
+/// acknowledged before the backup started is there (issue 14); a second restore over data is refused
+/// without `--force`.
+async fn a_backup_taken_under_load_restores_every_acknowledged_answer(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (client, _) = app.learner("lou@example.org").await;
+    let token = app.csrf(&client).await;
+    let r =
+        client.post(app.url("/competences/1.1/start")).form(&[("csrf_token", token.as_str())]).send().await.unwrap();
+    let id = uuid::Uuid::parse_str(r.headers()[header::LOCATION].to_str().unwrap().trim_start_matches("/assessments/"))
+        .unwrap();
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let answering = async {
+        while let Some(challenge) = crate::evaluation::current_challenge(&app, id).await {
+            let r = crate::evaluation::post_answer(
+                &app,
+                &client,
+                id,
+                &crate::evaluation::answer_fields(&app, &challenge, true),
+            )
+            .await;
+            assert!(r.status().is_redirection(), "{}", r.status());
+            acknowledged.lock().unwrap().push(challenge);
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pix.backup");
+    let backing_up = async {
+        // Once a few answers are in, back up while the learner goes on.
+        while acknowledged.lock().unwrap().len() < 3 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let before = acknowledged.lock().unwrap().clone();
+        platform::backup::backup(&app.state.settings.db, &file).await.expect("backup");
+        before
+    };
+    let ((), before) = tokio::join!(answering, backing_up);
+    assert!(platform::backup::backup(&app.state.settings.db, &file).await.is_err(), "never overwrites a backup");
+
+    let target = TestDb::new(backend).await;
+    let settings = target.settings().db;
+    platform::backup::restore(&settings, &file, false).await.expect("restore into an empty database");
+    let restored = platform::open_database(&settings).await.unwrap();
+    let answers: Vec<String> = platform::on_db!(&restored, pool => {
+        sqlx::query_scalar("SELECT challenge_id FROM answers WHERE assessment_id = $1").bind(id).fetch_all(pool).await.unwrap()
+    });
+    for challenge in &before {
+        assert!(answers.contains(challenge), "acknowledged before the backup, missing after the restore: {challenge}");
+    }
+    let users: i64 = platform::on_db!(&restored, pool => {
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM users WHERE email = 'lou@example.org'").fetch_one(pool).await.unwrap()
+    });
+    assert_eq!(users, 1);
+    restored.close().await;
+    let refused = platform::backup::restore(&settings, &file, false).await.unwrap_err();
+    assert!(format!("{refused:#}").contains("--force"), "{refused:#}");
+    platform::backup::restore(&settings, &file, true).await.expect("--force replaces");
 }

@@ -196,6 +196,9 @@ impl Server {
                         Ok(_) => {}
                         Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
                     }
+                    if let Err(e) = web::shared_limit::prune(&db, now).await {
+                        tracing::warn!(error = %e, "could not prune the shared rate limit");
+                    }
                 }
             })
         };

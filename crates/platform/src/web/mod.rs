@@ -13,6 +13,7 @@ pub mod media;
 pub mod pages;
 pub mod redirect;
 pub mod routes;
+pub mod shared_limit;
 
 use std::time::Duration;
 
@@ -127,6 +128,8 @@ pub fn finish(routes: Router<AppState>, state: AppState) -> (Router, Trimmer) {
             .with_secure(state.settings.public_url.starts_with("https://"))
             .with_expiry(tower_sessions::Expiry::OnInactivity(crate::identity::session::IDLE));
     let (limited, trimmer) = limited_routes(state.settings.auth_rate_per_minute);
+    // On PostgreSQL the limit is also counted in the database, so the nodes share it.
+    let limited = limited.layer(axum::middleware::from_fn_with_state(state.clone(), shared_limit::enforce));
     let routes = routes.merge(limited);
     let stack = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))

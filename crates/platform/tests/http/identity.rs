@@ -11,6 +11,7 @@ use crate::{
 };
 
 dual!(
+    per_ip_limit_is_shared_by_the_nodes,
     csrf_missing_or_wrong_is_rejected,
     signup_login_new_session_id_and_cookie_flags,
     no_account_enumeration,
@@ -1003,4 +1004,45 @@ async fn language_switch_keeps_the_query_string(backend: Backend) {
     let english = client.get(app.url(&format!("/password/reset?token={token}"))).send().await.unwrap();
     assert_eq!(english.status(), StatusCode::OK);
     assert!(english.text().await.unwrap().contains("lang=\"en\""));
+}
+
+/// Behind a balancer the per-IP limit is the cluster's, not each node's: with a limit of 4 per
+/// minute, requests alternating between two nodes are refused from the fifth (PostgreSQL; one
+/// SQLite node limits by itself).
+async fn per_ip_limit_is_shared_by_the_nodes(backend: Backend) {
+    // A minute's window must not turn over in the middle.
+    let second_of_minute = time::OffsetDateTime::now_utc().second();
+    if second_of_minute > 50 {
+        tokio::time::sleep(std::time::Duration::from_secs(u64::from(61 - second_of_minute))).await;
+    }
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.auth_rate_per_minute = 4).await;
+    let other = match backend {
+        Backend::Postgres => {
+            let mut settings = (*app.state.settings).clone();
+            settings.bind = "127.0.0.1:0".parse().unwrap();
+            let node = platform::Server::build(settings).await.expect("second node");
+            let addr = node.local_addr();
+            tokio::spawn(node.run(std::future::pending()));
+            format!("http://{addr}")
+        }
+        Backend::Sqlite => app.url(""),
+    };
+    let client = new_client();
+    let token = csrf(&app, &client).await;
+    let mut statuses = Vec::new();
+    for n in 0..6 {
+        let base = if n % 2 == 0 { app.url("") } else { other.clone() };
+        let r = client
+            .post(format!("{base}/password/forgot"))
+            .form(&[("email", "x@example.org"), ("csrf_token", &token)])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status());
+    }
+    assert_eq!(
+        statuses,
+        [[StatusCode::SEE_OTHER; 4].as_slice(), &[StatusCode::TOO_MANY_REQUESTS; 2]].concat(),
+        "four allowed across the nodes, then refused on both"
+    );
 }

@@ -129,7 +129,14 @@ pub async fn delete_expired(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
 }
 
 fn session_error(e: tower_sessions::session::Error) -> AppError {
-    AppError::Internal(anyhow::anyhow!("session: {e}"))
+    match e {
+        // The store is the database: when it fails, the service is unavailable, not broken.
+        tower_sessions::session::Error::Store(e) => {
+            tracing::warn!(error = %e, "session store unavailable");
+            AppError::Unavailable
+        }
+        e => AppError::Internal(anyhow::anyhow!("session: {e}")),
+    }
 }
 
 /// 256 random bits, hex.

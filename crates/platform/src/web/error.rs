@@ -82,7 +82,15 @@ impl From<crate::db::DbError> for AppError {
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        AppError::Internal(e.into())
+        match e {
+            // The database cannot be reached (restarting, failed over, pool closed): a 503 the
+            // balancer and people retry, not a 500.
+            sqlx::Error::PoolClosed | sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+                tracing::warn!(error = %e, "database unavailable");
+                AppError::Unavailable
+            }
+            e => AppError::Internal(e.into()),
+        }
     }
 }
 

@@ -46,6 +46,7 @@ async fn health_and_readiness(backend: Backend) {
 async fn readiness_fails_when_database_is_gone(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+    let (client, _) = app.learner("lou@example.org").await;
     app.db().close().await;
     let ready = app.get("/readyz").await;
     assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
@@ -53,6 +54,14 @@ async fn readiness_fails_when_database_is_gone(backend: Backend) {
     assert_eq!(body["status"], "unavailable");
     // Liveness does not depend on the database.
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+    // A person meanwhile reads a clear page, an API client a problem document, both 503.
+    let page = client.get(app.url("/profile")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<html") && html.contains("indisponible"), "{html}");
+    let api = client.get(app.url("/api/profile")).send().await.unwrap();
+    assert_eq!(api.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(api.headers()[header::CONTENT_TYPE], "application/problem+json");
 }
 
 async fn not_found_page_is_html_in_the_user_language(backend: Backend) {

@@ -1,5 +1,6 @@
 # Throw-away PostgreSQL cluster for tests, on a free loopback port. Source this file, then call
-# `pg_test_start` (exports PIX_TEST_POSTGRES_URL) and `pg_test_stop`.
+# `pg_test_start` (exports PIX_TEST_POSTGRES_URL) and `pg_test_stop`. PG_TEST_OPTIONS adds server
+# options (e.g. "-c shared_preload_libraries=pg_stat_statements").
 # initdb refuses to run as root, so as root the cluster runs as the `postgres` user.
 
 pg_test_bin() {
@@ -23,7 +24,7 @@ pg_test_start() {
   "${as[@]}" "$bin/initdb" -D "$PG_TEST_DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$PG_TEST_DIR/initdb.log" 2>&1 \
     || { cat "$PG_TEST_DIR/initdb.log" >&2; return 1; }
   "${as[@]}" "$bin/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/server.log" -w \
-    -o "-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+    -o "-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 ${PG_TEST_OPTIONS:-}" \
     start >/dev/null || { cat "$PG_TEST_DIR/server.log" >&2; return 1; }
   PG_TEST_BIN=$bin
   export PIX_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"

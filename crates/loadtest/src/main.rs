@@ -146,22 +146,20 @@ impl Learner {
         seed: &mut u64,
         think: std::time::Duration,
     ) -> anyhow::Result<Vec<u64>> {
-        let started: serde_json::Value = self
-            .post_json(&format!("/api/competences/{competence}/assessments"), &serde_json::json!({}))
-            .await?
-            .json()
-            .await?;
+        // Starting again resumes the same test: a failed start is retried like an answer.
+        let path = format!("/api/competences/{competence}/assessments");
+        let started: serde_json::Value =
+            again(|| async { Ok(self.post_json(&path, &serde_json::json!({})).await?.json().await?) }).await?;
         let id = started["assessment_id"].as_str().context("assessment id")?.to_owned();
         self.answer_all(&id, seed, think).await
     }
 
     /// Joins a campaign (consent given) and takes its test to its end.
     async fn take_campaign(&self, code: &str, seed: &mut u64, think: std::time::Duration) -> anyhow::Result<Vec<u64>> {
-        let joined: serde_json::Value = self
-            .post_json(&format!("/api/campaigns/{code}/participations"), &serde_json::json!({"consent": true}))
-            .await?
-            .json()
-            .await?;
+        let path = format!("/api/campaigns/{code}/participations");
+        let joined: serde_json::Value =
+            again(|| async { Ok(self.post_json(&path, &serde_json::json!({"consent": true})).await?.json().await?) })
+                .await?;
         let id = joined["assessment_id"].as_str().context("the campaign's assessment id")?.to_owned();
         self.answer_all(&id, seed, think).await
     }

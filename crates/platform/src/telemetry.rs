@@ -18,7 +18,10 @@ pub fn init(format: LogFormat) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()));
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        // When the log cannot be written (its disk is full) the line is lost; reporting that on
+        // stderr would panic the request that logged when stderr is on the same full disk.
+        .log_internal_errors(false);
     let result = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).try_init(),

@@ -180,6 +180,23 @@ pub struct DbOptions {
     pub sqlite_durability: SqliteDurability,
 }
 
+/// Whether a pooled connection may be handed out: not if it is still inside a transaction.
+///
+/// A transaction dropped without commit is rolled back by a queued command; the ping runs after
+/// it. If the connection still counts a transaction, its rollback failed: with SQLite, a COMMIT
+/// that hit a full disk is rolled back by SQLite itself, the driver's ROLLBACK then fails and the
+/// connection would refuse every later BEGIN. Closing it lets the pool open a clean one.
+async fn outside_transaction<C: sqlx::Connection>(conn: &mut C) -> Result<bool, sqlx::Error> {
+    if conn.is_in_transaction() {
+        conn.ping().await?;
+        if conn.is_in_transaction() {
+            tracing::warn!("closing a database connection left inside a failed transaction");
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 impl Db {
     /// Opens a pool; for SQLite creates the file if missing and applies the pragmas.
     pub async fn connect(options: &DbOptions) -> Result<Db, DbError> {
@@ -199,6 +216,7 @@ impl Db {
                 .max_connections(options.max_connections)
                 .min_connections(1)
                 .acquire_timeout(Duration::from_secs(5))
+                .before_acquire(|conn, _| Box::pin(outside_transaction(conn)))
                 .connect_with(connect)
                 .await?;
             Ok(Db::Sqlite(pool))
@@ -207,6 +225,7 @@ impl Db {
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
                 .acquire_timeout(Duration::from_secs(5))
+                .before_acquire(|conn, _| Box::pin(outside_transaction(conn)))
                 .connect_with(connect)
                 .await?;
             Ok(Db::Postgres(pool))
@@ -320,6 +339,13 @@ pub fn micros(t: time::OffsetDateTime) -> i64 {
 /// Records that this content version has been served (idempotent).
 pub async fn record_content_version(db: &Db, version: &str) -> Result<(), DbError> {
     let now = micros(time::OffsetDateTime::now_utc());
+    // Read first: a node restarting on storage that refuses writes still starts and serves reads.
+    let known: Option<i64> = on_db!(db, pool => {
+        sqlx::query_scalar("SELECT first_seen_at FROM content_versions WHERE version = $1").bind(version).fetch_optional(pool).await
+    })?;
+    if known.is_some() {
+        return Ok(());
+    }
     on_db!(db, pool => {
         sqlx::query("INSERT INTO content_versions (version, first_seen_at) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING")
             .bind(version)
@@ -329,4 +355,30 @@ pub async fn record_content_version(db: &Db, version: &str) -> Result<(), DbErro
             .map(|r| r.rows_affected())
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A transaction that SQLite ended behind the driver's back (as after a COMMIT that hit a
+    /// full disk) makes the driver's rollback fail; the pool must not hand that connection out.
+    #[tokio::test]
+    async fn a_connection_left_inside_a_failed_transaction_is_not_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&DbOptions {
+            url: format!("sqlite://{}", dir.path().join("t.db").display()),
+            max_connections: 1,
+            sqlite_durability: SqliteDurability::Normal,
+        })
+        .await
+        .unwrap();
+        let Db::Sqlite(pool) = &db else { unreachable!("a SQLite URL") };
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
+        sqlx::query("COMMIT").execute(&mut *tx).await.unwrap();
+        drop(tx);
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.expect("the only connection of the pool is a clean one");
+        sqlx::query("SELECT 1").execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+    }
 }

@@ -44,6 +44,13 @@ impl std::fmt::Debug for CsrfKey {
 impl CsrfKey {
     /// Reads the shared key, creating it if this is the first node ever to start.
     pub async fn load_or_create(db: &Db, now: i64) -> Result<CsrfKey, sqlx::Error> {
+        // Read first: a node restarting on storage that refuses writes still starts and serves reads.
+        let known: Option<String> = on_db!(db, pool => {
+            sqlx::query_scalar("SELECT value FROM server_keys WHERE name = 'csrf'").fetch_optional(pool).await
+        })?;
+        if let Some(value) = known {
+            return Ok(CsrfKey(Arc::new(value.into_bytes())));
+        }
         let candidate = crate::identity::session::random_token();
         let value: String = on_db!(db, pool => {
             sqlx::query("INSERT INTO server_keys (name, value, created_at) VALUES ('csrf', $1, $2) ON CONFLICT (name) DO NOTHING")

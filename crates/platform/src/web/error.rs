@@ -69,6 +69,10 @@ pub enum AppError {
     /// A dependency (the database) is unavailable.
     #[error("service unavailable")]
     Unavailable,
+    /// The database refuses to store anything (disk full, read-only file or server): nothing of
+    /// this request was kept, everything stored before is intact, reads still work.
+    #[error("storage refuses writes")]
+    StorageRefused,
     /// A bug or an unexpected failure; the cause is logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -76,21 +80,86 @@ pub enum AppError {
 
 impl From<crate::db::DbError> for AppError {
     fn from(e: crate::db::DbError) -> Self {
-        AppError::Internal(e.into())
+        match e {
+            crate::db::DbError::Sqlx(e) => e.into(),
+            e => AppError::Internal(e.into()),
+        }
     }
 }
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        match e {
-            // The database cannot be reached (restarting, failed over, pool closed): a 503 the
-            // balancer and people retry, not a 500.
-            sqlx::Error::PoolClosed | sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+        match database_failure(&e) {
+            Some(failure) => failure.into_app_error(&e),
+            None => AppError::Internal(e.into()),
+        }
+    }
+}
+
+/// A database failure that is the environment's, not a bug's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DatabaseFailure {
+    /// Cannot be reached, restarting, failed over, shutting down.
+    Unreachable,
+    /// Reachable but refuses to write: disk full, read-only file or server.
+    RefusesWrites,
+}
+
+impl DatabaseFailure {
+    fn into_app_error(self, e: &sqlx::Error) -> AppError {
+        match self {
+            DatabaseFailure::Unreachable => {
                 tracing::warn!(error = %e, "database unavailable");
                 AppError::Unavailable
             }
-            e => AppError::Internal(e.into()),
+            DatabaseFailure::RefusesWrites => {
+                // Operators must act (free space, fix the mount): an error, counted for the alert.
+                tracing::error!(error = %e, "the database refuses writes (disk full or read-only)");
+                metrics::counter!("db_write_refusals_total").increment(1);
+                AppError::StorageRefused
+            }
         }
+    }
+}
+
+/// Classifies environment failures so that people get "try again later", not "bug".
+fn database_failure(e: &sqlx::Error) -> Option<DatabaseFailure> {
+    match e {
+        sqlx::Error::PoolClosed | sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+            Some(DatabaseFailure::Unreachable)
+        }
+        sqlx::Error::Database(db) => {
+            let code = db.code()?;
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                sqlite_failure(code.parse().ok()?)
+            } else {
+                postgres_failure(&code)
+            }
+        }
+        _ => None,
+    }
+}
+
+/// SQLite extended result codes: the primary code is the low byte.
+fn sqlite_failure(extended: i32) -> Option<DatabaseFailure> {
+    const READONLY: i32 = 8;
+    const IOERR: i32 = 10;
+    const FULL: i32 = 13;
+    const CANTOPEN: i32 = 14;
+    match extended & 0xff {
+        READONLY | IOERR | FULL | CANTOPEN => Some(DatabaseFailure::RefusesWrites),
+        _ => None,
+    }
+}
+
+/// PostgreSQL SQLSTATE codes.
+fn postgres_failure(sqlstate: &str) -> Option<DatabaseFailure> {
+    match sqlstate {
+        // disk_full, read_only_sql_transaction (a standby, or a primary set read-only).
+        "53100" | "25006" => Some(DatabaseFailure::RefusesWrites),
+        // too_many_connections, admin/crash shutdown, cannot_connect_now (starting or recovering).
+        "53300" | "57P01" | "57P02" | "57P03" => Some(DatabaseFailure::Unreachable),
+        _ => None,
     }
 }
 
@@ -117,6 +186,7 @@ impl AppError {
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::StorageRefused => StatusCode::INSUFFICIENT_STORAGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -124,12 +194,25 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        // A database failure wrapped with context by a service is still the environment's.
+        if let AppError::Internal(cause) = &self {
+            let failure = cause
+                .chain()
+                .filter_map(|c| c.downcast_ref::<sqlx::Error>())
+                .find_map(|e| database_failure(e).map(|f| f.into_app_error(e)));
+            if let Some(error) = failure {
+                return error.into_response();
+            }
+        }
         let status = self.status();
         let mut info = ErrorInfo { fields: Vec::new(), detail: None };
         let mut response = Response::new(Body::empty());
         match self {
             AppError::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");
+            }
+            AppError::StorageRefused => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(60));
             }
             AppError::Invalid(fields) => info.fields = fields,
             AppError::BadRequest(detail) | AppError::InvalidBody(detail) => info.detail = Some(detail),
@@ -201,6 +284,7 @@ fn status_key(status: StatusCode) -> &'static str {
         422 => "invalid",
         429 => "too-many-requests",
         503 => "unavailable",
+        507 => "storage",
         s if s >= 500 => "internal",
         _ => "bad-request",
     }
@@ -243,4 +327,27 @@ fn error_page(status: StatusCode, lang: Lang, path: &str, uri: &str, request_id:
     let text = lang.t(&format!("error-{key}-text"));
     let page = ErrorPage { chrome, status: status.as_u16(), text, request_id: request_id.to_owned() };
     askama::Template::render(&page).unwrap_or_else(|_| format!("Error {}", status.as_u16()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn storage_and_reachability_failures_are_told_apart() {
+        // SQLite: READONLY, IOERR_WRITE (10 | 3 << 8), FULL, CANTOPEN refuse writes; BUSY and
+        // CONSTRAINT_UNIQUE are not the environment's.
+        for code in [8, 10 | (3 << 8), 13, 14] {
+            assert_eq!(sqlite_failure(code), Some(DatabaseFailure::RefusesWrites), "{code}");
+        }
+        for code in [5, 19 | (8 << 8), 1] {
+            assert_eq!(sqlite_failure(code), None, "{code}");
+        }
+        assert_eq!(postgres_failure("53100"), Some(DatabaseFailure::RefusesWrites));
+        assert_eq!(postgres_failure("25006"), Some(DatabaseFailure::RefusesWrites));
+        assert_eq!(postgres_failure("57P01"), Some(DatabaseFailure::Unreachable));
+        assert_eq!(postgres_failure("23505"), None);
+        assert_eq!(database_failure(&sqlx::Error::PoolTimedOut), Some(DatabaseFailure::Unreachable));
+        assert_eq!(database_failure(&sqlx::Error::RowNotFound), None);
+    }
 }

@@ -29,6 +29,7 @@ dual!(
     content_is_loaded_versioned_and_its_media_served,
     scheduled_jobs_run_once_per_cluster,
     a_backup_taken_under_load_restores_every_acknowledged_answer,
+    a_database_refusing_writes_gives_a_clear_error_and_loses_nothing,
 );
 
 async fn health_and_readiness(backend: Backend) {
@@ -412,4 +413,119 @@ async fn a_backup_taken_under_load_restores_every_acknowledged_answer(backend: B
     let refused = platform::backup::restore(&settings, &file, false).await.unwrap_err();
     assert!(format!("{refused:#}").contains("--force"), "{refused:#}");
     platform::backup::restore(&settings, &file, true).await.expect("--force replaces");
+}
+
+/// Storage that refuses writes (a read-only SQLite file; a PostgreSQL database switched to
+/// read-only, as a standby is): the learner's answer gets a clear 507 page, the API a problem
+/// document, everything stored before is kept, pages still read; writes resume once it is back.
+async fn a_database_refusing_writes_gives_a_clear_error_and_loses_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (client, _) = app.learner("lou@example.org").await;
+    let token = app.csrf(&client).await;
+    let r =
+        client.post(app.url("/competences/1.1/start")).form(&[("csrf_token", token.as_str())]).send().await.unwrap();
+    let id = uuid::Uuid::parse_str(r.headers()[header::LOCATION].to_str().unwrap().trim_start_matches("/assessments/"))
+        .unwrap();
+    let answer = |challenge: &str| {
+        let mut fields = crate::evaluation::answer_fields(&app, challenge, true);
+        fields.push(("csrf_token".into(), token.clone()));
+        fields
+    };
+    let mut acknowledged = Vec::new();
+    for _ in 0..2 {
+        let challenge = crate::evaluation::current_challenge(&app, id).await.expect("a question");
+        let r =
+            client.post(app.url(&format!("/assessments/{id}/answers"))).form(&answer(&challenge)).send().await.unwrap();
+        assert!(r.status().is_redirection(), "{}", r.status());
+        acknowledged.push(challenge);
+    }
+    let stored = |app: &TestApp| {
+        let db = app.db().clone();
+        async move {
+            let answers: Vec<String> = platform::on_db!(&db, pool => {
+                sqlx::query_scalar("SELECT challenge_id FROM answers WHERE assessment_id = $1 ORDER BY created_at, id")
+                    .bind(id).fetch_all(pool).await.unwrap()
+            });
+            answers
+        }
+    };
+    assert_eq!(stored(&app).await, acknowledged);
+
+    // The node that meets the refusal.
+    let database_name =
+        app.state.settings.db.database_url.as_deref().and_then(|u| u.rsplit_once('/')).map(|(_, n)| n.to_owned());
+    let node = match backend {
+        Backend::Sqlite => {
+            let mut settings = (*app.state.settings).clone();
+            settings.bind = "127.0.0.1:0".parse().unwrap();
+            let file = app.state.settings.db.data_dir.join("pix.db");
+            settings.db.database_url = Some(format!("sqlite://{}?mode=ro", file.display()));
+            let node = platform::Server::build(settings).await.expect("a node on the read-only file");
+            let addr = node.local_addr();
+            tokio::spawn(node.run(std::future::pending()));
+            format!("http://{addr}")
+        }
+        Backend::Postgres => {
+            let name = database_name.clone().expect("a PostgreSQL URL names its database");
+            set_read_only(&app, &name, true).await;
+            app.url("")
+        }
+    };
+    let challenge = crate::evaluation::current_challenge(&app, id).await.expect("a question");
+    let refused =
+        client.post(format!("{node}/assessments/{id}/answers")).form(&answer(&challenge)).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::INSUFFICIENT_STORAGE);
+    assert_eq!(refused.headers()[header::RETRY_AFTER], "60");
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("Enregistrement impossible pour le moment") && html.contains("conservé"), "{html}");
+    let api = client
+        .post(format!("{node}/api/assessments/{id}/answers"))
+        .header("x-csrf-token", &token)
+        .json(&serde_json::json!({ "challenge_id": challenge, "value": "x" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), StatusCode::INSUFFICIENT_STORAGE);
+    assert_eq!(api.headers()[header::CONTENT_TYPE], "application/problem+json");
+    let problem: serde_json::Value = api.json().await.unwrap();
+    assert_eq!(problem["type"], "/problems/storage");
+    // Reading goes on: the learner's profile and test page.
+    let profile = client.get(format!("{node}/profile")).send().await.unwrap();
+    assert_eq!(profile.status(), StatusCode::OK);
+    assert_eq!(client.get(format!("{node}/assessments/{id}")).send().await.unwrap().status(), StatusCode::OK);
+    let metrics = client.get(format!("{node}/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.lines().any(|l| l.starts_with("db_write_refusals_total") && !l.ends_with(" 0")), "{metrics}");
+
+    // Nothing lost, nothing half-written; once storage is back the same answer is taken.
+    if let Some(name) = database_name.filter(|_| backend == Backend::Postgres) {
+        set_read_only(&app, &name, false).await;
+    }
+    assert_eq!(stored(&app).await, acknowledged);
+    assert_eq!(crate::evaluation::current_challenge(&app, id).await.as_deref(), Some(challenge.as_str()));
+    let r = client.post(app.url(&format!("/assessments/{id}/answers"))).form(&answer(&challenge)).send().await.unwrap();
+    assert!(r.status().is_redirection(), "{}", r.status());
+    acknowledged.push(challenge);
+    assert_eq!(stored(&app).await, acknowledged);
+}
+
+/// Switches a PostgreSQL database's new sessions to read-only and closes the open ones, as a
+/// failover to a standby would.
+async fn set_read_only(app: &TestApp, name: &str, read_only: bool) {
+    let admin = crate::support::postgres_admin_url().expect("PostgreSQL tests have the admin URL");
+    let pool = sqlx::PgPool::connect(&admin).await.unwrap();
+    let value = if read_only { "on" } else { "off" };
+    sqlx::query(sqlx::AssertSqlSafe(format!("ALTER DATABASE {name} SET default_transaction_read_only = {value}")))
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+    )
+    .bind(name)
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    // The node's pool notices its closed connections and opens new ones.
+    let _ = app.get("/readyz").await;
 }

@@ -72,6 +72,58 @@ fn encode(record: &Record) -> session_store::Result<String> {
     serde_json::to_string(&data).map_err(|e| session_store::Error::Encode(e.to_string()))
 }
 
+/// What the session layer's save met, for the request it runs in (see [`report_store_failures`]).
+struct StoreContext {
+    /// GET or HEAD: the session's changes are bookkeeping (idle expiry pushed back, a token).
+    safe: bool,
+    failure: std::sync::Mutex<Option<AppError>>,
+}
+
+tokio::task_local! {
+    static STORE_CONTEXT: StoreContext;
+}
+
+/// A failed session write. When storage refuses writes, a page that only reads must still be
+/// served: its session changes are dropped (the session lives on until its previous expiry). For
+/// other requests the failure is kept so that [`report_store_failures`] tells the person what
+/// happened instead of the session layer's bare 500.
+fn store_write_failed(e: sqlx::Error, droppable: bool) -> session_store::Result<()> {
+    let failure = crate::web::error::database_failure(&e);
+    let handled = STORE_CONTEXT
+        .try_with(|context| match failure {
+            Some(crate::web::error::DatabaseFailure::RefusesWrites) if context.safe && droppable => {
+                tracing::warn!(error = %e, "session change dropped: the database refuses writes");
+                true
+            }
+            Some(failure) => {
+                *context.failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    Some(failure.into_app_error(&e));
+                false
+            }
+            None => false,
+        })
+        .unwrap_or(false);
+    if handled { Ok(()) } else { Err(backend(e)) }
+}
+
+/// Wraps the session layer: a session that could not be saved because the database is
+/// unreachable or refuses writes answers 503 or 507 with the usual page, not a bare 500.
+pub async fn report_store_failures(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let safe = matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD);
+    let context = StoreContext { safe, failure: std::sync::Mutex::new(None) };
+    STORE_CONTEXT
+        .scope(context, async move {
+            let response = next.run(request).await;
+            if response.status() != axum::http::StatusCode::INTERNAL_SERVER_ERROR {
+                return response;
+            }
+            let failure =
+                STORE_CONTEXT.with(|c| c.failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take());
+            failure.map_or(response, IntoResponse::into_response)
+        })
+        .await
+}
+
 #[async_trait::async_trait]
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
@@ -79,11 +131,10 @@ impl SessionStore for DbSessionStore {
         for _ in 0..3 {
             let data = encode(record)?;
             let expires = crate::db::micros(record.expiry_date);
-            if store::insert_session(&self.db, &record.id.to_string(), user_of(record), &data, expires)
-                .await
-                .map_err(backend)?
-            {
-                return Ok(());
+            match store::insert_session(&self.db, &record.id.to_string(), user_of(record), &data, expires).await {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(e) => return store_write_failed(e, true),
             }
             record.id = Id::default();
         }
@@ -93,7 +144,10 @@ impl SessionStore for DbSessionStore {
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = encode(record)?;
         let expires = crate::db::micros(record.expiry_date);
-        store::save_session(&self.db, &record.id.to_string(), user_of(record), &data, expires).await.map_err(backend)
+        match store::save_session(&self.db, &record.id.to_string(), user_of(record), &data, expires).await {
+            Ok(()) => Ok(()),
+            Err(e) => store_write_failed(e, true),
+        }
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
@@ -114,7 +168,10 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        store::delete_session(&self.db, &id.to_string()).await.map_err(backend)
+        match store::delete_session(&self.db, &id.to_string()).await {
+            Ok(()) => Ok(()),
+            Err(e) => store_write_failed(e, false),
+        }
     }
 }
 
@@ -132,8 +189,15 @@ fn session_error(e: tower_sessions::session::Error) -> AppError {
     match e {
         // The store is the database: when it fails, the service is unavailable, not broken.
         tower_sessions::session::Error::Store(e) => {
-            tracing::warn!(error = %e, "session store unavailable");
-            AppError::Unavailable
+            // The store has kept what it met (storage refusing writes, say) when it knows.
+            let known = STORE_CONTEXT
+                .try_with(|c| c.failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take())
+                .ok()
+                .flatten();
+            known.unwrap_or_else(|| {
+                tracing::warn!(error = %e, "session store unavailable");
+                AppError::Unavailable
+            })
         }
         e => AppError::Internal(anyhow::anyhow!("session: {e}")),
     }

@@ -98,7 +98,7 @@ impl From<sqlx::Error> for AppError {
 
 /// A database failure that is the environment's, not a bug's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DatabaseFailure {
+pub(crate) enum DatabaseFailure {
     /// Cannot be reached, restarting, failed over, shutting down.
     Unreachable,
     /// Reachable but refuses to write: disk full, read-only file or server.
@@ -106,7 +106,8 @@ enum DatabaseFailure {
 }
 
 impl DatabaseFailure {
-    fn into_app_error(self, e: &sqlx::Error) -> AppError {
+    /// The error people and clients get, logged and counted.
+    pub(crate) fn into_app_error(self, e: &sqlx::Error) -> AppError {
         match self {
             DatabaseFailure::Unreachable => {
                 tracing::warn!(error = %e, "database unavailable");
@@ -123,7 +124,7 @@ impl DatabaseFailure {
 }
 
 /// Classifies environment failures so that people get "try again later", not "bug".
-fn database_failure(e: &sqlx::Error) -> Option<DatabaseFailure> {
+pub(crate) fn database_failure(e: &sqlx::Error) -> Option<DatabaseFailure> {
     match e {
         sqlx::Error::PoolClosed | sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
             Some(DatabaseFailure::Unreachable)

@@ -117,7 +117,7 @@ async fn not_found() -> error::AppError {
 /// Wraps routes in the middleware stack every request goes through (outermost first):
 /// request id → trace span → request id echo → client address → CSRF nonce → metrics → security
 /// headers → compression → language → error rendering → timeout → panic catcher → body limit →
-/// cross-site check → session.
+/// cross-site check → session store failures → session.
 pub fn finish(routes: Router<AppState>, state: AppState) -> (Router, Trimmer) {
     let x_request_id = HeaderName::from_static("x-request-id");
     let sessions =
@@ -166,6 +166,7 @@ pub fn finish(routes: Router<AppState>, state: AppState) -> (Router, Trimmer) {
         // Refuses cross-site state-changing requests (Sec-Fetch-Site / Origin), before any handler;
         // forms also carry a per-session token (identity::session).
         .layer(tower_http::csrf::CsrfLayer::new())
+        .layer(middleware::from_fn(crate::identity::session::report_store_failures))
         .layer(sessions);
     (routes.fallback(not_found).layer(stack).with_state(state), trimmer)
 }

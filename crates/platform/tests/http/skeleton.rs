@@ -419,7 +419,8 @@ async fn a_backup_taken_under_load_restores_every_acknowledged_answer(backend: B
 /// read-only, as a standby is): the learner's answer gets a clear 507 page, the API a problem
 /// document, everything stored before is kept, pages still read; writes resume once it is back.
 async fn a_database_refusing_writes_gives_a_clear_error_and_loses_nothing(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), true, |_| {}).await;
+    let clock = app.clock.clone().expect("a manual clock");
     let (client, _) = app.learner("lou@example.org").await;
     let token = app.csrf(&client).await;
     let r =
@@ -460,7 +461,9 @@ async fn a_database_refusing_writes_gives_a_clear_error_and_loses_nothing(backen
             settings.bind = "127.0.0.1:0".parse().unwrap();
             let file = app.state.settings.db.data_dir.join("pix.db");
             settings.db.database_url = Some(format!("sqlite://{}?mode=ro", file.display()));
-            let node = platform::Server::build(settings).await.expect("a node on the read-only file");
+            let node = platform::Server::build_custom(settings, axum::Router::new(), clock.clone())
+                .await
+                .expect("a node on the read-only file");
             let addr = node.local_addr();
             tokio::spawn(node.run(std::future::pending()));
             format!("http://{addr}")
@@ -489,10 +492,16 @@ async fn a_database_refusing_writes_gives_a_clear_error_and_loses_nothing(backen
     assert_eq!(api.headers()[header::CONTENT_TYPE], "application/problem+json");
     let problem: serde_json::Value = api.json().await.unwrap();
     assert_eq!(problem["type"], "/problems/storage");
-    // Reading goes on: the learner's profile and test page.
+    // Reading goes on: the learner's profile and test page, even when the session's idle expiry
+    // is due to be pushed back (that write is dropped).
+    clock.advance(time::Duration::minutes(6));
     let profile = client.get(format!("{node}/profile")).send().await.unwrap();
     assert_eq!(profile.status(), StatusCode::OK);
     assert_eq!(client.get(format!("{node}/assessments/{id}")).send().await.unwrap().status(), StatusCode::OK);
+    // Logging out must delete the session: refused too, with the same clear page.
+    let out = client.post(format!("{node}/logout")).form(&[("csrf_token", token.as_str())]).send().await.unwrap();
+    assert_eq!(out.status(), StatusCode::INSUFFICIENT_STORAGE);
+    assert!(out.text().await.unwrap().contains("Enregistrement impossible pour le moment"));
     let metrics = client.get(format!("{node}/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(metrics.lines().any(|l| l.starts_with("db_write_refusals_total") && !l.ends_with(" 0")), "{metrics}");
 

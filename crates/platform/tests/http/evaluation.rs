@@ -39,7 +39,7 @@ async fn login(app: &TestApp, email: &str) -> Client {
     app.login_as(email).await
 }
 
-async fn start(app: &TestApp, client: &Client, code: &str) -> reqwest::Response {
+pub(crate) async fn start(app: &TestApp, client: &Client, code: &str) -> reqwest::Response {
     let token = csrf(app, client).await;
     client
         .post(app.url(&format!("/competences/{code}/start")))
@@ -49,7 +49,7 @@ async fn start(app: &TestApp, client: &Client, code: &str) -> reqwest::Response 
         .unwrap()
 }
 
-fn assessment_of(r: &reqwest::Response) -> Uuid {
+pub(crate) fn assessment_of(r: &reqwest::Response) -> Uuid {
     let location = r.headers()[header::LOCATION].to_str().unwrap();
     Uuid::parse_str(location.trim_start_matches("/assessments/")).unwrap()
 }

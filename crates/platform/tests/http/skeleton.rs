@@ -362,11 +362,7 @@ async fn scheduled_jobs_run_once_per_cluster(backend: Backend) {
 async fn a_backup_taken_under_load_restores_every_acknowledged_answer(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (client, _) = app.learner("lou@example.org").await;
-    let token = app.csrf(&client).await;
-    let r =
-        client.post(app.url("/competences/1.1/start")).form(&[("csrf_token", token.as_str())]).send().await.unwrap();
-    let id = uuid::Uuid::parse_str(r.headers()[header::LOCATION].to_str().unwrap().trim_start_matches("/assessments/"))
-        .unwrap();
+    let id = crate::evaluation::assessment_of(&crate::evaluation::start(&app, &client, "1.1").await);
     let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let answering = async {
         while let Some(challenge) = crate::evaluation::current_challenge(&app, id).await {
@@ -422,11 +418,8 @@ async fn a_database_refusing_writes_gives_a_clear_error_and_loses_nothing(backen
     let app = TestApp::spawn_custom(backend, axum::Router::new(), true, |_| {}).await;
     let clock = app.clock.clone().expect("a manual clock");
     let (client, _) = app.learner("lou@example.org").await;
+    let id = crate::evaluation::assessment_of(&crate::evaluation::start(&app, &client, "1.1").await);
     let token = app.csrf(&client).await;
-    let r =
-        client.post(app.url("/competences/1.1/start")).form(&[("csrf_token", token.as_str())]).send().await.unwrap();
-    let id = uuid::Uuid::parse_str(r.headers()[header::LOCATION].to_str().unwrap().trim_start_matches("/assessments/"))
-        .unwrap();
     let answer = |challenge: &str| {
         let mut fields = crate::evaluation::answer_fields(&app, challenge, true);
         fields.push(("csrf_token".into(), token.clone()));

@@ -1,5 +1,5 @@
 # Throw-away PostgreSQL cluster for tests, on a free loopback port. Source this file, then call
-# `pg_test_start` (exports PIX_TEST_POSTGRES_URL) and `pg_test_stop`. PG_TEST_OPTIONS adds server
+# `pg_test_start` (exports PIX_TEST_POSTGRES_URL), `pg_test_down_for SECONDS` and `pg_test_stop`. PG_TEST_OPTIONS adds server
 # options (e.g. "-c shared_preload_libraries=pg_stat_statements").
 # initdb refuses to run as root, so as root the cluster runs as the `postgres` user.
 
@@ -23,9 +23,9 @@ pg_test_start() {
   fi
   "${as[@]}" "$bin/initdb" -D "$PG_TEST_DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$PG_TEST_DIR/initdb.log" 2>&1 \
     || { cat "$PG_TEST_DIR/initdb.log" >&2; return 1; }
+  PG_TEST_SERVER_OPTIONS="-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 ${PG_TEST_OPTIONS:-}"
   "${as[@]}" "$bin/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/server.log" -w \
-    -o "-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 ${PG_TEST_OPTIONS:-}" \
-    start >/dev/null || { cat "$PG_TEST_DIR/server.log" >&2; return 1; }
+    -o "$PG_TEST_SERVER_OPTIONS" start >/dev/null || { cat "$PG_TEST_DIR/server.log" >&2; return 1; }
   PG_TEST_BIN=$bin
   export PIX_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
   echo "PostgreSQL test cluster on 127.0.0.1:$port ($PG_TEST_DIR)"
@@ -38,4 +38,14 @@ pg_test_stop() {
   "${as[@]}" "$PG_TEST_BIN/pg_ctl" -D "$PG_TEST_DIR/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$PG_TEST_DIR"
   PG_TEST_DIR=
+}
+
+# Stops the cluster (fast shutdown), leaves it down SECONDS, then starts it with the same settings.
+pg_test_down_for() {
+  local as=()
+  [ "$(id -u)" = 0 ] && as=(runuser -u postgres --)
+  "${as[@]}" "$PG_TEST_BIN/pg_ctl" -D "$PG_TEST_DIR/data" -m fast -w stop >/dev/null
+  sleep "$1"
+  "${as[@]}" "$PG_TEST_BIN/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/server.log" -w \
+    -o "$PG_TEST_SERVER_OPTIONS" start >/dev/null || { tail -20 "$PG_TEST_DIR/server.log" >&2; return 1; }
 }

@@ -13,6 +13,7 @@ use crate::{
 dual!(
     health_and_readiness,
     readiness_fails_when_database_is_gone,
+    readiness_answers_within_a_second_when_no_connection_comes_free,
     not_found_page_is_html_in_the_user_language,
     not_found_api_is_problem_json,
     security_headers_on_pages_and_api,
@@ -63,6 +64,39 @@ async fn readiness_fails_when_database_is_gone(backend: Backend) {
     let api = client.get(app.url("/api/profile")).send().await.unwrap();
     assert_eq!(api.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(api.headers()[header::CONTENT_TYPE], "application/problem+json");
+}
+
+/// A balancer's health check gives up after about a second: when the database does not answer in
+/// time (here: every pooled connection is held), readiness says 503 within that, instead of
+/// waiting for the pool's 5 s acquire timeout.
+async fn readiness_answers_within_a_second_when_no_connection_comes_free(backend: Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.db.db_max_connections = Some(2)).await;
+    assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+    // Every connection the pool can give is taken (an acquire that waits 300 ms finds none free).
+    let wait = Duration::from_millis(300);
+    let (mut sqlite, mut postgres) = (Vec::new(), Vec::new());
+    match app.db() {
+        platform::db::Db::Sqlite(pool) => {
+            while let Ok(Ok(conn)) = tokio::time::timeout(wait, pool.acquire()).await {
+                sqlite.push(conn);
+            }
+        }
+        platform::db::Db::Postgres(pool) => {
+            while let Ok(Ok(conn)) = tokio::time::timeout(wait, pool.acquire()).await {
+                postgres.push(conn);
+            }
+        }
+    }
+    let held = sqlite.len() + postgres.len();
+    assert!((1..=2).contains(&held), "{held} connections held");
+    let started = std::time::Instant::now();
+    let ready = app.get("/readyz").await;
+    let waited = started.elapsed();
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(waited < Duration::from_millis(1500), "readiness took {waited:?} with every connection held");
+    // Ready again as soon as a connection is free.
+    drop((sqlite, postgres));
+    assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
 }
 
 async fn not_found_page_is_html_in_the_user_language(backend: Backend) {

@@ -2,30 +2,21 @@
 // competence with the keyboard; the demo learner takes it (fewer, targeted questions); once the
 // session is finalised and published her certificate reads on the v2 scale, with no global level —
 // axe and 320 px on every page.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { startServer } from '../lib/server.mjs';
-import { assertPageBasics, launch, newPage } from '../lib/browser.mjs';
+import { serverAndBrowser } from '../lib/suite.mjs';
+import { assertPageBasics, newPage } from '../lib/browser.mjs';
 import { answerWithKeyboard, demoSessionCodes, joinDemoSession, logIn, openInvigilatorScreen } from '../lib/journeys.mjs';
 
 describe('certification v2', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await startServer({ demo: true });
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = serverAndBrowser();
 
   it('asks three questions per certified competence and certifies on the v2 scale', async () => {
     // The centre admin chooses version 2 for the demo session, with the keyboard.
-    const admin = await newPage(browser, { locale: 'fr-FR' });
-    await logIn(admin, server, 'centre-admin@demo.example');
-    await admin.goto(`${server.baseUrl}/certif`);
+    const admin = await newPage(suite.browser, { locale: 'fr-FR' });
+    await logIn(admin, suite.server, 'centre-admin@demo.example');
+    await admin.goto(`${suite.server.baseUrl}/certif`);
     await admin.getByRole('link', { name: 'Centre de certification (démo)' }).click();
     await admin.getByRole('row', { name: /Médiathèque Jules Verne/ }).getByRole('link').click();
     const sessionUrl = admin.url();
@@ -41,11 +32,11 @@ describe('certification v2', () => {
     assert.match(await admin.locator('dl.facts').innerText(), /Trois questions par compétence \(version 2\)/);
 
     // The candidate joins, is authorised, reads the v2 rules and answers to the end.
-    const { number, code, password } = await demoSessionCodes(browser, server);
-    const candidate = await newPage(browser, { locale: 'fr-FR' });
-    await joinDemoSession(candidate, server, number, code);
-    const invigilator = await newPage(browser, { locale: 'fr-FR' });
-    await openInvigilatorScreen(invigilator, server, number, password);
+    const { number, code, password } = await demoSessionCodes(suite.browser, suite.server);
+    const candidate = await newPage(suite.browser, { locale: 'fr-FR' });
+    await joinDemoSession(candidate, suite.server, number, code);
+    const invigilator = await newPage(suite.browser, { locale: 'fr-FR' });
+    await openInvigilatorScreen(invigilator, suite.server, number, password);
     await invigilator.locator('tbody tr').first().getByRole('button', { name: /Autoriser/ }).click();
     await candidate.getByRole('link', { name: 'Actualiser' }).click();
     assert.match(await candidate.locator('main').innerText(), /Trois questions pour chaque compétence/);
@@ -75,16 +66,16 @@ describe('certification v2', () => {
     await admin.getByRole('button', { name: 'Finaliser la session' }).click();
     assert.match(await admin.locator('.notice.success').innerText(), /finalisée/);
     await admin.context().close();
-    const jury = await newPage(browser, { locale: 'fr-FR' });
-    await logIn(jury, server, 'super-admin@demo.example');
-    await jury.goto(`${server.baseUrl}/admin/certification/sessions`);
+    const jury = await newPage(suite.browser, { locale: 'fr-FR' });
+    await logIn(jury, suite.server, 'super-admin@demo.example');
+    await jury.goto(`${suite.server.baseUrl}/admin/certification/sessions`);
     await jury.getByRole('row', { name: new RegExp(number) }).getByRole('link').first().click();
     await jury.getByRole('link', { name: /Apprenante/ }).click();
     const facts = await jury.locator('dl.facts').innerText();
     assert.match(facts, /Taux de reproductibilité\s+\d+ %/);
     const scored = facts.match(/(\d+) \/ 768/)[1];
     await assertPageBasics(jury, { lang: 'fr', label: 'jury (v2)' });
-    await jury.goto(`${server.baseUrl}/admin/certification/sessions`);
+    await jury.goto(`${suite.server.baseUrl}/admin/certification/sessions`);
     await jury.getByRole('row', { name: new RegExp(number) }).getByRole('button', { name: /Publier/ }).click();
     assert.match(await jury.locator('.notice.success').innerText(), /publiés/);
     await jury.context().close();

@@ -1,14 +1,14 @@
 // The certification side, slice 1: the demo centre admin opens the demo session, enrols a
 // candidate (one birthplace error shown, then fixed) and plans a new session with the keyboard;
 // the demo learner learns she may be certified — axe and 320 px on every page.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer } from '../lib/server.mjs';
-import { assertPageBasics, launch, newPage } from '../lib/browser.mjs';
+import { serverAndBrowser } from '../lib/suite.mjs';
+import { assertPageBasics, newPage } from '../lib/browser.mjs';
 import { answerWithKeyboard, demoSessionCodes, joinDemoSession, logIn, openInvigilatorScreen } from '../lib/journeys.mjs';
 
 /** The text of a PDF file, as `pdftotext` (poppler-utils) extracts it. */
@@ -17,20 +17,11 @@ function pdfText(path) {
 }
 
 describe('certification centres', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await startServer({ demo: true });
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = serverAndBrowser();
 
   it('enrols a candidate and plans a session, with the keyboard', async () => {
-    const page = await newPage(browser, { locale: 'fr-FR' });
-    await logIn(page, server, 'centre-admin@demo.example');
+    const page = await newPage(suite.browser, { locale: 'fr-FR' });
+    await logIn(page, suite.server, 'centre-admin@demo.example');
     await page.getByRole('link', { name: 'Mon centre de certification' }).click();
     await assertPageBasics(page, { lang: 'fr', label: 'certif home' });
     await page.getByRole('link', { name: 'Centre de certification (démo)' }).click();
@@ -118,19 +109,19 @@ describe('certification centres', () => {
 
   it('lets a candidate join, be authorised by the invigilator and answer every question by keyboard', async () => {
     // The centre admin reads the session's codes.
-    const { number, code, password } = await demoSessionCodes(browser, server);
+    const { number, code, password } = await demoSessionCodes(suite.browser, suite.server);
 
     // The candidate joins and waits.
-    const candidate = await newPage(browser, { locale: 'fr-FR' });
-    await joinDemoSession(candidate, server, number, code, async (label) => {
+    const candidate = await newPage(suite.browser, { locale: 'fr-FR' });
+    await joinDemoSession(candidate, suite.server, number, code, async (label) => {
       await assertPageBasics(candidate, { lang: 'fr', label });
     });
     assert.match(await candidate.locator('main').innerText(), /Attendez que le surveillant vous autorise/);
     await assertPageBasics(candidate, { lang: 'fr', label: 'waiting room' });
 
     // The invigilator, in another browser, opens the session and authorises her.
-    const invigilator = await newPage(browser, { locale: 'fr-FR' });
-    await openInvigilatorScreen(invigilator, server, number, password, async (label) => {
+    const invigilator = await newPage(suite.browser, { locale: 'fr-FR' });
+    await openInvigilatorScreen(invigilator, suite.server, number, password, async (label) => {
       await assertPageBasics(invigilator, { lang: 'fr', label });
     });
     await assertPageBasics(invigilator, { lang: 'fr', label: 'invigilator screen' });
@@ -176,9 +167,9 @@ describe('certification centres', () => {
     await invigilator.context().close();
 
     // The centre finalises the session.
-    const admin = await newPage(browser, { locale: 'fr-FR' });
-    await logIn(admin, server, 'centre-admin@demo.example');
-    await admin.goto(`${server.baseUrl}/certif`);
+    const admin = await newPage(suite.browser, { locale: 'fr-FR' });
+    await logIn(admin, suite.server, 'centre-admin@demo.example');
+    await admin.goto(`${suite.server.baseUrl}/certif`);
     await admin.getByRole('link', { name: 'Centre de certification (démo)' }).click();
     await admin.getByRole('row', { name: /Médiathèque Jules Verne/ }).getByRole('link').click();
     // An issue report on question 1 before finalising: one error first, then saved.
@@ -203,9 +194,9 @@ describe('certification centres', () => {
     await admin.context().close();
 
     // The back office publishes it.
-    const jury = await newPage(browser, { locale: 'fr-FR' });
-    await logIn(jury, server, 'super-admin@demo.example');
-    await jury.goto(`${server.baseUrl}/admin/certification/sessions`);
+    const jury = await newPage(suite.browser, { locale: 'fr-FR' });
+    await logIn(jury, suite.server, 'super-admin@demo.example');
+    await jury.goto(`${suite.server.baseUrl}/admin/certification/sessions`);
     await assertPageBasics(jury, { lang: 'fr', label: 'sessions to publish' });
     await jury.getByRole('row', { name: new RegExp(number) }).getByRole('button', { name: /Publier/ }).click();
     assert.match(await jury.locator('.notice.success').innerText(), /publiés/);
@@ -235,18 +226,18 @@ describe('certification centres', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pix-vc-'));
     const fetchTo = async (url, name) => {
       const local = new URL(url).pathname;
-      writeFileSync(join(dir, name), await (await fetch(`${server.baseUrl}${local}`)).text());
+      writeFileSync(join(dir, name), await (await fetch(`${suite.server.baseUrl}${local}`)).text());
       return join(dir, name);
     };
-    const didPath = await fetchTo(`${server.baseUrl}/.well-known/did.json`, 'did.json');
+    const didPath = await fetchTo(`${suite.server.baseUrl}/.well-known/did.json`, 'did.json');
     const statusPath = await fetchTo(vc.credentialStatus.statusListCredential, 'status.json');
     const verified = execFileSync(process.env.PIX_BIN, ['verify', vcPath, '--issuer', didPath, '--status', statusPath], { encoding: 'utf8' });
     assert.match(verified, /^VALID: signed by did:web:.*#key-1; not revoked/);
     assert.match(verified, new RegExp(`Score: ${score} / 895`));
     assert.match(verified, new RegExp(`Verification code: ${verification}`));
     await candidate.context().close();
-    const visitor = await newPage(browser, { locale: 'fr-FR' });
-    await visitor.goto(`${server.baseUrl}/verifier-un-certificat`);
+    const visitor = await newPage(suite.browser, { locale: 'fr-FR' });
+    await visitor.goto(`${suite.server.baseUrl}/verifier-un-certificat`);
     await assertPageBasics(visitor, { lang: 'fr', label: 'verify' });
     await visitor.getByLabel('Code de vérification').fill('P-BBBBBBBB');
     await visitor.getByRole('button', { name: 'Vérifier' }).click();
@@ -260,8 +251,8 @@ describe('certification centres', () => {
   });
 
   it('tells the demo learner she may be certified', async () => {
-    const page = await newPage(browser, { locale: 'fr-FR' });
-    await logIn(page, server, 'learner@demo.example');
+    const page = await newPage(suite.browser, { locale: 'fr-FR' });
+    await logIn(page, suite.server, 'learner@demo.example');
     await page.getByRole('link', { name: 'Puis-je passer la certification ?' }).click();
     await assertPageBasics(page, { lang: 'fr', label: 'eligibility' });
     assert.match(await page.locator('main').innerText(), /Vous pouvez passer la certification Pix/);

@@ -1,29 +1,20 @@
 // Accounts: sign up, log in, my account, password reset through the outbox, back office — every
 // page checked with axe, by keyboard where it matters, and without JavaScript.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer } from '../lib/server.mjs';
-import { assertPageBasics, assertAccessible, launch, newPage, screenshots } from '../lib/browser.mjs';
+import { serverAndBrowser } from '../lib/suite.mjs';
+import { assertPageBasics, assertAccessible, newPage, screenshots } from '../lib/browser.mjs';
 import { demoPassword, lastMailToken } from '../lib/journeys.mjs';
 
 const PASSWORD = 'Secret-Pass-2026';
 
 describe('accounts', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await startServer({ demo: true });
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = serverAndBrowser();
 
   it('signs up with the keyboard, sees errors announced, then logs in and edits the account', async () => {
-    const page = await newPage(browser, { locale: 'fr-FR' });
-    await page.goto(`${server.baseUrl}/signup`);
+    const page = await newPage(suite.browser, { locale: 'fr-FR' });
+    await page.goto(`${suite.server.baseUrl}/signup`);
     await assertPageBasics(page, { lang: 'fr', label: 'signup' });
     // Submit an incomplete form: the error summary lists the fields, the input is kept.
     await page.getByLabel('Prénom').fill('Camille');
@@ -71,29 +62,29 @@ describe('accounts', () => {
     assert.equal(exported.account.username, 'camille.e2e');
     // Log out from the header.
     await page.getByRole('button', { name: 'Log out' }).click();
-    await page.waitForURL(`${server.baseUrl}/`);
+    await page.waitForURL(`${suite.server.baseUrl}/`);
     assert.ok(await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Log in' }).isVisible());
     await page.context().close();
   });
 
   it('resets a forgotten password with the emailed link, without JavaScript', async () => {
     // Accessibility of the three pages (axe needs JavaScript), then the journey without it.
-    const checker = await newPage(browser, { locale: 'en-GB' });
-    await checker.goto(`${server.baseUrl}/password/forgot`);
+    const checker = await newPage(suite.browser, { locale: 'en-GB' });
+    await checker.goto(`${suite.server.baseUrl}/password/forgot`);
     await assertPageBasics(checker, { lang: 'en', label: 'forgot' });
-    await checker.goto(`${server.baseUrl}/password/forgot/sent`);
+    await checker.goto(`${suite.server.baseUrl}/password/forgot/sent`);
     await assertPageBasics(checker, { lang: 'en', label: 'forgot sent' });
-    await checker.goto(`${server.baseUrl}/password/reset?token=0000`);
+    await checker.goto(`${suite.server.baseUrl}/password/reset?token=0000`);
     await assertPageBasics(checker, { lang: 'en', label: 'reset link invalid' });
     await checker.context().close();
 
-    const page = await newPage(browser, { locale: 'en-GB', javaScriptEnabled: false });
-    await page.goto(`${server.baseUrl}/password/forgot`);
+    const page = await newPage(suite.browser, { locale: 'en-GB', javaScriptEnabled: false });
+    await page.goto(`${suite.server.baseUrl}/password/forgot`);
     await page.getByLabel('Email address').fill('learner@demo.example');
     await page.getByRole('button', { name: 'Send me the link' }).click();
     await page.waitForURL(/\/password\/forgot\/sent$/);
-    const token = await lastMailToken(server.dataDir, '/password/reset');
-    await page.goto(`${server.baseUrl}/password/reset?token=${token}`);
+    const token = await lastMailToken(suite.server.dataDir, '/password/reset');
+    await page.goto(`${suite.server.baseUrl}/password/reset?token=${token}`);
     assert.match(await page.locator('h1').innerText(), /Choose a new password/);
     await page.getByLabel('New password').fill('Another-Pass-77');
     await page.getByRole('button', { name: 'Save the password' }).click();
@@ -103,20 +94,20 @@ describe('accounts', () => {
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL(/\/profile$/);
     // The link is single use.
-    await page.goto(`${server.baseUrl}/password/reset?token=${token}`);
+    await page.goto(`${suite.server.baseUrl}/password/reset?token=${token}`);
     assert.match(await page.locator('h1').innerText(), /Invalid link|Lien non valide/);
     await page.context().close();
   });
 
   it('shows a wrong-password error and the back office to a super admin', async () => {
-    const page = await newPage(browser, { locale: 'fr-FR' });
-    await page.goto(`${server.baseUrl}/login`);
+    const page = await newPage(suite.browser, { locale: 'fr-FR' });
+    await page.goto(`${suite.server.baseUrl}/login`);
     await page.getByLabel('Adresse e-mail ou identifiant').fill('super-admin@demo.example');
     await page.getByLabel('Mot de passe', { exact: true }).fill('Wrong-pass-1');
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await assertAccessible(page, 'login with error');
     assert.match(await page.getByRole('alert').innerText(), /incorrect/);
-    await page.getByLabel('Mot de passe', { exact: true }).fill(demoPassword(server, 'super-admin@demo.example'));
+    await page.getByLabel('Mot de passe', { exact: true }).fill(demoPassword(suite.server, 'super-admin@demo.example'));
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await page.waitForURL(/\/profile$/);
     await page.getByRole('link', { name: 'Administration' }).click();
@@ -127,7 +118,7 @@ describe('accounts', () => {
     await assertPageBasics(page, { lang: 'fr', label: 'admin users' });
     await page.getByRole('link', { name: 'Apprenante' }).click();
     await assertPageBasics(page, { lang: 'fr', label: 'admin user' });
-    await page.goto(`${server.baseUrl}/admin/audit`);
+    await page.goto(`${suite.server.baseUrl}/admin/audit`);
     await assertPageBasics(page, { lang: 'fr', label: 'admin audit' });
     assert.match(await page.locator('table').innerText(), /user\.read/);
     await screenshots(page, 'admin-audit-fr');
@@ -136,10 +127,10 @@ describe('accounts', () => {
 
   it('opens the organisation and centre spaces for their members', async () => {
     for (const [email, path, heading] of [['orga-admin@demo.example', '/orga', 'Mon organisation'], ['centre-admin@demo.example', '/certif', 'Mon centre de certification']]) {
-      const page = await newPage(browser, { locale: 'fr-FR' });
-      await page.goto(`${server.baseUrl}/login?next=${path}`);
+      const page = await newPage(suite.browser, { locale: 'fr-FR' });
+      await page.goto(`${suite.server.baseUrl}/login?next=${path}`);
       await page.getByLabel('Adresse e-mail ou identifiant').fill(email);
-      await page.getByLabel('Mot de passe', { exact: true }).fill(demoPassword(server, email));
+      await page.getByLabel('Mot de passe', { exact: true }).fill(demoPassword(suite.server, email));
       await page.getByRole('button', { name: 'Se connecter' }).click();
       await page.waitForURL(new RegExp(`${path}$`));
       assert.equal(await page.locator('h1').innerText(), heading);

@@ -1,9 +1,9 @@
 // The learner's journey: profile, a whole competence test with the keyboard only, results matching
 // the scoring, resuming, saving a tutorial — accessible on every page, and without JavaScript.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../lib/server.mjs';
-import { assertAccessible, assertPageBasics, launch, newPage, screenshots } from '../lib/browser.mjs';
+import { serverAndBrowser } from '../lib/suite.mjs';
+import { assertAccessible, assertPageBasics, newPage, screenshots } from '../lib/browser.mjs';
 import { answerWithKeyboard, demoPassword } from '../lib/journeys.mjs';
 
 const PASSWORD = 'Secret-Pass-2026';
@@ -23,20 +23,11 @@ async function signUpAndLogIn(page, baseUrl, email) {
 }
 
 describe('learner journey', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await startServer({ demo: true });
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = serverAndBrowser();
 
   it('takes a whole competence test with the keyboard and sees results matching the score', async () => {
-    const page = await newPage(browser, { locale: 'fr-FR' });
-    await signUpAndLogIn(page, server.baseUrl, 'noe.e2e@example.org');
+    const page = await newPage(suite.browser, { locale: 'fr-FR' });
+    await signUpAndLogIn(page, suite.server.baseUrl, 'noe.e2e@example.org');
     await assertPageBasics(page, { lang: 'fr', label: 'profile' });
     assert.equal(await page.locator('.competence-card').count(), 16);
     await screenshots(page, 'profile-fr');
@@ -73,7 +64,7 @@ describe('learner journey', () => {
     if (await save.count()) {
       const label = await save.innerText();
       await save.click();
-      await page.goto(`${server.baseUrl}/tutorials`);
+      await page.goto(`${suite.server.baseUrl}/tutorials`);
       await assertPageBasics(page, { lang: 'fr', label: 'tutorials' });
       const title = label.replace(/^Enregistrer\s*:\s*/, '').trim();
       assert.ok((await page.locator('section[aria-labelledby=saved-heading]').innerText()).includes(title));
@@ -82,8 +73,8 @@ describe('learner journey', () => {
   });
 
   it('resumes a test exactly where it stopped', async () => {
-    const page = await newPage(browser, { locale: 'fr-FR' });
-    await signUpAndLogIn(page, server.baseUrl, 'resume.e2e@example.org');
+    const page = await newPage(suite.browser, { locale: 'fr-FR' });
+    await signUpAndLogIn(page, suite.server.baseUrl, 'resume.e2e@example.org');
     await page.getByRole('button', { name: /Commencer : Interagir/ }).click();
     const url = page.url();
     await answerWithKeyboard(page);
@@ -98,9 +89,9 @@ describe('learner journey', () => {
   });
 
   it('works without JavaScript and shows the demo learner levels', async () => {
-    const page = await newPage(browser, { locale: 'fr-FR', javaScriptEnabled: false });
-    const password = demoPassword(server, 'learner@demo.example');
-    await page.goto(`${server.baseUrl}/login`);
+    const page = await newPage(suite.browser, { locale: 'fr-FR', javaScriptEnabled: false });
+    const password = demoPassword(suite.server, 'learner@demo.example');
+    await page.goto(`${suite.server.baseUrl}/login`);
     await page.getByLabel('Adresse e-mail ou identifiant').fill('learner@demo.example');
     await page.getByLabel('Mot de passe', { exact: true }).fill(password);
     await page.getByRole('button', { name: 'Se connecter' }).click();
@@ -115,8 +106,8 @@ describe('learner journey', () => {
   });
 
   it('takes a test in English with an English account, in English only', async () => {
-    const page = await newPage(browser, { locale: 'en-GB' });
-    await page.goto(`${server.baseUrl}/signup`);
+    const page = await newPage(suite.browser, { locale: 'en-GB' });
+    await page.goto(`${suite.server.baseUrl}/signup`);
     await page.getByLabel('First name').fill('Ada');
     await page.getByLabel('Last name').fill('Byron');
     await page.getByLabel('Email address').fill('ada.e2e@example.org');

@@ -3,11 +3,11 @@
 // shares; the admin reads the results and the analysis and downloads the CSV — axe and 320 px on
 // every page. The back office pages for organisations and target profiles, and the demo
 // campaign's figures; a student list imported (one error, fixed).
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer } from '../lib/server.mjs';
-import { assertPageBasics, launch, newPage, screenshots } from '../lib/browser.mjs';
+import { serverAndBrowser } from '../lib/suite.mjs';
+import { assertPageBasics, newPage, screenshots } from '../lib/browser.mjs';
 import { answerWithKeyboard, demoPassword, lastMailLink } from '../lib/journeys.mjs';
 
 const PASSWORD = 'Secret-Pass-2026';
@@ -37,20 +37,11 @@ function csvFields(line) {
 }
 
 describe('organisations and campaigns', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await startServer({ demo: true });
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = serverAndBrowser();
 
   it('runs a campaign from creation to the CSV export, with the keyboard', async () => {
-    const admin = await newPage(browser, { locale: 'fr-FR', acceptDownloads: true });
-    await logIn(admin, server, 'orga-admin@demo.example', demoPassword(server, 'orga-admin@demo.example'));
+    const admin = await newPage(suite.browser, { locale: 'fr-FR', acceptDownloads: true });
+    await logIn(admin, suite.server, 'orga-admin@demo.example', demoPassword(suite.server, 'orga-admin@demo.example'));
     await admin.getByRole('link', { name: 'Mon organisation' }).click();
     await assertPageBasics(admin, { lang: 'fr', label: 'orga home' });
     await admin.getByRole('link', { name: 'Collège Jules Verne (démo)' }).click();
@@ -81,8 +72,8 @@ describe('organisations and campaigns', () => {
     const code = link.slice(-9);
 
     // A newcomer follows the link, signs up and comes back to the campaign.
-    const learner = await newPage(browser, { locale: 'fr-FR' });
-    await learner.goto(`${server.baseUrl}/campagnes/${code}`);
+    const learner = await newPage(suite.browser, { locale: 'fr-FR' });
+    await learner.goto(`${suite.server.baseUrl}/campagnes/${code}`);
     await assertPageBasics(learner, { lang: 'fr', label: 'campaign landing (visitor)' });
     await learner.locator('main').getByRole('link', { name: 'Créer un compte' }).click();
     await learner.getByLabel('Prénom').fill('Inès');
@@ -155,9 +146,9 @@ describe('organisations and campaigns', () => {
   });
 
   it('invites a member by email, who joins from the mailed link', async () => {
-    const admin = await newPage(browser, { locale: 'fr-FR' });
-    await logIn(admin, server, 'orga-admin@demo.example', demoPassword(server, 'orga-admin@demo.example'));
-    await admin.goto(`${server.baseUrl}/orga`);
+    const admin = await newPage(suite.browser, { locale: 'fr-FR' });
+    await logIn(admin, suite.server, 'orga-admin@demo.example', demoPassword(suite.server, 'orga-admin@demo.example'));
+    await admin.goto(`${suite.server.baseUrl}/orga`);
     await admin.getByRole('link', { name: 'Entreprise Numérique (démo)' }).click();
     await admin.getByRole('link', { name: 'Membres', exact: true }).click();
     await assertPageBasics(admin, { lang: 'fr', label: 'members' });
@@ -169,9 +160,9 @@ describe('organisations and campaigns', () => {
     assert.match(await admin.locator('main').innerText(), /rh\.e2e@example\.org/);
     await assertPageBasics(admin, { lang: 'fr', label: 'members with a pending invitation' });
 
-    const invited = await newPage(browser, { locale: 'fr-FR' });
-    const link = await lastMailLink(server.dataDir, '/invitations/[0-9a-f-]{36}');
-    await invited.goto(`${server.baseUrl}${link}`);
+    const invited = await newPage(suite.browser, { locale: 'fr-FR' });
+    const link = await lastMailLink(suite.server.dataDir, '/invitations/[0-9a-f-]{36}');
+    await invited.goto(`${suite.server.baseUrl}${link}`);
     await assertPageBasics(invited, { lang: 'fr', label: 'invitation' });
     assert.match(await invited.locator('main').innerText(), /Entreprise Numérique/);
     await invited.locator('main').getByRole('link', { name: 'Créer un compte' }).click();
@@ -196,9 +187,9 @@ describe('organisations and campaigns', () => {
   });
 
   it('shows the demo campaign with real figures, in French and in English', async () => {
-    const page = await newPage(browser, { locale: 'fr-FR' });
-    await logIn(page, server, 'orga-admin@demo.example', demoPassword(server, 'orga-admin@demo.example'));
-    await page.goto(`${server.baseUrl}/orga`);
+    const page = await newPage(suite.browser, { locale: 'fr-FR' });
+    await logIn(page, suite.server, 'orga-admin@demo.example', demoPassword(suite.server, 'orga-admin@demo.example'));
+    await page.goto(`${suite.server.baseUrl}/orga`);
     await page.getByRole('link', { name: 'Collège Jules Verne (démo)' }).click();
     await page.getByRole('link', { name: 'Rentrée 2026 – 4e' }).click();
     assert.match(await page.locator('.stats').innerText(), /30\s+Envoyé/);
@@ -216,9 +207,9 @@ describe('organisations and campaigns', () => {
   });
 
   it('imports a student list: one error shown at its line and column, fixed, then imported', async () => {
-    const admin = await newPage(browser, { locale: 'fr-FR' });
-    await logIn(admin, server, 'orga-admin@demo.example', demoPassword(server, 'orga-admin@demo.example'));
-    await admin.goto(`${server.baseUrl}/orga`);
+    const admin = await newPage(suite.browser, { locale: 'fr-FR' });
+    await logIn(admin, suite.server, 'orga-admin@demo.example', demoPassword(suite.server, 'orga-admin@demo.example'));
+    await admin.goto(`${suite.server.baseUrl}/orga`);
     await admin.getByRole('link', { name: 'Université Marie Curie (démo)' }).click();
     await admin.getByRole('link', { name: 'Apprenants', exact: true }).click();
     await assertPageBasics(admin, { lang: 'fr', label: 'learner list' });
@@ -250,8 +241,8 @@ describe('organisations and campaigns', () => {
     await admin.waitForURL(/\/campaigns\/[0-9a-f-]+$/);
     const code = (await admin.locator('dd code').nth(1).innerText()).slice(-9);
     const campaignUrl = admin.url();
-    const learner = await newPage(browser, { locale: 'fr-FR' });
-    await learner.goto(`${server.baseUrl}/campagnes/${code}`);
+    const learner = await newPage(suite.browser, { locale: 'fr-FR' });
+    await learner.goto(`${suite.server.baseUrl}/campagnes/${code}`);
     await learner.locator('main').getByRole('link', { name: 'Créer un compte' }).click();
     await learner.getByLabel('Prénom').fill('Lea');
     await learner.getByLabel('Nom', { exact: true }).fill('DUPONT');
@@ -288,14 +279,14 @@ describe('organisations and campaigns', () => {
   });
 
   it('lets a learner enter a code, without JavaScript', async () => {
-    const checked = await newPage(browser, { locale: 'fr-FR' });
-    await checked.goto(`${server.baseUrl}/campagnes`);
+    const checked = await newPage(suite.browser, { locale: 'fr-FR' });
+    await checked.goto(`${suite.server.baseUrl}/campagnes`);
     await assertPageBasics(checked, { lang: 'fr', label: 'code entry' });
     await checked.context().close();
     // axe needs JavaScript; the journey itself does not.
-    const page = await newPage(browser, { locale: 'fr-FR', javaScriptEnabled: false });
-    await logIn(page, server, 'learner@demo.example', demoPassword(server, 'learner@demo.example'));
-    await page.goto(`${server.baseUrl}/campagnes`);
+    const page = await newPage(suite.browser, { locale: 'fr-FR', javaScriptEnabled: false });
+    await logIn(page, suite.server, 'learner@demo.example', demoPassword(suite.server, 'learner@demo.example'));
+    await page.goto(`${suite.server.baseUrl}/campagnes`);
     await page.getByLabel('Code de campagne').fill('ZZZZZZ999');
     await page.getByRole('button', { name: 'Accéder au parcours' }).click();
     assert.match(await page.locator('.field-error').innerText(), /Aucune campagne/);
@@ -311,17 +302,17 @@ describe('organisations and campaigns', () => {
   });
 
   it('gives the back office its organisation and target-profile pages', async () => {
-    const page = await newPage(browser, { locale: 'fr-FR' });
-    await logIn(page, server, 'super-admin@demo.example', demoPassword(server, 'super-admin@demo.example'));
-    await page.goto(`${server.baseUrl}/admin/organizations`);
+    const page = await newPage(suite.browser, { locale: 'fr-FR' });
+    await logIn(page, suite.server, 'super-admin@demo.example', demoPassword(suite.server, 'super-admin@demo.example'));
+    await page.goto(`${suite.server.baseUrl}/admin/organizations`);
     await assertPageBasics(page, { lang: 'fr', label: 'admin organisations' });
     await page.getByRole('link', { name: 'Université Marie Curie (démo)' }).click();
     await assertPageBasics(page, { lang: 'fr', label: 'admin organisation' });
-    await page.goto(`${server.baseUrl}/admin/target-profiles`);
+    await page.goto(`${suite.server.baseUrl}/admin/target-profiles`);
     await assertPageBasics(page, { lang: 'fr', label: 'admin target profiles' });
     await page.getByRole('link', { name: /Rechercher et gérer/ }).click();
     await assertPageBasics(page, { lang: 'fr', label: 'admin target profile' });
-    await page.goto(`${server.baseUrl}/admin/target-profiles/new`);
+    await page.goto(`${suite.server.baseUrl}/admin/target-profiles/new`);
     await assertPageBasics(page, { lang: 'fr', label: 'admin new target profile' });
     await page.getByRole('button', { name: 'Créer le profil cible' }).click();
     assert.ok(await page.locator('.error-summary').isVisible());

@@ -1,8 +1,8 @@
 // Public pages: every page in both languages, accessible, keyboard and no-JS friendly.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../lib/server.mjs';
-import { assertPageBasics, launch, newPage, screenshots } from '../lib/browser.mjs';
+import { serverAndBrowser } from '../lib/suite.mjs';
+import { assertPageBasics, newPage, screenshots } from '../lib/browser.mjs';
 
 const PAGES = [
   { path: '/', name: 'home', h1: { fr: 'Évaluez, développez et certifiez', en: 'Assess, develop and certify' } },
@@ -13,22 +13,13 @@ const PAGES = [
 ];
 
 describe('public pages', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await startServer();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = serverAndBrowser({ demo: false });
 
   for (const lang of ['fr', 'en']) {
     for (const p of PAGES) {
       it(`${p.name} (${lang}) is accessible and complete`, async () => {
-        const page = await newPage(browser, { locale: lang === 'fr' ? 'fr-FR' : 'en-GB' });
-        const response = await page.goto(server.baseUrl + p.path);
+        const page = await newPage(suite.browser, { locale: lang === 'fr' ? 'fr-FR' : 'en-GB' });
+        const response = await page.goto(suite.server.baseUrl + p.path);
         assert.equal(response.status(), p.status ?? 200);
         const h1 = await page.locator('h1').innerText();
         assert.match(h1, new RegExp(p.h1[lang]));
@@ -40,11 +31,11 @@ describe('public pages', () => {
   }
 
   it('switches language with the header link and remembers it', async () => {
-    const page = await newPage(browser, { locale: 'fr-FR' });
-    await page.goto(`${server.baseUrl}/legal`);
+    const page = await newPage(suite.browser, { locale: 'fr-FR' });
+    await page.goto(`${suite.server.baseUrl}/legal`);
     assert.equal(await page.getAttribute('html', 'lang'), 'fr');
     await page.getByRole('link', { name: /English/ }).click();
-    await page.waitForURL(`${server.baseUrl}/legal`);
+    await page.waitForURL(`${suite.server.baseUrl}/legal`);
     assert.equal(await page.getAttribute('html', 'lang'), 'en');
     await page.getByRole('link', { name: 'Privacy policy' }).or(page.getByRole('link', { name: 'Personal data' })).first().click();
     assert.equal(await page.getAttribute('html', 'lang'), 'en');
@@ -54,9 +45,9 @@ describe('public pages', () => {
   });
 
   it('every page renders without JavaScript', async () => {
-    const page = await newPage(browser, { javaScriptEnabled: false, locale: 'fr-FR' });
+    const page = await newPage(suite.browser, { javaScriptEnabled: false, locale: 'fr-FR' });
     for (const p of PAGES) {
-      const response = await page.goto(server.baseUrl + p.path);
+      const response = await page.goto(suite.server.baseUrl + p.path);
       assert.equal(response.status(), p.status ?? 200);
       assert.match(await page.locator('h1').innerText(), new RegExp(p.h1.fr));
       assert.ok(await page.locator('footer a[href="/accessibility"]').isVisible());

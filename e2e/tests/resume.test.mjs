@@ -3,30 +3,21 @@
 // (on PostgreSQL the second node already running; on SQLite, the node restarted on the same file) at
 // the question she was on, with every acknowledged answer kept; then she leaves the test, and coming
 // back through the entrance needs the invigilator's authorisation to resume.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../lib/server.mjs';
-import { launch, newPage } from '../lib/browser.mjs';
+import { serverAndBrowser } from '../lib/suite.mjs';
+import { newPage } from '../lib/browser.mjs';
 import { answerWithKeyboard, demoSessionCodes, joinDemoSession, openInvigilatorScreen } from '../lib/journeys.mjs';
 
 const ANSWERED_BEFORE_THE_CRASH = 3;
 
 describe('certification resumption', () => {
-  let first;
-  let second;
-  let browser;
-  before(async () => {
-    first = await startServer({ demo: true });
-    if (first.databaseUrl) second = await startServer({ node: first });
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await second?.stop();
-    await first?.stop();
-  });
+  const suite = serverAndBrowser();
 
   it('goes on at the same question on another node after kill -9, then resumes with the invigilator', async () => {
+    const { server: first, browser } = suite;
+    // On PostgreSQL a second node serves the same database from the start.
+    let second = first.databaseUrl ? await suite.startServer({ node: first }) : undefined;
     const { number, code, password } = await demoSessionCodes(browser, first);
     const candidate = await newPage(browser, { locale: 'fr-FR' });
     await joinDemoSession(candidate, first, number, code);
@@ -57,7 +48,7 @@ describe('certification resumption', () => {
 
     // The node dies without a chance to flush anything.
     await first.kill();
-    if (!first.databaseUrl) second = await startServer({ node: first });
+    if (!first.databaseUrl) second = await suite.startServer({ node: first });
     const moved = (url) => url.replace(first.baseUrl, second.baseUrl);
 
     // Same person (her session lives in the database), same question, every answer kept.

@@ -2,11 +2,11 @@
 // right now" page, accessible and in her language, while the pages she reads still show; once
 // storage is back she finds the same question and her answer is taken. On SQLite the refusal is a
 // node on the read-only file; on PostgreSQL the database switched to read-only, as a standby is.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startServer } from '../lib/server.mjs';
-import { assertPageBasics, launch, newPage } from '../lib/browser.mjs';
+import { serverAndBrowser } from '../lib/suite.mjs';
+import { assertPageBasics, newPage } from '../lib/browser.mjs';
 import { answerWithKeyboard, logIn } from '../lib/journeys.mjs';
 
 /** Switches the server's PostgreSQL database to read-only (or back) and closes its connections. */
@@ -26,20 +26,10 @@ function setReadOnly(server, readOnly) {
 }
 
 describe('storage that refuses writes', () => {
-  let server;
-  let readOnly;
-  let browser;
-  before(async () => {
-    server = await startServer({ demo: true });
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await readOnly?.stop();
-    await server?.stop();
-  });
+  const suite = serverAndBrowser();
 
   it('tells the learner her answer was not saved, keeps reading, and takes it once storage is back', async () => {
+    const { server, browser } = suite;
     const page = await newPage(browser, { locale: 'fr-FR' });
     await logIn(page, server, 'learner@demo.example');
     await page.getByRole('button', { name: /^Commencer/ }).first().click();
@@ -49,10 +39,11 @@ describe('storage that refuses writes', () => {
     const shown = await page.locator('#challenge-form').getAttribute('data-challenge');
 
     let base = server.baseUrl;
+    let readOnly;
     if (server.databaseUrl) {
       setReadOnly(server, true);
     } else {
-      readOnly = await startServer({ node: { dataDir: server.dataDir, databaseUrl: `sqlite://${server.dataDir}/pix.db?mode=ro` } });
+      readOnly = await suite.startServer({ node: { dataDir: server.dataDir, databaseUrl: `sqlite://${server.dataDir}/pix.db?mode=ro` } });
       base = readOnly.baseUrl;
     }
     // Reading goes on: the question and the profile show.
@@ -76,7 +67,6 @@ describe('storage that refuses writes', () => {
       setReadOnly(server, false);
     } else {
       await readOnly.stop();
-      readOnly = null;
     }
     await page.goto(question);
     assert.equal(await page.locator('#challenge-form').getAttribute('data-challenge'), shown);

@@ -84,7 +84,7 @@ export async function demoSessionCodes(browser, server) {
   return {
     number: facts.match(/\b(\d{7})\b/)[1],
     code: facts.match(/\b([BCDFGHJKMPQRTVWXY]{4}[2346789]{2})\b/)[1],
-    password: facts.match(/Mot de passe de l'espace surveillant\s+(\S{5})/)[1],
+    password: facts.match(/Mot de passe de l'espace surveillant\s+(\S{8})/)[1],
   };
 }
 

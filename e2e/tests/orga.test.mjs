@@ -259,7 +259,7 @@ describe('organisations and campaigns', () => {
     await learner.getByLabel('Date de naissance').fill('06/03/2004');
     await learner.getByLabel(/J'accepte de partager mon profil/).check();
     await learner.getByRole('button', { name: 'Commencer le parcours' }).click();
-    assert.match(await learner.locator('.error-summary').innerText(), /Personne ne porte ces prénom, nom et date de naissance/);
+    assert.match(await learner.locator('.error-summary').innerText(), /ne correspondent à aucune personne de la liste/);
     await assertPageBasics(learner, { lang: 'fr', label: 'campaign landing (not on the list)' });
     await learner.getByLabel('Date de naissance').fill('05/03/2004');
     await learner.getByLabel(/J'accepte de partager mon profil/).check();

@@ -42,14 +42,19 @@ pub fn is_session_access_code(code: &str) -> bool {
         && digits.chars().all(|c| SESSION_DIGITS.contains(c))
 }
 
-/// An invigilator password: 5 readable characters.
+/// Length of invigilator passwords: 24⁸ ≈ 1.1 × 10¹¹ values (the reference's 5 characters, 8 M
+/// values, fall to a guessing script within an hour; the platform also locks a session's
+/// invigilator login after 10 wrong passwords).
+pub const INVIGILATOR_PASSWORD_LENGTH: usize = 8;
+
+/// An invigilator password: 8 readable characters.
 pub fn invigilator_password(rng: &mut impl rand::Rng) -> String {
-    pick(READABLE, 5, rng)
+    pick(READABLE, INVIGILATOR_PASSWORD_LENGTH, rng)
 }
 
 /// Whether a string is a well-formed invigilator password.
 pub fn is_invigilator_password(code: &str) -> bool {
-    code.chars().count() == 5 && code.chars().all(|c| READABLE.contains(c))
+    code.chars().count() == INVIGILATOR_PASSWORD_LENGTH && code.chars().all(|c| READABLE.contains(c))
 }
 
 /// A certificate verification code: `P-` and 8 distinct readable characters.

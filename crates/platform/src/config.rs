@@ -69,6 +69,9 @@ pub struct ServeSettings {
     /// Login, sign-up and password-reset requests allowed per client IP and minute (burst of the same size).
     #[arg(long, env = "PIX_AUTH_RATE_PER_MINUTE", default_value_t = 20)]
     pub auth_rate_per_minute: u32,
+    /// Certificate verifications (page and API) allowed per client IP and minute, a quota of their own.
+    #[arg(long, env = "PIX_VERIFICATION_RATE_PER_MINUTE", default_value_t = 30)]
+    pub verification_rate_per_minute: u32,
     /// Learning content folder to serve instead of the embedded demo referential.
     #[arg(long = "content", env = "PIX_CONTENT_DIR")]
     pub content_dir: Option<PathBuf>,
@@ -109,6 +112,7 @@ impl ServeSettings {
             smtp_url: None,
             mail_from: "Pix libre <no-reply@pix.invalid>".to_owned(),
             auth_rate_per_minute: 1000,
+            verification_rate_per_minute: 1000,
             content_dir: None,
             trusted_proxies: Vec::new(),
             outbox_worker: true,

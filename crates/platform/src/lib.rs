@@ -4,6 +4,7 @@
 //! [`Server::run`] serves until a shutdown signal, then drains in-flight requests.
 
 pub mod admin;
+pub mod attempts;
 pub mod audit;
 pub mod backup;
 pub mod certification;
@@ -198,6 +199,9 @@ impl Server {
                     }
                     if let Err(e) = web::shared_limit::prune(&db, now).await {
                         tracing::warn!(error = %e, "could not prune the shared rate limit");
+                    }
+                    if let Err(e) = attempts::prune(&db, now).await {
+                        tracing::warn!(error = %e, "could not prune the attempt counters");
                     }
                 }
             })

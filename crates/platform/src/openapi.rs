@@ -47,12 +47,23 @@ const LIMITED: &[(&str, &str)] = &[
 /// Statuses particular to an operation, with what they mean there.
 const PARTICULAR: &[(&str, &str, &str, &str)] = &[
     ("post", "/api/shared-certifications", "404", "No published, validated certificate has this code"),
-    ("post", "/api/certification/join", "404", "No open session has this number and access code"),
+    (
+        "post",
+        "/api/certification/join",
+        "429",
+        "Too many failed attempts of this account or at this session; retry after `Retry-After`",
+    ),
+    (
+        "post",
+        "/api/campaigns/{code}/participations",
+        "429",
+        "Too many failed attempts to find this account in the organisation's list; retry after `Retry-After`",
+    ),
     (
         "post",
         "/api/certification/candidates/{candidate_id}/start",
         "409",
-        "Conflict: the invigilator has not authorised the candidate, or the test is over",
+        "Conflict: the invigilator has not authorised the candidate, the test is over, the session is finalised, or it is not the session's day",
     ),
     (
         "get",

@@ -228,8 +228,10 @@ async fn candidate_json(state: &AppState, c: &Candidate) -> Result<CandidateJson
 }
 
 /// Joins a session as one of its candidates (session number, access code, names and birth date as
-/// enrolled); 404 when no open session has this number and access code, 422 says which other field
-/// to correct.
+/// enrolled), on the session's day. 422 with `field-join-failed` whatever part of the session
+/// number, access code and identity was wrong (trying reveals nothing), `field-join-not-today`,
+/// `field-join-not-eligible` or `field-birth-date-invalid`; 429 after too many failures of the
+/// account or at the session.
 #[utoipa::path(post, path = "/api/certification/join", tag = "certification", request_body = service::JoinFields,
     responses((status = 200, body = CandidateJson)))]
 pub async fn join(
@@ -239,9 +241,11 @@ pub async fn join(
 ) -> Result<Json<CandidateJson>, AppError> {
     let c = match service::join(&state, me.id, &body).await? {
         Ok(c) => c,
-        // No open session with this number and code: nothing to say about the other fields.
-        Err(errors) if errors.iter().any(|e| e.code == "field-join-session") => return Err(AppError::NotFound),
-        Err(errors) => return Err(AppError::Invalid(errors)),
+        Err(service::JoinRefused::Fields(errors)) => return Err(AppError::Invalid(errors)),
+        Err(service::JoinRefused::Locked(until)) => {
+            let retry_after = crate::web::limit::retry_after_until(state.clock.now_micros(), until);
+            return Err(AppError::TooManyRequests { retry_after });
+        }
     };
     Ok(Json(candidate_json(&state, &c).await?))
 }
@@ -260,7 +264,8 @@ pub async fn candidate(
 
 /// Starts the candidate's test once the invigilator authorised them, or resumes it once the
 /// invigilator authorised the resumption (each authorisation serves once); 409 without an
-/// authorisation or once the test is over.
+/// authorisation, once the test is over, once the session is finalised, or on another day than the
+/// session's.
 #[utoipa::path(post, path = "/api/certification/candidates/{candidate_id}/start", tag = "certification",
     params(("candidate_id" = Uuid, Path)), responses((status = 200, body = CandidateJson)))]
 pub async fn start(

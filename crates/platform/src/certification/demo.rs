@@ -1,4 +1,4 @@
-//! Demo data of the certification side: the demo centre plans a session in two weeks with three
+//! Demo data of the certification side: the demo centre plans a session for today with three
 //! enrolled candidates, and published the demo learner's certificate of a session a month ago, so
 //! that every Certif page and the certificate show real data on first start.
 
@@ -10,18 +10,28 @@ use super::{
 };
 use crate::AppState;
 
+/// The description of the demo session.
+const DEMO_SESSION: &str = "Session de démonstration";
+
+/// Keeps the demo session on today while it is open: a session is sat on its own day, and a demo
+/// started again tomorrow must still let its learner take the test.
+pub async fn keep_today(state: &AppState) -> anyhow::Result<()> {
+    let today = crate::clock::paris_date(state.clock.now_micros());
+    store::reschedule_open_sessions_described(&state.db, DEMO_SESSION, &today).await?;
+    Ok(())
+}
+
 /// Plans the demo session and enrols its candidates; publishes the demo learner's certificate of a
 /// past session.
 pub async fn seed(state: &AppState, center: Uuid, admin: Uuid) -> anyhow::Result<()> {
     seed_published(state, center, admin).await?;
-    let in_two_weeks = state.clock.now().date() + time::Duration::days(14);
     let fields = SessionFields {
         address: "Médiathèque Jules Verne".into(),
         room: "Salle 2".into(),
-        date: format!("{:04}-{:02}-{:02}", in_two_weeks.year(), u8::from(in_two_weeks.month()), in_two_weeks.day()),
+        date: crate::clock::paris_date(state.clock.now_micros()),
         time: "14:00".into(),
         examiner: "Claire Centre".into(),
-        description: "Session de démonstration".into(),
+        description: DEMO_SESSION.into(),
         version: None,
     };
     let session = service::create_session(state, center, admin, &fields)

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{
     model::{Candidate, Session},
-    service::{self, CandidateState, JoinFields, StartRefused, Supervised},
+    service::{self, CandidateState, InvigilatorLogin, JoinFields, JoinRefused, StartRefused, Supervised},
     store,
 };
 use crate::{
@@ -52,19 +52,26 @@ pub async fn join(
     me: CurrentUser,
     CsrfForm(f): CsrfForm<JoinFields>,
 ) -> Result<Response, AppError> {
-    match service::join(&state, me.id, &f).await? {
-        Ok(c) => Ok(Redirect::to(&format!("/certification/candidats/{}", c.id)).into_response()),
-        Err(errors) => {
-            let form = FormState::new()
-                .keep("session_number", &f.session_number)
-                .keep("access_code", &f.access_code)
-                .keep("first_name", &f.first_name)
-                .keep("last_name", &f.last_name)
-                .keep("birth_date", &f.birth_date)
-                .with_errors(page.lang, &errors);
-            Ok(join_page(&page, form))
+    let errors = match service::join(&state, me.id, &f).await? {
+        Ok(c) => return Ok(Redirect::to(&format!("/certification/candidats/{}", c.id)).into_response()),
+        Err(JoinRefused::Fields(errors)) => errors,
+        Err(JoinRefused::Locked(until)) => {
+            let message = page.lang.t_args("join-locked", &[("time", &hour(&until))]);
+            let form = FormState::new().with_message("session_number", message);
+            let mut response = join_page(&page, form);
+            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, wait_until(&state, until).into());
+            return Ok(response);
         }
-    }
+    };
+    let form = FormState::new()
+        .keep("session_number", &f.session_number)
+        .keep("access_code", &f.access_code)
+        .keep("first_name", &f.first_name)
+        .keep("last_name", &f.last_name)
+        .keep("birth_date", &f.birth_date)
+        .with_errors(page.lang, &errors);
+    Ok(join_page(&page, form))
 }
 
 #[derive(Template)]
@@ -133,12 +140,19 @@ pub async fn start(
             candidate_home(&state, &page, &me, id, page.t("candidate-not-authorized")).await
         }
         Err(StartRefused::Over) => candidate_home(&state, &page, &me, id, String::new()).await,
+        Err(StartRefused::SessionClosed) => {
+            candidate_home(&state, &page, &me, id, page.t("candidate-session-closed")).await
+        }
+        Err(StartRefused::NotToday(date)) => {
+            let notice = page.lang.t_args("candidate-not-today", &[("date", &super::model::iso_to_fr(&date))]);
+            candidate_home(&state, &page, &me, id, notice).await
+        }
     }
 }
 
 // ------------------------------------------------------------------ invigilator
 
-const INVIGILATED: &str = "invigilated_sessions";
+use crate::identity::session::INVIGILATED;
 
 async fn invigilated(page: &Page) -> Vec<Uuid> {
     page.session().get::<Vec<Uuid>>(INVIGILATED).await.ok().flatten().unwrap_or_default()
@@ -146,17 +160,33 @@ async fn invigilated(page: &Page) -> Vec<Uuid> {
 
 #[derive(Template)]
 #[template(path = "certification/invigilator_login.html")]
-struct InvigilatorLogin {
+struct InvigilatorLoginPage {
     chrome: Chrome,
     csrf: String,
     form: FormState,
+    /// Said after the invigilator left a session.
+    notice: String,
+}
+
+/// The query of the invigilator's form.
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    /// Set after leaving a session.
+    #[serde(default)]
+    left: Option<String>,
 }
 
 /// `GET /surveillant`: session number and invigilator password.
-pub async fn invigilator_form(page: Page) -> Response {
+pub async fn invigilator_form(page: Page, Query(q): Query<LoginQuery>) -> Response {
+    let notice = if q.left.is_some() { page.t("invigilator-left") } else { String::new() };
     render(
         StatusCode::OK,
-        &InvigilatorLogin { chrome: page.chrome_t("invigilator-title"), csrf: page.csrf(), form: FormState::new() },
+        &InvigilatorLoginPage {
+            chrome: page.chrome_t("invigilator-title"),
+            csrf: page.csrf(),
+            form: FormState::new(),
+            notice,
+        },
     )
 }
 
@@ -170,26 +200,71 @@ pub struct InvigilatorFields {
     password: String,
 }
 
-/// `POST /surveillant`
+/// `POST /surveillant`: counted per session and per client address; a right password opens the
+/// session's screen in this browser under a new session id.
 pub async fn invigilator_login(
     State(state): State<AppState>,
     page: Page,
     CsrfForm(f): CsrfForm<InvigilatorFields>,
 ) -> Result<Response, AppError> {
-    let Some(session) = service::invigilated_session(&state, &f.session_number, &f.password).await? else {
-        let form = FormState::new().keep("session_number", &f.session_number).with_errors(
-            page.lang,
-            &[crate::web::error::FieldError { field: "session_number".into(), code: "field-invigilator-login".into() }],
-        );
+    let refused = |status: StatusCode, form: FormState| {
         let chrome = page.chrome_t("invigilator-title");
-        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &InvigilatorLogin { chrome, csrf: page.csrf(), form }));
+        render(status, &InvigilatorLoginPage { chrome, csrf: page.csrf(), form, notice: String::new() })
+    };
+    let session = match service::invigilator_login(&state, &f.session_number, &f.password).await? {
+        InvigilatorLogin::Opened(session) => session,
+        InvigilatorLogin::Wrong => {
+            let form = FormState::new().keep("session_number", &f.session_number).with_errors(
+                page.lang,
+                &[crate::web::error::FieldError {
+                    field: "session_number".into(),
+                    code: "field-invigilator-login".into(),
+                }],
+            );
+            return Ok(refused(StatusCode::UNPROCESSABLE_ENTITY, form));
+        }
+        InvigilatorLogin::Locked(until) => {
+            let message = page.lang.t_args("invigilator-locked", &[("time", &hour(&until))]);
+            let form =
+                FormState::new().keep("session_number", &f.session_number).with_message("session_number", message);
+            let mut response = refused(StatusCode::TOO_MANY_REQUESTS, form);
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, wait_until(&state, until).into());
+            return Ok(response);
+        }
     };
     let mut sessions = invigilated(&page).await;
     if !sessions.contains(&session.id) {
         sessions.push(session.id);
     }
-    page.session().insert(INVIGILATED, sessions).await.map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    // A new id against fixation: an id planted in this browser before does not become an
+    // invigilator's.
+    page.session().cycle_id().await.map_err(store_error)?;
+    page.session().insert(INVIGILATED, sessions).await.map_err(store_error)?;
     Ok(Redirect::to(&format!("/surveillant/sessions/{}", session.id)).into_response())
+}
+
+fn store_error(e: tower_sessions::session::Error) -> AppError {
+    AppError::Internal(anyhow::anyhow!("{e}"))
+}
+
+/// Whole seconds from now until `until` (µs), for `Retry-After`.
+fn wait_until(state: &AppState, until: i64) -> u64 {
+    crate::web::limit::retry_after_until(state.clock.now_micros(), until)
+}
+
+/// `POST /surveillant/sessions/{session_id}/leave`: this browser no longer opens the session.
+pub async fn invigilator_leave(
+    page: Page,
+    Path(id): Path<Uuid>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    let sessions: Vec<Uuid> = invigilated(&page).await.into_iter().filter(|s| *s != id).collect();
+    if sessions.is_empty() {
+        page.session().remove::<Vec<Uuid>>(INVIGILATED).await.map_err(store_error)?;
+    } else {
+        page.session().insert(INVIGILATED, sessions).await.map_err(store_error)?;
+    }
+    Ok(Redirect::to("/surveillant?left=1").into_response())
 }
 
 #[derive(Template)]
@@ -202,6 +277,8 @@ struct InvigilatorPage {
     notice: String,
     /// How many candidates wait for the invigilator (announced when it changes).
     needing: String,
+    /// The session is finalised: the screen only shows where candidates ended.
+    read_only: bool,
 }
 
 /// Path of an invigilated candidate.
@@ -211,12 +288,13 @@ pub struct InvigilatedPath {
     candidate_id: Uuid,
 }
 
-/// The invigilated session, if this browser opened it with the password.
+/// The invigilated session, if this browser opened it with the password and its results are not
+/// published (a finalised session's screen is read-only: actions answer 409).
 async fn open(state: &AppState, page: &Page, id: Uuid) -> Result<Option<Session>, AppError> {
     if !invigilated(page).await.contains(&id) {
         return Ok(None);
     }
-    Ok(store::session(&state.db, id).await?)
+    Ok(store::session(&state.db, id).await?.filter(|s| s.published_at.is_none()))
 }
 
 /// Paris time of a moment, `HH:MM`.
@@ -238,9 +316,10 @@ async fn invigilator_page(state: &AppState, page: &Page, id: Uuid, notice: Strin
         0 => page.t("invigilator-needing-none"),
         n => page.lang.t_args("invigilator-needing", &[("count", &n.to_string())]),
     };
+    let read_only = session.status() != super::model::SessionStatus::Created;
     Ok(render(
         StatusCode::OK,
-        &InvigilatorPage { chrome: page.chrome(&title), csrf: page.csrf(), session, lines, notice, needing },
+        &InvigilatorPage { chrome: page.chrome(&title), csrf: page.csrf(), session, lines, notice, needing, read_only },
     ))
 }
 

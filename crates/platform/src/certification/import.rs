@@ -142,10 +142,14 @@ pub fn parse(bytes: &[u8], today: &str) -> Result<Plan, Vec<ImportError>> {
         Some(Err(_)) => return Err(vec![ImportError { line: 1, column: None, problem: Problem::Malformed }]),
         _ => return Err(vec![ImportError { line: 1, column: None, problem: Problem::Empty }]),
     };
+    crate::prescription::import::check_width(&header)?;
     let known: HashMap<String, &'static str> = COLUMNS.iter().map(|(l, _)| (normalize(l), *l)).collect();
     let mut index: HashMap<&'static str, usize> = HashMap::new();
     let mut errors = Vec::new();
     for (i, raw) in header.iter().enumerate() {
+        if errors.len() >= crate::prescription::import::MAX_PROBLEMS {
+            break;
+        }
         let norm = normalize(raw);
         if norm.is_empty() || norm.ends_with("('oui' ou laisser vide)") {
             continue;
@@ -167,6 +171,7 @@ pub fn parse(bytes: &[u8], today: &str) -> Result<Plan, Vec<ImportError>> {
         }
     }
     if !errors.is_empty() {
+        errors.truncate(crate::prescription::import::MAX_PROBLEMS);
         return Err(errors);
     }
     let width = header.len();
@@ -334,6 +339,16 @@ mod tests {
         ";Lycée Curie;B12;15/12/2026;09:00;M. Martin;;Dupont;Léa;05/03/2004;F;75056;;;France;;;;;Gratuite;";
     const TOM: &str = ";Lycée Curie;B12;15/12/2026;09:00;M. Martin;;Petit;Tom;01/01/2000;M;;69003;Lyon;FRANCE;;;;33%;;";
     const ANA: &str = ";Lycée Curie;C3;16/12/2026;14:00;Mme Roux;;Lopez;Ana;27/06/2003;F;;;Madrid;Espagne;;;;;;";
+
+    #[test]
+    fn header_problems_are_capped_and_wide_headers_refused() {
+        let wide = "x;".repeat(1_000_000);
+        let errors = parse(wide.as_bytes(), TODAY).unwrap_err();
+        assert_eq!(errors.iter().map(|e| e.problem.code()).collect::<Vec<_>>(), ["import-error-too-many-columns"]);
+        let header: String = (0..100).map(|i| format!("x{};", i % 2)).collect();
+        let errors = parse(header.as_bytes(), TODAY).unwrap_err();
+        assert!(!errors.is_empty() && errors.len() <= crate::prescription::import::MAX_PROBLEMS);
+    }
 
     #[test]
     fn lines_with_the_same_place_and_time_make_one_session() {

@@ -53,9 +53,9 @@ pub fn pages() -> Pages {
         .get("/did.json", issuer::did_json)
         .get("/credentials/status/{list}", issuer::status_json)
         .get("/surveillant", entrance::invigilator_form)
-        .post("/surveillant", entrance::invigilator_login)
         .get("/surveillant/sessions/{session_id}", entrance::invigilator)
         .get("/surveillant/sessions/{session_id}/events", entrance::events)
+        .post("/surveillant/sessions/{session_id}/leave", entrance::invigilator_leave)
         .post("/surveillant/sessions/{session_id}/candidates/{candidate_id}/authorize", entrance::authorize)
         .post("/surveillant/sessions/{session_id}/candidates/{candidate_id}/end", entrance::end)
         .post("/surveillant/sessions/{session_id}/candidates/{candidate_id}/alert/{action}", entrance::handle_alert)
@@ -75,6 +75,7 @@ pub fn pages() -> Pages {
         .get("/certif/{center_id}/sessions/{session_id}", pages::session)
         .get("/certif/{center_id}/sessions/{session_id}/attendance.pdf", documents::attendance_page)
         .get("/certif/{center_id}/sessions/{session_id}/edit", pages::edit_session)
+        .post("/certif/{center_id}/sessions/{session_id}/invigilator/unlock", pages::unlock_invigilator)
         .post("/certif/{center_id}/sessions/{session_id}/edit", pages::update_session)
         .post("/certif/{center_id}/sessions/{session_id}/candidates", pages::enrol)
         .get("/certif/{center_id}/sessions/{session_id}/candidates/{candidate_id}", pages::candidate)
@@ -86,6 +87,11 @@ pub fn pages() -> Pages {
             "/certif/{center_id}/sessions/{session_id}/candidates/{candidate_id}/reports/{report_id}/delete",
             reporting::delete,
         )
+}
+
+/// The invigilator's password, limited per client IP with logins (a password must not be guessed).
+pub fn auth_limited_pages() -> Pages {
+    Pages::new().post("/surveillant", entrance::invigilator_login)
 }
 
 /// Public verification, rate-limited per client IP (codes must not be guessed).

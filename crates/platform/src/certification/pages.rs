@@ -265,6 +265,8 @@ struct SessionPage {
     started: Vec<(Uuid, String)>,
     /// Candidates whose test is not over: (id, name) — the finalisation asks why.
     unfinished: Vec<(Uuid, String)>,
+    /// Said while repeated wrong invigilator passwords lock the session's invigilator login.
+    invigilator_locked: Option<String>,
 }
 
 /// Notices after an action.
@@ -300,9 +302,13 @@ async fn session_page(
     let status =
         if form.has_errors() || finalize_form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let title = format!("{} {}", page.t("session-title"), session.number);
+    let invigilator_locked = service::invigilator_locked_until(state, session.id)
+        .await?
+        .map(|until| page.lang.t_args("session-invigilator-locked", &[("time", &super::entrance::hour(&until))]));
     Ok(render(
         status,
         &SessionPage {
+            invigilator_locked,
             chrome: page.chrome(&title),
             csrf: page.csrf(),
             status: session.status(),
@@ -342,9 +348,23 @@ pub async fn session(
         Some("updated") => page.t("candidate-updated"),
         Some("removed") => page.t("candidate-removed"),
         Some("finalized") => page.t("session-finalized"),
+        Some("unlocked") => page.t("session-invigilator-unlocked"),
         _ => String::new(),
     };
     session_page(&state, &page, access.center, path.session_id, (FormState::new(), FormState::new()), notice).await
+}
+
+/// `POST /certif/{center_id}/sessions/{session_id}/invigilator/unlock`: a member of the centre lifts
+/// the lock that repeated wrong invigilator passwords put on the session (audited).
+pub async fn unlock_invigilator(
+    State(state): State<AppState>,
+    access: CenterAccess<AnyMember>,
+    Path(path): Path<SessionPath>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    let session = service::session(&state, access.center, path.session_id).await?;
+    service::unlock_invigilator(&state, access.user.id, &session).await?;
+    Ok(Redirect::to(&format!("/certif/{}/sessions/{}?done=unlocked", access.center, session.id)).into_response())
 }
 
 fn keep_candidate(f: &CandidateFields) -> FormState {

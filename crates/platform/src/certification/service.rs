@@ -357,45 +357,76 @@ fn error(field: &str, code: &str) -> Vec<FieldError> {
     vec![FieldError { field: field.into(), code: code.into() }]
 }
 
-/// An open session by its number and access code; a wrong number and a wrong code are the same error.
-async fn open_session(state: &AppState, number: &str, code: &str) -> Result<Option<Session>, AppError> {
-    let Ok(number) = number.trim().parse::<i64>() else { return Ok(None) };
-    let found = store::session_by_number_anywhere(&state.db, number).await?;
-    let code = code.trim().to_uppercase();
-    Ok(found.filter(|s| {
-        crate::identity::service::token_hash(&s.access_code) == crate::identity::service::token_hash(&code)
-            && s.status() == SessionStatus::Created
-    }))
+/// Why joining failed.
+#[derive(Debug, Clone)]
+pub enum JoinRefused {
+    /// A field to correct. Every failure of the secret part (session number, access code, names,
+    /// birth date, someone else already joined as that candidate) is the same `field-join-failed`,
+    /// so that trying reveals nothing about which part was wrong.
+    Fields(Vec<FieldError>),
+    /// Too many failures of this account or at this session: wait until this time (µs).
+    Locked(i64),
 }
 
 /// Joins a session as one of its candidates (names and birth date as enrolled, accents and case
 /// aside), if the person may be certified; returns the candidate.
-pub async fn join(
-    state: &AppState,
-    user: Uuid,
-    f: &JoinFields,
-) -> Result<Result<Candidate, Vec<FieldError>>, AppError> {
-    let Some(session) = open_session(state, &f.session_number, &f.access_code).await? else {
-        return Ok(Err(error("session_number", "field-join-session")));
-    };
-    let Some(birth) = super::model::any_date(&f.birth_date) else {
-        return Ok(Err(error("birth_date", "field-birth-date-invalid")));
-    };
-    let key = crate::prescription::import::name_key;
-    let found: Vec<Candidate> = store::candidates_born_on(&state.db, session.id, &birth)
-        .await?
-        .into_iter()
-        .filter(|c| key(&c.first_name) == key(&f.first_name) && key(&c.last_name) == key(&f.last_name))
-        .collect();
-    let Some(candidate) = found.into_iter().next() else {
-        return Ok(Err(error("last_name", "field-join-not-enrolled")));
-    };
+///
+/// Each attempt is counted before anything secret is checked, per account
+/// ([`crate::attempts::JOIN_PER_ACCOUNT`]) and per session ([`crate::attempts::JOIN_PER_SESSION`]),
+/// and refunded when it succeeds. A session is joined on its own day only.
+pub async fn join(state: &AppState, user: Uuid, f: &JoinFields) -> Result<Result<Candidate, JoinRefused>, AppError> {
+    use crate::attempts::{self, Gate, JOIN_PER_ACCOUNT, JOIN_PER_SESSION};
+    let refused = |field: &str, code: &str| Ok(Err(JoinRefused::Fields(error(field, code))));
+    // About the person themselves: says nothing about anyone else.
     if !eligibility(state, user).await?.eligible {
-        return Ok(Err(error("session_number", "field-join-not-eligible")));
+        return refused("session_number", "field-join-not-eligible");
     }
-    if !store::link_candidate(&state.db, candidate.id, user, state.clock.now_micros()).await? {
-        return Ok(Err(error("last_name", "field-join-taken")));
+    let Some(birth) = super::model::any_date(&f.birth_date) else {
+        return refused("birth_date", "field-birth-date-invalid");
+    };
+    let now = state.clock.now_micros();
+    let account = user.to_string();
+    if let Gate::LockedUntil(until) = attempts::count(&state.db, &JOIN_PER_ACCOUNT, &account, now).await? {
+        return Ok(Err(JoinRefused::Locked(until)));
     }
+    let session = match f.session_number.trim().parse::<i64>() {
+        Ok(number) => {
+            store::session_by_number_anywhere(&state.db, number).await?.filter(|s| s.status() == SessionStatus::Created)
+        }
+        Err(_) => None,
+    };
+    let Some(session) = session else {
+        return refused("session_number", "field-join-failed");
+    };
+    // Session numbers and dates are on every convocation: saying the day reveals nothing secret,
+    // and the access code cannot be tried before it.
+    if crate::clock::paris_date(now) != session.date {
+        attempts::succeeded(&state.db, &JOIN_PER_ACCOUNT, &account).await?;
+        return refused("session_number", "field-join-not-today");
+    }
+    let subject = session.id.to_string();
+    if let Gate::LockedUntil(until) = attempts::count(&state.db, &JOIN_PER_SESSION, &subject, now).await? {
+        return Ok(Err(JoinRefused::Locked(until)));
+    }
+    let hash = crate::identity::service::token_hash;
+    let code_matches = hash(&session.access_code) == hash(&f.access_code.trim().to_uppercase());
+    let key = crate::prescription::import::name_key;
+    let found = if code_matches {
+        store::candidates_born_on(&state.db, session.id, &birth)
+            .await?
+            .into_iter()
+            .find(|c| key(&c.first_name) == key(&f.first_name) && key(&c.last_name) == key(&f.last_name))
+    } else {
+        None
+    };
+    let Some(candidate) = found else {
+        return refused("session_number", "field-join-failed");
+    };
+    if !store::link_candidate(&state.db, candidate.id, user, now).await? {
+        return refused("session_number", "field-join-failed");
+    }
+    attempts::succeeded(&state.db, &JOIN_PER_ACCOUNT, &account).await?;
+    attempts::succeeded(&state.db, &JOIN_PER_SESSION, &subject).await?;
     identity::service::audit(
         state,
         Some(user),
@@ -448,12 +479,16 @@ pub fn candidate_state(c: &Candidate, course: Option<&super::model::Course>) -> 
 }
 
 /// Why a test did not start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StartRefused {
     /// The invigilator has not authorised the candidate.
     NotAuthorized,
     /// The test is over.
     Over,
+    /// The session is finalised: nothing starts or resumes any more.
+    SessionClosed,
+    /// A first start on another day than the session's (`YYYY-MM-DD`, Paris time).
+    NotToday(String),
 }
 
 /// Starts the candidate's test once the invigilator authorised them, or resumes it once the
@@ -467,9 +502,13 @@ pub async fn start_test(
     locale: content::Locale,
 ) -> Result<Result<Uuid, StartRefused>, AppError> {
     let c = own_candidate(state, user, candidate).await?;
+    let session = store::session(&state.db, c.session_id).await?.ok_or(AppError::NotFound)?;
     if let Some(course) = store::course_of_candidate(&state.db, c.id).await? {
         if course.completed_at.is_some() {
             return Ok(Err(StartRefused::Over));
+        }
+        if session.status() != SessionStatus::Created {
+            return Ok(Err(StartRefused::SessionClosed));
         }
         if !store::consume_authorization(&state.db, c.id).await? {
             return Ok(Err(StartRefused::NotAuthorized));
@@ -487,13 +526,20 @@ pub async fn start_test(
         super::live::publish(state, c.session_id);
         return Ok(Ok(assessment));
     }
+    if session.status() != SessionStatus::Created {
+        return Ok(Err(StartRefused::SessionClosed));
+    }
+    let now = state.clock.now_micros();
+    // The certificate carries the day the test is taken: a session is sat on its own day.
+    if crate::clock::paris_date(now) != session.date {
+        return Ok(Err(StartRefused::NotToday(session.date.clone())));
+    }
     if !c.authorized_to_start {
         return Ok(Err(StartRefused::NotAuthorized));
     }
-    let now = state.clock.now_micros();
     let configuration = super::configuration::active(state).await?;
     let minutes = configuration.settings().duration_minutes;
-    let version = store::session(&state.db, c.session_id).await?.ok_or(AppError::NotFound)?.version;
+    let version = session.version;
     let plan = if version == 2 {
         Some(to_text(&v2_plan(state, user, locale, c.accessibility_adjustment).await?)?)
     } else {
@@ -516,6 +562,11 @@ pub async fn start_test(
         plan,
     };
     let mut tx = state.db.begin().await?;
+    // The session's row lock orders this start with finalisation: a course is either in before it
+    // (and scored) or refused after it.
+    if !store::lock_open_session(&mut tx, c.session_id).await? {
+        return Ok(Err(StartRefused::SessionClosed));
+    }
     // The unique candidate column makes a second start in parallel fail here rather than twice.
     store::insert_course(&mut tx, &course).await?;
     store::set_authorized(&mut tx, c.id, false).await?;
@@ -565,19 +616,102 @@ async fn v2_plan(
     })
 }
 
-/// The session an invigilator opens with its number and password, if they match an open session.
-pub async fn invigilated_session(state: &AppState, number: &str, password: &str) -> Result<Option<Session>, AppError> {
-    let Ok(number) = number.trim().parse::<i64>() else { return Ok(None) };
-    let found = store::session_by_number_anywhere(&state.db, number).await?;
-    let password = password.trim().to_uppercase();
-    Ok(found.filter(|s| {
-        crate::identity::service::token_hash(&s.invigilator_password) == crate::identity::service::token_hash(&password)
-            && s.status() == SessionStatus::Created
-    }))
+/// What the invigilator's password opened.
+#[derive(Debug, Clone)]
+pub enum InvigilatorLogin {
+    /// The open session of this number, whose password was right.
+    Opened(Box<Session>),
+    /// No open session has this number and password.
+    Wrong,
+    /// Too many wrong passwords for this session: locked until this time (µs).
+    Locked(i64),
 }
 
-/// A candidate of the invigilated session, or 404.
+/// The session an invigilator opens with its number and password. Every attempt at an open
+/// session's password is counted before it is checked ([`crate::attempts::INVIGILATOR`]): 10 wrong
+/// ones lock the session's invigilator login for 15 minutes, whatever addresses they come from;
+/// the lock is audited and shown on the centre's session page, which can lift it.
+pub async fn invigilator_login(state: &AppState, number: &str, password: &str) -> Result<InvigilatorLogin, AppError> {
+    use crate::attempts::{self, Gate, INVIGILATOR};
+    let Ok(number) = number.trim().parse::<i64>() else { return Ok(InvigilatorLogin::Wrong) };
+    let Some(session) =
+        store::session_by_number_anywhere(&state.db, number).await?.filter(|s| s.status() == SessionStatus::Created)
+    else {
+        return Ok(InvigilatorLogin::Wrong);
+    };
+    let subject = session.id.to_string();
+    let now = state.clock.now_micros();
+    if let Gate::LockedUntil(until) = attempts::count(&state.db, &INVIGILATOR, &subject, now).await? {
+        return Ok(InvigilatorLogin::Locked(until));
+    }
+    let password = password.trim().to_uppercase();
+    let hash = crate::identity::service::token_hash;
+    if hash(&session.invigilator_password) == hash(&password) {
+        attempts::succeeded(&state.db, &INVIGILATOR, &subject).await?;
+        identity::service::audit(
+            state,
+            None,
+            "certification.invigilator.login",
+            None,
+            "invigilator",
+            serde_json::json!({ "session": session.id }),
+        )
+        .await?;
+        return Ok(InvigilatorLogin::Opened(Box::new(session)));
+    }
+    match attempts::locked_until(&state.db, &INVIGILATOR, &subject, now).await? {
+        Some(until) => {
+            tracing::warn!(session = %session.id, "invigilator login locked after repeated wrong passwords");
+            identity::service::audit(
+                state,
+                None,
+                "certification.invigilator.locked",
+                None,
+                "invigilator",
+                serde_json::json!({ "session": session.id, "until": until, "failures": INVIGILATOR.max_failures }),
+            )
+            .await?;
+            Ok(InvigilatorLogin::Locked(until))
+        }
+        None => Ok(InvigilatorLogin::Wrong),
+    }
+}
+
+/// Until when the session's invigilator login is locked, if it is.
+pub async fn invigilator_locked_until(state: &AppState, session: Uuid) -> Result<Option<i64>, AppError> {
+    let now = state.clock.now_micros();
+    Ok(crate::attempts::locked_until(&state.db, &crate::attempts::INVIGILATOR, &session.to_string(), now).await?)
+}
+
+/// A member of the centre lifts the lock of the session's invigilator login (audited).
+pub async fn unlock_invigilator(state: &AppState, member: Uuid, session: &Session) -> Result<(), AppError> {
+    if crate::attempts::unlock(&state.db, &crate::attempts::INVIGILATOR, &session.id.to_string()).await? {
+        identity::service::audit(
+            state,
+            Some(member),
+            "certification.invigilator.unlock",
+            None,
+            "centre",
+            serde_json::json!({ "session": session.id }),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// An open session, or 409: invigilators and candidates act only while it is open.
+pub async fn open_session_by_id(state: &AppState, id: Uuid) -> Result<Session, AppError> {
+    let session = store::session(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    if session.status() != SessionStatus::Created {
+        return Err(AppError::Conflict);
+    }
+    Ok(session)
+}
+
+/// A candidate of the invigilated session, or 404; 409 once the session is no longer open (an
+/// invigilator acts only while it is).
 pub async fn session_candidate(state: &AppState, session: Uuid, id: Uuid) -> Result<Candidate, AppError> {
+    open_session_by_id(state, session).await?;
     store::candidate_by_id(&state.db, id).await?.filter(|c| c.session_id == session).ok_or(AppError::NotFound)
 }
 
@@ -919,6 +1053,9 @@ pub async fn finalize(
     {
         return Err(AppError::Conflict);
     }
+    // Read again under the session's row lock: a course started since the form was checked is
+    // scored too (its abort reason, if it is still under way, is the candidate's).
+    let courses = store::courses_of_session(&mut tx, s.id).await?;
     for course in &courses {
         let mut course = course.clone();
         if course.completed_at.is_none() {

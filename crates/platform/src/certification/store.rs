@@ -770,6 +770,18 @@ pub async fn insert_issue_report(conn: impl Into<Conn<'_>>, r: &IssueReport) -> 
     })
 }
 
+/// Moves the open sessions with this description to `date` (the demo session).
+pub async fn reschedule_open_sessions_described(
+    conn: impl Into<Conn<'_>>,
+    description: &str,
+    date: &str,
+) -> Result<u64, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("UPDATE certification_sessions SET date = $2 WHERE description = $1 AND finalized_at IS NULL AND date <> $2")
+            .bind(description).bind(date).execute(c).await.map(|r| r.rows_affected())
+    })
+}
+
 /// Takes the session's row lock for the rest of the transaction if it is still open (not
 /// finalised); false otherwise. Finalisation writes the same row, so a report added meanwhile is
 /// either in before it (and resolved) or refused after it.

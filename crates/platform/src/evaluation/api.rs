@@ -205,7 +205,8 @@ pub struct AnswerBody {
 /// What happened to the answer.
 #[derive(Serialize, ToSchema)]
 pub struct AnswerResult {
-    /// ok, ko, aband, timedout — or duplicate when it was already recorded.
+    /// ok, ko, aband, timedout — or duplicate when it was already recorded; `recorded` during a
+    /// certification, whose answers are marked by the jury and never shown to the candidate.
     result: String,
     level_up: Option<u32>,
 }
@@ -231,7 +232,10 @@ pub async fn answer(
         (EngineResponse::Value(v.clone()), v)
     };
     match service::answer(&state, me.id, id, &body.challenge_id, |_| (response, raw)).await? {
-        Answered::Recorded { outcome, level_up } => {
+        Answered::Recorded { certification: true, .. } => {
+            Ok(Json(AnswerResult { result: "recorded".into(), level_up: None }))
+        }
+        Answered::Recorded { outcome, level_up, certification: false } => {
             Ok(Json(AnswerResult { result: outcome.as_str().to_owned(), level_up }))
         }
         Answered::Duplicate => Ok(Json(AnswerResult { result: "duplicate".into(), level_up: None })),

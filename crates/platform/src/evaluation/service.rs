@@ -598,6 +598,8 @@ pub enum Answered {
         outcome: Outcome,
         /// New level when the answer raised it.
         level_up: Option<u32>,
+        /// A certification answer: its outcome is the jury's, never told to the candidate.
+        certification: bool,
     },
     /// The same answer was already recorded (double submission): nothing changed.
     Duplicate,
@@ -768,7 +770,7 @@ pub async fn answer(
     }
     let level_up =
         if scope.campaign.is_some() || scope.certification.is_some() { None } else { scoring::level_up(before, after) };
-    Ok(Answered::Recorded { outcome: verdict.outcome, level_up })
+    Ok(Answered::Recorded { outcome: verdict.outcome, level_up, certification: scope.certification.is_some() })
 }
 
 /// Records that the learner left the page of the current focused challenge.

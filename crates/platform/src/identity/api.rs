@@ -130,7 +130,7 @@ pub async fn login(
         }
         Err(LoginFailure::Invalid { remaining }) => Err(AppError::BadCredentials { remaining }),
         Err(LoginFailure::TemporarilyBlocked(until)) => Err(AppError::TooManyRequests {
-            retry_after: ((until - state.clock.now_micros()) / 1_000_000).max(1) as u64,
+            retry_after: crate::web::limit::retry_after_until(state.clock.now_micros(), until),
         }),
         Err(LoginFailure::Blocked) => Err(AppError::Forbidden),
     }

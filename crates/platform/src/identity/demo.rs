@@ -52,5 +52,6 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         }
         tracing::warn!(email, password = %secret, role, "demo account created (demo mode only)");
     }
+    crate::certification::demo::keep_today(state).await?;
     Ok(())
 }

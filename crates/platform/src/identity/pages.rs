@@ -206,7 +206,7 @@ pub async fn login(
                     (StatusCode::UNPROCESSABLE_ENTITY, form, warning, String::new(), None)
                 }
                 LoginFailure::TemporarilyBlocked(until) => {
-                    let seconds = ((until - state.clock.now_micros()) / 1_000_000).max(1);
+                    let seconds = crate::web::limit::retry_after_until(state.clock.now_micros(), until);
                     let text = lang.t_args("login-temporarily-blocked", &[("time", &format_time(until))]);
                     (StatusCode::TOO_MANY_REQUESTS, form, String::new(), text, Some(seconds))
                 }
@@ -223,7 +223,7 @@ pub async fn login(
             };
             let mut response = render(status, &login);
             if let Some(seconds) = retry {
-                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds as u64));
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
             }
             return Ok(response);
         }

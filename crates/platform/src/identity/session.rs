@@ -210,10 +210,16 @@ pub fn random_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The certification sessions this browser opened with their invigilator password (a list of ids).
+pub const INVIGILATED: &str = "invigilated_sessions";
+
 /// Logs a person in: a new session id (against fixation), the user, the time, a new CSRF token.
+/// Sessions opened as an invigilator before are closed: whoever signs in on a shared computer does
+/// not inherit them.
 pub async fn log_in(session: &Session, user: Uuid, now: i64) -> Result<(), AppError> {
     session.cycle_id().await.map_err(session_error)?;
     session.remove_value(PRINCIPAL).await.map_err(session_error)?;
+    session.remove_value(INVIGILATED).await.map_err(session_error)?;
     session.insert(USER, user.to_string()).await.map_err(session_error)?;
     session.insert(AUTH_AT, now).await.map_err(session_error)?;
     session.insert(CSRF, random_token()).await.map_err(session_error)?;

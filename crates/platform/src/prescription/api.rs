@@ -208,7 +208,7 @@ pub async fn results(
     Query(q): Query<ResultsQuery>,
 ) -> Result<Json<Vec<ResultJson>>, AppError> {
     let c = service::campaign_of(&state, access.organization, campaign_id).await?;
-    let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
+    let page = crate::web::extract::page_number(q.page);
     let scoring = Scoring::of(&state, &c).await?;
     let filters = ResultFilters {
         search: q.search.unwrap_or_default(),
@@ -377,6 +377,9 @@ pub async fn join(
         Ok(p) => Ok((StatusCode::CREATED, Json(participation_json(&state, &campaign.code, &p).await?)).into_response()),
         Err(StartRefused::Invalid(errors)) => Err(AppError::Invalid(errors)),
         Err(StartRefused::Closed) => Err(AppError::Conflict),
+        Err(StartRefused::Locked(until)) => Err(AppError::TooManyRequests {
+            retry_after: crate::web::limit::retry_after_until(state.clock.now_micros(), until),
+        }),
     }
 }
 

@@ -16,7 +16,8 @@ use axum::{
 use content::{Locale, SkillIdx};
 use engine::campaign as rules;
 use futures_util::StreamExt;
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
+use uuid::Uuid;
 
 use super::{
     model::{Campaign, CampaignType, Organization},
@@ -28,21 +29,7 @@ use crate::{
     web::{error::AppError, i18n::Lang},
 };
 
-/// Europe/Paris offset at an instant: UTC+2 from the last Sunday of March 01:00 UTC to the last
-/// Sunday of October 01:00 UTC, else UTC+1 (the EU rule since 1996).
-pub fn paris_offset(t: OffsetDateTime) -> UtcOffset {
-    let t = t.to_offset(UtcOffset::UTC);
-    let last_sunday = |month: time::Month| {
-        let days = time::util::days_in_month(month, t.year());
-        let last = time::Date::from_calendar_date(t.year(), month, days).expect("a valid date");
-        let back = last.weekday().number_days_from_sunday();
-        last.saturating_sub(time::Duration::days(i64::from(back)))
-    };
-    let start = last_sunday(time::Month::March).with_hms(1, 0, 0).expect("valid").assume_utc();
-    let end = last_sunday(time::Month::October).with_hms(1, 0, 0).expect("valid").assume_utc();
-    let hours = if t >= start && t < end { 2 } else { 1 };
-    UtcOffset::from_hms(hours, 0, 0).expect("a valid offset")
-}
+pub use crate::clock::paris_offset;
 
 /// `DD/MM/YYYY HH:mm` in Europe/Paris.
 pub fn paris_datetime(micros: i64) -> String {
@@ -453,20 +440,13 @@ pub async fn export(
         campaign,
         state: state.clone(),
     });
-    let (rows_tx, rows_rx) = tokio::sync::mpsc::channel::<ExportRow>(256);
-    let db = state.db.clone();
-    let campaign_id = export.campaign.id;
-    tokio::spawn(async move {
-        if let Err(e) = store::stream_export(&db, campaign_id, rows_tx).await {
-            tracing::error!(error = %e, "campaign export interrupted");
-        }
-    });
+    let (rows_tx, rows_rx) = tokio::sync::mpsc::channel::<Result<ExportRow, std::io::Error>>(EXPORT_PAGE);
+    tokio::spawn(produce(state.db.clone(), export.campaign.id, rows_tx));
     let head = futures_util::stream::once({
         let export = export.clone();
         async move { Ok::<Bytes, std::io::Error>(Bytes::from(export.header())) }
     });
-    let rows =
-        tokio_stream_receiver(rows_rx).map(move |row| Ok::<Bytes, std::io::Error>(Bytes::from(export.row(&row))));
+    let rows = tokio_stream_receiver(rows_rx).map(move |row| row.map(|row| Bytes::from(export.row(&row))));
     let mut response = Body::from_stream(head.chain(rows)).into_response();
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
@@ -477,6 +457,56 @@ pub async fn export(
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+/// Participations read per query of an export.
+pub const EXPORT_PAGE: usize = 500;
+/// How long an export waits for a client that stopped reading before it gives up.
+pub const EXPORT_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Reads an export's lines into `rows`, a page of [`EXPORT_PAGE`] at a time: each page is one short
+/// query, so no connection is held while the client reads (a client that stops reading holds
+/// nothing but a page of lines in memory, and is dropped after [`EXPORT_IDLE`]). A failure is sent
+/// as an error, so that the response is cut rather than ending as if complete.
+async fn produce(
+    db: crate::db::Db,
+    campaign: Uuid,
+    rows: tokio::sync::mpsc::Sender<Result<ExportRow, std::io::Error>>,
+) {
+    let fail = |e: sqlx::Error| {
+        tracing::error!(error = %e, "campaign export interrupted");
+        std::io::Error::other("the export could not be read")
+    };
+    let order = match store::export_order(&db, campaign).await {
+        Ok(ids) => ids,
+        Err(e) => {
+            let _ = rows.send(Err(fail(e))).await;
+            return;
+        }
+    };
+    for page in order.chunks(EXPORT_PAGE) {
+        let mut lines = match store::export_rows(&db, page).await {
+            Ok(lines) => lines,
+            Err(e) => {
+                let _ = rows.send(Err(fail(e))).await;
+                return;
+            }
+        };
+        let position: std::collections::HashMap<Uuid, usize> =
+            page.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        lines.sort_by_key(|l| position.get(&l.p.id).copied().unwrap_or(usize::MAX));
+        for line in lines {
+            match tokio::time::timeout(EXPORT_IDLE, rows.send(Ok(line))).await {
+                Ok(Ok(())) => {}
+                // The client went away.
+                Ok(Err(_)) => return,
+                Err(_) => {
+                    tracing::warn!(%campaign, "campaign export dropped: the client stopped reading");
+                    return;
+                }
+            }
+        }
+    }
 }
 
 /// A stream over a channel's receiver (what tokio-stream's wrapper does, without the crate).

@@ -123,6 +123,11 @@ pub const MAX_FIELD_CHARS: usize = 255;
 pub const MAX_ROWS: usize = 50_000;
 /// Most problems reported: beyond, the file is clearly not in the format.
 pub const MAX_PROBLEMS: usize = 200;
+/// Columns a file may have: every format has fewer than 20, so a wider header is a wrong file
+/// (and an 8 MB header of empty columns is refused before anything is allocated per column).
+pub const MAX_COLUMNS: usize = 100;
+/// Free columns a GENERIC list may add to its known ones (each becomes a column of every export).
+pub const MAX_FREE_COLUMNS: usize = 20;
 
 /// One learner read from a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,6 +224,10 @@ pub enum Problem {
     },
     /// More than [`MAX_ROWS`] learners.
     TooManyRows,
+    /// A header wider than [`MAX_COLUMNS`].
+    TooManyColumns,
+    /// More than [`MAX_FREE_COLUMNS`] free columns.
+    TooManyFreeColumns,
     /// The line cannot be read as CSV.
     Malformed,
     /// A rule of a form (its Fluent message id), for files that fill forms (certification sessions).
@@ -245,6 +254,8 @@ impl Problem {
             Problem::StudentNumber => "import-error-student-number",
             Problem::Duplicate { .. } => "import-error-duplicate",
             Problem::TooManyRows => "import-error-too-many-rows",
+            Problem::TooManyColumns => "import-error-too-many-columns",
+            Problem::TooManyFreeColumns => "import-error-too-many-free-columns",
             Problem::Malformed => "import-error-malformed",
         }
     }
@@ -258,6 +269,8 @@ impl Problem {
             Problem::Duplicate { first_line } => vec![("first", first_line.to_string())],
             Problem::TooLong => vec![("max", MAX_FIELD_CHARS.to_string())],
             Problem::TooManyRows => vec![("max", MAX_ROWS.to_string())],
+            Problem::TooManyColumns => vec![("max", MAX_COLUMNS.to_string())],
+            Problem::TooManyFreeColumns => vec![("max", MAX_FREE_COLUMNS.to_string())],
             _ => Vec::new(),
         }
     }
@@ -311,12 +324,16 @@ pub fn parse(format: Format, bytes: &[u8], today: &str) -> Result<LearnerList, V
         Some(Err(_)) => return Err(vec![ImportError { line: 1, column: None, problem: Problem::Malformed }]),
         _ => return Err(vec![ImportError { line: 1, column: None, problem: Problem::Empty }]),
     };
+    check_width(&header)?;
     // Index of each known column in the file; free columns (GENERIC) after them.
     let known: HashMap<String, &'static str> = format.columns().iter().map(|(l, _)| (normalize_label(l), *l)).collect();
     let mut index: HashMap<&'static str, usize> = HashMap::new();
     let mut extra_columns: Vec<(usize, String)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for (i, raw) in header.iter().enumerate() {
+        if errors.len() >= MAX_PROBLEMS {
+            break;
+        }
         let norm = normalize_label(raw);
         let label = raw.trim().trim_end_matches('*').trim().to_owned();
         if norm.is_empty() {
@@ -330,7 +347,13 @@ pub fn parse(format: Format, bytes: &[u8], today: &str) -> Result<LearnerList, V
             Some(l) => {
                 index.insert(*l, i);
             }
-            None if format == Format::Generic => extra_columns.push((i, label)),
+            None if format == Format::Generic && extra_columns.len() < MAX_FREE_COLUMNS => {
+                extra_columns.push((i, label))
+            }
+            None if format == Format::Generic => {
+                errors.push(ImportError { line: 1, column: Some(label), problem: Problem::TooManyFreeColumns });
+                break;
+            }
             None => errors.push(ImportError { line: 1, column: Some(label), problem: Problem::UnknownColumn }),
         }
     }
@@ -340,6 +363,7 @@ pub fn parse(format: Format, bytes: &[u8], today: &str) -> Result<LearnerList, V
         }
     }
     if !errors.is_empty() {
+        errors.truncate(MAX_PROBLEMS);
         return Err(errors);
     }
     let width = header.len();
@@ -387,6 +411,14 @@ pub fn parse(format: Format, bytes: &[u8], today: &str) -> Result<LearnerList, V
     });
     errors.truncate(MAX_PROBLEMS);
     if errors.is_empty() { Ok(list) } else { Err(errors) }
+}
+
+/// Refuses a header wider than [`MAX_COLUMNS`].
+pub fn check_width(header: &csv::StringRecord) -> Result<(), Vec<ImportError>> {
+    if header.len() > MAX_COLUMNS {
+        return Err(vec![ImportError { line: 1, column: None, problem: Problem::TooManyColumns }]);
+    }
+    Ok(())
 }
 
 /// Walks the data lines of a CSV file: stops at a malformed record (its line reported) or once
@@ -668,6 +700,30 @@ mod tests {
             ]
         );
         assert_eq!(errors[4].problem, Problem::Duplicate { first_line: 2 });
+    }
+
+    #[test]
+    fn header_problems_are_capped_and_wide_headers_refused() {
+        // Millions of columns: refused as one problem, before any is looked at.
+        let wide = "x;".repeat(1_000_000);
+        let errors = parse(Format::Sco, wide.as_bytes(), TODAY).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!((errors[0].line, errors[0].problem.code()), (1, "import-error-too-many-columns"));
+        // Under the width, unknown and repeated columns stop at MAX_PROBLEMS.
+        let header: String = (0..MAX_COLUMNS).map(|i| format!("c{};", i % 3)).collect();
+        let errors = parse(Format::Sup, header.as_bytes(), TODAY).unwrap_err();
+        assert!(errors.len() <= MAX_PROBLEMS && !errors.is_empty(), "{}", errors.len());
+        let header: String = (0..MAX_COLUMNS).map(|i| format!("u{i};")).collect();
+        assert!(parse(Format::Sco, header.as_bytes(), TODAY).unwrap_err().len() <= MAX_PROBLEMS);
+        // A GENERIC list adds MAX_FREE_COLUMNS free columns at most.
+        let header = |n: usize| {
+            let free: String = (0..n).map(|i| format!(";Libre {i}")).collect();
+            format!("Nom;Prénom;Date de naissance (jj/mm/aaaa){free}\n")
+        };
+        let errors = parse(Format::Generic, header(MAX_FREE_COLUMNS + 1).as_bytes(), TODAY).unwrap_err();
+        assert_eq!(errors.iter().map(|e| e.problem.code()).collect::<Vec<_>>(), ["import-error-too-many-free-columns"]);
+        let body = format!("{}Dupont;Léa;05/03/2004{}\n", header(MAX_FREE_COLUMNS), ";x".repeat(MAX_FREE_COLUMNS));
+        assert_eq!(parse(Format::Generic, body.as_bytes(), TODAY).unwrap().extra_columns.len(), MAX_FREE_COLUMNS);
     }
 
     #[test]

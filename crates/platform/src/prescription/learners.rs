@@ -220,8 +220,14 @@ fn birth_date(raw: &str) -> Option<String> {
     })
 }
 
+/// Whether an identity is complete and its birth date readable (a guess worth counting).
+pub fn well_formed(who: &Identity) -> bool {
+    !who.first_name.trim().is_empty() && !who.last_name.trim().is_empty() && birth_date(&who.birth_date).is_some()
+}
+
 /// Links the account to the learner of the organisation's list with these names and birth date
-/// (case, accents and hyphens aside), or says which field to correct.
+/// (case, accents and hyphens aside), or says which field to correct. Nobody and somebody already
+/// linked are the same answer: trying reveals nothing about who is on the list.
 pub async fn reconcile(
     tx: &mut Tx,
     org: Uuid,
@@ -253,8 +259,7 @@ pub async fn reconcile(
             return Ok(Ok(candidate.id));
         }
     }
-    let code = if same.is_empty() { "field-reconcile-not-found" } else { "field-reconcile-taken" };
-    Ok(Err(vec![FieldError { field: "last_name".into(), code: code.into() }]))
+    Ok(Err(vec![FieldError { field: "last_name".into(), code: "field-reconcile-not-found".into() }]))
 }
 
 /// A problem of a file as a sentence: `Line 3, column “Email”: …`.
@@ -374,7 +379,7 @@ async fn learners_page(
 ) -> Result<Response, AppError> {
     let (org, role) = access;
     let organization = service::organization(state, org).await?;
-    let page_number = q.page.unwrap_or(1).clamp(1, 1_000_000);
+    let page_number = crate::web::extract::page_number(q.page);
     let search = q.q.clone().unwrap_or_default();
     let division = q.division.clone().unwrap_or_default();
     let (mut found, total) = store::learners_page(
@@ -503,7 +508,7 @@ pub async fn api_learners(
     access: OrganizationAccess<AnyMember>,
     Query(q): Query<LearnersQuery>,
 ) -> Result<Json<LearnersJson>, AppError> {
-    let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
+    let page = crate::web::extract::page_number(q.page);
     let (learners, total) = store::learners_page(
         &state.db,
         access.organization,

@@ -207,6 +207,18 @@ pub async fn start(
             vec![page.t("campaign-closed-text")],
             Some(("/mes-parcours", page.t("my-courses-title"))),
         )),
+        Err(StartRefused::Locked(until)) => {
+            let time = crate::certification::entrance::hour(&until);
+            let form = FormState::new()
+                .keep("first_name", &f.who.first_name)
+                .keep("last_name", &f.who.last_name)
+                .with_message("last_name", page.lang.t_args("reconcile-locked", &[("time", &time)]));
+            let mut response = landing_page(&state, &page, campaign, form).await?;
+            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            let wait = crate::web::limit::retry_after_until(state.clock.now_micros(), until);
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, wait.into());
+            Ok(response)
+        }
     }
 }
 

@@ -154,6 +154,9 @@ pub enum StartRefused {
     Closed,
     /// Fields to correct (external id).
     Invalid(Vec<FieldError>),
+    /// Too many failed reconciliations of this account or with this organisation's list: wait
+    /// until this time (µs).
+    Locked(i64),
 }
 
 /// Starts a participation (joining the organisation's learners if needed) and, for a test, its
@@ -194,6 +197,24 @@ pub async fn start(
     };
     let imports_list = organization(state, campaign.organization_id).await?.learner_import.is_some();
     let now = state.clock.now_micros();
+    // Finding oneself in a list is guessing names and a birth date: each try is counted, per
+    // account and per organisation, before anything is compared (outside the transaction, which a
+    // failure rolls back), and refunded once it succeeds.
+    let counted = if imports_list
+        && store::learner_of_user(&state.db, campaign.organization_id, user.id).await?.is_none()
+        && super::learners::well_formed(who)
+    {
+        use crate::attempts::{Gate, RECONCILE_PER_ACCOUNT, RECONCILE_PER_ORGANIZATION, count};
+        let (account, org) = (user.id.to_string(), campaign.organization_id.to_string());
+        for (rule, subject) in [(&RECONCILE_PER_ACCOUNT, &account), (&RECONCILE_PER_ORGANIZATION, &org)] {
+            if let Gate::LockedUntil(until) = count(&state.db, rule, subject, now).await? {
+                return Ok(Err(StartRefused::Locked(until)));
+            }
+        }
+        Some((account, org))
+    } else {
+        None
+    };
     let mut tx = state.db.begin().await?;
     let learner = match store::learner_of_user(&mut tx, campaign.organization_id, user.id).await? {
         Some(l) => l,
@@ -245,6 +266,11 @@ pub async fn start(
             .await?;
     }
     tx.commit().await?;
+    if let Some((account, org)) = counted {
+        use crate::attempts::{RECONCILE_PER_ACCOUNT, RECONCILE_PER_ORGANIZATION, succeeded};
+        succeeded(&state.db, &RECONCILE_PER_ACCOUNT, &account).await?;
+        succeeded(&state.db, &RECONCILE_PER_ORGANIZATION, &org).await?;
+    }
     Ok(Ok(participation))
 }
 

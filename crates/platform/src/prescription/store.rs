@@ -966,31 +966,40 @@ pub struct ExportRow {
     pub completed: bool,
 }
 
-/// Streams every live participation of a campaign, by name, into `rows` (stops when the
-/// receiver goes away). Rows are read one at a time from the database: constant memory.
-pub async fn stream_export(
-    db: &crate::db::Db,
-    campaign: Uuid,
-    rows: tokio::sync::mpsc::Sender<ExportRow>,
-) -> Result<(), sqlx::Error> {
-    use futures_util::TryStreamExt;
-    crate::on_db!(db, pool => {
-        let mut stream = sqlx::query_as::<_, ExportRow>(
+/// The live participations of a campaign in export order (by name): the key list an export pages
+/// through, so that no connection is held while the client reads.
+pub async fn export_order(conn: impl Into<Conn<'_>>, campaign: Uuid) -> Result<Vec<Uuid>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_scalar(
+            "SELECT p.id FROM campaign_participations p JOIN organization_learners l ON l.id = p.organization_learner_id \
+             WHERE p.campaign_id = $1 AND p.deleted_at IS NULL AND NOT p.is_improved ORDER BY l.last_name, l.first_name, p.created_at, p.id",
+        )
+        .bind(campaign)
+        .fetch_all(c)
+        .await
+    })
+}
+
+/// The export lines of these participations, in any order (at most 500 ids: both databases'
+/// parameter limits).
+pub async fn export_rows(conn: impl Into<Conn<'_>>, ids: &[Uuid]) -> Result<Vec<ExportRow>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    on_conn!(conn, c => {
+        let mut q = sqlx::QueryBuilder::new(
             "SELECT p.id, l.id AS learner_id, l.last_name, l.first_name, l.division, l.group_name, l.student_number, l.extra, p.external_id, p.status, \
              p.created_at, p.shared_at, p.mastery_rate, p.validated_skills, p.pix_score, p.snapshot, NULL AS assessment_id, \
              (SELECT CAST(COUNT(DISTINCT k.skill) AS BIGINT) FROM knowledge_elements k JOIN assessments a ON a.id = k.assessment_id WHERE a.participation_id = p.id) AS assessed, \
              EXISTS (SELECT 1 FROM assessments a WHERE a.participation_id = p.id AND a.state = 'completed') AS completed \
-             FROM campaign_participations p JOIN organization_learners l ON l.id = p.organization_learner_id \
-             WHERE p.campaign_id = $1 AND p.deleted_at IS NULL AND NOT p.is_improved ORDER BY l.last_name, l.first_name, p.created_at",
-        )
-        .bind(campaign)
-        .fetch(pool);
-        while let Some(row) = stream.try_next().await? {
-            if rows.send(row).await.is_err() {
-                break;
-            }
+             FROM campaign_participations p JOIN organization_learners l ON l.id = p.organization_learner_id WHERE p.id IN (",
+        );
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
         }
-        Ok(())
+        q.push(")");
+        q.build_query_as::<ExportRow>().fetch_all(&mut *c).await
     })
 }
 

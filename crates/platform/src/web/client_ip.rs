@@ -99,18 +99,6 @@ pub async fn client_ip(State(state): State<AppState>, mut request: Request, next
     next.run(request).await
 }
 
-/// The per-IP limiter's key: the resolved client address.
-#[derive(Debug, Clone, Copy)]
-pub struct ClientIpKey;
-
-impl tower_governor::key_extractor::KeyExtractor for ClientIpKey {
-    type Key = IpAddr;
-
-    fn extract<T>(&self, req: &axum::http::Request<T>) -> Result<Self::Key, tower_governor::GovernorError> {
-        req.extensions().get::<ClientIp>().map(|c| c.0).ok_or(tower_governor::GovernorError::UnableToExtractKey)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -274,3 +274,12 @@ fn multipart_error(e: multer::Error) -> AppError {
         other => AppError::BadRequest(format!("invalid multipart body: {other}")),
     }
 }
+
+/// The last page number a list accepts: beyond it nothing is listed, and `(page - 1) × size`
+/// stays far from overflowing.
+pub const MAX_PAGE: i64 = 1_000_000;
+
+/// A page number from a query, between 1 and [`MAX_PAGE`] (absent or below 1: the first page).
+pub fn page_number(requested: Option<i64>) -> i64 {
+    requested.unwrap_or(1).clamp(1, MAX_PAGE)
+}

@@ -41,6 +41,12 @@ impl FormState {
         self
     }
 
+    /// A message already formatted, next to a field (one that takes arguments).
+    pub fn with_message(mut self, field: &str, message: String) -> FormState {
+        self.errors.push(FieldMessage { field: field.to_owned(), message });
+        self
+    }
+
     /// The value of a field ("" when none).
     pub fn value(&self, field: &str) -> &str {
         self.values.get(field).map(String::as_str).unwrap_or("")

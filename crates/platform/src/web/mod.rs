@@ -9,6 +9,7 @@ pub mod form;
 pub mod health;
 pub mod i18n;
 pub mod layout;
+pub mod limit;
 pub mod media;
 pub mod pages;
 pub mod redirect;
@@ -79,27 +80,25 @@ pub fn routes() -> Router<AppState> {
         .route("/api/{*rest}", axum::routing::any(api_not_found))
 }
 
-/// Drops the per-IP limiter's entries that are back to a full quota, so its memory stays bounded
+/// Drops the per-IP limiters' entries that are back to a full quota, so their memory stays bounded
 /// by the clients of the last minute (called periodically by the node).
 pub type Trimmer = std::sync::Arc<dyn Fn() + Send + Sync>;
 
-/// Routes limited per client IP ([`client_ip::ClientIp`]), with the limit of the settings.
-pub fn limited_routes(per_minute: u32) -> (Router<AppState>, Trimmer) {
-    let per_minute = per_minute.max(1);
-    let config = tower_governor::governor::GovernorConfigBuilder::default()
-        .period(Duration::from_nanos(60_000_000_000 / u64::from(per_minute)))
-        .burst_size(per_minute)
-        .key_extractor(client_ip::ClientIpKey)
-        .finish()
-        .expect("a positive rate");
-    let limiter = config.limiter().clone();
-    let trimmer: Trimmer = std::sync::Arc::new(move || {
-        limiter.retain_recent();
-        limiter.shrink_to_fit();
-    });
-    let (pages, _) = routes::limited_pages().into_parts();
-    let (api, _) = routes::limited_api().split_for_parts();
-    (pages.merge(api).layer(tower_governor::GovernorLayer::new(config)), trimmer)
+/// Routes limited per client IP, each group with its bucket's quota ([`limit`]).
+pub fn limited_routes(state: &AppState) -> (Router<AppState>, Trimmer) {
+    let mut router = Router::new();
+    let mut limits = Vec::new();
+    for (bucket, pages, api) in routes::limited() {
+        let limit = limit::Limit::new(bucket, bucket.per_minute(&state.settings));
+        let (pages, _) = pages.into_parts();
+        let (api, _) = api.split_for_parts();
+        router = router.merge(
+            pages.merge(api).layer(middleware::from_fn_with_state((state.clone(), limit.clone()), limit::enforce)),
+        );
+        limits.push(limit);
+    }
+    let trimmer: Trimmer = std::sync::Arc::new(move || limits.iter().for_each(limit::Limit::trim));
+    (router, trimmer)
 }
 
 async fn api_index() -> axum::Json<serde_json::Value> {
@@ -127,9 +126,7 @@ pub fn finish(routes: Router<AppState>, state: AppState) -> (Router, Trimmer) {
             .with_same_site(tower_sessions::cookie::SameSite::Lax)
             .with_secure(state.settings.public_url.starts_with("https://"))
             .with_expiry(tower_sessions::Expiry::OnInactivity(crate::identity::session::IDLE));
-    let (limited, trimmer) = limited_routes(state.settings.auth_rate_per_minute);
-    // On PostgreSQL the limit is also counted in the database, so the nodes share it.
-    let limited = limited.layer(axum::middleware::from_fn_with_state(state.clone(), shared_limit::enforce));
+    let (limited, trimmer) = limited_routes(&state);
     let routes = routes.merge(limited);
     let stack = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))

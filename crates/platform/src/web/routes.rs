@@ -12,6 +12,7 @@ use axum::{
 };
 use utoipa_axum::router::OpenApiRouter;
 
+use super::limit::Bucket;
 use crate::AppState;
 
 /// HTML routes and their table.
@@ -79,14 +80,27 @@ impl Pages {
     }
 }
 
-/// The HTML routes limited per client IP (credential guessing and mail flooding).
-pub fn limited_pages() -> Pages {
-    crate::identity::limited_pages().merge(crate::certification::limited_pages())
+/// The routes limited per client IP, by bucket: credential guessing and mail flooding (identity,
+/// the invigilator's password), certificate verification.
+pub fn limited() -> Vec<(Bucket, Pages, OpenApiRouter<AppState>)> {
+    vec![
+        (
+            Bucket::Auth,
+            crate::identity::limited_pages().merge(crate::certification::auth_limited_pages()),
+            crate::identity::limited_api(),
+        ),
+        (Bucket::Verification, crate::certification::limited_pages(), crate::certification::limited_api()),
+    ]
 }
 
-/// The API routes limited per client IP.
+/// Every HTML route limited per client IP.
+pub fn limited_pages() -> Pages {
+    limited().into_iter().fold(Pages::new(), |all, (_, pages, _)| all.merge(pages))
+}
+
+/// Every API route limited per client IP.
 pub fn limited_api() -> OpenApiRouter<AppState> {
-    crate::identity::limited_api().merge(crate::certification::limited_api())
+    limited().into_iter().fold(OpenApiRouter::new(), |all, (_, _, api)| all.merge(api))
 }
 
 /// Every other HTML route.

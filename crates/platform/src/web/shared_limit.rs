@@ -1,37 +1,31 @@
-//! The per-IP limit of the login, sign-up and reset routes, shared by the nodes of a PostgreSQL
-//! cluster: each node's in-memory limiter only sees its own requests, so N nodes behind a balancer
+//! The per-IP limits ([`super::limit`]), shared by the nodes of a PostgreSQL cluster: each node's in-memory limiter only sees its own requests, so N nodes behind a balancer
 //! would allow N times the rate. A counter per client address and minute in the database makes the
 //! limit the cluster's (one upsert per limited request). One SQLite node needs no such thing.
 
-use axum::{
-    extract::{Request, State},
-    middleware::Next,
-    response::{IntoResponse, Response},
-};
+use std::net::IpAddr;
 
-use crate::{AppState, db::Db, on_db, web::client_ip::ClientIp, web::error::AppError};
+use super::limit::Bucket;
+use crate::{AppState, db::Db, on_db};
 
-/// Counts the request in its client's window and refuses it (429) above the configured rate.
-pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// Counts the request of client `ip` (already reduced by [`super::limit::key`]) in its minute's
+/// window of `bucket`; the seconds to wait when the cluster's quota is used up. Nothing on SQLite.
+pub async fn over(state: &AppState, bucket: Bucket, ip: IpAddr) -> Option<u64> {
     if !matches!(state.db, Db::Postgres(_)) {
-        return next.run(req).await;
+        return None;
     }
-    let Some(ip) = req.extensions().get::<ClientIp>().map(|c| c.0) else {
-        return next.run(req).await;
-    };
     let now = state.clock.now_micros();
     let window = now.div_euclid(60_000_000);
-    match hit(&state.db, &ip.to_string(), window).await {
-        Ok(hits) if hits > i64::from(state.settings.auth_rate_per_minute.max(1)) => {
-            let retry_after = 60 - u64::try_from(now.div_euclid(1_000_000).rem_euclid(60)).unwrap_or(0);
-            AppError::TooManyRequests { retry_after }.into_response()
+    match hit(&state.db, &format!("{}:{ip}", bucket.name()), window).await {
+        // 1 to 60 seconds: until the next minute's window.
+        Ok(hits) if hits > i64::from(bucket.per_minute(&state.settings)) => {
+            Some(60 - u64::try_from(now.div_euclid(1_000_000).rem_euclid(60)).unwrap_or(0))
         }
-        Ok(_) => next.run(req).await,
+        Ok(_) => None,
         // The database is what the request needs anyway: let the route report it; the node's own
         // limiter still applies.
         Err(e) => {
             tracing::warn!(error = %e, "shared rate limit unavailable");
-            next.run(req).await
+            None
         }
     }
 }

@@ -32,7 +32,7 @@ dual!(
     configuration_turns_on_exposure_control_eap_and_variable_length,
 );
 
-fn location(r: &reqwest::Response) -> String {
+pub(crate) fn location(r: &reqwest::Response) -> String {
     r.headers()[header::LOCATION].to_str().unwrap().to_owned()
 }
 
@@ -449,7 +449,7 @@ async fn mass_import_creates_sessions_all_or_nothing(backend: crate::support::Ba
 
 /// A demo node where `learner@demo.example` (eligible, enrolled in the demo session as Léa
 /// Apprenante) has a known password; returns the session's (id, number, access code, invigilator password).
-async fn demo_session(app: &TestApp) -> (Uuid, i64, String, String) {
+pub(crate) async fn demo_session(app: &TestApp) -> (Uuid, i64, String, String) {
     app.sign_up("known@example.org").await;
     platform::on_db!(app.db(), pool => {
         sqlx::query("UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = 'known@example.org') WHERE email = 'learner@demo.example'")
@@ -461,7 +461,7 @@ async fn demo_session(app: &TestApp) -> (Uuid, i64, String, String) {
 
 /// The demo centre's admin, signed in (the demo password copied from a known account), and the
 /// centre of the session.
-async fn demo_centre(app: &TestApp, session: Uuid) -> (Client, Uuid) {
+pub(crate) async fn demo_centre(app: &TestApp, session: Uuid) -> (Client, Uuid) {
     platform::on_db!(app.db(), pool => {
         sqlx::query("UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = 'known@example.org') WHERE email = 'centre-admin@demo.example'")
             .execute(pool).await.unwrap();
@@ -474,7 +474,7 @@ async fn demo_centre(app: &TestApp, session: Uuid) -> (Client, Uuid) {
 
 /// Léa joins the demo session, its invigilator authorises her and she starts: her client, her
 /// page, her test, the invigilator's client.
-async fn lea_starts(
+pub(crate) async fn lea_starts(
     app: &TestApp,
     session: Uuid,
     number: i64,
@@ -493,7 +493,7 @@ async fn lea_starts(
     (lea, home, assessment, invigilator)
 }
 
-async fn join_as_lea(app: &TestApp, number: i64, code: &str) -> (Client, String) {
+pub(crate) async fn join_as_lea(app: &TestApp, number: i64, code: &str) -> (Client, String) {
     let lea = app.login_as("learner@demo.example").await;
     let form = lea.get(app.url("/certification/rejoindre")).send().await.unwrap().text().await.unwrap();
     assert!(form.contains("value=\"Léa\""), "the account's names are offered");
@@ -507,12 +507,20 @@ async fn join_as_lea(app: &TestApp, number: i64, code: &str) -> (Client, String)
     ];
     let r = app.post_form(&lea, "/certification/rejoindre", &fields).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().await.unwrap().contains("Numéro de session ou code d&#39;accès incorrect"));
+    let wrong_code = r.text().await.unwrap();
+    assert!(wrong_code.contains("Ces informations ne correspondent à aucun candidat d&#39;une session ouverte"));
     let lower = code.to_lowercase();
     fields[1] = ("access_code", lower.as_str());
     fields[4] = ("birth_date", "13/04/2001");
     let r = app.post_form(&lea, "/certification/rejoindre", &fields).await;
-    assert!(r.text().await.unwrap().contains("Personne ne porte ces nom, prénom et date de naissance"));
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Ces informations ne correspondent à aucun candidat d&#39;une session ouverte"),
+        "a wrong identity is told the same way as a wrong code"
+    );
     fields[4] = ("birth_date", "12/04/2001");
     let r = app.post_form(&lea, "/certification/rejoindre", &fields).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "joined, accents and case aside");
@@ -870,12 +878,13 @@ async fn the_candidate_api_joins_and_starts(backend: crate::support::Backend) {
     let lea = app.login_as("learner@demo.example").await;
     let mut body = json!({ "session_number": number.to_string(), "access_code": "ZZZZ99", "first_name": "Léa", "last_name": "Apprenante", "birth_date": "2001-04-12" });
     let r = app.send_json(&lea, Method::POST, "/api/certification/join", &body).await;
-    assert_eq!(r.status(), StatusCode::NOT_FOUND, "no open session with this number and code");
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "no open session with this number and code");
+    assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["code"], "field-join-failed");
     body["access_code"] = json!(code);
     body["birth_date"] = json!("2001-04-13");
     let r = app.send_json(&lea, Method::POST, "/api/certification/join", &body).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["code"], "field-join-not-enrolled");
+    assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["code"], "field-join-failed", "the same answer");
     body["birth_date"] = json!("2001-04-12");
     body["access_code"] = json!(code);
     let r = app.send_json(&lea, Method::POST, "/api/certification/join", &body).await;
@@ -1543,7 +1552,9 @@ async fn a_v2_session_asks_three_questions_per_competence_and_scores_them(backen
     let edit = format!("/certif/{center}/sessions/{session}/edit");
     let form = centre.get(app.url(&edit)).send().await.unwrap().text().await.unwrap();
     assert!(form.contains("name=\"version\" value=\"3\"") && form.contains("value=\"2\""), "{form}");
-    let mut fields = session_fields(&in_days(3)).await;
+    // Sessions are sat on their own day (Paris time).
+    let today = platform::clock::paris_date(platform::db::micros(time::OffsetDateTime::now_utc()));
+    let mut fields = session_fields(&today).await;
     fields.push(("version", "7".into()));
     let r = app.post_form(&centre, &edit, &pairs(&fields)).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);

@@ -5,6 +5,7 @@ mod support;
 mod certification;
 mod evaluation;
 mod identity;
+mod integrity;
 mod kit;
 mod prescription;
 mod skeleton;

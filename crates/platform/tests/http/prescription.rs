@@ -1298,7 +1298,7 @@ async fn learners_reconcile_with_the_list_when_they_join(backend: crate::support
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.text().await.unwrap();
     assert!(
-        page.contains("Personne ne porte ces prénom, nom et date de naissance") && page.contains("value=\"Eloise\""),
+        page.contains("ne correspondent à aucune personne de la liste") && page.contains("value=\"Eloise\""),
         "{page}"
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM campaign_participations").await, 0);
@@ -1316,10 +1316,12 @@ async fn learners_reconcile_with_the_list_when_they_join(backend: crate::support
     assert_eq!((linked, division.as_deref()), (Some(pupil_id), Some("6e A")));
     assert_eq!(app.count("SELECT COUNT(*) FROM organization_learners").await, 1, "no second entry was created");
 
-    // Somebody else cannot take the same entry; the API says so too.
+    // Somebody else cannot take the same entry, and is told exactly what a wrong identity is told
+    // (trying reveals nothing about who is on the list); the API says so too.
     let (other, _) = app.learner("other@example.org").await;
     let r = app.post_form(&other, &start, &right).await;
-    assert!(r.text().await.unwrap().contains("déjà rattachés à un autre compte"));
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("ne correspondent à aucune personne de la liste"));
     let r = app
         .send_json(
             &other,
@@ -1330,7 +1332,38 @@ async fn learners_reconcile_with_the_list_when_they_join(backend: crate::support
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = r.json().await.unwrap();
-    assert_eq!(body["errors"][0]["code"], "field-reconcile-taken");
+    assert_eq!(body["errors"][0]["code"], "field-reconcile-not-found");
+
+    // Guessing birth dates (M3): 5 failures an hour per account, then an hour's wait.
+    for day in ["01/01/2012", "02/01/2012"] {
+        let guess = [("consent", "yes"), ("first_name", "Éloïse"), ("last_name", "Le Gall"), ("birth_date", day)];
+        assert_eq!(app.post_form(&other, &start, &guess).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let last = [("consent", "yes"), ("first_name", "Éloïse"), ("last_name", "Le Gall"), ("birth_date", "03/01/2012")];
+    assert_eq!(app.post_form(&other, &start, &last).await.status(), StatusCode::UNPROCESSABLE_ENTITY, "the fifth");
+    let r = app.post_form(&other, &start, &last).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().get(header::RETRY_AFTER).is_some());
+    assert!(r.text().await.unwrap().contains("Trop d&#39;essais infructueux pour retrouver votre nom"));
+    let r = app
+        .send_json(
+            &other,
+            Method::POST,
+            &format!("/api/campaigns/{code}/participations"),
+            &json!({ "consent": true, "identity": { "first_name": "Éloïse", "last_name": "Le Gall", "birth_date": "2012-01-04" } }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Another pupil's first try is not affected; an empty identity is not a guess (not counted).
+    let (third, _) = app.learner("third@example.org").await;
+    for _ in 0..6 {
+        assert_eq!(
+            app.post_form(&third, &start, &[("consent", "yes")]).await.status(),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+    let counted = "SELECT COUNT(*) FROM attempt_counters WHERE scope = 'reconcile-account' AND failures > 0";
+    assert_eq!(app.count(counted).await, 2, "Éloïse's one wrong date and the other account's; nothing for the third");
 }
 
 async fn sup_and_generic_lists_by_api(backend: crate::support::Backend) {

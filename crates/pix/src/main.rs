@@ -6,6 +6,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use platform::{config, telemetry};
 
+mod did_web;
+
 /// Assess, develop and certify digital skills.
 #[derive(Parser)]
 #[command(name = "pix", version, about, propagate_version = true)]
@@ -41,16 +43,26 @@ enum Command {
         #[arg(long, default_value = "Load-Test-2026")]
         password: String,
     },
-    /// Check a certificate credential offline: its signature against the issuer's DID document
-    /// (saved from `/.well-known/did.json`) and, if given, its revocation in the status list (saved
-    /// from the URL in its `credentialStatus`); prints what it certifies. Exit status 0 when valid,
-    /// 1 when not, 2 when a file cannot be read.
+    /// Check a certificate credential: that the issuer you trust signed it (its DID document
+    /// fetched over HTTPS from the host its `did:web` names, or a copy you saved from there), the
+    /// proof's purpose and date, and, if given, its revocation in the status list (saved from the
+    /// URL in its `credentialStatus`); prints what it certifies. Exit status 0 when valid, 1 when
+    /// not, 2 when a file or the issuer's document cannot be read.
     Verify {
         /// The credential (JSON), as the holder downloaded it.
         file: PathBuf,
-        /// The issuer's DID document (JSON).
+        /// The issuer you trust, e.g. `did:web:pix.example.fr` (required: a credential proves
+        /// nothing about an issuer you did not choose).
         #[arg(long)]
-        issuer: PathBuf,
+        issuer_did: String,
+        /// Offline: the issuer's DID document (JSON) as you saved it from
+        /// `https://<host>/.well-known/did.json`; without it, it is fetched over HTTPS.
+        #[arg(long)]
+        issuer: Option<PathBuf>,
+        /// Trust the certificate authorities of this PEM file too when fetching the issuer's
+        /// document (a private authority).
+        #[arg(long)]
+        ca_cert: Option<PathBuf>,
         /// The status list credential (JSON) naming revoked certificates.
         #[arg(long)]
         status: Option<PathBuf>,
@@ -334,7 +346,17 @@ fn main() -> anyhow::Result<ExitCode> {
             });
             return run_simulate(SimulateArgs { learners, seed, content_dir, synthetic, population, json });
         }
-        Command::Verify { file, issuer, status } => return Ok(run_verify(&file, &issuer, status.as_deref())),
+        Command::Verify { file, issuer_did, issuer, ca_cert, status } => {
+            let source = match issuer {
+                Some(path) => IssuerSource::File(path),
+                None => IssuerSource::Https { ca_cert },
+            };
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            return Ok(runtime.block_on(run_verify(&file, &issuer_did, &source, status.as_deref())));
+        }
         _ => {}
     }
     telemetry::init(cli.log_format);
@@ -415,11 +437,44 @@ fn read_json(path: &std::path::Path) -> Result<serde_json::Value, String> {
     serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))
 }
 
-fn run_verify(file: &std::path::Path, issuer: &std::path::Path, status: Option<&std::path::Path>) -> ExitCode {
+/// Where `pix verify` reads the issuer's DID document.
+enum IssuerSource {
+    /// A copy the verifier saved.
+    File(PathBuf),
+    /// Fetched from the host the DID names.
+    Https {
+        /// Extra certificate authorities (PEM).
+        ca_cert: Option<PathBuf>,
+    },
+}
+
+async fn run_verify(
+    file: &std::path::Path,
+    issuer_did: &str,
+    source: &IssuerSource,
+    status: Option<&std::path::Path>,
+) -> ExitCode {
     use platform::certification::credential;
-    let read =
-        || -> Result<_, String> { Ok((read_json(file)?, read_json(issuer)?, status.map(read_json).transpose()?)) };
-    let (vc, did, list) = match read() {
+    let read = async || -> Result<_, String> {
+        let vc = read_json(file)?;
+        let (did, from) = match source {
+            IssuerSource::File(path) => (read_json(path)?, format!("the file {}", path.display())),
+            IssuerSource::Https { ca_cert } => {
+                let roots = match ca_cert {
+                    Some(path) => {
+                        Some(std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?)
+                    }
+                    None => None,
+                };
+                let (host, port, path) = did_web::location(issuer_did)?;
+                let document = did_web::resolve(issuer_did, roots.as_deref()).await?;
+                let port = if port == 443 { String::new() } else { format!(":{port}") };
+                (document, format!("https://{host}{port}{path}"))
+            }
+        };
+        Ok((vc, did, from, status.map(read_json).transpose()?))
+    };
+    let (vc, did, from, list) = match read().await {
         Ok(files) => files,
         Err(e) => {
             eprintln!("{e}");
@@ -427,7 +482,7 @@ fn run_verify(file: &std::path::Path, issuer: &std::path::Path, status: Option<&
         }
     };
     let now = rfc3339_now();
-    match credential::verify(&vc, &did, list.as_ref(), &now) {
+    match credential::verify_issued_by(issuer_did, &vc, &did, list.as_ref(), &now) {
         Ok(v) => {
             let as_of = list.as_ref().and_then(|l| l["validFrom"].as_str()).unwrap_or("?");
             let revocation = if v.status_checked {
@@ -436,6 +491,12 @@ fn run_verify(file: &std::path::Path, issuer: &std::path::Path, status: Option<&
                 "revocation not checked (give --status)".to_owned()
             };
             println!("VALID: signed by {}; {revocation}", v.key);
+            let fingerprint = did["verificationMethod"]
+                .as_array()
+                .and_then(|m| m.iter().find(|m| m["id"] == v.key.as_str()))
+                .and_then(|m| m["publicKeyMultibase"].as_str())
+                .unwrap_or("?");
+            println!("Issuer key: {fingerprint} (DID document from {from})");
             for line in credential::describe(&vc) {
                 println!("{line}");
             }

@@ -135,15 +135,8 @@ fn simulate_runs_on_a_synthetic_bank_and_refuses_bad_distributions() {
     assert_eq!(out.status.code(), Some(2), "a bank distribution needs --bank-size");
 }
 
-#[test]
-fn verify_checks_a_credential_offline() {
-    use platform::certification::credential::{self, Claims, IssuerKey};
-    let dir = tempfile::tempdir().unwrap();
-    let key = IssuerKey::from_seed("key-1", &[3; 32]);
-    let did = credential::did_web("https://pix.example");
-    let doc = credential::did_document(&did, &[("key-1".into(), key.multikey())]);
-    let list_url = "https://pix.example/credentials/status/1";
-    let claims = Claims {
+fn claims(list_url: &str) -> platform::certification::credential::Claims {
+    platform::certification::credential::Claims {
         id: "https://pix.example/verifier-un-certificat?code=P-BCDFGHJK".into(),
         holder: "Léa APPRENANTE".into(),
         version: 3,
@@ -153,41 +146,41 @@ fn verify_checks_a_credential_offline() {
         taken: ("2026-11-20".into(), "Médiathèque Jules Verne".into()),
         verification_code: "P-BCDFGHJK".into(),
         status: (list_url.into(), 42),
-    };
-    let vc =
-        credential::sign(credential::credential("https://pix.example", &did, "Pix", &claims, "t"), &key, &did, "t");
+    }
+}
+
+const SIGNED_AT: &str = "2026-11-20T10:00:00Z";
+
+fn published(
+    key: &platform::certification::credential::IssuerKey,
+) -> platform::certification::credential::PublishedKey {
+    platform::certification::credential::PublishedKey { id: key.id.clone(), public_key: key.multikey(), retired: None }
+}
+
+#[test]
+fn verify_checks_a_credential_offline() {
+    use platform::certification::credential::{self, IssuerKey};
+    let dir = tempfile::tempdir().unwrap();
+    let key = IssuerKey::from_seed("key-1", &[3; 32]);
+    let did = credential::did_web("https://pix.example");
+    let doc = credential::did_document(&did, &[published(&key)]);
+    let list_url = "https://pix.example/credentials/status/1";
+    let unsigned = credential::credential("https://pix.example", &did, "Pix", &claims(list_url), SIGNED_AT);
+    let vc = credential::sign(unsigned.clone(), &key, &did, SIGNED_AT);
     let write = |name: &str, v: &serde_json::Value| {
         let path = dir.path().join(name);
         std::fs::write(&path, serde_json::to_string_pretty(v).unwrap()).unwrap();
         path
     };
     let (vc_file, did_file) = (write("vc.json", &vc), write("did.json", &doc));
-    let clean = write(
-        "clean.json",
-        &credential::sign(
-            credential::status_list_credential(
-                list_url,
-                &did,
-                &[41, 43],
-                ("2026-01-01T00:00:00Z", "2999-01-01T00:00:00Z"),
-            ),
-            &key,
-            &did,
-            "t",
-        ),
-    );
-    let revoked = write(
-        "revoked.json",
-        &credential::sign(
-            credential::status_list_credential(list_url, &did, &[42], ("2026-01-01T00:00:00Z", "2999-01-01T00:00:00Z")),
-            &key,
-            &did,
-            "t",
-        ),
-    );
-    let run = |args: &[&std::path::Path]| {
+    let validity = ("2026-01-01T00:00:00Z", "2999-01-01T00:00:00Z");
+    let list = |revoked: &[u64]| {
+        credential::sign(credential::status_list_credential(list_url, &did, revoked, validity), &key, &did, SIGNED_AT)
+    };
+    let (clean, revoked) = (write("clean.json", &list(&[41, 43])), write("revoked.json", &list(&[42])));
+    let run = |args: &[&Path]| {
         let mut cmd = pix();
-        cmd.arg("verify").arg(args[0]).arg("--issuer").arg(args[1]);
+        cmd.arg("verify").arg(args[0]).args(["--issuer-did", "did:web:pix.example", "--issuer"]).arg(args[1]);
         if let Some(status) = args.get(2) {
             cmd.arg("--status").arg(status);
         }
@@ -197,6 +190,7 @@ fn verify_checks_a_credential_offline() {
     let (code, out) = run(&[&vc_file, &did_file]);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.starts_with("VALID: signed by did:web:pix.example#key-1; revocation not checked"), "{out}");
+    assert!(out.contains(&format!("Issuer key: {} (DID document from the file", key.multikey())), "{out}");
     assert!(
         out.contains("Holder: Léa APPRENANTE") && out.contains("Score: 612 / 895 (± 35), global level: Avancé"),
         "{out}"
@@ -216,6 +210,175 @@ fn verify_checks_a_credential_offline() {
     assert_eq!((code, out.trim()), (Some(1), "INVALID: the signature does not match the document"));
     let (code, _) = run(&[&dir.path().join("missing.json"), &did_file]);
     assert_eq!(code, Some(2));
+    // Another issuer's credential and document, however consistent, are not the pinned issuer's.
+    let evil = credential::did_web("https://evil.example");
+    let evil_key = IssuerKey::from_seed("key-1", &[5; 32]);
+    let evil_vc = credential::sign(
+        credential::credential("https://evil.example", &evil, "Pix", &claims(list_url), SIGNED_AT),
+        &evil_key,
+        &evil,
+        SIGNED_AT,
+    );
+    let evil_doc = credential::did_document(&evil, &[published(&evil_key)]);
+    let (code, out) = run(&[&write("evil.json", &evil_vc), &write("evil-did.json", &evil_doc)]);
+    assert_eq!(
+        (code, out.trim()),
+        (Some(1), "INVALID: issued by did:web:evil.example, not by the expected issuer did:web:pix.example")
+    );
+    // The issuer must be named.
+    let out = pix().arg("verify").arg(&vc_file).arg("--issuer").arg(&did_file).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--issuer-did"));
+}
+
+/// A TLS server on the loopback answering every request with the body `body_for(port)` makes (a
+/// test stand-in for the issuer's site), with a certificate for `localhost` made by openssl;
+/// returns its port and the certificate (PEM) to trust.
+fn https_site(dir: &Path, body_for: impl FnOnce(u16) -> String) -> (u16, Vec<u8>) {
+    use tokio_rustls::rustls::{
+        self,
+        pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject},
+    };
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let (ca_cert, ca_key, csr, ext) =
+        (dir.join("ca.pem"), dir.join("ca.key"), dir.join("leaf.csr"), dir.join("leaf.ext"));
+    std::fs::write(&ext, "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n").unwrap();
+    let openssl = |args: &[&std::ffi::OsStr]| {
+        let out = Command::new("openssl").args(args).output().expect("openssl");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"].map(std::ffi::OsStr::new);
+    let os = |s: &'static str| std::ffi::OsStr::new(s);
+    // A certificate authority, and a certificate for localhost it signs.
+    openssl(
+        &[
+            &[os("req"), os("-x509")],
+            &ec[..],
+            &[
+                os("-days"),
+                os("1"),
+                os("-subj"),
+                os("/CN=Test CA"),
+                os("-keyout"),
+                ca_key.as_os_str(),
+                os("-out"),
+                ca_cert.as_os_str(),
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &[os("req")],
+            &ec[..],
+            &[os("-subj"), os("/CN=localhost"), os("-keyout"), key.as_os_str(), os("-out"), csr.as_os_str()],
+        ]
+        .concat(),
+    );
+    openssl(&[
+        os("x509"),
+        os("-req"),
+        os("-in"),
+        csr.as_os_str(),
+        os("-CA"),
+        ca_cert.as_os_str(),
+        os("-CAkey"),
+        ca_key.as_os_str(),
+        os("-CAcreateserial"),
+        os("-days"),
+        os("1"),
+        os("-extfile"),
+        ext.as_os_str(),
+        os("-out"),
+        cert.as_os_str(),
+    ]);
+    let pem = std::fs::read(&cert).unwrap();
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&pem).map(Result::unwrap).collect();
+    let private = PrivateKeyDer::from_pem_slice(&std::fs::read(&key).unwrap()).unwrap();
+    let config =
+        rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(certs, private)
+            .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let body = body_for(port);
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else { continue };
+                let Ok(mut tls) = acceptor.accept(tcp).await else { continue };
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tls.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/did+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = tls.write_all(response.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            }
+        });
+    });
+    (port, std::fs::read(&ca_cert).unwrap())
+}
+
+#[test]
+fn verify_fetches_the_issuer_document_over_https() {
+    use platform::certification::credential::{self, IssuerKey};
+    let dir = tempfile::tempdir().unwrap();
+    let key = IssuerKey::from_seed("key-1", &[3; 32]);
+    let did_of = |port: u16| format!("did:web:localhost%3A{port}");
+    let (port, ca) = https_site(dir.path(), |port| {
+        serde_json::to_string(&credential::did_document(&did_of(port), &[published(&key)])).unwrap()
+    });
+    let did = did_of(port);
+    let site = format!("https://localhost:{port}");
+    let list_url = format!("{site}/credentials/status/1");
+    let unsigned = credential::credential(&site, &did, "Pix", &claims(&list_url), SIGNED_AT);
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let genuine = credential::sign(unsigned.clone(), &key, &did, SIGNED_AT);
+    let genuine = write("vc.json", serde_json::to_string(&genuine).unwrap().as_bytes());
+    let ca = write("ca.pem", &ca);
+    let run = |vc: &Path, trust: bool| {
+        let mut cmd = pix();
+        cmd.arg("verify").arg(vc).args(["--issuer-did", &did]);
+        if trust {
+            cmd.arg("--ca-cert").arg(&ca);
+        }
+        let out = cmd.output().unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    };
+    let (code, out, err) = run(&genuine, true);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains(&format!("(DID document from https://localhost:{port}/.well-known/did.json)")), "{out}");
+    // M5: a forger's key claiming to be the issuer, with whatever document the forger hands over:
+    // the document that counts is the one the issuer's host serves.
+    let forger = IssuerKey::from_seed("key-1", &[4; 32]);
+    let forged = credential::sign(unsigned, &forger, &did, SIGNED_AT);
+    let forged = write("forged.json", serde_json::to_string(&forged).unwrap().as_bytes());
+    let (code, out, _) = run(&forged, true);
+    assert_eq!((code, out.trim()), (Some(1), "INVALID: the signature does not match the document"));
+    // A host whose certificate is not trusted is not the issuer's.
+    let (code, _, err) = run(&genuine, false);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains(&format!("cannot fetch https://localhost:{port}/.well-known/did.json")), "{err}");
 }
 
 #[test]

@@ -62,20 +62,36 @@ pub fn did_web(public_url: &str) -> String {
 }
 
 /// The issuer's DID document: every key (retired ones too) as a `Multikey` verification method.
-pub fn did_document(did: &str, keys: &[(String, String)]) -> Value {
+pub fn did_document(did: &str, keys: &[PublishedKey]) -> Value {
     let methods: Vec<Value> = keys
         .iter()
-        .map(|(id, public)| {
-            json!({ "id": format!("{did}#{id}"), "type": "Multikey", "controller": did, "publicKeyMultibase": public })
+        .map(|k| {
+            let mut method = json!({ "id": format!("{did}#{}", k.id), "type": "Multikey", "controller": did, "publicKeyMultibase": k.public_key });
+            // Controlled Identifiers 1.0 `revoked`: no proof made at or after it verifies.
+            if let Some(retired) = &k.retired {
+                method["revoked"] = json!(retired);
+            }
+            method
         })
         .collect();
-    let ids: Vec<String> = keys.iter().map(|(id, _)| format!("{did}#{id}")).collect();
+    let ids: Vec<String> = keys.iter().map(|k| format!("{did}#{}", k.id)).collect();
     json!({
         "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
         "id": did,
         "verificationMethod": methods,
         "assertionMethod": ids,
     })
+}
+
+/// A key of the issuer's DID document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedKey {
+    /// `key-N`.
+    pub id: String,
+    /// `Multikey` public key.
+    pub public_key: String,
+    /// When it stopped signing (RFC 3339 UTC): proofs made since do not verify.
+    pub retired: Option<String>,
 }
 
 /// JSON Canonicalization Scheme (RFC 8785) for documents without floating-point numbers: members
@@ -141,6 +157,11 @@ pub fn sign(mut document: Value, key: &IssuerKey, did: &str, created: &str) -> V
     document
 }
 
+/// An RFC 3339 moment (any precision, any offset).
+fn instant(text: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+}
+
 /// Why a credential does not verify.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VerifyError {
@@ -150,6 +171,17 @@ pub enum VerifyError {
     /// The key named by the proof is not among the issuer's keys.
     #[error("the signing key {0} is not one of the issuer's keys")]
     UnknownKey(String),
+    /// The proof is dated after its key stopped signing, or in the future.
+    #[error("the proof's date is outside the validity of the key {0}")]
+    OutsideKeyValidity(String),
+    /// The credential was not issued by the expected issuer.
+    #[error("issued by {found}, not by the expected issuer {expected}")]
+    WrongIssuer {
+        /// The DID the verifier expects.
+        expected: String,
+        /// The DID of the credential (or of the DID document given).
+        found: String,
+    },
     /// The signature does not match: the document was changed or not signed by that key.
     #[error("the signature does not match the document")]
     BadSignature,
@@ -167,6 +199,12 @@ pub fn verify_proof(document: &Value, did_document: &Value) -> Result<String, Ve
     if proof["type"] != "DataIntegrityProof" || proof["cryptosuite"] != "eddsa-jcs-2022" {
         return Err(VerifyError::Malformed("unsupported proof"));
     }
+    // A key listed for assertions proves what the issuer asserts, nothing else (an authentication
+    // proof replayed as a credential's is refused).
+    if proof["proofPurpose"] != "assertionMethod" {
+        return Err(VerifyError::Malformed("the proof's purpose is not assertionMethod"));
+    }
+    let created = proof["created"].as_str().ok_or(VerifyError::Malformed("a proof without its date"))?;
     let method = proof["verificationMethod"].as_str().ok_or(VerifyError::Malformed("no verification method"))?;
     let issuer = document["issuer"].as_str().or_else(|| document["issuer"]["id"].as_str());
     let did = did_document["id"].as_str().ok_or(VerifyError::Malformed("DID document without id"))?;
@@ -174,9 +212,16 @@ pub fn verify_proof(document: &Value, did_document: &Value) -> Result<String, Ve
         return Err(VerifyError::UnknownKey(method.to_owned()));
     }
     let listed = did_document["assertionMethod"].as_array().is_some_and(|a| a.iter().any(|m| m == method));
-    let key = did_document["verificationMethod"]
-        .as_array()
-        .and_then(|methods| methods.iter().find(|m| m["id"] == method))
+    let published =
+        did_document["verificationMethod"].as_array().and_then(|methods| methods.iter().find(|m| m["id"] == method));
+    let created = instant(created).ok_or(VerifyError::Malformed("a proof date that is not RFC 3339"))?;
+    if let Some(retired) = published.and_then(|m| m["revoked"].as_str()) {
+        // A key whose end cannot be read is not trusted at all.
+        if instant(retired).is_none_or(|retired| created >= retired) {
+            return Err(VerifyError::OutsideKeyValidity(method.to_owned()));
+        }
+    }
+    let key = published
         .and_then(|m| m["publicKeyMultibase"].as_str())
         .and_then(parse_multikey)
         .filter(|_| listed)
@@ -351,6 +396,12 @@ pub fn verify(
         return Err(VerifyError::Malformed("not an Open Badges credential"));
     }
     let key = verify_proof(credential, did_document)?;
+    // A proof dated after now (beyond clocks' drift) was not made when it says.
+    let now = instant(now).ok_or(VerifyError::Malformed("the verifier's time is not RFC 3339"))?;
+    let created = credential["proof"]["created"].as_str().and_then(instant);
+    if created.is_some_and(|created| created > now + time::Duration::minutes(5)) {
+        return Err(VerifyError::OutsideKeyValidity(key));
+    }
     let Some(list) = status_list else { return Ok(Verified { key, status_checked: false }) };
     let entry = &credential["credentialStatus"];
     if list["id"] != entry["statusListCredential"] {
@@ -360,8 +411,7 @@ pub fn verify(
     if !is_list || list["credentialSubject"]["statusPurpose"] != entry["statusPurpose"] {
         return Err(VerifyError::StatusList("not a revocation list"));
     }
-    // RFC 3339 UTC moments of the same shape compare as text.
-    if list["validUntil"].as_str().is_none_or(|until| until <= now) {
+    if list["validUntil"].as_str().and_then(instant).is_none_or(|until| until <= now) {
         return Err(VerifyError::StatusList("expired: fetch it again"));
     }
     verify_proof(list, did_document).map_err(|_| VerifyError::StatusList("not signed by the issuer"))?;
@@ -373,6 +423,31 @@ pub fn verify(
         Some(false) => Ok(Verified { key, status_checked: true }),
         None => Err(VerifyError::StatusList("unreadable bits")),
     }
+}
+
+/// [`verify`] for a verifier who knows whom to trust: the DID document must be the expected
+/// issuer's (`did:web:…`), whatever file or server it came from — a document that names another DID,
+/// or a credential another issuer signed, is refused before anything else.
+pub fn verify_issued_by(
+    expected_issuer: &str,
+    credential: &Value,
+    did_document: &Value,
+    status_list: Option<&Value>,
+    now: &str,
+) -> Result<Verified, VerifyError> {
+    let wrong = |found: Option<&str>| VerifyError::WrongIssuer {
+        expected: expected_issuer.to_owned(),
+        found: found.unwrap_or("nobody").to_owned(),
+    };
+    let document = did_document["id"].as_str();
+    if document != Some(expected_issuer) {
+        return Err(wrong(document));
+    }
+    let issuer = credential["issuer"]["id"].as_str().or_else(|| credential["issuer"].as_str());
+    if issuer != Some(expected_issuer) {
+        return Err(wrong(issuer));
+    }
+    verify(credential, did_document, status_list, now)
 }
 
 /// What a certificate credential certifies, as lines a person reads.
@@ -447,7 +522,9 @@ mod tests {
         let old = IssuerKey::from_seed("key-1", &[7; 32]);
         let new = IssuerKey::from_seed("key-2", &[9; 32]);
         let did = did_web("https://pix.example");
-        let doc = did_document(&did, &[("key-1".into(), old.multikey()), ("key-2".into(), new.multikey())]);
+        let published =
+            |id: &str, key: &IssuerKey| PublishedKey { id: id.into(), public_key: key.multikey(), retired: None };
+        let doc = did_document(&did, &[published("key-1", &old), published("key-2", &new)]);
         (old, new, doc)
     }
 
@@ -478,7 +555,7 @@ mod tests {
         forged["credentialSubject"]["result"][0]["value"] = json!("895");
         assert_eq!(verify(&forged, &doc, None, NOW), Err(VerifyError::BadSignature));
         let stranger = IssuerKey::from_seed("key-3", &[1; 32]);
-        let foreign = sign(credential("https://pix.example", &did, "Pix", &claims(), "x"), &stranger, &did, "x");
+        let foreign = sign(credential("https://pix.example", &did, "Pix", &claims(), T), &stranger, &did, T);
         assert_eq!(verify(&foreign, &doc, None, NOW), Err(VerifyError::UnknownKey(format!("{did}#key-3"))));
         let mut renamed = by_new;
         renamed["proof"]["verificationMethod"] = json!(format!("{did}#key-1"));
@@ -486,15 +563,78 @@ mod tests {
     }
 
     const NOW: &str = "2026-11-29T10:00:00Z";
+    const T: &str = "2026-11-29T09:30:00Z";
+
+    #[test]
+    fn a_retired_key_verifies_what_it_signed_before_and_nothing_after() {
+        let (old, _, _) = issuer();
+        let did = did_web("https://pix.example");
+        let doc = did_document(
+            &did,
+            &[PublishedKey {
+                id: "key-1".into(),
+                public_key: old.multikey(),
+                retired: Some("2026-11-29T09:00:00Z".into()),
+            }],
+        );
+        assert_eq!(doc["verificationMethod"][0]["revoked"], "2026-11-29T09:00:00Z");
+        let unsigned = credential("https://pix.example", &did, "Pix", &claims(), "2026-11-01T08:00:00Z");
+        let before = sign(unsigned.clone(), &old, &did, "2026-11-01T08:00:00Z");
+        assert!(verify(&before, &doc, None, NOW).is_ok(), "signed while the key was in use");
+        // A leaked seed signing today: refused, whatever the credential says.
+        let after = sign(unsigned.clone(), &old, &did, "2026-11-29T09:00:00Z");
+        assert_eq!(verify(&after, &doc, None, NOW), Err(VerifyError::OutsideKeyValidity(format!("{did}#key-1"))));
+    }
+
+    #[test]
+    fn proofs_must_assert_be_dated_and_not_from_the_future() {
+        let (_, key, doc) = issuer();
+        let did = did_web("https://pix.example");
+        let signed = sign(credential("https://pix.example", &did, "Pix", &claims(), T), &key, &did, T);
+        assert!(verify(&signed, &doc, None, NOW).is_ok());
+        // Another purpose, re-signed so that only the purpose differs.
+        let mut options = signed.clone();
+        options.as_object_mut().unwrap().remove("proof");
+        let mut authentication = sign(options.clone(), &key, &did, T);
+        authentication["proof"]["proofPurpose"] = json!("authentication");
+        assert_eq!(
+            verify(&authentication, &doc, None, NOW),
+            Err(VerifyError::Malformed("the proof's purpose is not assertionMethod"))
+        );
+        let future = sign(options, &key, &did, "2026-12-29T09:30:00Z");
+        assert_eq!(verify(&future, &doc, None, NOW), Err(VerifyError::OutsideKeyValidity(format!("{did}#key-2"))));
+    }
+
+    #[test]
+    fn a_verifier_pins_the_issuer_whatever_document_it_is_handed() {
+        // A forger makes a key, a DID document naming the real host, and signs with it.
+        let real = did_web("https://pix.example");
+        let forger = IssuerKey::from_seed("key-1", &[3; 32]);
+        let forged_doc =
+            did_document(&real, &[PublishedKey { id: "key-1".into(), public_key: forger.multikey(), retired: None }]);
+        let forged = sign(credential("https://pix.example", &real, "Pix", &claims(), T), &forger, &real, T);
+        assert!(verify(&forged, &forged_doc, None, NOW).is_ok(), "the document alone proves nothing");
+        // Pinned to the real issuer, the real document refuses the forged key; a document of
+        // another DID is refused before anything.
+        let (_, _, real_doc) = issuer();
+        assert_eq!(verify_issued_by(&real, &forged, &real_doc, None, NOW), Err(VerifyError::BadSignature));
+        let other = did_web("https://evil.example");
+        let other_doc =
+            did_document(&other, &[PublishedKey { id: "key-1".into(), public_key: forger.multikey(), retired: None }]);
+        assert_eq!(
+            verify_issued_by(&real, &forged, &other_doc, None, NOW),
+            Err(VerifyError::WrongIssuer { expected: real.clone(), found: other.clone() })
+        );
+    }
     const VALID: (&str, &str) = ("2026-11-29T09:00:00Z", "2026-11-30T09:00:00Z");
 
     #[test]
     fn an_old_or_foreign_status_list_is_refused() {
         let (_, key, doc) = issuer();
         let did = did_web("https://pix.example");
-        let signed = sign(credential("https://pix.example", &did, "Pix", &claims(), "t"), &key, &did, "t");
+        let signed = sign(credential("https://pix.example", &did, "Pix", &claims(), T), &key, &did, T);
         let url = "https://pix.example/credentials/status/1";
-        let list = sign(status_list_credential(url, &did, &[], VALID), &key, &did, "t");
+        let list = sign(status_list_credential(url, &did, &[], VALID), &key, &did, T);
         assert!(verify(&signed, &doc, Some(&list), NOW).is_ok());
         assert_eq!(
             verify(&signed, &doc, Some(&list), "2026-12-01T00:00:00Z"),
@@ -503,7 +643,7 @@ mod tests {
         );
         let mut other = status_list_credential(url, &did, &[], VALID);
         other["credentialSubject"]["statusPurpose"] = json!("suspension");
-        let other = sign(other, &key, &did, "t");
+        let other = sign(other, &key, &did, T);
         assert_eq!(verify(&signed, &doc, Some(&other), NOW), Err(VerifyError::StatusList("not a revocation list")));
     }
 
@@ -511,11 +651,11 @@ mod tests {
     fn the_status_list_revokes_exactly_its_positions() {
         let (_, key, doc) = issuer();
         let did = did_web("https://pix.example");
-        let signed = sign(credential("https://pix.example", &did, "Pix", &claims(), "t"), &key, &did, "t");
+        let signed = sign(credential("https://pix.example", &did, "Pix", &claims(), T), &key, &did, T);
         let url = "https://pix.example/credentials/status/1";
-        let clean = sign(status_list_credential(url, &did, &[3, 8], VALID), &key, &did, "t");
+        let clean = sign(status_list_credential(url, &did, &[3, 8], VALID), &key, &did, T);
         assert_eq!(verify(&signed, &doc, Some(&clean), NOW).map(|v| v.status_checked), Ok(true));
-        let revoked = sign(status_list_credential(url, &did, &[7], VALID), &key, &did, "t");
+        let revoked = sign(status_list_credential(url, &did, &[7], VALID), &key, &did, T);
         assert_eq!(verify(&signed, &doc, Some(&revoked), NOW), Err(VerifyError::Revoked));
         let mut tampered = clean.clone();
         tampered["credentialSubject"]["encodedList"] = revoked["credentialSubject"]["encodedList"].clone();

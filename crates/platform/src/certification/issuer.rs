@@ -35,6 +35,14 @@ fn rfc3339(micros: i64) -> String {
     t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
+/// To the microsecond: a key retired in the very second it signed something still verifies it
+/// (proofs are dated to the second, rounded down).
+fn rfc3339_micros(micros: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
 fn key_of(row: &KeyRow) -> Result<IssuerKey, AppError> {
     let seed: [u8; 32] = base64::engine::general_purpose::STANDARD
         .decode(&row.secret)
@@ -156,8 +164,12 @@ pub async fn issue(state: &AppState, c: &Certificate) -> Result<String, AppError
 
 /// The issuer's DID document.
 pub async fn did_document(state: &AppState) -> Result<Value, AppError> {
-    let keys: Vec<(String, String)> =
-        keys(state).await?.into_iter().filter(|k| k.withdrawn_at.is_none()).map(|k| (k.id, k.public_key)).collect();
+    let keys: Vec<credential::PublishedKey> = keys(state)
+        .await?
+        .into_iter()
+        .filter(|k| k.withdrawn_at.is_none())
+        .map(|k| credential::PublishedKey { id: k.id, public_key: k.public_key, retired: k.retired_at.map(rfc3339_micros) })
+        .collect();
     Ok(credential::did_document(&did(state), &keys))
 }
 

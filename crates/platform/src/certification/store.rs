@@ -684,15 +684,16 @@ pub async fn insert_credential_key(
 /// Withdraws a key as compromised (and retires it); false when there is no such key.
 pub async fn withdraw_credential_key(conn: impl Into<Conn<'_>>, id: &str, now: i64) -> Result<bool, sqlx::Error> {
     on_conn!(conn, c => {
-        sqlx::query("UPDATE credential_keys SET withdrawn_at = $2, retired_at = COALESCE(retired_at, $2) WHERE id = $1 AND withdrawn_at IS NULL")
+        sqlx::query("UPDATE credential_keys SET withdrawn_at = $2, retired_at = COALESCE(retired_at, $2), secret = '' WHERE id = $1 AND withdrawn_at IS NULL")
             .bind(id).bind(now).execute(c).await.map(|r| r.rows_affected() == 1)
     })
 }
 
-/// Retires every key but `id` (they stay published).
+/// Retires every key but `id`: they stay published (what they signed keeps verifying) and their
+/// seeds are erased (nothing can be signed with them again, whoever reads the database or a backup).
 pub async fn retire_credential_keys_except(conn: impl Into<Conn<'_>>, id: &str, now: i64) -> Result<(), sqlx::Error> {
     on_conn!(conn, c => {
-        sqlx::query("UPDATE credential_keys SET retired_at = $2 WHERE id <> $1 AND retired_at IS NULL")
+        sqlx::query("UPDATE credential_keys SET retired_at = COALESCE(retired_at, $2), secret = '' WHERE id <> $1 AND (retired_at IS NULL OR secret <> '')")
             .bind(id).bind(now).execute(c).await.map(|_| ())
     })
 }

@@ -1127,6 +1127,25 @@ async fn certificates_are_signed_credentials_that_verify_offline_and_revoke(back
     assert!(list["proof"]["verificationMethod"].as_str().unwrap().ends_with("#key-2"));
     assert!(vc["proof"]["verificationMethod"].as_str().unwrap().ends_with("#key-1"));
     assert_eq!(credential::verify(&vc, &did, Some(&list), &now()).map(|v| v.status_checked), Ok(true));
+    // M6: the retired key's seed is gone, and its published validity ends at its retirement, so
+    // a proof made with it afterwards (a seed read from an old backup) does not verify.
+    let seeds: Vec<(String, String)> = platform::on_db!(app.db(), pool => {
+        sqlx::query_as("SELECT id, secret FROM credential_keys ORDER BY id").fetch_all(pool).await.unwrap()
+    });
+    assert_eq!(
+        seeds.iter().map(|(id, s)| (id.as_str(), s.is_empty())).collect::<Vec<_>>(),
+        [("key-1", true), ("key-2", false)]
+    );
+    let retired = did["verificationMethod"][0]["revoked"].as_str().expect("the retired key's end").to_owned();
+    assert!(did["verificationMethod"][1].get("revoked").is_none(), "the signing key has no end yet");
+    let old_seed = platform::certification::credential::IssuerKey::from_seed("key-1", &[0; 32]);
+    let mut late = vc.clone();
+    late.as_object_mut().unwrap().remove("proof");
+    let did_id = did["id"].as_str().unwrap().to_owned();
+    let late = credential::sign(late, &old_seed, &did_id, &now());
+    let parse = |t: &str| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).unwrap();
+    assert!(parse(&now()) >= parse(&retired));
+    assert!(matches!(credential::verify(&late, &did, None, &now()), Err(VerifyError::OutsideKeyValidity(_))));
 
     // A compromised key is withdrawn: what it signed no longer verifies; the holder gets a new credential.
     assert!(platform::certification::issuer::withdraw(app.db(), "key-1", app.state.clock.now_micros()).await.unwrap());

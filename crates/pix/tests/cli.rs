@@ -143,7 +143,11 @@ fn claims(list_url: &str) -> platform::certification::credential::Claims {
         score: (612, 895, Some(35)),
         level: Some("Avancé".into()),
         competences: vec![("1.1".into(), "Mener une recherche et une veille d'information".into(), 5)],
-        taken: ("2026-11-20".into(), "Médiathèque Jules Verne".into()),
+        taken: (
+            "2026-11-20T10:45:00Z".into(),
+            "urn:uuid:0191d1c6-6f3c-7a51-9f57-1f2d6c1c2b3a".into(),
+            "Médiathèque Jules Verne".into(),
+        ),
         verification_code: "P-BCDFGHJK".into(),
         status: (list_url.into(), 42),
     }
@@ -165,7 +169,7 @@ fn verify_checks_a_credential_offline() {
     let did = credential::did_web("https://pix.example");
     let doc = credential::did_document(&did, &[published(&key)]);
     let list_url = "https://pix.example/credentials/status/1";
-    let unsigned = credential::credential("https://pix.example", &did, "Pix", &claims(list_url), SIGNED_AT);
+    let unsigned = credential::credential("https://pix.example", &did, "Pix", &claims(list_url));
     let vc = credential::sign(unsigned.clone(), &key, &did, SIGNED_AT);
     let write = |name: &str, v: &serde_json::Value| {
         let path = dir.path().join(name);
@@ -214,7 +218,7 @@ fn verify_checks_a_credential_offline() {
     let evil = credential::did_web("https://evil.example");
     let evil_key = IssuerKey::from_seed("key-1", &[5; 32]);
     let evil_vc = credential::sign(
-        credential::credential("https://evil.example", &evil, "Pix", &claims(list_url), SIGNED_AT),
+        credential::credential("https://evil.example", &evil, "Pix", &claims(list_url)),
         &evil_key,
         &evil,
         SIGNED_AT,
@@ -347,7 +351,7 @@ fn verify_fetches_the_issuer_document_over_https() {
     let did = did_of(port);
     let site = format!("https://localhost:{port}");
     let list_url = format!("{site}/credentials/status/1");
-    let unsigned = credential::credential(&site, &did, "Pix", &claims(&list_url), SIGNED_AT);
+    let unsigned = credential::credential(&site, &did, "Pix", &claims(&list_url));
     let write = |name: &str, bytes: &[u8]| {
         let path = dir.path().join(name);
         std::fs::write(&path, bytes).unwrap();

@@ -901,3 +901,4 @@ session-invigilator-locked = The invigilator screen of this session is locked un
 session-invigilator-unlock = Unlock the invigilator screen
 session-invigilator-unlocked = The invigilator screen is unlocked.
 reconcile-locked = Too many failed attempts to find your name in the organisation's list. Try again after { $time }, or ask your teacher or contact person for help.
+problem-not-found-title = Resource not found

@@ -901,3 +901,4 @@ session-invigilator-locked = L'espace surveillant de cette session est bloqué j
 session-invigilator-unlock = Débloquer l'espace surveillant
 session-invigilator-unlocked = L'espace surveillant est débloqué.
 reconcile-locked = Trop d'essais infructueux pour retrouver votre nom dans la liste de l'organisation. Réessayez après { $time }, ou demandez de l'aide à votre enseignant ou à votre référent.
+problem-not-found-title = Ressource introuvable

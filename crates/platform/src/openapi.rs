@@ -33,6 +33,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("post", "/api/password/forgot"),
     ("post", "/api/password/reset"),
     ("post", "/api/shared-certifications"),
+    ("get", "/api/shared-certifications/{verification_code}"),
 ];
 
 /// Operations behind the per-IP limit (`--auth-rate-per-minute`), or a login throttle.
@@ -42,11 +43,18 @@ const LIMITED: &[(&str, &str)] = &[
     ("post", "/api/password/forgot"),
     ("post", "/api/me/email"),
     ("post", "/api/shared-certifications"),
+    ("get", "/api/shared-certifications/{verification_code}"),
 ];
 
 /// Statuses particular to an operation, with what they mean there.
 const PARTICULAR: &[(&str, &str, &str, &str)] = &[
     ("post", "/api/shared-certifications", "404", "No published, validated certificate has this code"),
+    (
+        "get",
+        "/api/shared-certifications/{verification_code}",
+        "404",
+        "No published, validated certificate has this code",
+    ),
     (
         "post",
         "/api/certification/join",

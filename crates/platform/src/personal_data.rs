@@ -93,5 +93,82 @@ pub async fn erase(state: &AppState, user_id: Uuid, actor: Uuid, reason: &str) -
     session::delete_all_for(&state.db, user_id).await?;
     crate::outbox::forget(state, user_id, &addresses).await?;
     service::audit(state, Some(actor), "account.erase", Some(user_id), reason, json!({})).await?;
+    // The rows are gone from what queries see; now from the files too. On PostgreSQL vacuuming can
+    // take a while on big tables: it runs after the answer (and hourly, should this node stop).
+    match &state.db {
+        crate::db::Db::Sqlite(_) => scrub(&state.db).await?,
+        crate::db::Db::Postgres(_) => {
+            let db = state.db.clone();
+            tokio::spawn(async move {
+                if let Err(e) = scrub(&db).await {
+                    tracing::warn!(error = %e, "vacuum after an erasure failed (the hourly one will do it)");
+                }
+            });
+        }
+    }
     Ok(())
+}
+
+/// The hourly scrub of the cluster: vacuums (PostgreSQL) when an account was erased in the last two
+/// hours, so that erased rows leave the files within about an hour even when the vacuum after the
+/// erasure did not run (the node stopped). Run once per cluster by the housekeeping.
+pub async fn scrub_after_recent_erasures(db: &crate::db::Db, now: i64) -> Result<bool, sqlx::Error> {
+    let since = now - 2 * 3_600_000_000;
+    let recent: i64 = crate::on_db!(db, pool => {
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE action = 'account.erase' AND at > $1")
+            .bind(since).fetch_one(pool).await?
+    });
+    if recent == 0 {
+        return Ok(false);
+    }
+    scrub(db).await?;
+    Ok(true)
+}
+
+/// Tables that never hold what an erasure removes (append-only learning and audit data without
+/// identity, counters): not vacuumed after an erasure.
+const UNTOUCHED_BY_ERASURE: &[&str] =
+    &["answers", "knowledge_elements", "audit_log", "rate_limit_windows", "scheduled_jobs", "_sqlx_migrations"];
+
+/// Removes erased data from the database files, not only from what queries see. SQLite overwrites
+/// deleted content with zeros (`secure_delete`), and a `TRUNCATE` checkpoint empties the write-ahead
+/// log that still holds the old pages. PostgreSQL keeps dead rows in its pages until a vacuum:
+/// every table that can hold personal data is vacuumed (its pages reach the files at the next
+/// checkpoint, within `checkpoint_timeout`).
+pub async fn scrub(db: &crate::db::Db) -> Result<(), sqlx::Error> {
+    match db {
+        crate::db::Db::Sqlite(pool) => {
+            // A reader may hold the log for a moment: retry, then leave it to SQLite's own checkpoints.
+            for _ in 0..20 {
+                let (busy, _, _): (i64, i64, i64) =
+                    sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(pool).await?;
+                if busy == 0 {
+                    return Ok(());
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            tracing::warn!("the write-ahead log could not be emptied after an erasure (readers held it)");
+            Ok(())
+        }
+        crate::db::Db::Postgres(pool) => {
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT DISTINCT c.table_name FROM information_schema.columns c \
+                 JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
+                 WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' AND c.data_type = 'text' ORDER BY 1",
+            )
+            .fetch_all(pool)
+            .await?;
+            let tables: Vec<String> = tables
+                .into_iter()
+                .filter(|t| !UNTOUCHED_BY_ERASURE.contains(&t.as_str()))
+                .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+                .collect();
+            if tables.is_empty() {
+                return Ok(());
+            }
+            // VACUUM takes no parameters: the names come from the catalog, quoted as identifiers.
+            let statement = format!("VACUUM {}", tables.join(", "));
+            sqlx::query(sqlx::AssertSqlSafe(statement)).execute(pool).await.map(|_| ())
+        }
+    }
 }

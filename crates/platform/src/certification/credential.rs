@@ -153,8 +153,17 @@ pub fn sign(mut document: Value, key: &IssuerKey, did: &str, created: &str) -> V
     let signature = key.signing.sign(&signing_input(&document, &options));
     let mut proof = options;
     proof["proofValue"] = json!(format!("z{}", bs58::encode(signature.to_bytes()).into_string()));
-    document["proof"] = proof;
+    // A set of one proof (VC 2.0 allows an object too; Open Badges 3.0's schema wants the set).
+    document["proof"] = json!([proof]);
     document
+}
+
+/// A document's proof (alone or the first of its set).
+pub fn proof_of(document: &Value) -> &Value {
+    match &document["proof"] {
+        Value::Array(set) => set.first().unwrap_or(&Value::Null),
+        proof => proof,
+    }
 }
 
 /// An RFC 3339 moment (any precision, any offset).
@@ -195,7 +204,12 @@ pub enum VerifyError {
 
 /// Checks a Data Integrity proof against the issuer's DID document; returns the key used.
 pub fn verify_proof(document: &Value, did_document: &Value) -> Result<String, VerifyError> {
-    let proof = document.get("proof").ok_or(VerifyError::Malformed("no proof"))?;
+    // One proof, alone or as a set of one (credentials issued before the set carry it alone).
+    let proof = match document.get("proof").ok_or(VerifyError::Malformed("no proof"))? {
+        Value::Array(set) if set.len() == 1 => &set[0],
+        Value::Array(_) => return Err(VerifyError::Malformed("one proof expected")),
+        proof => proof,
+    };
     if proof["type"] != "DataIntegrityProof" || proof["cryptosuite"] != "eddsa-jcs-2022" {
         return Err(VerifyError::Malformed("unsupported proof"));
     }
@@ -278,8 +292,8 @@ pub struct Claims {
     pub level: Option<String>,
     /// Competence code, name and level.
     pub competences: Vec<(String, String, u32)>,
-    /// Date of the test (`YYYY-MM-DD`) and centre.
-    pub taken: (String, String),
+    /// When the test ended (RFC 3339 UTC), the centre's id (a URI) and its name.
+    pub taken: (String, String, String),
     /// Verification code `P-XXXXXXXX`.
     pub verification_code: String,
     /// Status list URL and position.
@@ -287,8 +301,8 @@ pub struct Claims {
 }
 
 /// The unsigned Open Badges 3.0 credential of a certificate, issued by `did` (named `issuer_name`,
-/// at `public_url`) at `issued` (RFC 3339).
-pub fn credential(public_url: &str, did: &str, issuer_name: &str, claims: &Claims, issued: &str) -> Value {
+/// at `public_url`): valid from the moment the test ended, whenever it is signed.
+pub fn credential(public_url: &str, did: &str, issuer_name: &str, claims: &Claims) -> Value {
     let v2 = claims.version == 2;
     let achievement = format!("{public_url}/credentials/achievements/pix-certification{}", if v2 { "-v2" } else { "" });
     let (score, max, error) = claims.score;
@@ -300,18 +314,18 @@ pub fn credential(public_url: &str, did: &str, issuer_name: &str, claims: &Claim
     ];
     if let Some(error) = error {
         results.push(json!({ "type": ["Result"], "resultDescription": format!("{achievement}#error"), "value": error.to_string() }));
-        descriptions.push(json!({ "id": format!("{achievement}#error"), "type": ["ResultDescription"], "name": "Erreur de mesure du score (±)", "resultType": "Status" }));
+        descriptions.push(json!({ "id": format!("{achievement}#error"), "type": ["ResultDescription"], "name": "Erreur de mesure du score (±)", "resultType": "ext:MeasurementError" }));
     }
     if let Some(level) = &claims.level {
         results
             .push(json!({ "type": ["Result"], "resultDescription": format!("{achievement}#level"), "value": level }));
-        descriptions.push(json!({ "id": format!("{achievement}#level"), "type": ["ResultDescription"], "name": "Niveau global", "resultType": "Status" }));
+        descriptions.push(json!({ "id": format!("{achievement}#level"), "type": ["ResultDescription"], "name": "Niveau global", "resultType": "PerformanceLevel" }));
     }
     results.extend(claims.competences.iter().map(|(code, _, level)| {
         json!({ "type": ["Result"], "resultDescription": format!("{achievement}#competence-{code}"), "value": level.to_string() })
     }));
     descriptions.extend(claims.competences.iter().map(|(code, name, _)| {
-        json!({ "id": format!("{achievement}#competence-{code}"), "type": ["ResultDescription"], "name": format!("{code} {name}"), "resultType": "Status" })
+        json!({ "id": format!("{achievement}#competence-{code}"), "type": ["ResultDescription"], "name": format!("{code} {name}"), "resultType": "PerformanceLevel", "valueMin": "0", "valueMax": "8" })
     }));
     json!({
         "@context": [
@@ -321,13 +335,13 @@ pub fn credential(public_url: &str, did: &str, issuer_name: &str, claims: &Claim
         "id": claims.id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": { "id": did, "type": ["Profile"], "name": issuer_name, "url": public_url },
-        "validFrom": issued,
+        "validFrom": claims.taken.0,
         "name": "Certification Pix",
         "credentialSubject": {
             "type": ["AchievementSubject"],
-            "identifier": [{ "type": ["IdentityObject"], "identityType": "name", "hashed": false, "identityHash": claims.holder }],
-            "activityEndDate": format!("{}T00:00:00Z", claims.taken.0),
-            "source": { "type": ["Profile"], "name": claims.taken.1 },
+            "identifier": [{ "type": "IdentityObject", "identityType": "name", "hashed": false, "identityHash": claims.holder }],
+            "activityEndDate": claims.taken.0,
+            "source": { "id": claims.taken.1, "type": ["Profile"], "name": claims.taken.2 },
             "achievement": {
                 "id": achievement,
                 "type": ["Achievement"],
@@ -398,7 +412,7 @@ pub fn verify(
     let key = verify_proof(credential, did_document)?;
     // A proof dated after now (beyond clocks' drift) was not made when it says.
     let now = instant(now).ok_or(VerifyError::Malformed("the verifier's time is not RFC 3339"))?;
-    let created = credential["proof"]["created"].as_str().and_then(instant);
+    let created = proof_of(credential)["created"].as_str().and_then(instant);
     if created.is_some_and(|created| created > now + time::Duration::minutes(5)) {
         return Err(VerifyError::OutsideKeyValidity(key));
     }
@@ -512,7 +526,11 @@ mod tests {
             score: (612, 895, Some(35)),
             level: Some("Avancé".into()),
             competences: vec![("1.1".into(), "Mener une recherche".into(), 4)],
-            taken: ("2026-11-20".into(), "Médiathèque".into()),
+            taken: (
+                "2026-11-20T10:45:00Z".into(),
+                "urn:uuid:0191d1c6-6f3c-7a51-9f57-1f2d6c1c2b3a".into(),
+                "Médiathèque".into(),
+            ),
             verification_code: "P-ABCDEFGH".into(),
             status: ("https://pix.example/credentials/status/1".into(), 7),
         }
@@ -526,6 +544,67 @@ mod tests {
             |id: &str, key: &IssuerKey| PublishedKey { id: id.into(), public_key: key.multikey(), retired: None };
         let doc = did_document(&did, &[published("key-1", &old), published("key-2", &new)]);
         (old, new, doc)
+    }
+
+    /// Every error of `instance` against 1EdTech's official Open Badges 3.0 AchievementCredential
+    /// schema (a copy in `tests/data`, so that checking needs nothing outside the repository).
+    fn schema_errors(instance: &Value) -> Vec<String> {
+        let schema: Value =
+            serde_json::from_str(include_str!("../../tests/data/ob_v3p0_achievementcredential_schema.json")).unwrap();
+        let mut schemas = boon::Schemas::new();
+        let mut compiler = boon::Compiler::new();
+        compiler.enable_format_assertions();
+        compiler.add_resource("ob3.json", schema).unwrap();
+        let index = compiler.compile("ob3.json", &mut schemas).unwrap();
+        match schemas.validate(instance, index) {
+            Ok(()) => Vec::new(),
+            Err(e) => format!("{e:#}").lines().map(str::to_owned).collect(),
+        }
+    }
+
+    /// What the schema cannot say: a result described as a `Status` must carry its status.
+    fn status_results_without_status(instance: &Value) -> Vec<String> {
+        let subject = &instance["credentialSubject"];
+        let status_ids: Vec<&str> = subject["achievement"]["resultDescription"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|d| d["resultType"] == "Status")
+            .filter_map(|d| d["id"].as_str())
+            .collect();
+        subject["result"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| {
+                r["resultDescription"].as_str().is_some_and(|d| status_ids.contains(&d)) && r.get("status").is_none()
+            })
+            .map(|r| r["resultDescription"].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn credentials_conform_to_the_official_open_badges_schema() {
+        let did = did_web("https://pix.example");
+        let key = IssuerKey::from_seed("key-1", &[7; 32]);
+        let v3 = sign(credential("https://pix.example", &did, "Pix", &claims()), &key, &did, T);
+        let mut v2_claims = claims();
+        (v2_claims.version, v2_claims.score, v2_claims.level) = (2, (512, 768, None), None);
+        let v2 = sign(credential("https://pix.example", &did, "Pix", &v2_claims), &key, &did, T);
+        for vc in [&v3, &v2] {
+            assert_eq!(schema_errors(vc), Vec::<String>::new());
+            assert_eq!(status_results_without_status(vc), Vec::<String>::new());
+        }
+        // The checks can fail: the shapes the issue found wrong are refused.
+        let mut wrong = v3.clone();
+        wrong["credentialSubject"]["identifier"][0]["type"] = json!(["IdentityObject"]);
+        assert!(!schema_errors(&wrong).is_empty(), "identifier type as an array");
+        let mut wrong = v3.clone();
+        wrong["credentialSubject"]["source"].as_object_mut().unwrap().remove("id");
+        assert!(!schema_errors(&wrong).is_empty(), "a source profile without id");
+        let mut wrong = v3;
+        wrong["credentialSubject"]["achievement"]["resultDescription"][1]["resultType"] = json!("Status");
+        assert_eq!(status_results_without_status(&wrong).len(), 1);
     }
 
     #[test]
@@ -545,7 +624,7 @@ mod tests {
     fn a_signed_credential_verifies_with_any_published_key_and_nothing_else() {
         let (old, new, doc) = issuer();
         let did = did_web("https://pix.example");
-        let unsigned = credential("https://pix.example", &did, "Pix", &claims(), "2026-11-29T10:00:00Z");
+        let unsigned = credential("https://pix.example", &did, "Pix", &claims());
         let by_old = sign(unsigned.clone(), &old, &did, "2026-11-29T10:00:00Z");
         let by_new = sign(unsigned, &new, &did, "2026-11-29T10:00:00Z");
         assert_eq!(verify(&by_old, &doc, None, NOW).unwrap().key, format!("{did}#key-1"), "old keys keep verifying");
@@ -555,10 +634,10 @@ mod tests {
         forged["credentialSubject"]["result"][0]["value"] = json!("895");
         assert_eq!(verify(&forged, &doc, None, NOW), Err(VerifyError::BadSignature));
         let stranger = IssuerKey::from_seed("key-3", &[1; 32]);
-        let foreign = sign(credential("https://pix.example", &did, "Pix", &claims(), T), &stranger, &did, T);
+        let foreign = sign(credential("https://pix.example", &did, "Pix", &claims()), &stranger, &did, T);
         assert_eq!(verify(&foreign, &doc, None, NOW), Err(VerifyError::UnknownKey(format!("{did}#key-3"))));
         let mut renamed = by_new;
-        renamed["proof"]["verificationMethod"] = json!(format!("{did}#key-1"));
+        renamed["proof"][0]["verificationMethod"] = json!(format!("{did}#key-1"));
         assert_eq!(verify(&renamed, &doc, None, NOW), Err(VerifyError::BadSignature));
     }
 
@@ -578,7 +657,7 @@ mod tests {
             }],
         );
         assert_eq!(doc["verificationMethod"][0]["revoked"], "2026-11-29T09:00:00Z");
-        let unsigned = credential("https://pix.example", &did, "Pix", &claims(), "2026-11-01T08:00:00Z");
+        let unsigned = credential("https://pix.example", &did, "Pix", &claims());
         let before = sign(unsigned.clone(), &old, &did, "2026-11-01T08:00:00Z");
         assert!(verify(&before, &doc, None, NOW).is_ok(), "signed while the key was in use");
         // A leaked seed signing today: refused, whatever the credential says.
@@ -590,13 +669,13 @@ mod tests {
     fn proofs_must_assert_be_dated_and_not_from_the_future() {
         let (_, key, doc) = issuer();
         let did = did_web("https://pix.example");
-        let signed = sign(credential("https://pix.example", &did, "Pix", &claims(), T), &key, &did, T);
+        let signed = sign(credential("https://pix.example", &did, "Pix", &claims()), &key, &did, T);
         assert!(verify(&signed, &doc, None, NOW).is_ok());
         // Another purpose, re-signed so that only the purpose differs.
         let mut options = signed.clone();
         options.as_object_mut().unwrap().remove("proof");
         let mut authentication = sign(options.clone(), &key, &did, T);
-        authentication["proof"]["proofPurpose"] = json!("authentication");
+        authentication["proof"][0]["proofPurpose"] = json!("authentication");
         assert_eq!(
             verify(&authentication, &doc, None, NOW),
             Err(VerifyError::Malformed("the proof's purpose is not assertionMethod"))
@@ -612,7 +691,7 @@ mod tests {
         let forger = IssuerKey::from_seed("key-1", &[3; 32]);
         let forged_doc =
             did_document(&real, &[PublishedKey { id: "key-1".into(), public_key: forger.multikey(), retired: None }]);
-        let forged = sign(credential("https://pix.example", &real, "Pix", &claims(), T), &forger, &real, T);
+        let forged = sign(credential("https://pix.example", &real, "Pix", &claims()), &forger, &real, T);
         assert!(verify(&forged, &forged_doc, None, NOW).is_ok(), "the document alone proves nothing");
         // Pinned to the real issuer, the real document refuses the forged key; a document of
         // another DID is refused before anything.
@@ -632,7 +711,7 @@ mod tests {
     fn an_old_or_foreign_status_list_is_refused() {
         let (_, key, doc) = issuer();
         let did = did_web("https://pix.example");
-        let signed = sign(credential("https://pix.example", &did, "Pix", &claims(), T), &key, &did, T);
+        let signed = sign(credential("https://pix.example", &did, "Pix", &claims()), &key, &did, T);
         let url = "https://pix.example/credentials/status/1";
         let list = sign(status_list_credential(url, &did, &[], VALID), &key, &did, T);
         assert!(verify(&signed, &doc, Some(&list), NOW).is_ok());
@@ -651,7 +730,7 @@ mod tests {
     fn the_status_list_revokes_exactly_its_positions() {
         let (_, key, doc) = issuer();
         let did = did_web("https://pix.example");
-        let signed = sign(credential("https://pix.example", &did, "Pix", &claims(), T), &key, &did, T);
+        let signed = sign(credential("https://pix.example", &did, "Pix", &claims()), &key, &did, T);
         let url = "https://pix.example/credentials/status/1";
         let clean = sign(status_list_credential(url, &did, &[3, 8], VALID), &key, &did, T);
         assert_eq!(verify(&signed, &doc, Some(&clean), NOW).map(|v| v.status_checked), Ok(true));

@@ -105,7 +105,7 @@ pub fn certificate(
             (lang.t("certificate-holder"), holder.clone()),
             (lang.t("field-birth-date"), format!("{}, {}", c.candidate.birth_date_fr(), c.candidate.birthplace())),
             (lang.t("certificate-center"), c.center.clone()),
-            (lang.t("certificate-date"), c.session.date_fr()),
+            (lang.t("certificate-date"), c.taken_fr()),
             (lang.t("certificate-code"), r.verification_code.clone()),
         ]),
     ];

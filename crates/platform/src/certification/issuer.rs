@@ -27,6 +27,9 @@ use crate::{
 /// and an old list (saved before a revocation) stops being accepted.
 const STATUS_LIST_VALIDITY_MICROS: i64 = 24 * 3600 * 1_000_000;
 
+/// The media type of a verifiable credential (VC Data Model 2.0 §6.3).
+pub const CREDENTIAL_MEDIA_TYPE: &str = "application/vc";
+
 /// The issuer's name in credentials.
 pub const ISSUER_NAME: &str = "Pix — service public de certification des compétences numériques";
 
@@ -143,12 +146,12 @@ pub async fn issue(state: &AppState, c: &Certificate) -> Result<String, AppError
             score: (c.result.pix_score, c.max_score, c.score_error()),
             level: c.global_level().map(|l| Lang::Fr.t(l)),
             competences: competences.clone(),
-            taken: (c.session.date.clone(), c.center.clone()),
+            taken: (c.ended_at(), format!("urn:uuid:{}", c.session.center_id), c.center.clone()),
             verification_code: c.result.verification_code.clone(),
             status: (status_url(state, index / STATUS_LIST_SIZE as i64 + 1), (index % STATUS_LIST_SIZE as i64) as u64),
         };
         let now = state.clock.now_micros();
-        let unsigned = credential::credential(&public_url, &did, ISSUER_NAME, &claims, &rfc3339(now));
+        let unsigned = credential::credential(&public_url, &did, ISSUER_NAME, &claims);
         let signed = credential::sign(unsigned, &key, &did, &rfc3339(now));
         let text = serde_json::to_string_pretty(&signed).map_err(|e| AppError::Internal(e.into()))?;
         if store::insert_credential(&state.db, c.course.id, index, &key.id, &text, now).await? {
@@ -168,7 +171,11 @@ pub async fn did_document(state: &AppState) -> Result<Value, AppError> {
         .await?
         .into_iter()
         .filter(|k| k.withdrawn_at.is_none())
-        .map(|k| credential::PublishedKey { id: k.id, public_key: k.public_key, retired: k.retired_at.map(rfc3339_micros) })
+        .map(|k| credential::PublishedKey {
+            id: k.id,
+            public_key: k.public_key,
+            retired: k.retired_at.map(rfc3339_micros),
+        })
         .collect();
     Ok(credential::did_document(&did(state), &keys))
 }
@@ -206,7 +213,7 @@ async fn holder_credential(state: &AppState, user: Uuid, course: Uuid) -> Result
     let c = service::own_certificate(state, user, course).await?;
     let body = issue(state, &c).await?;
     let name = format!("certificat-pix-{}.json", c.result.verification_code);
-    Ok(json_file(body, "application/vc+ld+json", Some(name)))
+    Ok(json_file(body, CREDENTIAL_MEDIA_TYPE, Some(name)))
 }
 
 /// `GET /certificats/{course_id}/credential.json`: the holder downloads the signed credential.
@@ -223,7 +230,7 @@ pub async fn credential_page(
 /// certification is not validated.
 #[utoipa::path(get, path = "/api/certifications/{course_id}/credential", tag = "certification",
     params(("course_id" = Uuid, Path)),
-    responses((status = 200, content_type = "application/vc+ld+json", body = Object)))]
+    responses((status = 200, content_type = "application/vc", body = Object)))]
 pub async fn api_credential(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -242,7 +249,7 @@ pub async fn did_json(State(state): State<AppState>) -> Result<Json<Value>, AppE
 pub async fn status_json(State(state): State<AppState>, Path(list): Path<i64>) -> Result<Response, AppError> {
     let body = serde_json::to_string(&status_list(&state, list).await?).map_err(|e| AppError::Internal(e.into()))?;
     // (`list` beyond the lists in use is an empty list, as the specification allows.)
-    let mut response = json_file(body, "application/vc+ld+json", None);
+    let mut response = json_file(body, CREDENTIAL_MEDIA_TYPE, None);
     // Verifiers may cache it a little; a revocation shows within five minutes.
     response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("public, max-age=300"));
     Ok(response)

@@ -101,7 +101,7 @@ pub fn limited_pages() -> Pages {
 
 /// The public verification API, rate-limited per client IP.
 pub fn limited_api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(results::api_verify))
+    OpenApiRouter::new().routes(routes!(results::api_verify)).routes(routes!(results::api_verify_get))
 }
 
 /// The certification API.

@@ -233,7 +233,7 @@ pub struct SharedCertificate {
     last_name: String,
     birth_date: String,
     certification_center: String,
-    /// Date of the session, `YYYY-MM-DD`.
+    /// The day the test was taken (Paris time), `YYYY-MM-DD`.
     date: String,
     /// Certification version: 3 (adaptive) or 2 (three questions per competence).
     version: i64,
@@ -255,20 +255,37 @@ pub async fn api_verify(
     State(state): State<AppState>,
     CsrfJson(body): CsrfJson<VerifyBody>,
 ) -> Result<Json<SharedCertificate>, AppError> {
-    let c = service::verify(&state, &body.verification_code).await?.ok_or(AppError::NotFound)?;
-    Ok(Json(SharedCertificate {
+    shared(&state, &body.verification_code).await.map(Json)
+}
+
+/// Verifies a certificate by its code, for partners' systems and browser verifiers: no sign-in, no
+/// CSRF token, readable from any origin (`Access-Control-Allow-Origin: *`), limited per client
+/// address with the verification page (`--verification-rate-per-minute`). 404 for a wrong code.
+#[utoipa::path(get, path = "/api/shared-certifications/{verification_code}", tag = "certification",
+    params(("verification_code" = String, Path, description = "`P-` and 8 characters, any case, e.g. P-BCDFGHJK")),
+    responses((status = 200, body = SharedCertificate)))]
+pub async fn api_verify_get(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<SharedCertificate>, AppError> {
+    shared(&state, &code).await.map(Json)
+}
+
+async fn shared(state: &AppState, code: &str) -> Result<SharedCertificate, AppError> {
+    let c = service::verify(state, code).await?.ok_or(AppError::NotFound)?;
+    Ok(SharedCertificate {
         first_name: c.candidate.first_name.clone(),
         last_name: c.candidate.last_name.clone(),
         birth_date: c.candidate.birth_date.clone(),
         certification_center: c.center.clone(),
-        date: c.session.date.clone(),
+        date: c.taken.clone(),
         version: c.course.version,
         pix_score: c.result.pix_score,
         max_score: c.max_score,
         score_error: c.score_error(),
         competence_levels: c.result.levels(),
         verification_code: c.result.verification_code.clone(),
-    }))
+    })
 }
 
 /// Kept for the candidate page: the course's published result, if any.

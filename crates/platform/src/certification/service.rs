@@ -1145,6 +1145,9 @@ pub struct Certificate {
     pub center: String,
     /// Highest score of its version: 895 (v3), or every competence at the maximum level (v2).
     pub max_score: i64,
+    /// The day the test was taken (Paris time, `YYYY-MM-DD`): what the certificate attests, whatever
+    /// day the session was planned for.
+    pub taken: String,
 }
 
 async fn certificate_of(state: &AppState, result: super::model::CertResult) -> Result<Option<Certificate>, AppError> {
@@ -1155,7 +1158,8 @@ async fn certificate_of(state: &AppState, result: super::model::CertResult) -> R
     let Some(candidate) = store::candidate_by_id(&state.db, course.candidate_id).await? else { return Ok(None) };
     let center = store::center(&state.db, session.center_id).await?.map(|c| c.name).unwrap_or_default();
     let max_score = max_score(state, course.version);
-    Ok(Some(Certificate { result, course, candidate, session, center, max_score }))
+    let taken = crate::clock::paris_date(course.started_at);
+    Ok(Some(Certificate { result, course, candidate, session, center, max_score, taken }))
 }
 
 /// Highest score of a certification version: 895 (v3), or every competence at the maximum reachable
@@ -1169,6 +1173,19 @@ pub fn max_score(state: &AppState, version: i64) -> i64 {
 }
 
 impl Certificate {
+    /// The day taken as people read it, `jj/mm/aaaa`.
+    pub fn taken_fr(&self) -> String {
+        super::model::iso_to_fr(&self.taken)
+    }
+
+    /// When the test ended (RFC 3339 UTC): the credential's activity end and validity start.
+    pub fn ended_at(&self) -> String {
+        let micros = self.course.completed_at.unwrap_or(self.course.started_at);
+        let t = time::OffsetDateTime::from_unix_timestamp(micros.div_euclid(1_000_000))
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    }
+
     /// The global level message id (v3 only: v2 certifies competence levels, with no global level).
     pub fn global_level(&self) -> Option<&'static str> {
         (self.course.version != 2).then(|| self.result.global_level())

@@ -211,6 +211,9 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(synchronous)
                 .foreign_keys(true)
+                // Deleted and overwritten content is zeroed in the file, not left on free pages: an
+                // erased person's name is not in the file any more (docs/security.md).
+                .pragma("secure_delete", "ON")
                 .busy_timeout(Duration::from_secs(5));
             let pool = SqlitePoolOptions::new()
                 .max_connections(options.max_connections)

@@ -293,9 +293,12 @@ fn status_key(status: StatusCode) -> &'static str {
 
 fn problem_json(status: StatusCode, lang: Lang, path: &str, request_id: &str, info: &ErrorInfo) -> String {
     let key = status_key(status);
+    // A page's words do not fit every resource: "Page introuvable" is "Ressource introuvable" here.
+    let title =
+        if key == "not-found" { lang.t("problem-not-found-title") } else { lang.t(&format!("error-{key}-title")) };
     let mut doc = serde_json::json!({
         "type": format!("/problems/{key}"),
-        "title": lang.t(&format!("error-{key}-title")),
+        "title": title,
         "status": status.as_u16(),
         "instance": path,
         "request_id": request_id,

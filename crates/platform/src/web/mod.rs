@@ -156,6 +156,7 @@ pub fn finish(routes: Router<AppState>, state: AppState) -> (Router, Trimmer) {
         // quality, 11, costs milliseconds per page for a few bytes).
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(4)))
         .layer(middleware::from_fn(negotiate_language))
+        .layer(middleware::from_fn(public_cors))
         .layer(middleware::from_fn(error::render_errors))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
         .layer(CatchPanicLayer::custom(panic_response))
@@ -175,6 +176,25 @@ fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "non-string panic payload".to_owned());
     error::AppError::Internal(anyhow::anyhow!("handler panicked: {message}")).into_response()
+}
+
+/// Whether anyone's browser may read a response to `GET path` (`Access-Control-Allow-Origin: *`):
+/// what verifiers fetch — the issuer's DID document, the revocation lists and the verification API.
+/// None of these reads a cookie, so no credential is ever shared.
+pub fn readable_by_any_origin(path: &str) -> bool {
+    path == "/.well-known/did.json"
+        || path == "/did.json"
+        || path.starts_with("/credentials/status/")
+        || path.starts_with("/api/shared-certifications/")
+}
+
+async fn public_cors(request: Request, next: Next) -> Response {
+    let open = request.method() == axum::http::Method::GET && readable_by_any_origin(request.uri().path());
+    let mut response = next.run(request).await;
+    if open {
+        response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    }
+    response
 }
 
 async fn negotiate_language(mut request: Request, next: Next) -> Response {

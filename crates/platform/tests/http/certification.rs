@@ -1084,7 +1084,7 @@ async fn certificates_are_signed_credentials_that_verify_offline_and_revoke(back
     assert!(page.contains(&format!("/certificats/{course}/credential.json")));
     let r = lea.get(app.url(&format!("/certificats/{course}/credential.json"))).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(r.headers()[header::CONTENT_TYPE], "application/vc+ld+json");
+    assert_eq!(r.headers()[header::CONTENT_TYPE], "application/vc");
     let first = r.text().await.unwrap();
     let again = lea
         .get(app.url(&format!("/api/certifications/{course}/credential")))
@@ -1108,11 +1108,40 @@ async fn certificates_are_signed_credentials_that_verify_offline_and_revoke(back
         StatusCode::NOT_FOUND
     );
 
-    // Anyone fetches the issuer's keys and the status list; the credential verifies.
-    let did: Value = new_client().get(app.url("/.well-known/did.json")).send().await.unwrap().json().await.unwrap();
+    // It conforms to 1EdTech's official Open Badges 3.0 schema.
+    assert_eq!(crate::integrity::open_badges_schema_errors(&vc), Vec::<String>::new());
+    assert_eq!(vc["validFrom"], vc["credentialSubject"]["activityEndDate"], "valid from the end of the test");
+
+    // Anyone fetches the issuer's keys and the status list, from any origin; the credential verifies.
+    let r = new_client()
+        .get(app.url("/.well-known/did.json"))
+        .header("origin", "https://verifier.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+    let did: Value = r.json().await.unwrap();
     let status_url = vc["credentialStatus"]["statusListCredential"].as_str().unwrap().to_owned();
     let path = status_url.split_once("/credentials/").map(|(_, p)| format!("/credentials/{p}")).unwrap();
-    let list: Value = new_client().get(app.url(&path)).send().await.unwrap().json().await.unwrap();
+    let r = new_client().get(app.url(&path)).send().await.unwrap();
+    assert_eq!(
+        (
+            r.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN].to_str().unwrap(),
+            r.headers()[header::CONTENT_TYPE].to_str().unwrap()
+        ),
+        ("*", "application/vc")
+    );
+    let list: Value = r.json().await.unwrap();
+    assert!(
+        lea.get(app.url(&format!("/certificats/{course}")))
+            .send()
+            .await
+            .unwrap()
+            .headers()
+            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .is_none(),
+        "personal pages are not shared across origins"
+    );
     assert_eq!(credential::verify(&vc, &did, Some(&list), &now()).map(|v| v.status_checked), Ok(true));
     assert_eq!(
         new_client().get(app.url("/credentials/status/0")).send().await.unwrap().status(),
@@ -1124,8 +1153,8 @@ async fn certificates_are_signed_credentials_that_verify_offline_and_revoke(back
     let did: Value = new_client().get(app.url("/.well-known/did.json")).send().await.unwrap().json().await.unwrap();
     assert_eq!(did["verificationMethod"].as_array().unwrap().len(), 2);
     let list: Value = new_client().get(app.url(&path)).send().await.unwrap().json().await.unwrap();
-    assert!(list["proof"]["verificationMethod"].as_str().unwrap().ends_with("#key-2"));
-    assert!(vc["proof"]["verificationMethod"].as_str().unwrap().ends_with("#key-1"));
+    assert!(list["proof"][0]["verificationMethod"].as_str().unwrap().ends_with("#key-2"));
+    assert!(vc["proof"][0]["verificationMethod"].as_str().unwrap().ends_with("#key-1"));
     assert_eq!(credential::verify(&vc, &did, Some(&list), &now()).map(|v| v.status_checked), Ok(true));
     // M6: the retired key's seed is gone, and its published validity ends at its retirement, so
     // a proof made with it afterwards (a seed read from an old backup) does not verify.
@@ -1160,7 +1189,7 @@ async fn certificates_are_signed_credentials_that_verify_offline_and_revoke(back
         .json()
         .await
         .unwrap();
-    assert!(renewed["proof"]["verificationMethod"].as_str().unwrap().ends_with("#key-2"));
+    assert!(renewed["proof"][0]["verificationMethod"].as_str().unwrap().ends_with("#key-2"));
     let list: Value = new_client().get(app.url(&path)).send().await.unwrap().json().await.unwrap();
     assert_eq!(credential::verify(&renewed, &did, Some(&list), &now()).map(|v| v.status_checked), Ok(true));
     let vc = renewed;

@@ -21,6 +21,7 @@ dual!(
     ipv6_clients_are_limited_by_their_64_and_verification_has_its_own_quota,
     activity_pages_clamp_huge_page_numbers,
     exports_hold_no_connection_while_clients_stop_reading,
+    partners_verify_certificates_with_a_plain_get,
 );
 
 /// A demo node behind a trusted loopback proxy (each test client picks its address with
@@ -444,4 +445,57 @@ async fn exports_hold_no_connection_while_clients_stop_reading(backend: Backend)
     let lines: Vec<&str> = body.lines().collect();
     assert!(lines.len() > 2_000, "{}", lines.len());
     drop(stalled);
+}
+
+/// Every error of `instance` against 1EdTech's official Open Badges 3.0 AchievementCredential schema
+/// (copied in `tests/data`, so that CI needs nothing outside the repository).
+pub(crate) fn open_badges_schema_errors(instance: &Value) -> Vec<String> {
+    let schema: Value =
+        serde_json::from_str(include_str!("../data/ob_v3p0_achievementcredential_schema.json")).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.enable_format_assertions();
+    compiler.add_resource("ob3.json", schema).unwrap();
+    let index = compiler.compile("ob3.json", &mut schemas).unwrap();
+    match schemas.validate(instance, index) {
+        Ok(()) => Vec::new(),
+        Err(e) => format!("{e:#}").lines().map(str::to_owned).collect(),
+    }
+}
+
+/// Item 17: a partner's system (or a browser verifier on another origin) verifies a certificate
+/// with a plain `GET`: no session, no CSRF token, readable from any origin, limited per address;
+/// the date is the day the test was taken.
+async fn partners_verify_certificates_with_a_plain_get(backend: Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| {
+        s.demo = true;
+        s.verification_rate_per_minute = 3;
+    })
+    .await;
+    let (code, started): (String, i64) = platform::on_db!(app.db(), pool => {
+        sqlx::query_as("SELECT r.verification_code, k.started_at FROM certification_results r JOIN certification_courses k ON k.id = r.course_id")
+            .fetch_one(pool).await.unwrap()
+    });
+    let partner = reqwest::Client::new();
+    let r = partner
+        .get(app.url(&format!("/api/shared-certifications/{}", code.to_lowercase())))
+        .header("origin", "https://recruiter.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+    assert!(r.headers().get(header::SET_COOKIE).is_none(), "nothing to keep");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["verification_code"], code);
+    assert_eq!(body["date"], platform::clock::paris_date(started), "the day the test was taken");
+    let r = partner.get(app.url("/api/shared-certifications/P-BCDFGHJK")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(r.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*", "errors are readable too");
+    let problem: Value = r.json().await.unwrap();
+    assert_eq!(problem["title"], "Ressource introuvable", "an API speaks of resources, not pages");
+    let r = partner.get(app.url("/api/shared-certifications/P-BCDFGHJK")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "the third of the minute");
+    let r = partner.get(app.url("/api/shared-certifications/P-BCDFGHJK")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "three a minute here");
 }

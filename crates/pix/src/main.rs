@@ -78,6 +78,17 @@ enum Command {
         #[command(flatten)]
         settings: config::DbSettings,
     },
+    /// Remove erased personal data from the database files: vacuum the tables that hold personal
+    /// data (the nodes do it after each erasure and hourly); with `--rewrite`, rewrite them so that
+    /// nothing erased is left in free space (PostgreSQL `VACUUM FULL`: each table is locked while it
+    /// is copied — run it in a maintenance window, weekly).
+    Scrub {
+        /// Rewrite the tables (`VACUUM FULL`), not only vacuum them.
+        #[arg(long)]
+        rewrite: bool,
+        #[command(flatten)]
+        settings: config::DbSettings,
+    },
     /// Write a consistent backup of the live database (SQLite online copy, or `pg_dump`).
     Backup {
         /// The backup file to create.
@@ -390,6 +401,18 @@ fn main() -> anyhow::Result<ExitCode> {
                     platform::certification::demo::load_fixture(server.state(), candidates, per_session, &password)
                         .await?;
                 println!("{fixture}");
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Scrub { rewrite, settings } => {
+                let db = platform::open_database(&settings).await?;
+                let started = std::time::Instant::now();
+                if rewrite {
+                    platform::personal_data::rewrite(&db).await?;
+                } else {
+                    platform::personal_data::scrub(&db).await?;
+                }
+                let what = if rewrite { "rewritten" } else { "vacuumed" };
+                println!("tables holding personal data {what} in {:.1} s", started.elapsed().as_secs_f64());
                 Ok(ExitCode::SUCCESS)
             }
             Command::Backup { output, settings } => {

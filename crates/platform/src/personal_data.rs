@@ -133,11 +133,25 @@ const UNTOUCHED_BY_ERASURE: &[&str] =
 /// Removes erased data from the database files, not only from what queries see. SQLite overwrites
 /// deleted content with zeros (`secure_delete`), and a `TRUNCATE` checkpoint empties the write-ahead
 /// log that still holds the old pages. PostgreSQL keeps dead rows in its pages until a vacuum:
-/// every table that can hold personal data is vacuumed (its pages reach the files at the next
-/// checkpoint, within `checkpoint_timeout`).
+/// every table that can hold personal data is vacuumed — the dead rows leave the indexes and their
+/// space is reused, but a vacuum does not overwrite the bytes it frees: [`rewrite`] does (docs/security.md).
 pub async fn scrub(db: &crate::db::Db) -> Result<(), sqlx::Error> {
+    vacuum(db, false).await
+}
+
+/// Rewrites every table that can hold personal data (PostgreSQL `VACUUM FULL`, SQLite `VACUUM`), so
+/// that nothing erased is left in free space: `pix scrub --rewrite`, for a maintenance window (it
+/// locks each table while it copies it).
+pub async fn rewrite(db: &crate::db::Db) -> Result<(), sqlx::Error> {
+    vacuum(db, true).await
+}
+
+async fn vacuum(db: &crate::db::Db, full: bool) -> Result<(), sqlx::Error> {
     match db {
         crate::db::Db::Sqlite(pool) => {
+            if full {
+                sqlx::query("VACUUM").execute(pool).await?;
+            }
             // A reader may hold the log for a moment: retry, then leave it to SQLite's own checkpoints.
             for _ in 0..20 {
                 let (busy, _, _): (i64, i64, i64) =
@@ -167,7 +181,7 @@ pub async fn scrub(db: &crate::db::Db) -> Result<(), sqlx::Error> {
                 return Ok(());
             }
             // VACUUM takes no parameters: the names come from the catalog, quoted as identifiers.
-            let statement = format!("VACUUM {}", tables.join(", "));
+            let statement = format!("VACUUM {}{}", if full { "FULL " } else { "" }, tables.join(", "));
             sqlx::query(sqlx::AssertSqlSafe(statement)).execute(pool).await.map(|_| ())
         }
     }

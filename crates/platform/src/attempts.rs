@@ -1,7 +1,7 @@
 //! Failed attempts at guessable secrets, counted in the database so that every node sees them: an
 //! invigilator's password (per session), a session's access code and a candidate's identity (per
 //! account and per session), a learner list's names and birth dates (per account and per
-//! organisation).
+//! organisation). The same counting serves daily quotas that are never refunded (invitation mails).
 //!
 //! An attempt is counted **before** its secret is checked, in one atomic statement, and refunded
 //! when it succeeds: parallel guesses can never check more secrets than the rule allows, while
@@ -40,6 +40,13 @@ pub const RECONCILE_PER_ACCOUNT: Rule =
 /// Reconciling with one organisation's list, whoever tries: 100 failures an hour lock it for an hour.
 pub const RECONCILE_PER_ORGANIZATION: Rule =
     Rule { scope: "reconcile-organization", max_failures: 100, window: 60 * MINUTE, lock: 60 * MINUTE };
+
+/// Invitation mails of one organisation or centre: 100 a day (sending again counts).
+pub const INVITATIONS_PER_SPACE: Rule =
+    Rule { scope: "invitations-space", max_failures: 100, window: 24 * 60 * MINUTE, lock: 24 * 60 * MINUTE };
+/// Invitation mails of one inviter, whatever the space: 50 a day.
+pub const INVITATIONS_PER_INVITER: Rule =
+    Rule { scope: "invitations-inviter", max_failures: 50, window: 24 * 60 * MINUTE, lock: 24 * 60 * MINUTE };
 
 /// Whether a counted attempt may go on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -63,6 +63,25 @@ const PARTICULAR: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "post",
+        "/api/organizations/{organization_id}/invitations",
+        "429",
+        "The organisation (100) or the inviter (50) sent as many invitations as a day allows",
+    ),
+    (
+        "post",
+        "/api/certification-centers/{center_id}/invitations",
+        "429",
+        "The centre (100) or the inviter (50) sent as many invitations as a day allows",
+    ),
+    ("get", "/api/certifications/{course_id}/pdf", "429", "More than 10 PDFs a minute for this person"),
+    (
+        "get",
+        "/api/certification-centers/{center_id}/sessions/{session_id}/attendance-sheet",
+        "429",
+        "More than 10 PDFs a minute for this person",
+    ),
+    (
+        "post",
         "/api/campaigns/{code}/participations",
         "429",
         "Too many failed attempts to find this account in the organisation's list; retry after `Retry-After`",
@@ -213,6 +232,12 @@ fn decorate(method: &str, path: &str, op: &mut Value) {
     }
     for (_, _, status, description) in PARTICULAR.iter().filter(|(m, p, _, _)| *m == method && *p == path) {
         responses.insert((*status).to_owned(), problem_response(description));
+    }
+    // An archived organisation is read-only for its members.
+    if state_changing && path.starts_with("/api/organizations/{organization_id}") {
+        responses.entry("409").or_insert_with(|| {
+            problem_response("Conflict: the organisation is archived (read-only), or the operation's own conflict")
+        });
     }
     if state_changing {
         let parameters = op.as_object_mut().expect("an object").entry("parameters").or_insert_with(|| json!([]));

@@ -9,6 +9,8 @@ use std::num::NonZeroU16;
 
 use krilla::{
     Document, SerializeSettings,
+    action::LinkAction,
+    annotation::{Annotation, LinkAnnotation, Target},
     configure::{Accessibility, Archival, ConfigurationBuilder},
     destination::XyzDestination,
     geom::{PathBuilder, Point, Rect},
@@ -58,6 +60,15 @@ pub enum Block {
         widths: Vec<f32>,
         /// Least height of a row, in points.
         min_row: f32,
+    },
+    /// A line of text that is a link (a web address), opened when clicked.
+    Link {
+        /// What is shown.
+        text: String,
+        /// Where it leads.
+        url: String,
+        /// What the link does, for assistive technologies.
+        alt: String,
     },
     /// A square figure of dark and light modules (a QR code), with its alternative text.
     Modules {
@@ -154,9 +165,34 @@ fn wrap(weight: Weight, size: f32, text: &str, max: f32) -> Vec<String> {
 /// One thing drawn on a page. Text with a slot belongs to that structure element; without, it is
 /// an artifact.
 enum Item {
-    Text { x: f32, baseline: f32, size: f32, weight: Weight, text: String, slot: Option<usize> },
-    Rule { x1: f32, y1: f32, x2: f32, y2: f32 },
-    Modules { x: f32, y: f32, module: f32, modules: Vec<Vec<bool>>, slot: usize },
+    Text {
+        x: f32,
+        baseline: f32,
+        size: f32,
+        weight: Weight,
+        text: String,
+        slot: Option<usize>,
+    },
+    Rule {
+        x1: f32,
+        y1: f32,
+        x2: f32,
+        y2: f32,
+    },
+    Modules {
+        x: f32,
+        y: f32,
+        module: f32,
+        modules: Vec<Vec<bool>>,
+        slot: usize,
+    },
+    /// The clickable area of a link (an annotation of the page, tagged in `slot`).
+    LinkArea {
+        rect: (f32, f32, f32, f32),
+        url: String,
+        alt: String,
+        slot: usize,
+    },
 }
 
 /// The logical structure, in reading order; leaves are slots that gather the marked content drawn
@@ -167,6 +203,8 @@ enum Node {
     Paragraph(usize),
     Table(Vec<Vec<(Cell, usize)>>),
     Figure(String, usize),
+    /// A paragraph made of a link: its text's slot and its annotation's slot.
+    Link(usize, usize),
 }
 
 #[derive(Clone, Copy)]
@@ -328,6 +366,19 @@ impl Layout {
                 self.table(&[], &rows, &[2.0, 3.0], 0.0, true);
             }
             Block::Table { headers, rows, widths, min_row } => self.table(headers, rows, widths, *min_row, false),
+            Block::Link { text, url, alt } => {
+                let (text_slot, area_slot) = (self.slot(), self.slot());
+                self.nodes.push(Node::Link(text_slot, area_slot));
+                let (size, top) = (10.5, self.y);
+                let first_page = self.pages.len();
+                self.text_block(text, size, Weight::Regular, 0.0, text_slot);
+                // The clickable area covers the text (on its last page, if it ran over).
+                let top = if self.pages.len() == first_page { top } else { MARGIN };
+                let width = text_width(Weight::Regular, size, text).min(CONTENT_W);
+                let rect = (MARGIN, top, width, self.y - top);
+                self.page().push(Item::LinkArea { rect, url: url.clone(), alt: alt.clone(), slot: area_slot });
+                self.y += 6.0;
+            }
             Block::Modules { alt, modules, side } => {
                 self.room(*side + 8.0);
                 let slot = self.slot();
@@ -394,6 +445,8 @@ fn draw(surface: &mut Surface, item: &Item, fonts: &(Font, Font)) -> Option<(usi
             surface.end_tagged();
             Some((*slot, id))
         }
+        // Annotations belong to the page, not to its content: added after drawing.
+        Item::LinkArea { .. } => None,
     }
 }
 
@@ -445,6 +498,16 @@ pub fn render(doc: &Doc) -> Result<Vec<u8>, PdfError> {
         };
         draw(&mut surface, &foot, &fonts);
         surface.finish();
+        for item in items {
+            if let Item::LinkArea { rect: (x, y, w, h), url, alt, slot } = item {
+                let rect =
+                    Rect::from_xywh(*x, *y, w.max(1.0), h.max(1.0)).ok_or_else(|| PdfError("link area".into()))?;
+                let target = Target::Action(LinkAction::new(url.clone()).into());
+                let id = page
+                    .add_tagged_annotation(Annotation::new_link(LinkAnnotation::new(rect, target), Some(alt.clone())));
+                ids[*slot].push(id);
+            }
+        }
         page.finish();
     }
     let mut take = |slot: usize| std::mem::take(&mut ids[slot]);
@@ -463,6 +526,13 @@ pub fn render(doc: &Doc) -> Result<Vec<u8>, PdfError> {
             }
             Node::Paragraph(slot) => tree.push(group(Tag::P, take(*slot))),
             Node::Figure(alt, slot) => tree.push(group(Tag::Figure(Some(alt.clone())), take(*slot))),
+            Node::Link(text, area) => {
+                let mut ids = take(*text);
+                ids.extend(take(*area));
+                let mut paragraph = TagGroup::new(Tag::P);
+                paragraph.push(group(Tag::Link, ids));
+                tree.push(paragraph);
+            }
             Node::Table(rows) => {
                 let mut table = TagGroup::new(Tag::Table);
                 for row in rows {

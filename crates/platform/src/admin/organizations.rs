@@ -352,15 +352,19 @@ pub async fn archive(
     _: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     let organization = service::organization(&state, id).await?;
-    let at = if organization.archived_at.is_some() { None } else { Some(state.clock.now_micros()) };
-    store::set_organization_archived(&state.db, id, at).await?;
+    let (campaigns, invitations) = if organization.archived_at.is_some() {
+        store::set_organization_archived(&state.db, id, None).await?;
+        (0, 0)
+    } else {
+        service::archive_organization(&state, id).await?
+    };
     identity::audit(
         &state,
         Some(agent.user.id),
         "organization.archive",
         None,
         "back office",
-        serde_json::json!({ "organization": id, "archived": at.is_some() }),
+        serde_json::json!({ "organization": id, "archived": organization.archived_at.is_none(), "campaigns_closed": campaigns, "invitations_cancelled": invitations }),
     )
     .await?;
     Ok(Redirect::to(&format!("/admin/organizations/{id}")).into_response())

@@ -24,8 +24,38 @@ use crate::{
     web::{error::AppError, extract::Page, i18n::Lang},
 };
 
-fn render(doc: &Doc) -> Result<Vec<u8>, AppError> {
-    crate::pdf::render(doc).map_err(|e| AppError::Internal(e.into()))
+/// PDFs rendered at once on this node: rendering is CPU work (fonts, layout, PDF/UA validation) and
+/// runs on the blocking pool, never on the threads that serve requests and live screens.
+static RENDERING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// Renders a document off the async threads, two at a time per node.
+async fn render(doc: Doc) -> Result<Vec<u8>, AppError> {
+    let _permit = RENDERING.acquire().await.map_err(|e| AppError::Internal(e.into()))?;
+    tokio::task::spawn_blocking(move || crate::pdf::render(&doc))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(e.into()))
+}
+
+/// PDFs one person may ask for per minute on a node (a certificate is read, not polled).
+const PDFS_PER_MINUTE: u32 = 10;
+
+type PersonLimiter =
+    governor::RateLimiter<Uuid, governor::state::keyed::DefaultKeyedStateStore<Uuid>, governor::clock::DefaultClock>;
+
+/// Counts a PDF of `person`; 429 beyond [`PDFS_PER_MINUTE`].
+fn count_pdf(person: Uuid) -> Result<(), AppError> {
+    use governor::clock::Clock as _;
+    static LIMITER: std::sync::LazyLock<PersonLimiter> = std::sync::LazyLock::new(|| {
+        let n = std::num::NonZeroU32::new(PDFS_PER_MINUTE).expect("positive");
+        governor::RateLimiter::keyed(governor::Quota::per_minute(n))
+    });
+    LIMITER.retain_recent();
+    LIMITER.check_key(&person).map_err(|not_until| AppError::TooManyRequests {
+        retry_after: crate::web::limit::retry_after(
+            not_until.wait_time_from(governor::clock::DefaultClock::default().now()),
+        ),
+    })
 }
 
 /// The session's attendance sheet: the session, then one row per candidate with room to sign.
@@ -35,7 +65,7 @@ pub fn attendance_sheet(
     candidates: &[Candidate],
     lang: Lang,
     today: time::Date,
-) -> Result<Vec<u8>, AppError> {
+) -> Doc {
     let title = format!("{} — {} {}", lang.t("attendance-title"), lang.t("session-title"), session.number);
     let rows = candidates
         .iter()
@@ -83,18 +113,12 @@ pub fn attendance_sheet(
             Block::Paragraph(lang.t("attendance-note")),
         ],
     };
-    render(&doc)
+    doc
 }
 
 /// The certificate: holder, centre, date, score with its error, global and competence levels,
 /// verification code, and a QR code that leads to its public verification.
-pub fn certificate(
-    state: &AppState,
-    c: &Certificate,
-    lang: Lang,
-    verify_url: &str,
-    today: time::Date,
-) -> Result<Vec<u8>, AppError> {
+pub fn certificate(state: &AppState, c: &Certificate, lang: Lang, verify_url: &str, today: time::Date) -> Doc {
     let locale = crate::evaluation::pages::locale(lang);
     let r = &c.result;
     let holder = format!("{} {}", c.candidate.first_name, c.candidate.last_name.to_uppercase());
@@ -134,7 +158,12 @@ pub fn certificate(
         blocks.push(Block::Paragraph(lang.t("certificate-not-validated")));
     }
     blocks.push(Block::Heading(lang.t("certificate-verify-heading")));
-    blocks.push(Block::Paragraph(format!("{} {verify_url}", lang.t("certificate-share"))));
+    blocks.push(Block::Paragraph(lang.t("certificate-share")));
+    blocks.push(Block::Link {
+        text: verify_url.to_owned(),
+        url: verify_url.to_owned(),
+        alt: lang.t("certificate-link-alt"),
+    });
     if let Ok(code) = qrcode::QrCode::with_error_correction_level(verify_url.as_bytes(), qrcode::EcLevel::M) {
         let width = code.width();
         let dark: Vec<bool> = code.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect();
@@ -149,10 +178,22 @@ pub fn certificate(
                     .collect()
             })
             .collect();
-        blocks.push(Block::Modules { alt: lang.t("certificate-qr-alt"), modules, side: 85.0 });
+        // Four points a module at least: a code printed at 72 dpi, or photographed from a screen,
+        // still has modules of several pixels.
+        let side = (side as f32 * 4.0).max(150.0);
+        blocks.push(Block::Modules { alt: lang.t("certificate-qr-alt"), modules, side });
     }
-    let doc = Doc { lang: lang.code(), title: title.clone(), footer: title, date: today, blocks };
-    render(&doc)
+    Doc { lang: lang.code(), title: title.clone(), footer: title, date: today, blocks }
+}
+
+/// The public verification page of a code, in the document's language (an English reader lands on
+/// the English page through the language switch).
+pub fn verification_url(public_url: &str, code: &str, lang: Lang) -> String {
+    let public_url = public_url.trim_end_matches('/');
+    match lang {
+        Lang::Fr => format!("{public_url}/verifier-un-certificat?code={code}"),
+        Lang::En => format!("{public_url}/lang/en?next=/verifier-un-certificat%3Fcode%3D{code}"),
+    }
 }
 
 // ------------------------------------------------------------------ routes
@@ -201,8 +242,13 @@ async fn attendance_response(
         serde_json::json!({ "session": s.id, "candidates": candidates.len() }),
     )
     .await?;
-    let bytes = attendance_sheet(&s, &center, &candidates, lang, state.clock.now().date())?;
-    Ok(pdf(bytes, &format!("feuille-emargement-session-{}.pdf", s.number)))
+    count_pdf(access.user.id)?;
+    let bytes = render(attendance_sheet(&s, &center, &candidates, lang, state.clock.now().date())).await?;
+    let name = match lang {
+        Lang::En => format!("attendance-sheet-session-{}.pdf", s.number),
+        Lang::Fr => format!("feuille-emargement-session-{}.pdf", s.number),
+    };
+    Ok(pdf(bytes, &name))
 }
 
 /// `GET /certif/{center_id}/sessions/{session_id}/attendance.pdf`: the attendance sheet to print.
@@ -233,10 +279,14 @@ pub async fn api_attendance(
 
 async fn certificate_response(state: &AppState, user: Uuid, course: Uuid, lang: Lang) -> Result<Response, AppError> {
     let c = service::own_certificate(state, user, course).await?;
-    let verify_url =
-        format!("{}/verifier-un-certificat?code={}", state.settings.public_url, c.result.verification_code);
-    let bytes = certificate(state, &c, lang, &verify_url, state.clock.now().date())?;
-    Ok(pdf(bytes, &format!("certificat-pix-{}.pdf", c.result.verification_code)))
+    count_pdf(user)?;
+    let verify_url = verification_url(&state.settings.public_url, &c.result.verification_code, lang);
+    let bytes = render(certificate(state, &c, lang, &verify_url, state.clock.now().date())).await?;
+    let name = match lang {
+        Lang::En => format!("pix-certificate-{}.pdf", c.result.verification_code),
+        Lang::Fr => format!("certificat-pix-{}.pdf", c.result.verification_code),
+    };
+    Ok(pdf(bytes, &name))
 }
 
 /// `GET /certificats/{course_id}/pdf`: the holder's certificate as PDF (`?lang=en` for English).

@@ -19,6 +19,10 @@ pub fn today(state: &AppState) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
+/// Sessions a centre may have open (planned, not finalised) at once: a centre's real need is a few
+/// dozen; the cap keeps session numbers from being used up and the invigilator logins to guard few.
+pub const MAX_OPEN_SESSIONS: i64 = 500;
+
 /// A centre, or 404.
 pub async fn center(state: &AppState, id: Uuid) -> Result<Center, AppError> {
     store::center(&state.db, id).await?.ok_or(AppError::NotFound)
@@ -40,6 +44,9 @@ pub async fn create_session(
         Ok(s) => s,
         Err(errors) => return Ok(Err(errors)),
     };
+    if store::open_sessions_count(&state.db, center).await? >= MAX_OPEN_SESSIONS {
+        return Ok(Err(vec![FieldError { field: "date".into(), code: "field-session-cap".into() }]));
+    }
     let (number, access_code, password) = draw_keys(&state.db).await?;
     let id = Uuid::now_v7();
     let keys = store::SessionKeys {
@@ -135,6 +142,11 @@ pub async fn import_sessions(
                 existing.push((s.id, candidates));
             }
         }
+    }
+    let open = store::open_sessions_count(&mut tx, center).await?;
+    if open + plan.sessions.len() as i64 > MAX_OPEN_SESSIONS {
+        let line = plan.sessions.first().map_or(2, |(line, _, _)| *line);
+        errors.push(ImportError { line, column: None, problem: Problem::Field("field-session-cap".into()) });
     }
     if !errors.is_empty() {
         return Ok(Err(errors));

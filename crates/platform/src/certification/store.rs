@@ -771,6 +771,14 @@ pub async fn insert_issue_report(conn: impl Into<Conn<'_>>, r: &IssueReport) -> 
     })
 }
 
+/// Sessions of a centre not finalised yet.
+pub async fn open_sessions_count(conn: impl Into<Conn<'_>>, center: Uuid) -> Result<i64, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM certification_sessions WHERE center_id = $1 AND finalized_at IS NULL")
+            .bind(center).fetch_one(c).await
+    })
+}
+
 /// Moves the open sessions with this description to `date` (the demo session).
 pub async fn reschedule_open_sessions_described(
     conn: impl Into<Conn<'_>>,

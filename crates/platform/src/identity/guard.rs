@@ -142,6 +142,16 @@ where
         if !R::ROLES.contains(&role) {
             return Err(AppError::Forbidden.into_response());
         }
+        // An archived organisation is read-only for its members: they read and export, nothing changes.
+        if !matches!(parts.method, axum::http::Method::GET | axum::http::Method::HEAD) {
+            let app = AppState::from_ref(state);
+            let archived = super::store::organization_archived(&app.db, organization)
+                .await
+                .map_err(|e| AppError::from(e).into_response())?;
+            if archived {
+                return Err(AppError::ReadOnly.into_response());
+            }
+        }
         Ok(OrganizationAccess { user, organization, role, _roles: PhantomData })
     }
 }

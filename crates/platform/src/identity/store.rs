@@ -230,6 +230,14 @@ pub async fn organizations_of(conn: impl Into<Conn<'_>>, user: Uuid) -> Result<V
     Ok(memberships(rows))
 }
 
+/// Whether an organisation is archived (its members only read it).
+pub async fn organization_archived(conn: impl Into<Conn<'_>>, organization: Uuid) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_scalar::<_, bool>("SELECT archived_at IS NOT NULL FROM organizations WHERE id = $1")
+            .bind(organization).fetch_optional(c).await.map(|a| a.unwrap_or(false))
+    })
+}
+
 /// Certification centres of an account, by name.
 pub async fn centers_of(conn: impl Into<Conn<'_>>, user: Uuid) -> Result<Vec<Membership>, sqlx::Error> {
     let rows = on_conn!(conn, c => {

@@ -151,6 +151,8 @@ pub async fn add_or_invite(
 pub enum InviteRefused {
     /// The address already belongs to a member.
     AlreadyMember,
+    /// The space or the inviter sent as many invitations as a day allows: until this time (µs).
+    DailyLimit(i64),
 }
 
 /// Invites an address to an organisation or a centre (or renews its pending invitation: new link,
@@ -169,6 +171,16 @@ pub async fn invite(
         return Ok(Err(InviteRefused::AlreadyMember));
     }
     let now = state.clock.now_micros();
+    // Each mail carries the inviter's words to any address: a daily quota per space and per
+    // inviter keeps the platform from relaying floods (sending again counts too).
+    use crate::attempts::{Gate, INVITATIONS_PER_INVITER, INVITATIONS_PER_SPACE, count};
+    for (rule, subject) in
+        [(&INVITATIONS_PER_SPACE, space.id().to_string()), (&INVITATIONS_PER_INVITER, inviter.id.to_string())]
+    {
+        if let Gate::LockedUntil(until) = count(&state.db, rule, &subject, now).await? {
+            return Ok(Err(InviteRefused::DailyLimit(until)));
+        }
+    }
     let token = random_token();
     let hash = token_hash(&token);
     let expires_at = now + INVITATION_LIFETIME_MICROS;
@@ -234,8 +246,13 @@ pub async fn resend(state: &AppState, space: Space, inviter: &CurrentUser, id: U
     let invitation = pending_of(state, space, id).await?;
     let role = parse_role(&invitation.role).unwrap_or(MemberRole::Member);
     let email = Email::parse(&invitation.email).ok_or(AppError::NotFound)?;
-    invite(state, space, inviter, &email, role).await?.map_err(|_| AppError::Conflict)?;
-    Ok(())
+    match invite(state, space, inviter, &email, role).await? {
+        Ok(_) => Ok(()),
+        Err(InviteRefused::AlreadyMember) => Err(AppError::Conflict),
+        Err(InviteRefused::DailyLimit(until)) => Err(AppError::TooManyRequests {
+            retry_after: crate::web::limit::retry_after_until(state.clock.now_micros(), until),
+        }),
+    }
 }
 
 /// Cancels a pending invitation: its link stops working.
@@ -456,10 +473,16 @@ pub async fn invite_from_form(
     if role.is_none() {
         errors.push(FieldError { field: "role".into(), code: "field-role-invalid".into() });
     }
-    if let (Some(email), Some(role)) = (&email, role)
-        && let Err(InviteRefused::AlreadyMember) = invite(state, space, inviter, email, role).await?
-    {
-        errors.push(FieldError { field: "email".into(), code: "field-invitation-already-member".into() });
+    if let (Some(email), Some(role)) = (&email, role) {
+        match invite(state, space, inviter, email, role).await? {
+            Ok(_) => {}
+            Err(InviteRefused::AlreadyMember) => {
+                errors.push(FieldError { field: "email".into(), code: "field-invitation-already-member".into() })
+            }
+            Err(InviteRefused::DailyLimit(_)) => {
+                errors.push(FieldError { field: "email".into(), code: "field-invitation-daily-limit".into() })
+            }
+        }
     }
     Ok(errors)
 }
@@ -749,6 +772,9 @@ pub async fn invite_json(
     match invite(state, space, inviter, &email, role).await? {
         Ok(invitation) => Ok((StatusCode::CREATED, Json(InvitationJson::from(invitation))).into_response()),
         Err(InviteRefused::AlreadyMember) => Err(field("email", "field-invitation-already-member")),
+        Err(InviteRefused::DailyLimit(until)) => Err(AppError::TooManyRequests {
+            retry_after: crate::web::limit::retry_after_until(state.clock.now_micros(), until),
+        }),
     }
 }
 

@@ -64,6 +64,8 @@ struct CampaignsPage {
     campaigns: Vec<store::CampaignSummary>,
     archived: bool,
     mine: bool,
+    /// The organisation is archived: read-only.
+    read_only: bool,
 }
 
 /// Filters of the campaign list.
@@ -104,6 +106,7 @@ pub async fn campaigns(
             campaigns,
             archived,
             mine,
+            read_only: organization.archived_at.is_some(),
         },
     ))
 }

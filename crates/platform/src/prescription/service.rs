@@ -147,6 +147,19 @@ async fn can_send_again(state: &AppState, campaign: &Campaign, shared: &Particip
     Ok(campaign.kind() == CampaignType::ProfilesCollection || shared.validated_skills.unwrap_or(0) < total)
 }
 
+/// Archives an organisation: its open campaigns close (nobody joins them any more) and its pending
+/// invitations are cancelled, in one transaction; its members keep reading its data (the guard
+/// refuses every change). Returns the campaigns closed and the invitations cancelled.
+pub async fn archive_organization(state: &AppState, id: Uuid) -> Result<(u64, u64), AppError> {
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin().await?;
+    store::set_organization_archived(&mut tx, id, Some(now)).await?;
+    let campaigns = store::archive_campaigns_of(&mut tx, id, now).await?;
+    let invitations = store::cancel_invitations_of(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok((campaigns, invitations))
+}
+
 /// Why a start was refused.
 #[derive(Debug, Clone)]
 pub enum StartRefused {

@@ -73,6 +73,22 @@ pub async fn set_organization_archived(
     on_conn!(conn, c => sqlx::query("UPDATE organizations SET archived_at = $1 WHERE id = $2").bind(at).bind(id).execute(c).await.map(|_| ()))
 }
 
+/// Closes every open campaign of an organisation (its archiving).
+pub async fn archive_campaigns_of(conn: impl Into<Conn<'_>>, organization: Uuid, at: i64) -> Result<u64, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("UPDATE campaigns SET archived_at = $2 WHERE organization_id = $1 AND archived_at IS NULL AND deleted_at IS NULL")
+            .bind(organization).bind(at).execute(c).await.map(|r| r.rows_affected())
+    })
+}
+
+/// Cancels an organisation's pending invitations (its archiving).
+pub async fn cancel_invitations_of(conn: impl Into<Conn<'_>>, organization: Uuid) -> Result<u64, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("UPDATE membership_invitations SET status = 'cancelled' WHERE organization_id = $1 AND status = 'pending'")
+            .bind(organization).execute(c).await.map(|r| r.rows_affected())
+    })
+}
+
 /// Adds a member (or changes their role); bumps their session version so their menus update.
 pub async fn set_member(
     conn: impl Into<Conn<'_>>,

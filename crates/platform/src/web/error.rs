@@ -45,6 +45,9 @@ pub enum AppError {
     /// The request conflicts with the current state (not the current challenge, test over).
     #[error("conflict")]
     Conflict,
+    /// The space is archived: its data can be read, nothing in it changes any more (409).
+    #[error("read only")]
+    ReadOnly,
     /// The request is malformed (unparsable body, bad parameter).
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -171,6 +174,8 @@ pub struct ErrorInfo {
     pub fields: Vec<FieldError>,
     /// Developer-facing detail safe to show (never internals).
     pub detail: Option<String>,
+    /// Fluent id prefix of a title and text more precise than the status's (`{id}-title`, `{id}-text`).
+    pub message: Option<&'static str>,
 }
 
 impl AppError {
@@ -180,7 +185,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Unauthorized | AppError::BadCredentials { .. } => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
-            AppError::Conflict => StatusCode::CONFLICT,
+            AppError::Conflict | AppError::ReadOnly => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) | AppError::InvalidBody(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -206,7 +211,7 @@ impl IntoResponse for AppError {
             }
         }
         let status = self.status();
-        let mut info = ErrorInfo { fields: Vec::new(), detail: None };
+        let mut info = ErrorInfo { fields: Vec::new(), detail: None, message: None };
         let mut response = Response::new(Body::empty());
         match self {
             AppError::Internal(cause) => {
@@ -216,6 +221,7 @@ impl IntoResponse for AppError {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(60));
             }
             AppError::Invalid(fields) => info.fields = fields,
+            AppError::ReadOnly => info.message = Some("error-read-only"),
             AppError::BadRequest(detail) | AppError::InvalidBody(detail) => info.detail = Some(detail),
             AppError::BadCredentials { remaining } => {
                 info.detail = Some(format!(
@@ -249,7 +255,7 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
     if info.is_none() && already_rendered(&response) {
         return response;
     }
-    let info = info.unwrap_or(ErrorInfo { fields: Vec::new(), detail: None });
+    let info = info.unwrap_or(ErrorInfo { fields: Vec::new(), detail: None, message: None });
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
     let body = if is_api {
@@ -257,7 +263,7 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         problem_json(status, lang, &path, &request_id, &info)
     } else {
         parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-        error_page(status, lang, &path, &uri, &request_id)
+        error_page(status, lang, &path, &uri, &request_id, info.message)
     };
     Response::from_parts(parts, Body::from(body))
 }
@@ -294,8 +300,11 @@ fn status_key(status: StatusCode) -> &'static str {
 fn problem_json(status: StatusCode, lang: Lang, path: &str, request_id: &str, info: &ErrorInfo) -> String {
     let key = status_key(status);
     // A page's words do not fit every resource: "Page introuvable" is "Ressource introuvable" here.
-    let title =
-        if key == "not-found" { lang.t("problem-not-found-title") } else { lang.t(&format!("error-{key}-title")) };
+    let title = match info.message {
+        Some(message) => lang.t(&format!("{message}-title")),
+        None if key == "not-found" => lang.t("problem-not-found-title"),
+        None => lang.t(&format!("error-{key}-title")),
+    };
     let mut doc = serde_json::json!({
         "type": format!("/problems/{key}"),
         "title": title,
@@ -325,10 +334,17 @@ struct ErrorPage {
     request_id: String,
 }
 
-fn error_page(status: StatusCode, lang: Lang, path: &str, uri: &str, request_id: &str) -> String {
-    let key = status_key(status);
-    let chrome = Chrome::new(lang, path, &lang.t(&format!("error-{key}-title"))).with_back(uri);
-    let text = lang.t(&format!("error-{key}-text"));
+fn error_page(
+    status: StatusCode,
+    lang: Lang,
+    path: &str,
+    uri: &str,
+    request_id: &str,
+    message: Option<&'static str>,
+) -> String {
+    let key = message.map_or_else(|| format!("error-{}", status_key(status)), str::to_owned);
+    let chrome = Chrome::new(lang, path, &lang.t(&format!("{key}-title"))).with_back(uri);
+    let text = lang.t(&format!("{key}-text"));
     let page = ErrorPage { chrome, status: status.as_u16(), text, request_id: request_id.to_owned() };
     askama::Template::render(&page).unwrap_or_else(|_| format!("Error {}", status.as_u16()))
 }

@@ -999,6 +999,53 @@ fn keep_pdf(name: &str, bytes: &[u8]) {
     }
 }
 
+/// The QR codes a 72 dpi greyscale rendering of a PDF's pages shows (poppler's `pdftoppm`, as a
+/// cheap printer or a photographed screen would show them), decoded.
+fn qr_codes_at_72_dpi(pdf: &[u8]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("doc.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = std::process::Command::new("pdftoppm")
+        .args(["-r", "72", "-gray"])
+        .arg(&file)
+        .arg(dir.path().join("page"))
+        .output()
+        .expect("pdftoppm (poppler-utils; scripts/test installs it)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut pages: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pgm"))
+        .collect();
+    pages.sort();
+    let mut found = Vec::new();
+    for page in pages {
+        let bytes = std::fs::read(page).unwrap();
+        // Binary PGM: "P5", width, height, maximum, one byte per pixel.
+        let mut fields = Vec::new();
+        let mut at = 0;
+        while fields.len() < 4 {
+            while bytes[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            let start = at;
+            while !bytes[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            fields.push(String::from_utf8_lossy(&bytes[start..at]).into_owned());
+        }
+        let pixels = &bytes[at + 1..];
+        let (w, h): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+        let mut image = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| pixels[y * w + x]);
+        for grid in image.detect_grids() {
+            if let Ok((_, content)) = grid.decode() {
+                found.push(content);
+            }
+        }
+    }
+    found
+}
+
 async fn attendance_sheets_and_certificates_are_tagged_pdfs(backend: crate::support::Backend) {
     let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.demo = true).await;
     let (session, _, _, _) = demo_session(&app).await;
@@ -1058,10 +1105,24 @@ async fn attendance_sheets_and_certificates_are_tagged_pdfs(backend: crate::supp
         raw.contains("/Lang(fr)") && raw.contains("/Figure") && raw.contains("/Alt"),
         "the QR code has a text alternative"
     );
+    let code: String = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT verification_code FROM certification_results WHERE course_id = $1").bind(course).fetch_one(pool).await.unwrap()
+    });
+    let french = format!("http://127.0.0.1:8080/verifier-un-certificat?code={code}");
+    assert!(raw.contains(&format!("/URI({french})")) && raw.contains("/Link"), "the address is a tagged link");
+    assert_eq!(qr_codes_at_72_dpi(&bytes), vec![french], "the QR code reads on a 72 dpi rendering");
     let r = lea.get(app.url(&format!("/api/certifications/{course}/pdf?lang=en"))).send().await.unwrap();
+    assert!(
+        r.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().contains("pix-certificate-P-"),
+        "an English name"
+    );
     let bytes = r.bytes().await.unwrap();
     keep_pdf("certificate-en.pdf", &bytes);
     assert!(String::from_utf8_lossy(&bytes).contains("/Lang(en)"));
+    let english = format!("http://127.0.0.1:8080/lang/en?next=/verifier-un-certificat%3Fcode%3D{code}");
+    assert_eq!(qr_codes_at_72_dpi(&bytes), vec![english.clone()], "the English page's address");
+    let r = new_client().get(app.url(english.trim_start_matches("http://127.0.0.1:8080"))).send().await.unwrap();
+    assert_eq!(location(&r), format!("/verifier-un-certificat?code={code}"), "it leads to the page, in English");
     assert_eq!(
         stranger.get(app.url(&format!("/certificats/{course}/pdf"))).send().await.unwrap().status(),
         StatusCode::NOT_FOUND

@@ -22,6 +22,8 @@ dual!(
     activity_pages_clamp_huge_page_numbers,
     exports_hold_no_connection_while_clients_stop_reading,
     partners_verify_certificates_with_a_plain_get,
+    an_archived_organisation_is_read_only,
+    quotas_on_sessions_invitations_and_pdfs,
 );
 
 /// A demo node behind a trusted loopback proxy (each test client picks its address with
@@ -498,4 +500,148 @@ async fn partners_verify_certificates_with_a_plain_get(backend: Backend) {
     assert_eq!(r.status(), StatusCode::NOT_FOUND, "the third of the minute");
     let r = partner.get(app.url("/api/shared-certifications/P-BCDFGHJK")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "three a minute here");
+}
+
+/// Signs in a demo account (its password set to the helpers' one).
+async fn demo_login(app: &TestApp, email: &str) -> Client {
+    if app.count("SELECT COUNT(*) FROM users WHERE email = 'known@example.org'").await == 0 {
+        app.sign_up("known@example.org").await;
+    }
+    platform::on_db!(app.db(), pool => {
+        sqlx::query("UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = 'known@example.org') WHERE email = $1")
+            .bind(email).execute(pool).await.unwrap();
+    });
+    app.login_as(email).await
+}
+
+/// L3: archiving an organisation closes its campaigns, cancels its invitations and leaves its
+/// members reading (lists, results, exports) but changing nothing.
+async fn an_archived_organisation_is_read_only(backend: Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.demo = true).await;
+    let orga = demo_login(&app, "orga-admin@demo.example").await;
+    let (organization, campaign): (Uuid, Uuid) = platform::on_db!(app.db(), pool => {
+        sqlx::query_as("SELECT organization_id, id FROM campaigns WHERE code = $1")
+            .bind(platform::prescription::demo::ASSESSMENT_CODE).fetch_one(pool).await.unwrap()
+    });
+    let r = app
+        .post_form(
+            &orga,
+            &format!("/orga/{organization}/invitations"),
+            &[("email", "new@example.org"), ("role", "MEMBER")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (admin, _) = app.admin("super@example.org", "SUPER_ADMIN").await;
+    let r = app.post_form(&admin, &format!("/admin/organizations/{organization}/archive"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("SELECT COUNT(*) FROM campaigns WHERE archived_at IS NULL").await, 0, "every campaign closed");
+    assert_eq!(app.count("SELECT COUNT(*) FROM membership_invitations WHERE status = 'pending'").await, 0);
+    // Reading and exporting go on.
+    let page = orga.get(app.url(&format!("/orga/{organization}/campaigns?archived=1"))).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("Cette organisation est archivée"));
+    let export =
+        orga.get(app.url(&format!("/orga/{organization}/campaigns/{campaign}/export.csv"))).send().await.unwrap();
+    assert_eq!(export.status(), StatusCode::OK);
+    // Nothing changes any more, by page or API.
+    let r = app
+        .post_form(
+            &orga,
+            &format!("/orga/{organization}/invitations"),
+            &[("email", "x@example.org"), ("role", "MEMBER")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("Organisation archivée"));
+    let r = app
+        .send_json(
+            &orga,
+            Method::POST,
+            &format!("/api/organizations/{organization}/invitations"),
+            &json!({ "email": "x@example.org" }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(r.json::<Value>().await.unwrap()["title"], "Organisation archivée");
+    // Learners can no longer join its campaigns.
+    let (learner, _) = app.learner("late@example.org").await;
+    let r = app
+        .post_form(
+            &learner,
+            &format!("/campagnes/{}/start", platform::prescription::demo::ASSESSMENT_CODE),
+            &[("consent", "yes")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    // Unarchived, it is writable again (its campaigns stay closed until reopened one by one).
+    app.post_form(&admin, &format!("/admin/organizations/{organization}/archive"), &[]).await;
+    let r = app
+        .post_form(
+            &orga,
+            &format!("/orga/{organization}/invitations"),
+            &[("email", "x@example.org"), ("role", "MEMBER")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+/// L4, L5, L6: a centre has 500 open sessions at most; invitation mails are 50 a day per inviter;
+/// a person gets 10 PDFs a minute.
+async fn quotas_on_sessions_invitations_and_pdfs(backend: Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.demo = true).await;
+    let (session, _, _, _) = demo_session(&app).await;
+    let (centre, center) = demo_centre(&app, session).await;
+    let open = app.count("SELECT COUNT(*) FROM certification_sessions WHERE finalized_at IS NULL").await;
+    platform::on_db!(app.db(), pool => {
+        for n in 0..(platform::certification::service::MAX_OPEN_SESSIONS - open) {
+            sqlx::query(
+                "INSERT INTO certification_sessions (id, center_id, number, address, room, examiner, date, time, description, access_code, \
+                 invigilator_password, version, created_by, created_at) SELECT $1, center_id, $2, address, room, examiner, date, time, description, \
+                 access_code, invigilator_password, version, created_by, created_at FROM certification_sessions WHERE id = $3",
+            )
+            .bind(Uuid::now_v7()).bind(9_000_000 + n).bind(session).execute(pool).await.unwrap();
+        }
+    });
+    let today = platform::clock::paris_date(platform::db::micros(time::OffsetDateTime::now_utc()));
+    let fields = [
+        ("address", "Annexe"),
+        ("room", "1"),
+        ("date", today.as_str()),
+        ("time", "10:00"),
+        ("examiner", "M. Martin"),
+        ("description", ""),
+    ];
+    let r = app.post_form(&centre, &format!("/certif/{center}/sessions"), &fields).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("500 sessions ouvertes"));
+
+    let (sessions_before, _) = (app.count("SELECT COUNT(*) FROM certification_sessions").await, ());
+    assert_eq!(
+        sessions_before,
+        platform::certification::service::MAX_OPEN_SESSIONS + 1,
+        "the published demo session and the open ones"
+    );
+
+    let api = format!("/api/certification-centers/{center}/invitations");
+    for i in 0..50 {
+        let r =
+            app.send_json(&centre, Method::POST, &api, &json!({ "email": format!("invitee{i}@example.org") })).await;
+        assert_eq!(r.status(), StatusCode::CREATED, "invitation {i}");
+    }
+    let r = app.send_json(&centre, Method::POST, &api, &json!({ "email": "one-more@example.org" })).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers()[header::RETRY_AFTER].to_str().unwrap().parse::<u64>().unwrap() > 3600);
+
+    let lea = demo_login(&app, "learner@demo.example").await;
+    let course: Uuid = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT course_id FROM certification_results").fetch_one(pool).await.unwrap()
+    });
+    for _ in 0..10 {
+        assert_eq!(
+            lea.get(app.url(&format!("/certificats/{course}/pdf"))).send().await.unwrap().status(),
+            StatusCode::OK
+        );
+    }
+    let r = lea.get(app.url(&format!("/certificats/{course}/pdf"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
 }

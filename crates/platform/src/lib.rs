@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod evaluation;
+pub mod geo;
 pub mod identity;
 pub mod mail;
 pub mod openapi;

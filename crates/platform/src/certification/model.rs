@@ -338,11 +338,22 @@ impl Candidate {
         iso_to_fr(&self.birth_date)
     }
 
-    /// Birthplace as one line.
+    /// Birthplace as one line: the commune's name (from its INSEE code when the centre gave only
+    /// the code) with the code in brackets, then the country — "Paris (75056), France".
     pub fn birthplace(&self) -> String {
-        let city = self.birth_city.clone().unwrap_or_default();
         let code = self.birth_insee_code.clone().or(self.birth_postal_code.clone()).unwrap_or_default();
-        [city, code, self.birth_country.clone()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(", ")
+        let city = self
+            .birth_city
+            .clone()
+            .filter(|c| !c.trim().is_empty())
+            .or_else(|| self.birth_insee_code.as_deref().and_then(crate::geo::commune_name).map(str::to_owned))
+            .unwrap_or_default();
+        let place = match (city.is_empty(), code.is_empty()) {
+            (false, false) => format!("{city} ({code})"),
+            (false, true) => city,
+            (true, _) => code,
+        };
+        [place, self.birth_country.clone()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(", ")
     }
 
     /// The form fields of the candidate (to edit them).

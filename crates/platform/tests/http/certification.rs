@@ -718,10 +718,11 @@ async fn a_candidate_joins_is_authorised_and_takes_the_test(backend: crate::supp
     assert!(page.contains(&certificate));
     let page = lea.get(app.url(&certificate)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains(&format!("<strong>{score}</strong> / 895")) && page.contains(&code), "{page}");
+    assert!(page.contains("Paris (75056), France"), "the commune's name, its INSEE code kept: {page}");
     assert_eq!(other.get(app.url(&certificate)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
     let page = new_client().get(app.url(&verify)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Ce certificat est authentique") && page.contains("APPRENANTE"), "{page}");
-    assert!(!page.contains("75056"), "the public part leaves the birthplace out");
+    assert!(!page.contains("75056") && !page.contains("Paris ("), "the public part leaves the birthplace out");
     let visitor = new_client();
     let r = app
         .send_json(&visitor, Method::POST, "/api/shared-certifications", &json!({ "verification_code": code }))

@@ -227,7 +227,26 @@ describe('organisations and campaigns', () => {
     await admin.getByLabel('Fichier CSV').setInputFiles(file(lines.join('\n')));
     await admin.getByRole('button', { name: 'Importer', exact: true }).focus();
     await Promise.all([admin.waitForNavigation(), admin.keyboard.press('Enter')]);
+    // Nothing is written before the referent has seen what the file changes.
+    assert.equal(await admin.getByRole('heading', { level: 1 }).innerText(), "Vérifier l'import");
+    const added = admin.getByRole('table', { name: 'apprenant(s) ajouté(s)' });
+    assert.equal(await added.locator('tbody tr').count(), 2);
+    assert.match(await added.innerText(), /Dupont[\s\S]*Martin/);
+    await assertPageBasics(admin, { lang: 'fr', label: 'learner import (preview)' });
+    await admin.getByRole('button', { name: "Confirmer l'import" }).focus();
+    await Promise.all([admin.waitForNavigation(), admin.keyboard.press('Enter')]);
     assert.match(await admin.locator('.notice.success').innerText(), /2 ajouté\(s\)/);
+    // A partial file that would replace the list: who leaves is said before anything happens; cancelled.
+    await admin.getByLabel('Fichier CSV').setInputFiles(file([head, lines[1]].join('\n')));
+    await admin.getByLabel(/Remplacer/).check();
+    await admin.getByRole('button', { name: 'Importer', exact: true }).click();
+    await admin.waitForURL(/\/learners\/imports\//);
+    assert.match(await admin.getByRole('alert').first().innerText(), /absent\(s\) du fichier quitteront la liste/);
+    assert.match(await admin.getByRole('table', { name: 'apprenant(s) quittant la liste' }).innerText(), /Martin/);
+    await assertPageBasics(admin, { lang: 'fr', label: 'learner import (preview, leaving)' });
+    await admin.getByRole('button', { name: 'Annuler' }).click();
+    await admin.waitForURL(/cancelled=1/);
+    assert.match(await admin.locator('.notice.success').innerText(), /Import annulé/);
     assert.equal(await admin.locator('tbody tr', { hasText: /E2E00[12]/ }).count(), 2);
     await assertPageBasics(admin, { lang: 'fr', label: 'learner list (imported)' });
     const learnersUrl = admin.url().replace(/\?.*$/, '');

@@ -15,11 +15,8 @@ static COMMUNES: LazyLock<Vec<(Box<str>, Box<str>)>> = LazyLock::new(|| {
         tracing::error!(error = %e, "the list of communes is unreadable");
         return Vec::new();
     }
-    let mut list: Vec<(Box<str>, Box<str>)> = text
-        .lines()
-        .filter_map(|line| line.split_once('\t'))
-        .map(|(code, name)| (code.into(), name.into()))
-        .collect();
+    let mut list: Vec<(Box<str>, Box<str>)> =
+        text.lines().filter_map(|line| line.split_once('\t')).map(|(code, name)| (code.into(), name.into())).collect();
     list.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     list
 });

@@ -204,6 +204,9 @@ impl Server {
                     if let Err(e) = attempts::prune(&db, now).await {
                         tracing::warn!(error = %e, "could not prune the attempt counters");
                     }
+                    if let Err(e) = prescription::store::prune_pending_imports(&db, now).await {
+                        tracing::warn!(error = %e, "could not prune the learner lists waiting for confirmation");
+                    }
                     if let Err(e) = personal_data::scrub_after_recent_erasures(&db, now).await {
                         tracing::warn!(error = %e, "could not vacuum after erasures");
                     }

@@ -593,7 +593,7 @@ mod tests {
         let mut out = Vec::new();
         for node in &layout.nodes {
             match node {
-                Node::Heading(_, _, s, _, _) | Node::Paragraph(s) => out.push(by_slot[*s].join(" ")),
+                Node::Heading(_, _, s, _, _) | Node::Paragraph(s) | Node::Link(s, _) => out.push(by_slot[*s].join(" ")),
                 Node::Figure(alt, _) => out.push(alt.clone()),
                 Node::Table(rows) => {
                     for row in rows {

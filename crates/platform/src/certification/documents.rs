@@ -80,7 +80,7 @@ pub fn attendance_sheet(
             ]
         })
         .collect();
-    let doc = Doc {
+    Doc {
         lang: lang.code(),
         title: title.clone(),
         footer: title.clone(),
@@ -112,8 +112,7 @@ pub fn attendance_sheet(
             },
             Block::Paragraph(lang.t("attendance-note")),
         ],
-    };
-    doc
+    }
 }
 
 /// The certificate: holder, centre, date, score with its error, global and competence levels,

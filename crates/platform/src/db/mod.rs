@@ -307,6 +307,15 @@ impl Tx {
         }
         Ok(())
     }
+
+    /// Rolls the transaction back now (dropping it would, later).
+    pub async fn rollback(self) -> Result<(), DbError> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Postgres(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
 }
 
 /// Holds an exclusive advisory lock on a file until dropped.

@@ -3,9 +3,12 @@
 //! accounts when they join a campaign (names and birth date).
 //!
 //! An import is all or nothing: every problem of the file is reported at its line and column,
-//! and nothing changes until none remains. SCO and GENERIC lists replace the previous one
-//! (learners absent from the new file leave the list; their results stay); SUP lists are added
-//! to the previous one or replace it.
+//! and nothing changes until none remains. Then nothing changes either until the referent has
+//! seen what the file would do — how many learners are added, updated and leave, with the first
+//! of each — and confirmed it ([`preview_import`], [`confirm_import`]). SCO and GENERIC lists
+//! replace the previous one (learners absent from the new file leave the list, as the reference
+//! disables them: their results stay, and they come back if a later file has them); SUP lists are
+//! added to the previous one or replace it.
 
 use std::collections::{HashMap, HashSet};
 
@@ -13,7 +16,7 @@ use askama::Template;
 use axum::{
     Json,
     body::Body,
-    extract::{Query, State},
+    extract::{Path, Query, State},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
@@ -37,7 +40,7 @@ use crate::{
     },
     web::{
         error::{AppError, FieldError},
-        extract::{CsrfHeader, CsrfMultipart, Page, field},
+        extract::{CsrfForm, CsrfHeader, CsrfMultipart, NoFields, Page, field},
         i18n::Lang,
         layout::{Chrome, render},
     },
@@ -46,7 +49,7 @@ use crate::{
 // ------------------------------------------------------------------ service
 
 /// How a list changes the previous one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ImportMode {
     /// Learners of the file are added or updated; the others stay.
@@ -55,8 +58,8 @@ pub enum ImportMode {
     Replace,
 }
 
-/// What an import changed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+/// What an import changes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ImportSummary {
     /// Learners added to the list.
     pub created: usize,
@@ -64,9 +67,42 @@ pub struct ImportSummary {
     pub updated: usize,
     /// Learners already on the list as they are in the file.
     pub unchanged: usize,
-    /// Learners who left the list.
-    pub removed: usize,
+    /// Learners who leave the list (absent from a file that replaces it); their results stay.
+    pub left: usize,
 }
+
+/// A learner as a preview shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PreviewLine {
+    /// Last name.
+    pub last_name: String,
+    /// First name.
+    pub first_name: String,
+    /// Division (SCO) or group (SUP).
+    pub group: String,
+}
+
+/// What an import would change, shown before anything is written; confirmed by its `import_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Preview {
+    /// The checked list waiting for confirmation (an hour).
+    pub import_id: Uuid,
+    /// How the file changes the list.
+    pub mode: ImportMode,
+    /// The counts.
+    pub summary: ImportSummary,
+    /// The first learners added (10 at most), by name.
+    pub added: Vec<PreviewLine>,
+    /// The first learners updated (10 at most), by name.
+    pub updated: Vec<PreviewLine>,
+    /// The first learners who leave the list (10 at most), by name.
+    pub leaving: Vec<PreviewLine>,
+}
+
+/// Learners of each kind a preview shows.
+pub const PREVIEW_LINES: usize = 10;
+/// How long a checked list waits for its confirmation.
+const PENDING_MICROS: i64 = 3_600_000_000;
 
 /// Today, `YYYY-MM-DD` (UTC), the latest accepted birth date.
 fn today(state: &AppState) -> String {
@@ -115,33 +151,184 @@ fn unchanged(existing: &store::ListedLearner, row: &store::LearnerRow<'_>) -> bo
         && existing.extra == row.extra
 }
 
-/// Reads a list and, if it has no problem, applies it to the organisation's list in one
-/// transaction. `mode` only matters for SUP lists (SCO and GENERIC lists are whole lists).
-pub async fn import_list(
+/// What a file does to the list: computed from the list as it is, written only by [`apply`].
+struct Plan<'a> {
+    inserts: Vec<&'a ImportedLearner>,
+    updates: Vec<(&'a store::ListedLearner, &'a ImportedLearner)>,
+    unchanged: usize,
+    leaving: Vec<&'a store::ListedLearner>,
+}
+
+fn plan<'a>(existing: &'a [store::ListedLearner], format: Format, mode: ImportMode, list: &'a LearnerList) -> Plan<'a> {
+    let by_key: HashMap<String, &store::ListedLearner> = existing.iter().map(|l| (key_of(format, l), l)).collect();
+    let mut plan = Plan { inserts: Vec::new(), updates: Vec::new(), unchanged: 0, leaving: Vec::new() };
+    let mut in_file = HashSet::new();
+    for learner in &list.learners {
+        match by_key.get(&learner.key(format)) {
+            Some(found) => {
+                in_file.insert(found.id);
+                if unchanged(found, &row_of(found.id, learner)) {
+                    plan.unchanged += 1;
+                } else {
+                    plan.updates.push((found, learner));
+                }
+            }
+            None => plan.inserts.push(learner),
+        }
+    }
+    if mode == ImportMode::Replace {
+        plan.leaving = existing.iter().filter(|l| l.deleted_at.is_none() && !in_file.contains(&l.id)).collect();
+    }
+    plan
+}
+
+impl Plan<'_> {
+    fn summary(&self) -> ImportSummary {
+        ImportSummary {
+            created: self.inserts.len(),
+            updated: self.updates.len(),
+            unchanged: self.unchanged,
+            left: self.leaving.len(),
+        }
+    }
+
+    fn preview(&self, import_id: Uuid, mode: ImportMode) -> Preview {
+        let from_file = |l: &ImportedLearner| PreviewLine {
+            last_name: l.last_name.clone(),
+            first_name: l.first_name.clone(),
+            group: l.division.clone().or(l.group_name.clone()).unwrap_or_default(),
+        };
+        let from_list = |l: &store::ListedLearner| PreviewLine {
+            last_name: l.last_name.clone(),
+            first_name: l.first_name.clone(),
+            group: l.division.clone().or(l.group_name.clone()).unwrap_or_default(),
+        };
+        let first = |mut lines: Vec<PreviewLine>| {
+            lines.sort_by(|a, b| (&a.last_name, &a.first_name).cmp(&(&b.last_name, &b.first_name)));
+            lines.truncate(PREVIEW_LINES);
+            lines
+        };
+        Preview {
+            import_id,
+            mode,
+            summary: self.summary(),
+            added: first(self.inserts.iter().map(|l| from_file(l)).collect()),
+            updated: first(self.updates.iter().map(|(_, l)| from_file(l)).collect()),
+            leaving: first(self.leaving.iter().map(|l| from_list(l)).collect()),
+        }
+    }
+}
+
+async fn apply(tx: &mut Tx, org: Uuid, plan: &Plan<'_>, now: i64) -> Result<(), AppError> {
+    for (found, learner) in &plan.updates {
+        store::update_imported_learner(&mut *tx, &row_of(found.id, learner), now).await?;
+    }
+    let inserts: Vec<store::LearnerRow<'_>> = plan.inserts.iter().map(|l| row_of(Uuid::now_v7(), l)).collect();
+    store::insert_imported_learners(&mut *tx, org, &inserts, now).await?;
+    let gone: Vec<Uuid> = plan.leaving.iter().map(|l| l.id).collect();
+    store::remove_learners(&mut *tx, &gone, now).await?;
+    Ok(())
+}
+
+async fn parse_in_background(
+    state: &AppState,
+    format: Format,
+    bytes: Vec<u8>,
+) -> Result<Result<LearnerList, Vec<ImportError>>, AppError> {
+    let today = today(state);
+    tokio::task::spawn_blocking(move || import::parse(format, &bytes, &today))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))
+}
+
+fn mode_code(mode: ImportMode) -> &'static str {
+    match mode {
+        ImportMode::Add => "add",
+        ImportMode::Replace => "replace",
+    }
+}
+
+/// Reads and checks a list and says what it would change, writing nothing to the list: the file
+/// waits (an hour) for the referent's confirmation. `mode` only matters for SUP lists (SCO and
+/// GENERIC lists are whole lists).
+pub async fn preview_import(
     state: &AppState,
     organization: &Organization,
     actor: Uuid,
     mode: ImportMode,
     bytes: Vec<u8>,
-) -> Result<Result<ImportSummary, Vec<ImportError>>, AppError> {
+) -> Result<Result<Preview, Vec<ImportError>>, AppError> {
     let format = format_of(organization).ok_or(AppError::Conflict)?;
     let mode = if format == Format::Sup { mode } else { ImportMode::Replace };
-    let today = today(state);
-    let parsed = tokio::task::spawn_blocking(move || import::parse(format, &bytes, &today))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    let list = match parsed {
+    let list = match parse_in_background(state, format, bytes.clone()).await? {
         Ok(list) => list,
         Err(errors) => return Ok(Err(errors)),
     };
+    let existing = store::imported_learners(&state.db, organization.id).await?;
+    let preview = plan(&existing, format, mode, &list).preview(Uuid::now_v7(), mode);
     let now = state.clock.now_micros();
+    let pending = store::PendingImport {
+        id: preview.import_id,
+        actor_id: Some(actor),
+        mode: mode_code(mode).to_owned(),
+        file: bytes,
+        preview: serde_json::to_string(&preview).map_err(|e| AppError::Internal(e.into()))?,
+    };
+    store::save_pending_import(&state.db, organization.id, &pending, now, now + PENDING_MICROS).await?;
+    Ok(Ok(preview))
+}
+
+/// The list waiting for confirmation, as its preview.
+pub async fn pending_preview(state: &AppState, org: Uuid, id: Uuid) -> Result<Preview, AppError> {
+    let pending =
+        store::pending_import(&state.db, org, id, state.clock.now_micros()).await?.ok_or(AppError::NotFound)?;
+    serde_json::from_str(&pending.preview).map_err(|e| AppError::Internal(e.into()))
+}
+
+/// What a confirmation did.
+#[derive(Debug, Clone)]
+pub enum Confirmed {
+    /// The list is imported.
+    Applied(ImportSummary),
+    /// The organisation's list changed since the preview (another import): nothing was written;
+    /// here is what the file would do now, to confirm again.
+    Changed(Preview),
+}
+
+/// Applies a checked list the referent confirmed, in one transaction, if it still does what its
+/// preview said; 404 when there is no such list waiting (expired, cancelled, applied).
+pub async fn confirm_import(
+    state: &AppState,
+    organization: &Organization,
+    actor: Uuid,
+    id: Uuid,
+) -> Result<Confirmed, AppError> {
+    let format = format_of(organization).ok_or(AppError::Conflict)?;
+    let now = state.clock.now_micros();
+    let pending = store::pending_import(&state.db, organization.id, id, now).await?.ok_or(AppError::NotFound)?;
+    let shown: Preview = serde_json::from_str(&pending.preview).map_err(|e| AppError::Internal(e.into()))?;
+    let list = match parse_in_background(state, format, pending.file).await? {
+        Ok(list) => list,
+        Err(_) => return Err(AppError::Conflict),
+    };
     let mut tx = state.db.begin().await?;
     store::lock_organization(&mut tx, organization.id).await?;
-    let summary = apply(&mut tx, organization.id, format, mode, &list, now).await?;
+    let existing = store::imported_learners(&mut tx, organization.id).await?;
+    let plan = plan(&existing, format, shown.mode, &list);
+    let now_preview = plan.preview(id, shown.mode);
+    if now_preview != shown {
+        tx.rollback().await?;
+        let text = serde_json::to_string(&now_preview).map_err(|e| AppError::Internal(e.into()))?;
+        store::update_pending_preview(&state.db, id, &text).await?;
+        return Ok(Confirmed::Changed(now_preview));
+    }
+    apply(&mut tx, organization.id, &plan, now).await?;
     if format == Format::Generic {
         store::set_extra_columns(&mut tx, organization.id, &list.extra_columns).await?;
     }
+    store::delete_pending_import(&mut tx, organization.id, id).await?;
     tx.commit().await?;
+    let summary = plan.summary();
     identity::service::audit(
         state,
         Some(actor),
@@ -151,47 +338,30 @@ pub async fn import_list(
         serde_json::json!({ "organization": organization.id, "format": organization.learner_import, "summary": summary }),
     )
     .await?;
-    Ok(Ok(summary))
+    Ok(Confirmed::Applied(summary))
 }
 
-async fn apply(
-    tx: &mut Tx,
-    org: Uuid,
-    format: Format,
+/// Forgets a list waiting for confirmation; 404 when there is none.
+pub async fn cancel_import(state: &AppState, org: Uuid, id: Uuid) -> Result<(), AppError> {
+    if store::delete_pending_import(&state.db, org, id).await? { Ok(()) } else { Err(AppError::NotFound) }
+}
+
+/// Previews and confirms at once (benchmarks and tools: no person to ask).
+pub async fn import_list(
+    state: &AppState,
+    organization: &Organization,
+    actor: Uuid,
     mode: ImportMode,
-    list: &LearnerList,
-    now: i64,
-) -> Result<ImportSummary, AppError> {
-    let existing = store::imported_learners(&mut *tx, org).await?;
-    let by_key: HashMap<String, &store::ListedLearner> = existing.iter().map(|l| (key_of(format, l), l)).collect();
-    let mut summary = ImportSummary::default();
-    let mut inserts = Vec::new();
-    let mut in_file = HashSet::new();
-    for learner in &list.learners {
-        let key = learner.key(format);
-        match by_key.get(&key) {
-            Some(found) => {
-                in_file.insert(found.id);
-                let row = row_of(found.id, learner);
-                if unchanged(found, &row) {
-                    summary.unchanged += 1;
-                } else {
-                    store::update_imported_learner(&mut *tx, &row, now).await?;
-                    summary.updated += 1;
-                }
-            }
-            None => inserts.push(row_of(Uuid::now_v7(), learner)),
-        }
+    bytes: Vec<u8>,
+) -> Result<Result<ImportSummary, Vec<ImportError>>, AppError> {
+    let preview = match preview_import(state, organization, actor, mode, bytes).await? {
+        Ok(p) => p,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    match confirm_import(state, organization, actor, preview.import_id).await? {
+        Confirmed::Applied(summary) => Ok(Ok(summary)),
+        Confirmed::Changed(_) => Err(AppError::Conflict),
     }
-    summary.created = inserts.len();
-    store::insert_imported_learners(&mut *tx, org, &inserts, now).await?;
-    if mode == ImportMode::Replace {
-        let gone: Vec<Uuid> =
-            existing.iter().filter(|l| l.deleted_at.is_none() && !in_file.contains(&l.id)).map(|l| l.id).collect();
-        summary.removed = gone.len();
-        store::remove_learners(&mut *tx, &gone, now).await?;
-    }
-    Ok(summary)
 }
 
 /// What a learner types to find themselves in an organisation's list.
@@ -361,7 +531,11 @@ pub struct LearnersQuery {
     updated: Option<usize>,
     #[serde(default)]
     #[param(ignore)]
-    removed: Option<usize>,
+    left: Option<usize>,
+    /// After a cancelled import.
+    #[serde(default)]
+    #[param(ignore)]
+    cancelled: Option<String>,
 }
 
 fn pattern(q: &str) -> String {
@@ -393,11 +567,12 @@ async fn learners_page(
     .await?;
     let has_next = found.len() as i64 > PAGE_SIZE;
     found.truncate(PAGE_SIZE as usize);
-    let notice = match (q.created, q.updated, q.removed) {
-        (Some(c), Some(u), Some(r)) => page.lang.t_args(
+    let notice = match (q.created, q.updated, q.left) {
+        (Some(c), Some(u), Some(l)) => page.lang.t_args(
             "learners-imported",
-            &[("created", &c.to_string()), ("updated", &u.to_string()), ("removed", &r.to_string())],
+            &[("created", &c.to_string()), ("updated", &u.to_string()), ("left", &l.to_string())],
         ),
+        _ if q.cancelled.is_some() => page.t("learners-import-cancelled"),
         _ => String::new(),
     };
     let filters = form_urlencoded::Serializer::new(String::new())
@@ -455,17 +630,105 @@ pub async fn import_form(
         let problems = vec![page.t("learners-file-required")];
         return learners_page(&state, &page, back, LearnersQuery::default(), problems, &mode_text).await;
     };
-    match import_list(&state, &organization, access.user.id, mode, file.bytes.clone()).await? {
-        Ok(s) => Ok(Redirect::to(&format!(
-            "/orga/{}/learners?created={}&updated={}&removed={}",
-            access.organization, s.created, s.updated, s.removed
-        ))
-        .into_response()),
+    match preview_import(&state, &organization, access.user.id, mode, file.bytes.clone()).await? {
+        Ok(preview) => {
+            Ok(Redirect::to(&format!("/orga/{}/learners/imports/{}", access.organization, preview.import_id))
+                .into_response())
+        }
         Err(errors) => {
             let problems = errors.iter().map(|e| problem_text(page.lang, e)).collect();
             learners_page(&state, &page, back, LearnersQuery::default(), problems, &mode_text).await
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "prescription/import_preview.html")]
+struct PreviewPage {
+    chrome: Chrome,
+    organization: Uuid,
+    organization_name: String,
+    csrf: String,
+    preview: Preview,
+    /// The list changed since the preview was first shown.
+    changed: bool,
+    /// (message id, first lines, how many in all) for the added, updated and leaving learners.
+    sections: Vec<(&'static str, Vec<PreviewLine>, usize)>,
+}
+
+/// Path of a list waiting for confirmation.
+#[derive(Debug, Deserialize)]
+pub struct ImportPath {
+    // Checked by the guard; named so that the path deserialises.
+    #[allow(dead_code)]
+    organization_id: Uuid,
+    import_id: Uuid,
+}
+
+/// Query of the preview page.
+#[derive(Debug, Default, Deserialize)]
+pub struct PreviewQuery {
+    #[serde(default)]
+    changed: Option<String>,
+}
+
+/// `GET /orga/{organization_id}/learners/imports/{import_id}` (ADMIN): what the checked file would
+/// change — learners added, updated, leaving — to confirm or cancel.
+pub async fn preview_page(
+    State(state): State<AppState>,
+    page: Page,
+    access: OrganizationAccess<AdminMember>,
+    Path(path): Path<ImportPath>,
+    Query(q): Query<PreviewQuery>,
+) -> Result<Response, AppError> {
+    let organization = service::organization(&state, access.organization).await?;
+    let preview = pending_preview(&state, access.organization, path.import_id).await?;
+    let sections = vec![
+        ("learners-preview-added", preview.added.clone(), preview.summary.created),
+        ("learners-preview-updated", preview.updated.clone(), preview.summary.updated),
+        ("learners-preview-leaving", preview.leaving.clone(), preview.summary.left),
+    ];
+    Ok(render(
+        StatusCode::OK,
+        &PreviewPage {
+            chrome: page.chrome_t("learners-preview-title"),
+            organization: access.organization,
+            organization_name: organization.name,
+            csrf: page.csrf(),
+            preview,
+            changed: q.changed.is_some(),
+            sections,
+        },
+    ))
+}
+
+/// `POST /orga/{organization_id}/learners/imports/{import_id}/confirm` (ADMIN).
+pub async fn confirm_form(
+    State(state): State<AppState>,
+    access: OrganizationAccess<AdminMember>,
+    Path(path): Path<ImportPath>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    let organization = service::organization(&state, access.organization).await?;
+    let to = match confirm_import(&state, &organization, access.user.id, path.import_id).await? {
+        Confirmed::Applied(s) => format!(
+            "/orga/{}/learners?created={}&updated={}&left={}",
+            access.organization, s.created, s.updated, s.left
+        ),
+        Confirmed::Changed(p) => format!("/orga/{}/learners/imports/{}?changed=1", access.organization, p.import_id),
+    };
+    Ok(Redirect::to(&to).into_response())
+}
+
+/// `POST /orga/{organization_id}/learners/imports/{import_id}/cancel` (ADMIN).
+pub async fn cancel_form(
+    State(state): State<AppState>,
+    access: OrganizationAccess<AdminMember>,
+    Path(path): Path<ImportPath>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    cancel_import(&state, access.organization, path.import_id).await?;
+    Ok(Redirect::to(&format!("/orga/{}/learners?cancelled=1", access.organization)).into_response())
 }
 
 /// `GET /orga/{organization_id}/learners/template.csv`: an empty file in the organisation's format.
@@ -531,13 +794,14 @@ pub struct ImportQuery {
     mode: Option<ImportMode>,
 }
 
-/// Imports a learner list (the CSV file as the body) in the organisation's format. 422 lists every
-/// problem with its `line` and `column`; nothing is imported then. 409 when the organisation does
-/// not import lists.
+/// Checks a learner list (the CSV file as the body) in the organisation's format and says what it
+/// would change — learners added, updated and leaving, with the first of each — **writing nothing**:
+/// confirm with `POST …/learners/imports/{import_id}/confirm` within an hour. 422 lists every
+/// problem with its `line` and `column`. 409 when the organisation does not import lists.
 #[utoipa::path(post, path = "/api/organizations/{organization_id}/learners/import", tag = "organizations",
     params(("organization_id" = Uuid, Path), ImportQuery),
     request_body(content = String, content_type = "text/csv"),
-    responses((status = 200, body = ImportSummary)))]
+    responses((status = 200, body = Preview)))]
 pub async fn api_import(
     State(state): State<AppState>,
     lang: Lang,
@@ -548,10 +812,54 @@ pub async fn api_import(
 ) -> Result<Response, AppError> {
     let bytes = axum::body::to_bytes(body, crate::web::MAX_UPLOAD_BYTES).await.map_err(|_| AppError::TooLarge)?;
     let organization = service::organization(&state, access.organization).await?;
-    match import_list(&state, &organization, access.user.id, q.mode.unwrap_or(ImportMode::Add), bytes.to_vec()).await? {
-        Ok(summary) => Ok(Json(summary).into_response()),
+    let mode = q.mode.unwrap_or(ImportMode::Add);
+    match preview_import(&state, &organization, access.user.id, mode, bytes.to_vec()).await? {
+        Ok(preview) => Ok(Json(preview).into_response()),
         Err(errors) => Ok(problems_response(lang, &errors)),
     }
+}
+
+/// What a checked list waiting for confirmation would change. 404 once confirmed, cancelled or
+/// expired.
+#[utoipa::path(get, path = "/api/organizations/{organization_id}/learners/imports/{import_id}", tag = "organizations",
+    params(("organization_id" = Uuid, Path), ("import_id" = Uuid, Path)), responses((status = 200, body = Preview)))]
+pub async fn api_preview(
+    State(state): State<AppState>,
+    access: OrganizationAccess<AdminMember>,
+    Path(path): Path<ImportPath>,
+) -> Result<Json<Preview>, AppError> {
+    Ok(Json(pending_preview(&state, access.organization, path.import_id).await?))
+}
+
+/// Applies a checked list, in one transaction. 409 when the organisation's list changed since the
+/// preview (nothing written: read the preview again, then confirm); 404 once confirmed, cancelled
+/// or expired.
+#[utoipa::path(post, path = "/api/organizations/{organization_id}/learners/imports/{import_id}/confirm", tag = "organizations",
+    params(("organization_id" = Uuid, Path), ("import_id" = Uuid, Path)), responses((status = 200, body = ImportSummary)))]
+pub async fn api_confirm(
+    State(state): State<AppState>,
+    access: OrganizationAccess<AdminMember>,
+    Path(path): Path<ImportPath>,
+    _: CsrfHeader,
+) -> Result<Json<ImportSummary>, AppError> {
+    let organization = service::organization(&state, access.organization).await?;
+    match confirm_import(&state, &organization, access.user.id, path.import_id).await? {
+        Confirmed::Applied(summary) => Ok(Json(summary)),
+        Confirmed::Changed(_) => Err(AppError::Conflict),
+    }
+}
+
+/// Forgets a checked list instead of applying it.
+#[utoipa::path(delete, path = "/api/organizations/{organization_id}/learners/imports/{import_id}", tag = "organizations",
+    params(("organization_id" = Uuid, Path), ("import_id" = Uuid, Path)), responses((status = 204, description = "cancelled")))]
+pub async fn api_cancel(
+    State(state): State<AppState>,
+    access: OrganizationAccess<AdminMember>,
+    Path(path): Path<ImportPath>,
+    _: CsrfHeader,
+) -> Result<StatusCode, AppError> {
+    cancel_import(&state, access.organization, path.import_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The 422 problem document of a file's problems: each with its `line`, `column`, `code` and

@@ -1119,6 +1119,78 @@ pub async fn imported_learners(conn: impl Into<Conn<'_>>, org: Uuid) -> Result<V
     })
 }
 
+/// A list waiting for its confirmation.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PendingImport {
+    /// Id.
+    pub id: Uuid,
+    /// Who imported it.
+    pub actor_id: Option<Uuid>,
+    /// `add` or `replace`.
+    pub mode: String,
+    /// The file as sent.
+    pub file: Vec<u8>,
+    /// What it changes, as shown (JSON of `learners::Preview`).
+    pub preview: String,
+}
+
+/// Keeps a checked list for confirmation (replacing the organisation's previous one).
+pub async fn save_pending_import(
+    conn: impl Into<Conn<'_>>,
+    org: Uuid,
+    p: &PendingImport,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), sqlx::Error> {
+    let mut conn: Conn<'_> = conn.into();
+    on_conn!(&mut conn, c => {
+        sqlx::query("DELETE FROM pending_learner_imports WHERE organization_id = $1").bind(org).execute(&mut *c).await?;
+        sqlx::query(
+            "INSERT INTO pending_learner_imports (id, organization_id, actor_id, mode, file, preview, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(p.id).bind(org).bind(p.actor_id).bind(&p.mode).bind(&p.file).bind(&p.preview).bind(now).bind(expires_at)
+        .execute(&mut *c).await.map(|_| ())
+    })
+}
+
+/// The organisation's list waiting for confirmation, if it is this one and has not expired.
+pub async fn pending_import(
+    conn: impl Into<Conn<'_>>,
+    org: Uuid,
+    id: Uuid,
+    now: i64,
+) -> Result<Option<PendingImport>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, PendingImport>(
+            "SELECT id, actor_id, mode, file, preview FROM pending_learner_imports WHERE organization_id = $1 AND id = $2 AND expires_at > $3",
+        )
+        .bind(org).bind(id).bind(now).fetch_optional(c).await
+    })
+}
+
+/// Updates what a waiting list changes (the organisation's list changed since it was shown).
+pub async fn update_pending_preview(conn: impl Into<Conn<'_>>, id: Uuid, preview: &str) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("UPDATE pending_learner_imports SET preview = $2 WHERE id = $1").bind(id).bind(preview).execute(c).await.map(|_| ())
+    })
+}
+
+/// Forgets a waiting list (confirmed, cancelled); false when there was none.
+pub async fn delete_pending_import(conn: impl Into<Conn<'_>>, org: Uuid, id: Uuid) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("DELETE FROM pending_learner_imports WHERE organization_id = $1 AND id = $2")
+            .bind(org).bind(id).execute(c).await.map(|r| r.rows_affected() > 0)
+    })
+}
+
+/// Deletes the waiting lists nobody confirmed in time (housekeeping).
+pub async fn prune_pending_imports(conn: impl Into<Conn<'_>>, now: i64) -> Result<u64, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("DELETE FROM pending_learner_imports WHERE expires_at <= $1").bind(now).execute(c).await.map(|r| r.rows_affected())
+    })
+}
+
 /// A learner to insert or update from a list.
 pub struct LearnerRow<'a> {
     /// Id.

@@ -75,6 +75,11 @@ impl Chrome {
         self.lang.t(id)
     }
 
+    /// Translates a message that takes a `count`.
+    pub fn t_count(&self, id: &str, count: impl std::borrow::Borrow<usize>) -> String {
+        self.lang.t_args(id, &[("count", &count.borrow().to_string())])
+    }
+
     /// Translates the message `prefix` + `key` (e.g. `campaign-type-` + a stored type).
     pub fn t_with(&self, prefix: &str, key: &str) -> String {
         self.lang.t(&format!("{prefix}{key}"))

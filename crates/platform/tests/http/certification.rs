@@ -160,7 +160,7 @@ async fn centres_plan_sessions_and_enrol_candidates(backend: crate::support::Bac
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "the same person twice");
     assert!(r.text().await.unwrap().contains("déjà inscrite"));
     let page = member.get(app.url(&session_path)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("Dupont") && page.contains("Paris, 75015, France") && page.contains("33 %"), "{page}");
+    assert!(page.contains("Dupont") && page.contains("Paris (75015), France") && page.contains("33 %"), "{page}");
     let candidate: Uuid = platform::on_db!(app.db(), pool => {
         sqlx::query_scalar("SELECT id FROM certification_candidates").fetch_one(pool).await.unwrap()
     });

@@ -1136,6 +1136,21 @@ fn sco_line(id: &str, first: &str, last: &str, sex: &str, birth: &str, division:
 }
 
 /// Posts a file through an upload form (multipart, built by hand) with the client's CSRF token.
+/// Uploads a list, checks that its preview page shows it, and confirms it: the redirect after the
+/// confirmation (or the upload's own answer when the file was refused).
+pub(crate) async fn import_confirmed(app: &TestApp, client: &Client, path: &str, file: &[u8]) -> reqwest::Response {
+    let r = upload(app, client, path, &[], file).await;
+    if r.status() != StatusCode::SEE_OTHER {
+        return r;
+    }
+    let preview = location(&r);
+    assert!(preview.contains("/learners/imports/"), "{preview}");
+    let page = client.get(app.url(&preview)).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("Confirmer l&#39;import"));
+    app.post_form(client, &format!("{preview}/confirm"), &[]).await
+}
+
 pub(crate) async fn upload(
     app: &TestApp,
     client: &Client,
@@ -1206,9 +1221,9 @@ async fn learner_lists_are_imported_all_or_nothing(backend: crate::support::Back
     // Fixed, in Windows-1252 as Excel saves it.
     let fixed = file.replace(";X;", ";M;").replace("31/02/2012", "28/02/2012");
     let cp1252: Vec<u8> = fixed.chars().map(|c| u8::try_from(u32::from(c)).unwrap()).collect();
-    let r = upload(&app, &s.teacher, &path, &[], &cp1252).await;
+    let r = import_confirmed(&app, &s.teacher, &path, &cp1252).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&r), format!("/orga/{}/learners?created=3&updated=0&removed=0", s.org));
+    assert_eq!(location(&r), format!("/orga/{}/learners?created=3&updated=0&left=0", s.org));
     let page = s.teacher.get(app.url(&location(&r))).send().await.unwrap().text().await.unwrap();
     assert!(
         page.contains("Liste importée : 3 ajouté(s)") && page.contains("Léa") && page.contains("28/02/2012"),
@@ -1241,8 +1256,29 @@ async fn learner_lists_are_imported_all_or_nothing(backend: crate::support::Back
         sco_line("123456789AD", "Zoé", "Bernard", "F", "01/09/2012", "6e B"),
     ]
     .join("\n");
+    // Item 8: nothing is written before the referent has seen who leaves, and confirmed.
     let r = upload(&app, &s.teacher, &path, &[], next.as_bytes()).await;
-    assert_eq!(location(&r), format!("/orga/{}/learners?created=1&updated=1&removed=1", s.org));
+    let preview = location(&r);
+    let page = s.teacher.get(app.url(&preview)).send().await.unwrap().text().await.unwrap();
+    let shown = |page: &str, what: &str| page.contains(what);
+    assert!(shown(&page, "1 apprenant(s) absent(s) du fichier quitteront la liste"), "{page}");
+    assert!(
+        shown(&page, "Lopez") && shown(&page, "Bernard") && shown(&page, "Petit"),
+        "the first of each kind: {page}"
+    );
+    assert!(
+        listed(&app, s.org).await.iter().all(|(_, _, on_list)| *on_list),
+        "nothing written before the confirmation"
+    );
+    assert!(!listed(&app, s.org).await.iter().any(|(name, _, _)| name == "Bernard"));
+    // Cancelled: the list is as it was, and the preview is gone.
+    let r = app.post_form(&s.teacher, &format!("{preview}/cancel"), &[]).await;
+    assert_eq!(location(&r), format!("/orga/{}/learners?cancelled=1", s.org));
+    assert_eq!(s.teacher.get(app.url(&preview)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.count("SELECT COUNT(*) FROM pending_learner_imports").await, 0);
+    // Again, confirmed this time.
+    let r = import_confirmed(&app, &s.teacher, &path, next.as_bytes()).await;
+    assert_eq!(location(&r), format!("/orga/{}/learners?created=1&updated=1&left=1", s.org));
     let now = listed(&app, s.org).await;
     assert!(now.contains(&("Lopez".to_owned(), Some("6e B".to_owned()), false)), "Ana left the list: {now:?}");
     assert!(now.contains(&("Petit".to_owned(), Some("5e A".to_owned()), true)));
@@ -1280,7 +1316,7 @@ async fn learners_reconcile_with_the_list_when_they_join(backend: crate::support
     let s = set_up(&app, &[("learner_import", "SCO")]).await;
     let file =
         [SCO_HEADER.to_owned(), sco_line("123456789AA", "Éloïse", "Le Gall", "F", "05/03/2012", "6e A")].join("\n");
-    let r = upload(&app, &s.teacher, &format!("/orga/{}/learners/import", s.org), &[], file.as_bytes()).await;
+    let r = import_confirmed(&app, &s.teacher, &format!("/orga/{}/learners/import", s.org), file.as_bytes()).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let profile = s.profile.to_string();
     let (_, code) =
@@ -1410,13 +1446,60 @@ async fn sup_and_generic_lists_by_api(backend: crate::support::Backend) {
     );
     assert!(body["errors"][0]["message"].as_str().unwrap().starts_with("Ligne 3, colonne « Email »"));
 
+    // A checked list says what it would do; nothing is written until it is confirmed.
+    let confirm = |preview: Value| {
+        let (app, client, org) = (&app, &s.teacher, s.org);
+        async move {
+            let id = preview["import_id"].as_str().unwrap().to_owned();
+            let path = format!("/api/organizations/{org}/learners/imports/{id}/confirm");
+            app.send_json(client, Method::POST, &path, &json!({})).await
+        }
+    };
     let r = send("add", format!("{head}Léa,Dupont,05/03/2004,A1,L1 G1,\nLuc,Durand,01/01/2003,A2,L1 G2,\n")).await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(r.json::<Value>().await.unwrap(), json!({ "created": 2, "updated": 0, "unchanged": 0, "removed": 0 }));
+    let preview: Value = r.json().await.unwrap();
+    assert_eq!(preview["summary"], json!({ "created": 2, "updated": 0, "unchanged": 0, "left": 0 }));
+    assert_eq!(preview["added"][0], json!({ "last_name": "Dupont", "first_name": "Léa", "group": "L1 G1" }));
+    assert_eq!(app.count("SELECT COUNT(*) FROM organization_learners").await, 0, "a preview writes nothing");
+    let r = confirm(preview.clone()).await;
+    assert_eq!(r.json::<Value>().await.unwrap(), json!({ "created": 2, "updated": 0, "unchanged": 0, "left": 0 }));
+    assert_eq!(confirm(preview).await.status(), StatusCode::NOT_FOUND, "once");
     let r = send("add", format!("{head}Mia,Roux,02/02/2004,A3,L1 G1,\n")).await;
-    assert_eq!(r.json::<Value>().await.unwrap()["created"], 1);
+    assert_eq!(confirm(r.json().await.unwrap()).await.json::<Value>().await.unwrap()["created"], 1);
     let r = send("replace", format!("{head}Léa,Dupont,05/03/2004,a1,L1 G3,\n")).await;
-    assert_eq!(r.json::<Value>().await.unwrap(), json!({ "created": 0, "updated": 1, "unchanged": 0, "removed": 2 }));
+    let preview: Value = r.json().await.unwrap();
+    assert_eq!(preview["summary"], json!({ "created": 0, "updated": 1, "unchanged": 0, "left": 2 }));
+    let leaving: Vec<&str> =
+        preview["leaving"].as_array().unwrap().iter().map(|l| l["last_name"].as_str().unwrap()).collect();
+    assert_eq!(leaving, ["Durand", "Roux"]);
+    // One list waits per organisation: a newer upload replaces it; a waiting list can be cancelled.
+    let other = send("add", format!("{head}Noé,Blanc,03/03/2004,A4,L1 G1,\n")).await.json::<Value>().await.unwrap();
+    assert_eq!(confirm(preview).await.status(), StatusCode::NOT_FOUND, "the newer upload replaced the waiting one");
+    let cancel = format!("/api/organizations/{}/learners/imports/{}", s.org, other["import_id"].as_str().unwrap());
+    assert_eq!(app.send_json(&s.teacher, Method::DELETE, &cancel, &json!({})).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(confirm(other).await.status(), StatusCode::NOT_FOUND, "cancelled");
+    // The organisation's list changes between the preview and the confirmation: refused, and the
+    // preview says what the file does now.
+    let r = send("replace", format!("{head}Léa,Dupont,05/03/2004,a1,L1 G3,\n")).await;
+    let preview: Value = r.json().await.unwrap();
+    platform::on_db!(app.db(), pool => {
+        sqlx::query("UPDATE organization_learners SET deleted_at = 1 WHERE last_name = 'Roux'").execute(pool).await.unwrap();
+    });
+    let r = confirm(preview.clone()).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT, "the list changed since the preview");
+    let id = preview["import_id"].as_str().unwrap();
+    let again: Value = s
+        .teacher
+        .get(app.url(&format!("/api/organizations/{}/learners/imports/{id}", s.org)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["summary"]["left"], 1, "Roux had left already");
+    let r = confirm(again).await;
+    assert_eq!(r.json::<Value>().await.unwrap(), json!({ "created": 0, "updated": 1, "unchanged": 0, "left": 1 }));
     let list: Value = s
         .teacher
         .get(app.url(&format!("/api/organizations/{}/learners", s.org)))
@@ -1451,6 +1534,9 @@ async fn sup_and_generic_lists_by_api(backend: crate::support::Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+    let id = r.json::<Value>().await.unwrap()["import_id"].as_str().unwrap().to_owned();
+    let path = format!("/api/organizations/{org}/learners/imports/{id}/confirm");
+    assert_eq!(app.send_json(&s.teacher, Method::POST, &path, &json!({})).await.status(), StatusCode::OK);
     let columns: String = platform::on_db!(app.db(), pool => {
         sqlx::query_scalar("SELECT extra_columns FROM organizations WHERE id = $1").bind(org).fetch_one(pool).await.unwrap()
     });

@@ -47,7 +47,7 @@ describe('certification v2', () => {
       questions += 1;
       // Five certifiable competences in the demo profile: three questions each at most.
       assert.ok(questions <= 15, 'at most three questions per competence');
-      if (questions === 1) await assertPageBasics(candidate, { lang: 'fr', label: 'v2 question' });
+      if (questions === 1) await assertPageBasics(candidate, { lang: 'fr', label: 'v2 question', exam: true });
       await answerWithKeyboard(candidate);
     }
     assert.ok(questions >= 5, `questions: ${questions}`);

@@ -142,14 +142,14 @@ describe('certification centres', () => {
       assert.ok(questions <= 32, 'at most 32 questions');
       if (questions === 1) {
         assert.match(await candidate.locator('main').innerText(), /Certification Pix/);
-        await assertPageBasics(candidate, { lang: 'fr', label: 'certification question' });
+        await assertPageBasics(candidate, { lang: 'fr', label: 'certification question', exam: true });
       }
       if (questions === 2) {
         // A problem with the question: the invigilator validates the report, another question comes.
         const before = await candidate.locator('#challenge-form').getAttribute('data-challenge');
         await candidate.getByRole('button', { name: 'Signaler un problème avec la question' }).click();
         assert.match(await candidate.locator('main').innerText(), /Votre signalement est transmis au surveillant/);
-        await assertPageBasics(candidate, { lang: 'fr', label: 'alert waiting' });
+        await assertPageBasics(candidate, { lang: 'fr', label: 'alert waiting', exam: true });
         await invigilator.getByRole('link', { name: 'Actualiser' }).click();
         const row = invigilator.locator('tbody tr').first();
         assert.match(await row.innerText(), /Signale un problème/);

@@ -250,6 +250,17 @@ pub async fn join(
     Ok(Json(candidate_json(&state, &c).await?))
 }
 
+/// Every certification of the signed-in person, the latest first: where it stands, and once
+/// published its score, certificate and verification code.
+#[utoipa::path(get, path = "/api/me/certifications", tag = "certification",
+    responses((status = 200, body = Vec<service::MyCertification>)))]
+pub async fn my_certifications(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> Result<Json<Vec<service::MyCertification>>, AppError> {
+    Ok(Json(service::my_certifications(&state, me.id).await?))
+}
+
 /// Where the signed-in candidate stands.
 #[utoipa::path(get, path = "/api/certification/candidates/{candidate_id}", tag = "certification",
     params(("candidate_id" = Uuid, Path)), responses((status = 200, body = CandidateJson)))]

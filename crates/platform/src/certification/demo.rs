@@ -122,6 +122,9 @@ async fn seed_published(state: &AppState, center: Uuid, admin: Uuid) -> anyhow::
         configuration_version: super::configuration::active(state).await?.version,
         version: 3,
         plan: None,
+        focus_losses: 0,
+        last_focus_loss_at: None,
+        resume_requested_at: None,
     };
     store::insert_course(&state.db, &course).await?;
     let assessment = Uuid::now_v7();

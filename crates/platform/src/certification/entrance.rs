@@ -98,6 +98,10 @@ async fn candidate_home(
     let session = store::session(&state.db, candidate.session_id).await?.ok_or(AppError::NotFound)?;
     let course = store::course_of_candidate(&state.db, candidate.id).await?;
     let st = service::candidate_state(&candidate, course.as_ref());
+    // Back at the entrance with a test under way: asking the invigilator to resume it.
+    if let Some(k) = course.as_ref().filter(|_| st == CandidateState::Started && session_is_open(&session)) {
+        service::request_resume(state, k).await?;
+    }
     let certificate = match &course {
         Some(k) => super::results::published_result(state, k.id).await?.map(|_| k.id),
         None => None,
@@ -297,6 +301,10 @@ async fn open(state: &AppState, page: &Page, id: Uuid) -> Result<Option<Session>
     Ok(store::session(&state.db, id).await?.filter(|s| s.published_at.is_none()))
 }
 
+fn session_is_open(session: &Session) -> bool {
+    session.status() == super::model::SessionStatus::Created
+}
+
 /// Paris time of a moment, `HH:MM`.
 pub fn hour(micros: &i64) -> String {
     let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(*micros) * 1000)
@@ -311,7 +319,7 @@ async fn invigilator_page(state: &AppState, page: &Page, id: Uuid, notice: Strin
     };
     let lines = service::supervise(state, session.id).await?;
     let title = format!("{} {}", page.t("session-title"), session.number);
-    let waiting = lines.iter().filter(|l| l.alert || l.state == CandidateState::Waiting).count();
+    let waiting = lines.iter().filter(|l| l.alert || l.asks_resume || l.state == CandidateState::Waiting).count();
     let needing = match waiting {
         0 => page.t("invigilator-needing-none"),
         n => page.lang.t_args("invigilator-needing", &[("count", &n.to_string())]),
@@ -376,6 +384,18 @@ pub async fn end(
     }
     service::end_test(&state, p.session_id, p.candidate_id).await?;
     invigilator_page(&state, &page, p.session_id, page.t("invigilator-ended")).await
+}
+
+/// `POST /assessments/{id}/exam-focus`: the test page reports that the candidate left it (its
+/// window lost focus or was hidden); the invigilator's screen shows it at once. 204 either way.
+pub async fn exam_focus(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+    _: crate::web::extract::CsrfHeader,
+) -> Result<StatusCode, AppError> {
+    service::record_focus_loss(&state, me.id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /assessments/{id}/alert`: the candidate reports a problem with the current question.

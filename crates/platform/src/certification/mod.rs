@@ -30,6 +30,7 @@ use crate::{AppState, personal_data, web::error::AppError, web::routes::Pages};
 pub fn pages() -> Pages {
     Pages::new()
         .get("/certification", pages::eligibility)
+        .get("/mes-certifications", pages::mine)
         .get("/certification/rejoindre", entrance::join_form)
         .post("/certification/rejoindre", entrance::join)
         .get("/certification/candidats/{candidate_id}", entrance::home)
@@ -60,6 +61,7 @@ pub fn pages() -> Pages {
         .post("/surveillant/sessions/{session_id}/candidates/{candidate_id}/end", entrance::end)
         .post("/surveillant/sessions/{session_id}/candidates/{candidate_id}/alert/{action}", entrance::handle_alert)
         .post("/assessments/{id}/alert", entrance::raise_alert)
+        .post("/assessments/{id}/exam-focus", entrance::exam_focus)
         .get("/certif/{center_id}/sessions", pages::sessions)
         .get("/certif/{center_id}/members", members::members)
         .post("/certif/{center_id}/invitations", members::invite_form)
@@ -116,6 +118,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(results::api_results))
         .routes(routes!(api::join))
         .routes(routes!(api::candidate))
+        .routes(routes!(api::my_certifications))
         .routes(routes!(api::start))
         .routes(routes!(documents::api_attendance))
         .routes(routes!(documents::api_certificate))

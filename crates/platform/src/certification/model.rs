@@ -188,6 +188,12 @@ pub struct Course {
     /// A v2 course's questions and the estimates they confirm (JSON [`V2Plan`]), chosen at its start.
     #[serde(skip)]
     pub plan: Option<String>,
+    /// Times the candidate left the test page (exam mode).
+    pub focus_losses: i64,
+    /// When they last left it (µs).
+    pub last_focus_loss_at: Option<i64>,
+    /// When they came back to the entrance asking to resume it (µs), since they last resumed.
+    pub resume_requested_at: Option<i64>,
 }
 
 impl Course {

@@ -483,6 +483,24 @@ struct EligibilityPage {
     eligibility: Eligibility,
     /// (code, name, level) of each competence.
     competences: Vec<(String, String, u32)>,
+    /// The certification to act on first: under way, joined, awaiting results, or the latest certificate.
+    current: Option<service::MyCertification>,
+    /// The person has certifications to list.
+    any: bool,
+}
+
+#[derive(Template)]
+#[template(path = "certification/mine.html")]
+struct MinePage {
+    chrome: Chrome,
+    certifications: Vec<service::MyCertification>,
+}
+
+/// `GET /mes-certifications`: every certification of the person — where it stands, its score, its
+/// certificate, PDF and signed credential.
+pub async fn mine(State(state): State<AppState>, page: Page, me: CurrentUser) -> Result<Response, AppError> {
+    let certifications = service::my_certifications(&state, me.id).await?;
+    Ok(render(StatusCode::OK, &MinePage { chrome: page.chrome_t("mine-title"), certifications }))
 }
 
 /// `GET /certification`: whether the learner may be certified, and what to do if not.
@@ -497,8 +515,18 @@ pub async fn eligibility(State(state): State<AppState>, page: Page, me: CurrentU
             Some((l.code.clone(), state.content.competence(idx).name.get(locale).to_owned(), l.level))
         })
         .collect();
+    let all = service::my_certifications(&state, me.id).await?;
+    let first = |wanted: &[service::MyStatus]| all.iter().find(|c| wanted.contains(&c.status)).cloned();
+    use service::MyStatus::*;
+    let current = first(&[UnderWay]).or_else(|| first(&[Joined])).or_else(|| first(&[AwaitingResults, Validated]));
     Ok(render(
         StatusCode::OK,
-        &EligibilityPage { chrome: page.chrome_t("eligibility-title"), eligibility, competences },
+        &EligibilityPage {
+            chrome: page.chrome_t("eligibility-title"),
+            eligibility,
+            competences,
+            current,
+            any: !all.is_empty(),
+        },
     ))
 }

@@ -452,6 +452,89 @@ pub async fn join(state: &AppState, user: Uuid, f: &JoinFields) -> Result<Result
     store::candidate_by_id(&state.db, candidate.id).await?.ok_or(AppError::NotFound).map(Ok)
 }
 
+/// Where one of a person's certifications stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MyStatus {
+    /// Joined the session; the test has not started.
+    Joined,
+    /// The test is under way (it can be resumed with the invigilator's authorisation).
+    UnderWay,
+    /// The test is over; the results are not published yet.
+    AwaitingResults,
+    /// Published: certified.
+    Validated,
+    /// Published: not certified.
+    Rejected,
+    /// Published: cancelled by the jury.
+    Cancelled,
+    /// The session closed without a test.
+    NotTaken,
+}
+
+/// One of a person's certifications, as they see it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct MyCertification {
+    /// The candidate (their page: `/certification/candidats/{candidate_id}`).
+    pub candidate_id: Uuid,
+    /// The session's number.
+    pub session_number: i64,
+    /// The centre.
+    pub center: String,
+    /// The day the test was taken, or the session's day before (`YYYY-MM-DD`, Paris time).
+    pub date: String,
+    /// Where it stands.
+    pub status: MyStatus,
+    /// The certificate (the course id), once published.
+    pub certificate: Option<Uuid>,
+    /// Score, once published and validated.
+    pub pix_score: Option<i64>,
+    /// Highest score of its version, once published and validated.
+    pub max_score: Option<i64>,
+    /// The code anyone verifies it with, once published and validated.
+    pub verification_code: Option<String>,
+}
+
+/// Every certification of a person, the latest first.
+pub async fn my_certifications(state: &AppState, user: Uuid) -> Result<Vec<MyCertification>, AppError> {
+    let mut out = Vec::new();
+    for (candidate, number, date, center) in store::enrolments_of_user(&state.db, user).await? {
+        let Some(session) = store::session(&state.db, candidate.session_id).await? else { continue };
+        let course = store::course_of_candidate(&state.db, candidate.id).await?;
+        let open = session.status() == SessionStatus::Created;
+        let published = session.published_at.is_some();
+        let result = match &course {
+            Some(k) if published => store::result_of_course(&state.db, k.id).await?,
+            _ => None,
+        };
+        let status = match (&course, &result) {
+            (None, _) if open => MyStatus::Joined,
+            (None, _) => MyStatus::NotTaken,
+            (Some(_), Some(r)) => match r.status.as_str() {
+                "validated" => MyStatus::Validated,
+                "cancelled" => MyStatus::Cancelled,
+                _ => MyStatus::Rejected,
+            },
+            (Some(k), None) if k.completed_at.is_none() && open => MyStatus::UnderWay,
+            (Some(_), None) => MyStatus::AwaitingResults,
+        };
+        let validated = result.as_ref().filter(|r| r.status == "validated");
+        out.push(MyCertification {
+            candidate_id: candidate.id,
+            session_number: number,
+            center,
+            date: course.as_ref().map_or(date, |k| crate::clock::paris_date(k.started_at)),
+            status,
+            certificate: result.as_ref().and(course.as_ref()).map(|k| k.id),
+            pix_score: validated.map(|r| r.pix_score),
+            max_score: validated.and(course.as_ref()).map(|k| max_score(state, k.version)),
+            verification_code: validated.map(|r| r.verification_code.clone()),
+        });
+    }
+    out.sort_by(|a, b| b.date.cmp(&a.date));
+    Ok(out)
+}
+
 /// A candidate the person joined as, or 404.
 pub async fn own_candidate(state: &AppState, user: Uuid, id: Uuid) -> Result<Candidate, AppError> {
     store::candidate_by_id(&state.db, id).await?.filter(|c| c.user_id == Some(user)).ok_or(AppError::NotFound)
@@ -526,6 +609,7 @@ pub async fn start_test(
             return Ok(Err(StartRefused::NotAuthorized));
         }
         let (assessment, _) = store::assessment_of_course(&state.db, course.id).await?.ok_or(AppError::NotFound)?;
+        store::set_resume_requested(&state.db, course.id, None).await?;
         identity::service::audit(
             state,
             Some(user),
@@ -572,6 +656,9 @@ pub async fn start_test(
         configuration_version: configuration.version,
         version,
         plan,
+        focus_losses: 0,
+        last_focus_loss_at: None,
+        resume_requested_at: None,
     };
     let mut tx = state.db.begin().await?;
     // The session's row lock orders this start with finalisation: a course is either in before it
@@ -788,6 +875,46 @@ pub struct Supervised {
     pub times: Option<(i64, i64)>,
     /// The candidate reported a problem with a question and waits.
     pub alert: bool,
+    /// Times the candidate left the test page, and when last (µs).
+    pub left_page: Option<(i64, i64)>,
+    /// The candidate seems away from their test (left its page or came back to the entrance since
+    /// their last answer, or no answer for 10 minutes): the invigilator may authorise a resumption.
+    pub away: bool,
+    /// The candidate is at the entrance asking to resume their test.
+    pub asks_resume: bool,
+}
+
+/// No answer for this long and a candidate under way seems away from their test (µs).
+const AWAY_AFTER: i64 = 10 * 60 * 1_000_000;
+
+/// Questions at most in a course: its v2 plan, or its configuration version's maximum length.
+pub async fn course_length(state: &AppState, course: &super::model::Course) -> Result<usize, AppError> {
+    if course.version == 2 {
+        return Ok(course.v2_plan().questions().count());
+    }
+    Ok(super::configuration::settings_of(state, course.configuration_version).await?.flash.maximum_assessment_length)
+}
+
+/// The candidate, their test under way, is back at the entrance: they ask to resume it, which the
+/// invigilator's screen shows at once.
+pub async fn request_resume(state: &AppState, course: &super::model::Course) -> Result<(), AppError> {
+    store::set_resume_requested(&state.db, course.id, Some(state.clock.now_micros())).await?;
+    super::live::publish(state, course.session_id);
+    Ok(())
+}
+
+/// The candidate's test page reports that they left it (exam mode: the window lost focus or was
+/// hidden); the invigilator's screen shows it at once. False when there is no test under way.
+pub async fn record_focus_loss(state: &AppState, user: Uuid, assessment: Uuid) -> Result<bool, AppError> {
+    let a = crate::evaluation::service::owned(state, user, assessment).await?;
+    let Some(course) = a.course_id else { return Ok(false) };
+    if !store::record_focus_loss(&state.db, course, user, state.clock.now_micros()).await? {
+        return Ok(false);
+    }
+    if let Some(k) = store::course(&state.db, course).await? {
+        super::live::publish(state, k.session_id);
+    }
+    Ok(true)
 }
 
 /// The invigilator's screen: candidates needing an action first (waiting), then under way, then the others.
@@ -807,19 +934,30 @@ pub async fn supervise(state: &AppState, session: Uuid) -> Result<Vec<Supervised
             _ => false,
         };
         let length = match course {
-            Some(k) if k.version == 2 => k.v2_plan().questions().count(),
-            _ => {
-                let version = course.map_or(active, |k| k.configuration_version);
-                super::configuration::settings_of(state, version).await?.flash.maximum_assessment_length
+            Some(k) => course_length(state, k).await?,
+            None => super::configuration::settings_of(state, active).await?.flash.maximum_assessment_length,
+        };
+        let left_page = course.and_then(|k| k.last_focus_loss_at.map(|at| (k.focus_losses, at)));
+        let st = candidate_state(&c, course);
+        let (away, asks_resume) = match course {
+            Some(k) if st == CandidateState::Started => {
+                let last = store::last_answer_at(&state.db, k.id).await?.unwrap_or(k.started_at);
+                let asks = k.resume_requested_at.is_some_and(|at| at > last);
+                let left = left_page.is_some_and(|(_, at)| at > last);
+                (asks || left || state.clock.now_micros() - last > AWAY_AFTER, asks)
             }
+            _ => (false, false),
         };
         out.push(Supervised {
             length,
             alert,
-            state: candidate_state(&c, course),
+            state: st,
             times: course.map(|k| (k.started_at, k.deadline)),
             candidate: c,
             answered,
+            left_page,
+            away,
+            asks_resume,
         });
     }
     let rank = |s: CandidateState| -> i32 {
@@ -831,7 +969,7 @@ pub async fn supervise(state: &AppState, session: Uuid) -> Result<Vec<Supervised
             CandidateState::Completed | CandidateState::EndedByInvigilator => 4,
         }
     };
-    out.sort_by_key(|s| if s.alert { -1 } else { rank(s.state) });
+    out.sort_by_key(|s| if s.alert || s.asks_resume { -1 } else { rank(s.state) });
     Ok(out)
 }
 

@@ -367,7 +367,7 @@ macro_rules! select_course {
     ($rest:literal) => {
         concat!(
             "SELECT id, candidate_id, session_id, user_id, lang, accessibility_adjustment, started_at, deadline, completed_at, ended_by_invigilator, \
-             abort_reason, configuration_version, version, plan FROM certification_courses ",
+             abort_reason, configuration_version, version, plan, focus_losses, last_focus_loss_at, resume_requested_at FROM certification_courses ",
             $rest
         )
     };
@@ -768,6 +768,42 @@ pub async fn insert_issue_report(conn: impl Into<Conn<'_>>, r: &IssueReport) -> 
         )
         .bind(r.id).bind(r.course_id).bind(&r.category).bind(&r.subcategory).bind(r.question_number).bind(&r.description).bind(r.created_at)
         .execute(c).await.map(|_| ())
+    })
+}
+
+/// The candidate left the page of their test under way (exam mode): counted, with the time; false
+/// when the course is over (or not theirs).
+pub async fn record_focus_loss(
+    conn: impl Into<Conn<'_>>,
+    course: Uuid,
+    user: Uuid,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query(
+            "UPDATE certification_courses SET focus_losses = focus_losses + 1, last_focus_loss_at = $3 \
+             WHERE id = $1 AND user_id = $2 AND completed_at IS NULL",
+        )
+        .bind(course).bind(user).bind(now).execute(c).await.map(|r| r.rows_affected() == 1)
+    })
+}
+
+/// The candidate, their test under way, is at the entrance asking to resume it (`Some`), or has
+/// resumed it (`None`).
+pub async fn set_resume_requested(conn: impl Into<Conn<'_>>, course: Uuid, at: Option<i64>) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("UPDATE certification_courses SET resume_requested_at = $2 WHERE id = $1 AND completed_at IS NULL")
+            .bind(course).bind(at).execute(c).await.map(|_| ())
+    })
+}
+
+/// When the course's last answer was recorded (µs), if any.
+pub async fn last_answer_at(conn: impl Into<Conn<'_>>, course: Uuid) -> Result<Option<i64>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_scalar::<_, Option<i64>>(
+            "SELECT MAX(a.created_at) FROM answers a JOIN assessments s ON s.id = a.assessment_id WHERE s.course_id = $1",
+        )
+        .bind(course).fetch_one(c).await
     })
 }
 

@@ -208,6 +208,28 @@ struct ChallengePage {
     certification: bool,
     /// The candidate reported a problem: the question waits for the invigilator.
     alert_open: bool,
+    /// A certification under way: its length and the time left (exam mode).
+    exam: Option<Exam>,
+}
+
+/// What an exam page shows beside the question.
+pub struct Exam {
+    /// Questions at most.
+    pub length: usize,
+    /// Seconds left before the deadline, by the server's clock.
+    pub seconds_left: i64,
+    /// The same, as people read it ("1 h 23 min").
+    pub time_left: String,
+}
+
+/// "1 h 23 min", "23 min", "moins d'une minute".
+fn time_left_text(lang: crate::web::i18n::Lang, seconds: i64) -> String {
+    let minutes = seconds.max(0) / 60;
+    match (minutes / 60, minutes % 60) {
+        (0, 0) => lang.t("exam-under-a-minute"),
+        (0, m) => format!("{m} min"),
+        (h, m) => format!("{h} h {m:02} min"),
+    }
 }
 
 /// Query of the challenge page.
@@ -271,10 +293,22 @@ pub async fn current(
         Some(k) => crate::certification::service::alert_open(&state, k.id).await?,
         None => false,
     };
+    let exam = match &course {
+        Some(k) => {
+            let seconds_left = ((k.deadline - state.clock.now_micros()) / 1_000_000).max(0);
+            Some(Exam {
+                length: crate::certification::service::course_length(&state, k).await?,
+                seconds_left,
+                time_left: time_left_text(lang, seconds_left),
+            })
+        }
+        None => None,
+    };
+    let chrome = if exam.is_some() { page.chrome(&title).in_exam() } else { page.chrome(&title) };
     Ok(render(
         StatusCode::OK,
         &ChallengePage {
-            chrome: page.chrome(&title),
+            chrome,
             csrf: me.csrf.clone(),
             assessment: id,
             competence: heading,
@@ -286,6 +320,7 @@ pub async fn current(
             level_up,
             certification: course.is_some(),
             alert_open,
+            exam,
         },
     ))
 }

@@ -21,6 +21,8 @@ pub struct Chrome {
     pub title: String,
     /// The signed-in person, for the header.
     pub user: Option<HeaderUser>,
+    /// Exam mode (a certification test under way): no way to the rest of the service.
+    pub exam: bool,
 }
 
 /// A navigation link.
@@ -50,7 +52,13 @@ pub struct HeaderUser {
 impl Chrome {
     /// Builds the chrome of a page.
     pub fn new(lang: Lang, path: &str, title: &str) -> Chrome {
-        Chrome { lang, path: path.to_owned(), back: path.to_owned(), title: title.to_owned(), user: None }
+        Chrome { lang, path: path.to_owned(), back: path.to_owned(), title: title.to_owned(), user: None, exam: false }
+    }
+
+    /// Exam mode: the page shows no navigation (a candidate under way stays on their test).
+    pub fn in_exam(mut self) -> Chrome {
+        self.exam = true;
+        self
     }
 
     /// The page to come back to after switching language (path and query).
@@ -76,8 +84,8 @@ impl Chrome {
     }
 
     /// Translates a message that takes a `count`.
-    pub fn t_count(&self, id: &str, count: impl std::borrow::Borrow<usize>) -> String {
-        self.lang.t_args(id, &[("count", &count.borrow().to_string())])
+    pub fn t_count(&self, id: &str, count: impl std::fmt::Display) -> String {
+        self.lang.t_args(id, &[("count", &count.to_string())])
     }
 
     /// Translates the message `prefix` + `key` (e.g. `campaign-type-` + a stored type).
@@ -126,6 +134,7 @@ impl Chrome {
                 links.push(self.link("/profile", "nav-profile", false));
                 links.push(self.link("/tutorials", "nav-tutorials", false));
                 links.push(self.link("/mes-parcours", "nav-courses", false));
+                links.push(self.link("/certification", "nav-certification", false));
                 if user.orga {
                     links.push(self.link("/orga", "nav-orga", true));
                 }

@@ -24,6 +24,8 @@ dual!(
     partners_verify_certificates_with_a_plain_get,
     an_archived_organisation_is_read_only,
     quotas_on_sessions_invitations_and_pdfs,
+    the_candidate_finds_the_way_and_sits_in_exam_mode,
+    a_session_is_sat_on_its_own_day,
 );
 
 /// A demo node behind a trusted loopback proxy (each test client picks its address with
@@ -644,4 +646,118 @@ async fn quotas_on_sessions_invitations_and_pdfs(backend: Backend) {
     }
     let r = lea.get(app.url(&format!("/certificats/{course}/pdf"))).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// Items 11–13: the candidate reaches the certification from the home page and the profile, "Ma
+/// certification" says what is true and "Mes certifications" lists everything; during the test the
+/// page shows no way out, the question's number out of the test's length and the time left; leaving
+/// the page is recorded and shown on the invigilator's screen, which offers to authorise a
+/// resumption only then.
+async fn the_candidate_finds_the_way_and_sits_in_exam_mode(backend: Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.demo = true).await;
+    let (session, number, code, password) = demo_session(&app).await;
+    let lea = app.login_as("learner@demo.example").await;
+    let text = |path: String| {
+        let lea = lea.clone();
+        let url = app.url(&path);
+        async move { lea.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let home = text("/".into()).await;
+    assert!(home.contains("href=\"/certification\""), "the home page leads to the certification");
+    let profile = text("/profile".into()).await;
+    assert!(profile.contains("href=\"/certification/rejoindre\"") && profile.contains("href=\"/mes-certifications\""));
+    // The demo's published certificate: "Ma certification" says she is certified.
+    let course: Uuid = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT course_id FROM certification_results").fetch_one(pool).await.unwrap()
+    });
+    let mine = text("/certification".into()).await;
+    assert!(mine.contains("Vous êtes certifié·e") && mine.contains(&format!("/certificats/{course}")), "{mine}");
+    let list = text("/mes-certifications".into()).await;
+    assert!(list.contains("Certifié·e") && list.contains(&format!("/certificats/{course}/pdf")), "{list}");
+    assert!(list.contains(&format!("/certificats/{course}/credential.json")));
+    let api: Value = lea.get(app.url("/api/me/certifications")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(api.as_array().unwrap().len(), 1);
+    assert_eq!(
+        (api[0]["status"].as_str(), api[0]["certificate"].as_str()),
+        (Some("validated"), Some(course.to_string().as_str()))
+    );
+
+    // She joins today's session and starts: "Ma certification" says the test is under way.
+    let (lea, home, assessment, invigilator) = lea_starts(&app, session, number, &code, &password).await;
+    let mine = lea.get(app.url("/certification")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        mine.contains("Votre test de certification est en cours") && mine.contains(&format!("href=\"{home}\"")),
+        "{mine}"
+    );
+
+    // Exam mode: no navigation, question 1 of 32, the time left.
+    let page = lea.get(app.url(&format!("/assessments/{assessment}"))).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("class=\"main-nav\"") && !page.contains("href=\"/profile\""), "no way out of the test");
+    assert!(page.contains("Question 1 / 32"), "{page}");
+    assert!(page.contains("Temps restant :") && page.contains("1 h 4"), "{page}");
+
+    // She leaves the page: counted and shown; only then is a resumption offered.
+    let screen = format!("/surveillant/sessions/{session}");
+    let before = invigilator.get(app.url(&screen)).send().await.unwrap().text().await.unwrap();
+    assert!(!before.contains("Autoriser la reprise"), "she is answering: nothing to authorise");
+    let focus = format!("/assessments/{assessment}/exam-focus");
+    assert_eq!(lea.post(app.url(&focus)).send().await.unwrap().status(), StatusCode::FORBIDDEN, "a CSRF token");
+    let token = app.csrf(&lea).await;
+    let r = lea.post(app.url(&focus)).header("x-csrf-token", &token).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let after = invigilator.get(app.url(&screen)).send().await.unwrap().text().await.unwrap();
+    assert!(after.contains("A quitté la page du test 1 fois"), "{after}");
+    assert!(after.contains("Autoriser la reprise"), "she left: a resumption may be authorised");
+    let (losses,): (i64,) = platform::on_db!(app.db(), pool => {
+        sqlx::query_as("SELECT focus_losses FROM certification_courses WHERE completed_at IS NULL").fetch_one(pool).await.unwrap()
+    });
+    assert_eq!(losses, 1);
+    // Back, she answers: she is on her test again.
+    let challenge = crate::evaluation::current_challenge(&app, assessment).await.unwrap();
+    let fields = crate::evaluation::answer_fields(&app, &challenge, true);
+    crate::evaluation::post_answer(&app, &lea, assessment, &fields).await;
+    let again = invigilator.get(app.url(&screen)).send().await.unwrap().text().await.unwrap();
+    assert!(again.contains("A quitté la page du test 1 fois") && !again.contains("Autoriser la reprise"), "{again}");
+    // Someone else's test: nothing recorded.
+    let (other, _) = app.learner("other@example.org").await;
+    let token = app.csrf(&other).await;
+    let r = other.post(app.url(&focus)).header("x-csrf-token", &token).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+/// Item 14: a first start on another day than the session's is refused (the certificate says the
+/// day the test was taken, and a session two weeks early is not the session planned).
+async fn a_session_is_sat_on_its_own_day(backend: Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.demo = true).await;
+    let (session, number, code, password) = demo_session(&app).await;
+    let (lea, home) = crate::certification::join_as_lea(&app, number, &code).await;
+    let invigilator = new_client();
+    app.post_form(&invigilator, "/surveillant", &[("session_number", &number.to_string()), ("password", &password)])
+        .await;
+    let candidate = home.rsplit('/').next().unwrap().to_owned();
+    let authorize = format!("/surveillant/sessions/{session}/candidates/{candidate}/authorize");
+    app.post_form(&invigilator, &authorize, &[("authorized", "yes")]).await;
+    let set_date = |date: &'static str| {
+        let db = app.db().clone();
+        async move {
+            platform::on_db!(&db, pool => {
+                sqlx::query("UPDATE certification_sessions SET date = $1 WHERE id = $2").bind(date).bind(session).execute(pool).await.unwrap();
+            });
+        }
+    };
+    set_date("2099-06-15").await;
+    let r = app.post_form(&lea, &format!("{home}/start"), &[]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("Cette session a lieu le 15/06/2099"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM certification_courses WHERE completed_at IS NULL").await, 0);
+    let r = app
+        .send_json(&lea, Method::POST, &format!("/api/certification/candidates/{candidate}/start"), &json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let today = platform::clock::paris_date(platform::db::micros(time::OffsetDateTime::now_utc()));
+    platform::on_db!(app.db(), pool => {
+        sqlx::query("UPDATE certification_sessions SET date = $1 WHERE id = $2").bind(&today).bind(session).execute(pool).await.unwrap();
+    });
+    let r = app.post_form(&lea, &format!("{home}/start"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "on its day it starts");
 }

@@ -238,7 +238,7 @@ describe('organisations and campaigns', () => {
     assert.match(await admin.locator('.notice.success').innerText(), /2 ajouté\(s\)/);
     // A partial file that would replace the list: who leaves is said before anything happens; cancelled.
     await admin.getByLabel('Fichier CSV').setInputFiles(file([head, lines[1]].join('\n')));
-    await admin.getByLabel(/Remplacer/).check();
+    await admin.getByLabel(/La remplacer/).check();
     await admin.getByRole('button', { name: 'Importer', exact: true }).click();
     await admin.waitForURL(/\/learners\/imports\//);
     assert.match(await admin.getByRole('alert').first().innerText(), /absent\(s\) du fichier quitteront la liste/);

@@ -1172,10 +1172,10 @@ pub async fn finalize(
         errors.push(FieldError { field: "comment".into(), code: "field-finalize-comment".into() });
     }
     if f.has_incident.is_none() {
-        errors.push(FieldError { field: "has_incident".into(), code: "field-finalize-yes-no".into() });
+        errors.push(FieldError { field: "has_incident".into(), code: "field-finalize-incident".into() });
     }
     if f.has_joining_issue.is_none() {
-        errors.push(FieldError { field: "has_joining_issue".into(), code: "field-finalize-yes-no".into() });
+        errors.push(FieldError { field: "has_joining_issue".into(), code: "field-finalize-joining".into() });
     }
     for course in courses.iter().filter(|k| k.completed_at.is_none()) {
         let reason = f.abort_reasons.iter().find(|(c, _)| *c == course.candidate_id).map(|(_, r)| r.as_str());

@@ -656,6 +656,14 @@ async fn a_candidate_joins_is_authorised_and_takes_the_test(backend: crate::supp
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.text().await.unwrap();
     assert!(page.contains("id=\"has_incident-error\"") && page.contains("id=\"has_joining_issue-error\""));
+    // Each link of the error summary says which question it leads to (no two alike, item 18).
+    let html = scraper::Html::parse_document(&page);
+    let links: Vec<String> = html
+        .select(&scraper::Selector::parse(".error-summary a").unwrap())
+        .map(|a| a.text().collect::<String>())
+        .collect();
+    let distinct: std::collections::HashSet<&String> = links.iter().collect();
+    assert!(links.len() >= 2 && distinct.len() == links.len(), "{links:?}");
     let done = [("comment", "RAS"), ("has_incident", "no"), ("has_joining_issue", "no")];
     let r = app.post_form(&centre, &finalize, &done).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);

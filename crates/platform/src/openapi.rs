@@ -166,13 +166,13 @@ fn problem_schema() -> Value {
     json!({
         "type": "object",
         "description": "RFC 9457 problem document",
-        "required": ["type", "title", "status", "instance", "request_id"],
+        "required": ["type", "title", "status"],
         "properties": {
             "type": { "type": "string", "description": "`/problems/<kind>`" },
             "title": { "type": "string", "description": "In the caller's language" },
             "status": { "type": "integer" },
-            "instance": { "type": "string", "description": "The path of the request" },
-            "request_id": { "type": "string" },
+            "instance": { "type": "string", "description": "The path of the request (on every problem but a file's)" },
+            "request_id": { "type": "string", "description": "To quote to support (on every problem but a file's)" },
             "detail": { "type": "string" },
             "errors": {
                 "type": "array",
@@ -180,7 +180,9 @@ fn problem_schema() -> Value {
                     "type": "object",
                     "required": ["field", "code", "message"],
                     "properties": {
-                        "field": { "type": "string" },
+                        "field": { "type": "string", "description": "The field, or for a file's problem its column (`file` for the whole file)" },
+                        "line": { "type": "integer", "description": "A file's problem: its line (1 is the header)" },
+                        "column": { "type": ["string", "null"], "description": "A file's problem: its column's label" },
                         "code": { "type": "string", "description": "Stable message id" },
                         "message": { "type": "string", "description": "In the caller's language" }
                     }

@@ -199,6 +199,7 @@ pub fn verification_url(public_url: &str, code: &str, lang: Lang) -> String {
 
 /// The language asked for a document (`?lang=en`), else the page's.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DocumentQuery {
     /// `fr` or `en`.
     #[serde(default)]

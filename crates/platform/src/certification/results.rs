@@ -243,9 +243,21 @@ pub struct SharedCertificate {
     max_score: i64,
     /// Measurement error of the score (v3 only).
     score_error: Option<i64>,
-    /// Level per competence code.
+    /// Level per competence code: `[code, level]` pairs.
+    #[schema(schema_with = competence_level_pairs)]
     competence_levels: Vec<(String, u32)>,
     verification_code: String,
+}
+
+/// `[["1.1", 4], …]`: pairs of a code and a level (utoipa's own tuple schema is the pre-2020
+/// `items` array, which validators refuse; `prefixItems` is not read by every tool yet).
+fn competence_level_pairs() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, SchemaType, Type};
+    let code_or_level = OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(SchemaType::new(Type::String)))
+        .item(ObjectBuilder::new().schema_type(SchemaType::new(Type::Integer)).minimum(Some(0)).maximum(Some(8)));
+    let pair = ArrayBuilder::new().items(code_or_level).min_items(Some(2)).max_items(Some(2));
+    ArrayBuilder::new().items(pair).build()
 }
 
 /// Verifies a certificate by its code (no sign-in; rate-limited). 404 for a wrong code.

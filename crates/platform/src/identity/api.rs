@@ -77,7 +77,17 @@ pub async fn session_info(State(state): State<AppState>, page: Page) -> Result<J
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignupBody {
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     first_name: String,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     last_name: String,
     email: String,
     /// At least 8 characters with an upper-case letter, a lower-case letter and a digit.
@@ -94,16 +104,31 @@ pub async fn signup(
     lang: Lang,
     CsrfJson(body): CsrfJson<SignupBody>,
 ) -> Result<Response, AppError> {
+    let names = model::api_name_errors(&[("first_name", &body.first_name), ("last_name", &body.last_name)]);
     let account = NewAccount::try_from(SignupFields {
         first_name: &body.first_name,
         last_name: &body.last_name,
         email: &body.email,
         password: &body.password,
         terms: body.accept_terms,
-    })
-    .map_err(AppError::Invalid)?;
+    });
+    let account = match (names.is_empty(), account) {
+        (true, Ok(account)) => account,
+        (_, result) => return Err(AppError::Invalid(merge_errors(names, result.err().unwrap_or_default()))),
+    };
     service::sign_up(&state, account, lang.code()).await?;
     Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "status": "accepted" }))).into_response())
+}
+
+/// The schema's name errors first, then the domain's on the other fields (one error per field, in
+/// the body's order as the domain gives it).
+fn merge_errors(names: Vec<FieldError>, domain: Vec<FieldError>) -> Vec<FieldError> {
+    let mut all: Vec<FieldError> = domain.into_iter().filter(|e| !names.iter().any(|n| n.field == e.field)).collect();
+    for name in names.into_iter().rev() {
+        all.insert(0, name);
+    }
+    all.sort_by_key(|e| ["first_name", "last_name"].iter().position(|f| *f == e.field).map_or(2, |p| p));
+    all
 }
 
 /// Login request.
@@ -197,7 +222,17 @@ pub async fn me(State(state): State<AppState>, user: CurrentUser) -> Result<Json
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileBody {
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     first_name: String,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     last_name: String,
     /// Empty to remove the username.
     #[serde(default)]
@@ -212,13 +247,17 @@ pub async fn update_me(
     user: CurrentUser,
     CsrfJson(body): CsrfJson<ProfileBody>,
 ) -> Result<Json<Me>, AppError> {
+    let names = model::api_name_errors(&[("first_name", &body.first_name), ("last_name", &body.last_name)]);
     let change = ProfileChange::try_from(ProfileFields {
         first_name: &body.first_name,
         last_name: &body.last_name,
         username: &body.username,
         lang: body.lang.code(),
-    })
-    .map_err(AppError::Invalid)?;
+    });
+    let change = match (names.is_empty(), change) {
+        (true, Ok(change)) => change,
+        (_, result) => return Err(AppError::Invalid(merge_errors(names, result.err().unwrap_or_default()))),
+    };
     service::update_profile(&state, user.id, change).await?.map_err(AppError::Invalid)?;
     Ok(Json(me_of(&state, user.id).await?))
 }

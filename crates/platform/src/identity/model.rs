@@ -184,6 +184,34 @@ impl Password {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonName(String);
 
+/// What the API's JSON Schema says of a person's name (`first_name`, `last_name`): 1 to
+/// [`MAX_NAME`] characters, one of them at least not blank, none a control character. The API
+/// checks exactly this before anything else, so that the document and the server agree on every
+/// string (schemathesis checks both ways); the same literal is in the bodies' `#[schema]`.
+pub const NAME_PATTERN: &str = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$";
+
+/// Whether a name given to the API fits [`NAME_PATTERN`] and the length the schema states.
+pub fn api_name_fits(raw: &str) -> bool {
+    static PATTERN: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(NAME_PATTERN).expect("a valid pattern"));
+    // A schema's `$` matches before one final line feed (as Python's does, which schemathesis and
+    // many validators use): the same here, so that both sides agree; the domain trims it anyway.
+    let matched = raw.strip_suffix('\n').unwrap_or(raw);
+    (1..=MAX_NAME).contains(&raw.chars().count()) && PATTERN.is_match(matched)
+}
+
+/// The field errors of names given to the API that do not fit what its schema states.
+pub fn api_name_errors(names: &[(&str, &str)]) -> Vec<crate::web::error::FieldError> {
+    names
+        .iter()
+        .filter(|(_, value)| !api_name_fits(value))
+        .map(|(field, _)| crate::web::error::FieldError {
+            field: (*field).to_owned(),
+            code: format!("field-{}-invalid", field.replace('_', "-")),
+        })
+        .collect()
+}
+
 impl PersonName {
     /// Trims and checks.
     pub fn parse(raw: &str) -> Option<PersonName> {
@@ -334,6 +362,28 @@ impl TryFrom<ProfileFields<'_>> for ProfileChange {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_names_fit_exactly_what_the_schema_states() {
+        for ok in ["Léa", " Léa ", "Jean-Éric", "O'Brien", "李", &"a".repeat(MAX_NAME)] {
+            assert!(api_name_fits(ok), "{ok:?}");
+            assert!(PersonName::parse(ok).is_some(), "what the schema allows the domain takes: {ok:?}");
+        }
+        for bad in ["", "   ", "\t", "Lé\u{0}a", "a\u{85}b", "Lé\na", &"a".repeat(MAX_NAME + 1)] {
+            assert!(!api_name_fits(bad), "{bad:?}");
+        }
+        let doc = crate::openapi::document_value();
+        for body in ["SignupBody", "ProfileBody"] {
+            for field in ["first_name", "last_name"] {
+                let schema = &doc["components"]["schemas"][body]["properties"][field];
+                assert_eq!(schema["pattern"], NAME_PATTERN, "{body}.{field}");
+                assert_eq!(
+                    (schema["minLength"].as_u64(), schema["maxLength"].as_u64()),
+                    (Some(1), Some(MAX_NAME as u64))
+                );
+            }
+        }
+    }
 
     #[test]
     fn password_rule_of_the_reference() {

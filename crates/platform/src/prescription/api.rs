@@ -51,6 +51,7 @@ pub struct CampaignJson {
 
 /// The organisation's campaigns (archived ones with `archived=true`).
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CampaignsQuery {
     /// List the archived campaigns instead.
     #[serde(default)]
@@ -180,6 +181,7 @@ pub struct ResultJson {
 
 /// Paging of results.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ResultsQuery {
     /// Page (from 1), 50 results a page.
     #[serde(default)]
@@ -243,6 +245,7 @@ pub async fn results(
 
 /// Language of an export.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `fr` (the reference's labels, default) or `en`.
     #[serde(default)]

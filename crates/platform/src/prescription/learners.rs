@@ -512,6 +512,7 @@ struct LearnersPage {
 
 /// Query of the list page.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LearnersQuery {
     /// Part of a name.
     #[serde(default)]
@@ -786,6 +787,7 @@ pub async fn api_learners(
 
 /// Query of the import.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ImportQuery {
     /// SUP lists: `add` (default) or `replace`. SCO and GENERIC lists always replace.
@@ -871,6 +873,7 @@ pub fn problems_response(lang: Lang, errors: &[ImportError]) -> Response {
         "status": 422,
         "detail": lang.t("learners-import-refused"),
         "errors": errors.iter().map(|e| serde_json::json!({
+            "field": e.column.clone().unwrap_or_else(|| "file".to_owned()),
             "line": e.line,
             "column": e.column,
             "code": e.problem.code(),

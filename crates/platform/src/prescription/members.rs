@@ -741,7 +741,27 @@ pub struct InviteBody {
     email: String,
     /// ADMIN or MEMBER (default MEMBER).
     #[serde(default)]
-    role: Option<String>,
+    role: Option<RoleName>,
+}
+
+/// A member's role, as the API names it.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+pub enum RoleName {
+    /// Manages the space and its members.
+    #[serde(rename = "ADMIN")]
+    Admin,
+    /// Works in the space.
+    #[serde(rename = "MEMBER")]
+    Member,
+}
+
+impl From<RoleName> for MemberRole {
+    fn from(r: RoleName) -> MemberRole {
+        match r {
+            RoleName::Admin => MemberRole::Admin,
+            RoleName::Member => MemberRole::Member,
+        }
+    }
 }
 
 /// Invites an address by email (ADMIN); inviting it again sends a new link. 422 when the address
@@ -767,8 +787,7 @@ pub async fn invite_json(
     let field =
         |field: &str, code: &str| AppError::Invalid(vec![FieldError { field: field.into(), code: code.into() }]);
     let email = Email::parse(&body.email).ok_or_else(|| field("email", "field-email-invalid"))?;
-    let role =
-        parse_role(body.role.as_deref().unwrap_or("MEMBER")).ok_or_else(|| field("role", "field-role-invalid"))?;
+    let role = body.role.map_or(MemberRole::Member, MemberRole::from);
     match invite(state, space, inviter, &email, role).await? {
         Ok(invitation) => Ok((StatusCode::CREATED, Json(InvitationJson::from(invitation))).into_response()),
         Err(InviteRefused::AlreadyMember) => Err(field("email", "field-invitation-already-member")),
@@ -796,7 +815,7 @@ pub async fn api_cancel(
 #[serde(deny_unknown_fields)]
 pub struct RoleBody {
     /// ADMIN or MEMBER.
-    role: String,
+    role: RoleName,
 }
 
 /// Changes a member's role (ADMIN). 409 when it would leave the organisation without an ADMIN.
@@ -808,9 +827,7 @@ pub async fn api_role(
     Path(path): Path<MemberPath>,
     CsrfJson(body): CsrfJson<RoleBody>,
 ) -> Result<StatusCode, AppError> {
-    let role = parse_role(&body.role).ok_or_else(|| {
-        AppError::Invalid(vec![FieldError { field: "role".into(), code: "field-role-invalid".into() }])
-    })?;
+    let role = MemberRole::from(body.role);
     change_member(&state, access.organization, access.user.id, path.user_id, Some(role))
         .await?
         .map_err(|_| AppError::Conflict)?;

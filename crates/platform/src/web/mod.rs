@@ -161,6 +161,7 @@ pub fn finish(routes: Router<AppState>, state: AppState) -> (Router, Trimmer) {
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(middleware::from_fn(body_limit))
+        .layer(middleware::from_fn(api_csrf_header))
         // Refuses cross-site state-changing requests (Sec-Fetch-Site / Origin), before any handler;
         // forms also carry a per-session token (identity::session).
         .layer(tower_http::csrf::CsrfLayer::new())
@@ -186,6 +187,18 @@ pub fn readable_by_any_origin(path: &str) -> bool {
         || path == "/did.json"
         || path.starts_with("/credentials/status/")
         || path.starts_with("/api/shared-certifications/")
+}
+
+/// A state-changing API request without an `X-CSRF-Token` header is refused (403) before anything
+/// else — whether the resource exists or the caller may reach it is not told to a request that
+/// could never pass (the extractors check the token's value).
+async fn api_csrf_header(request: Request, next: Next) -> Response {
+    let state_changing =
+        !matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS);
+    if state_changing && request.uri().path().starts_with("/api/") && !request.headers().contains_key(csrf::HEADER) {
+        return error::AppError::Forbidden.into_response();
+    }
+    next.run(request).await
 }
 
 async fn public_cors(request: Request, next: Next) -> Response {

@@ -13,11 +13,14 @@ use crate::AppState;
 /// The description of the demo session.
 const DEMO_SESSION: &str = "Session de démonstration";
 
-/// Keeps the demo session on today while it is open: a session is sat on its own day, and a demo
-/// started again tomorrow must still let its learner take the test.
-pub async fn keep_today(state: &AppState) -> anyhow::Result<()> {
+/// Keeps the demo centres' demo session on today while it is open: a session is sat on its own
+/// day, and a demo started again tomorrow must still let its learner take the test. Other centres'
+/// sessions are never moved, whatever their description.
+pub async fn keep_today(state: &AppState, demo_centers: &[Uuid]) -> anyhow::Result<()> {
     let today = crate::clock::paris_date(state.clock.now_micros());
-    store::reschedule_open_sessions_described(&state.db, DEMO_SESSION, &today).await?;
+    for &center in demo_centers {
+        store::reschedule_open_sessions_described(&state.db, center, DEMO_SESSION, &today).await?;
+    }
     Ok(())
 }
 

@@ -815,15 +815,16 @@ pub async fn open_sessions_count(conn: impl Into<Conn<'_>>, center: Uuid) -> Res
     })
 }
 
-/// Moves the open sessions with this description to `date` (the demo session).
+/// Moves the centre's open sessions with this description to `date` (the demo session).
 pub async fn reschedule_open_sessions_described(
     conn: impl Into<Conn<'_>>,
+    center: Uuid,
     description: &str,
     date: &str,
 ) -> Result<u64, sqlx::Error> {
     on_conn!(conn, c => {
-        sqlx::query("UPDATE certification_sessions SET date = $2 WHERE description = $1 AND finalized_at IS NULL AND date <> $2")
-            .bind(description).bind(date).execute(c).await.map(|r| r.rows_affected())
+        sqlx::query("UPDATE certification_sessions SET date = $3 WHERE center_id = $1 AND description = $2 AND finalized_at IS NULL AND date <> $3")
+            .bind(center).bind(description).bind(date).execute(c).await.map(|r| r.rows_affected())
     })
 }
 

@@ -10,11 +10,14 @@ use super::{
 };
 use crate::AppState;
 
+/// The demo certification centre's administrator (the demo session is kept on today in their centres).
+const CENTRE_ADMIN: &str = "centre-admin@demo.example";
+
 /// The demo accounts: (email, first name, last name, what they can do).
 pub const ACCOUNTS: [(&str, &str, &str, &str); 4] = [
     ("learner@demo.example", "Léa", "Apprenante", "learner"),
     ("orga-admin@demo.example", "Omar", "Organisation", "organisation admin"),
-    ("centre-admin@demo.example", "Claire", "Centre", "certification-centre admin"),
+    (CENTRE_ADMIN, "Claire", "Centre", "certification-centre admin"),
     ("super-admin@demo.example", "Sam", "Admin", "super admin"),
 ];
 
@@ -52,6 +55,9 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         }
         tracing::warn!(email, password = %secret, role, "demo account created (demo mode only)");
     }
-    crate::certification::demo::keep_today(state).await?;
+    if let Some(user) = service::user_by_identifier(db, CENTRE_ADMIN).await? {
+        let centers: Vec<Uuid> = store::centers_of(db, user.id).await?.into_iter().map(|(id, _, _)| id).collect();
+        crate::certification::demo::keep_today(state, &centers).await?;
+    }
     Ok(())
 }

@@ -16,6 +16,7 @@ dual!(
     the_api_plans_and_enrols_with_field_errors,
     certification_routes_are_for_the_centre_members_only,
     eligibility_follows_the_profile,
+    the_demo_session_stays_on_today_in_the_demo_centre_only,
     mass_import_creates_sessions_all_or_nothing,
     a_candidate_joins_is_authorised_and_takes_the_test,
     answers_after_the_deadline_end_the_test,
@@ -362,6 +363,36 @@ async fn eligibility_follows_the_profile(backend: crate::support::Backend) {
     });
     let page = demo.get(app.url(&format!("/certificats/{course}"))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Certificat Pix") && page.contains("/ 895"), "{page}");
+}
+
+/// A demo node started again on a later day moves its demo session to today (a session is sat on
+/// its own day), and never another centre's session that happens to carry the same description.
+async fn the_demo_session_stays_on_today_in_the_demo_centre_only(backend: crate::support::Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.demo = true).await;
+    let (center, member) = set_up(&app).await;
+    let mut fields = session_fields(&in_days(5)).await;
+    fields[5].1 = "Session de démonstration".into();
+    let r = app.post_form(&member, &format!("/certif/{center}/sessions"), &pairs(&fields)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let dates = || async {
+        platform::on_db!(app.db(), pool => {
+            sqlx::query_as::<_, (Uuid, String)>("SELECT center_id, date FROM certification_sessions WHERE finalized_at IS NULL ORDER BY center_id")
+                .fetch_all(pool).await.unwrap()
+        })
+    };
+    let today = platform::clock::paris_date(app.state.clock.now_micros());
+    let before = dates().await;
+    assert_eq!(before.len(), 2, "the demo session and the other centre's");
+    assert!(before.iter().any(|(c, d)| *c != center && *d == today), "{before:?}");
+    // The node stopped yesterday: its demo session is still on yesterday's date.
+    platform::on_db!(app.db(), pool => {
+        sqlx::query("UPDATE certification_sessions SET date = '2000-01-01' WHERE center_id <> $1").bind(center).execute(pool).await.unwrap();
+    });
+    platform::identity::demo::seed(&app.state).await.unwrap();
+    let after = dates().await;
+    for (c, d) in &after {
+        assert_eq!(*d, if *c == center { in_days(5) } else { today.clone() }, "{after:?}");
+    }
 }
 
 /// A mass-import line: session columns, then a candidate (empty strings leave columns empty).

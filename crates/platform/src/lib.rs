@@ -4,6 +4,7 @@
 //! [`Server::run`] serves until a shutdown signal, then drains in-flight requests.
 
 pub mod admin;
+pub mod app;
 pub mod attempts;
 pub mod audit;
 pub mod backup;
@@ -11,8 +12,11 @@ pub mod certification;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod demo;
+pub mod dependencies;
 pub mod evaluation;
 pub mod geo;
+pub mod home;
 pub mod identity;
 pub mod mail;
 pub mod openapi;
@@ -20,6 +24,7 @@ pub mod outbox;
 pub mod pdf;
 pub mod personal_data;
 pub mod prescription;
+pub mod routes;
 pub mod schedule;
 pub mod spaces;
 pub mod telemetry;
@@ -47,12 +52,24 @@ pub struct AppState {
     /// Outgoing mail (used by the outbox worker; requests queue mail with [`outbox`]).
     pub mailer: mail::Mailer,
     /// The key that signs anonymous visitors' CSRF nonces, shared by every node.
-    pub csrf_key: web::csrf::CsrfKey,
+    pub csrf_key: identity::csrf::CsrfKey,
     /// Wakes this node's outbox worker when a job is queued.
     pub outbox_wake: outbox::Waker,
     /// Live events of certification sessions for this node's invigilator screens.
     pub live: certification::live::Hub,
+    /// What each context holds of a person, for their export and erasure ([`PERSONAL_DATA`]).
+    pub personal_data: &'static [personal_data::Context],
+    /// The outbox jobs contexts perform ([`JOBS`]).
+    pub jobs: &'static [outbox::JobKind],
 }
+
+/// Every context holding personal data, in export order (identity runs them: `identity::rights`).
+pub const PERSONAL_DATA: &[personal_data::Context] =
+    &[identity::PERSONAL_DATA, evaluation::PERSONAL_DATA, prescription::PERSONAL_DATA, certification::PERSONAL_DATA];
+
+/// The outbox jobs contexts perform themselves (mail is the outbox's own).
+pub const JOBS: &[outbox::JobKind] =
+    &[outbox::JobKind { kind: identity::service::PASSWORD_RESET_JOB, run: identity::service::password_reset_job }];
 
 /// Loads the configured learning content (the embedded demo by default) and logs its version.
 pub fn load_content(dir: Option<&std::path::Path>) -> anyhow::Result<content::Content> {
@@ -83,7 +100,7 @@ pub struct Server {
     listener: TcpListener,
     router: Router,
     state: AppState,
-    trimmer: web::Trimmer,
+    trimmer: app::Trimmer,
 }
 
 /// Connects to the configured database (creating the data dir and SQLite file if missing) and
@@ -127,8 +144,9 @@ impl Server {
         let mailer = mail::Mailer::new(settings.smtp_url.as_deref(), settings.db.data_dir.join("outbox"))
             .context("invalid PIX_SMTP_URL")?;
         identity::password::warm_up();
-        let csrf_key =
-            web::csrf::CsrfKey::load_or_create(&db, clock.now_micros()).await.context("cannot read the server keys")?;
+        let csrf_key = identity::csrf::CsrfKey::load_or_create(&db, clock.now_micros())
+            .await
+            .context("cannot read the server keys")?;
         let listener =
             TcpListener::bind(settings.bind).await.with_context(|| format!("cannot listen on {}", settings.bind))?;
         let state = AppState {
@@ -140,12 +158,14 @@ impl Server {
             csrf_key,
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
             live: certification::live::Hub::new(),
+            personal_data: PERSONAL_DATA,
+            jobs: JOBS,
         };
         if state.settings.demo {
             tracing::warn!("demo mode: demo accounts are created; never use --demo in production");
-            identity::demo::seed(&state).await.context("cannot seed the demo data")?;
+            demo::seed(&state).await.context("cannot seed the demo data")?;
         }
-        let (router, trimmer) = web::finish(web::routes().merge(extra), state.clone());
+        let (router, trimmer) = app::finish(app::routes().merge(extra), state.clone());
         Ok(Server { listener, router, state, trimmer })
     }
 

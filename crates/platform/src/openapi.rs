@@ -257,7 +257,7 @@ fn decorate(method: &str, path: &str, op: &mut Value) {
 }
 
 fn build() -> Value {
-    let routes = crate::web::routes::api().merge(crate::web::routes::limited_api());
+    let routes = crate::routes::api().merge(crate::routes::limited_api());
     let mut doc = serde_json::to_value(routes.into_openapi()).expect("the document serialises");
     let components = doc.as_object_mut().expect("an object").entry("components").or_insert_with(|| json!({}));
     components["schemas"]["Problem"] = problem_schema();

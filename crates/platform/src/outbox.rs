@@ -61,9 +61,20 @@ pub async fn mail(
     insert(state, "mail", to, user, json!({ "subject": subject, "body": body })).await
 }
 
-/// Queues a password-reset request for an address, known or not.
-pub async fn password_reset(state: &AppState, email: &str) -> Result<(), sqlx::Error> {
-    insert(state, "password_reset", email, None, json!({})).await
+/// Queues a job a context performs itself (its kind is in `AppState::jobs`), for an address.
+pub async fn job(state: &AppState, kind: &'static str, recipient: &str) -> Result<(), sqlx::Error> {
+    insert(state, kind, recipient, None, json!({})).await
+}
+
+/// A job a context performs when it is due, given its recipient (a password reset, say).
+pub type JobFn = for<'a> fn(&'a AppState, &'a str) -> futures_util::future::BoxFuture<'a, anyhow::Result<()>>;
+
+/// A kind of job and who performs it: the composition root lists them (`crate::JOBS`).
+pub struct JobKind {
+    /// The kind stored with the job.
+    pub kind: &'static str,
+    /// Performs it.
+    pub run: JobFn,
 }
 
 #[derive(sqlx::FromRow)]
@@ -103,8 +114,10 @@ async fn perform(state: &AppState, job: &Job) -> anyhow::Result<()> {
             state.mailer.send(&state.settings.mail_from, &job.recipient, subject, body).await?;
             Ok(())
         }
-        "password_reset" => crate::identity::service::send_password_reset(state, &job.recipient).await,
-        other => anyhow::bail!("unknown job kind {other}"),
+        other => match state.jobs.iter().find(|k| k.kind == other) {
+            Some(kind) => (kind.run)(state, &job.recipient).await,
+            None => anyhow::bail!("unknown job kind {other}"),
+        },
     }
 }
 

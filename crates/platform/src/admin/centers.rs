@@ -10,6 +10,7 @@ use axum::{
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::identity::request::{CsrfForm, Page};
 use crate::{
     AppState,
     certification::{model::Center, service, store},
@@ -22,7 +23,6 @@ use crate::{
     prescription::model::OrganizationKind,
     web::{
         error::{AppError, FieldError},
-        extract::{CsrfForm, Page},
         form::FormState,
         layout::{Chrome, render},
     },

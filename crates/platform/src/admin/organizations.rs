@@ -11,6 +11,7 @@ use axum::{
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::identity::request::{CsrfForm, Fields, NoFields, Page, field};
 use crate::{
     AppState,
     evaluation::pages::locale,
@@ -25,7 +26,6 @@ use crate::{
     },
     web::{
         error::{AppError, FieldError},
-        extract::{CsrfForm, Fields, NoFields, Page, field},
         form::FormState,
         layout::{Chrome, render},
     },
@@ -533,7 +533,7 @@ pub async fn create_target_profile(
     if let Err(errors) = check.finish(|| Some(())) {
         let mut form = FormState::new();
         for (k, v) in &fields {
-            if k != crate::web::csrf::FIELD {
+            if k != crate::identity::csrf::FIELD {
                 form = form.keep(k, v);
             }
         }

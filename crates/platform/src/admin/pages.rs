@@ -8,6 +8,7 @@ use axum::{
 };
 use uuid::Uuid;
 
+use crate::identity::request::{CsrfForm, Page};
 use crate::{
     AppState, audit,
     identity::{
@@ -18,7 +19,6 @@ use crate::{
     },
     web::{
         error::AppError,
-        extract::{CsrfForm, Page},
         layout::{Chrome, render},
     },
 };

@@ -16,16 +16,14 @@ use super::{
     service::{self, Eligibility},
     store,
 };
+use crate::identity::request::{CsrfHeader, CsrfJson};
 use crate::{
     AppState,
     identity::{
         CurrentUser,
         guard::{AnyMember, CenterAccess},
     },
-    web::{
-        error::AppError,
-        extract::{CsrfHeader, CsrfJson},
-    },
+    web::error::AppError,
 };
 
 /// A session as the centre sees it.

@@ -17,13 +17,13 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::identity::request::{CsrfForm, NoFields, Page};
 use crate::{
     AppState,
     identity::guard::{RequireAdmin, SuperAdmin},
     on_conn,
     web::{
         error::{AppError, FieldError},
-        extract::{CsrfForm, NoFields, Page},
         form::FormState,
         layout::{Chrome, render},
     },

@@ -14,6 +14,7 @@ use super::{
     service::{self, Certificate},
     store,
 };
+use crate::identity::request::Page;
 use crate::{
     AppState,
     identity::{
@@ -21,7 +22,7 @@ use crate::{
         guard::{AnyMember, CenterAccess},
     },
     pdf::{Block, Doc},
-    web::{error::AppError, extract::Page, i18n::Lang},
+    web::{error::AppError, i18n::Lang},
 };
 
 /// PDFs rendered at once on this node: rendering is CPU work (fonts, layout, PDF/UA validation) and

@@ -15,13 +15,13 @@ use super::{
     service::{self, CandidateState, InvigilatorLogin, JoinFields, JoinRefused, StartRefused, Supervised},
     store,
 };
+use crate::identity::request::{CsrfForm, NoFields, Page};
 use crate::{
     AppState,
     evaluation::pages::locale,
     identity::CurrentUser,
     web::{
         error::AppError,
-        extract::{CsrfForm, NoFields, Page},
         form::FormState,
         layout::{Chrome, render},
     },
@@ -392,7 +392,7 @@ pub async fn exam_focus(
     State(state): State<AppState>,
     me: CurrentUser,
     Path(id): Path<Uuid>,
-    _: crate::web::extract::CsrfHeader,
+    _: crate::identity::request::CsrfHeader,
 ) -> Result<StatusCode, AppError> {
     service::record_focus_loss(&state, me.id, id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{service, store};
+use crate::identity::request::{CsrfForm, CsrfHeader, CsrfJson, NoFields, Page};
 use crate::{
     AppState,
     identity::{
@@ -25,7 +26,6 @@ use crate::{
     },
     web::{
         error::AppError,
-        extract::{CsrfForm, CsrfHeader, CsrfJson, NoFields, Page},
         form::FormState,
         layout::{Chrome, render},
     },

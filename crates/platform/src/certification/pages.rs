@@ -15,6 +15,7 @@ use super::{
     service::{self, Eligibility},
     store,
 };
+use crate::identity::request::{CsrfForm, NoFields, Page};
 use crate::{
     AppState,
     identity::{
@@ -23,7 +24,6 @@ use crate::{
     },
     web::{
         error::AppError,
-        extract::{CsrfForm, NoFields, Page},
         form::FormState,
         layout::{Chrome, render},
     },
@@ -108,7 +108,7 @@ pub async fn import(
     State(state): State<AppState>,
     page: Page,
     access: CenterAccess<AnyMember>,
-    form: crate::web::extract::CsrfMultipart,
+    form: crate::identity::request::CsrfMultipart,
 ) -> Result<Response, AppError> {
     let Some(file) = form.file("file") else {
         return import_page(&state, &page, access.center, vec![page.t("learners-file-required")]).await;

@@ -16,12 +16,12 @@ use super::{
     reports::{self, Resolution},
     service, store,
 };
+use crate::identity::request::{CsrfForm, CsrfJson, NoFields, Page};
 use crate::{
     AppState,
     identity::guard::{AnyMember, CenterAccess},
     web::{
         error::{AppError, FieldError},
-        extract::{CsrfForm, CsrfJson, NoFields, Page},
         form::FormState,
         layout::{Chrome, render},
     },

@@ -17,6 +17,7 @@ use super::{
     service::{self, Certificate, Finalization},
     store,
 };
+use crate::identity::request::{CsrfForm, CsrfJson, Fields, NoFields, Page, field};
 use crate::{
     AppState,
     identity::{
@@ -25,7 +26,6 @@ use crate::{
     },
     web::{
         error::AppError,
-        extract::{CsrfForm, CsrfJson, Fields, NoFields, Page, field},
         layout::{Chrome, render},
     },
 };

@@ -16,14 +16,11 @@ use super::{
     service::{self, Answered, StartRefused},
     store, view,
 };
+use crate::identity::request::{CsrfHeader, CsrfJson};
 use crate::{
     AppState,
     identity::CurrentUser,
-    web::{
-        error::AppError,
-        extract::{CsrfHeader, CsrfJson},
-        i18n::Lang,
-    },
+    web::{error::AppError, i18n::Lang},
 };
 
 /// A competence on the profile.

@@ -15,12 +15,12 @@ use super::{
     store,
     view::{self, ChallengeView},
 };
+use crate::identity::request::{CsrfForm, Fields, NoFields, Page, field};
 use crate::{
     AppState,
     identity::CurrentUser,
     web::{
         error::AppError,
-        extract::{CsrfForm, Fields, NoFields, Page, field},
         i18n::Lang,
         layout::{Chrome, message, render},
         redirect,
@@ -333,7 +333,7 @@ pub async fn answer(
     Path(id): Path<Uuid>,
     CsrfForm(fields): CsrfForm<Fields>,
 ) -> Result<Response, AppError> {
-    check_answer_size(fields.iter().filter(|(k, _)| k != crate::web::csrf::FIELD).map(|(_, v)| v.as_str()))?;
+    check_answer_size(fields.iter().filter(|(k, _)| k != crate::identity::csrf::FIELD).map(|(_, v)| v.as_str()))?;
     let challenge_id =
         field(&fields, "challenge_id").ok_or_else(|| AppError::BadRequest("missing challenge_id".into()))?;
     let ci =

@@ -18,11 +18,11 @@ use super::{
     service::{LoginFailure, PasswordChange},
     session::{self, CurrentUser},
 };
+use crate::identity::request::{CsrfHeader, CsrfJson, Page};
 use crate::{
-    AppState, personal_data,
+    AppState,
     web::{
         error::{AppError, FieldError},
-        extract::{CsrfHeader, CsrfJson, Page},
         i18n::Lang,
     },
 };
@@ -318,7 +318,7 @@ pub async fn change_email(
 /// Everything the platform holds about me.
 #[utoipa::path(get, path = "/api/me/export", tag = "identity", responses((status = 200, description = "personal data document", body = Object)))]
 pub async fn export(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
-    let doc = personal_data::export_own(&state, user.id).await?;
+    let doc = super::rights::export_own(&state, user.id).await?;
     let mut response = Json(doc).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
@@ -345,7 +345,7 @@ pub async fn delete_me(
             code: "field-current-password-wrong".into(),
         }]));
     }
-    personal_data::erase(&state, user.id, user.id, "self-service erasure").await?;
+    super::rights::erase(&state, user.id, user.id, "self-service erasure").await?;
     session::log_out(&user.session).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -26,10 +26,28 @@ fn demo_password() -> String {
     format!("Demo-{}-9a", &super::session::random_token()[..16])
 }
 
-/// Creates the demo accounts that do not exist yet, with their organisation and centre.
-pub async fn seed(state: &AppState) -> anyhow::Result<()> {
+/// What a demo account was created for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoRole {
+    /// A learner with a started profile.
+    Learner,
+    /// The administrator of an organisation (which the caller creates).
+    OrganisationAdmin,
+    /// The administrator of a certification centre, created with it.
+    CentreAdmin {
+        /// Their centre.
+        center: Uuid,
+    },
+    /// A back-office super admin.
+    SuperAdmin,
+}
+
+/// Creates the demo accounts that do not exist yet (a centre with its administrator, the super
+/// admin's role); returns those created, for the other contexts to give them their data.
+pub async fn seed(state: &AppState) -> anyhow::Result<Vec<(Uuid, DemoRole)>> {
     let now = state.clock.now_micros();
     let db = &state.db;
+    let mut created = Vec::new();
     for (email, first, last, role) in ACCOUNTS {
         if service::user_by_identifier(db, email).await?.is_some() {
             continue;
@@ -42,22 +60,27 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             password: Password::parse(&secret).expect("demo passwords follow the rule"),
         };
         let Some(id) = service::sign_up(state, account, "fr").await? else { continue };
-        match role {
-            "organisation admin" => crate::prescription::demo::seed(state, id).await?,
+        let demo_role = match role {
+            "organisation admin" => DemoRole::OrganisationAdmin,
             "certification-centre admin" => {
                 let center = Uuid::now_v7();
                 store::insert_center_with_admin(db, center, "Centre de certification (démo)", id, now).await?;
-                crate::certification::demo::seed(state, center, id).await?;
+                DemoRole::CentreAdmin { center }
             }
-            "super admin" => service::set_admin_role(state, id, AdminRole::SuperAdmin, true).await?,
-            "learner" => crate::evaluation::demo::seed(state, id).await?,
-            _ => {}
-        }
+            "super admin" => {
+                service::set_admin_role(state, id, AdminRole::SuperAdmin, true).await?;
+                DemoRole::SuperAdmin
+            }
+            _ => DemoRole::Learner,
+        };
+        created.push((id, demo_role));
         tracing::warn!(email, password = %secret, role, "demo account created (demo mode only)");
     }
-    if let Some(user) = service::user_by_identifier(db, CENTRE_ADMIN).await? {
-        let centers: Vec<Uuid> = store::centers_of(db, user.id).await?.into_iter().map(|(id, _, _)| id).collect();
-        crate::certification::demo::keep_today(state, &centers).await?;
-    }
-    Ok(())
+    Ok(created)
+}
+
+/// The centres of the demo centre administrator (whose demo session is kept on today).
+pub async fn demo_centers(state: &AppState) -> anyhow::Result<Vec<Uuid>> {
+    let Some(user) = service::user_by_identifier(&state.db, CENTRE_ADMIN).await? else { return Ok(Vec::new()) };
+    Ok(store::centers_of(&state.db, user.id).await?.into_iter().map(|(id, _, _)| id).collect())
 }

@@ -4,11 +4,14 @@
 //! [`guard`] (`RequireAdmin`, `OrganizationAccess`, `CenterAccess`) to authorise.
 
 pub mod api;
+pub mod csrf;
 pub mod demo;
 pub mod guard;
 pub mod model;
 pub mod pages;
 pub mod password;
+pub mod request;
+pub mod rights;
 pub mod service;
 pub mod session;
 pub mod store;
@@ -24,7 +27,8 @@ use crate::{AppState, personal_data, web::routes::Pages};
 pub const PERSONAL_DATA: personal_data::Context = personal_data::Context {
     name: "identity",
     export: |state, user| Box::pin(service::export_sections(state, user)),
-    erase: Some(|tx, user, now| Box::pin(service::erase_step(tx, user, now))),
+    // Identity's own step needs the whole account: `rights::erase` runs it first, itself.
+    erase: None,
 };
 
 /// Pages whose POST is rate-limited per client IP (credential guessing and mail flooding).

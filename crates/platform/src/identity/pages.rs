@@ -14,11 +14,11 @@ use super::{
     service::{LoginFailure, PasswordChange},
     session::{self, CurrentUser},
 };
+use crate::identity::request::{CsrfForm, NoFields, Page};
 use crate::{
-    AppState, personal_data,
+    AppState,
     web::{
         error::{AppError, FieldError},
-        extract::{CsrfForm, NoFields, Page},
         form::FormState,
         i18n::Lang,
         layout::{Chrome, encode_path, message, render, set_lang_cookie},
@@ -556,7 +556,7 @@ pub async fn confirm_email(
 
 /// `GET /account/export`: everything about me, as one JSON file.
 pub async fn export(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
-    let doc = personal_data::export_own(&state, user.id).await?;
+    let doc = super::rights::export_own(&state, user.id).await?;
     let body = serde_json::to_vec_pretty(&doc).map_err(|e| AppError::Internal(e.into()))?;
     let mut response = body.into_response();
     let h = response.headers_mut();
@@ -589,7 +589,7 @@ pub async fn delete_account(
         let forms = AccountForms { delete, ..AccountForms::default() };
         return account_page(&state, &page, &user, String::new(), StatusCode::UNPROCESSABLE_ENTITY, forms).await;
     }
-    personal_data::erase(&state, user.id, user.id, "self-service erasure").await?;
+    super::rights::erase(&state, user.id, user.id, "self-service erasure").await?;
     session::log_out(&user.session).await?;
     Ok(Redirect::to("/login?erased=1").into_response())
 }

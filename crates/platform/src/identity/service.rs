@@ -164,8 +164,19 @@ async fn new_token(
 /// account. The request takes the same time either way (no account enumeration by timing).
 pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(), AppError> {
     let Some(email) = Email::parse(email) else { return Ok(()) };
-    outbox::password_reset(state, email.as_str()).await?;
+    outbox::job(state, PASSWORD_RESET_JOB, email.as_str()).await?;
     Ok(())
+}
+
+/// The outbox job that mails a reset link (`crate::JOBS`).
+pub const PASSWORD_RESET_JOB: &str = "password_reset";
+
+/// Sends the reset link of a queued request (the outbox performs it when due).
+pub fn password_reset_job<'a>(
+    state: &'a AppState,
+    email: &'a str,
+) -> futures_util::future::BoxFuture<'a, anyhow::Result<()>> {
+    Box::pin(send_password_reset(state, email))
 }
 
 /// The outbox job of a reset request: a one-hour link to the address, if it has an account.

@@ -268,6 +268,16 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
+    /// What the page header shows about this person.
+    pub fn header(&self) -> crate::web::layout::HeaderUser {
+        crate::web::layout::HeaderUser {
+            csrf: self.csrf.clone(),
+            admin: self.is_admin(),
+            orga: !self.organizations.is_empty(),
+            certif: !self.centers.is_empty(),
+        }
+    }
+
     /// Has one of these back-office roles (SUPER_ADMIN has them all).
     pub fn has_admin_role(&self, roles: &[AdminRole]) -> bool {
         self.admin_roles.iter().any(|r| *r == AdminRole::SuperAdmin || roles.contains(r))

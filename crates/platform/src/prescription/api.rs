@@ -17,6 +17,7 @@ use super::{
     service::{self, StartRefused},
     store,
 };
+use crate::identity::request::{CsrfHeader, CsrfJson};
 use crate::{
     AppState,
     evaluation::pages::locale,
@@ -24,11 +25,7 @@ use crate::{
         CurrentUser,
         guard::{AnyMember, OrganizationAccess},
     },
-    web::{
-        error::AppError,
-        extract::{CsrfHeader, CsrfJson},
-        i18n::Lang,
-    },
+    web::{error::AppError, i18n::Lang},
 };
 
 /// A campaign of an organisation.
@@ -210,7 +207,7 @@ pub async fn results(
     Query(q): Query<ResultsQuery>,
 ) -> Result<Json<Vec<ResultJson>>, AppError> {
     let c = service::campaign_of(&state, access.organization, campaign_id).await?;
-    let page = crate::web::extract::page_number(q.page);
+    let page = crate::identity::request::page_number(q.page);
     let scoring = Scoring::of(&state, &c).await?;
     let filters = ResultFilters {
         search: q.search.unwrap_or_default(),

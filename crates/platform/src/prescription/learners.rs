@@ -30,6 +30,7 @@ use super::{
     orga::PAGE_SIZE,
     service, store,
 };
+use crate::identity::request::{CsrfForm, CsrfHeader, CsrfMultipart, NoFields, Page, field};
 use crate::{
     AppState,
     db::Tx,
@@ -40,7 +41,6 @@ use crate::{
     },
     web::{
         error::{AppError, FieldError},
-        extract::{CsrfForm, CsrfHeader, CsrfMultipart, NoFields, Page, field},
         i18n::Lang,
         layout::{Chrome, render},
     },
@@ -554,7 +554,7 @@ async fn learners_page(
 ) -> Result<Response, AppError> {
     let (org, role) = access;
     let organization = service::organization(state, org).await?;
-    let page_number = crate::web::extract::page_number(q.page);
+    let page_number = crate::identity::request::page_number(q.page);
     let search = q.q.clone().unwrap_or_default();
     let division = q.division.clone().unwrap_or_default();
     let (mut found, total) = store::learners_page(
@@ -772,7 +772,7 @@ pub async fn api_learners(
     access: OrganizationAccess<AnyMember>,
     Query(q): Query<LearnersQuery>,
 ) -> Result<Json<LearnersJson>, AppError> {
-    let page = crate::web::extract::page_number(q.page);
+    let page = crate::identity::request::page_number(q.page);
     let (learners, total) = store::learners_page(
         &state.db,
         access.organization,

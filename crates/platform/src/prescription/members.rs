@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{model::Invitation, service, store};
+use crate::identity::request::{CsrfForm, CsrfHeader, CsrfJson, NoFields, Page};
 use crate::{
     AppState,
     identity::{
@@ -28,7 +29,6 @@ use crate::{
     outbox,
     web::{
         error::{AppError, FieldError},
-        extract::{CsrfForm, CsrfHeader, CsrfJson, NoFields, Page},
         form::FormState,
         layout::{Chrome, encode_path, message, render},
     },

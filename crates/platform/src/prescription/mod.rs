@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use crate::{AppState, db::Tx, identity::model::User, personal_data, web::error::AppError, web::routes::Pages};
+use crate::{AppState, db::Tx, personal_data, web::error::AppError, web::routes::Pages};
 
 /// Pages of the learner's side and of the organisation's side.
 pub fn pages() -> Pages {
@@ -112,6 +112,6 @@ async fn export_sections(state: &AppState, user: Uuid) -> Result<Vec<(&'static s
     Ok(vec![("campaign_participations", json!(out)), ("organization_learner_entries", json!(learners))])
 }
 
-async fn erase_step(tx: &mut Tx, user: &User) -> Result<(), sqlx::Error> {
+async fn erase_step(tx: &mut Tx, user: &crate::personal_data::Erased) -> Result<(), sqlx::Error> {
     store::anonymise_learners_of_user(&mut *tx, user.id).await
 }

@@ -19,6 +19,7 @@ use super::{
     model::{Campaign, CampaignFields, CampaignType, NewCampaign, Snapshot},
     service, store,
 };
+use crate::identity::request::{CsrfForm, NoFields, Page};
 use crate::{
     AppState,
     evaluation::pages::locale,
@@ -29,7 +30,6 @@ use crate::{
     },
     web::{
         error::AppError,
-        extract::{CsrfForm, NoFields, Page},
         form::FormState,
         layout::{Chrome, render},
     },
@@ -392,7 +392,7 @@ pub async fn activity(
             per_day.entry(s / engine::knowledge::DAY_MICROS).or_insert_with(|| (day_of(s), 0, 0)).2 += 1;
         }
     }
-    let page_number = crate::web::extract::page_number(q.page);
+    let page_number = crate::identity::request::page_number(q.page);
     let mut participants = store::participants(&state.db, c.id, PAGE_SIZE + 1, (page_number - 1) * PAGE_SIZE).await?;
     let has_next = participants.len() as i64 > PAGE_SIZE;
     participants.truncate(PAGE_SIZE as usize);
@@ -505,7 +505,7 @@ pub async fn results(
 ) -> Result<Response, AppError> {
     let c = campaign(&state, &access, path.campaign_id).await?;
     let division = q.division.clone().unwrap_or_default();
-    let page_number = crate::web::extract::page_number(q.page);
+    let page_number = crate::identity::request::page_number(q.page);
     let stage_text = q.stage.clone().unwrap_or_default();
     let badge_key = q.badge.clone().unwrap_or_default();
     let filters = ResultFilters {

@@ -15,13 +15,13 @@ use super::{
     service::{self, Entry, Results, StartRefused},
     store,
 };
+use crate::identity::request::{CsrfForm, NoFields, Page};
 use crate::{
     AppState,
     evaluation::pages::locale,
     identity::CurrentUser,
     web::{
         error::AppError,
-        extract::{CsrfForm, NoFields, Page},
         form::FormState,
         layout::{Chrome, encode_path, message, render},
     },

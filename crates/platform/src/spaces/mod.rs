@@ -5,11 +5,11 @@ use askama::Template;
 use axum::{http::StatusCode, response::Response};
 use uuid::Uuid;
 
+use crate::identity::request::Page;
 use crate::{
     identity::{CurrentUser, model::MemberRole},
     web::{
         error::AppError,
-        extract::Page,
         layout::{Chrome, render},
         routes::Pages,
     },

@@ -68,13 +68,8 @@ impl Chrome {
     }
 
     /// The header as seen by a signed-in person (or not).
-    pub fn with_user(mut self, user: Option<&crate::identity::CurrentUser>) -> Chrome {
-        self.user = user.map(|u| HeaderUser {
-            csrf: u.csrf.clone(),
-            admin: u.is_admin(),
-            orga: !u.organizations.is_empty(),
-            certif: !u.centers.is_empty(),
-        });
+    pub fn with_user(mut self, user: Option<HeaderUser>) -> Chrome {
+        self.user = user;
         self
     }
 

@@ -388,7 +388,7 @@ async fn the_demo_session_stays_on_today_in_the_demo_centre_only(backend: crate:
     platform::on_db!(app.db(), pool => {
         sqlx::query("UPDATE certification_sessions SET date = '2000-01-01' WHERE center_id <> $1").bind(center).execute(pool).await.unwrap();
     });
-    platform::identity::demo::seed(&app.state).await.unwrap();
+    platform::demo::seed(&app.state).await.unwrap();
     let after = dates().await;
     for (c, d) in &after {
         assert_eq!(*d, if *c == center { in_days(5) } else { today.clone() }, "{after:?}");

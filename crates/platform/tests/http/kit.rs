@@ -56,7 +56,7 @@ async fn every_state_changing_route_refuses_a_missing_or_wrong_csrf_token(backen
         drop(client);
         app.login_as("root@example.org").await
     };
-    let table = platform::web::routes::route_table();
+    let table = platform::routes::route_table();
     let unsafe_routes: Vec<(Method, String)> = table
         .into_iter()
         .filter(|(m, _)| *m != Method::GET && *m != Method::HEAD)

@@ -10,13 +10,11 @@ use serde::de::DeserializeOwned;
 
 use super::{
     csrf::{self, CsrfKey, Nonce},
-    error::AppError,
-    i18n::Lang,
-    layout::Chrome,
+    session::{CurrentUser, MaybeUser},
 };
 use crate::{
     AppState,
-    identity::{CurrentUser, MaybeUser},
+    web::{error::AppError, i18n::Lang, layout::Chrome},
 };
 
 /// The context of a page: language, where it is, who is looking, and how to make its forms.
@@ -53,7 +51,9 @@ impl Page {
 
     /// The layout of this page with a title.
     pub fn chrome(&self, title: &str) -> Chrome {
-        Chrome::new(self.lang, &self.path, title).with_back(&self.uri).with_user(self.user.as_ref())
+        Chrome::new(self.lang, &self.path, title)
+            .with_back(&self.uri)
+            .with_user(self.user.as_ref().map(CurrentUser::header))
     }
 
     /// The layout, titled by a message id.
@@ -106,7 +106,7 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = request.into_parts();
-        let bytes = axum::body::to_bytes(body, super::MAX_BODY_BYTES).await.map_err(|_| AppError::TooLarge)?;
+        let bytes = axum::body::to_bytes(body, crate::web::MAX_BODY_BYTES).await.map_err(|_| AppError::TooLarge)?;
         let from_field = form_urlencoded::parse(&bytes).find(|(k, _)| k == csrf::FIELD).map(|(_, v)| v.into_owned());
         let submitted = from_field.or_else(|| csrf::header_token(&parts).map(str::to_owned));
         csrf::verify(&mut parts, state, submitted.as_deref()).await?;
@@ -204,7 +204,7 @@ pub struct Upload {
 
 /// A `multipart/form-data` form (file uploads) whose CSRF token (field `csrf_token`, or the
 /// `X-CSRF-Token` header) was checked: its text fields and its files, read whole within
-/// [`super::MAX_UPLOAD_BYTES`].
+/// [`crate::web::MAX_UPLOAD_BYTES`].
 #[derive(Debug)]
 pub struct CsrfMultipart {
     /// Text fields.
@@ -238,7 +238,7 @@ where
             return Err(AppError::UnsupportedMediaType);
         };
         let limits = multer::Constraints::new()
-            .size_limit(multer::SizeLimit::new().whole_stream(super::MAX_UPLOAD_BYTES as u64));
+            .size_limit(multer::SizeLimit::new().whole_stream(crate::web::MAX_UPLOAD_BYTES as u64));
         let mut multipart = multer::Multipart::with_constraints(body.into_data_stream(), boundary, limits);
         let mut form = CsrfMultipart { fields: Vec::new(), files: Vec::new() };
         loop {

@@ -20,12 +20,13 @@ use axum::{
 };
 use hmac::{KeyInit, Mac};
 
-use crate::{AppState, db::Db, identity::MaybeUser, on_db, web::error::AppError};
+use super::session::{MaybeUser, random_token};
+use crate::{AppState, db::Db, on_db, web::error::AppError};
 
 /// Name of the form field that carries the token.
 pub const FIELD: &str = "csrf_token";
 /// Name of the header that carries the token in API calls.
-pub const HEADER: &str = "x-csrf-token";
+pub const HEADER: &str = crate::web::CSRF_HEADER;
 /// Cookie holding an anonymous visitor's nonce.
 pub const NONCE_COOKIE: &str = "pix_csrf";
 
@@ -51,7 +52,7 @@ impl CsrfKey {
         if let Some(value) = known {
             return Ok(CsrfKey(Arc::new(value.into_bytes())));
         }
-        let candidate = crate::identity::session::random_token();
+        let candidate = random_token();
         let value: String = on_db!(db, pool => {
             sqlx::query("INSERT INTO server_keys (name, value, created_at) VALUES ('csrf', $1, $2) ON CONFLICT (name) DO NOTHING")
                 .bind(&candidate)
@@ -65,7 +66,7 @@ impl CsrfKey {
 
     /// A key for tools and tests that never talk to a shared database.
     pub fn random() -> CsrfKey {
-        CsrfKey(Arc::new(crate::identity::session::random_token().into_bytes()))
+        CsrfKey(Arc::new(random_token().into_bytes()))
     }
 
     fn sign(&self, nonce: &str) -> String {
@@ -104,7 +105,7 @@ pub async fn nonce_cookie(State(state): State<AppState>, mut request: Request, n
         .map(str::to_owned);
     let nonce = Nonce {
         fresh: existing.is_none(),
-        value: existing.unwrap_or_else(crate::identity::session::random_token),
+        value: existing.unwrap_or_else(random_token),
         used: Arc::new(AtomicBool::new(false)),
     };
     request.extensions_mut().insert(nonce.clone());

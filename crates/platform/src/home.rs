@@ -7,26 +7,32 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 
-use super::{
-    error::AppError,
-    i18n::Lang,
-    layout::{Chrome, render},
-    redirect,
+use crate::{
+    identity::request::Page,
+    web::{
+        assets,
+        error::AppError,
+        health,
+        i18n::Lang,
+        layout::{Chrome, render},
+        media, redirect,
+        routes::Pages,
+    },
 };
 
 /// The public pages and the operator endpoints.
-pub fn pages() -> super::routes::Pages {
-    super::routes::Pages::new()
+pub fn pages() -> Pages {
+    Pages::new()
         .get("/", home)
         .get("/accessibility", accessibility)
         .get("/legal", legal)
         .get("/privacy", privacy)
         .get("/lang/{code}", switch_language)
-        .get("/static/{name}", super::assets::serve)
-        .get("/media/{name}", super::media::serve)
-        .get("/healthz", super::health::healthz)
-        .get("/readyz", super::health::readyz)
-        .get("/metrics", super::health::metrics_endpoint)
+        .get("/static/{name}", assets::serve)
+        .get("/media/{name}", media::serve)
+        .get("/healthz", health::healthz)
+        .get("/readyz", health::readyz)
+        .get("/metrics", health::metrics_endpoint)
 }
 
 #[derive(Template)]
@@ -37,7 +43,7 @@ struct Home {
 }
 
 /// `GET /`
-pub async fn home(page: super::extract::Page) -> Response {
+pub async fn home(page: Page) -> Response {
     render(StatusCode::OK, &Home { chrome: page.chrome_t("home-title"), signed_in: page.user.is_some() })
 }
 
@@ -52,14 +58,14 @@ struct Statement {
 macro_rules! statement_body {
     ($name:literal, $lang:expr) => {
         match $lang {
-            Lang::Fr => include_str!(concat!("../../templates/pages/", $name, ".fr.html")),
-            Lang::En => include_str!(concat!("../../templates/pages/", $name, ".en.html")),
+            Lang::Fr => include_str!(concat!("../templates/pages/", $name, ".fr.html")),
+            Lang::En => include_str!(concat!("../templates/pages/", $name, ".en.html")),
         }
     };
 }
 
 /// `GET /accessibility`
-pub async fn accessibility(page: super::extract::Page) -> Response {
+pub async fn accessibility(page: Page) -> Response {
     render(
         StatusCode::OK,
         &Statement { chrome: page.chrome_t("accessibility-title"), body: statement_body!("accessibility", page.lang) },
@@ -67,7 +73,7 @@ pub async fn accessibility(page: super::extract::Page) -> Response {
 }
 
 /// `GET /legal`
-pub async fn legal(page: super::extract::Page) -> Response {
+pub async fn legal(page: Page) -> Response {
     render(
         StatusCode::OK,
         &Statement { chrome: page.chrome_t("legal-title"), body: statement_body!("legal", page.lang) },
@@ -75,7 +81,7 @@ pub async fn legal(page: super::extract::Page) -> Response {
 }
 
 /// `GET /privacy`
-pub async fn privacy(page: super::extract::Page) -> Response {
+pub async fn privacy(page: Page) -> Response {
     render(
         StatusCode::OK,
         &Statement { chrome: page.chrome_t("privacy-title"), body: statement_body!("privacy", page.lang) },
@@ -93,6 +99,6 @@ pub struct SwitchQuery {
 pub async fn switch_language(Path(code): Path<String>, Query(q): Query<SwitchQuery>) -> Result<Response, AppError> {
     let lang = Lang::parse(&code).filter(|l| l.code() == code).ok_or(AppError::NotFound)?;
     let mut response = Redirect::to(&redirect::local_or(q.next.as_deref(), "/")).into_response();
-    super::layout::set_lang_cookie(&mut response, lang);
+    crate::web::layout::set_lang_cookie(&mut response, lang);
     Ok(response)
 }

@@ -153,7 +153,7 @@ pub fn check(file: &str, path: &str) -> Option<Violation> {
     }
     let Some(from_layer) = layer_of(from) else { return violation("a module outside the layers of dependencies.rs") };
     // Items of the crate root (`AppState`, `on_db!`…) are the kits' shared state.
-    let Some(to_layer) = layer_of(to) else { return None };
+    let to_layer = layer_of(to)?;
     if to_layer > from_layer {
         return violation("a lower layer uses a higher one");
     }

@@ -61,6 +61,8 @@ pub struct AppState {
     pub personal_data: &'static [personal_data::Context],
     /// The outbox jobs contexts perform ([`JOBS`]).
     pub jobs: &'static [outbox::JobKind],
+    /// The kinds of test registered with evaluation ([`TEST_KINDS`]).
+    pub test_kinds: &'static [&'static dyn evaluation::kind::TestKind],
 }
 
 /// Every context holding personal data, in export order (identity runs them: `identity::rights`).
@@ -70,6 +72,10 @@ pub const PERSONAL_DATA: &[personal_data::Context] =
 /// The outbox jobs contexts perform themselves (mail is the outbox's own).
 pub const JOBS: &[outbox::JobKind] =
     &[outbox::JobKind { kind: identity::service::PASSWORD_RESET_JOB, run: identity::service::password_reset_job }];
+
+/// The kinds of test other contexts register with evaluation (a competence test is its own).
+pub const TEST_KINDS: &[&dyn evaluation::kind::TestKind] =
+    &[&prescription::test::CampaignKind, &certification::test::CertificationKind];
 
 /// Loads the configured learning content (the embedded demo by default) and logs its version.
 pub fn load_content(dir: Option<&std::path::Path>) -> anyhow::Result<content::Content> {
@@ -160,6 +166,7 @@ impl Server {
             live: certification::live::Hub::new(),
             personal_data: PERSONAL_DATA,
             jobs: JOBS,
+            test_kinds: TEST_KINDS,
         };
         if state.settings.demo {
             tracing::warn!("demo mode: demo accounts are created; never use --demo in production");

@@ -131,7 +131,7 @@ async fn seed_published(state: &AppState, center: Uuid, admin: Uuid) -> anyhow::
     };
     store::insert_course(&state.db, &course).await?;
     let assessment = Uuid::now_v7();
-    let row = crate::evaluation::store::NewAssessment {
+    let row = crate::evaluation::demo::NewAssessment {
         id: assessment,
         user: learner.id,
         competence: "",
@@ -146,9 +146,9 @@ async fn seed_published(state: &AppState, center: Uuid, admin: Uuid) -> anyhow::
         participation: None,
         course: Some(course.id),
     };
-    crate::evaluation::store::insert_assessment(&state.db, row).await?;
+    crate::evaluation::demo::record_test(&state.db, row).await?;
     // Flash picks the questions; a candidate of capacity 1.2 answers those they are likely to get.
-    let prepared = crate::evaluation::service::certification_bank(state, content::Locale::Fr);
+    let prepared = super::test::certification_bank(state, content::Locale::Fr);
     let bank = &prepared.bank;
     let config = engine::flash::FlashConfig::default();
     let mut estimator = engine::flash::Estimator::new(&config);
@@ -173,7 +173,7 @@ async fn seed_published(state: &AppState, center: Uuid, admin: Uuid) -> anyhow::
         estimator.update(c.a, c.b, success);
         asked.push(engine::flash::Asked { skill: c.skill, tube: c.tube, competence: c.competence });
         let at = start + asked.len() as i64 * 90_000_000;
-        let answer = crate::evaluation::store::AnswerRow {
+        let answer = crate::evaluation::demo::AnswerRow {
             id: Uuid::now_v7(),
             assessment_id: assessment,
             challenge_id: state.content.challenge(c.challenge).id.clone(),
@@ -185,7 +185,7 @@ async fn seed_published(state: &AppState, center: Uuid, admin: Uuid) -> anyhow::
             time_spent: 90,
             created_at: at,
         };
-        crate::evaluation::store::insert_answer(&state.db, &answer).await?;
+        crate::evaluation::demo::record_answer(&state.db, &answer).await?;
     }
     store::complete_course(&state.db, course.id, start + asked.len() as i64 * 90_000_000, false).await?;
     let s = store::session(&state.db, session_id).await?.ok_or_else(|| anyhow::anyhow!("demo session"))?;

@@ -44,7 +44,7 @@ pub async fn counts(
     }
     let since = state.clock.now_micros() - WINDOW_DAYS * engine::knowledge::DAY_MICROS;
     let (per, tests) = super::store::exposure(conn, since).await?;
-    let prepared = crate::evaluation::service::certification_bank(state, locale);
+    let prepared = super::test::certification_bank(state, locale);
     let mut by_item = vec![0u32; prepared.bank.items().len()];
     for (id, n) in per {
         if let Some(i) = state.content.challenge_by_id(&id).and_then(|c| prepared.index.get(&c)) {

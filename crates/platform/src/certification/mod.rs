@@ -19,6 +19,7 @@ pub mod reports;
 pub mod results;
 pub mod service;
 pub mod store;
+pub mod test;
 
 use serde_json::{Value, json};
 use utoipa_axum::{router::OpenApiRouter, routes};

@@ -141,7 +141,7 @@ pub async fn resolve(state: &AppState, tx: &mut crate::db::Tx, course: &Course, 
         return Ok(());
     }
     let Some((assessment, _)) = store::assessment_of_course(&mut *tx, course.id).await? else { return Ok(()) };
-    let answers = crate::evaluation::store::answers(&mut *tx, assessment).await?;
+    let answers = crate::evaluation::service::answers(&mut *tx, assessment).await?;
     let content = &state.content;
     for r in found.iter().filter(|r| r.resolution.is_none()) {
         let question = r

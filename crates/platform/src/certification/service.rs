@@ -669,8 +669,14 @@ pub async fn start_test(
     // The unique candidate column makes a second start in parallel fail here rather than twice.
     store::insert_course(&mut tx, &course).await?;
     store::set_authorized(&mut tx, c.id, false).await?;
-    let assessment =
-        crate::evaluation::service::start_certification_test(state, &mut tx, user, course.id, locale).await?;
+    let assessment = crate::evaluation::service::begin(
+        state,
+        &mut tx,
+        user,
+        locale,
+        crate::evaluation::service::NewTest::for_course(course.id),
+    )
+    .await?;
     tx.commit().await?;
     super::live::publish(state, c.session_id);
     Ok(Ok(assessment))
@@ -684,11 +690,11 @@ async fn v2_plan(
     locale: content::Locale,
     needs_accessibility: bool,
 ) -> Result<super::model::V2Plan, AppError> {
-    use crate::evaluation::{service as evaluation, store as answers};
+    use crate::evaluation::service as evaluation;
     let content = &state.content;
-    let rows = answers::knowledge(&state.db, user, None).await?;
+    let rows = evaluation::profile_knowledge(&state.db, user).await?;
     let knowledge = engine::knowledge::current(&evaluation::to_engine(content, &rows));
-    let answered: std::collections::HashSet<content::ChallengeIdx> = answers::answered_challenges(&state.db, user)
+    let answered: std::collections::HashSet<content::ChallengeIdx> = evaluation::answered_challenges(&state.db, user)
         .await?
         .iter()
         .filter_map(|id| content.challenge_by_id(id))
@@ -845,8 +851,8 @@ pub async fn end_test(state: &AppState, session: Uuid, candidate: Uuid) -> Resul
     }
     let (assessment, _) = store::assessment_of_course(&state.db, course.id).await?.ok_or(AppError::NotFound)?;
     let mut tx = state.db.begin().await?;
-    let a = crate::evaluation::store::assessment(&mut tx, assessment).await?.ok_or(AppError::NotFound)?;
-    crate::evaluation::service::finish_certification(&mut tx, &a, course.id, state.clock.now_micros(), true).await?;
+    let a = crate::evaluation::service::assessment(&mut tx, assessment).await?.ok_or(AppError::NotFound)?;
+    super::test::finish_certification(&mut tx, &a, course.id, state.clock.now_micros(), true).await?;
     tx.commit().await?;
     super::live::publish(state, session);
     identity::service::audit(
@@ -1019,13 +1025,13 @@ async fn score_course(
         return score_v2_course(state, tx, course, now).await;
     }
     let locale = if course.lang == "en" { content::Locale::En } else { content::Locale::Fr };
-    let prepared = crate::evaluation::service::certification_bank(state, locale);
+    let prepared = super::test::certification_bank(state, locale);
     let (bank, by_challenge) = (&prepared.bank, &prepared.index);
     let (assessment, _) = store::assessment_of_course(&mut *tx, course.id).await?.ok_or(AppError::NotFound)?;
     // The automatic resolution of issue reports: neutralized questions no longer count, revalidated
     // ones count as right (numbers from 1, in the order asked).
     let (neutralized, revalidated) = super::reporting::effects(&store::issue_reports(&mut *tx, course.id).await?);
-    let answers: Vec<V3Answer> = crate::evaluation::store::answers(&mut *tx, assessment)
+    let answers: Vec<V3Answer> = crate::evaluation::service::answers(&mut *tx, assessment)
         .await?
         .iter()
         .enumerate()
@@ -1094,7 +1100,7 @@ async fn score_v2_course(
     let content = &state.content;
     let plan = course.v2_plan();
     let (assessment, _) = store::assessment_of_course(&mut *tx, course.id).await?.ok_or(AppError::NotFound)?;
-    let given = crate::evaluation::store::answers(&mut *tx, assessment).await?;
+    let given = crate::evaluation::service::answers(&mut *tx, assessment).await?;
     let withdrawn = store::validated_alerts(&mut *tx, course.id).await?;
     let (neutralized, revalidated) = super::reporting::effects(&store::issue_reports(&mut *tx, course.id).await?);
     let technical = course.abort_reason.as_deref() == Some("technical");
@@ -1215,8 +1221,8 @@ pub async fn finalize(
             }
             course.abort_reason = reason;
             if let Some((assessment, _)) = store::assessment_of_course(&mut tx, course.id).await? {
-                let a = crate::evaluation::store::assessment(&mut tx, assessment).await?.ok_or(AppError::NotFound)?;
-                crate::evaluation::service::finish_certification(&mut tx, &a, course.id, now, false).await?;
+                let a = crate::evaluation::service::assessment(&mut tx, assessment).await?.ok_or(AppError::NotFound)?;
+                super::test::finish_certification(&mut tx, &a, course.id, now, false).await?;
             }
         }
         super::reporting::resolve(state, &mut tx, &course, now).await?;
@@ -1406,7 +1412,7 @@ pub async fn handle_alert(state: &AppState, session: Uuid, candidate: Uuid, vali
     let question = store::close_alert(&state.db, course.id, status, state.clock.now_micros()).await?;
     let Some(question) = question else { return Err(AppError::Conflict) };
     if validate && let Some((assessment, _)) = store::assessment_of_course(&state.db, course.id).await? {
-        crate::evaluation::service::replace_certification_question(state, assessment).await?;
+        super::test::replace_certification_question(state, assessment).await?;
     }
     super::live::publish(state, session);
     identity::service::audit(
@@ -1486,13 +1492,13 @@ pub struct JuryAnswer {
 pub async fn trajectory(state: &AppState, course: &super::model::Course) -> Result<Vec<JuryAnswer>, AppError> {
     let Some((assessment, _)) = store::assessment_of_course(&state.db, course.id).await? else { return Ok(Vec::new()) };
     let locale = if course.lang == "en" { content::Locale::En } else { content::Locale::Fr };
-    let prepared = crate::evaluation::service::certification_bank(state, locale);
+    let prepared = super::test::certification_bank(state, locale);
     let (bank, by_challenge) = (&prepared.bank, &prepared.index);
     let config = engine::flash::FlashConfig::default();
     let mut estimator = engine::flash::Estimator::new(&config);
     let content = &state.content;
     let mut out = Vec::new();
-    for row in crate::evaluation::store::answers(&state.db, assessment).await? {
+    for row in crate::evaluation::service::answers(&state.db, assessment).await? {
         let Some(ci) = content.challenge_by_id(&row.challenge_id) else { continue };
         if let Some(i) = by_challenge.get(&ci) {
             let c = bank.items()[*i];

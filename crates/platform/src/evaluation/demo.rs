@@ -7,6 +7,24 @@ use uuid::Uuid;
 use super::store;
 use crate::AppState;
 
+pub use super::store::{AnswerRow, NewAssessment, NewKe};
+
+/// Writes a past test as it happened (other contexts' demo data: a campaign's participations, a
+/// published certification).
+pub async fn record_test(conn: impl Into<crate::db::Conn<'_>>, row: NewAssessment<'_>) -> Result<(), sqlx::Error> {
+    store::insert_assessment(conn, row).await
+}
+
+/// Writes a past answer of a test written by [`record_test`].
+pub async fn record_answer(conn: impl Into<crate::db::Conn<'_>>, row: &AnswerRow) -> Result<bool, sqlx::Error> {
+    store::insert_answer(conn, row).await
+}
+
+/// Writes what a past test proved.
+pub async fn record_knowledge(conn: impl Into<crate::db::Conn<'_>>, row: NewKe<'_>) -> Result<(), sqlx::Error> {
+    store::insert_ke(conn, row).await
+}
+
 /// (competence, level reached) of the demo learner.
 pub const DEMO_LEVELS: [(&str, u8); 5] = [("1.1", 2), ("2.1", 3), ("3.4", 1), ("4.2", 4), ("5.1", 1)];
 

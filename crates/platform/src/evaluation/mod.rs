@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod demo;
+pub mod kind;
 pub mod pages;
 pub mod service;
 pub mod store;

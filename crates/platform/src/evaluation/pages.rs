@@ -249,19 +249,11 @@ pub async fn current(
 ) -> Result<Response, AppError> {
     let lang = page.lang;
     let a = service::owned(&state, me.id, id).await?;
-    let campaign = match a.participation_id {
-        Some(p) => crate::prescription::store::campaign_of_participation(&state.db, p).await?,
-        None => None,
-    };
-    let course = match a.course_id {
-        Some(k) => crate::certification::store::course(&state.db, k).await?,
-        None => None,
-    };
+    let test = service::test_of(&state, &a).await?;
     let Some(challenge_id) = a.current_challenge_id.clone().filter(|_| a.state == "started") else {
-        let results = match (&campaign, &course) {
-            (_, Some(k)) => format!("/certification/candidats/{}", k.candidate_id),
-            (Some(c), None) => format!("/campagnes/{}/resultats", c.code),
-            (None, None) => format!("/assessments/{id}/results"),
+        let results = match &test {
+            Some(t) => t.results_path(),
+            None => format!("/assessments/{id}/results"),
         };
         return Ok(Redirect::to(&results).into_response());
     };
@@ -270,10 +262,9 @@ pub async fn current(
     let ci = content.challenge_by_id(&challenge_id).ok_or(AppError::NotFound)?;
     let challenge = view::challenge_view(content, content.challenge(ci), test_locale, a.seed, lang);
     let answered = a.answered as usize;
-    let heading = match (&campaign, &course) {
-        (_, Some(_)) => lang.t("certification-heading"),
-        (Some(c), None) => c.title.clone(),
-        (None, None) => content.competence(competence(&state, &a.competence_code)?).name.get(test_locale).to_owned(),
+    let heading = match &test {
+        Some(t) => t.heading(lang),
+        None => content.competence(competence(&state, &a.competence_code)?).name.get(test_locale).to_owned(),
     };
     let remaining = challenge.timer.map_or(0, |t| {
         let end = a.current_asked_at.unwrap_or(0) + i64::from(t) * 1_000_000;
@@ -289,21 +280,18 @@ pub async fn current(
     }
     let level_up = q.levelup.map(|l| lang.t_args("level-up", &[("level", &l.to_string())])).unwrap_or_default();
     let title = lang.t_args("challenge-title", &[("number", &(answered + 1).to_string())]);
-    let alert_open = match &course {
-        Some(k) => crate::certification::service::alert_open(&state, k.id).await?,
+    let alert_open = match &test {
+        Some(t) => t.alert_open(&state).await?,
         None => false,
     };
-    let exam = match &course {
-        Some(k) => {
-            let seconds_left = ((k.deadline - state.clock.now_micros()) / 1_000_000).max(0);
-            Some(Exam {
-                length: crate::certification::service::course_length(&state, k).await?,
-                seconds_left,
-                time_left: time_left_text(lang, seconds_left),
-            })
-        }
+    let clock = match &test {
+        Some(t) => t.exam_clock(&state).await?,
         None => None,
     };
+    let exam = clock.map(|c| {
+        let seconds_left = ((c.deadline - state.clock.now_micros()) / 1_000_000).max(0);
+        Exam { length: c.length, seconds_left, time_left: time_left_text(lang, seconds_left) }
+    });
     let chrome = if exam.is_some() { page.chrome(&title).in_exam() } else { page.chrome(&title) };
     Ok(render(
         StatusCode::OK,
@@ -318,7 +306,7 @@ pub async fn current(
             content_lang: test_locale.code(),
             notice: notices.join(" "),
             level_up,
-            certification: course.is_some(),
+            certification: test.as_ref().is_some_and(|t| t.rules().certification),
             alert_open,
             exam,
         },
@@ -429,16 +417,8 @@ pub async fn results(
 ) -> Result<Response, AppError> {
     let lang = page.lang;
     let a = service::owned(&state, me.id, id).await?;
-    if let Some(k) = a.course_id {
-        let course = crate::certification::store::course(&state.db, k).await?.ok_or(AppError::NotFound)?;
-        return Ok(Redirect::to(&format!("/certification/candidats/{}", course.candidate_id)).into_response());
-    }
-    if let Some(p) = a.participation_id {
-        let code = crate::prescription::store::campaign_of_participation(&state.db, p)
-            .await?
-            .map(|c| c.code)
-            .unwrap_or_default();
-        return Ok(Redirect::to(&format!("/campagnes/{code}/resultats")).into_response());
+    if let Some(test) = service::test_of(&state, &a).await? {
+        return Ok(Redirect::to(&test.results_path()).into_response());
     }
     let content = &state.content;
     let test_locale = a.locale();

@@ -13,11 +13,16 @@ use engine::{
 use rand::RngExt;
 use uuid::Uuid;
 
-use super::store::{self, Assessment, KeRow};
+use super::{
+    kind::{Knowledge, Ongoing, Rules, Stop},
+    store,
+};
 use crate::{
     AppState,
     web::error::{AppError, FieldError},
 };
+
+pub use super::store::{AnswerRow, Assessment, KeRow};
 
 /// Seconds of network latency tolerated after a timer ends before an answer counts as late.
 pub const TIMER_GRACE_MICROS: i64 = 2_000_000;
@@ -143,45 +148,96 @@ pub async fn start(
     if improving && !view.improvable {
         return Ok(Err(StartRefused::NotYet));
     }
-    let now = state.clock.now_micros();
-    let id = Uuid::now_v7();
-    let seed: u32 = rand::rng().random();
     let mut tx = state.db.begin().await?;
-    let row = store::NewAssessment {
-        id,
-        user,
+    let test = NewTest {
         competence: &code,
-        state: "started",
-        content_version: &content.version,
-        locale: locale.code(),
-        seed: i64::from(seed),
         improving,
         pix_before: i64::from(view.score.pix),
         level_before: i64::from(view.score.level),
-        now,
         participation: None,
         course: None,
     };
-    store::insert_assessment(&mut tx, row).await?;
-    let assessment = store::assessment(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let rows = store::knowledge(&mut tx, user, Some(&code)).await?;
-    advance_with(state, &mut tx, &assessment, now, &rows, &[]).await?;
+    let id = begin(state, &mut tx, user, locale, test).await?;
     tx.commit().await?;
     Ok(Ok(id))
 }
 
-/// Chooses and stores the next challenge from knowledge and answers already in hand (the answer
-/// path has just read and extended them: reading them again would only lengthen the transaction).
-async fn advance_with(
+/// What a new test is: a competence's (with the profile before it), or linked to a campaign
+/// participation or a certification course.
+#[derive(Debug, Clone, Copy)]
+pub struct NewTest<'a> {
+    /// The competence of a competence test (empty for the other kinds).
+    pub competence: &'a str,
+    /// A retry (older failures may be asked again).
+    pub improving: bool,
+    /// Pix of the competence before the test.
+    pub pix_before: i64,
+    /// Level of the competence before the test.
+    pub level_before: i64,
+    /// The campaign participation of a campaign test.
+    pub participation: Option<Uuid>,
+    /// The course of a certification test.
+    pub course: Option<Uuid>,
+}
+
+impl NewTest<'static> {
+    /// The test of a campaign participation (`improving`: a retry of the campaign).
+    pub fn for_participation(participation: Uuid, improving: bool) -> NewTest<'static> {
+        NewTest {
+            competence: "",
+            improving,
+            pix_before: 0,
+            level_before: 0,
+            participation: Some(participation),
+            course: None,
+        }
+    }
+
+    /// The test of a certification course.
+    pub fn for_course(course: Uuid) -> NewTest<'static> {
+        NewTest {
+            competence: "",
+            improving: false,
+            pix_before: 0,
+            level_before: 0,
+            participation: None,
+            course: Some(course),
+        }
+    }
+}
+
+/// Starts a test of any kind in a transaction, and asks its first question.
+pub async fn begin(
     state: &AppState,
     tx: &mut crate::db::Tx,
-    a: &Assessment,
-    now: i64,
-    rows: &[KeRow],
-    answers: &[(String, bool)],
-) -> Result<Next, AppError> {
-    let scope = Scope::of(state, &mut *tx, a).await?;
-    advance_in(state, tx, a, &scope, now, rows, answers).await
+    user: Uuid,
+    locale: Locale,
+    test: NewTest<'_>,
+) -> Result<Uuid, AppError> {
+    let now = state.clock.now_micros();
+    let id = Uuid::now_v7();
+    let seed: u32 = rand::rng().random();
+    let row = store::NewAssessment {
+        id,
+        user,
+        competence: test.competence,
+        state: "started",
+        content_version: &state.content.version,
+        locale: locale.code(),
+        seed: i64::from(seed),
+        improving: test.improving,
+        pix_before: test.pix_before,
+        level_before: test.level_before,
+        now,
+        participation: test.participation,
+        course: test.course,
+    };
+    store::insert_assessment(&mut *tx, row).await?;
+    let assessment = store::assessment(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+    let scope = Scope::of(state, &mut *tx, &assessment).await?;
+    let rows = scope.knowledge(&mut *tx, &assessment).await?;
+    advance_in(state, tx, &assessment, &scope, now, &rows, &[]).await?;
+    Ok(id)
 }
 
 async fn advance_in(
@@ -193,16 +249,19 @@ async fn advance_in(
     rows: &[KeRow],
     answers: &[(String, bool)],
 ) -> Result<Next, AppError> {
-    if let Some(course) = &scope.certification {
-        return advance_certification(state, tx, a, course, now, answers).await;
+    if let Some(test) = &scope.test
+        && let Some(next) = test.next(state, tx, a, now, answers).await?
+    {
+        return Ok(next);
     }
-    if scope.campaign.is_none() && state.settings.competence_tests == crate::config::CompetenceTests::Placement {
+    let rules = scope.rules();
+    if scope.test.is_none() && state.settings.competence_tests == crate::config::CompetenceTests::Placement {
         return advance_placement(state, tx, a, now, answers).await;
     }
     let content = &state.content;
     let mut current = knowledge::current(&to_engine(content, rows));
     // Competence retries, and every campaign (as the reference), may ask older failures again.
-    if a.is_improving || (scope.campaign.is_some() && !scope.exam) {
+    if a.is_improving || rules.improvement {
         current = knowledge::for_improvement(&current, a.created_at, scoring::DAYS_BEFORE_IMPROVING);
     }
     let answered: HashSet<ChallengeIdx> = answers.iter().filter_map(|(c, _)| content.challenge_by_id(c)).collect();
@@ -216,7 +275,7 @@ async fn advance_in(
         last_answer_timed: last_timed,
         locale: a.locale(),
         seed: a.seed as u32,
-        include_archived: scope.campaign.is_some(),
+        include_archived: rules.include_archived,
     });
     match next {
         Next::Ask { challenge, .. } => {
@@ -224,8 +283,8 @@ async fn advance_in(
         }
         Next::End { .. } => {
             store::complete(&mut *tx, a, now).await?;
-            if let Some(participation) = a.participation_id {
-                crate::prescription::store::finish_participation(&mut *tx, participation).await?;
+            if let Some(test) = &scope.test {
+                test.ended(tx, a).await?;
             }
         }
     }
@@ -289,251 +348,37 @@ async fn advance_placement(
 }
 
 /// Each answer's challenge and whether it was right, in order.
-fn outcomes(answers: &[store::AnswerRow]) -> Vec<(String, bool)> {
+pub fn outcomes(answers: &[AnswerRow]) -> Vec<(String, bool)> {
     answers.iter().map(|r| (r.challenge_id.clone(), r.result == engine::answer::Outcome::Ok.as_str())).collect()
 }
 
-/// The certification bank of a language, prepared once per content version: validated challenges
-/// with their calibration, and where each challenge sits in it.
-pub struct CertificationBank {
-    /// The bank.
-    pub bank: engine::flash::FlashBank,
-    /// Index in the bank of each challenge.
-    pub index: std::collections::HashMap<ChallengeIdx, usize>,
-}
-
-/// The certification bank in a language (built on first use, then shared).
-pub fn certification_bank(state: &AppState, locale: Locale) -> std::sync::Arc<CertificationBank> {
-    type Banks = std::sync::Mutex<std::collections::HashMap<(String, &'static str), std::sync::Arc<CertificationBank>>>;
-    static BANKS: std::sync::OnceLock<Banks> = std::sync::OnceLock::new();
-    let key = (state.content.version.clone(), locale.code());
-    let banks = BANKS.get_or_init(Default::default);
-    if let Some(b) = banks.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key) {
-        return b.clone();
-    }
-    let content = &state.content;
-    let items: Vec<_> = engine::simulate::certification_bank(content)
-        .into_iter()
-        .filter(|c| content.challenge(c.challenge).locales.contains(&locale))
-        .collect();
-    let bank = engine::flash::FlashBank::new(items);
-    let index = bank.items().iter().enumerate().map(|(i, c)| (c.challenge, i)).collect();
-    let built = std::sync::Arc::new(CertificationBank { bank, index });
-    banks.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key, built.clone());
-    built
-}
-
-/// The next certification question by flash (REFERENCE §5.3) from the answers so far (challenge id,
-/// right or not, in order), or the end: after the configured number of questions, at the deadline,
-/// or when the bank has nothing left.
-async fn advance_certification(
-    state: &AppState,
-    tx: &mut crate::db::Tx,
-    a: &Assessment,
-    course: &crate::certification::model::Course,
-    now: i64,
-    answers: &[(String, bool)],
-) -> Result<Next, AppError> {
-    use rand::SeedableRng;
-    if course.version == 2 {
-        return advance_v2(state, tx, a, course, now, answers).await;
-    }
-    let content = &state.content;
-    let settings = crate::certification::configuration::settings_of(state, course.configuration_version).await?;
-    let config = &settings.flash;
-    let prepared = certification_bank(state, a.locale());
-    let (bank, by_challenge) = (&prepared.bank, &prepared.index);
-    let mut estimator = engine::flash::Estimator::new(config);
-    let mut asked = Vec::new();
-    for (challenge, ok) in answers {
-        let Some(item) = content.challenge_by_id(challenge).and_then(|c| by_challenge.get(&c)) else {
-            continue;
-        };
-        let c = bank.items()[*item];
-        estimator.update(c.a, c.b, *ok);
-        asked.push(engine::flash::Asked { skill: c.skill, tube: c.tube, competence: c.competence });
-    }
-    // Skills of questions replaced after a validated alert leave the test (REFERENCE §6.5).
-    let excluded: HashSet<SkillIdx> = crate::certification::store::validated_alerts(&mut *tx, course.id)
-        .await?
-        .iter()
-        .filter_map(|id| content.challenge_by_id(id).map(|c| content.challenge(c).skill))
-        .collect();
-    // Exposure control, when the configuration asks for it: counts of the last 365 days.
-    let counts = match config.maximum_exposure_rate {
-        Some(_) => Some(crate::certification::exposure::counts(state, &mut *tx, a.locale()).await?),
-        None => None,
-    };
-    let situation = engine::flash::Situation {
-        bank,
-        asked: &asked,
-        excluded_skills: &excluded,
-        needs_accessibility: course.accessibility_adjustment,
-        exposure: counts.as_ref().map(|c| engine::flash::Exposure { counts: &c.by_item, tests: c.tests }),
-    };
-    // The pick is reproducible: the same answers give the same next question.
-    let mut rng = rand::rngs::StdRng::seed_from_u64((a.seed as u64).wrapping_add(asked.len() as u64));
-    let selection = if now >= course.deadline || engine::flash::finished(config, asked.len(), estimator.error_rate()) {
-        Ok(engine::flash::Selection::End)
-    } else {
-        engine::flash::select(
-            situation,
-            estimator.capacity(),
-            config,
-            config.default_probability_to_pick_challenge,
-            &mut rng,
-        )
-    };
-    match selection {
-        Ok(engine::flash::Selection::Ask(i)) => {
-            let c = bank.items()[i];
-            store::set_current(&mut *tx, a.id, &content.challenge(c.challenge).id, now).await?;
-            Ok(Next::Ask { challenge: c.challenge, skill: c.skill, level_estimated: estimator.capacity() })
-        }
-        Ok(engine::flash::Selection::End) | Err(_) => {
-            finish_certification(tx, a, course.id, now, false).await?;
-            Ok(Next::End { level_estimated: estimator.capacity() })
-        }
-    }
-}
-
-/// The next question of a v2 certification: the first of its plan neither answered nor withdrawn
-/// after a validated alert, or the end (plan done or deadline passed).
-async fn advance_v2(
-    state: &AppState,
-    tx: &mut crate::db::Tx,
-    a: &Assessment,
-    course: &crate::certification::model::Course,
-    now: i64,
-    answers: &[(String, bool)],
-) -> Result<Next, AppError> {
-    let content = &state.content;
-    let withdrawn = crate::certification::store::validated_alerts(&mut *tx, course.id).await?;
-    let plan = course.v2_plan();
-    let next = plan
-        .questions()
-        .filter(|q| !answers.iter().any(|(c, _)| c == q) && !withdrawn.iter().any(|w| w == q))
-        .find_map(|q| content.challenge_by_id(q));
-    match next {
-        Some(challenge) if now < course.deadline => {
-            store::set_current(&mut *tx, a.id, &content.challenge(challenge).id, now).await?;
-            Ok(Next::Ask { challenge, skill: content.challenge(challenge).skill, level_estimated: 0.0 })
-        }
-        _ => {
-            finish_certification(tx, a, course.id, now, false).await?;
-            Ok(Next::End { level_estimated: 0.0 })
-        }
-    }
-}
-
-/// The invigilator validated an alert on the current question: another question replaces it, without
-/// penalty (its skill is excluded from the rest of the test).
-pub async fn replace_certification_question(state: &AppState, assessment: Uuid) -> Result<(), AppError> {
-    let now = state.clock.now_micros();
-    let mut tx = state.db.begin().await?;
-    let a = store::assessment(&mut tx, assessment).await?.ok_or(AppError::NotFound)?;
-    let course_id = a.course_id.ok_or(AppError::NotFound)?;
-    let course = crate::certification::store::course(&mut tx, course_id).await?.ok_or(AppError::NotFound)?;
-    if a.state == "started" {
-        let answers = outcomes(&store::answers(&mut tx, a.id).await?);
-        advance_certification(state, &mut tx, &a, &course, now, &answers).await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Ends a certification test and its course.
-pub async fn finish_certification(
-    tx: &mut crate::db::Tx,
-    a: &Assessment,
-    course: Uuid,
-    now: i64,
-    by_invigilator: bool,
-) -> Result<(), AppError> {
-    if a.state != "completed" {
-        store::complete(&mut *tx, a, now).await?;
-    }
-    crate::certification::store::complete_course(&mut *tx, course, now, by_invigilator).await?;
-    Ok(())
-}
-
-/// Starts the certification test of a course in a transaction, and asks its first question.
-pub async fn start_certification_test(
-    state: &AppState,
-    tx: &mut crate::db::Tx,
-    user: Uuid,
-    course: Uuid,
-    locale: Locale,
-) -> Result<Uuid, AppError> {
-    let now = state.clock.now_micros();
-    let id = Uuid::now_v7();
-    let seed: u32 = rand::rng().random();
-    let row = store::NewAssessment {
-        id,
-        user,
-        competence: "",
-        state: "started",
-        content_version: &state.content.version,
-        locale: locale.code(),
-        seed: i64::from(seed),
-        improving: false,
-        pix_before: 0,
-        level_before: 0,
-        now,
-        participation: None,
-        course: Some(course),
-    };
-    store::insert_assessment(&mut *tx, row).await?;
-    let assessment = store::assessment(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
-    let scope = Scope::of(state, &mut *tx, &assessment).await?;
-    advance_in(state, tx, &assessment, &scope, now, &[], &[]).await?;
-    Ok(id)
-}
-
-/// What a test assesses: its target skills, and for a campaign test, the campaign.
+/// What a test assesses: its target skills, and the test of a registered kind it is, if any.
 pub struct Scope {
     /// Target skills, in a stable order (the pick depends on it).
     pub target: Vec<SkillIdx>,
-    /// An exam: the profile is neither read nor changed.
-    pub exam: bool,
-    /// The campaign of a campaign test.
-    pub campaign: Option<crate::prescription::store::AssessmentCampaign>,
-    /// The course of a certification test.
-    pub certification: Option<crate::certification::model::Course>,
+    /// The campaign or certification test (`None`: a competence test).
+    pub test: Option<Box<dyn Ongoing>>,
 }
 
+/// How the flow treats a competence test: the profile, its own competence's part.
+const COMPETENCE_RULES: Rules =
+    Rules { knowledge: Knowledge::Profile, improvement: false, include_archived: false, certification: false };
+
 impl Scope {
-    /// The scope of an assessment.
+    /// The scope of an assessment: its registered kind's, or a competence test's.
     pub async fn of(state: &AppState, conn: impl Into<crate::db::Conn<'_>>, a: &Assessment) -> Result<Scope, AppError> {
+        if let Some(kind) = state.test_kinds.iter().find(|k| k.owns(a)) {
+            let (target, test) = kind.open(state, conn.into(), a).await?;
+            return Ok(Scope { target, test: Some(test) });
+        }
         let content = &state.content;
-        if let Some(course) = a.course_id {
-            let course = crate::certification::store::course(conn, course).await?.ok_or(AppError::NotFound)?;
-            // A certification neither reads nor changes the profile: its questions come from flash.
-            return Ok(Scope { target: Vec::new(), exam: true, campaign: None, certification: Some(course) });
-        }
-        match a.participation_id {
-            None => {
-                let competence = content.competence_by_code(&a.competence_code).ok_or(AppError::NotFound)?;
-                Ok(Scope {
-                    target: content.competence(competence).active_skills.clone(),
-                    exam: false,
-                    campaign: None,
-                    certification: None,
-                })
-            }
-            Some(participation) => {
-                let campaign = crate::prescription::store::campaign_of_participation(conn, participation)
-                    .await?
-                    .ok_or(AppError::NotFound)?;
-                let names: Vec<String> = serde_json::from_str(&campaign.skills).unwrap_or_default();
-                Ok(Scope {
-                    target: names.iter().filter_map(|n| content.skill_by_name(n)).collect(),
-                    exam: campaign.campaign_type == "EXAM",
-                    campaign: Some(campaign),
-                    certification: None,
-                })
-            }
-        }
+        let competence = content.competence_by_code(&a.competence_code).ok_or(AppError::NotFound)?;
+        Ok(Scope { target: content.competence(competence).active_skills.clone(), test: None })
+    }
+
+    /// How the flow treats the test.
+    pub fn rules(&self) -> Rules {
+        self.test.as_ref().map_or(COMPETENCE_RULES, |t| t.rules())
     }
 
     /// The knowledge a test starts from: the profile (the competence's, or all of it for a
@@ -543,50 +388,57 @@ impl Scope {
         conn: impl Into<crate::db::Conn<'_>>,
         a: &Assessment,
     ) -> Result<Vec<KeRow>, sqlx::Error> {
-        if self.certification.is_some() {
-            return Ok(Vec::new());
-        }
-        match (&self.campaign, self.exam) {
-            (None, _) => store::knowledge(conn, a.user_id, Some(&a.competence_code)).await,
-            (Some(_), false) => store::knowledge(conn, a.user_id, None).await,
-            (Some(_), true) => store::knowledge_of_assessment(conn, a.id).await,
+        match (self.rules().knowledge, &self.test) {
+            (Knowledge::Nothing, _) => Ok(Vec::new()),
+            (Knowledge::Profile, None) => store::knowledge(conn, a.user_id, Some(&a.competence_code)).await,
+            (Knowledge::Profile, Some(_)) => store::knowledge(conn, a.user_id, None).await,
+            (Knowledge::OwnAnswers, _) => store::knowledge_of_assessment(conn, a.id).await,
         }
     }
 }
 
-/// Starts the test of a campaign participation in a transaction, and asks its first question.
-pub async fn start_campaign_test(
-    state: &AppState,
-    tx: &mut crate::db::Tx,
-    user: Uuid,
-    participation: Uuid,
-    locale: Locale,
-    improving: bool,
-) -> Result<Uuid, AppError> {
-    let now = state.clock.now_micros();
-    let id = Uuid::now_v7();
-    let seed: u32 = rand::rng().random();
-    let row = store::NewAssessment {
-        id,
-        user,
-        competence: "",
-        state: "started",
-        content_version: &state.content.version,
-        locale: locale.code(),
-        seed: i64::from(seed),
-        improving,
-        pix_before: 0,
-        level_before: 0,
-        now,
-        participation: Some(participation),
-        course: None,
-    };
-    store::insert_assessment(&mut *tx, row).await?;
-    let assessment = store::assessment(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
-    let scope = Scope::of(state, &mut *tx, &assessment).await?;
-    let rows = scope.knowledge(&mut *tx, &assessment).await?;
-    advance_in(state, tx, &assessment, &scope, now, &rows, &[]).await?;
-    Ok(id)
+/// The test of a registered kind an assessment is (`None`: a competence test), read on the pool.
+pub async fn test_of(state: &AppState, a: &Assessment) -> Result<Option<Box<dyn Ongoing>>, AppError> {
+    Ok(Scope::of(state, &state.db, a).await?.test)
+}
+
+/// Asks a question: it becomes the assessment's current one (for kinds that choose their own).
+pub async fn ask(tx: &mut crate::db::Tx, a: &Assessment, challenge_id: &str, now: i64) -> Result<(), AppError> {
+    store::set_current(&mut *tx, a.id, challenge_id, now).await?;
+    Ok(())
+}
+
+/// Ends a test (nothing when it already is).
+pub async fn end(tx: &mut crate::db::Tx, a: &Assessment, now: i64) -> Result<(), AppError> {
+    if a.state != "completed" {
+        store::complete(&mut *tx, a, now).await?;
+    }
+    Ok(())
+}
+
+/// The knowledge elements of a person's whole profile, in order.
+pub async fn profile_knowledge(conn: impl Into<crate::db::Conn<'_>>, user: Uuid) -> Result<Vec<KeRow>, AppError> {
+    Ok(store::knowledge(conn, user, None).await?)
+}
+
+/// The knowledge elements one test (an exam) proved, in order.
+pub async fn test_knowledge(conn: impl Into<crate::db::Conn<'_>>, assessment: Uuid) -> Result<Vec<KeRow>, AppError> {
+    Ok(store::knowledge_of_assessment(conn, assessment).await?)
+}
+
+/// The challenges a person ever answered.
+pub async fn answered_challenges(conn: impl Into<crate::db::Conn<'_>>, user: Uuid) -> Result<Vec<String>, AppError> {
+    Ok(store::answered_challenges(conn, user).await?)
+}
+
+/// An assessment, read on `conn`.
+pub async fn assessment(conn: impl Into<crate::db::Conn<'_>>, id: Uuid) -> Result<Option<Assessment>, AppError> {
+    Ok(store::assessment(conn, id).await?)
+}
+
+/// The answers of an assessment, in order.
+pub async fn answers(conn: impl Into<crate::db::Conn<'_>>, id: Uuid) -> Result<Vec<AnswerRow>, AppError> {
+    Ok(store::answers(conn, id).await?)
 }
 
 /// What happened to a submitted answer.
@@ -651,20 +503,18 @@ pub async fn answer(
         return Ok(Answered::NotCurrent);
     }
     let scope = Scope::of(state, &mut tx, &a).await?;
-    // A question under an alert waits for the invigilator.
-    if let Some(course) = &scope.certification
-        && crate::certification::store::ongoing_alert(&mut tx, course.id).await?.is_some()
-    {
-        return Ok(Answered::NotCurrent);
-    }
-    // A certification answer after the deadline ends the test instead of counting.
-    if let Some(course) = &scope.certification
-        && now > course.deadline + TIMER_GRACE_MICROS
-    {
-        finish_certification(&mut tx, &a, course.id, now, false).await?;
-        tx.commit().await?;
-        crate::certification::live::publish(state, course.session_id);
-        return Ok(Answered::Completed);
+    let rules = scope.rules();
+    // The kind may stop the answer: a question under an alert, a deadline passed.
+    if let Some(test) = &scope.test {
+        match test.before_answer(state, &mut tx, &a, now).await? {
+            Some(Stop::NotCurrent) => return Ok(Answered::NotCurrent),
+            Some(Stop::Ended) => {
+                tx.commit().await?;
+                test.after_commit(state);
+                return Ok(Answered::Completed);
+            }
+            None => {}
+        }
     }
     let challenge = content.challenge(ci);
     let (response, raw_value) = read(a.locale());
@@ -674,7 +524,7 @@ pub async fn answer(
         challenge,
         a.locale(),
         &response,
-        answer::Context { timed_out, focused_out: a.current_focused_out, certification: scope.certification.is_some() },
+        answer::Context { timed_out, focused_out: a.current_focused_out, certification: rules.certification },
     );
     let details = serde_json::to_string(
         &verdict.details.iter().map(|(k, ok)| (k.clone(), *ok)).collect::<std::collections::BTreeMap<_, _>>(),
@@ -714,7 +564,7 @@ pub async fn answer(
     let target: HashSet<SkillIdx> = scope.target.iter().copied().collect();
     let assessed: HashSet<SkillIdx> =
         rows.iter().filter(|r| r.assessment_id == id).filter_map(|r| content.skill_by_name(&r.skill)).collect();
-    let elements = if scope.certification.is_some() {
+    let elements = if rules.knowledge == Knowledge::Nothing {
         Vec::new()
     } else {
         knowledge::elements_for_answer(content, challenge.skill, verdict.outcome.is_success(), &target, &assessed)
@@ -732,7 +582,7 @@ pub async fn answer(
             status: e.status.as_str(),
             earned_pix: e.earned_pix,
             at: now + n as i64,
-            exam: scope.exam,
+            exam: rules.knowledge == Knowledge::OwnAnswers,
         };
         store::insert_ke(&mut tx, ke).await?;
         rows.push(KeRow {
@@ -755,8 +605,7 @@ pub async fn answer(
     let next = advance_in(state, &mut tx, &a, &scope, now, &rows, &answered).await?;
     // In placement mode the end writes the level's knowledge: the level-up reads it.
     let after = if matches!(next, Next::End { .. })
-        && scope.campaign.is_none()
-        && scope.certification.is_none()
+        && scope.test.is_none()
         && state.settings.competence_tests == crate::config::CompetenceTests::Placement
     {
         competence_score(&scope.knowledge(&mut tx, &a).await?)
@@ -764,13 +613,11 @@ pub async fn answer(
         after
     };
     tx.commit().await?;
-    if let Some(course) = &scope.certification {
-        // The invigilator's screen shows the answers so far.
-        crate::certification::live::publish(state, course.session_id);
+    if let Some(test) = &scope.test {
+        test.after_commit(state);
     }
-    let level_up =
-        if scope.campaign.is_some() || scope.certification.is_some() { None } else { scoring::level_up(before, after) };
-    Ok(Answered::Recorded { outcome: verdict.outcome, level_up, certification: scope.certification.is_some() })
+    let level_up = if scope.test.is_some() { None } else { scoring::level_up(before, after) };
+    Ok(Answered::Recorded { outcome: verdict.outcome, level_up, certification: rules.certification })
 }
 
 /// Records that the learner left the page of the current focused challenge.

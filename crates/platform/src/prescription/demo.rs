@@ -258,7 +258,7 @@ async fn participate(
     let assessment = Uuid::now_v7();
     let mut tx = state.db.begin().await?;
     store::insert_participation(&mut tx, &p).await?;
-    let row = evaluation::store::NewAssessment {
+    let row = evaluation::demo::NewAssessment {
         id: assessment,
         user,
         competence: "",
@@ -273,7 +273,7 @@ async fn participate(
         participation: Some(p.id),
         course: None,
     };
-    evaluation::store::insert_assessment(&mut tx, row).await?;
+    evaluation::demo::record_test(&mut tx, row).await?;
     let answered = if progress == Progress::Started { skills.len() / 3 } else { skills.len() };
     for (n, s) in skills.iter().take(answered).enumerate() {
         let skill = content.skill(*s);
@@ -281,7 +281,7 @@ async fn participate(
             continue;
         }
         let validated = skill.level <= level;
-        let ke = evaluation::store::NewKe {
+        let ke = evaluation::demo::NewKe {
             user,
             assessment,
             answer: None,
@@ -293,7 +293,7 @@ async fn participate(
             at: at + n as i64 * 30_000_000,
             exam: false,
         };
-        evaluation::store::insert_ke(&mut tx, ke).await?;
+        evaluation::demo::record_knowledge(&mut tx, ke).await?;
     }
     tx.commit().await?;
     Ok(p.id)

@@ -13,6 +13,7 @@ pub mod orga;
 pub mod pages;
 pub mod service;
 pub mod store;
+pub mod test;
 
 use serde_json::{Value, json};
 use utoipa_axum::{router::OpenApiRouter, routes};

@@ -275,8 +275,8 @@ pub async fn start(
         store::mark_improved(&mut tx, campaign.id, user.id, participation.id).await?;
     }
     if kind.has_test() {
-        evaluation::service::start_campaign_test(state, &mut tx, user.id, participation.id, locale, previous.is_some())
-            .await?;
+        let test = evaluation::service::NewTest::for_participation(participation.id, previous.is_some());
+        evaluation::service::begin(state, &mut tx, user.id, locale, test).await?;
     }
     tx.commit().await?;
     if let Some((account, org)) = counted {
@@ -339,11 +339,11 @@ async fn knowledge_state(
     }
     let rows = if campaign.kind() == CampaignType::Exam {
         match store::assessment_of_participation(&state.db, p.id).await? {
-            Some(a) => evaluation::store::knowledge_of_assessment(&state.db, a).await?,
+            Some(a) => evaluation::service::test_knowledge(&state.db, a).await?,
             None => Vec::new(),
         }
     } else {
-        evaluation::store::knowledge(&state.db, p.user_id, None).await?
+        evaluation::service::profile_knowledge(&state.db, p.user_id).await?
     };
     let current = knowledge::current(&evaluation::service::to_engine(content, &rows));
     let skills = campaign_skills(state, campaign);

@@ -1,0 +1,74 @@
+//! The campaign test: a kind of test (`evaluation::kind`) that targets the skills of the campaign's
+//! target profile, starts from the learner's whole profile (an exam: from its own answers only), and
+//! leaves the participation ready to share when it ends.
+
+use async_trait::async_trait;
+use content::SkillIdx;
+use uuid::Uuid;
+
+use super::store::{self, AssessmentCampaign};
+use crate::{
+    AppState,
+    db::{Conn, Tx},
+    evaluation::{
+        kind::{Knowledge, Ongoing, Rules, TestKind},
+        service::Assessment,
+    },
+    web::{error::AppError, i18n::Lang},
+};
+
+/// Campaign tests: the assessments of a participation.
+pub struct CampaignKind;
+
+#[async_trait]
+impl TestKind for CampaignKind {
+    fn owns(&self, a: &Assessment) -> bool {
+        a.participation_id.is_some()
+    }
+
+    async fn open(
+        &self,
+        state: &AppState,
+        conn: Conn<'_>,
+        a: &Assessment,
+    ) -> Result<(Vec<SkillIdx>, Box<dyn Ongoing>), AppError> {
+        let participation = a.participation_id.ok_or(AppError::NotFound)?;
+        let campaign = store::campaign_of_participation(conn, participation).await?.ok_or(AppError::NotFound)?;
+        let names: Vec<String> = serde_json::from_str(&campaign.skills).unwrap_or_default();
+        let target = names.iter().filter_map(|n| state.content.skill_by_name(n)).collect();
+        Ok((target, Box::new(CampaignTest { participation, campaign })))
+    }
+}
+
+/// A campaign test under way.
+pub struct CampaignTest {
+    participation: Uuid,
+    campaign: AssessmentCampaign,
+}
+
+#[async_trait]
+impl Ongoing for CampaignTest {
+    fn rules(&self) -> Rules {
+        let exam = self.campaign.campaign_type == "EXAM";
+        Rules {
+            knowledge: if exam { Knowledge::OwnAnswers } else { Knowledge::Profile },
+            // As the reference, every campaign but an exam may ask older failures again.
+            improvement: !exam,
+            include_archived: true,
+            certification: false,
+        }
+    }
+
+    fn results_path(&self) -> String {
+        format!("/campagnes/{}/resultats", self.campaign.code)
+    }
+
+    fn heading(&self, _lang: Lang) -> String {
+        self.campaign.title.clone()
+    }
+
+    async fn ended(&self, tx: &mut Tx, _a: &Assessment) -> Result<(), AppError> {
+        store::finish_participation(&mut *tx, self.participation).await?;
+        Ok(())
+    }
+}

@@ -122,7 +122,7 @@ struct CenterPage {
     chrome: Chrome,
     csrf: String,
     center: Center,
-    members: Vec<store::CenterMember>,
+    members: Vec<crate::identity::membership::Member>,
     super_admin: bool,
     form: FormState,
     notice: String,
@@ -137,7 +137,7 @@ async fn center_page(
     notice: String,
 ) -> Result<Response, AppError> {
     let center = service::center(state, id).await?;
-    let members = store::members(&state.db, id).await?;
+    let members = crate::identity::membership::members(state, crate::identity::model::Space::Center(id)).await?;
     identity::audit(
         state,
         Some(user.id),
@@ -206,9 +206,9 @@ pub async fn add_member(
         return center_page(&state, &page, &agent.user, id, form, String::new()).await;
     };
     let space = crate::identity::model::Space::Center(id);
-    let to = match crate::prescription::members::add_or_invite(&state, space, &agent.user, &email, role).await? {
-        crate::prescription::members::Added::Member => format!("/admin/certification-centers/{id}"),
-        crate::prescription::members::Added::Invited => format!("/admin/certification-centers/{id}?invited=1"),
+    let to = match crate::identity::membership::add_or_invite(&state, space, &agent.user, &email, role).await? {
+        crate::identity::membership::Added::Member => format!("/admin/certification-centers/{id}"),
+        crate::identity::membership::Added::Invited => format!("/admin/certification-centers/{id}?invited=1"),
     };
     Ok(Redirect::to(&to).into_response())
 }

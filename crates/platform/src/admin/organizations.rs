@@ -184,7 +184,7 @@ struct OrganizationPage {
     chrome: Chrome,
     csrf: String,
     organization: crate::prescription::model::Organization,
-    members: Vec<store::Member>,
+    members: Vec<crate::identity::membership::Member>,
     profiles: Vec<crate::prescription::model::TargetProfile>,
     attachable: Vec<(Uuid, String)>,
     super_admin: bool,
@@ -202,7 +202,7 @@ async fn organization_page(
     notice: String,
 ) -> Result<Response, AppError> {
     let organization = service::organization(state, id).await?;
-    let members = store::members(&state.db, id).await?;
+    let members = crate::identity::membership::members(state, crate::identity::model::Space::Organization(id)).await?;
     let profiles = store::profiles_of_organization(&state.db, id).await?;
     let attachable = store::target_profiles(&state.db)
         .await?
@@ -288,9 +288,9 @@ pub async fn add_member(
         .await;
     };
     let space = crate::identity::model::Space::Organization(id);
-    let to = match crate::prescription::members::add_or_invite(&state, space, &agent.user, &email, role).await? {
-        crate::prescription::members::Added::Member => format!("/admin/organizations/{id}"),
-        crate::prescription::members::Added::Invited => format!("/admin/organizations/{id}?invited=1"),
+    let to = match crate::identity::membership::add_or_invite(&state, space, &agent.user, &email, role).await? {
+        crate::identity::membership::Added::Member => format!("/admin/organizations/{id}"),
+        crate::identity::membership::Added::Invited => format!("/admin/organizations/{id}?invited=1"),
     };
     Ok(Redirect::to(&to).into_response())
 }

@@ -233,7 +233,8 @@ pub async fn load_fixture(
     .ok_or_else(|| anyhow::anyhow!("centre account exists"))?;
     let center = Uuid::now_v7();
     store::insert_center(&state.db, center, &format!("Centre de charge {run}"), "PRO", None, run).await?;
-    store::set_member(&state.db, center, admin, crate::identity::model::MemberRole::Admin, run).await?;
+    let space = crate::identity::model::Space::Center(center);
+    crate::identity::membership::grant(&state.db, space, admin, crate::identity::model::MemberRole::Admin, run).await?;
     let today = service::today(state);
     let mut sessions = Vec::new();
     for (n, chunk) in (0..candidates).collect::<Vec<_>>().chunks(per_session.max(1)).enumerate() {

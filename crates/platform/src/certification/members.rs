@@ -12,17 +12,18 @@ use axum::{
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{service, store};
+use super::service;
 use crate::identity::request::{CsrfForm, CsrfHeader, CsrfJson, NoFields, Page};
 use crate::{
     AppState,
     identity::{
         guard::{AdminMember, AnyMember, CenterAccess},
+        membership::{
+            self, Invitation, MemberChangeRefused,
+            forms::{InvitationJson, InviteBody, InviteForm, invite_from_form},
+            pending,
+        },
         model::{MemberRole, Space},
-    },
-    prescription::{
-        members::{InvitationJson, InviteBody, InviteForm, invite_from_form, pending},
-        model::Invitation,
     },
     web::{
         error::AppError,
@@ -37,7 +38,7 @@ struct MembersPage {
     chrome: Chrome,
     csrf: String,
     center: super::model::Center,
-    members: Vec<store::CenterMember>,
+    members: Vec<membership::Member>,
     admin: bool,
     me: Uuid,
     invitations: Vec<Invitation>,
@@ -70,7 +71,7 @@ async fn members_page(
         &MembersPage {
             chrome: page.chrome_t("members-title"),
             csrf: page.csrf(),
-            members: store::members(&state.db, center.id).await?,
+            members: membership::members(state, Space::Center(center.id)).await?,
             center,
             admin: role == MemberRole::Admin,
             me,
@@ -128,7 +129,7 @@ pub async fn resend(
     Path(p): Path<InvitationPath>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    crate::prescription::members::resend(&state, Space::Center(access.center), &access.user, p.invitation_id).await?;
+    membership::resend(&state, Space::Center(access.center), &access.user, p.invitation_id).await?;
     Ok(Redirect::to(&format!("/certif/{}/members?done=resent", access.center)).into_response())
 }
 
@@ -139,7 +140,7 @@ pub async fn cancel(
     Path(p): Path<InvitationPath>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    crate::prescription::members::cancel(&state, Space::Center(access.center), access.user.id, p.invitation_id).await?;
+    membership::cancel(&state, Space::Center(access.center), access.user.id, p.invitation_id).await?;
     Ok(Redirect::to(&format!("/certif/{}/members?done=cancelled", access.center)).into_response())
 }
 
@@ -162,7 +163,7 @@ pub async fn api_invite(
     access: CenterAccess<AdminMember>,
     CsrfJson(body): CsrfJson<InviteBody>,
 ) -> Result<Response, AppError> {
-    crate::prescription::members::invite_json(&state, Space::Center(access.center), &access.user, body).await
+    membership::forms::invite_json(&state, Space::Center(access.center), &access.user, body).await
 }
 
 /// Cancels a pending invitation of the centre (ADMIN).
@@ -174,7 +175,7 @@ pub async fn api_cancel(
     Path(p): Path<InvitationPath>,
     _: CsrfHeader,
 ) -> Result<StatusCode, AppError> {
-    crate::prescription::members::cancel(&state, Space::Center(access.center), access.user.id, p.invitation_id).await?;
+    membership::cancel(&state, Space::Center(access.center), access.user.id, p.invitation_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -192,29 +193,10 @@ async fn change(
     user: Uuid,
     role: Option<MemberRole>,
 ) -> Result<(), AppError> {
-    let mut tx = state.db.begin().await?;
-    store::lock_center(&mut tx, center).await?;
-    let members = store::members(&mut tx, center).await?;
-    let Some(target) = members.iter().find(|m| m.user_id == user) else { return Err(AppError::NotFound) };
-    let admins = members.iter().filter(|m| m.role == "ADMIN").count();
-    let loses_admin = target.role == "ADMIN" && role != Some(MemberRole::Admin);
-    if loses_admin && admins <= 1 {
-        return Err(AppError::Conflict);
+    match membership::change_member(state, Space::Center(center), actor, user, role).await? {
+        Ok(()) => Ok(()),
+        Err(MemberChangeRefused::LastAdmin) => Err(AppError::Conflict),
     }
-    match role {
-        Some(r) => store::set_member(&mut tx, center, user, r, state.clock.now_micros()).await?,
-        None => store::remove_member(&mut tx, center, user).await?,
-    }
-    tx.commit().await?;
-    crate::identity::service::audit(
-        state,
-        Some(actor),
-        if role.is_some() { "certification_center.role" } else { "certification_center.remove" },
-        Some(user),
-        "certification centre",
-        serde_json::json!({ "center": center }),
-    )
-    .await
 }
 
 /// The role form.

@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use super::model::{Candidate, Center, CertResult, Course, IssueReport, NewCandidate, NewSession, Session};
-use crate::{db::Conn, identity::model::MemberRole, on_conn};
+use crate::{db::Conn, on_conn};
 
 // ------------------------------------------------------------------ centres
 
@@ -35,54 +35,6 @@ pub async fn insert_center(
     on_conn!(conn, c => {
         sqlx::query("INSERT INTO certification_centers (id, name, kind, external_id, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(id).bind(name).bind(kind).bind(external_id).bind(now).execute(c).await.map(|_| ())
-    })
-}
-
-/// A member of a centre.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct CenterMember {
-    /// Account.
-    pub user_id: Uuid,
-    /// First name.
-    pub first_name: String,
-    /// Last name.
-    pub last_name: String,
-    /// Email.
-    pub email: Option<String>,
-    /// ADMIN or MEMBER.
-    pub role: String,
-}
-
-/// The members of a centre, by name.
-pub async fn members(conn: impl Into<Conn<'_>>, center: Uuid) -> Result<Vec<CenterMember>, sqlx::Error> {
-    on_conn!(conn, c => {
-        sqlx::query_as::<_, CenterMember>(
-            "SELECT u.id AS user_id, u.first_name, u.last_name, u.email, m.role FROM center_memberships m JOIN users u ON u.id = m.user_id \
-             WHERE m.center_id = $1 ORDER BY u.last_name, u.first_name",
-        )
-        .bind(center).fetch_all(c).await
-    })
-}
-
-/// Gives an account a role in a centre (and refreshes its sessions' view of its centres).
-pub async fn set_member(
-    conn: impl Into<Conn<'_>>,
-    center: Uuid,
-    user: Uuid,
-    role: MemberRole,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    let role = match role {
-        MemberRole::Admin => "ADMIN",
-        MemberRole::Member => "MEMBER",
-    };
-    on_conn!(conn, c => {
-        sqlx::query(
-            "INSERT INTO center_memberships (user_id, center_id, role, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (user_id, center_id) DO UPDATE SET role = excluded.role",
-        )
-        .bind(user).bind(center).bind(role).bind(now).execute(&mut *c).await?;
-        sqlx::query("UPDATE users SET session_version = session_version + 1 WHERE id = $1").bind(user).execute(&mut *c).await.map(|_| ())
     })
 }
 
@@ -629,19 +581,6 @@ pub async fn published_sessions(conn: impl Into<Conn<'_>>, limit: i64) -> Result
     Ok(rows.into_iter().map(|r| (r.session, r.center)).collect())
 }
 
-/// Removes a member from a centre (and refreshes their sessions' view of their centres).
-pub async fn remove_member(conn: impl Into<Conn<'_>>, center: Uuid, user: Uuid) -> Result<(), sqlx::Error> {
-    on_conn!(conn, c => {
-        sqlx::query("DELETE FROM center_memberships WHERE center_id = $1 AND user_id = $2").bind(center).bind(user).execute(&mut *c).await?;
-        sqlx::query("UPDATE users SET session_version = session_version + 1 WHERE id = $1").bind(user).execute(&mut *c).await.map(|_| ())
-    })
-}
-
-/// Takes the centre's row lock for the rest of the transaction (membership changes one at a time).
-pub async fn lock_center(conn: impl Into<Conn<'_>>, center: Uuid) -> Result<(), sqlx::Error> {
-    on_conn!(conn, c => sqlx::query("UPDATE certification_centers SET name = name WHERE id = $1").bind(center).execute(c).await.map(|_| ()))
-}
-
 // ------------------------------------------------------------------ signed credentials
 
 /// An issuer key as stored.
@@ -883,22 +822,6 @@ pub async fn courses_of_user(
 pub async fn forget_candidate_contact(tx: &mut crate::db::Tx, user: Uuid) -> Result<(), sqlx::Error> {
     on_conn!(tx, c => {
         sqlx::query("UPDATE certification_candidates SET email = NULL WHERE user_id = $1").bind(user).execute(c).await.map(|_| ())
-    })
-}
-
-/// A person's role in a centre, if they are a member.
-pub async fn member_role(conn: impl Into<Conn<'_>>, center: Uuid, user: Uuid) -> Result<Option<String>, sqlx::Error> {
-    on_conn!(conn, c => {
-        sqlx::query_scalar("SELECT role FROM center_memberships WHERE center_id = $1 AND user_id = $2")
-            .bind(center).bind(user).fetch_optional(c).await
-    })
-}
-
-/// How many members a centre has (with that role, when given).
-pub async fn count_members(conn: impl Into<Conn<'_>>, center: Uuid, role: Option<&str>) -> Result<i64, sqlx::Error> {
-    on_conn!(conn, c => {
-        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM center_memberships WHERE center_id = $1 AND ($2 IS NULL OR role = $2)")
-            .bind(center).bind(role).fetch_one(c).await
     })
 }
 

@@ -52,7 +52,14 @@ pub async fn seed(state: &AppState, admin: Uuid) -> anyhow::Result<()> {
             now,
         };
         store::insert_organization(db, row).await?;
-        store::set_member(db, id, admin, MemberRole::Admin, now).await?;
+        crate::identity::membership::grant(
+            db,
+            crate::identity::model::Space::Organization(id),
+            admin,
+            MemberRole::Admin,
+            now,
+        )
+        .await?;
         ids.push(id);
     }
     let school = ids[0];

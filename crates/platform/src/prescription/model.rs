@@ -495,34 +495,3 @@ mod tests {
         assert_eq!(NewCampaign::try_from(f).unwrap_err()[0].field, "end_button_url");
     }
 }
-
-/// An invitation to join an organisation.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Invitation {
-    /// Id.
-    pub id: Uuid,
-    /// The organisation it is to (or none: a centre).
-    pub organization_id: Option<Uuid>,
-    /// The certification centre it is to (or none: an organisation).
-    pub certification_center_id: Option<Uuid>,
-    /// Invited address.
-    pub email: String,
-    /// Role given on acceptance: MEMBER or ADMIN (the first member of an organisation is ADMIN anyway).
-    pub role: String,
-    /// pending, accepted or cancelled.
-    pub status: String,
-    /// Who invited (none once their account is gone).
-    pub invited_by: Option<Uuid>,
-    /// When it was (last) sent.
-    pub created_at: i64,
-    /// Until when its link works.
-    pub expires_at: i64,
-}
-
-impl Invitation {
-    /// Where it brings its guest.
-    pub fn space(&self) -> Option<crate::identity::model::Space> {
-        use crate::identity::model::Space;
-        self.organization_id.map(Space::Organization).or(self.certification_center_id.map(Space::Center))
-    }
-}

@@ -155,7 +155,9 @@ pub async fn archive_organization(state: &AppState, id: Uuid) -> Result<(u64, u6
     let mut tx = state.db.begin().await?;
     store::set_organization_archived(&mut tx, id, Some(now)).await?;
     let campaigns = store::archive_campaigns_of(&mut tx, id, now).await?;
-    let invitations = store::cancel_invitations_of(&mut tx, id).await?;
+    let invitations =
+        crate::identity::membership::cancel_all_invitations(&mut tx, crate::identity::model::Space::Organization(id))
+            .await?;
     tx.commit().await?;
     Ok((campaigns, invitations))
 }

@@ -925,7 +925,8 @@ pub(crate) async fn invitation_link(app: &TestApp, email: &str) -> (Uuid, String
 
 async fn role_of(app: &TestApp, org: Uuid, email: &str) -> Option<String> {
     let user = app.user_id(email).await;
-    platform::prescription::store::member_role(app.db(), org, user).await.unwrap()
+    let space = platform::identity::model::Space::Organization(org);
+    platform::identity::membership::store::member_role(app.db(), space, user).await.unwrap()
 }
 
 async fn members_invite_accept_and_manage_roles(backend: crate::support::Backend) {

@@ -70,3 +70,23 @@ pub fn paris_date(micros: i64) -> String {
     let p = t.to_offset(paris_offset(t));
     format!("{:04}-{:02}-{:02}", p.year(), u8::from(p.month()), p.day())
 }
+
+/// `DD/MM/YYYY HH:mm` in Europe/Paris.
+pub fn paris_datetime(micros: i64) -> String {
+    let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let p = t.to_offset(paris_offset(t));
+    format!("{:02}/{:02}/{} {:02}:{:02}", p.day(), u8::from(p.month()), p.year(), p.hour(), p.minute())
+}
+
+/// `HH:mm` in Europe/Paris (when a lock ends, say).
+pub fn paris_hour(micros: i64) -> String {
+    let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let paris = t.to_offset(paris_offset(t));
+    format!("{:02}:{:02}", paris.hour(), paris.minute())
+}
+
+/// Today in UTC, `YYYY-MM-DD`, by the node's clock.
+pub fn today(clock: &dyn Clock) -> String {
+    let d = clock.now().date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}

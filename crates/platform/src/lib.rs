@@ -11,6 +11,8 @@ pub mod backup;
 pub mod certification;
 pub mod clock;
 pub mod config;
+pub mod csv_export;
+pub mod csv_import;
 pub mod db;
 pub mod demo;
 pub mod dependencies;

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::identity::request::{CsrfForm, Page};
 use crate::{
     AppState,
-    certification::{model::Center, service, store},
+    certification::{model::Center, service},
     identity::{
         CurrentUser,
         guard::{AnyAgent, RequireAdmin, SuperAdmin},
@@ -50,7 +50,7 @@ async fn centers_page(
         &CentersPage {
             chrome: page.chrome_t("admin-centers-title"),
             csrf: page.csrf(),
-            centers: store::centers(&state.db).await?,
+            centers: service::centers(state).await?,
             can_create: user.has_admin_role(&[AdminRole::SuperAdmin]),
             form,
         },
@@ -97,7 +97,7 @@ pub async fn create_center(
         Ok((name, kind)) => {
             let id = Uuid::now_v7();
             let external = (!external_id.is_empty()).then_some(external_id);
-            store::insert_center(&state.db, id, name, kind.as_str(), external, state.clock.now_micros()).await?;
+            service::create_center(&state, id, name, kind.as_str(), external).await?;
             identity::audit(
                 &state,
                 Some(agent.user.id),

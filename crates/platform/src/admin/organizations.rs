@@ -14,16 +14,17 @@ use uuid::Uuid;
 use crate::identity::request::{CsrfForm, Fields, NoFields, Page, field};
 use crate::{
     AppState,
-    evaluation::pages::locale,
     identity::{
         guard::{AnyAgent, Metier, RequireAdmin, SuperAdmin},
         model::{Check, Email, MemberRole},
         service as identity,
     },
     prescription::{
+        back_office::{self as store, NewBadge, NewProfile, TubeGroup},
         model::{BADGE_IMAGES, OrganizationKind},
-        service, store,
+        service,
     },
+    web::i18n::locale,
     web::{
         error::{AppError, FieldError},
         form::FormState,
@@ -48,7 +49,7 @@ async fn organizations_page(
     form: FormState,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let organizations = store::organizations(&state.db).await?;
+    let organizations = store::organizations(state).await?;
     Ok(render(
         status,
         &OrganizationsPage {
@@ -140,7 +141,7 @@ pub async fn create_organization(
                 exam_campaigns: f.exam_campaigns == "yes",
                 now: state.clock.now_micros(),
             };
-            store::insert_organization(&state.db, row).await?;
+            store::create_organization(&state, row).await?;
             identity::audit(
                 &state,
                 Some(agent.user.id),
@@ -203,8 +204,8 @@ async fn organization_page(
 ) -> Result<Response, AppError> {
     let organization = service::organization(state, id).await?;
     let members = crate::identity::membership::members(state, crate::identity::model::Space::Organization(id)).await?;
-    let profiles = store::profiles_of_organization(&state.db, id).await?;
-    let attachable = store::target_profiles(&state.db)
+    let profiles = store::profiles_of_organization(state, id).await?;
+    let attachable = store::target_profiles(state)
         .await?
         .into_iter()
         .filter(|p| !p.outdated && !profiles.iter().any(|a| a.id == p.id))
@@ -312,7 +313,7 @@ pub async fn attach_profile(
 ) -> Result<Response, AppError> {
     service::organization(&state, id).await?;
     let found = match Uuid::parse_str(f.target_profile.trim()) {
-        Ok(p) => store::target_profile(&state.db, p).await?.map(|_| p),
+        Ok(p) => store::target_profile(&state, p).await?.map(|_| p),
         Err(_) => None,
     };
     let Some(profile) = found else {
@@ -331,7 +332,7 @@ pub async fn attach_profile(
         )
         .await;
     };
-    store::attach_profile(&state.db, profile, id).await?;
+    store::attach_profile(&state, profile, id).await?;
     identity::audit(
         &state,
         Some(agent.user.id),
@@ -353,7 +354,7 @@ pub async fn archive(
 ) -> Result<Response, AppError> {
     let organization = service::organization(&state, id).await?;
     let (campaigns, invitations) = if organization.archived_at.is_some() {
-        store::set_organization_archived(&state.db, id, None).await?;
+        store::unarchive_organization(&state, id).await?;
         (0, 0)
     } else {
         service::archive_organization(&state, id).await?
@@ -383,7 +384,7 @@ pub async fn target_profiles(
     page: Page,
     _agent: RequireAdmin<AnyAgent>,
 ) -> Result<Response, AppError> {
-    let profiles = store::target_profiles(&state.db).await?;
+    let profiles = store::target_profiles(&state).await?;
     Ok(render(StatusCode::OK, &ProfilesPage { chrome: page.chrome_t("admin-profiles-title"), profiles }))
 }
 
@@ -401,9 +402,6 @@ struct NewProfilePage {
     stage_rows: Vec<usize>,
     badge_rows: Vec<usize>,
 }
-
-/// A badge's criterion on a group of tubes: threshold and (tube, cap level) pairs.
-type TubeGroup = (i64, Vec<(String, i64)>);
 
 /// Stage rows and badge rows of the form.
 pub const STAGE_ROWS: usize = 5;
@@ -544,48 +542,27 @@ pub async fn create_target_profile(
             StatusCode::UNPROCESSABLE_ENTITY,
         ));
     }
-    let id = Uuid::now_v7();
-    let mut tx = state.db.begin().await?;
-    let row = store::NewTargetProfile {
-        id,
-        name: &name,
-        description: &get("description"),
+    let profile = NewProfile {
+        name,
+        description: get("description"),
         resettable: get("resettable") == "yes",
-        created_by: Some(agent.user.id),
-        now: state.clock.now_micros(),
+        created_by: agent.user.id,
+        tubes,
+        stages,
+        badges: badges
+            .into_iter()
+            .zip(groups.into_iter().chain(std::iter::repeat(None)))
+            .map(|((title, message, image, alt, threshold), group)| NewBadge {
+                title,
+                message,
+                image,
+                alt,
+                threshold,
+                group,
+            })
+            .collect(),
     };
-    store::insert_target_profile(&mut tx, row).await?;
-    for (tube, level) in &tubes {
-        store::insert_profile_tube(&mut tx, id, tube, *level).await?;
-    }
-    for (threshold, title, message) in &stages {
-        store::insert_stage(&mut tx, id, Some(*threshold), None, title, message).await?;
-    }
-    for (n, (title, message, image, alt, threshold)) in badges.iter().enumerate() {
-        let badge = Uuid::now_v7();
-        let key = format!(
-            "{}-{}",
-            title.to_uppercase().chars().filter(char::is_ascii_alphanumeric).take(20).collect::<String>(),
-            &badge.simple().to_string()[24..]
-        );
-        let b = store::NewBadge {
-            id: badge,
-            profile: id,
-            key: &key,
-            title,
-            message,
-            image,
-            alt_text: alt,
-            position: n as i64,
-        };
-        store::insert_badge(&mut tx, b).await?;
-        store::insert_criterion(&mut tx, badge, "participation", *threshold, "[]").await?;
-        if let Some(Some((group_threshold, group))) = groups.get(n) {
-            let json = serde_json::to_string(group).map_err(|e| AppError::Internal(e.into()))?;
-            store::insert_criterion(&mut tx, badge, "tubes", *group_threshold, &json).await?;
-        }
-    }
-    tx.commit().await?;
+    let id = store::create_target_profile(&state, &profile).await?;
     identity::audit(
         &state,
         Some(agent.user.id),
@@ -617,7 +594,7 @@ pub async fn target_profile(
     _agent: RequireAdmin<AnyAgent>,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let profile = store::target_profile(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let profile = store::target_profile(&state, id).await?.ok_or(AppError::NotFound)?;
     let content = &state.content;
     let resolved = service::profile_tubes(&state, id).await?;
     let tubes = resolved
@@ -633,9 +610,9 @@ pub async fn target_profile(
         StatusCode::OK,
         &ProfilePage {
             chrome: page.chrome(&profile.name),
-            stages: store::stages(&state.db, id).await?,
-            badges: store::badges(&state.db, id).await?,
-            organizations: store::organizations_of_profile(&state.db, id).await?,
+            stages: store::stages(&state, id).await?,
+            badges: store::badges(&state, id).await?,
+            organizations: store::organizations_of_profile(&state, id).await?,
             profile,
             tubes,
             skills,

@@ -187,7 +187,7 @@ pub async fn import(
     let bytes = axum::body::to_bytes(body, crate::web::MAX_UPLOAD_BYTES).await.map_err(|_| AppError::TooLarge)?;
     match service::import_sessions(&state, access.center, access.user.id, bytes.to_vec()).await? {
         Ok(summary) => Ok((StatusCode::CREATED, Json(summary)).into_response()),
-        Err(errors) => Ok(crate::prescription::learners::problems_response(lang, &errors)),
+        Err(errors) => Ok(crate::csv_import::problems_response(lang, &errors)),
     }
 }
 
@@ -284,9 +284,7 @@ pub async fn start(
     Path(id): Path<Uuid>,
     _: CsrfHeader,
 ) -> Result<Json<CandidateJson>, AppError> {
-    service::start_test(&state, me.id, id, crate::evaluation::pages::locale(lang))
-        .await?
-        .map_err(|_| AppError::Conflict)?;
+    service::start_test(&state, me.id, id, crate::web::i18n::locale(lang)).await?.map_err(|_| AppError::Conflict)?;
     let c = service::own_candidate(&state, me.id, id).await?;
     Ok(Json(candidate_json(&state, &c).await?))
 }

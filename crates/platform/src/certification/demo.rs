@@ -72,7 +72,7 @@ pub async fn seed(state: &AppState, center: Uuid, admin: Uuid) -> anyhow::Result
 /// flash questions as a capable candidate would answer them (no shortcut in scoring).
 async fn seed_published(state: &AppState, center: Uuid, admin: Uuid) -> anyhow::Result<()> {
     use rand::SeedableRng;
-    let Some(learner) = crate::identity::store::user_by_email(&state.db, "learner@demo.example").await? else {
+    let Some(learner) = crate::identity::service::user_by_identifier(&state.db, "learner@demo.example").await? else {
         return Ok(());
     };
     let now = state.clock.now_micros();

@@ -119,7 +119,7 @@ pub fn attendance_sheet(
 /// The certificate: holder, centre, date, score with its error, global and competence levels,
 /// verification code, and a QR code that leads to its public verification.
 pub fn certificate(state: &AppState, c: &Certificate, lang: Lang, verify_url: &str, today: time::Date) -> Doc {
-    let locale = crate::evaluation::pages::locale(lang);
+    let locale = crate::web::i18n::locale(lang);
     let r = &c.result;
     let holder = format!("{} {}", c.candidate.first_name, c.candidate.last_name.to_uppercase());
     let title = format!("{} — {holder}", lang.t("certificate-title"));

@@ -18,8 +18,8 @@ use super::{
 use crate::identity::request::{CsrfForm, NoFields, Page};
 use crate::{
     AppState,
-    evaluation::pages::locale,
     identity::CurrentUser,
+    web::i18n::locale,
     web::{
         error::AppError,
         form::FormState,
@@ -56,7 +56,7 @@ pub async fn join(
         Ok(c) => return Ok(Redirect::to(&format!("/certification/candidats/{}", c.id)).into_response()),
         Err(JoinRefused::Fields(errors)) => errors,
         Err(JoinRefused::Locked(until)) => {
-            let message = page.lang.t_args("join-locked", &[("time", &hour(&until))]);
+            let message = page.lang.t_args("join-locked", &[("time", &crate::clock::paris_hour(until))]);
             let form = FormState::new().with_message("session_number", message);
             let mut response = join_page(&page, form);
             *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
@@ -228,7 +228,7 @@ pub async fn invigilator_login(
             return Ok(refused(StatusCode::UNPROCESSABLE_ENTITY, form));
         }
         InvigilatorLogin::Locked(until) => {
-            let message = page.lang.t_args("invigilator-locked", &[("time", &hour(&until))]);
+            let message = page.lang.t_args("invigilator-locked", &[("time", &crate::clock::paris_hour(until))]);
             let form =
                 FormState::new().keep("session_number", &f.session_number).with_message("session_number", message);
             let mut response = refused(StatusCode::TOO_MANY_REQUESTS, form);
@@ -303,14 +303,6 @@ async fn open(state: &AppState, page: &Page, id: Uuid) -> Result<Option<Session>
 
 fn session_is_open(session: &Session) -> bool {
     session.status() == super::model::SessionStatus::Created
-}
-
-/// Paris time of a moment, `HH:MM`.
-pub fn hour(micros: &i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(*micros) * 1000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let paris = t.to_offset(crate::prescription::export::paris_offset(t));
-    format!("{:02}:{:02}", paris.hour(), paris.minute())
 }
 
 async fn invigilator_page(state: &AppState, page: &Page, id: Uuid, notice: String) -> Result<Response, AppError> {

@@ -10,7 +10,7 @@
 use std::{collections::HashMap, ops::ControlFlow};
 
 use super::model::{CandidateFields, NewCandidate, NewSession, SessionFields};
-use crate::prescription::import::{ImportError, Problem, decode, delimiter, name_key};
+use crate::csv_import::{ImportError, Problem, decode, delimiter, name_key};
 
 const NUMBER: &str = "Numéro de session préexistante";
 const SITE: &str = "Nom du site";
@@ -142,12 +142,12 @@ pub fn parse(bytes: &[u8], today: &str) -> Result<Plan, Vec<ImportError>> {
         Some(Err(_)) => return Err(vec![ImportError { line: 1, column: None, problem: Problem::Malformed }]),
         _ => return Err(vec![ImportError { line: 1, column: None, problem: Problem::Empty }]),
     };
-    crate::prescription::import::check_width(&header)?;
+    crate::csv_import::check_width(&header)?;
     let known: HashMap<String, &'static str> = COLUMNS.iter().map(|(l, _)| (normalize(l), *l)).collect();
     let mut index: HashMap<&'static str, usize> = HashMap::new();
     let mut errors = Vec::new();
     for (i, raw) in header.iter().enumerate() {
-        if errors.len() >= crate::prescription::import::MAX_PROBLEMS {
+        if errors.len() >= crate::csv_import::MAX_PROBLEMS {
             break;
         }
         let norm = normalize(raw);
@@ -171,7 +171,7 @@ pub fn parse(bytes: &[u8], today: &str) -> Result<Plan, Vec<ImportError>> {
         }
     }
     if !errors.is_empty() {
-        errors.truncate(crate::prescription::import::MAX_PROBLEMS);
+        errors.truncate(crate::csv_import::MAX_PROBLEMS);
         return Err(errors);
     }
     let width = header.len();
@@ -180,7 +180,7 @@ pub fn parse(bytes: &[u8], today: &str) -> Result<Plan, Vec<ImportError>> {
     let mut existing_of_number: HashMap<i64, usize> = HashMap::new();
     let mut people: HashMap<(String, String), usize> = HashMap::new();
     let mut lines = 0;
-    crate::prescription::import::for_each_row(records, width, &mut errors, |line, record, errors| {
+    crate::csv_import::for_each_row(records, width, &mut errors, |line, record, errors| {
         lines += 1;
         if lines > MAX_LINES {
             errors.push(ImportError { line, column: None, problem: Problem::TooManyRows });
@@ -315,7 +315,7 @@ pub fn parse(bytes: &[u8], today: &str) -> Result<Plan, Vec<ImportError>> {
         }
         ControlFlow::Continue(())
     });
-    errors.truncate(crate::prescription::import::MAX_PROBLEMS);
+    errors.truncate(crate::csv_import::MAX_PROBLEMS);
     if errors.is_empty() { Ok(plan) } else { Err(errors) }
 }
 
@@ -347,7 +347,7 @@ mod tests {
         assert_eq!(errors.iter().map(|e| e.problem.code()).collect::<Vec<_>>(), ["import-error-too-many-columns"]);
         let header: String = (0..100).map(|i| format!("x{};", i % 2)).collect();
         let errors = parse(header.as_bytes(), TODAY).unwrap_err();
-        assert!(!errors.is_empty() && errors.len() <= crate::prescription::import::MAX_PROBLEMS);
+        assert!(!errors.is_empty() && errors.len() <= crate::csv_import::MAX_PROBLEMS);
     }
 
     #[test]

@@ -125,7 +125,7 @@ pub async fn issue(state: &AppState, c: &Certificate) -> Result<String, AppError
         return Ok(issued);
     }
     let public_url = state.settings.public_url.trim_end_matches('/').to_owned();
-    let locale = crate::evaluation::pages::locale(Lang::Fr);
+    let locale = crate::web::i18n::locale(Lang::Fr);
     let competences: Vec<(String, String, u32)> = c
         .result
         .levels()

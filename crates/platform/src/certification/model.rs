@@ -6,8 +6,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
+    csv_import::parse_date,
     identity::model::{Check, Email},
-    prescription::import::parse_date,
     web::error::FieldError,
 };
 
@@ -562,7 +562,7 @@ pub struct NewCandidate {
 
 /// Whether a country names France.
 pub fn is_france(country: &str) -> bool {
-    matches!(crate::prescription::import::name_key(country).as_str(), "france" | "99100" | "fr")
+    matches!(crate::csv_import::name_key(country).as_str(), "france" | "99100" | "fr")
 }
 
 fn digits(s: &str, n: usize) -> bool {

@@ -120,7 +120,7 @@ pub async fn import(
         ))
         .into_response()),
         Err(errors) => {
-            let problems = errors.iter().map(|e| crate::prescription::learners::problem_text(page.lang, e)).collect();
+            let problems = errors.iter().map(|e| crate::csv_import::problem_text(page.lang, e)).collect();
             import_page(&state, &page, access.center, problems).await
         }
     }
@@ -304,7 +304,7 @@ async fn session_page(
     let title = format!("{} {}", page.t("session-title"), session.number);
     let invigilator_locked = service::invigilator_locked_until(state, session.id)
         .await?
-        .map(|until| page.lang.t_args("session-invigilator-locked", &[("time", &super::entrance::hour(&until))]));
+        .map(|until| page.lang.t_args("session-invigilator-locked", &[("time", &crate::clock::paris_hour(until))]));
     Ok(render(
         status,
         &SessionPage {
@@ -506,7 +506,7 @@ pub async fn mine(State(state): State<AppState>, page: Page, me: CurrentUser) ->
 /// `GET /certification`: whether the learner may be certified, and what to do if not.
 pub async fn eligibility(State(state): State<AppState>, page: Page, me: CurrentUser) -> Result<Response, AppError> {
     let eligibility = service::eligibility(&state, me.id).await?;
-    let locale = crate::evaluation::pages::locale(page.lang);
+    let locale = crate::web::i18n::locale(page.lang);
     let competences = eligibility
         .levels
         .iter()

@@ -129,7 +129,7 @@ pub async fn publish(
 
 /// A certificate's lines for a page: global level, and (code, name, level) per competence.
 fn competences(state: &AppState, page: &Page, r: &CertResult) -> Vec<(String, String, u32)> {
-    let locale = crate::evaluation::pages::locale(page.lang);
+    let locale = crate::web::i18n::locale(page.lang);
     r.levels()
         .into_iter()
         .filter_map(|(code, level)| {
@@ -310,7 +310,10 @@ pub async fn published_result(state: &AppState, course: Uuid) -> Result<Option<C
 /// The session results CSV of `PRODUCT.md` §2.3: one line per candidate who took the test, the 16
 /// competence levels, `;`, a BOM, formula-escaped cells.
 pub async fn results_csv(state: &AppState, center: Uuid, session: Uuid) -> Result<Response, AppError> {
-    use crate::prescription::export::{Cell, line, paris_datetime};
+    use crate::{
+        clock::paris_datetime,
+        csv_export::{Cell, line},
+    };
     let s = service::session(state, center, session).await?;
     if s.published_at.is_none() {
         return Err(AppError::Conflict);

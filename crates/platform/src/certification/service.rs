@@ -15,13 +15,28 @@ use crate::{
 
 /// Today in UTC, `YYYY-MM-DD`.
 pub fn today(state: &AppState) -> String {
-    let d = state.clock.now().date();
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+    crate::clock::today(state.clock.as_ref())
 }
 
 /// Sessions a centre may have open (planned, not finalised) at once: a centre's real need is a few
 /// dozen; the cap keeps session numbers from being used up and the invigilator logins to guard few.
 pub const MAX_OPEN_SESSIONS: i64 = 500;
+
+/// Every centre, by name.
+pub async fn centers(state: &AppState) -> Result<Vec<Center>, AppError> {
+    Ok(store::centers(&state.db).await?)
+}
+
+/// Creates a centre (its members come by the back office's "add a member").
+pub async fn create_center(
+    state: &AppState,
+    id: Uuid,
+    name: &str,
+    kind: &str,
+    external_id: Option<&str>,
+) -> Result<(), AppError> {
+    Ok(store::insert_center(&state.db, id, name, kind, external_id, state.clock.now_micros()).await?)
+}
 
 /// A centre, or 404.
 pub async fn center(state: &AppState, id: Uuid) -> Result<Center, AppError> {
@@ -108,8 +123,8 @@ pub async fn import_sessions(
     center: Uuid,
     author: Uuid,
     bytes: Vec<u8>,
-) -> Result<Result<ImportSummary, Vec<crate::prescription::import::ImportError>>, AppError> {
-    use crate::prescription::import::{ImportError, Problem};
+) -> Result<Result<ImportSummary, Vec<crate::csv_import::ImportError>>, AppError> {
+    use crate::csv_import::{ImportError, Problem};
     let today = today(state);
     let plan = tokio::task::spawn_blocking(move || super::import::parse(&bytes, &today))
         .await
@@ -422,7 +437,7 @@ pub async fn join(state: &AppState, user: Uuid, f: &JoinFields) -> Result<Result
     }
     let hash = crate::identity::service::token_hash;
     let code_matches = hash(&session.access_code) == hash(&f.access_code.trim().to_uppercase());
-    let key = crate::prescription::import::name_key;
+    let key = crate::csv_import::name_key;
     let found = if code_matches {
         store::candidates_born_on(&state.db, session.id, &birth)
             .await?

@@ -181,7 +181,7 @@ pub async fn same_person(
         sqlx::query_as("SELECT id, first_name, last_name FROM certification_candidates WHERE session_id = $1 AND birth_date = $2")
             .bind(session).bind(&c.birth_date).fetch_all(db).await
     })?;
-    let key = |s: &str| crate::prescription::import::name_key(s);
+    let key = |s: &str| crate::csv_import::name_key(s);
     Ok(rows.iter().any(|(id, first, last)| {
         Some(*id) != except && key(first) == key(&c.first_name) && key(last) == key(&c.last_name)
     }))

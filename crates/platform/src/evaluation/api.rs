@@ -12,11 +12,12 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    pages::{check_answer_size, locale},
+    pages::check_answer_size,
     service::{self, Answered, StartRefused},
     store, view,
 };
 use crate::identity::request::{CsrfHeader, CsrfJson};
+use crate::web::i18n::locale;
 use crate::{
     AppState,
     identity::CurrentUser,

@@ -6,7 +6,9 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
-use content::{CompetenceIdx, Locale};
+use content::CompetenceIdx;
+
+use crate::web::i18n::{lang_of, locale};
 use engine::scoring::{self, ScorecardStatus};
 use uuid::Uuid;
 
@@ -26,22 +28,6 @@ use crate::{
         redirect,
     },
 };
-
-/// The content locale for an interface language.
-pub fn locale(lang: Lang) -> Locale {
-    match lang {
-        Lang::Fr => Locale::Fr,
-        Lang::En => Locale::En,
-    }
-}
-
-/// The interface language matching a content locale.
-pub fn lang_of(locale: Locale) -> Lang {
-    match locale {
-        Locale::Fr => Lang::Fr,
-        Locale::En => Lang::En,
-    }
-}
 
 /// Most fields an answer form can have (the richest challenge has a handful of inputs).
 pub const MAX_ANSWER_FIELDS: usize = 64;

@@ -84,3 +84,30 @@ pub async fn demo_centers(state: &AppState) -> anyhow::Result<Vec<Uuid>> {
     let Some(user) = service::user_by_identifier(&state.db, CENTRE_ADMIN).await? else { return Ok(Vec::new()) };
     Ok(store::centers_of(&state.db, user.id).await?.into_iter().map(|(id, _, _)| id).collect())
 }
+
+/// A demo account nobody can sign in to (a participant of the demo organisation): created, or found
+/// when it exists.
+pub async fn account_without_password(
+    state: &AppState,
+    email: &str,
+    first: &str,
+    last: &str,
+    at: i64,
+) -> anyhow::Result<Uuid> {
+    let id = Uuid::now_v7();
+    let row = store::NewUser {
+        id,
+        first_name: first,
+        last_name: last,
+        email,
+        // Not a password hash: no password matches it.
+        password_hash: "!",
+        lang: "fr",
+        now: at,
+    };
+    if store::insert_user(&state.db, row).await? {
+        return Ok(id);
+    }
+    let existing = store::user_by_email(&state.db, email).await?;
+    existing.map(|u| u.id).ok_or_else(|| anyhow::anyhow!("demo participant {email} cannot be created"))
+}

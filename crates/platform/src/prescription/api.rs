@@ -20,11 +20,11 @@ use super::{
 use crate::identity::request::{CsrfHeader, CsrfJson};
 use crate::{
     AppState,
-    evaluation::pages::locale,
     identity::{
         CurrentUser,
         guard::{AnyMember, OrganizationAccess},
     },
+    web::i18n::locale,
     web::{error::AppError, i18n::Lang},
 };
 

@@ -209,22 +209,7 @@ enum Progress {
 /// A demo participant's account, without a password.
 async fn participant_account(state: &AppState, i: usize, first: &str, last: &str, at: i64) -> anyhow::Result<Uuid> {
     let email = format!("participant{:02}@demo.example", i + 1);
-    let id = Uuid::now_v7();
-    let row = crate::identity::store::NewUser {
-        id,
-        first_name: first,
-        last_name: last,
-        email: &email,
-        // Not a password hash: no password matches it.
-        password_hash: "!",
-        lang: "fr",
-        now: at,
-    };
-    if crate::identity::store::insert_user(&state.db, row).await? {
-        return Ok(id);
-    }
-    let existing = crate::identity::store::user_by_email(&state.db, &email).await?;
-    existing.map(|u| u.id).ok_or_else(|| anyhow::anyhow!("demo participant {email} cannot be created"))
+    crate::identity::demo::account_without_password(state, &email, first, last, at).await
 }
 
 fn new_participation(campaign: &Campaign, user: Uuid, learner: Uuid, status: &str, at: i64) -> Participation {

@@ -29,56 +29,15 @@ use crate::{
     web::{error::AppError, i18n::Lang},
 };
 
-pub use crate::clock::paris_offset;
-
-/// `DD/MM/YYYY HH:mm` in Europe/Paris.
-pub fn paris_datetime(micros: i64) -> String {
-    let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    let p = t.to_offset(paris_offset(t));
-    format!("{:02}/{:02}/{} {:02}:{:02}", p.day(), u8::from(p.month()), p.year(), p.hour(), p.minute())
-}
+pub use crate::{
+    clock::{paris_datetime, paris_offset},
+    csv_export::{Cell, cell, line},
+};
 
 /// `YYYY-MM-DD` in UTC (the profiles-collection export's share date).
 pub fn utc_date(micros: i64) -> String {
     let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
     format!("{}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
-}
-
-/// One CSV cell.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    /// Text: quoted (unless only digits and dashes), formula-escaped.
-    Text(String),
-    /// A number: decimal comma, never quoted.
-    Number(f64),
-    /// Nothing: `""`.
-    Empty,
-}
-
-/// Writes a cell as the reference does.
-pub fn cell(c: &Cell) -> String {
-    match c {
-        Cell::Empty => "\"\"".to_owned(),
-        Cell::Number(n) => {
-            let text = if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", *n as i64) } else { format!("{n}") };
-            text.replace('.', ",")
-        }
-        Cell::Text(s) => {
-            let s = if s.starts_with(['-', '@', '=', '+']) { format!("'{s}") } else { s.clone() };
-            if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
-                s
-            } else {
-                format!("\"{}\"", s.replace('"', "\"\""))
-            }
-        }
-    }
-}
-
-/// One CSV line.
-pub fn line(cells: &[Cell]) -> String {
-    let mut out = cells.iter().map(cell).collect::<Vec<_>>().join(";");
-    out.push('\n');
-    out
 }
 
 fn t(s: impl Into<String>) -> Cell {
@@ -381,7 +340,7 @@ impl Export {
 }
 
 fn lang_locale(lang: Lang) -> Locale {
-    crate::evaluation::pages::locale(lang)
+    crate::web::i18n::locale(lang)
 }
 
 /// The export of a campaign's results, streamed.

@@ -106,8 +106,7 @@ const PENDING_MICROS: i64 = 3_600_000_000;
 
 /// Today, `YYYY-MM-DD` (UTC), the latest accepted birth date.
 fn today(state: &AppState) -> String {
-    let d = state.clock.now().date();
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+    crate::clock::today(state.clock.as_ref())
 }
 
 /// The learner-list format of an organisation, if it imports lists.
@@ -432,20 +431,7 @@ pub async fn reconcile(
     Ok(Err(vec![FieldError { field: "last_name".into(), code: "field-reconcile-not-found".into() }]))
 }
 
-/// A problem of a file as a sentence: `Line 3, column “Email”: …`.
-pub fn problem_text(lang: Lang, e: &ImportError) -> String {
-    let args = e.problem.args();
-    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let message = lang.t_args(e.problem.code(), &args);
-    let line = e.line.to_string();
-    match &e.column {
-        Some(column) => lang.t_args(
-            "import-error-at-column",
-            &[("line", line.as_str()), ("column", column.as_str()), ("message", message.as_str())],
-        ),
-        None => lang.t_args("import-error-at-line", &[("line", line.as_str()), ("message", message.as_str())]),
-    }
-}
+pub use crate::csv_import::{problem_text, problems_response};
 
 // ------------------------------------------------------------------ pages
 
@@ -862,25 +848,4 @@ pub async fn api_cancel(
 ) -> Result<StatusCode, AppError> {
     cancel_import(&state, access.organization, path.import_id).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// The 422 problem document of a file's problems: each with its `line`, `column`, `code` and
-/// `message` (the same sentence as on the page).
-pub fn problems_response(lang: Lang, errors: &[ImportError]) -> Response {
-    let doc = serde_json::json!({
-        "type": "/problems/invalid",
-        "title": lang.t("error-invalid-title"),
-        "status": 422,
-        "detail": lang.t("learners-import-refused"),
-        "errors": errors.iter().map(|e| serde_json::json!({
-            "field": e.column.clone().unwrap_or_else(|| "file".to_owned()),
-            "line": e.line,
-            "column": e.column,
-            "code": e.problem.code(),
-            "message": problem_text(lang, e),
-        })).collect::<Vec<_>>(),
-    });
-    let mut response = (StatusCode::UNPROCESSABLE_ENTITY, doc.to_string()).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-    response
 }

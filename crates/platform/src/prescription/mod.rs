@@ -3,6 +3,7 @@
 //! campaigns.
 
 pub mod api;
+pub mod back_office;
 pub mod demo;
 pub mod export;
 pub mod import;

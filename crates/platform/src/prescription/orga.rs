@@ -22,12 +22,12 @@ use super::{
 use crate::identity::request::{CsrfForm, NoFields, Page};
 use crate::{
     AppState,
-    evaluation::pages::locale,
     identity::{
         CurrentUser,
         guard::{AnyMember, OrganizationAccess},
         model::MemberRole,
     },
+    web::i18n::locale,
     web::{
         error::AppError,
         form::FormState,
@@ -370,7 +370,7 @@ pub async fn filtered_results(
 fn day_of(micros: i64) -> String {
     let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let paris = t.to_offset(crate::prescription::export::paris_offset(t));
+    let paris = t.to_offset(crate::clock::paris_offset(t));
     format!("{:02}/{:02}/{}", paris.day(), u8::from(paris.month()), paris.year())
 }
 

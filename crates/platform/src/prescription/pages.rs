@@ -18,8 +18,8 @@ use super::{
 use crate::identity::request::{CsrfForm, NoFields, Page};
 use crate::{
     AppState,
-    evaluation::pages::locale,
     identity::CurrentUser,
+    web::i18n::locale,
     web::{
         error::AppError,
         form::FormState,
@@ -208,7 +208,7 @@ pub async fn start(
             Some(("/mes-parcours", page.t("my-courses-title"))),
         )),
         Err(StartRefused::Locked(until)) => {
-            let time = crate::certification::entrance::hour(&until);
+            let time = crate::clock::paris_hour(until);
             let form = FormState::new()
                 .keep("first_name", &f.who.first_name)
                 .keep("last_name", &f.who.last_name)

@@ -133,6 +133,22 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
     }
 }
 
+/// The content locale for an interface language.
+pub fn locale(lang: Lang) -> content::Locale {
+    match lang {
+        Lang::Fr => content::Locale::Fr,
+        Lang::En => content::Locale::En,
+    }
+}
+
+/// The interface language matching a content locale.
+pub fn lang_of(locale: content::Locale) -> Lang {
+    match locale {
+        content::Locale::Fr => Lang::Fr,
+        content::Locale::En => Lang::En,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

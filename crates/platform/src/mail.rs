@@ -125,3 +125,9 @@ mod tests {
         assert_eq!(super::recipients("To: Ana <ana@example.org>\r\n\r\n"), vec!["ana@example.org".to_owned()]);
     }
 }
+
+/// The text of a mail from its template (`templates/mail/`, rendered without HTML escaping: mail
+/// bodies are plain text).
+pub fn render(template: &impl askama::Template) -> anyhow::Result<String> {
+    Ok(template.render()?)
+}

@@ -198,7 +198,7 @@ pub async fn add_member(
     CsrfForm(f): CsrfForm<MemberForm>,
 ) -> Result<Response, AppError> {
     service::center(&state, id).await?;
-    let role = if f.role == "ADMIN" { MemberRole::Admin } else { MemberRole::Member };
+    let role = MemberRole::parse(&f.role).unwrap_or(MemberRole::Member);
     let Some(email) = Email::parse(&f.email) else {
         let form = FormState::new()
             .keep("email", &f.email)

@@ -61,7 +61,37 @@ pub struct Version {
     pub archived_at: Option<i64>,
 }
 
+/// Where a version is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionStatus {
+    /// Being written: not used by any certification.
+    Draft,
+    /// The one new certifications start with.
+    Active,
+    /// Replaced by a newer one (certifications that started with it keep it).
+    Archived,
+}
+
+impl VersionStatus {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VersionStatus::Draft => "draft",
+            VersionStatus::Active => "active",
+            VersionStatus::Archived => "archived",
+        }
+    }
+}
+
 impl Version {
+    /// Where it is (an unknown stored name reads as archived: never started with).
+    pub fn version_status(&self) -> VersionStatus {
+        [VersionStatus::Draft, VersionStatus::Active]
+            .into_iter()
+            .find(|s| s.as_str() == self.status)
+            .unwrap_or(VersionStatus::Archived)
+    }
+
     /// Its settings (the defaults if the JSON were unreadable, which the checks prevent).
     pub fn settings(&self) -> Settings {
         serde_json::from_str(&self.settings).unwrap_or_default()
@@ -132,7 +162,7 @@ pub async fn active(state: &AppState) -> Result<Version, AppError> {
     }
     let defaults = serde_json::to_string(&Settings::default()).map_err(|e| AppError::Internal(e.into()))?;
     // Nodes starting together: one inserts, the others read it.
-    insert(&state.db, 1, "active", &defaults, state.clock.now_micros()).await?;
+    insert(&state.db, 1, VersionStatus::Active.as_str(), &defaults, state.clock.now_micros()).await?;
     active_row(&state.db).await?.ok_or(AppError::Conflict)
 }
 
@@ -146,7 +176,7 @@ pub async fn settings_of(state: &AppState, n: i64) -> Result<Arc<Settings>, AppE
     if let Some(s) = cache.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
         return Ok(s.clone());
     }
-    let settings = match version(&state.db, n).await?.filter(|v| v.status != "draft") {
+    let settings = match version(&state.db, n).await?.filter(|v| v.version_status() != VersionStatus::Draft) {
         Some(v) => Arc::new(v.settings()),
         // Version 1 is the reference's settings by definition: certifications that started before
         // versions existed record it, even if nobody has opened the configuration since.
@@ -342,7 +372,7 @@ pub async fn create(
     };
     let text = serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.into()))?;
     let n = versions(&state.db).await?.first().map_or(1, |v| v.version + 1);
-    if !insert(&state.db, n, "draft", &text, state.clock.now_micros()).await? {
+    if !insert(&state.db, n, VersionStatus::Draft.as_str(), &text, state.clock.now_micros()).await? {
         return Err(AppError::Conflict);
     }
     crate::identity::service::audit(

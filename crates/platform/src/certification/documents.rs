@@ -133,7 +133,7 @@ pub fn certificate(state: &AppState, c: &Certificate, lang: Lang, verify_url: &s
             (lang.t("certificate-code"), r.verification_code.clone()),
         ]),
     ];
-    if r.status == "validated" {
+    if r.is_validated() {
         let error = c.score_error().map(|e| format!(" (± {e})")).unwrap_or_default();
         blocks.push(Block::Lead(format!("{} {} / {}{error}", lang.t("certificate-score"), r.pix_score, c.max_score)));
         if let Some(level) = c.global_level() {

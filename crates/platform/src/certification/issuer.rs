@@ -118,7 +118,7 @@ fn status_url(state: &AppState, list: i64) -> String {
 
 /// The certificate's credential (JSON), signed on first request and the same ever after.
 pub async fn issue(state: &AppState, c: &Certificate) -> Result<String, AppError> {
-    if c.result.status != "validated" {
+    if !c.result.is_validated() {
         return Err(AppError::NotFound);
     }
     if let Some(issued) = store::credential_of(&state.db, c.course.id).await? {

@@ -11,6 +11,7 @@ pub mod exposure;
 pub mod import;
 pub mod issuer;
 pub mod live;
+pub mod mails;
 pub mod members;
 pub mod model;
 pub mod pages;

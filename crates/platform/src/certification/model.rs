@@ -280,6 +280,23 @@ pub struct V2Outcomes<'a> {
     pub technical_abort: bool,
 }
 
+impl CertResult {
+    /// The certification's final status (a stored name the engine does not know reads as rejected).
+    pub fn final_status(&self) -> engine::certification::Status {
+        use engine::certification::Status;
+        match self.status.as_str() {
+            "validated" => Status::Validated,
+            "cancelled" => Status::Cancelled,
+            _ => Status::Rejected,
+        }
+    }
+
+    /// Certified.
+    pub fn is_validated(&self) -> bool {
+        self.final_status() == engine::certification::Status::Validated
+    }
+}
+
 /// The scored result of a course.
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, ToSchema)]
 pub struct CertResult {

@@ -355,7 +355,7 @@ pub async fn results_csv(state: &AppState, center: Uuid, session: Uuid) -> Resul
             Some("cancelled") => "Annulée",
             _ => "Démarrée",
         };
-        let validated = result.as_ref().filter(|r| r.status == "validated");
+        let validated = result.as_ref().filter(|r| r.is_validated());
         let levels = validated.map(CertResult::levels).unwrap_or_default();
         let mut cells = vec![
             t(&course.id.to_string()),

@@ -533,7 +533,7 @@ pub async fn my_certifications(state: &AppState, user: Uuid) -> Result<Vec<MyCer
             (Some(k), None) if k.completed_at.is_none() && open => MyStatus::UnderWay,
             (Some(_), None) => MyStatus::AwaitingResults,
         };
-        let validated = result.as_ref().filter(|r| r.status == "validated");
+        let validated = result.as_ref().filter(|r| r.is_validated());
         out.push(MyCertification {
             candidate_id: candidate.id,
             session_number: number,
@@ -1270,24 +1270,24 @@ pub async fn publish(state: &AppState, session: Uuid, agent: Uuid) -> Result<(),
         let Some(candidate) = store::candidate_by_id(&state.db, course.candidate_id).await? else { continue };
         let Some(result) = store::result_of_course(&state.db, course.id).await? else { continue };
         if let Some(email) = store::email_of(&state.db, course.user_id).await? {
-            let body = format!(
-                "Bonjour {},\n\nLes résultats de votre certification Pix du {} sont disponibles : {public}/certificats/{}\n\nCode de vérification : {}\n",
-                candidate.first_name,
-                s.date_fr(),
-                course.id,
-                result.verification_code
-            );
+            let body = crate::mail::render(&super::mails::Results {
+                first_name: &candidate.first_name,
+                date: &s.date_fr(),
+                url: public,
+                course: course.id,
+                code: &result.verification_code,
+            })?;
             crate::outbox::mail(state, &email, "Vos résultats de certification Pix", &body, Some(course.user_id))
                 .await?;
         }
         if let Some(recipient) = &candidate.result_recipient_email {
-            let body = format!(
-                "Bonjour,\n\nLes résultats de certification Pix de {} {} (session du {}) sont publiés.\nVérifiez-les sur {public}/verifier-un-certificat avec le code {}.\n",
-                candidate.first_name,
-                candidate.last_name,
-                s.date_fr(),
-                result.verification_code
-            );
+            let body = crate::mail::render(&super::mails::ResultsToRecipient {
+                first_name: &candidate.first_name,
+                last_name: &candidate.last_name,
+                date: &s.date_fr(),
+                url: public,
+                code: &result.verification_code,
+            })?;
             crate::outbox::mail(state, recipient, "Résultats de certification Pix", &body, None).await?;
         }
     }
@@ -1379,7 +1379,7 @@ pub async fn own_certificate(state: &AppState, user: Uuid, course: Uuid) -> Resu
 pub async fn verify(state: &AppState, code: &str) -> Result<Option<Certificate>, AppError> {
     let Some(code) = engine::codes::normalize_verification_code(code) else { return Ok(None) };
     let Some(result) = store::result_by_code(&state.db, &code).await? else { return Ok(None) };
-    if result.status != "validated" {
+    if !result.is_validated() {
         return Ok(None);
     }
     certificate_of(state, result).await
@@ -1392,7 +1392,7 @@ pub async fn verify(state: &AppState, code: &str) -> Result<Option<Certificate>,
 pub async fn raise_alert(state: &AppState, user: Uuid, assessment: Uuid) -> Result<bool, AppError> {
     let a = crate::evaluation::service::owned(state, user, assessment).await?;
     let (Some(course), Some(challenge)) = (a.course_id, a.current_challenge_id.clone()) else { return Ok(false) };
-    if a.state != "started" {
+    if a.test_state() != crate::evaluation::service::TestState::Started {
         return Ok(false);
     }
     let opened = store::open_alert(&state.db, course, &challenge, state.clock.now_micros()).await?;

@@ -252,7 +252,7 @@ pub async fn replace_certification_question(state: &AppState, assessment: Uuid) 
     let a = evaluation::assessment(&mut tx, assessment).await?.ok_or(AppError::NotFound)?;
     let course_id = a.course_id.ok_or(AppError::NotFound)?;
     let course = store::course(&mut tx, course_id).await?.ok_or(AppError::NotFound)?;
-    if a.state == "started" {
+    if a.test_state() == evaluation::TestState::Started {
         let answers = evaluation::outcomes(&evaluation::answers(&mut tx, a.id).await?);
         advance_certification(state, &mut tx, &a, &course, now, &answers).await?;
     }

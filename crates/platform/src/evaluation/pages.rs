@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{
     service::{self, Answered, CompetenceView, StartRefused},
-    store,
+    store::{self, TestState},
     view::{self, ChallengeView},
 };
 use crate::identity::request::{CsrfForm, Fields, NoFields, Page, field};
@@ -236,7 +236,7 @@ pub async fn current(
     let lang = page.lang;
     let a = service::owned(&state, me.id, id).await?;
     let test = service::test_of(&state, &a).await?;
-    let Some(challenge_id) = a.current_challenge_id.clone().filter(|_| a.state == "started") else {
+    let Some(challenge_id) = a.current_challenge_id.clone().filter(|_| a.test_state() == TestState::Started) else {
         let results = match &test {
             Some(t) => t.results_path(),
             None => format!("/assessments/{id}/results"),
@@ -437,7 +437,7 @@ pub async fn results(
             pix: v.score.pix,
             gained: i64::from(v.score.pix) - a.pix_before,
             level_up: i64::from(v.score.level) > a.level_before,
-            finished: a.state == "completed",
+            finished: a.test_state() == TestState::Completed,
             lines,
         },
     ))

@@ -22,7 +22,7 @@ use crate::{
     web::error::{AppError, FieldError},
 };
 
-pub use super::store::{AnswerRow, Assessment, KeRow};
+pub use super::store::{AnswerRow, Assessment, KeRow, TestState};
 
 /// Seconds of network latency tolerated after a timer ends before an answer counts as late.
 pub const TIMER_GRACE_MICROS: i64 = 2_000_000;
@@ -410,7 +410,7 @@ pub async fn ask(tx: &mut crate::db::Tx, a: &Assessment, challenge_id: &str, now
 
 /// Ends a test (nothing when it already is).
 pub async fn end(tx: &mut crate::db::Tx, a: &Assessment, now: i64) -> Result<(), AppError> {
-    if a.state != "completed" {
+    if a.test_state() != TestState::Completed {
         store::complete(&mut *tx, a, now).await?;
     }
     Ok(())
@@ -496,7 +496,7 @@ pub async fn answer(
     if answers.iter().any(|r| r.challenge_id == challenge_id) {
         return Ok(Answered::Duplicate);
     }
-    if a.state == "completed" {
+    if a.test_state() == TestState::Completed {
         return Ok(Answered::Completed);
     }
     if a.current_challenge_id.as_deref() != Some(challenge_id) {

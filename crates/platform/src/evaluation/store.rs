@@ -46,7 +46,31 @@ pub struct Assessment {
     pub answered: i64,
 }
 
+/// Where a test is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestState {
+    /// Under way.
+    Started,
+    /// Over.
+    Completed,
+}
+
+impl TestState {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TestState::Started => "started",
+            TestState::Completed => "completed",
+        }
+    }
+}
+
 impl Assessment {
+    /// Where the test is (a stored state other than `completed` is a test under way).
+    pub fn test_state(&self) -> TestState {
+        if self.state == TestState::Completed.as_str() { TestState::Completed } else { TestState::Started }
+    }
+
     /// The content language of the test.
     pub fn locale(&self) -> content::Locale {
         if self.locale == "en" { content::Locale::En } else { content::Locale::Fr }
@@ -126,7 +150,7 @@ pub struct NewAssessment<'a> {
 
 /// Inserts an assessment; a competence test becomes the competence's current evaluation.
 pub async fn insert_assessment(conn: impl Into<Conn<'_>>, a: NewAssessment<'_>) -> Result<(), sqlx::Error> {
-    let completed_at = (a.state == "completed").then_some(a.now);
+    let completed_at = (a.state == TestState::Completed.as_str()).then_some(a.now);
     on_conn!(conn, c => {
         sqlx::query(
             "INSERT INTO assessments (id, user_id, competence_code, state, content_version, locale, seed, is_improving, current_challenge_id, current_asked_at, \

@@ -7,6 +7,7 @@ pub mod api;
 pub mod csrf;
 pub mod demo;
 pub mod guard;
+pub mod mails;
 pub mod membership;
 pub mod model;
 pub mod pages;

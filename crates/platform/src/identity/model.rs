@@ -83,6 +83,14 @@ pub enum MemberRole {
 }
 
 impl MemberRole {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberRole::Admin => "ADMIN",
+            MemberRole::Member => "MEMBER",
+        }
+    }
+
     /// Parses a stored name.
     pub fn parse(s: &str) -> Option<MemberRole> {
         match s {

@@ -55,9 +55,7 @@ pub async fn sign_up(state: &AppState, account: NewAccount, lang: &str) -> Resul
     };
     if !store::insert_user(&state.db, row).await? {
         let url = &state.settings.public_url;
-        let body = format!(
-            "Bonjour,\n\nQuelqu'un a essayé de créer un compte avec cette adresse, qui en a déjà un.\nSi c'était vous, connectez-vous ou réinitialisez votre mot de passe : {url}/password/forgot\n\n---\n\nHello,\n\nSomeone tried to create an account with this address, which already has one.\nIf it was you, log in or reset your password: {url}/password/forgot\n"
-        );
+        let body = crate::mail::render(&super::mails::AccountExists { url })?;
         let subject = "Votre compte existe déjà / Your account already exists";
         outbox::mail(state, account.email.as_str(), subject, &body, None).await?;
         return Ok(None);
@@ -185,9 +183,7 @@ pub async fn send_password_reset(state: &AppState, email: &str) -> anyhow::Resul
     let token = new_token(state, user.id, "password_reset", None, RESET_LIFETIME_MICROS).await?;
     let link = format!("{}/password/reset?token={token}", state.settings.public_url);
     let name = &user.first_name;
-    let body = format!(
-        "Bonjour {name},\n\nPour choisir un nouveau mot de passe, ouvrez ce lien dans l'heure :\n{link}\n\nSi vous n'avez rien demandé, ignorez ce message.\n\n---\n\nHello {name},\n\nTo choose a new password, open this link within the hour:\n{link}\n\nIf you did not ask for it, ignore this message.\n"
-    );
+    let body = crate::mail::render(&super::mails::PasswordReset { name, link: &link })?;
     state
         .mailer
         .send(&state.settings.mail_from, email, "Réinitialisation du mot de passe / Password reset", body)
@@ -306,17 +302,13 @@ pub async fn request_email_change(
     let token = new_token(state, user.id, "email_change", Some(email.as_str()), EMAIL_CHANGE_LIFETIME_MICROS).await?;
     let link = format!("{}/account/email/confirm?token={token}", state.settings.public_url);
     let name = &user.first_name;
-    let body = format!(
-        "Bonjour {name},\n\nPour utiliser cette adresse pour votre compte, ouvrez ce lien dans les 24 heures :\n{link}\n\n---\n\nHello {name},\n\nTo use this address for your account, open this link within 24 hours:\n{link}\n"
-    );
+    let body = crate::mail::render(&super::mails::EmailChangeConfirm { name, link: &link })?;
     let subject = "Confirmez votre nouvelle adresse / Confirm your new address";
     outbox::mail(state, email.as_str(), subject, &body, Some(user.id)).await?;
     if let Some(old) = &user.email {
         let masked = mask_email(email.as_str());
         let url = &state.settings.public_url;
-        let notice = format!(
-            "Bonjour {name},\n\nUn changement d'adresse e-mail de votre compte vers {masked} a été demandé. Si ce n'est pas vous, changez votre mot de passe : {url}/password/forgot\n\n---\n\nHello {name},\n\nA change of your account's email address to {masked} was requested. If it was not you, change your password: {url}/password/forgot\n"
-        );
+        let notice = crate::mail::render(&super::mails::EmailChangeNotice { name, masked: &masked, url })?;
         outbox::mail(state, old, "Changement d'adresse demandé / Email change requested", &notice, Some(user.id))
             .await?;
     }

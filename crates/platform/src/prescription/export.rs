@@ -257,7 +257,8 @@ impl Export {
         out.push(t(row.p.last_name.clone()));
         out.push(t(row.p.first_name.clone()));
         self.identity_cells(row, &mut out);
-        let shared = row.p.status == "SHARED";
+        let shared =
+            super::model::ParticipationStatus::parse(&row.p.status) == Some(super::model::ParticipationStatus::Shared);
         if profiles {
             out.push(self.yes_no(shared));
             if !shared {

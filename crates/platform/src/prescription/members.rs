@@ -22,7 +22,7 @@ use crate::{
         membership::{
             self, Invitation, MemberChangeRefused, accept, cancel, change_member,
             forms::{InvitationJson, InviteBody, InviteForm, RoleName, invite_from_form, invite_json},
-            parse_role, pending, resend, role_code, usable,
+            pending, resend, usable,
         },
         model::{MemberRole, Space},
     },
@@ -188,7 +188,7 @@ pub async fn role_form(
     Path(path): Path<MemberPath>,
     CsrfForm(f): CsrfForm<RoleForm>,
 ) -> Result<Response, AppError> {
-    let Some(role) = parse_role(&f.role) else {
+    let Some(role) = MemberRole::parse(&f.role) else {
         return Err(AppError::BadRequest("role must be ADMIN or MEMBER".into()));
     };
     match change_member(&state, Space::Organization(path.organization_id), access.user.id, path.user_id, Some(role))
@@ -431,6 +431,6 @@ pub async fn api_accept(
     Ok(Json(JoinedJson {
         organization_id: space.organization(),
         certification_center_id: space.center(),
-        role: role_code(role).to_owned(),
+        role: role.as_str().to_owned(),
     }))
 }

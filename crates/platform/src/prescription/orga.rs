@@ -742,7 +742,7 @@ pub async fn participant(
     let c = campaign(&state, &access, path.campaign_id).await?;
     let p = store::participant(&state.db, c.id, path.participation_id).await?.ok_or(AppError::NotFound)?;
     let (mut results, mut competences, mut tubes) = (None, Vec::new(), Vec::new());
-    if p.status == "SHARED" {
+    if super::model::ParticipationStatus::parse(&p.status) == Some(super::model::ParticipationStatus::Shared) {
         let full = store::participation(&state.db, p.id).await?.ok_or(AppError::NotFound)?;
         let r = service::results(&state, &c, &full).await?;
         if c.kind() != CampaignType::ProfilesCollection {

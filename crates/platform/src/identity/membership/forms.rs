@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Invitation, InviteRefused, invite, parse_role};
+use super::{Invitation, InviteRefused, invite};
 use crate::{
     AppState,
     identity::{
@@ -39,7 +39,7 @@ pub async fn invite_from_form(
     f: &InviteForm,
 ) -> Result<Vec<FieldError>, AppError> {
     let email = Email::parse(&f.email);
-    let role = parse_role(&f.role);
+    let role = MemberRole::parse(&f.role);
     let mut errors = Vec::new();
     if email.is_none() {
         errors.push(FieldError { field: "email".into(), code: "field-email-invalid".into() });

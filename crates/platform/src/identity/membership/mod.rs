@@ -26,23 +26,6 @@ pub use store::Member;
 /// How long an invitation link works.
 pub const INVITATION_LIFETIME_MICROS: i64 = 7 * engine::knowledge::DAY_MICROS;
 
-/// The role as stored.
-pub fn role_code(role: MemberRole) -> &'static str {
-    match role {
-        MemberRole::Admin => "ADMIN",
-        MemberRole::Member => "MEMBER",
-    }
-}
-
-/// A stored role.
-pub fn parse_role(role: &str) -> Option<MemberRole> {
-    match role {
-        "ADMIN" => Some(MemberRole::Admin),
-        "MEMBER" => Some(MemberRole::Member),
-        _ => None,
-    }
-}
-
 /// The audit's word for the place.
 fn space_kind(space: Space) -> &'static str {
     match space {
@@ -74,7 +57,37 @@ pub struct Invitation {
     pub expires_at: i64,
 }
 
+/// Where an invitation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationStatus {
+    /// Waiting for an answer.
+    Pending,
+    /// Accepted: its guest is a member.
+    Accepted,
+    /// Cancelled by an ADMIN (or with its space).
+    Cancelled,
+}
+
+impl InvitationStatus {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvitationStatus::Pending => "pending",
+            InvitationStatus::Accepted => "accepted",
+            InvitationStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
 impl Invitation {
+    /// Where it is (an unknown stored name reads as cancelled: it cannot be used).
+    pub fn invitation_status(&self) -> InvitationStatus {
+        [InvitationStatus::Pending, InvitationStatus::Accepted]
+            .into_iter()
+            .find(|s| s.as_str() == self.status)
+            .unwrap_or(InvitationStatus::Cancelled)
+    }
+
     /// Where it brings its guest.
     pub fn space(&self) -> Option<Space> {
         self.organization_id.map(Space::Organization).or(self.certification_center_id.map(Space::Center))
@@ -112,7 +125,7 @@ pub async fn add_or_invite(
         &format!("{}.member", space_kind(space)),
         Some(user.id),
         "back office",
-        serde_json::json!({ space_kind(space): space.id(), "role": role_code(role) }),
+        serde_json::json!({ space_kind(space): space.id(), "role": role.as_str() }),
     )
     .await?;
     Ok(Added::Member)
@@ -158,7 +171,7 @@ pub async fn invite(
     let expires_at = now + INVITATION_LIFETIME_MICROS;
     let id = match store::pending_invitation_of(&state.db, space, email.as_str()).await? {
         Some(pending) => {
-            store::renew_invitation(&state.db, pending.id, role_code(role), &hash, now, expires_at).await?;
+            store::renew_invitation(&state.db, pending.id, role.as_str(), &hash, now, expires_at).await?;
             pending.id
         }
         None => {
@@ -167,7 +180,7 @@ pub async fn invite(
                 id,
                 space,
                 email: email.as_str(),
-                role: role_code(role),
+                role: role.as_str(),
                 token_hash: &hash,
                 invited_by: inviter.id,
                 now,
@@ -184,7 +197,7 @@ pub async fn invite(
         &format!("{}.invite", space_kind(space)),
         None,
         space_kind(space),
-        serde_json::json!({ space_kind(space): space.id(), "invitation": id, "role": role_code(role) }),
+        serde_json::json!({ space_kind(space): space.id(), "invitation": id, "role": role.as_str() }),
     )
     .await?;
     store::invitation(&state.db, id).await?.ok_or(AppError::NotFound).map(Ok)
@@ -205,9 +218,8 @@ async fn send(
         Space::Organization(_) => ("l'organisation", "the organisation"),
         Space::Center(_) => ("le centre de certification", "the certification centre"),
     };
-    let body = format!(
-        "Bonjour,\n\n{who} vous invite à rejoindre {fr} « {name} » sur Pix libre. Ouvrez ce lien dans les 7 jours pour accepter :\n{link}\n\nSi vous ne vous attendiez pas à cette invitation, ignorez ce message.\n\n---\n\nHello,\n\n{who} invites you to join {en} \"{name}\" on Pix libre. Open this link within 7 days to accept:\n{link}\n\nIf you did not expect this invitation, ignore this message.\n"
-    );
+    let mail = crate::identity::mails::Invitation { who: &who, space_fr: fr, space_en: en, name, link: &link };
+    let body = crate::mail::render(&mail)?;
     let subject = format!("Invitation à rejoindre {name} / Invitation to join {name}");
     outbox::mail(state, to, &subject, &body, None).await?;
     Ok(())
@@ -216,7 +228,7 @@ async fn send(
 /// Sends a pending invitation again with a new link (the old one stops working).
 pub async fn resend(state: &AppState, space: Space, inviter: &CurrentUser, id: Uuid) -> Result<(), AppError> {
     let invitation = pending_of(state, space, id).await?;
-    let role = parse_role(&invitation.role).unwrap_or(MemberRole::Member);
+    let role = MemberRole::parse(&invitation.role).unwrap_or(MemberRole::Member);
     let email = Email::parse(&invitation.email).ok_or(AppError::NotFound)?;
     match invite(state, space, inviter, &email, role).await? {
         Ok(_) => Ok(()),
@@ -230,7 +242,8 @@ pub async fn resend(state: &AppState, space: Space, inviter: &CurrentUser, id: U
 /// Cancels a pending invitation: its link stops working.
 pub async fn cancel(state: &AppState, space: Space, actor: Uuid, id: Uuid) -> Result<(), AppError> {
     pending_of(state, space, id).await?;
-    store::close_invitation(&state.db, id, "cancelled", None, state.clock.now_micros()).await?;
+    store::close_invitation(&state.db, id, InvitationStatus::Cancelled.as_str(), None, state.clock.now_micros())
+        .await?;
     crate::identity::service::audit(
         state,
         Some(actor),
@@ -245,7 +258,7 @@ pub async fn cancel(state: &AppState, space: Space, actor: Uuid, id: Uuid) -> Re
 async fn pending_of(state: &AppState, space: Space, id: Uuid) -> Result<Invitation, AppError> {
     store::invitation(&state.db, id)
         .await?
-        .filter(|i| i.space() == Some(space) && i.status == "pending")
+        .filter(|i| i.space() == Some(space) && i.invitation_status() == InvitationStatus::Pending)
         .ok_or(AppError::NotFound)
 }
 
@@ -259,7 +272,7 @@ pub async fn usable(state: &AppState, id: Uuid, token: &str) -> Result<Option<In
     let now = state.clock.now_micros();
     let Some(invitation) = store::invitation(&state.db, id).await? else { return Ok(None) };
     let matches = store::invitation_usable(&state.db, id, &token_hash(token), now).await?;
-    Ok((invitation.status == "pending" && matches).then_some(invitation))
+    Ok((invitation.invitation_status() == InvitationStatus::Pending && matches).then_some(invitation))
 }
 
 /// Accepts an invitation for the signed-in person; where they are now a member and with which role,
@@ -275,10 +288,11 @@ pub async fn accept(
     let Some(invitation) = store::invitation(&mut tx, id).await? else { return Ok(None) };
     let Some(space) = invitation.space() else { return Ok(None) };
     store::lock(&mut tx, space).await?;
-    if !store::close_invitation(&mut tx, id, "accepted", Some(&token_hash(token)), now).await? {
+    if !store::close_invitation(&mut tx, id, InvitationStatus::Accepted.as_str(), Some(&token_hash(token)), now).await?
+    {
         return Ok(None);
     }
-    let invited = parse_role(&invitation.role).unwrap_or(MemberRole::Member);
+    let invited = MemberRole::parse(&invitation.role).unwrap_or(MemberRole::Member);
     let current = store::member_role(&mut tx, space, user).await?;
     let role = if store::count_members(&mut tx, space, None).await? == 0
         || invited == MemberRole::Admin
@@ -296,7 +310,7 @@ pub async fn accept(
         &format!("{}.join", space_kind(space)),
         Some(user),
         "invitation",
-        serde_json::json!({ space_kind(space): space.id(), "invitation": id, "role": role_code(role) }),
+        serde_json::json!({ space_kind(space): space.id(), "invitation": id, "role": role.as_str() }),
     )
     .await?;
     Ok(Some((space, role)))
@@ -336,7 +350,7 @@ pub async fn change_member(
     let verb = if role.is_some() { "role" } else { "remove" };
     let (reason, details) = match space {
         Space::Organization(org) => {
-            ("organisation", serde_json::json!({ "organization": org, "role": role.map(role_code) }))
+            ("organisation", serde_json::json!({ "organization": org, "role": role.map(MemberRole::as_str) }))
         }
         Space::Center(center) => ("certification centre", serde_json::json!({ "center": center })),
     };

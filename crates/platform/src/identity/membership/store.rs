@@ -55,10 +55,7 @@ pub async fn set_member(
     role: MemberRole,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let role = match role {
-        MemberRole::Admin => "ADMIN",
-        MemberRole::Member => "MEMBER",
-    };
+    let role = role.as_str();
     let q = sql(
         space,
         "INSERT INTO memberships (user_id, organization_id, role, created_at) VALUES ($1, $2, $3, $4) \

@@ -115,6 +115,12 @@ fn recipients(message: &str) -> Vec<String> {
         .collect()
 }
 
+/// The text of a mail from its template (`templates/mail/`, rendered without HTML escaping: mail
+/// bodies are plain text).
+pub fn render(template: &impl askama::Template) -> anyhow::Result<String> {
+    Ok(template.render()?)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -124,10 +130,4 @@ mod tests {
         assert_eq!(super::recipients(m), vec!["ana@example.org".to_owned()]);
         assert_eq!(super::recipients("To: Ana <ana@example.org>\r\n\r\n"), vec!["ana@example.org".to_owned()]);
     }
-}
-
-/// The text of a mail from its template (`templates/mail/`, rendered without HTML escaping: mail
-/// bodies are plain text).
-pub fn render(template: &impl askama::Template) -> anyhow::Result<String> {
-    Ok(template.render()?)
 }

@@ -32,7 +32,6 @@ use crate::{
 #[template(path = "admin/centers.html")]
 struct CentersPage {
     chrome: Chrome,
-    csrf: String,
     centers: Vec<Center>,
     can_create: bool,
     form: FormState,
@@ -49,7 +48,6 @@ async fn centers_page(
         status,
         &CentersPage {
             chrome: page.chrome_t("admin-centers-title"),
-            csrf: page.csrf(),
             centers: service::centers(state).await?,
             can_create: user.has_admin_role(&[AdminRole::SuperAdmin]),
             form,
@@ -120,7 +118,6 @@ pub async fn create_center(
 #[template(path = "admin/center.html")]
 struct CenterPage {
     chrome: Chrome,
-    csrf: String,
     center: Center,
     members: Vec<crate::identity::membership::Member>,
     super_admin: bool,
@@ -152,7 +149,6 @@ async fn center_page(
         status,
         &CenterPage {
             chrome: page.chrome(&center.name),
-            csrf: page.csrf(),
             center,
             members,
             super_admin: user.has_admin_role(&[AdminRole::SuperAdmin]),

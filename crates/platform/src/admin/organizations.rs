@@ -36,7 +36,6 @@ use crate::{
 #[template(path = "admin/organizations.html")]
 struct OrganizationsPage {
     chrome: Chrome,
-    csrf: String,
     organizations: Vec<crate::prescription::model::Organization>,
     can_create: bool,
     form: FormState,
@@ -52,13 +51,7 @@ async fn organizations_page(
     let organizations = store::organizations(state).await?;
     Ok(render(
         status,
-        &OrganizationsPage {
-            chrome: page.chrome_t("admin-organizations-title"),
-            csrf: page.csrf(),
-            organizations,
-            can_create,
-            form,
-        },
+        &OrganizationsPage { chrome: page.chrome_t("admin-organizations-title"), organizations, can_create, form },
     ))
 }
 
@@ -183,7 +176,6 @@ pub async fn create_organization(
 #[template(path = "admin/organization.html")]
 struct OrganizationPage {
     chrome: Chrome,
-    csrf: String,
     organization: crate::prescription::model::Organization,
     members: Vec<crate::identity::membership::Member>,
     profiles: Vec<crate::prescription::model::TargetProfile>,
@@ -224,7 +216,6 @@ async fn organization_page(
         status,
         &OrganizationPage {
             chrome: page.chrome(&organization.name),
-            csrf: page.csrf(),
             organization,
             members,
             profiles,
@@ -395,7 +386,6 @@ pub type TubeChoice = (String, String, String, u8);
 #[template(path = "admin/target_profile_new.html")]
 struct NewProfilePage {
     chrome: Chrome,
-    csrf: String,
     tubes: Vec<TubeChoice>,
     images: Vec<&'static str>,
     form: FormState,
@@ -437,7 +427,6 @@ fn new_profile_page(state: &AppState, page: &Page, form: FormState, status: Stat
         status,
         &NewProfilePage {
             chrome: page.chrome_t("admin-profile-new-title"),
-            csrf: page.csrf(),
             tubes: tube_choices(state, page),
             images: BADGE_IMAGES.to_vec(),
             form,

@@ -91,7 +91,6 @@ struct UserPage {
     failures: i64,
     blocked: bool,
     super_admin: bool,
-    csrf: String,
 }
 
 /// `GET /admin/users/{id}`: one account (audited).
@@ -116,7 +115,6 @@ pub async fn user(
             failures: throttle.failure_count,
             blocked: throttle.gate(state.clock.now_micros()) != Gate::Open,
             super_admin: me.has_admin_role(&[AdminRole::SuperAdmin]),
-            csrf: me.csrf.clone(),
             user,
         },
     ))

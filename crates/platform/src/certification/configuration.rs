@@ -324,7 +324,6 @@ impl DraftFields {
 #[template(path = "admin/configurations.html")]
 struct ConfigurationsPage {
     chrome: Chrome,
-    csrf: String,
     versions: Vec<(Version, Settings)>,
     form: FormState,
     notice: String,
@@ -340,10 +339,7 @@ async fn configurations_page(
     let form = form.unwrap_or_else(|| DraftFields::of(&current.settings()).form());
     let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let versions = versions(&state.db).await?.into_iter().map(|v| (v.settings(), v)).map(|(s, v)| (v, s)).collect();
-    Ok(render(
-        status,
-        &ConfigurationsPage { chrome: page.chrome_t("config-title"), csrf: page.csrf(), versions, form, notice },
-    ))
+    Ok(render(status, &ConfigurationsPage { chrome: page.chrome_t("config-title"), versions, form, notice }))
 }
 
 /// `GET /admin/certification/configurations` (SUPER_ADMIN): every version, and a new draft.

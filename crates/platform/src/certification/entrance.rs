@@ -31,13 +31,12 @@ use crate::{
 #[template(path = "certification/join.html")]
 struct JoinPage {
     chrome: Chrome,
-    csrf: String,
     form: FormState,
 }
 
 fn join_page(page: &Page, form: FormState) -> Response {
     let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    render(status, &JoinPage { chrome: page.chrome_t("join-title"), csrf: page.csrf(), form })
+    render(status, &JoinPage { chrome: page.chrome_t("join-title"), form })
 }
 
 /// `GET /certification/rejoindre`: the entrance form.
@@ -78,7 +77,6 @@ pub async fn join(
 #[template(path = "certification/candidate_home.html")]
 struct CandidateHome {
     chrome: Chrome,
-    csrf: String,
     candidate: Candidate,
     session: Session,
     state: CandidateState,
@@ -110,7 +108,6 @@ async fn candidate_home(
         StatusCode::OK,
         &CandidateHome {
             chrome: page.chrome_t("candidate-home-title"),
-            csrf: page.csrf(),
             candidate,
             session,
             state: st,
@@ -166,7 +163,6 @@ async fn invigilated(page: &Page) -> Vec<Uuid> {
 #[template(path = "certification/invigilator_login.html")]
 struct InvigilatorLoginPage {
     chrome: Chrome,
-    csrf: String,
     form: FormState,
     /// Said after the invigilator left a session.
     notice: String,
@@ -185,12 +181,7 @@ pub async fn invigilator_form(page: Page, Query(q): Query<LoginQuery>) -> Respon
     let notice = if q.left.is_some() { page.t("invigilator-left") } else { String::new() };
     render(
         StatusCode::OK,
-        &InvigilatorLoginPage {
-            chrome: page.chrome_t("invigilator-title"),
-            csrf: page.csrf(),
-            form: FormState::new(),
-            notice,
-        },
+        &InvigilatorLoginPage { chrome: page.chrome_t("invigilator-title"), form: FormState::new(), notice },
     )
 }
 
@@ -213,7 +204,7 @@ pub async fn invigilator_login(
 ) -> Result<Response, AppError> {
     let refused = |status: StatusCode, form: FormState| {
         let chrome = page.chrome_t("invigilator-title");
-        render(status, &InvigilatorLoginPage { chrome, csrf: page.csrf(), form, notice: String::new() })
+        render(status, &InvigilatorLoginPage { chrome, form, notice: String::new() })
     };
     let session = match service::invigilator_login(&state, &f.session_number, &f.password).await? {
         InvigilatorLogin::Opened(session) => session,
@@ -275,7 +266,6 @@ pub async fn invigilator_leave(
 #[template(path = "certification/invigilator.html")]
 struct InvigilatorPage {
     chrome: Chrome,
-    csrf: String,
     session: Session,
     lines: Vec<Supervised>,
     notice: String,
@@ -319,7 +309,7 @@ async fn invigilator_page(state: &AppState, page: &Page, id: Uuid, notice: Strin
     let read_only = session.status() != super::model::SessionStatus::Created;
     Ok(render(
         StatusCode::OK,
-        &InvigilatorPage { chrome: page.chrome(&title), csrf: page.csrf(), session, lines, notice, needing, read_only },
+        &InvigilatorPage { chrome: page.chrome(&title), session, lines, notice, needing, read_only },
     ))
 }
 

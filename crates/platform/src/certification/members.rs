@@ -36,7 +36,6 @@ use crate::{
 #[template(path = "certification/members.html")]
 struct MembersPage {
     chrome: Chrome,
-    csrf: String,
     center: super::model::Center,
     members: Vec<membership::Member>,
     admin: bool,
@@ -70,7 +69,6 @@ async fn members_page(
         status,
         &MembersPage {
             chrome: page.chrome_t("members-title"),
-            csrf: page.csrf(),
             members: membership::members(state, Space::Center(center.id)).await?,
             center,
             admin: role == MemberRole::Admin,

@@ -80,7 +80,6 @@ pub async fn sessions(
 #[template(path = "certification/import.html")]
 struct ImportPage {
     chrome: Chrome,
-    csrf: String,
     center: Center,
     problems: Vec<String>,
 }
@@ -88,10 +87,7 @@ struct ImportPage {
 async fn import_page(state: &AppState, page: &Page, center: Uuid, problems: Vec<String>) -> Result<Response, AppError> {
     let center = service::center(state, center).await?;
     let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    Ok(render(
-        status,
-        &ImportPage { chrome: page.chrome_t("sessions-import-title"), csrf: page.csrf(), center, problems },
-    ))
+    Ok(render(status, &ImportPage { chrome: page.chrome_t("sessions-import-title"), center, problems }))
 }
 
 /// `GET /certif/{center_id}/sessions/import`: the mass import form.
@@ -143,7 +139,6 @@ pub async fn import_template(access: CenterAccess<AnyMember>) -> Result<Response
 #[template(path = "certification/session_form.html")]
 struct SessionFormPage {
     chrome: Chrome,
-    csrf: String,
     center: Center,
     /// Where the form posts.
     action: String,
@@ -163,7 +158,7 @@ fn keep_session(f: &SessionFields) -> FormState {
 
 fn session_form(page: &Page, center: Center, action: String, title: &str, form: FormState) -> Response {
     let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    render(status, &SessionFormPage { chrome: page.chrome_t(title), csrf: page.csrf(), center, action, form })
+    render(status, &SessionFormPage { chrome: page.chrome_t(title), center, action, form })
 }
 
 /// `GET /certif/{center_id}/sessions/new`
@@ -251,7 +246,6 @@ pub async fn update_session(
 #[template(path = "certification/session.html")]
 struct SessionPage {
     chrome: Chrome,
-    csrf: String,
     center: Center,
     session: Session,
     status: SessionStatus,
@@ -310,7 +304,6 @@ async fn session_page(
         &SessionPage {
             invigilator_locked,
             chrome: page.chrome(&title),
-            csrf: page.csrf(),
             status: session.status(),
             center,
             session,
@@ -408,7 +401,6 @@ pub async fn enrol(
 #[template(path = "certification/candidate.html")]
 struct CandidatePage {
     chrome: Chrome,
-    csrf: String,
     center: Center,
     session: Session,
     candidate: Candidate,
@@ -426,10 +418,7 @@ async fn candidate_page(
     let center = service::center(state, center).await?;
     let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let title = format!("{} {}", candidate.first_name, candidate.last_name);
-    Ok(render(
-        status,
-        &CandidatePage { chrome: page.chrome(&title), csrf: page.csrf(), center, session: s, candidate, form },
-    ))
+    Ok(render(status, &CandidatePage { chrome: page.chrome(&title), center, session: s, candidate, form }))
 }
 
 /// `GET /certif/{center_id}/sessions/{session_id}/candidates/{candidate_id}`: the enrolment form.

@@ -185,7 +185,6 @@ pub fn effects(found: &[IssueReport]) -> (Vec<i64>, Vec<i64>) {
 #[template(path = "certification/reports.html")]
 struct ReportsPage {
     chrome: Chrome,
-    csrf: String,
     center: Uuid,
     session: Session,
     candidate: Candidate,
@@ -225,7 +224,6 @@ async fn reports_page(
         status,
         &ReportsPage {
             chrome: page.chrome(&title),
-            csrf: page.csrf(),
             center,
             open: session.status() == SessionStatus::Created,
             session,

@@ -82,7 +82,6 @@ pub async fn finalize(
 #[template(path = "certification/to_publish.html")]
 struct ToPublishPage {
     chrome: Chrome,
-    csrf: String,
     sessions: Vec<(Session, String)>,
     published: Vec<(Session, String)>,
     notice: String,
@@ -107,7 +106,6 @@ pub async fn to_publish(
         StatusCode::OK,
         &ToPublishPage {
             chrome: page.chrome_t("admin-sessions-title"),
-            csrf: page.csrf(),
             sessions: store::sessions_to_publish(&state.db).await?,
             published: store::published_sessions(&state.db, 50).await?,
             notice,
@@ -470,7 +468,6 @@ pub async fn jury_session(
 #[template(path = "certification/jury_course.html")]
 struct JuryCoursePage {
     chrome: Chrome,
-    csrf: String,
     course: super::model::Course,
     candidate: super::model::Candidate,
     result: Option<CertResult>,
@@ -521,7 +518,6 @@ async fn jury_course_page(
         status,
         &JuryCoursePage {
             chrome: page.chrome(&title),
-            csrf: page.csrf(),
             max_score: service::max_score(state, course.version),
             course,
             candidate,

@@ -95,7 +95,6 @@ pub struct AreaCards {
 #[template(path = "evaluation/profile.html")]
 struct ProfilePage {
     chrome: Chrome,
-    csrf: String,
     first_name: String,
     total: u32,
     max_total: u32,
@@ -146,7 +145,6 @@ pub async fn profile(State(state): State<AppState>, page: Page, me: CurrentUser)
         StatusCode::OK,
         &ProfilePage {
             chrome: page.chrome_t("profile-title"),
-            csrf: me.csrf.clone(),
             first_name: me.first_name.clone(),
             total: scoring::profile_total(&scores),
             max_total: scoring::profile_max(service::MAX_LEVEL),
@@ -179,7 +177,6 @@ pub async fn start(
 #[template(path = "evaluation/challenge.html")]
 struct ChallengePage {
     chrome: Chrome,
-    csrf: String,
     assessment: Uuid,
     competence: String,
     number: usize,
@@ -283,7 +280,6 @@ pub async fn current(
         StatusCode::OK,
         &ChallengePage {
             chrome,
-            csrf: me.csrf.clone(),
             assessment: id,
             competence: heading,
             number: answered + 1,
@@ -362,7 +358,6 @@ pub struct ResultLine {
 #[template(path = "evaluation/results.html")]
 struct ResultsPage {
     chrome: Chrome,
-    csrf: String,
     assessment: Uuid,
     competence: String,
     content_lang: &'static str,
@@ -429,7 +424,6 @@ pub async fn results(
         StatusCode::OK,
         &ResultsPage {
             chrome: page.chrome_t("results-title"),
-            csrf: me.csrf.clone(),
             assessment: id,
             competence: content.competence(c).name.get(test_locale).to_owned(),
             content_lang: test_locale.code(),
@@ -447,7 +441,6 @@ pub async fn results(
 #[template(path = "evaluation/reset.html")]
 struct ResetPage {
     chrome: Chrome,
-    csrf: String,
     code: String,
     competence: String,
     resettable: bool,
@@ -467,7 +460,6 @@ pub async fn reset_confirm(
         StatusCode::OK,
         &ResetPage {
             chrome: page.chrome_t("reset-competence-title"),
-            csrf: me.csrf.clone(),
             competence: state.content.competence(c).name.get(locale(page.lang)).to_owned(),
             code,
             resettable: v.resettable,
@@ -517,7 +509,6 @@ pub async fn save_tutorial(
 #[template(path = "evaluation/tutorials.html")]
 struct TutorialsPage {
     chrome: Chrome,
-    csrf: String,
     saved: Vec<(String, String, String, String, String, bool)>,
     recommended: Vec<(String, String, String, String, String, bool)>,
 }
@@ -548,8 +539,5 @@ pub async fn tutorials(State(state): State<AppState>, page: Page, me: CurrentUse
             }
         }
     }
-    Ok(render(
-        StatusCode::OK,
-        &TutorialsPage { chrome: page.chrome_t("tutorials-title"), csrf: me.csrf.clone(), saved, recommended },
-    ))
+    Ok(render(StatusCode::OK, &TutorialsPage { chrome: page.chrome_t("tutorials-title"), saved, recommended }))
 }

@@ -36,7 +36,6 @@ pub const AFTER_LOGIN: &str = "/profile";
 struct SignupPage {
     chrome: Chrome,
     form: FormState,
-    csrf: String,
     /// Where to go once signed in (kept through the login page), e.g. a campaign.
     next: String,
 }
@@ -53,10 +52,7 @@ pub async fn signup_form(page: Page, Query(q): Query<SignupQuery>) -> Result<Res
     if page.user.is_some() {
         return Ok(Redirect::to(&next).into_response());
     }
-    Ok(render(
-        StatusCode::OK,
-        &SignupPage { chrome: page.chrome_t("signup-title"), form: FormState::new(), csrf: page.csrf(), next },
-    ))
+    Ok(render(StatusCode::OK, &SignupPage { chrome: page.chrome_t("signup-title"), form: FormState::new(), next }))
 }
 
 /// The sign-up form as submitted.
@@ -99,7 +95,7 @@ pub async fn signup(
                 .with_errors(page.lang, &errors);
             let chrome = page.chrome_t("signup-title");
             let next = redirect::local_or(Some(&f.next), AFTER_LOGIN);
-            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &SignupPage { chrome, form, csrf: page.csrf(), next }))
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &SignupPage { chrome, form, next }))
         }
         Ok(account) => {
             service::sign_up(&state, account, page.lang.code()).await?;
@@ -121,7 +117,6 @@ pub async fn signup(
 struct LoginPage {
     chrome: Chrome,
     form: FormState,
-    csrf: String,
     next: String,
     notice: String,
     warning: String,
@@ -155,7 +150,6 @@ pub async fn login_form(page: Page, Query(q): Query<LoginQuery>) -> Result<Respo
     let login = LoginPage {
         chrome: page.chrome_t("login-title"),
         form: FormState::new(),
-        csrf: page.csrf(),
         next,
         notice,
         warning: String::new(),
@@ -212,15 +206,8 @@ pub async fn login(
                 }
                 LoginFailure::Blocked => (StatusCode::FORBIDDEN, form, String::new(), lang.t("login-blocked"), None),
             };
-            let login = LoginPage {
-                chrome: page.chrome_t("login-title"),
-                form,
-                csrf: page.csrf(),
-                next,
-                notice: String::new(),
-                warning,
-                blocked,
-            };
+            let login =
+                LoginPage { chrome: page.chrome_t("login-title"), form, next, notice: String::new(), warning, blocked };
             let mut response = render(status, &login);
             if let Some(seconds) = retry {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
@@ -260,15 +247,11 @@ pub async fn logout_everywhere(
 struct ForgotPage {
     chrome: Chrome,
     form: FormState,
-    csrf: String,
 }
 
 /// `GET /password/forgot`
 pub async fn forgot_form(page: Page) -> Result<Response, AppError> {
-    Ok(render(
-        StatusCode::OK,
-        &ForgotPage { chrome: page.chrome_t("forgot-title"), form: FormState::new(), csrf: page.csrf() },
-    ))
+    Ok(render(StatusCode::OK, &ForgotPage { chrome: page.chrome_t("forgot-title"), form: FormState::new() }))
 }
 
 /// The forgotten-password form.
@@ -300,7 +283,6 @@ pub async fn forgot_sent(page: Page) -> Response {
 struct ResetPage {
     chrome: Chrome,
     form: FormState,
-    csrf: String,
     token: String,
 }
 
@@ -329,7 +311,7 @@ pub async fn reset_form(
     if token.len() > 200 || !service::reset_token_valid(&state.db, &token, state.clock.now_micros()).await? {
         return Ok(invalid_link(&page));
     }
-    let reset = ResetPage { chrome: page.chrome_t("reset-title"), form: FormState::new(), csrf: page.csrf(), token };
+    let reset = ResetPage { chrome: page.chrome_t("reset-title"), form: FormState::new(), token };
     Ok(render(StatusCode::OK, &reset))
 }
 
@@ -353,7 +335,7 @@ pub async fn reset(
         Err(e) if e.field == "token" => Ok(invalid_link(&page)),
         Err(e) => {
             let form = FormState::new().with_errors(page.lang, &[e]);
-            let reset = ResetPage { chrome: page.chrome_t("reset-title"), form, csrf: page.csrf(), token: f.token };
+            let reset = ResetPage { chrome: page.chrome_t("reset-title"), form, token: f.token };
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &reset))
         }
     }
@@ -365,7 +347,6 @@ pub async fn reset(
 #[template(path = "identity/account.html")]
 struct AccountPage {
     chrome: Chrome,
-    csrf: String,
     email: String,
     notice: String,
     profile: FormState,
@@ -408,7 +389,6 @@ async fn account_page(
     }
     let account = AccountPage {
         chrome: page.chrome_t("account-title"),
-        csrf: user.csrf.clone(),
         email: me.email.unwrap_or_default(),
         notice,
         profile,

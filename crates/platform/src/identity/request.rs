@@ -51,7 +51,9 @@ impl Page {
 
     /// The layout of this page with a title.
     pub fn chrome(&self, title: &str) -> Chrome {
+        let page = self.clone();
         Chrome::new(self.lang, &self.path, title)
+            .with_form_token(crate::web::layout::FormToken::new(move || page.csrf()))
             .with_back(&self.uri)
             .with_user(self.user.as_ref().map(CurrentUser::header))
     }

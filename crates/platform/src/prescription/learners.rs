@@ -478,7 +478,6 @@ struct LearnersPage {
     chrome: Chrome,
     organization: Uuid,
     organization_name: String,
-    csrf: String,
     admin: bool,
     /// `SCO`, `SUP`, `GENERIC`, or empty when the organisation does not import lists.
     format: String,
@@ -573,7 +572,6 @@ async fn learners_page(
         &LearnersPage {
             chrome: page.chrome(&title),
             organization: org,
-            csrf: page.csrf(),
             admin: role == MemberRole::Admin,
             format: organization.learner_import.clone().unwrap_or_default(),
             organization_name: organization.name,
@@ -635,7 +633,6 @@ struct PreviewPage {
     chrome: Chrome,
     organization: Uuid,
     organization_name: String,
-    csrf: String,
     preview: Preview,
     /// The list changed since the preview was first shown.
     changed: bool,
@@ -681,7 +678,6 @@ pub async fn preview_page(
             chrome: page.chrome_t("learners-preview-title"),
             organization: access.organization,
             organization_name: organization.name,
-            csrf: page.csrf(),
             preview,
             changed: q.changed.is_some(),
             sections,

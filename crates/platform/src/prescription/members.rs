@@ -43,7 +43,6 @@ struct MembersPage {
     organization_name: String,
     me: Uuid,
     admin: bool,
-    csrf: String,
     members: Vec<membership::Member>,
     invitations: Vec<Invitation>,
     invite_base: String,
@@ -77,7 +76,6 @@ async fn members_page(
         organization_name: service::organization(state, org).await?.name,
         me: me.id,
         admin,
-        csrf: me.csrf.clone(),
         members: membership::members(state, Space::Organization(org)).await?,
         invitations,
         invite_base: format!("/orga/{org}/invitations"),
@@ -219,7 +217,6 @@ pub async fn remove_form(
 #[template(path = "prescription/invitation.html")]
 struct InvitationPage {
     chrome: Chrome,
-    csrf: String,
     signed_in: bool,
     organization_name: String,
     /// It is to a certification centre.
@@ -258,7 +255,6 @@ pub async fn invitation_page(
     let organization_name = membership::space_name(&state, space).await?;
     let view = InvitationPage {
         chrome: page.chrome_t("invitation-title"),
-        csrf: page.csrf(),
         signed_in: page.user.is_some(),
         organization_name,
         center: matches!(space, Space::Center(_)),

@@ -115,7 +115,6 @@ pub async fn campaigns(
 #[template(path = "prescription/campaign_new.html")]
 struct NewCampaignPage {
     chrome: Chrome,
-    csrf: String,
     organization: Uuid,
     profiles: Vec<(Uuid, String)>,
     exam_allowed: bool,
@@ -135,7 +134,6 @@ async fn new_campaign_page(
         status,
         &NewCampaignPage {
             chrome: page.chrome_t("campaign-new-title"),
-            csrf: page.csrf(),
             organization: org,
             profiles,
             exam_allowed: organization.exam_campaigns,
@@ -267,8 +265,6 @@ pub struct Header {
     pub link: String,
     /// The caller may archive it.
     pub can_archive: bool,
-    /// CSRF token for the archive button.
-    pub csrf: String,
 }
 
 fn header(state: &AppState, access: &OrganizationAccess<AnyMember>, campaign: Campaign, tab: &'static str) -> Header {
@@ -279,7 +275,6 @@ fn header(state: &AppState, access: &OrganizationAccess<AnyMember>, campaign: Ca
         campaign,
         tab,
         can_archive,
-        csrf: access.user.csrf.clone(),
     }
 }
 

@@ -70,7 +70,6 @@ pub async fn enter(
 #[template(path = "prescription/landing.html")]
 struct LandingPage {
     chrome: Chrome,
-    csrf: String,
     campaign: Campaign,
     organization: String,
     signed_in: bool,
@@ -117,7 +116,6 @@ async fn landing_page(
     let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let landing = LandingPage {
         chrome: page.chrome(&campaign.title),
-        csrf: page.csrf(),
         organization,
         signed_in: page.user.is_some(),
         next: encode_path(&format!("/campagnes/{}", campaign.code)),
@@ -226,7 +224,6 @@ pub async fn start(
 #[template(path = "prescription/end.html")]
 struct EndPage {
     chrome: Chrome,
-    csrf: String,
     campaign: Campaign,
     status: ParticipationStatus,
     results: Results,
@@ -290,7 +287,6 @@ pub async fn end(
     let notice = if q.shared.is_some() { page.t("campaign-shared-notice") } else { String::new() };
     let end = EndPage {
         chrome: page.chrome(&campaign.title),
-        csrf: me.csrf.clone(),
         status: p.state(),
         stage_count: results.stages.len().saturating_sub(1),
         results,

@@ -23,6 +23,35 @@ pub struct Chrome {
     pub user: Option<HeaderUser>,
     /// Exam mode (a certification test under way): no way to the rest of the service.
     pub exam: bool,
+    /// The CSRF token of the page's forms (`{{ chrome.csrf }}`).
+    pub csrf: FormToken,
+}
+
+/// The CSRF token of a page's forms, made when a template writes it: an anonymous visitor's token
+/// sets its nonce cookie, so a page without a form stores nothing (identity::csrf).
+#[derive(Clone, Default)]
+pub struct FormToken(Option<std::sync::Arc<dyn Fn() -> String + Send + Sync>>);
+
+impl FormToken {
+    /// A token made by `make` when it is first written.
+    pub fn new(make: impl Fn() -> String + Send + Sync + 'static) -> FormToken {
+        FormToken(Some(std::sync::Arc::new(make)))
+    }
+}
+
+impl std::fmt::Debug for FormToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FormToken(..)")
+    }
+}
+
+impl std::fmt::Display for FormToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some(make) => f.write_str(&make()),
+            None => Ok(()),
+        }
+    }
 }
 
 /// A navigation link.
@@ -52,7 +81,15 @@ pub struct HeaderUser {
 impl Chrome {
     /// Builds the chrome of a page.
     pub fn new(lang: Lang, path: &str, title: &str) -> Chrome {
-        Chrome { lang, path: path.to_owned(), back: path.to_owned(), title: title.to_owned(), user: None, exam: false }
+        Chrome {
+            lang,
+            path: path.to_owned(),
+            back: path.to_owned(),
+            title: title.to_owned(),
+            user: None,
+            exam: false,
+            csrf: FormToken::default(),
+        }
     }
 
     /// Exam mode: the page shows no navigation (a candidate under way stays on their test).
@@ -64,6 +101,12 @@ impl Chrome {
     /// The page to come back to after switching language (path and query).
     pub fn with_back(mut self, uri: &str) -> Chrome {
         uri.clone_into(&mut self.back);
+        self
+    }
+
+    /// The token of the page's forms.
+    pub fn with_form_token(mut self, token: FormToken) -> Chrome {
+        self.csrf = token;
         self
     }
 

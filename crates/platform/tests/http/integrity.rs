@@ -371,10 +371,7 @@ async fn ipv6_clients_are_limited_by_their_64_and_verification_has_its_own_quota
 async fn activity_pages_clamp_huge_page_numbers(backend: Backend) {
     let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.demo = true).await;
     app.sign_up("known@example.org").await;
-    platform::on_db!(app.db(), pool => {
-        sqlx::query("UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = 'known@example.org') WHERE email = 'orga-admin@demo.example'")
-            .execute(pool).await.unwrap();
-    });
+    app.know_password("orga-admin@demo.example").await;
     let (organization, campaign): (Uuid, Uuid) = platform::on_db!(app.db(), pool => {
         sqlx::query_as("SELECT organization_id, id FROM campaigns ORDER BY created_at LIMIT 1").fetch_one(pool).await.unwrap()
     });
@@ -396,9 +393,8 @@ async fn exports_hold_no_connection_while_clients_stop_reading(backend: Backend)
     })
     .await;
     app.sign_up("known@example.org").await;
+    app.know_password("orga-admin@demo.example").await;
     let (organization, campaign, user): (Uuid, Uuid, Uuid) = platform::on_db!(app.db(), pool => {
-        sqlx::query("UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = 'known@example.org') WHERE email = 'orga-admin@demo.example'")
-            .execute(pool).await.unwrap();
         sqlx::query_as("SELECT c.organization_id, c.id, p.user_id FROM campaigns c JOIN campaign_participations p ON p.campaign_id = c.id WHERE c.code = $1 LIMIT 1")
             .bind(platform::prescription::demo::ASSESSMENT_CODE).fetch_one(pool).await.unwrap()
     });
@@ -490,23 +486,11 @@ async fn partners_verify_certificates_with_a_plain_get(backend: Backend) {
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "three a minute here");
 }
 
-/// Signs in a demo account (its password set to the helpers' one).
-async fn demo_login(app: &TestApp, email: &str) -> Client {
-    if app.count("SELECT COUNT(*) FROM users WHERE email = 'known@example.org'").await == 0 {
-        app.sign_up("known@example.org").await;
-    }
-    platform::on_db!(app.db(), pool => {
-        sqlx::query("UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = 'known@example.org') WHERE email = $1")
-            .bind(email).execute(pool).await.unwrap();
-    });
-    app.login_as(email).await
-}
-
 /// L3: archiving an organisation closes its campaigns, cancels its invitations and leaves its
 /// members reading (lists, results, exports) but changing nothing.
 async fn an_archived_organisation_is_read_only(backend: Backend) {
     let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.demo = true).await;
-    let orga = demo_login(&app, "orga-admin@demo.example").await;
+    let orga = app.demo_login("orga-admin@demo.example").await;
     let (organization, campaign): (Uuid, Uuid) = platform::on_db!(app.db(), pool => {
         sqlx::query_as("SELECT organization_id, id FROM campaigns WHERE code = $1")
             .bind(platform::prescription::demo::ASSESSMENT_CODE).fetch_one(pool).await.unwrap()
@@ -620,7 +604,7 @@ async fn quotas_on_sessions_invitations_and_pdfs(backend: Backend) {
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(r.headers()[header::RETRY_AFTER].to_str().unwrap().parse::<u64>().unwrap() > 3600);
 
-    let lea = demo_login(&app, "learner@demo.example").await;
+    let lea = app.demo_login("learner@demo.example").await;
     let course: Uuid = platform::on_db!(app.db(), pool => {
         sqlx::query_scalar("SELECT course_id FROM certification_results").fetch_one(pool).await.unwrap()
     });

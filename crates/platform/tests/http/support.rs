@@ -222,6 +222,20 @@ impl TestApp {
         client
     }
 
+    /// Gives an account the helpers' password through the service a password change uses (demo
+    /// accounts have random ones).
+    pub async fn know_password(&self, email: &str) {
+        let user = self.user_id(email).await;
+        let password = platform::identity::model::Password::parse(PASSWORD).expect("the helpers' password is valid");
+        platform::identity::service::set_password(&self.state, user, &password).await.unwrap();
+    }
+
+    /// Signs in as a demo account (`learner@demo.example`, `orga-admin@demo.example`…).
+    pub async fn demo_login(&self, email: &str) -> Client {
+        self.know_password(email).await;
+        self.login_as(email).await
+    }
+
     /// A new learner, logged in.
     pub async fn learner(&self, email: &str) -> (Client, Uuid) {
         let id = self.sign_up(email).await;

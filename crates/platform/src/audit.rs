@@ -80,3 +80,16 @@ pub async fn latest(db: &Db, limit: i64) -> Result<Vec<Row>, sqlx::Error> {
             .await
     })
 }
+
+/// Records an audit entry, failing the request if it cannot be written (no unaudited access).
+pub async fn write(
+    state: &crate::AppState,
+    actor: Option<Uuid>,
+    action: &str,
+    subject: Option<Uuid>,
+    reason: &str,
+    details: serde_json::Value,
+) -> Result<(), crate::web::error::AppError> {
+    record(&state.db, state.clock.now_micros(), Entry { actor, action, subject, reason, details }).await?;
+    Ok(())
+}

@@ -18,7 +18,6 @@ use crate::{
         CurrentUser,
         guard::{AnyAgent, RequireAdmin, SuperAdmin},
         model::{AdminRole, Check, Email, MemberRole},
-        service as identity,
     },
     prescription::model::OrganizationKind,
     web::{
@@ -96,7 +95,7 @@ pub async fn create_center(
             let id = Uuid::now_v7();
             let external = (!external_id.is_empty()).then_some(external_id);
             service::create_center(&state, id, name, kind.as_str(), external).await?;
-            identity::audit(
+            crate::audit::write(
                 &state,
                 Some(agent.user.id),
                 "certification_center.create",
@@ -135,7 +134,7 @@ async fn center_page(
 ) -> Result<Response, AppError> {
     let center = service::center(state, id).await?;
     let members = crate::identity::membership::members(state, crate::identity::model::Space::Center(id)).await?;
-    identity::audit(
+    crate::audit::write(
         state,
         Some(user.id),
         "certification_center.read",

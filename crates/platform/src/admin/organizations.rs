@@ -17,7 +17,6 @@ use crate::{
     identity::{
         guard::{AnyAgent, Metier, RequireAdmin, SuperAdmin},
         model::{Check, Email, MemberRole},
-        service as identity,
     },
     prescription::{
         back_office::{self as store, NewBadge, NewProfile, TubeGroup},
@@ -135,7 +134,7 @@ pub async fn create_organization(
                 now: state.clock.now_micros(),
             };
             store::create_organization(&state, row).await?;
-            identity::audit(
+            crate::audit::write(
                 &state,
                 Some(agent.user.id),
                 "organization.create",
@@ -203,7 +202,7 @@ async fn organization_page(
         .filter(|p| !p.outdated && !profiles.iter().any(|a| a.id == p.id))
         .map(|p| (p.id, p.name))
         .collect();
-    identity::audit(
+    crate::audit::write(
         state,
         Some(user.id),
         "organization.read",
@@ -324,7 +323,7 @@ pub async fn attach_profile(
         .await;
     };
     store::attach_profile(&state, profile, id).await?;
-    identity::audit(
+    crate::audit::write(
         &state,
         Some(agent.user.id),
         "organization.profile",
@@ -350,7 +349,7 @@ pub async fn archive(
     } else {
         service::archive_organization(&state, id).await?
     };
-    identity::audit(
+    crate::audit::write(
         &state,
         Some(agent.user.id),
         "organization.archive",
@@ -552,7 +551,7 @@ pub async fn create_target_profile(
             .collect(),
     };
     let id = store::create_target_profile(&state, &profile).await?;
-    identity::audit(
+    crate::audit::write(
         &state,
         Some(agent.user.id),
         "target_profile.create",

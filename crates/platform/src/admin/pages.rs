@@ -73,7 +73,7 @@ pub async fn users(
     if q.chars().count() >= 3 {
         let ids: Vec<String> = results.iter().map(|u| u.id.to_string()).collect();
         let details = serde_json::json!({ "results": ids });
-        service::audit(&state, Some(agent.user.id), "user.search", None, "back-office search", details).await?;
+        crate::audit::write(&state, Some(agent.user.id), "user.search", None, "back-office search", details).await?;
     }
     Ok(render(
         StatusCode::OK,
@@ -102,7 +102,7 @@ pub async fn user(
 ) -> Result<Response, AppError> {
     let me = agent.user;
     let user = service::user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    service::audit(&state, Some(me.id), "user.read", Some(id), "back-office account view", serde_json::json!({}))
+    crate::audit::write(&state, Some(me.id), "user.read", Some(id), "back-office account view", serde_json::json!({}))
         .await?;
     let throttle = service::throttle_state(&state.db, id).await?;
     let roles = service::admin_roles(&state.db, id).await?;
@@ -154,7 +154,7 @@ pub async fn unblock(
     }
     service::user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     service::unblock(&state.db, id).await?;
-    service::audit(&state, Some(me.id), "user.unblock", Some(id), reason, serde_json::json!({})).await?;
+    crate::audit::write(&state, Some(me.id), "user.unblock", Some(id), reason, serde_json::json!({})).await?;
     Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
 }
 
@@ -172,7 +172,7 @@ pub async fn roles(
     service::set_admin_role(&state, id, role, grant).await?;
     let action = if grant { "role.grant" } else { "role.revoke" };
     let details = serde_json::json!({ "role": role.as_str() });
-    service::audit(&state, Some(agent.user.id), action, Some(id), "back-office role change", details).await?;
+    crate::audit::write(&state, Some(agent.user.id), action, Some(id), "back-office role change", details).await?;
     Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
 }
 

@@ -371,7 +371,7 @@ pub async fn create(
     if !insert(&state.db, n, VersionStatus::Draft.as_str(), &text, state.clock.now_micros()).await? {
         return Err(AppError::Conflict);
     }
-    crate::identity::service::audit(
+    crate::audit::write(
         &state,
         Some(admin.user.id),
         "certification.configuration.draft",
@@ -398,7 +398,7 @@ pub async fn activate(
         return Err(AppError::Conflict);
     }
     tx.commit().await?;
-    crate::identity::service::audit(
+    crate::audit::write(
         &state,
         Some(admin.user.id),
         "certification.configuration.activate",

@@ -234,7 +234,7 @@ async fn attendance_response(
     let s = service::session(state, access.center, session).await?;
     let center = service::center(state, access.center).await?.name;
     let candidates = store::candidates(&state.db, s.id).await?;
-    crate::identity::service::audit(
+    crate::audit::write(
         state,
         Some(access.user.id),
         "certification.attendance_sheet.read",

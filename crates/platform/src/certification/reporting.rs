@@ -122,7 +122,7 @@ pub async fn add(
     }
     store::insert_issue_report(&mut tx, &report).await?;
     tx.commit().await?;
-    crate::identity::service::audit(
+    crate::audit::write(
         state,
         Some(author),
         "certification.issue_report.add",

@@ -451,7 +451,7 @@ pub async fn jury_session(
             r.as_ref().map_or(0, |r| r.answers),
         ));
     }
-    crate::identity::service::audit(
+    crate::audit::write(
         &state,
         Some(agent.user.id),
         "certification.jury.read",
@@ -497,7 +497,7 @@ async fn jury_course_page(
     let result = store::result_of_course(&state.db, course.id).await?;
     let answers = service::trajectory(state, &course).await?;
     let reports = store::issue_reports(&state.db, course.id).await?;
-    crate::identity::service::audit(
+    crate::audit::write(
         state,
         Some(agent),
         "certification.jury.read",

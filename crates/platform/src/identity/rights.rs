@@ -27,7 +27,7 @@ pub async fn export(state: &AppState, user: Uuid) -> Result<Value, AppError> {
 /// A person's own export: the document, with the export written to the audit log.
 pub async fn export_own(state: &AppState, user: Uuid) -> Result<Value, AppError> {
     let doc = export(state, user).await?;
-    service::audit(state, Some(user), "account.export", Some(user), "self-service data export", json!({})).await?;
+    crate::audit::write(state, Some(user), "account.export", Some(user), "self-service data export", json!({})).await?;
     Ok(doc)
 }
 
@@ -54,7 +54,7 @@ pub async fn erase(state: &AppState, user_id: Uuid, actor: Uuid, reason: &str) -
     tx.commit().await?;
     session::delete_all_for(&state.db, user_id).await?;
     crate::outbox::forget(state, user_id, &addresses).await?;
-    service::audit(state, Some(actor), "account.erase", Some(user_id), reason, json!({})).await?;
+    crate::audit::write(state, Some(actor), "account.erase", Some(user_id), reason, json!({})).await?;
     // The rows are gone from what queries see; now from the files too. On PostgreSQL vacuuming can
     // take a while on big tables: it runs after the answer (and hourly, should this node stop).
     match &state.db {

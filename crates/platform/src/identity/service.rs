@@ -11,7 +11,7 @@ use super::{
     throttle::{self, Counters, Gate},
 };
 use crate::{
-    AppState, audit,
+    AppState,
     db::{Db, Tx},
     outbox,
     personal_data::month_start,
@@ -365,20 +365,6 @@ pub async fn search(db: &Db, query: &str) -> Result<Vec<User>, sqlx::Error> {
     }
     let pattern = format!("%{}%", q.replace(['%', '_'], ""));
     store::search_users(db, &pattern, 50).await
-}
-
-/// Records an audit entry, failing the request if it cannot be written (no unaudited access).
-pub async fn audit(
-    state: &AppState,
-    actor: Option<Uuid>,
-    action: &str,
-    subject: Option<Uuid>,
-    reason: &str,
-    details: serde_json::Value,
-) -> Result<(), AppError> {
-    audit::record(&state.db, state.clock.now_micros(), audit::Entry { actor, action, subject, reason, details })
-        .await?;
-    Ok(())
 }
 
 /// The identity sections of a person's data export.

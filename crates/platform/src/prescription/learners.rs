@@ -35,7 +35,6 @@ use crate::{
     AppState,
     db::Tx,
     identity::{
-        self,
         guard::{AdminMember, AnyMember, OrganizationAccess},
         model::MemberRole,
     },
@@ -328,7 +327,7 @@ pub async fn confirm_import(
     store::delete_pending_import(&mut tx, organization.id, id).await?;
     tx.commit().await?;
     let summary = plan.summary();
-    identity::service::audit(
+    crate::audit::write(
         state,
         Some(actor),
         "organization.learners.import",

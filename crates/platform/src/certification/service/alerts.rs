@@ -15,7 +15,7 @@ pub async fn raise_alert(state: &AppState, user: Uuid, assessment: Uuid) -> Resu
         if let Some(k) = store::course(&state.db, course).await? {
             crate::certification::live::publish(state, k.session_id);
         }
-        identity::service::audit(
+        crate::audit::write(
             state,
             Some(user),
             "certification.alert.raise",
@@ -45,7 +45,7 @@ pub async fn handle_alert(state: &AppState, session: Uuid, candidate: Uuid, vali
         crate::certification::test::replace_certification_question(state, assessment).await?;
     }
     crate::certification::live::publish(state, session);
-    identity::service::audit(
+    crate::audit::write(
         state,
         None,
         "certification.alert.handle",

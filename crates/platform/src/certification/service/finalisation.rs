@@ -249,7 +249,7 @@ pub async fn finalize(
         score_course(state, &mut tx, &course, now).await?;
     }
     tx.commit().await?;
-    identity::service::audit(
+    crate::audit::write(
         state,
         Some(author),
         "certification.session.finalize",
@@ -296,7 +296,7 @@ pub async fn publish(state: &AppState, session: Uuid, agent: Uuid) -> Result<(),
             crate::outbox::mail(state, recipient, "Résultats de certification Pix", &body, None).await?;
         }
     }
-    identity::service::audit(
+    crate::audit::write(
         state,
         Some(agent),
         "certification.session.publish",

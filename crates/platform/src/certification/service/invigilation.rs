@@ -34,7 +34,7 @@ pub async fn invigilator_login(state: &AppState, number: &str, password: &str) -
     let hash = crate::identity::service::token_hash;
     if hash(&session.invigilator_password) == hash(&password) {
         attempts::succeeded(&state.db, &INVIGILATOR, &subject).await?;
-        identity::service::audit(
+        crate::audit::write(
             state,
             None,
             "certification.invigilator.login",
@@ -48,7 +48,7 @@ pub async fn invigilator_login(state: &AppState, number: &str, password: &str) -
     match attempts::locked_until(&state.db, &INVIGILATOR, &subject, now).await? {
         Some(until) => {
             tracing::warn!(session = %session.id, "invigilator login locked after repeated wrong passwords");
-            identity::service::audit(
+            crate::audit::write(
                 state,
                 None,
                 "certification.invigilator.locked",
@@ -72,7 +72,7 @@ pub async fn invigilator_locked_until(state: &AppState, session: Uuid) -> Result
 /// A member of the centre lifts the lock of the session's invigilator login (audited).
 pub async fn unlock_invigilator(state: &AppState, member: Uuid, session: &Session) -> Result<(), AppError> {
     if crate::attempts::unlock(&state.db, &crate::attempts::INVIGILATOR, &session.id.to_string()).await? {
-        identity::service::audit(
+        crate::audit::write(
             state,
             Some(member),
             "certification.invigilator.unlock",
@@ -112,7 +112,7 @@ pub async fn authorize(state: &AppState, session: Uuid, candidate: Uuid, authori
     }
     store::set_authorized(&state.db, c.id, authorized).await?;
     crate::certification::live::publish(state, session);
-    identity::service::audit(
+    crate::audit::write(
         state,
         None,
         "certification.invigilator.authorize",
@@ -136,7 +136,7 @@ pub async fn end_test(state: &AppState, session: Uuid, candidate: Uuid) -> Resul
     crate::certification::test::finish_certification(&mut tx, &a, course.id, state.clock.now_micros(), true).await?;
     tx.commit().await?;
     crate::certification::live::publish(state, session);
-    identity::service::audit(
+    crate::audit::write(
         state,
         None,
         "certification.invigilator.end",

@@ -97,7 +97,7 @@ pub async fn join(state: &AppState, user: Uuid, f: &JoinFields) -> Result<Result
     }
     attempts::succeeded(&state.db, &JOIN_PER_ACCOUNT, &account).await?;
     attempts::succeeded(&state.db, &JOIN_PER_SESSION, &subject).await?;
-    identity::service::audit(
+    crate::audit::write(
         state,
         Some(user),
         "certification.candidate.join",

@@ -37,7 +37,7 @@ pub async fn jury(
         JuryDecision::Cancel => ("cancelled".to_owned(), "cancelled_by_jury".to_owned()),
     };
     store::jury_update(&state.db, course, &status, &reason, (comments.0.trim(), comments.1.trim())).await?;
-    identity::service::audit(
+    crate::audit::write(
         state,
         Some(agent),
         "certification.jury",

@@ -9,7 +9,7 @@ use super::{
     store,
 };
 use crate::{
-    AppState, identity,
+    AppState,
     web::error::{AppError, FieldError},
 };
 
@@ -91,7 +91,7 @@ pub async fn create_session(
         created_by: author,
     };
     store::insert_session(&state.db, keys, &new, state.clock.now_micros()).await?;
-    identity::service::audit(
+    crate::audit::write(
         state,
         Some(author),
         "certification.session.create",
@@ -210,7 +210,7 @@ pub async fn import_sessions(
         }
     }
     tx.commit().await?;
-    identity::service::audit(
+    crate::audit::write(
         state,
         Some(author),
         "certification.sessions.import",
@@ -275,7 +275,7 @@ pub async fn enrol(
     };
     let id = Uuid::now_v7();
     store::insert_candidate(&state.db, id, s.id, &new, state.clock.now_micros()).await?;
-    identity::service::audit(
+    crate::audit::write(
         state,
         Some(author),
         "certification.candidate.enrol",
@@ -310,7 +310,7 @@ pub async fn update_candidate(
         Err(errors) => return Ok(Err(errors)),
     };
     store::update_candidate(&state.db, id, &new, state.clock.now_micros()).await?;
-    identity::service::audit(
+    crate::audit::write(
         state,
         Some(author),
         "certification.candidate.update",
@@ -326,7 +326,7 @@ pub async fn update_candidate(
 pub async fn remove_candidate(state: &AppState, s: &Session, id: Uuid, author: Uuid) -> Result<(), AppError> {
     editable_candidate(state, s, id).await?;
     store::delete_candidate(&state.db, id).await?;
-    identity::service::audit(
+    crate::audit::write(
         state,
         Some(author),
         "certification.candidate.remove",

@@ -39,7 +39,7 @@ pub async fn start_test(
         }
         let (assessment, _) = store::assessment_of_course(&state.db, course.id).await?.ok_or(AppError::NotFound)?;
         store::set_resume_requested(&state.db, course.id, None).await?;
-        identity::service::audit(
+        crate::audit::write(
             state,
             Some(user),
             "certification.resume",

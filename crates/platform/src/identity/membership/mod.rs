@@ -119,7 +119,7 @@ pub async fn add_or_invite(
     let mut tx = state.db.begin().await?;
     store::set_member(&mut tx, space, user.id, role, state.clock.now_micros()).await?;
     tx.commit().await?;
-    crate::identity::service::audit(
+    crate::audit::write(
         state,
         Some(agent.id),
         &format!("{}.member", space_kind(space)),
@@ -191,7 +191,7 @@ pub async fn invite(
         }
     };
     send(state, space, &name, inviter, email.as_str(), id, &token).await?;
-    crate::identity::service::audit(
+    crate::audit::write(
         state,
         Some(inviter.id),
         &format!("{}.invite", space_kind(space)),
@@ -244,7 +244,7 @@ pub async fn cancel(state: &AppState, space: Space, actor: Uuid, id: Uuid) -> Re
     pending_of(state, space, id).await?;
     store::close_invitation(&state.db, id, InvitationStatus::Cancelled.as_str(), None, state.clock.now_micros())
         .await?;
-    crate::identity::service::audit(
+    crate::audit::write(
         state,
         Some(actor),
         &format!("{}.invitation_cancel", space_kind(space)),
@@ -304,7 +304,7 @@ pub async fn accept(
     };
     store::set_member(&mut tx, space, user, role, now).await?;
     tx.commit().await?;
-    crate::identity::service::audit(
+    crate::audit::write(
         state,
         Some(user),
         &format!("{}.join", space_kind(space)),
@@ -354,15 +354,8 @@ pub async fn change_member(
         }
         Space::Center(center) => ("certification centre", serde_json::json!({ "center": center })),
     };
-    crate::identity::service::audit(
-        state,
-        Some(actor),
-        &format!("{}.{verb}", space_kind(space)),
-        Some(user),
-        reason,
-        details,
-    )
-    .await?;
+    crate::audit::write(state, Some(actor), &format!("{}.{verb}", space_kind(space)), Some(user), reason, details)
+        .await?;
     Ok(Ok(()))
 }
 

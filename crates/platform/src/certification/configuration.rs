@@ -17,11 +17,11 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::store;
 use crate::identity::request::{CsrfForm, NoFields, Page};
 use crate::{
     AppState,
     identity::guard::{RequireAdmin, SuperAdmin},
-    on_conn,
     web::{
         error::{AppError, FieldError},
         form::FormState,
@@ -98,72 +98,18 @@ impl Version {
     }
 }
 
-// ------------------------------------------------------------------ SQL
-
-macro_rules! select_version {
-    ($rest:literal) => {
-        concat!(
-            "SELECT version, status, settings, created_at, activated_at, archived_at FROM certification_configurations ",
-            $rest
-        )
-    };
-}
-
-async fn versions(conn: impl Into<crate::db::Conn<'_>>) -> Result<Vec<Version>, sqlx::Error> {
-    on_conn!(conn, c => sqlx::query_as::<_, Version>(select_version!("ORDER BY version DESC")).fetch_all(c).await)
-}
-
-async fn version(conn: impl Into<crate::db::Conn<'_>>, n: i64) -> Result<Option<Version>, sqlx::Error> {
-    on_conn!(conn, c => sqlx::query_as::<_, Version>(select_version!("WHERE version = $1")).bind(n).fetch_optional(c).await)
-}
-
-async fn active_row(conn: impl Into<crate::db::Conn<'_>>) -> Result<Option<Version>, sqlx::Error> {
-    on_conn!(conn, c => sqlx::query_as::<_, Version>(select_version!("WHERE status = 'active'")).fetch_optional(c).await)
-}
-
-async fn insert(
-    conn: impl Into<crate::db::Conn<'_>>,
-    n: i64,
-    status: &str,
-    settings: &str,
-    now: i64,
-) -> Result<bool, sqlx::Error> {
-    on_conn!(conn, c => {
-        sqlx::query(
-            "INSERT INTO certification_configurations (version, status, settings, created_at, activated_at) \
-             VALUES ($1, $2, $3, $4, CASE WHEN $2 = 'active' THEN $4 END) ON CONFLICT DO NOTHING",
-        )
-        .bind(n).bind(status).bind(settings).bind(now).execute(c).await.map(|r| r.rows_affected() == 1)
-    })
-}
-
-async fn activate_row(tx: &mut crate::db::Tx, n: i64, now: i64) -> Result<bool, sqlx::Error> {
-    on_conn!(&mut *tx, c => {
-        sqlx::query("UPDATE certification_configurations SET status = 'archived', archived_at = $1 WHERE status = 'active'")
-            .bind(now).execute(&mut *c).await?;
-        sqlx::query("UPDATE certification_configurations SET status = 'active', activated_at = $2 WHERE version = $1 AND status = 'draft'")
-            .bind(n).bind(now).execute(&mut *c).await.map(|r| r.rows_affected() == 1)
-    })
-}
-
-async fn delete_draft(conn: impl Into<crate::db::Conn<'_>>, n: i64) -> Result<bool, sqlx::Error> {
-    on_conn!(conn, c => {
-        sqlx::query("DELETE FROM certification_configurations WHERE version = $1 AND status = 'draft'")
-            .bind(n).execute(c).await.map(|r| r.rows_affected() == 1)
-    })
-}
-
 // ------------------------------------------------------------------ service
 
 /// The active version, creating version 1 with the reference's settings on first use.
 pub async fn active(state: &AppState) -> Result<Version, AppError> {
-    if let Some(v) = active_row(&state.db).await? {
+    if let Some(v) = store::active_configuration(&state.db).await? {
         return Ok(v);
     }
     let defaults = serde_json::to_string(&Settings::default()).map_err(|e| AppError::Internal(e.into()))?;
     // Nodes starting together: one inserts, the others read it.
-    insert(&state.db, 1, VersionStatus::Active.as_str(), &defaults, state.clock.now_micros()).await?;
-    active_row(&state.db).await?.ok_or(AppError::Conflict)
+    store::insert_configuration(&state.db, 1, VersionStatus::Active.as_str(), &defaults, state.clock.now_micros())
+        .await?;
+    store::active_configuration(&state.db).await?.ok_or(AppError::Conflict)
 }
 
 /// The settings of a version a certification used (kept in memory: they never change).
@@ -176,7 +122,10 @@ pub async fn settings_of(state: &AppState, n: i64) -> Result<Arc<Settings>, AppE
     if let Some(s) = cache.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
         return Ok(s.clone());
     }
-    let settings = match version(&state.db, n).await?.filter(|v| v.version_status() != VersionStatus::Draft) {
+    let settings = match store::configuration_version(&state.db, n)
+        .await?
+        .filter(|v| v.version_status() != VersionStatus::Draft)
+    {
         Some(v) => Arc::new(v.settings()),
         // Version 1 is the reference's settings by definition: certifications that started before
         // versions existed record it, even if nobody has opened the configuration since.
@@ -338,7 +287,12 @@ async fn configurations_page(
     let current = active(state).await?;
     let form = form.unwrap_or_else(|| DraftFields::of(&current.settings()).form());
     let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let versions = versions(&state.db).await?.into_iter().map(|v| (v.settings(), v)).map(|(s, v)| (v, s)).collect();
+    let versions = store::configuration_versions(&state.db)
+        .await?
+        .into_iter()
+        .map(|v| (v.settings(), v))
+        .map(|(s, v)| (v, s))
+        .collect();
     Ok(render(status, &ConfigurationsPage { chrome: page.chrome_t("config-title"), versions, form, notice }))
 }
 
@@ -367,8 +321,10 @@ pub async fn create(
         }
     };
     let text = serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.into()))?;
-    let n = versions(&state.db).await?.first().map_or(1, |v| v.version + 1);
-    if !insert(&state.db, n, VersionStatus::Draft.as_str(), &text, state.clock.now_micros()).await? {
+    let n = store::configuration_versions(&state.db).await?.first().map_or(1, |v| v.version + 1);
+    if !store::insert_configuration(&state.db, n, VersionStatus::Draft.as_str(), &text, state.clock.now_micros())
+        .await?
+    {
         return Err(AppError::Conflict);
     }
     crate::audit::write(
@@ -394,7 +350,7 @@ pub async fn activate(
 ) -> Result<Response, AppError> {
     active(&state).await?;
     let mut tx = state.db.begin().await?;
-    if !activate_row(&mut tx, n, state.clock.now_micros()).await? {
+    if !store::activate_configuration(&mut tx, n, state.clock.now_micros()).await? {
         return Err(AppError::Conflict);
     }
     tx.commit().await?;
@@ -417,7 +373,7 @@ pub async fn delete(
     Path(n): Path<i64>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    if !delete_draft(&state.db, n).await? {
+    if !store::delete_draft_configuration(&state.db, n).await? {
         return Err(AppError::Conflict);
     }
     Ok(Redirect::to("/admin/certification/configurations").into_response())

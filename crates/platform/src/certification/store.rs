@@ -840,3 +840,71 @@ pub async fn exposure(conn: impl Into<Conn<'_>>, since: i64) -> Result<(Vec<(Str
         Ok((per, tests))
     })
 }
+
+// ------------------------------------------------------------------ configuration versions
+
+macro_rules! select_version {
+    ($rest:literal) => {
+        concat!(
+            "SELECT version, status, settings, created_at, activated_at, archived_at FROM certification_configurations ",
+            $rest
+        )
+    };
+}
+
+/// Every configuration version, newest first.
+pub async fn configuration_versions(
+    conn: impl Into<crate::db::Conn<'_>>,
+) -> Result<Vec<super::configuration::Version>, sqlx::Error> {
+    on_conn!(conn, c => sqlx::query_as::<_, super::configuration::Version>(select_version!("ORDER BY version DESC")).fetch_all(c).await)
+}
+
+/// A configuration version.
+pub async fn configuration_version(
+    conn: impl Into<crate::db::Conn<'_>>,
+    n: i64,
+) -> Result<Option<super::configuration::Version>, sqlx::Error> {
+    on_conn!(conn, c => sqlx::query_as::<_, super::configuration::Version>(select_version!("WHERE version = $1")).bind(n).fetch_optional(c).await)
+}
+
+/// The active configuration version.
+pub async fn active_configuration(
+    conn: impl Into<crate::db::Conn<'_>>,
+) -> Result<Option<super::configuration::Version>, sqlx::Error> {
+    on_conn!(conn, c => sqlx::query_as::<_, super::configuration::Version>(select_version!("WHERE status = 'active'")).fetch_optional(c).await)
+}
+
+/// Records a configuration version (active: activated now); false when the number is taken.
+pub async fn insert_configuration(
+    conn: impl Into<crate::db::Conn<'_>>,
+    n: i64,
+    status: &str,
+    settings: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query(
+            "INSERT INTO certification_configurations (version, status, settings, created_at, activated_at) \
+             VALUES ($1, $2, $3, $4, CASE WHEN $2 = 'active' THEN $4 END) ON CONFLICT DO NOTHING",
+        )
+        .bind(n).bind(status).bind(settings).bind(now).execute(c).await.map(|r| r.rows_affected() == 1)
+    })
+}
+
+/// Activates a draft version, archiving the active one; false when it is not a draft.
+pub async fn activate_configuration(tx: &mut crate::db::Tx, n: i64, now: i64) -> Result<bool, sqlx::Error> {
+    on_conn!(&mut *tx, c => {
+        sqlx::query("UPDATE certification_configurations SET status = 'archived', archived_at = $1 WHERE status = 'active'")
+            .bind(now).execute(&mut *c).await?;
+        sqlx::query("UPDATE certification_configurations SET status = 'active', activated_at = $2 WHERE version = $1 AND status = 'draft'")
+            .bind(n).bind(now).execute(&mut *c).await.map(|r| r.rows_affected() == 1)
+    })
+}
+
+/// Deletes a draft version; false when it is not a draft.
+pub async fn delete_draft_configuration(conn: impl Into<crate::db::Conn<'_>>, n: i64) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("DELETE FROM certification_configurations WHERE version = $1 AND status = 'draft'")
+            .bind(n).execute(c).await.map(|r| r.rows_affected() == 1)
+    })
+}

@@ -111,8 +111,31 @@ async fn path_id(parts: &mut Parts, name: &str) -> Result<Uuid, Response> {
     Uuid::parse_str(raw).map_err(|_| AppError::NotFound.into_response())
 }
 
-fn member_role(memberships: &[(Uuid, String, MemberRole)], id: Uuid) -> Option<MemberRole> {
-    memberships.iter().find(|(m, _, _)| *m == id).map(|(_, _, r)| *r)
+/// The one check of both spaces' guards: the signed-in person, the space named in the path segment
+/// `segment`, and their role there — 404 when they are not a member (the id reveals nothing), 403
+/// when the role is not one of `R`'s.
+async fn member_access<S, R>(
+    parts: &mut Parts,
+    state: &S,
+    segment: &str,
+    memberships: fn(&CurrentUser) -> &[(Uuid, String, MemberRole)],
+) -> Result<(CurrentUser, Uuid, MemberRole), Response>
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+    R: MemberRoles,
+{
+    let user = CurrentUser::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+    let space = path_id(parts, segment).await?;
+    let role = memberships(&user)
+        .iter()
+        .find(|(m, _, _)| *m == space)
+        .map(|(_, _, r)| *r)
+        .ok_or_else(|| AppError::NotFound.into_response())?;
+    if !R::ROLES.contains(&role) {
+        return Err(AppError::Forbidden.into_response());
+    }
+    Ok((user, space, role))
 }
 
 /// Proof that the caller is a member, with one of `R`'s roles, of the organisation named in the
@@ -136,12 +159,8 @@ where
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let user = CurrentUser::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
-        let organization = path_id(parts, "organization_id").await?;
-        let role = member_role(&user.organizations, organization).ok_or_else(|| AppError::NotFound.into_response())?;
-        if !R::ROLES.contains(&role) {
-            return Err(AppError::Forbidden.into_response());
-        }
+        let (user, organization, role) =
+            member_access::<S, R>(parts, state, "organization_id", |u| &u.organizations).await?;
         // An archived organisation is read-only for its members: they read and export, nothing changes.
         if !matches!(parts.method, axum::http::Method::GET | axum::http::Method::HEAD) {
             let app = AppState::from_ref(state);
@@ -177,12 +196,7 @@ where
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let user = CurrentUser::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
-        let center = path_id(parts, "center_id").await?;
-        let role = member_role(&user.centers, center).ok_or_else(|| AppError::NotFound.into_response())?;
-        if !R::ROLES.contains(&role) {
-            return Err(AppError::Forbidden.into_response());
-        }
+        let (user, center, role) = member_access::<S, R>(parts, state, "center_id", |u| &u.centers).await?;
         Ok(CenterAccess { user, center, role, _roles: PhantomData })
     }
 }

@@ -294,7 +294,7 @@ impl CurrentUser {
 pub struct MaybeUser {
     /// The signed-in person, if any.
     pub user: Option<CurrentUser>,
-    /// The session (anonymous visitors' sessions are never stored: see web::csrf).
+    /// The session (anonymous visitors' sessions are never stored: see identity::csrf).
     pub session: Session,
 }
 

@@ -20,12 +20,16 @@ pub type ExportFn = for<'a> fn(&'a AppState, Uuid) -> BoxFuture<'a, Result<Vec<(
 pub type EraseFn = for<'a> fn(&'a mut Tx, &'a Erased, i64) -> BoxFuture<'a, Result<(), sqlx::Error>>;
 
 /// The person being erased, as the erasure steps know them.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Erased {
     /// The account.
     pub id: Uuid,
     /// When it was created (generalised to the month).
     pub created_at: i64,
+    /// Its address, as it was (throttling counters keyed by it are removed).
+    pub email: Option<String>,
+    /// Its username, as it was.
+    pub username: Option<String>,
 }
 
 /// What a context contributes.

@@ -29,8 +29,7 @@ use crate::{AppState, personal_data, web::routes::Pages};
 pub const PERSONAL_DATA: personal_data::Context = personal_data::Context {
     name: "identity",
     export: |state, user| Box::pin(service::export_sections(state, user)),
-    // Identity's own step needs the whole account: `rights::erase` runs it first, itself.
-    erase: None,
+    erase: Some(|tx, user, now| Box::pin(service::erase_step(tx, user, now))),
 };
 
 /// Pages whose POST is rate-limited per client IP (credential guessing and mail flooding).

@@ -51,9 +51,19 @@ impl Page {
 
     /// The layout of this page with a title.
     pub fn chrome(&self, title: &str) -> Chrome {
-        let page = self.clone();
+        // A signed-in person's token is the session's; an anonymous visitor's is made when written.
+        let token = match &self.user {
+            Some(user) => {
+                let token = user.csrf.clone();
+                crate::web::layout::FormToken::new(move || token.clone())
+            }
+            None => {
+                let page = self.clone();
+                crate::web::layout::FormToken::new(move || page.csrf())
+            }
+        };
         Chrome::new(self.lang, &self.path, title)
-            .with_form_token(crate::web::layout::FormToken::new(move || page.csrf()))
+            .with_form_token(token)
             .with_back(&self.uri)
             .with_user(self.user.as_ref().map(CurrentUser::header))
     }

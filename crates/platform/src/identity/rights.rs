@@ -40,9 +40,13 @@ pub async fn erase(state: &AppState, user_id: Uuid, actor: Uuid, reason: &str) -
     // Addresses mail may have gone to: the account's, and any pending new address.
     let mut addresses = super::store::pending_emails(&state.db, user_id).await?;
     addresses.extend(user.email.iter().cloned());
-    let erased = crate::personal_data::Erased { id: user.id, created_at: user.created_at };
+    let erased = crate::personal_data::Erased {
+        id: user.id,
+        created_at: user.created_at,
+        email: user.email.clone(),
+        username: user.username.clone(),
+    };
     let mut tx = state.db.begin().await?;
-    service::erase_step(&mut tx, &user, now).await?;
     for context in state.personal_data {
         if let Some(step) = context.erase {
             step(&mut tx, &erased, now).await.map_err(|e| {

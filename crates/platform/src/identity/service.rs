@@ -131,10 +131,10 @@ pub async fn throttle_state(db: &Db, user: Uuid) -> Result<Counters, sqlx::Error
 }
 
 /// The throttling keys of an account and its identifiers (erasure removes them all).
-pub fn throttle_keys(user: &User) -> Vec<String> {
-    let mut keys = vec![account_key(user.id)];
-    keys.extend(user.email.iter().map(|e| format!("id:{e}")));
-    keys.extend(user.username.iter().map(|u| format!("id:{u}")));
+pub fn throttle_keys(id: Uuid, email: Option<&str>, username: Option<&str>) -> Vec<String> {
+    let mut keys = vec![account_key(id)];
+    keys.extend(email.map(|e| format!("id:{e}")));
+    keys.extend(username.map(|u| format!("id:{u}")));
     keys
 }
 
@@ -404,14 +404,14 @@ pub async fn export_sections(state: &AppState, user_id: Uuid) -> Result<Vec<(&'s
 
 /// The identity erasure step: identity replaced or removed, login methods, sessions, links,
 /// roles, memberships and throttling counters deleted, dates generalised to the month.
-pub async fn erase_step(tx: &mut Tx, user: &User, now: i64) -> Result<(), sqlx::Error> {
+pub async fn erase_step(tx: &mut Tx, user: &crate::personal_data::Erased, now: i64) -> Result<(), sqlx::Error> {
     let (created, updated) = (month_start(user.created_at), month_start(now));
     store::anonymise_user(&mut *tx, user.id, created, updated).await?;
     store::delete_sessions_of(&mut *tx, user.id).await?;
     store::delete_tokens(&mut *tx, user.id).await?;
     store::delete_roles_and_memberships(&mut *tx, user.id).await?;
     store::bump_session_version(&mut *tx, user.id).await?;
-    for key in throttle_keys(user) {
+    for key in throttle_keys(user.id, user.email.as_deref(), user.username.as_deref()) {
         store::clear_throttle(&mut *tx, &key).await?;
     }
     Ok(())

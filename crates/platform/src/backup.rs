@@ -35,7 +35,7 @@ pub async fn backup(settings: &DbSettings, output: &Path) -> anyhow::Result<()> 
         .await;
     }
     let db = crate::open_database(settings).await?;
-    let Db::Sqlite(pool) = &db else { bail!("unsupported database") };
+    let Db::Sqlite(pool, _) = &db else { bail!("unsupported database") };
     sqlx::query("VACUUM INTO $1")
         .bind(output.to_str().context("the backup path is not UTF-8")?)
         .execute(pool)

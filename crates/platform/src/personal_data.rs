@@ -88,7 +88,7 @@ pub async fn rewrite(db: &crate::db::Db) -> Result<(), sqlx::Error> {
 
 async fn vacuum(db: &crate::db::Db, full: bool) -> Result<(), sqlx::Error> {
     match db {
-        crate::db::Db::Sqlite(pool) => {
+        crate::db::Db::Sqlite(pool, _) => {
             if full {
                 sqlx::query("VACUUM").execute(pool).await?;
             }

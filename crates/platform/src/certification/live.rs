@@ -54,7 +54,7 @@ impl Hub {
 /// answer that caused it does not wait for the notification.
 pub fn publish(state: &AppState, session: Uuid) {
     match &state.db {
-        Db::Sqlite(_) => state.live.deliver(session),
+        Db::Sqlite(..) => state.live.deliver(session),
         Db::Postgres(pool) => {
             let (pool, hub) = (pool.clone(), state.live.clone());
             tokio::spawn(async move {

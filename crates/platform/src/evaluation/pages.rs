@@ -308,9 +308,9 @@ pub async fn answer(
         field(&fields, "challenge_id").ok_or_else(|| AppError::BadRequest("missing challenge_id".into()))?;
     let ci =
         state.content.challenge_by_id(challenge_id).ok_or_else(|| AppError::BadRequest("unknown challenge".into()))?;
-    let challenge = state.content.challenge(ci);
-    let read = |test_locale| view::response_from_form(challenge, test_locale, &fields);
-    match service::answer(&state, me.id, id, challenge_id, read).await? {
+    let (content, challenge_id) = (state.content.clone(), challenge_id.to_owned());
+    let read = move |test_locale| view::response_from_form(content.challenge(ci), test_locale, &fields);
+    match service::answer(&state, me.id, id, &challenge_id, read).await? {
         Answered::Recorded { level_up: Some(l), .. } => {
             Ok(Redirect::to(&format!("/assessments/{id}?levelup={l}")).into_response())
         }

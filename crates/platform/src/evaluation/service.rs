@@ -236,8 +236,21 @@ pub async fn begin(
     let assessment = store::assessment(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
     let scope = Scope::of(state, &mut *tx, &assessment).await?;
     let rows = scope.knowledge(&mut *tx, &assessment).await?;
-    advance_in(state, tx, &assessment, &scope, now, &rows, &[]).await?;
+    let standing = Standing { knowledge: &rows, answers: &[], leaving: None };
+    advance_in(state, tx, &assessment, &scope, now, standing).await?;
     Ok(id)
+}
+
+/// Where a test stands when the flow moves on.
+#[derive(Clone, Copy)]
+struct Standing<'a> {
+    /// What the test knows of the learner (its scope's knowledge, this answer's included).
+    knowledge: &'a [KeRow],
+    /// Each answer's challenge and whether it was right, in order.
+    answers: &'a [(String, bool)],
+    /// The question just answered (`None` when the test starts): moving on fails (`None`) when
+    /// another submission already left it.
+    leaving: Option<&'a str>,
 }
 
 async fn advance_in(
@@ -246,17 +259,24 @@ async fn advance_in(
     a: &Assessment,
     scope: &Scope,
     now: i64,
-    rows: &[KeRow],
-    answers: &[(String, bool)],
-) -> Result<Next, AppError> {
-    if let Some(test) = &scope.test
-        && let Some(next) = test.next(state, tx, a, now, answers).await?
-    {
-        return Ok(next);
+    standing: Standing<'_>,
+) -> Result<Option<Next>, AppError> {
+    let Standing { knowledge: rows, answers, mut leaving } = standing;
+    if let Some(test) = &scope.test {
+        // A kind may ask its next question itself: the answered one is left first, unless another
+        // submission already moved on.
+        if let Some(from) = leaving.take()
+            && !store::leave_current(&mut *tx, a.id, from, now).await?
+        {
+            return Ok(None);
+        }
+        if let Some(next) = test.next(state, tx, a, now, answers).await? {
+            return Ok(Some(next));
+        }
     }
     let rules = scope.rules();
     if scope.test.is_none() && state.settings.competence_tests == crate::config::CompetenceTests::Placement {
-        return advance_placement(state, tx, a, now, answers).await;
+        return advance_placement(state, tx, a, now, answers, leaving).await;
     }
     let content = &state.content;
     let mut current = knowledge::current(&to_engine(content, rows));
@@ -277,18 +297,20 @@ async fn advance_in(
         seed: a.seed as u32,
         include_archived: rules.include_archived,
     });
-    match next {
+    // Moving on also checks that no other submission did in between (one statement).
+    let moved = match next {
         Next::Ask { challenge, .. } => {
-            store::set_current(&mut *tx, a.id, &content.challenge(challenge).id, now).await?
+            store::move_current(&mut *tx, a.id, leaving, &content.challenge(challenge).id, now).await?
         }
         Next::End { .. } => {
-            store::complete(&mut *tx, a, now).await?;
-            if let Some(test) = &scope.test {
+            let ended = store::complete_after(&mut *tx, a, leaving, now).await?;
+            if ended && let Some(test) = &scope.test {
                 test.ended(tx, a).await?;
             }
+            ended
         }
-    }
-    Ok(next)
+    };
+    Ok(moved.then_some(next))
 }
 
 /// The next question of a competence test in placement mode (docs/engine.md), or its end: then
@@ -300,7 +322,8 @@ async fn advance_placement(
     a: &Assessment,
     now: i64,
     answers: &[(String, bool)],
-) -> Result<Next, AppError> {
+    leaving: Option<&str>,
+) -> Result<Option<Next>, AppError> {
     use engine::placement;
     use rand::SeedableRng;
     let content = &state.content;
@@ -320,15 +343,21 @@ async fn advance_placement(
     let mut rng = rand::rngs::StdRng::seed_from_u64((a.seed as u64).wrapping_add(asked.len() as u64));
     if let Some(i) = placement::next(&items, &asked, &estimator, &config, &mut rng) {
         let challenge = items[i].challenge;
-        store::set_current(&mut *tx, a.id, &content.challenge(challenge).id, now).await?;
-        return Ok(Next::Ask { challenge, skill: items[i].skill, level_estimated: estimator.capacity() });
+        if !store::move_current(&mut *tx, a.id, leaving, &content.challenge(challenge).id, now).await? {
+            return Ok(None);
+        }
+        return Ok(Some(Next::Ask { challenge, skill: items[i].skill, level_estimated: estimator.capacity() }));
+    }
+    if !store::complete_after(&mut *tx, a, leaving, now).await? {
+        return Ok(None);
     }
     let level = placement::level(&items, estimator.capacity());
     let code = &content.competence(competence).code;
+    let mut kes = Vec::new();
     for (n, s) in content.competence(competence).active_skills.iter().enumerate() {
         let skill = content.skill(*s);
         let validated = u32::from(skill.level) <= level;
-        let ke = store::NewKe {
+        kes.push(store::NewKe {
             user: a.user_id,
             assessment: a.id,
             answer: None,
@@ -340,11 +369,10 @@ async fn advance_placement(
             // After the answers' own elements, so these are the current ones.
             at: now + 1_000 + n as i64,
             exam: false,
-        };
-        store::insert_ke(&mut *tx, ke).await?;
+        });
     }
-    store::complete(&mut *tx, a, now).await?;
-    Ok(Next::End { level_estimated: estimator.capacity() })
+    store::insert_kes(&mut *tx, &kes).await?;
+    Ok(Some(Next::End { level_estimated: estimator.capacity() }))
 }
 
 /// Each answer's challenge and whether it was right, in order.
@@ -482,6 +510,17 @@ pub async fn answer(
     user: Uuid,
     id: Uuid,
     challenge_id: &str,
+    read: impl FnOnce(Locale) -> (Response, String) + Send + 'static,
+) -> Result<Answered, AppError> {
+    let (owned, challenge_id) = (state.clone(), challenge_id.to_owned());
+    state.db.write(async move { record_answer(&owned, user, id, &challenge_id, read).await }).await
+}
+
+async fn record_answer(
+    state: &AppState,
+    user: Uuid,
+    id: Uuid,
+    challenge_id: &str,
     read: impl FnOnce(Locale) -> (Response, String),
 ) -> Result<Answered, AppError> {
     let content = &state.content;
@@ -573,10 +612,11 @@ pub async fn answer(
     } else {
         knowledge::elements_for_answer(content, challenge.skill, verdict.outcome.is_success(), &target, &assessed)
     };
+    let mut kes = Vec::with_capacity(elements.len());
     for (n, e) in elements.iter().enumerate() {
         let skill = content.skill(e.skill);
         let competence_code = &content.competence(skill.competence).code;
-        let ke = store::NewKe {
+        kes.push(store::NewKe {
             user,
             assessment: id,
             answer: Some(answer_id),
@@ -587,8 +627,7 @@ pub async fn answer(
             earned_pix: e.earned_pix,
             at: now + n as i64,
             exam: rules.knowledge == Knowledge::OwnAnswers,
-        };
-        store::insert_ke(&mut tx, ke).await?;
+        });
         rows.push(KeRow {
             skill: skill.name.clone(),
             competence_code: competence_code.clone(),
@@ -599,14 +638,16 @@ pub async fn answer(
             assessment_id: id,
         });
     }
+    store::insert_kes(&mut tx, &kes).await?;
     let after = competence_score(&rows);
-    // Move on only if nobody else did in between (a concurrent duplicate loses here).
-    if !store::leave_current(&mut tx, id, challenge_id, now).await? {
-        return Ok(Answered::Duplicate);
-    }
     let mut answered = outcomes(&answers);
     answered.push((challenge_id.to_owned(), verdict.outcome.is_success()));
-    let next = advance_in(state, &mut tx, &a, &scope, now, &rows, &answered).await?;
+    // Move on only if nobody else did in between (a concurrent duplicate loses here, and its
+    // transaction is rolled back).
+    let standing = Standing { knowledge: &rows, answers: &answered, leaving: Some(challenge_id) };
+    let Some(next) = advance_in(state, &mut tx, &a, &scope, now, standing).await? else {
+        return Ok(Answered::Duplicate);
+    };
     // In placement mode the end writes the level's knowledge: the level-up reads it.
     let after = if matches!(next, Next::End { .. })
         && scope.test.is_none()

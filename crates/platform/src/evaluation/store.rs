@@ -178,19 +178,61 @@ pub async fn insert_assessment(conn: impl Into<Conn<'_>>, a: NewAssessment<'_>) 
 
 /// Makes `challenge` the current question, asked at `now`.
 pub async fn set_current(conn: impl Into<Conn<'_>>, id: Uuid, challenge: &str, now: i64) -> Result<(), sqlx::Error> {
+    move_current(conn, id, None, challenge, now).await.map(|_| ())
+}
+
+/// Asks the next question in place of `from` (the one just answered), unless another submission
+/// already moved on: true when this one did. `from: None` asks whatever was current.
+pub async fn move_current(
+    conn: impl Into<Conn<'_>>,
+    id: Uuid,
+    from: Option<&str>,
+    challenge: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    // One statement both guards and moves: the answer's transaction holds SQLite's write lock a
+    // statement shorter (docs/performance.md).
     on_conn!(conn, c => {
-        sqlx::query("UPDATE assessments SET current_challenge_id = $1, current_asked_at = $2, current_focused_out = $3, updated_at = $2 WHERE id = $4")
-            .bind(challenge).bind(now).bind(false).bind(id).execute(c).await.map(|_| ())
+        let sql = match from {
+            None => "UPDATE assessments SET current_challenge_id = $1, current_asked_at = $2, current_focused_out = $3, updated_at = $2 WHERE id = $4",
+            Some(_) => "UPDATE assessments SET current_challenge_id = $1, current_asked_at = $2, current_focused_out = $3, updated_at = $2 WHERE id = $4 AND current_challenge_id = $5",
+        };
+        let mut query = sqlx::query(sql).bind(challenge).bind(now).bind(false).bind(id);
+        if let Some(from) = from {
+            query = query.bind(from);
+        }
+        query.execute(c).await.map(|r| r.rows_affected() == 1)
     })
 }
 
 /// Ends a test and its competence evaluation.
 pub async fn complete(conn: impl Into<Conn<'_>>, a: &Assessment, now: i64) -> Result<(), sqlx::Error> {
+    complete_after(conn, a, None, now).await.map(|_| ())
+}
+
+/// Ends a test after the answer to `from`, unless another submission already moved on: true when
+/// this one ended it. `from: None` ends it whatever was current.
+pub async fn complete_after(
+    conn: impl Into<Conn<'_>>,
+    a: &Assessment,
+    from: Option<&str>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     on_conn!(conn, c => {
-        sqlx::query("UPDATE assessments SET state = 'completed', current_challenge_id = NULL, current_asked_at = NULL, completed_at = $1, updated_at = $1 WHERE id = $2")
-            .bind(now).bind(a.id).execute(&mut *c).await?;
+        let sql = match from {
+            None => "UPDATE assessments SET state = 'completed', current_challenge_id = NULL, current_asked_at = NULL, completed_at = $1, updated_at = $1 WHERE id = $2",
+            Some(_) => "UPDATE assessments SET state = 'completed', current_challenge_id = NULL, current_asked_at = NULL, completed_at = $1, updated_at = $1 WHERE id = $2 AND current_challenge_id = $3",
+        };
+        let mut query = sqlx::query(sql).bind(now).bind(a.id);
+        if let Some(from) = from {
+            query = query.bind(from);
+        }
+        let ended = query.execute(&mut *c).await?;
+        if ended.rows_affected() != 1 {
+            return Ok(false);
+        }
         sqlx::query("UPDATE competence_evaluations SET status = 'completed', updated_at = $1 WHERE user_id = $2 AND competence_code = $3 AND assessment_id = $4")
-            .bind(now).bind(a.user_id).bind(&a.competence_code).bind(a.id).execute(&mut *c).await.map(|_| ())
+            .bind(now).bind(a.user_id).bind(&a.competence_code).bind(a.id).execute(&mut *c).await.map(|_| true)
     })
 }
 
@@ -335,6 +377,24 @@ pub async fn insert_ke(conn: impl Into<Conn<'_>>, k: NewKe<'_>) -> Result<(), sq
         .execute(c)
         .await
         .map(|_| ())
+    })
+}
+
+/// Inserts the knowledge elements one answer proved, in one statement.
+pub async fn insert_kes(conn: impl Into<Conn<'_>>, kes: &[NewKe<'_>]) -> Result<(), sqlx::Error> {
+    if kes.is_empty() {
+        return Ok(());
+    }
+    on_conn!(conn, c => {
+        let mut q = sqlx::QueryBuilder::new(
+            "INSERT INTO knowledge_elements (id, user_id, assessment_id, answer_id, skill, competence_code, source, status, earned_pix, created_at, exam) ",
+        );
+        q.push_values(kes, |mut row, k| {
+            row.push_bind(Uuid::now_v7()).push_bind(k.user).push_bind(k.assessment).push_bind(k.answer)
+                .push_bind(k.skill).push_bind(k.competence).push_bind(k.source).push_bind(k.status)
+                .push_bind(k.earned_pix).push_bind(k.at).push_bind(k.exam);
+        });
+        q.build().execute(c).await.map(|_| ())
     })
 }
 

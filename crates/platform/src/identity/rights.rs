@@ -62,7 +62,7 @@ pub async fn erase(state: &AppState, user_id: Uuid, actor: Uuid, reason: &str) -
     // The rows are gone from what queries see; now from the files too. On PostgreSQL vacuuming can
     // take a while on big tables: it runs after the answer (and hourly, should this node stop).
     match &state.db {
-        crate::db::Db::Sqlite(_) => scrub(&state.db).await?,
+        crate::db::Db::Sqlite(..) => scrub(&state.db).await?,
         crate::db::Db::Postgres(_) => {
             let db = state.db.clone();
             tokio::spawn(async move {

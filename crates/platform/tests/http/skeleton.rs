@@ -76,7 +76,7 @@ async fn readiness_answers_within_a_second_when_no_connection_comes_free(backend
     let wait = Duration::from_millis(300);
     let (mut sqlite, mut postgres) = (Vec::new(), Vec::new());
     match app.db() {
-        platform::db::Db::Sqlite(pool) => {
+        platform::db::Db::Sqlite(pool, _) => {
             while let Ok(Ok(conn)) = tokio::time::timeout(wait, pool.acquire()).await {
                 sqlite.push(conn);
             }
@@ -303,7 +303,7 @@ async fn public_pages_render_in_both_languages(backend: Backend) {
 /// Reads `(table, column)` pairs of the application schema.
 async fn columns(db: &platform::db::Db) -> std::collections::BTreeSet<(String, String)> {
     let rows: Vec<(String, String)> = match db {
-        platform::db::Db::Sqlite(pool) => sqlx::query_as(
+        platform::db::Db::Sqlite(pool, _) => sqlx::query_as(
             "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
              WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
         )

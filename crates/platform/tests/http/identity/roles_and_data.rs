@@ -132,7 +132,7 @@ async fn export_contains_the_person_data(backend: Backend) {
 async fn all_text(app: &TestApp) -> Vec<(String, String, String)> {
     let mut found = Vec::new();
     match app.db() {
-        platform::db::Db::Sqlite(pool) => {
+        platform::db::Db::Sqlite(pool, _) => {
             let columns: Vec<(String, String)> = sqlx::query_as(
                 "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'",
             )
@@ -178,7 +178,7 @@ async fn raw_leftovers(app: &TestApp, secrets: &[&str]) -> Vec<String> {
         found
     };
     match app.db() {
-        platform::db::Db::Sqlite(_) => {
+        platform::db::Db::Sqlite(..) => {
             let dir = app.data.data_dir.path();
             scan(vec![dir.join("pix.db"), dir.join("pix.db-wal")])
         }

@@ -56,8 +56,9 @@ pub enum Db {
 /// An open transaction on one of the two databases.
 pub enum Tx {
     /// SQLite transaction (started with `BEGIN IMMEDIATE`), holding the node's write turn until it
-    /// ends (declared after the transaction, so it is released after the transaction is dropped).
-    Sqlite(Transaction<'static, Sqlite>, tokio::sync::OwnedSemaphorePermit),
+    /// ends (declared after the transaction, so it is released after the transaction is dropped);
+    /// none inside [`Db::write`], whose work holds the turn.
+    Sqlite(Transaction<'static, Sqlite>, Option<tokio::sync::OwnedSemaphorePermit>),
     /// PostgreSQL transaction.
     Postgres(Transaction<'static, Postgres>),
 }
@@ -77,6 +78,11 @@ pub enum Tx {
 pub struct WriteGate {
     turn: std::sync::Arc<tokio::sync::Semaphore>,
     writer: std::sync::Arc<WriterThread>,
+}
+
+tokio::task_local! {
+    /// Set inside [`Db::write`]: the work holds the node's write turn.
+    static HOLDS_TURN: ();
 }
 
 /// A single-threaded runtime on its own thread, stopped when the last handle is dropped.
@@ -329,23 +335,35 @@ impl Db {
         Ok(match self {
             Db::Sqlite(pool, gate) => {
                 // The turn first: a writer waiting for it holds no pooled connection.
-                let turn = gate.turn().await;
+                let turn = match HOLDS_TURN.try_with(|_| ()) {
+                    Ok(()) => None,
+                    Err(_) => Some(gate.turn().await),
+                };
                 Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, turn)
             }
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
 
-    /// Runs a write transaction's work: on SQLite on the node's writer thread ([`WriteGate`]), on
-    /// PostgreSQL where it is (its writers do not take turns).
+    /// Runs a write transaction's work: on SQLite it waits for the node's write turn, then runs on
+    /// the writer thread with the turn held ([`WriteGate`]; its transactions do not queue again);
+    /// on PostgreSQL where it is (its writers do not take turns). Read what can be read before.
     pub async fn write<T: Send + 'static>(&self, work: impl std::future::Future<Output = T> + Send + 'static) -> T {
         match self {
-            Db::Sqlite(_, gate) => match gate.writer.handle.spawn(work).await {
-                Ok(done) => done,
-                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                // Cancelled: the writer thread stopped, which only happens once the pool is gone.
-                Err(e) => panic!("the SQLite writer thread stopped: {e}"),
-            },
+            Db::Sqlite(_, gate) => {
+                let turn = gate.turn().await;
+                let work = HOLDS_TURN.scope((), async move {
+                    let done = work.await;
+                    drop(turn);
+                    done
+                });
+                match gate.writer.handle.spawn(work).await {
+                    Ok(done) => done,
+                    Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                    // Cancelled: the writer thread stopped, which only happens once the pool is gone.
+                    Err(e) => panic!("the SQLite writer thread stopped: {e}"),
+                }
+            }
             Db::Postgres(_) => work.await,
         }
     }

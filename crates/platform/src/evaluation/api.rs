@@ -229,7 +229,7 @@ pub async fn answer(
         let v = body.value.unwrap_or_default();
         (EngineResponse::Value(v.clone()), v)
     };
-    match service::answer(&state, me.id, id, &body.challenge_id, |_| (response, raw)).await? {
+    match service::answer(&state, me.id, id, &body.challenge_id, move |_| (response.clone(), raw.clone())).await? {
         Answered::Recorded { certification: true, .. } => {
             Ok(Json(AnswerResult { result: "recorded".into(), level_up: None }))
         }

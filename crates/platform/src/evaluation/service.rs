@@ -248,9 +248,9 @@ struct Standing<'a> {
     knowledge: &'a [KeRow],
     /// Each answer's challenge and whether it was right, in order.
     answers: &'a [(String, bool)],
-    /// The question just answered (`None` when the test starts): moving on fails (`None`) when
-    /// another submission already left it.
-    leaving: Option<&'a str>,
+    /// The question just answered, as the answer read it (`None` when the test starts): moving on
+    /// fails (`None`) when the test is not there any more.
+    leaving: Option<store::Leaving<'a>>,
 }
 
 async fn advance_in(
@@ -322,7 +322,7 @@ async fn advance_placement(
     a: &Assessment,
     now: i64,
     answers: &[(String, bool)],
-    leaving: Option<&str>,
+    leaving: Option<store::Leaving<'_>>,
 ) -> Result<Option<Next>, AppError> {
     use engine::placement;
     use rand::SeedableRng;
@@ -510,23 +510,75 @@ pub async fn answer(
     user: Uuid,
     id: Uuid,
     challenge_id: &str,
-    read: impl FnOnce(Locale) -> (Response, String) + Send + 'static,
+    read: impl Fn(Locale) -> (Response, String),
 ) -> Result<Answered, AppError> {
-    let (owned, challenge_id) = (state.clone(), challenge_id.to_owned());
-    state.db.write(async move { record_answer(&owned, user, id, &challenge_id, read).await }).await
+    for _ in 0..ANSWER_ATTEMPTS {
+        let ready = match prepare_answer(state, user, id, challenge_id, &read).await? {
+            Prepared::Said(answered) => return Ok(answered),
+            Prepared::Ready(ready) => ready,
+        };
+        let owned = state.clone();
+        if let Some(answered) = state.db.write(async move { commit_answer(&owned, *ready).await }).await? {
+            return Ok(answered);
+        }
+    }
+    // Overtaken every time: the question keeps changing under this answer.
+    Ok(Answered::NotCurrent)
 }
 
-async fn record_answer(
+/// Attempts at recording one answer. Each reads the test and works out what the answer proves
+/// before taking the write turn; its transaction then only writes, and moves on from the question
+/// only if the test is still started, on that question, with the focus read (the answer's verdict
+/// depends on it). A snapshot overtaken meanwhile (another submission, the learner leaving the
+/// page, the test ended elsewhere) is rolled back and read again. On SQLite the node's one write
+/// lock is held for the writes alone (docs/performance.md).
+const ANSWER_ATTEMPTS: usize = 3;
+
+/// What reading an answer's test gave: an answer for the learner already, or the writes to make.
+enum Prepared {
+    Said(Answered),
+    Ready(Box<Ready>),
+}
+
+/// An answer checked against a snapshot of its test, ready to be written.
+struct Ready {
+    a: Assessment,
+    scope: Scope,
+    row: store::AnswerRow,
+    outcome: Outcome,
+    /// What the answer proves, and when each element counts from.
+    elements: Vec<(knowledge::NewElement, i64)>,
+    /// The scope's knowledge, this answer's elements included.
+    knowledge: Vec<KeRow>,
+    answered: Vec<(String, bool)>,
+    before: CompetenceScore,
+    after: CompetenceScore,
+    now: i64,
+}
+
+/// The competence score of a test's own competence (the level-up message of competence tests).
+fn own_competence_score(content: &Content, a: &Assessment, rows: &[KeRow]) -> CompetenceScore {
+    let current = knowledge::current(&to_engine(content, rows));
+    scoring::competence_score(
+        current
+            .iter()
+            .filter(|k| content.competence(content.skill(k.skill).competence).code == a.competence_code)
+            .map(|k| k.earned_pix),
+        MAX_LEVEL,
+    )
+}
+
+/// Reads the test on the pool and checks the answer against it, without writing.
+async fn prepare_answer(
     state: &AppState,
     user: Uuid,
     id: Uuid,
     challenge_id: &str,
-    read: impl FnOnce(Locale) -> (Response, String),
-) -> Result<Answered, AppError> {
+    read: &impl Fn(Locale) -> (Response, String),
+) -> Result<Prepared, AppError> {
     let content = &state.content;
     let now = state.clock.now_micros();
-    let mut tx = state.db.begin().await?;
-    let a = store::assessment(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let a = store::assessment(&state.db, id).await?.ok_or(AppError::NotFound)?;
     if a.user_id != user {
         return Err(AppError::NotFound);
     }
@@ -535,30 +587,19 @@ async fn record_answer(
         let error = FieldError { field: "challenge_id".into(), code: "field-challenge-unknown".into() };
         return Err(AppError::Invalid(vec![error]));
     };
-    let answers = store::answers(&mut tx, id).await?;
+    let answers = store::answers(&state.db, id).await?;
     if answers.iter().any(|r| r.challenge_id == challenge_id) {
-        return Ok(Answered::Duplicate);
+        return Ok(Prepared::Said(Answered::Duplicate));
     }
     if a.test_state() == TestState::Completed {
-        return Ok(Answered::Completed);
+        return Ok(Prepared::Said(Answered::Completed));
     }
     if a.current_challenge_id.as_deref() != Some(challenge_id) {
-        return Ok(Answered::NotCurrent);
+        return Ok(Prepared::Said(Answered::NotCurrent));
     }
-    let scope = Scope::of(state, &mut tx, &a).await?;
+    let scope = Scope::of(state, &state.db, &a).await?;
     let rules = scope.rules();
-    // The kind may stop the answer: a question under an alert, a deadline passed.
-    if let Some(test) = &scope.test {
-        match test.before_answer(state, &mut tx, &a, now).await? {
-            Some(Stop::NotCurrent) => return Ok(Answered::NotCurrent),
-            Some(Stop::Ended) => {
-                tx.commit().await?;
-                test.after_commit(state);
-                return Ok(Answered::Completed);
-            }
-            None => {}
-        }
-    }
+    let mut rows = scope.knowledge(&state.db, &a).await?;
     let challenge = content.challenge(ci);
     let (response, raw_value) = read(a.locale());
     let asked_at = a.current_asked_at.unwrap_or(now);
@@ -573,10 +614,9 @@ async fn record_answer(
         &verdict.details.iter().map(|(k, ok)| (k.clone(), *ok)).collect::<std::collections::BTreeMap<_, _>>(),
     )
     .map_err(|e| AppError::Internal(e.into()))?;
-    let answer_id = Uuid::now_v7();
     let time_spent = ((now - asked_at).max(0) + 999_999) / 1_000_000;
     let row = store::AnswerRow {
-        id: answer_id,
+        id: Uuid::now_v7(),
         assessment_id: id,
         challenge_id: challenge_id.to_owned(),
         value: raw_value,
@@ -587,23 +627,9 @@ async fn record_answer(
         time_spent,
         created_at: now,
     };
-    if !store::insert_answer(&mut tx, &row).await? {
-        return Ok(Answered::Duplicate);
-    }
     // Knowledge: what this answer proves (in the test's scope), scored before and after for the
     // level-up message of competence tests. A certification records answers only.
-    let mut rows = scope.knowledge(&mut tx, &a).await?;
-    let competence_score = |rows: &[KeRow]| {
-        let current = knowledge::current(&to_engine(content, rows));
-        scoring::competence_score(
-            current
-                .iter()
-                .filter(|k| content.competence(content.skill(k.skill).competence).code == a.competence_code)
-                .map(|k| k.earned_pix),
-            MAX_LEVEL,
-        )
-    };
-    let before = competence_score(&rows);
+    let before = own_competence_score(content, &a, &rows);
     let target: HashSet<SkillIdx> = scope.target.iter().copied().collect();
     let assessed: HashSet<SkillIdx> =
         rows.iter().filter(|r| r.assessment_id == id).filter_map(|r| content.skill_by_name(&r.skill)).collect();
@@ -612,48 +638,90 @@ async fn record_answer(
     } else {
         knowledge::elements_for_answer(content, challenge.skill, verdict.outcome.is_success(), &target, &assessed)
     };
-    let mut kes = Vec::with_capacity(elements.len());
-    for (n, e) in elements.iter().enumerate() {
+    let elements: Vec<_> = elements.into_iter().enumerate().map(|(n, e)| (e, now + n as i64)).collect();
+    for (e, at) in &elements {
         let skill = content.skill(e.skill);
-        let competence_code = &content.competence(skill.competence).code;
-        kes.push(store::NewKe {
-            user,
-            assessment: id,
-            answer: Some(answer_id),
-            skill: &skill.name,
-            competence: competence_code,
-            source: e.source.as_str(),
-            status: e.status.as_str(),
-            earned_pix: e.earned_pix,
-            at: now + n as i64,
-            exam: rules.knowledge == Knowledge::OwnAnswers,
-        });
         rows.push(KeRow {
             skill: skill.name.clone(),
-            competence_code: competence_code.clone(),
+            competence_code: content.competence(skill.competence).code.clone(),
             source: e.source.as_str().to_owned(),
             status: e.status.as_str().to_owned(),
             earned_pix: e.earned_pix,
-            created_at: now + n as i64,
+            created_at: *at,
             assessment_id: id,
         });
     }
-    store::insert_kes(&mut tx, &kes).await?;
-    let after = competence_score(&rows);
+    let after = own_competence_score(content, &a, &rows);
     let mut answered = outcomes(&answers);
     answered.push((challenge_id.to_owned(), verdict.outcome.is_success()));
-    // Move on only if nobody else did in between (a concurrent duplicate loses here, and its
-    // transaction is rolled back).
-    let standing = Standing { knowledge: &rows, answers: &answered, leaving: Some(challenge_id) };
+    Ok(Prepared::Ready(Box::new(Ready {
+        a,
+        scope,
+        row,
+        outcome: verdict.outcome,
+        elements,
+        knowledge: rows,
+        answered,
+        before,
+        after,
+        now,
+    })))
+}
+
+/// Writes a prepared answer in one transaction; `None` when its snapshot was overtaken (then
+/// nothing was written).
+async fn commit_answer(state: &AppState, ready: Ready) -> Result<Option<Answered>, AppError> {
+    let Ready { a, scope, row, outcome, elements, knowledge: rows, answered, before, after, now } = ready;
+    let content = &state.content;
+    let rules = scope.rules();
+    let mut tx = state.db.begin().await?;
+    // The kind may stop the answer, on what its tables say now: a question under an alert, a
+    // deadline passed.
+    if let Some(test) = &scope.test {
+        match test.before_answer(state, &mut tx, &a, now).await? {
+            Some(Stop::NotCurrent) => return Ok(Some(Answered::NotCurrent)),
+            Some(Stop::Ended) => {
+                tx.commit().await?;
+                test.after_commit(state);
+                return Ok(Some(Answered::Completed));
+            }
+            None => {}
+        }
+    }
+    if !store::insert_answer(&mut tx, &row).await? {
+        return Ok(Some(Answered::Duplicate));
+    }
+    let kes: Vec<_> = elements
+        .iter()
+        .map(|(e, at)| {
+            let skill = content.skill(e.skill);
+            store::NewKe {
+                user: a.user_id,
+                assessment: a.id,
+                answer: Some(row.id),
+                skill: &skill.name,
+                competence: &content.competence(skill.competence).code,
+                source: e.source.as_str(),
+                status: e.status.as_str(),
+                earned_pix: e.earned_pix,
+                at: *at,
+                exam: rules.knowledge == Knowledge::OwnAnswers,
+            }
+        })
+        .collect();
+    store::insert_kes(&mut tx, &kes).await?;
+    let leaving = store::Leaving { challenge: &row.challenge_id, focused_out: row.focused_out };
+    let standing = Standing { knowledge: &rows, answers: &answered, leaving: Some(leaving) };
     let Some(next) = advance_in(state, &mut tx, &a, &scope, now, standing).await? else {
-        return Ok(Answered::Duplicate);
+        tx.rollback().await?;
+        return Ok(None);
     };
     // In placement mode the end writes the level's knowledge: the level-up reads it.
     let after = if matches!(next, Next::End { .. })
         && scope.test.is_none()
         && state.settings.competence_tests == crate::config::CompetenceTests::Placement
     {
-        competence_score(&scope.knowledge(&mut tx, &a).await?)
+        own_competence_score(content, &a, &scope.knowledge(&mut tx, &a).await?)
     } else {
         after
     };
@@ -662,7 +730,7 @@ async fn record_answer(
         test.after_commit(state);
     }
     let level_up = if scope.test.is_some() { None } else { scoring::level_up(before, after) };
-    Ok(Answered::Recorded { outcome: verdict.outcome, level_up, certification: rules.certification })
+    Ok(Some(Answered::Recorded { outcome, level_up, certification: rules.certification }))
 }
 
 /// Records that the learner left the page of the current focused challenge.

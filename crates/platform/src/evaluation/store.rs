@@ -181,12 +181,22 @@ pub async fn set_current(conn: impl Into<Conn<'_>>, id: Uuid, challenge: &str, n
     move_current(conn, id, None, challenge, now).await.map(|_| ())
 }
 
-/// Asks the next question in place of `from` (the one just answered), unless another submission
-/// already moved on: true when this one did. `from: None` asks whatever was current.
+/// The question an answer leaves, as the answer read it: moving on from it checks the test is
+/// still started, on that question, with that focus (what the answer's verdict was based on).
+#[derive(Debug, Clone, Copy)]
+pub struct Leaving<'a> {
+    /// The question answered.
+    pub challenge: &'a str,
+    /// Whether the learner had left its page.
+    pub focused_out: bool,
+}
+
+/// Asks the next question in place of `from` (the one just answered), unless the test is no longer
+/// as the answer read it: true when it moved on. `from: None` asks whatever was current.
 pub async fn move_current(
     conn: impl Into<Conn<'_>>,
     id: Uuid,
-    from: Option<&str>,
+    from: Option<Leaving<'_>>,
     challenge: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -195,11 +205,12 @@ pub async fn move_current(
     on_conn!(conn, c => {
         let sql = match from {
             None => "UPDATE assessments SET current_challenge_id = $1, current_asked_at = $2, current_focused_out = $3, updated_at = $2 WHERE id = $4",
-            Some(_) => "UPDATE assessments SET current_challenge_id = $1, current_asked_at = $2, current_focused_out = $3, updated_at = $2 WHERE id = $4 AND current_challenge_id = $5",
+            Some(_) => "UPDATE assessments SET current_challenge_id = $1, current_asked_at = $2, current_focused_out = $3, updated_at = $2 \
+                        WHERE id = $4 AND state = 'started' AND current_challenge_id = $5 AND current_focused_out = $6",
         };
         let mut query = sqlx::query(sql).bind(challenge).bind(now).bind(false).bind(id);
         if let Some(from) = from {
-            query = query.bind(from);
+            query = query.bind(from.challenge).bind(from.focused_out);
         }
         query.execute(c).await.map(|r| r.rows_affected() == 1)
     })
@@ -210,22 +221,23 @@ pub async fn complete(conn: impl Into<Conn<'_>>, a: &Assessment, now: i64) -> Re
     complete_after(conn, a, None, now).await.map(|_| ())
 }
 
-/// Ends a test after the answer to `from`, unless another submission already moved on: true when
-/// this one ended it. `from: None` ends it whatever was current.
+/// Ends a test after the answer to `from`, unless the test is no longer as the answer read it:
+/// true when it ended. `from: None` ends it whatever was current.
 pub async fn complete_after(
     conn: impl Into<Conn<'_>>,
     a: &Assessment,
-    from: Option<&str>,
+    from: Option<Leaving<'_>>,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     on_conn!(conn, c => {
         let sql = match from {
             None => "UPDATE assessments SET state = 'completed', current_challenge_id = NULL, current_asked_at = NULL, completed_at = $1, updated_at = $1 WHERE id = $2",
-            Some(_) => "UPDATE assessments SET state = 'completed', current_challenge_id = NULL, current_asked_at = NULL, completed_at = $1, updated_at = $1 WHERE id = $2 AND current_challenge_id = $3",
+            Some(_) => "UPDATE assessments SET state = 'completed', current_challenge_id = NULL, current_asked_at = NULL, completed_at = $1, updated_at = $1 \
+                        WHERE id = $2 AND state = 'started' AND current_challenge_id = $3 AND current_focused_out = $4",
         };
         let mut query = sqlx::query(sql).bind(now).bind(a.id);
         if let Some(from) = from {
-            query = query.bind(from);
+            query = query.bind(from.challenge).bind(from.focused_out);
         }
         let ended = query.execute(&mut *c).await?;
         if ended.rows_affected() != 1 {
@@ -236,16 +248,20 @@ pub async fn complete_after(
     })
 }
 
-/// Leaves the answered question, unless another submission already did; true when this one did.
+/// Leaves the answered question, unless the test is no longer as the answer read it; true when it
+/// left it.
 pub async fn leave_current(
     conn: impl Into<Conn<'_>>,
     id: Uuid,
-    challenge: &str,
+    from: Leaving<'_>,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     on_conn!(conn, c => {
-        sqlx::query("UPDATE assessments SET current_challenge_id = NULL, updated_at = $1 WHERE id = $2 AND current_challenge_id = $3")
-            .bind(now).bind(id).bind(challenge).execute(c).await.map(|r| r.rows_affected() == 1)
+        sqlx::query(
+            "UPDATE assessments SET current_challenge_id = NULL, updated_at = $1 \
+             WHERE id = $2 AND state = 'started' AND current_challenge_id = $3 AND current_focused_out = $4",
+        )
+        .bind(now).bind(id).bind(from.challenge).bind(from.focused_out).execute(c).await.map(|r| r.rows_affected() == 1)
     })
 }
 

@@ -19,6 +19,7 @@ dual!(
     answer_forms_are_capped,
     timer_and_file_sizes_come_from_the_server,
     double_submission_is_recorded_once_and_stale_answers_refused,
+    moving_on_checks_the_test_is_as_the_answer_read_it,
     timed_and_focused_challenges,
     retry_and_reset_delays,
     export_covers_learning_data_and_erasure_keeps_it_anonymous,
@@ -195,6 +196,52 @@ async fn double_submission_is_recorded_once_and_stale_answers_refused(backend: B
         intruder.get(app.url(&format!("/assessments/{id}"))).send().await.unwrap().status(),
         StatusCode::NOT_FOUND
     );
+}
+
+/// An answer is checked against a snapshot read before the write turn; its transaction moves on
+/// only if the test is still as read (started, on that question, with that focus), and a burst of
+/// the same submission records one answer and moves on once.
+async fn moving_on_checks_the_test_is_as_the_answer_read_it(backend: Backend) {
+    use platform::evaluation::store::{self, Leaving};
+    let app = TestApp::spawn(backend).await;
+    let (client, user) = learner(&app, "lou@example.org").await;
+    let id = assessment_of(&start(&app, &client, "2.1").await);
+    let first = current_challenge(&app, id).await.unwrap();
+    let fields = answer_fields(&app, &first, true);
+    let burst = (0..8).map(|_| post_answer(&app, &client, id, &fields));
+    for r in futures_util::future::join_all(burst).await {
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let (count, moves): (i64, i64) = platform::on_db!(app.db(), pool => {
+        sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT), CAST(COUNT(DISTINCT created_at) AS BIGINT) FROM answers WHERE assessment_id = $1")
+            .bind(id).fetch_one(pool).await.unwrap()
+    });
+    assert_eq!((count, moves), (1, 1), "eight identical submissions record one answer");
+    let second = current_challenge(&app, id).await.unwrap();
+    assert_ne!(second, first, "the test moved on once");
+
+    let now = app.state.clock.now_micros();
+    let a = store::assessment(app.db(), id).await.unwrap().unwrap();
+    // The learner left the page after the answer was read without it: the answer is read again.
+    store::set_focused_out(app.db(), id, &second).await.unwrap();
+    let as_read = Leaving { challenge: &second, focused_out: false };
+    assert!(!store::move_current(app.db(), id, Some(as_read), &first, now).await.unwrap());
+    assert!(!store::leave_current(app.db(), id, as_read, now).await.unwrap());
+    assert!(!store::complete_after(app.db(), &a, Some(as_read), now).await.unwrap());
+    // Another question than the one read.
+    let elsewhere = Leaving { challenge: &first, focused_out: true };
+    assert!(!store::move_current(app.db(), id, Some(elsewhere), &first, now).await.unwrap());
+    assert_eq!(current_challenge(&app, id).await.as_deref(), Some(second.as_str()), "nothing moved");
+    // As read: it moves on, once.
+    let as_it_is = Leaving { challenge: &second, focused_out: true };
+    assert!(store::move_current(app.db(), id, Some(as_it_is), &first, now).await.unwrap());
+    assert!(!store::move_current(app.db(), id, Some(as_it_is), &first, now).await.unwrap());
+    // A test ended elsewhere (here a reset of its competence, which leaves its question) does not
+    // move on any more.
+    let on_first = Leaving { challenge: &first, focused_out: false };
+    store::reset_competence(app.db(), user, "2.1", now).await.unwrap();
+    assert!(!store::move_current(app.db(), id, Some(on_first), &second, now).await.unwrap());
+    assert!(!store::complete_after(app.db(), &a, Some(on_first), now).await.unwrap());
 }
 
 async fn set_current(app: &TestApp, id: Uuid, challenge: &str, asked_at: i64) {

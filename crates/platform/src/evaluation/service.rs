@@ -578,7 +578,7 @@ async fn prepare_answer(
 ) -> Result<Prepared, AppError> {
     let content = &state.content;
     let now = state.clock.now_micros();
-    let a = store::assessment(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let (a, answers) = store::assessment_with_answers(&state.db, id).await?.ok_or(AppError::NotFound)?;
     if a.user_id != user {
         return Err(AppError::NotFound);
     }
@@ -587,8 +587,7 @@ async fn prepare_answer(
         let error = FieldError { field: "challenge_id".into(), code: "field-challenge-unknown".into() };
         return Err(AppError::Invalid(vec![error]));
     };
-    let answers = store::answers(&state.db, id).await?;
-    if answers.iter().any(|r| r.challenge_id == challenge_id) {
+    if answers.iter().any(|(c, _)| c == challenge_id) {
         return Ok(Prepared::Said(Answered::Duplicate));
     }
     if a.test_state() == TestState::Completed {
@@ -652,7 +651,8 @@ async fn prepare_answer(
         });
     }
     let after = own_competence_score(content, &a, &rows);
-    let mut answered = outcomes(&answers);
+    let ok = Outcome::Ok.as_str();
+    let mut answered: Vec<_> = answers.into_iter().map(|(c, result)| (c, result == ok)).collect();
     answered.push((challenge_id.to_owned(), verdict.outcome.is_success()));
     Ok(Prepared::Ready(Box::new(Ready {
         a,

@@ -94,6 +94,44 @@ pub async fn assessment(conn: impl Into<Conn<'_>>, id: Uuid) -> Result<Option<As
     on_conn!(conn, c => sqlx::query_as::<_, Assessment>(select_assessment!("WHERE id = $1")).bind(id).fetch_optional(c).await)
 }
 
+/// One row of [`assessment_with_answers`]: the assessment, and one of its answers if any.
+#[derive(sqlx::FromRow)]
+struct AssessmentAnswer {
+    #[sqlx(flatten)]
+    assessment: Assessment,
+    answer_challenge: Option<String>,
+    answer_result: Option<String>,
+}
+
+/// An assessment by id with each answer's challenge and result, in order, in one query (what an
+/// answer is checked against).
+pub async fn assessment_with_answers(
+    conn: impl Into<Conn<'_>>,
+    id: Uuid,
+) -> Result<Option<(Assessment, Vec<(String, String)>)>, sqlx::Error> {
+    let rows = on_conn!(conn, c => {
+        sqlx::query_as::<_, AssessmentAnswer>(
+            "SELECT assessments.id, assessments.user_id, competence_code, state, content_version, locale, seed, is_improving, \
+             current_challenge_id, current_asked_at, current_focused_out, pix_before, level_before, assessments.created_at, \
+             completed_at, participation_id, course_id, \
+             (SELECT CAST(COUNT(*) AS BIGINT) FROM answers counted WHERE counted.assessment_id = assessments.id) AS answered, \
+             answers.challenge_id AS answer_challenge, answers.result AS answer_result \
+             FROM assessments LEFT JOIN answers ON answers.assessment_id = assessments.id \
+             WHERE assessments.id = $1 ORDER BY answers.created_at, answers.id",
+        )
+        .bind(id)
+        .fetch_all(c)
+        .await
+    })?;
+    let mut rows = rows.into_iter();
+    let Some(first) = rows.next() else { return Ok(None) };
+    let answers = std::iter::once((first.answer_challenge, first.answer_result))
+        .chain(rows.map(|r| (r.answer_challenge, r.answer_result)))
+        .filter_map(|(c, r)| Some((c?, r?)))
+        .collect();
+    Ok(Some((first.assessment, answers)))
+}
+
 /// The started assessment of a competence, if any.
 pub async fn started_assessment(
     conn: impl Into<Conn<'_>>,

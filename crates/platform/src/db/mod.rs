@@ -63,6 +63,9 @@ pub enum Tx {
     Postgres(Transaction<'static, Postgres>),
 }
 
+/// How long a SQLite writer waits for the lock (another process's) or for its node's turn.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The turn of SQLite writers on this node, and the thread their transactions run on.
 ///
 /// SQLite has one writer at a time; a transaction that finds the write lock taken sleeps in
@@ -110,6 +113,12 @@ impl WriteGate {
     async fn turn(&self) -> tokio::sync::OwnedSemaphorePermit {
         // The semaphore is never closed.
         self.turn.clone().acquire_owned().await.expect("the write gate is never closed")
+    }
+
+    /// The turn, or `PoolTimedOut` after `wait` (as SQLite's busy timeout would have failed): a
+    /// transaction begun while another of the same task is open waits for itself.
+    async fn turn_within(&self, wait: Duration) -> Result<tokio::sync::OwnedSemaphorePermit, sqlx::Error> {
+        tokio::time::timeout(wait, self.turn()).await.map_err(|_| sqlx::Error::PoolTimedOut)
     }
 }
 
@@ -266,7 +275,7 @@ impl Db {
                 // Deleted and overwritten content is zeroed in the file, not left on free pages: an
                 // erased person's name is not in the file any more (docs/security.md).
                 .pragma("secure_delete", "ON")
-                .busy_timeout(Duration::from_secs(5));
+                .busy_timeout(SQLITE_BUSY_TIMEOUT);
             let pool = SqlitePoolOptions::new()
                 .max_connections(options.max_connections)
                 .min_connections(1)
@@ -337,7 +346,7 @@ impl Db {
                 // The turn first: a writer waiting for it holds no pooled connection.
                 let turn = match HOLDS_TURN.try_with(|_| ()) {
                     Ok(()) => None,
-                    Err(_) => Some(gate.turn().await),
+                    Err(_) => Some(gate.turn_within(SQLITE_BUSY_TIMEOUT).await?),
                 };
                 Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, turn)
             }
@@ -517,5 +526,17 @@ mod tests {
         assert_eq!(count, 64);
         // Without the gate, the losers of each race sleep 1, 2, 5… ms in the busy handler.
         assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
+    }
+
+    /// A writer that waits too long for the turn gets an error, as it did from SQLite's busy
+    /// timeout before the gate, rather than waiting forever (a transaction begun inside another).
+    #[tokio::test]
+    async fn a_writer_waiting_too_long_for_its_turn_gets_an_error() {
+        let gate = WriteGate::new().unwrap();
+        let held = gate.turn().await;
+        let waited = gate.turn_within(Duration::from_millis(20)).await;
+        assert!(matches!(waited, Err(sqlx::Error::PoolTimedOut)), "{waited:?}");
+        drop(held);
+        assert!(gate.turn_within(Duration::from_millis(20)).await.is_ok(), "free again once released");
     }
 }

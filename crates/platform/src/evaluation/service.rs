@@ -679,7 +679,11 @@ async fn commit_answer(state: &AppState, ready: Ready) -> Result<Option<Answered
     // deadline passed.
     if let Some(test) = &scope.test {
         match test.before_answer(state, &mut tx, &a, now).await? {
-            Some(Stop::NotCurrent) => return Ok(Some(Answered::NotCurrent)),
+            Some(Stop::NotCurrent) => {
+                // Rolled back now, not when dropped: the next writer's turn starts on a free lock.
+                tx.rollback().await?;
+                return Ok(Some(Answered::NotCurrent));
+            }
             Some(Stop::Ended) => {
                 tx.commit().await?;
                 test.after_commit(state);
@@ -689,6 +693,7 @@ async fn commit_answer(state: &AppState, ready: Ready) -> Result<Option<Answered
         }
     }
     if !store::insert_answer(&mut tx, &row).await? {
+        tx.rollback().await?;
         return Ok(Some(Answered::Duplicate));
     }
     let kes: Vec<_> = elements

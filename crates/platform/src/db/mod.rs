@@ -465,18 +465,18 @@ pub async fn record_content_version(db: &Db, version: &str) -> Result<(), DbErro
 mod tests {
     use super::*;
 
+    /// A SQLite database in a temporary folder, with a pool of `max_connections`.
+    async fn sqlite_in(dir: &tempfile::TempDir, max_connections: u32) -> Db {
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        Db::connect(&DbOptions { url, max_connections, sqlite_durability: SqliteDurability::Normal }).await.unwrap()
+    }
+
     /// A transaction that SQLite ended behind the driver's back (as after a COMMIT that hit a
     /// full disk) makes the driver's rollback fail; the pool must not hand that connection out.
     #[tokio::test]
     async fn a_connection_left_inside_a_failed_transaction_is_not_reused() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::connect(&DbOptions {
-            url: format!("sqlite://{}", dir.path().join("t.db").display()),
-            max_connections: 1,
-            sqlite_durability: SqliteDurability::Normal,
-        })
-        .await
-        .unwrap();
+        let db = sqlite_in(&dir, 1).await;
         let Db::Sqlite(pool, _) = &db else { unreachable!("a SQLite URL") };
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
         sqlx::query("COMMIT").execute(&mut *tx).await.unwrap();
@@ -492,13 +492,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite_writers_take_turns_at_the_gate() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::connect(&DbOptions {
-            url: format!("sqlite://{}", dir.path().join("t.db").display()),
-            max_connections: 8,
-            sqlite_durability: SqliteDurability::Normal,
-        })
-        .await
-        .unwrap();
+        let db = sqlite_in(&dir, 8).await;
         on_db!(&db, pool => sqlx::query("CREATE TABLE t (n BIGINT NOT NULL)").execute(pool).await.map(|_| ())).unwrap();
         let started = std::time::Instant::now();
         let writers: Vec<_> = (0..64_i64)

@@ -49,8 +49,14 @@ pub struct CertificationTest {
 }
 
 /// A certification neither reads nor changes the profile, and never tells an outcome.
-const RULES: Rules =
-    Rules { knowledge: Knowledge::Nothing, improvement: false, include_archived: false, certification: true };
+/// Its questions and alerts are decided in the answer's transaction.
+const RULES: Rules = Rules {
+    knowledge: Knowledge::Nothing,
+    improvement: false,
+    include_archived: false,
+    certification: true,
+    own_flow: true,
+};
 
 #[async_trait]
 impl Ongoing for CertificationTest {

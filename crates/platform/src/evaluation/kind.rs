@@ -38,6 +38,11 @@ pub struct Rules {
     pub include_archived: bool,
     /// An answer's outcome is the jury's, never told to the candidate (checked as in certification).
     pub certification: bool,
+    /// The kind checks each answer and may choose the next question itself, on what its tables say
+    /// inside the answer's transaction ([`Ongoing::before_answer`], [`Ongoing::next`]). Without it,
+    /// the flow may choose the next question before writing, and on PostgreSQL record the answer
+    /// and move on in one statement.
+    pub own_flow: bool,
 }
 
 /// A kind of test other than a competence test: which assessments it owns, and how it opens one.

@@ -262,7 +262,7 @@ async fn advance_in(
     standing: Standing<'_>,
 ) -> Result<Option<Next>, AppError> {
     let Standing { knowledge: rows, answers, mut leaving } = standing;
-    if let Some(test) = &scope.test {
+    if let Some(test) = scope.test.as_ref().filter(|_| scope.rules().own_flow) {
         // A kind may ask its next question itself: the answered one is left first, unless another
         // submission already moved on.
         if let Some(from) = leaving.take()
@@ -274,29 +274,11 @@ async fn advance_in(
             return Ok(Some(next));
         }
     }
-    let rules = scope.rules();
-    if scope.test.is_none() && state.settings.competence_tests == crate::config::CompetenceTests::Placement {
+    if in_placement(state, scope) {
         return advance_placement(state, tx, a, now, answers, leaving).await;
     }
     let content = &state.content;
-    let mut current = knowledge::current(&to_engine(content, rows));
-    // Competence retries, and every campaign (as the reference), may ask older failures again.
-    if a.is_improving || rules.improvement {
-        current = knowledge::for_improvement(&current, a.created_at, scoring::DAYS_BEFORE_IMPROVING);
-    }
-    let answered: HashSet<ChallengeIdx> = answers.iter().filter_map(|(c, _)| content.challenge_by_id(c)).collect();
-    let last_timed =
-        answers.last().map(|(c, _)| content.challenge_by_id(c).is_some_and(|c| content.challenge(c).timer.is_some()));
-    let next = smart_random::next(smart_random::Input {
-        content,
-        target_skills: &scope.target,
-        knowledge: &current,
-        answered: &answered,
-        last_answer_timed: last_timed,
-        locale: a.locale(),
-        seed: a.seed as u32,
-        include_archived: rules.include_archived,
-    });
+    let next = choose(state, a, scope, rows, answers);
     // Moving on also checks that no other submission did in between (one statement).
     let moved = match next {
         Next::Ask { challenge, .. } => {
@@ -311,6 +293,36 @@ async fn advance_in(
         }
     };
     Ok(moved.then_some(next))
+}
+
+/// Whether a competence test runs in placement mode (its own engine, docs/engine.md).
+fn in_placement(state: &AppState, scope: &Scope) -> bool {
+    scope.test.is_none() && state.settings.competence_tests == crate::config::CompetenceTests::Placement
+}
+
+/// Smart random's next question (or the end) from the test as read: its knowledge, this answer's
+/// elements included, and its answers. Pure: the flow may choose before it writes.
+fn choose(state: &AppState, a: &Assessment, scope: &Scope, rows: &[KeRow], answers: &[(String, bool)]) -> Next {
+    let rules = scope.rules();
+    let content = &state.content;
+    let mut current = knowledge::current(&to_engine(content, rows));
+    // Competence retries, and every campaign (as the reference), may ask older failures again.
+    if a.is_improving || rules.improvement {
+        current = knowledge::for_improvement(&current, a.created_at, scoring::DAYS_BEFORE_IMPROVING);
+    }
+    let answered: HashSet<ChallengeIdx> = answers.iter().filter_map(|(c, _)| content.challenge_by_id(c)).collect();
+    let last_timed =
+        answers.last().map(|(c, _)| content.challenge_by_id(c).is_some_and(|c| content.challenge(c).timer.is_some()));
+    smart_random::next(smart_random::Input {
+        content,
+        target_skills: &scope.target,
+        knowledge: &current,
+        answered: &answered,
+        last_answer_timed: last_timed,
+        locale: a.locale(),
+        seed: a.seed as u32,
+        include_archived: rules.include_archived,
+    })
 }
 
 /// The next question of a competence test in placement mode (docs/engine.md), or its end: then
@@ -389,8 +401,13 @@ pub struct Scope {
 }
 
 /// How the flow treats a competence test: the profile, its own competence's part.
-const COMPETENCE_RULES: Rules =
-    Rules { knowledge: Knowledge::Profile, improvement: false, include_archived: false, certification: false };
+const COMPETENCE_RULES: Rules = Rules {
+    knowledge: Knowledge::Profile,
+    improvement: false,
+    include_archived: false,
+    certification: false,
+    own_flow: false,
+};
 
 impl Scope {
     /// The scope of an assessment: its registered kind's, or a competence test's.
@@ -674,6 +691,39 @@ async fn commit_answer(state: &AppState, ready: Ready) -> Result<Option<Answered
     let Ready { a, scope, row, outcome, elements, knowledge: rows, answered, before, after, now } = ready;
     let content = &state.content;
     let rules = scope.rules();
+    let kes: Vec<_> = elements
+        .iter()
+        .map(|(e, at)| {
+            let skill = content.skill(e.skill);
+            store::NewKe {
+                user: a.user_id,
+                assessment: a.id,
+                answer: Some(row.id),
+                skill: &skill.name,
+                competence: &content.competence(skill.competence).code,
+                source: e.source.as_str(),
+                status: e.status.as_str(),
+                earned_pix: e.earned_pix,
+                at: *at,
+                exam: rules.knowledge == Knowledge::OwnAnswers,
+            }
+        })
+        .collect();
+    let leaving = store::Leaving { challenge: &row.challenge_id, focused_out: row.focused_out };
+    // When nothing but smart random decides, the next question is chosen from what was read, and
+    // on PostgreSQL an answer that moves on is written in one statement.
+    if let crate::db::Db::Postgres(pool) = &state.db
+        && !rules.own_flow
+        && !in_placement(state, &scope)
+        && let Next::Ask { challenge, .. } = choose(state, &a, &scope, &rows, &answered)
+    {
+        let next = &content.challenge(challenge).id;
+        if !store::record_and_move(pool, &row, &kes, leaving, next, now).await? {
+            return Ok(None);
+        }
+        let level_up = if scope.test.is_some() { None } else { scoring::level_up(before, after) };
+        return Ok(Some(Answered::Recorded { outcome, level_up, certification: rules.certification }));
+    }
     let mut tx = state.db.begin().await?;
     // The kind may stop the answer, on what its tables say now: a question under an alert, a
     // deadline passed.
@@ -696,26 +746,7 @@ async fn commit_answer(state: &AppState, ready: Ready) -> Result<Option<Answered
         tx.rollback().await?;
         return Ok(Some(Answered::Duplicate));
     }
-    let kes: Vec<_> = elements
-        .iter()
-        .map(|(e, at)| {
-            let skill = content.skill(e.skill);
-            store::NewKe {
-                user: a.user_id,
-                assessment: a.id,
-                answer: Some(row.id),
-                skill: &skill.name,
-                competence: &content.competence(skill.competence).code,
-                source: e.source.as_str(),
-                status: e.status.as_str(),
-                earned_pix: e.earned_pix,
-                at: *at,
-                exam: rules.knowledge == Knowledge::OwnAnswers,
-            }
-        })
-        .collect();
     store::insert_kes(&mut tx, &kes).await?;
-    let leaving = store::Leaving { challenge: &row.challenge_id, focused_out: row.focused_out };
     let standing = Standing { knowledge: &rows, answers: &answered, leaving: Some(leaving) };
     let Some(next) = advance_in(state, &mut tx, &a, &scope, now, standing).await? else {
         tx.rollback().await?;

@@ -256,6 +256,55 @@ pub async fn move_current(
     })
 }
 
+/// PostgreSQL: records an answer, its knowledge elements and the move to the next question in
+/// **one** statement (its own transaction), unless the test is no longer as the answer read it:
+/// true when it moved on. The move comes first and the rows hang on it, so an overtaken answer
+/// writes nothing; an answer already recorded fails the statement on the unique key (nothing
+/// written either) and is reported as overtaken too. Four round trips fewer than
+/// `BEGIN`, the three writes and `COMMIT` (docs/performance.md); SQLite keeps the transaction.
+pub async fn record_and_move(
+    pool: &sqlx::PgPool,
+    row: &AnswerRow,
+    kes: &[NewKe<'_>],
+    from: Leaving<'_>,
+    next: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let (user, exam) = kes.first().map_or((None, false), |k| (Some(k.user), k.exam));
+    let ids: Vec<Uuid> = kes.iter().map(|_| Uuid::now_v7()).collect();
+    let skills: Vec<&str> = kes.iter().map(|k| k.skill).collect();
+    let competences: Vec<&str> = kes.iter().map(|k| k.competence).collect();
+    let sources: Vec<&str> = kes.iter().map(|k| k.source).collect();
+    let statuses: Vec<&str> = kes.iter().map(|k| k.status).collect();
+    let pix: Vec<f64> = kes.iter().map(|k| k.earned_pix).collect();
+    let ats: Vec<i64> = kes.iter().map(|k| k.at).collect();
+    let result = sqlx::query(
+        "WITH moved AS ( \
+             UPDATE assessments SET current_challenge_id = $1, current_asked_at = $2, current_focused_out = FALSE, updated_at = $2 \
+             WHERE id = $3 AND state = 'started' AND current_challenge_id = $4 AND current_focused_out = $5 RETURNING id), \
+         answer AS ( \
+             INSERT INTO answers (id, assessment_id, challenge_id, value, result, result_details, timed_out, focused_out, time_spent, created_at) \
+             SELECT $6, moved.id, $4, $7, $8, $9, $10, $5, $11, $2 FROM moved RETURNING id), \
+         kes AS ( \
+             INSERT INTO knowledge_elements (id, user_id, assessment_id, answer_id, skill, competence_code, source, status, earned_pix, created_at, exam) \
+             SELECT k.id, $12, $3, answer.id, k.skill, k.competence, k.source, k.status, k.pix, k.at, $13 \
+             FROM answer CROSS JOIN UNNEST($14::uuid[], $15::text[], $16::text[], $17::text[], $18::text[], $19::float8[], $20::int8[]) \
+                 AS k(id, skill, competence, source, status, pix, at)) \
+         SELECT CAST(COUNT(*) AS BIGINT) FROM moved",
+    )
+    .bind(next).bind(now).bind(row.assessment_id).bind(&row.challenge_id).bind(from.focused_out)
+    .bind(row.id).bind(&row.value).bind(&row.result).bind(&row.result_details).bind(row.timed_out).bind(row.time_spent)
+    .bind(user).bind(exam)
+    .bind(&ids).bind(&skills).bind(&competences).bind(&sources).bind(&statuses).bind(&pix).bind(&ats)
+    .fetch_one(pool)
+    .await;
+    match result {
+        Ok(row) => Ok(sqlx::Row::get::<i64, _>(&row, 0) == 1),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// Ends a test and its competence evaluation.
 pub async fn complete(conn: impl Into<Conn<'_>>, a: &Assessment, now: i64) -> Result<(), sqlx::Error> {
     complete_after(conn, a, None, now).await.map(|_| ())

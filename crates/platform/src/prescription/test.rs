@@ -56,6 +56,7 @@ impl Ongoing for CampaignTest {
             improvement: !exam,
             include_archived: true,
             certification: false,
+            own_flow: false,
         }
     }
 

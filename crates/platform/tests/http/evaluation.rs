@@ -236,12 +236,101 @@ async fn moving_on_checks_the_test_is_as_the_answer_read_it(backend: Backend) {
     let as_it_is = Leaving { challenge: &second, focused_out: true };
     assert!(store::move_current(app.db(), id, Some(as_it_is), &first, now).await.unwrap());
     assert!(!store::move_current(app.db(), id, Some(as_it_is), &first, now).await.unwrap());
+    if let platform::db::Db::Postgres(pool) = app.db() {
+        one_statement_answers_write_all_or_nothing(&app, pool, id, user, &first, &second, now).await;
+    }
     // A test ended elsewhere (here a reset of its competence, which leaves its question) does not
     // move on any more.
     let on_first = Leaving { challenge: &first, focused_out: false };
     store::reset_competence(app.db(), user, "2.1", now).await.unwrap();
     assert!(!store::move_current(app.db(), id, Some(on_first), &second, now).await.unwrap());
     assert!(!store::complete_after(app.db(), &a, Some(on_first), now).await.unwrap());
+}
+
+/// PostgreSQL writes an answer that moves on in one statement: all of it, or nothing. The test is
+/// on `first` (already answered), not left.
+async fn one_statement_answers_write_all_or_nothing(
+    app: &TestApp,
+    pool: &sqlx::PgPool,
+    id: Uuid,
+    user: Uuid,
+    first: &str,
+    second: &str,
+    now: i64,
+) {
+    use platform::evaluation::store::{self, AnswerRow, Leaving, NewKe};
+    let counts = || async {
+        sqlx::query_as::<_, (i64, i64)>(
+            "SELECT (SELECT COUNT(*) FROM answers WHERE assessment_id = $1), (SELECT COUNT(*) FROM knowledge_elements WHERE assessment_id = $1)",
+        )
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    };
+    let row = |challenge: &str| AnswerRow {
+        id: Uuid::now_v7(),
+        assessment_id: id,
+        challenge_id: challenge.to_owned(),
+        value: "written once".into(),
+        result: "ok".into(),
+        result_details: "{}".into(),
+        timed_out: false,
+        focused_out: false,
+        time_spent: 3,
+        created_at: now,
+    };
+    let ke = |answer: &AnswerRow, skill: &'static str, at: i64| NewKe {
+        user,
+        assessment: id,
+        answer: Some(answer.id),
+        skill,
+        competence: "2.1",
+        source: "direct",
+        status: "validated",
+        earned_pix: 1.5,
+        at,
+        exam: false,
+    };
+    let before = counts().await;
+    // Overtaken: the test is not on the question the answer read.
+    let late = row(second);
+    let kes = [ke(&late, "@probe1", now)];
+    let as_read = Leaving { challenge: second, focused_out: false };
+    assert!(!store::record_and_move(pool, &late, &kes, as_read, first, now).await.unwrap());
+    assert_eq!(counts().await, before, "an overtaken answer writes nothing");
+    // The question is current but already answered: the unique key refuses it, the move is undone.
+    let again = row(first);
+    let kes = [ke(&again, "@probe1", now)];
+    let on_first = Leaving { challenge: first, focused_out: false };
+    assert!(!store::record_and_move(pool, &again, &kes, on_first, second, now).await.unwrap());
+    assert_eq!(counts().await, before, "an answer recorded twice writes nothing");
+    assert_eq!(current_challenge(app, id).await.as_deref(), Some(first), "and does not move on");
+    // As read: the answer, its two elements and the move, together.
+    let content = &app.state.content;
+    let competence = content.competence_by_code("2.1").unwrap();
+    let third = content
+        .challenges_of_competence(competence)
+        .map(|c| content.challenge(c).id.clone())
+        .find(|c| c != first && c != second)
+        .unwrap();
+    set_current(app, id, &third, now).await;
+    let fresh = row(&third);
+    let kes = [ke(&fresh, "@probe1", now), ke(&fresh, "@probe2", now + 1)];
+    let on_third = Leaving { challenge: &third, focused_out: false };
+    assert!(store::record_and_move(pool, &fresh, &kes, on_third, first, now).await.unwrap());
+    assert_eq!(counts().await, (before.0 + 1, before.1 + 2));
+    assert_eq!(current_challenge(app, id).await.as_deref(), Some(first));
+    let (value, elements): (String, i64) = sqlx::query_as(
+        "SELECT a.value, (SELECT COUNT(*) FROM knowledge_elements k WHERE k.answer_id = a.id AND k.user_id = $2) FROM answers a WHERE a.id = $1",
+    )
+    .bind(fresh.id)
+    .bind(user)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!((value.as_str(), elements), ("written once", 2));
+    // Leave the test on `first`, as the rest of the test expects.
 }
 
 async fn set_current(app: &TestApp, id: Uuid, challenge: &str, asked_at: i64) {

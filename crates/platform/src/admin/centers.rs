@@ -10,6 +10,8 @@ use axum::{
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::members::{self, MemberForm, SpaceQuery};
+use crate::identity::model::Space;
 use crate::identity::request::{CsrfForm, Page};
 use crate::{
     AppState,
@@ -17,11 +19,11 @@ use crate::{
     identity::{
         CurrentUser,
         guard::{AnyAgent, RequireAdmin, SuperAdmin},
-        model::{AdminRole, Check, Email, MemberRole},
+        model::{AdminRole, Check},
     },
     prescription::model::OrganizationKind,
     web::{
-        error::{AppError, FieldError},
+        error::AppError,
         form::FormState,
         layout::{Chrome, render},
     },
@@ -163,25 +165,10 @@ pub async fn center(
     page: Page,
     agent: RequireAdmin<AnyAgent>,
     Path(id): Path<Uuid>,
-    Query(q): Query<CenterQuery>,
+    Query(q): Query<SpaceQuery>,
 ) -> Result<Response, AppError> {
     let notice = if q.invited.is_some() { page.t("organization-invited") } else { String::new() };
     center_page(&state, &page, &agent.user, id, FormState::new(), notice).await
-}
-
-/// Notices of the centre page.
-#[derive(Deserialize, Default)]
-pub struct CenterQuery {
-    invited: Option<String>,
-}
-
-/// Adding a member.
-#[derive(Debug, Deserialize)]
-pub struct MemberForm {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    role: String,
 }
 
 /// `POST /admin/certification-centers/{id}/members` (SUPER_ADMIN): gives an existing account a role.
@@ -193,17 +180,11 @@ pub async fn add_member(
     CsrfForm(f): CsrfForm<MemberForm>,
 ) -> Result<Response, AppError> {
     service::center(&state, id).await?;
-    let role = MemberRole::parse(&f.role).unwrap_or(MemberRole::Member);
-    let Some(email) = Email::parse(&f.email) else {
-        let form = FormState::new()
-            .keep("email", &f.email)
-            .with_errors(page.lang, &[FieldError { field: "email".into(), code: "field-email-invalid".into() }]);
-        return center_page(&state, &page, &agent.user, id, form, String::new()).await;
-    };
-    let space = crate::identity::model::Space::Center(id);
-    let to = match crate::identity::membership::add_or_invite(&state, space, &agent.user, &email, role).await? {
-        crate::identity::membership::Added::Member => format!("/admin/certification-centers/{id}"),
-        crate::identity::membership::Added::Invited => format!("/admin/certification-centers/{id}?invited=1"),
-    };
-    Ok(Redirect::to(&to).into_response())
+    match f.check(page.lang) {
+        Ok(asked) => {
+            members::add(&state, Space::Center(id), &agent.user, asked, &format!("/admin/certification-centers/{id}"))
+                .await
+        }
+        Err(form) => center_page(&state, &page, &agent.user, id, form, String::new()).await,
+    }
 }

@@ -2,6 +2,7 @@
 //! another person's data is written to the audit log.
 
 pub mod centers;
+pub mod members;
 pub mod organizations;
 pub mod pages;
 

@@ -11,12 +11,14 @@ use axum::{
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::members::{self, MemberForm, SpaceQuery};
+use crate::identity::model::Space;
 use crate::identity::request::{CsrfForm, Fields, NoFields, Page, field};
 use crate::{
     AppState,
     identity::{
         guard::{AnyAgent, Metier, RequireAdmin, SuperAdmin},
-        model::{Check, Email, MemberRole},
+        model::{Check, Email},
     },
     prescription::{
         back_office::{self as store, NewBadge, NewProfile, TubeGroup},
@@ -232,25 +234,10 @@ pub async fn organization(
     page: Page,
     agent: RequireAdmin<AnyAgent>,
     Path(id): Path<Uuid>,
-    Query(q): Query<OrganizationQuery>,
+    Query(q): Query<SpaceQuery>,
 ) -> Result<Response, AppError> {
     let notice = if q.invited.is_some() { page.t("organization-invited") } else { String::new() };
     organization_page(&state, &page, &agent.user, id, FormState::new(), StatusCode::OK, notice).await
-}
-
-/// Notices of the organisation page.
-#[derive(Deserialize, Default)]
-pub struct OrganizationQuery {
-    invited: Option<String>,
-}
-
-/// Adding a member.
-#[derive(Debug, Deserialize)]
-pub struct MemberForm {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    role: String,
 }
 
 /// `POST /admin/organizations/{id}/members` (SUPER_ADMIN): gives an existing account a role.
@@ -262,28 +249,16 @@ pub async fn add_member(
     CsrfForm(f): CsrfForm<MemberForm>,
 ) -> Result<Response, AppError> {
     service::organization(&state, id).await?;
-    let role = MemberRole::parse(&f.role).unwrap_or(MemberRole::Member);
-    let Some(email) = Email::parse(&f.email) else {
-        let form = FormState::new()
-            .keep("email", &f.email)
-            .with_errors(page.lang, &[FieldError { field: "email".into(), code: "field-email-invalid".into() }]);
-        return organization_page(
-            &state,
-            &page,
-            &agent.user,
-            id,
-            form,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            String::new(),
-        )
-        .await;
-    };
-    let space = crate::identity::model::Space::Organization(id);
-    let to = match crate::identity::membership::add_or_invite(&state, space, &agent.user, &email, role).await? {
-        crate::identity::membership::Added::Member => format!("/admin/organizations/{id}"),
-        crate::identity::membership::Added::Invited => format!("/admin/organizations/{id}?invited=1"),
-    };
-    Ok(Redirect::to(&to).into_response())
+    match f.check(page.lang) {
+        Ok(asked) => {
+            members::add(&state, Space::Organization(id), &agent.user, asked, &format!("/admin/organizations/{id}"))
+                .await
+        }
+        Err(form) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            organization_page(&state, &page, &agent.user, id, form, status, String::new()).await
+        }
+    }
 }
 
 /// Attaching a target profile.

@@ -72,11 +72,11 @@ pub fn attendance_sheet(
         .iter()
         .map(|c| {
             vec![
-                c.last_name.to_uppercase(),
-                c.first_name.clone(),
+                c.enrolled.last_name.to_uppercase(),
+                c.enrolled.first_name.clone(),
                 c.birth_date_fr(),
-                c.external_id.clone().unwrap_or_default(),
-                c.extra_time_percentage.map(|p| format!("{p} %")).unwrap_or_default(),
+                c.enrolled.external_id.clone().unwrap_or_default(),
+                c.enrolled.extra_time_percentage.map(|p| format!("{p} %")).unwrap_or_default(),
                 String::new(),
             ]
         })
@@ -121,7 +121,7 @@ pub fn attendance_sheet(
 pub fn certificate(state: &AppState, c: &Certificate, lang: Lang, verify_url: &str, today: time::Date) -> Doc {
     let locale = crate::web::i18n::locale(lang);
     let r = &c.result;
-    let holder = format!("{} {}", c.candidate.first_name, c.candidate.last_name.to_uppercase());
+    let holder = format!("{} {}", c.candidate.enrolled.first_name, c.candidate.enrolled.last_name.to_uppercase());
     let title = format!("{} — {holder}", lang.t("certificate-title"));
     let mut blocks = vec![
         Block::Title(lang.t("certificate-title")),

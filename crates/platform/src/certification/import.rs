@@ -9,7 +9,7 @@
 
 use std::{collections::HashMap, ops::ControlFlow};
 
-use super::model::{CandidateFields, NewCandidate, NewSession, SessionFields};
+use super::model::{CandidateFields, Enrolment, NewSession, SessionFields};
 use crate::csv_import::{ImportError, Problem, decode, delimiter, name_key};
 
 const NUMBER: &str = "Numéro de session préexistante";
@@ -75,7 +75,7 @@ pub struct LineCandidate {
     /// Line of the file.
     pub line: usize,
     /// The candidate.
-    pub candidate: NewCandidate,
+    pub candidate: Enrolment,
 }
 
 /// What a file asks for.

@@ -141,7 +141,7 @@ pub async fn issue(state: &AppState, c: &Certificate) -> Result<String, AppError
         let index = store::next_status_index(&state.db).await?;
         let claims = Claims {
             id: format!("{public_url}/verifier-un-certificat?code={}", c.result.verification_code),
-            holder: format!("{} {}", c.candidate.first_name, c.candidate.last_name.to_uppercase()),
+            holder: format!("{} {}", c.candidate.enrolled.first_name, c.candidate.enrolled.last_name.to_uppercase()),
             version: c.course.version,
             score: (c.result.pix_score, c.max_score, c.score_error()),
             level: c.global_level().map(|l| Lang::Fr.t(l)),

@@ -149,15 +149,15 @@ async fn export_sections(state: &AppState, user: Uuid) -> Result<Vec<(&'static s
                 "session_number": number,
                 "session_date": date,
                 "certification_center": center,
-                "first_name": c.first_name,
-                "last_name": c.last_name,
-                "birth_date": c.birth_date,
+                "first_name": c.enrolled.first_name,
+                "last_name": c.enrolled.last_name,
+                "birth_date": c.enrolled.birth_date,
                 "birthplace": c.birthplace(),
-                "sex": c.sex,
-                "external_id": c.external_id,
-                "extra_time_percentage": c.extra_time_percentage,
-                "email": c.email,
-                "result_recipient_email": c.result_recipient_email,
+                "sex": c.enrolled.sex,
+                "external_id": c.enrolled.external_id,
+                "extra_time_percentage": c.enrolled.extra_time_percentage,
+                "email": c.enrolled.email,
+                "result_recipient_email": c.enrolled.result_recipient_email,
             })
         })
         .collect();

@@ -122,32 +122,10 @@ pub struct Candidate {
     pub id: Uuid,
     /// Session.
     pub session_id: Uuid,
-    /// First name.
-    pub first_name: String,
-    /// Birth name.
-    pub last_name: String,
-    /// `YYYY-MM-DD`.
-    pub birth_date: String,
-    /// M or F.
-    pub sex: String,
-    /// Country of birth.
-    pub birth_country: String,
-    /// INSEE code of the birth city (France).
-    pub birth_insee_code: Option<String>,
-    /// Postal code of the birth city (France, with the city).
-    pub birth_postal_code: Option<String>,
-    /// Birth city.
-    pub birth_city: Option<String>,
-    /// The centre's own identifier of the person.
-    pub external_id: Option<String>,
-    /// Extra time in percent (1 to 99).
-    pub extra_time_percentage: Option<i64>,
-    /// The test serves accessible questions only.
-    pub accessibility_adjustment: bool,
-    /// Where the notice is sent.
-    pub email: Option<String>,
-    /// Who receives the results (a trainer, a teacher…).
-    pub result_recipient_email: Option<String>,
+    /// Who they are, as the centre enrolled them.
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub enrolled: Enrolment,
     /// The account that joined as this candidate.
     pub user_id: Option<Uuid>,
     /// When they joined.
@@ -358,43 +336,49 @@ pub fn deadline(start: i64, minutes: i64, extra: Option<i64>) -> i64 {
 impl Candidate {
     /// Birth date as `jj/mm/aaaa`.
     pub fn birth_date_fr(&self) -> String {
-        iso_to_fr(&self.birth_date)
+        iso_to_fr(&self.enrolled.birth_date)
     }
 
     /// Birthplace as one line: the commune's name (from its INSEE code when the centre gave only
     /// the code) with the code in brackets, then the country — "Paris (75056), France".
     pub fn birthplace(&self) -> String {
-        let code = self.birth_insee_code.clone().or(self.birth_postal_code.clone()).unwrap_or_default();
+        let code =
+            self.enrolled.birth_insee_code.clone().or(self.enrolled.birth_postal_code.clone()).unwrap_or_default();
         let city = self
+            .enrolled
             .birth_city
             .clone()
             .filter(|c| !c.trim().is_empty())
-            .or_else(|| self.birth_insee_code.as_deref().and_then(crate::geo::commune_name).map(str::to_owned))
+            .or_else(|| self.enrolled.birth_insee_code.as_deref().and_then(crate::geo::commune_name).map(str::to_owned))
             .unwrap_or_default();
         let place = match (city.is_empty(), code.is_empty()) {
             (false, false) => format!("{city} ({code})"),
             (false, true) => city,
             (true, _) => code,
         };
-        [place, self.birth_country.clone()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(", ")
+        [place, self.enrolled.birth_country.clone()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The form fields of the candidate (to edit them).
     pub fn fields(&self) -> CandidateFields {
         CandidateFields {
-            first_name: self.first_name.clone(),
-            last_name: self.last_name.clone(),
+            first_name: self.enrolled.first_name.clone(),
+            last_name: self.enrolled.last_name.clone(),
             birth_date: self.birth_date_fr(),
-            sex: self.sex.clone(),
-            birth_country: self.birth_country.clone(),
-            birth_insee_code: self.birth_insee_code.clone().unwrap_or_default(),
-            birth_postal_code: self.birth_postal_code.clone().unwrap_or_default(),
-            birth_city: self.birth_city.clone().unwrap_or_default(),
-            external_id: self.external_id.clone().unwrap_or_default(),
-            extra_time_percentage: self.extra_time_percentage.map(|p| p.to_string()).unwrap_or_default(),
-            accessibility_adjustment: if self.accessibility_adjustment { "yes".into() } else { String::new() },
-            email: self.email.clone().unwrap_or_default(),
-            result_recipient_email: self.result_recipient_email.clone().unwrap_or_default(),
+            sex: self.enrolled.sex.clone(),
+            birth_country: self.enrolled.birth_country.clone(),
+            birth_insee_code: self.enrolled.birth_insee_code.clone().unwrap_or_default(),
+            birth_postal_code: self.enrolled.birth_postal_code.clone().unwrap_or_default(),
+            birth_city: self.enrolled.birth_city.clone().unwrap_or_default(),
+            external_id: self.enrolled.external_id.clone().unwrap_or_default(),
+            extra_time_percentage: self.enrolled.extra_time_percentage.map(|p| p.to_string()).unwrap_or_default(),
+            accessibility_adjustment: if self.enrolled.accessibility_adjustment { "yes".into() } else { String::new() },
+            email: self.enrolled.email.clone().unwrap_or_default(),
+            result_recipient_email: self.enrolled.result_recipient_email.clone().unwrap_or_default(),
         }
     }
 }
@@ -546,9 +530,10 @@ pub struct CandidateFields {
     pub result_recipient_email: String,
 }
 
-/// A checked candidate.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewCandidate {
+/// A candidate as enrolled, checked: who they are, where they were born, their adjustments and
+/// the addresses that get mail about them.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, Serialize, ToSchema)]
+pub struct Enrolment {
     /// First name.
     pub first_name: String,
     /// Birth name.
@@ -559,21 +544,21 @@ pub struct NewCandidate {
     pub sex: String,
     /// Country of birth.
     pub birth_country: String,
-    /// INSEE code.
+    /// INSEE code of the birth city (France; `99` abroad).
     pub birth_insee_code: Option<String>,
-    /// Postal code.
+    /// Postal code of the birth city (France, with the city).
     pub birth_postal_code: Option<String>,
-    /// City.
+    /// Birth city.
     pub birth_city: Option<String>,
-    /// External id.
+    /// The centre's own identifier of the person.
     pub external_id: Option<String>,
-    /// Extra time.
+    /// Extra time in percent (1 to 99).
     pub extra_time_percentage: Option<i64>,
-    /// Accessible questions only.
+    /// The test serves accessible questions only.
     pub accessibility_adjustment: bool,
-    /// Notice email.
+    /// Where the notice is sent.
     pub email: Option<String>,
-    /// Results recipient.
+    /// Who receives the results (a trainer, a teacher…).
     pub result_recipient_email: Option<String>,
 }
 
@@ -602,7 +587,7 @@ fn optional_email(check: &mut Check, field: &str, raw: &str) -> Option<Option<St
 
 impl CandidateFields {
     /// Checks every field (birthplace rules of PRODUCT §2.1). Birth dates lie between 1900 and `today`.
-    pub fn validate(&self, today: &str) -> Result<NewCandidate, Vec<FieldError>> {
+    pub fn validate(&self, today: &str) -> Result<Enrolment, Vec<FieldError>> {
         let mut check = Check::default();
         let last_name = check.field("last_name", "field-candidate-last-name", text(&self.last_name));
         let first_name = check.field("first_name", "field-candidate-first-name", text(&self.first_name));
@@ -655,7 +640,7 @@ impl CandidateFields {
         let some = |s: String| (!s.is_empty()).then_some(s);
         check.finish(|| {
             let france = is_france(&country);
-            Some(NewCandidate {
+            Some(Enrolment {
                 first_name: first_name?,
                 last_name: last_name?,
                 birth_date: birth_date?,

@@ -286,12 +286,12 @@ async fn session_page(
         .iter()
         .filter(|k| k.completed_at.is_none())
         .filter_map(|k| candidates.iter().find(|c| c.id == k.candidate_id))
-        .map(|c| (c.id, format!("{} {}", c.first_name, c.last_name)))
+        .map(|c| (c.id, format!("{} {}", c.enrolled.first_name, c.enrolled.last_name)))
         .collect();
     let started = courses
         .iter()
         .filter_map(|k| candidates.iter().find(|c| c.id == k.candidate_id))
-        .map(|c| (c.id, format!("{} {}", c.first_name, c.last_name)))
+        .map(|c| (c.id, format!("{} {}", c.enrolled.first_name, c.enrolled.last_name)))
         .collect();
     let status =
         if form.has_errors() || finalize_form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
@@ -417,7 +417,7 @@ async fn candidate_page(
 ) -> Result<Response, AppError> {
     let center = service::center(state, center).await?;
     let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let title = format!("{} {}", candidate.first_name, candidate.last_name);
+    let title = format!("{} {}", candidate.enrolled.first_name, candidate.enrolled.last_name);
     Ok(render(status, &CandidatePage { chrome: page.chrome(&title), center, session: s, candidate, form }))
 }
 

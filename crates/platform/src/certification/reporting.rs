@@ -219,7 +219,8 @@ async fn reports_page(
     let (candidate, course) = reported(state, &session, p.candidate_id).await?;
     let reports = store::issue_reports(&state.db, course.id).await?;
     let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let title = format!("{} — {} {}", page.t("reports-title"), candidate.first_name, candidate.last_name);
+    let title =
+        format!("{} — {} {}", page.t("reports-title"), candidate.enrolled.first_name, candidate.enrolled.last_name);
     Ok(render(
         status,
         &ReportsPage {

@@ -284,9 +284,9 @@ pub async fn api_verify_get(
 async fn shared(state: &AppState, code: &str) -> Result<SharedCertificate, AppError> {
     let c = service::verify(state, code).await?.ok_or(AppError::NotFound)?;
     Ok(SharedCertificate {
-        first_name: c.candidate.first_name.clone(),
-        last_name: c.candidate.last_name.clone(),
-        birth_date: c.candidate.birth_date.clone(),
+        first_name: c.candidate.enrolled.first_name.clone(),
+        last_name: c.candidate.enrolled.last_name.clone(),
+        birth_date: c.candidate.enrolled.birth_date.clone(),
         certification_center: c.center.clone(),
         date: c.taken.clone(),
         version: c.course.version,
@@ -357,11 +357,11 @@ pub async fn results_csv(state: &AppState, center: Uuid, session: Uuid) -> Resul
         let levels = validated.map(CertResult::levels).unwrap_or_default();
         let mut cells = vec![
             t(&course.id.to_string()),
-            t(&c.first_name),
-            t(&c.last_name),
+            t(&c.enrolled.first_name),
+            t(&c.enrolled.last_name),
             t(&c.birth_date_fr()),
             t(&c.birthplace()),
-            c.external_id.as_deref().map_or(Cell::Empty, t),
+            c.enrolled.external_id.as_deref().map_or(Cell::Empty, t),
             t(status),
             validated.map_or(t("0"), |r| Cell::Number(r.pix_score as f64)),
         ];
@@ -445,7 +445,7 @@ pub async fn jury_session(
         let r = store::result_of_course(&state.db, course.id).await?;
         lines.push((
             course.id,
-            format!("{} {}", c.last_name, c.first_name),
+            format!("{} {}", c.enrolled.last_name, c.enrolled.first_name),
             r.as_ref().map_or_else(|| "started".to_owned(), |r| r.status.clone()),
             r.as_ref().map_or(0, |r| r.pix_score),
             r.as_ref().map_or(0, |r| r.answers),
@@ -513,7 +513,7 @@ async fn jury_course_page(
         _ => form,
     };
     let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let title = format!("{} {}", candidate.first_name, candidate.last_name);
+    let title = format!("{} {}", candidate.enrolled.first_name, candidate.enrolled.last_name);
     Ok(render(
         status,
         &JuryCoursePage {

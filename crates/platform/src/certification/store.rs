@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use super::model::{Candidate, Center, CertResult, Course, IssueReport, NewCandidate, NewSession, Session};
+use super::model::{Candidate, Center, CertResult, Course, Enrolment, IssueReport, NewSession, Session};
 use crate::{db::Conn, on_conn};
 
 // ------------------------------------------------------------------ centres
@@ -175,7 +175,7 @@ pub async fn same_person(
     conn: impl Into<Conn<'_>>,
     session: Uuid,
     except: Option<Uuid>,
-    c: &NewCandidate,
+    c: &Enrolment,
 ) -> Result<bool, sqlx::Error> {
     let rows: Vec<(Uuid, String, String)> = on_conn!(conn, db => {
         sqlx::query_as("SELECT id, first_name, last_name FROM certification_candidates WHERE session_id = $1 AND birth_date = $2")
@@ -192,7 +192,7 @@ pub async fn insert_candidate(
     conn: impl Into<Conn<'_>>,
     id: Uuid,
     session: Uuid,
-    c: &NewCandidate,
+    c: &Enrolment,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     on_conn!(conn, db => {
@@ -210,12 +210,7 @@ pub async fn insert_candidate(
 }
 
 /// Changes a candidate's enrolment.
-pub async fn update_candidate(
-    conn: impl Into<Conn<'_>>,
-    id: Uuid,
-    c: &NewCandidate,
-    now: i64,
-) -> Result<(), sqlx::Error> {
+pub async fn update_candidate(conn: impl Into<Conn<'_>>, id: Uuid, c: &Enrolment, now: i64) -> Result<(), sqlx::Error> {
     on_conn!(conn, db => {
         sqlx::query(
             "UPDATE certification_candidates SET first_name = $2, last_name = $3, birth_date = $4, sex = $5, birth_country = $6, \

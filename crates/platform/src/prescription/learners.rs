@@ -115,11 +115,13 @@ pub fn format_of(organization: &Organization) -> Option<Format> {
 
 fn key_of(format: Format, l: &store::ListedLearner) -> String {
     match format {
-        Format::Sco => l.national_id.clone().unwrap_or_default().to_uppercase(),
-        Format::Sup => l.student_number.clone().unwrap_or_default().to_uppercase(),
-        Format::Generic => {
-            import::identity_key(&l.first_name, &l.last_name, l.birth_date.as_deref().unwrap_or_default())
-        }
+        Format::Sco => l.entry.national_id.clone().unwrap_or_default().to_uppercase(),
+        Format::Sup => l.entry.student_number.clone().unwrap_or_default().to_uppercase(),
+        Format::Generic => import::identity_key(
+            &l.entry.first_name,
+            &l.entry.last_name,
+            l.entry.birth_date.as_deref().unwrap_or_default(),
+        ),
     }
 }
 
@@ -139,14 +141,14 @@ fn row_of(id: Uuid, l: &ImportedLearner) -> store::LearnerRow<'_> {
 
 fn unchanged(existing: &store::ListedLearner, row: &store::LearnerRow<'_>) -> bool {
     existing.deleted_at.is_none()
-        && existing.first_name == row.first_name
-        && existing.last_name == row.last_name
-        && existing.birth_date.as_deref() == Some(row.birth_date)
-        && existing.national_id.as_deref() == row.national_id
-        && existing.student_number.as_deref() == row.student_number
-        && existing.division.as_deref() == row.division
-        && existing.group_name.as_deref() == row.group_name
-        && existing.extra == row.extra
+        && existing.entry.first_name == row.first_name
+        && existing.entry.last_name == row.last_name
+        && existing.entry.birth_date.as_deref() == Some(row.birth_date)
+        && existing.entry.national_id.as_deref() == row.national_id
+        && existing.entry.student_number.as_deref() == row.student_number
+        && existing.entry.division.as_deref() == row.division
+        && existing.entry.group_name.as_deref() == row.group_name
+        && existing.entry.extra == row.extra
 }
 
 /// What a file does to the list: computed from the list as it is, written only by [`apply`].
@@ -197,9 +199,9 @@ impl Plan<'_> {
             group: l.division.clone().or(l.group_name.clone()).unwrap_or_default(),
         };
         let from_list = |l: &store::ListedLearner| PreviewLine {
-            last_name: l.last_name.clone(),
-            first_name: l.first_name.clone(),
-            group: l.division.clone().or(l.group_name.clone()).unwrap_or_default(),
+            last_name: l.entry.last_name.clone(),
+            first_name: l.entry.first_name.clone(),
+            group: l.entry.division.clone().or(l.entry.group_name.clone()).unwrap_or_default(),
         };
         let first = |mut lines: Vec<PreviewLine>| {
             lines.sort_by(|a, b| (&a.last_name, &a.first_name).cmp(&(&b.last_name, &b.first_name)));
@@ -420,7 +422,7 @@ pub async fn reconcile(
     let same: Vec<store::ListedLearner> = store::learners_born_on(&mut *tx, org, &date)
         .await?
         .into_iter()
-        .filter(|l| import::name_key(&l.first_name) == first && import::name_key(&l.last_name) == last)
+        .filter(|l| import::name_key(&l.entry.first_name) == first && import::name_key(&l.entry.last_name) == last)
         .collect();
     for candidate in same.iter().filter(|l| l.user_id.is_none()) {
         if store::link_learner(&mut *tx, candidate.id, user, now).await? {
@@ -453,6 +455,7 @@ pub struct LearnerView {
 impl From<store::ListedLearner> for LearnerView {
     fn from(l: store::ListedLearner) -> Self {
         let birth_date = l
+            .entry
             .birth_date
             .as_deref()
             .and_then(|d| {
@@ -462,11 +465,11 @@ impl From<store::ListedLearner> for LearnerView {
             .unwrap_or_default();
         LearnerView {
             birth_date,
-            identifier: l.national_id.or(l.student_number).unwrap_or_default(),
-            division: l.division.or(l.group_name).unwrap_or_default(),
+            identifier: l.entry.national_id.or(l.entry.student_number).unwrap_or_default(),
+            division: l.entry.division.or(l.entry.group_name).unwrap_or_default(),
             linked: l.user_id.is_some(),
-            last_name: l.last_name,
-            first_name: l.first_name,
+            last_name: l.entry.last_name,
+            first_name: l.entry.first_name,
         }
     }
 }

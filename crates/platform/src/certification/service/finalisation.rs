@@ -276,7 +276,7 @@ pub async fn publish(state: &AppState, session: Uuid, agent: Uuid) -> Result<(),
         let Some(result) = store::result_of_course(&state.db, course.id).await? else { continue };
         if let Some(email) = store::email_of(&state.db, course.user_id).await? {
             let body = crate::mail::render(&crate::certification::mails::Results {
-                first_name: &candidate.first_name,
+                first_name: &candidate.enrolled.first_name,
                 date: &s.date_fr(),
                 url: public,
                 course: course.id,
@@ -285,10 +285,10 @@ pub async fn publish(state: &AppState, session: Uuid, agent: Uuid) -> Result<(),
             crate::outbox::mail(state, &email, "Vos résultats de certification Pix", &body, Some(course.user_id))
                 .await?;
         }
-        if let Some(recipient) = &candidate.result_recipient_email {
+        if let Some(recipient) = &candidate.enrolled.result_recipient_email {
             let body = crate::mail::render(&crate::certification::mails::ResultsToRecipient {
-                first_name: &candidate.first_name,
-                last_name: &candidate.last_name,
+                first_name: &candidate.enrolled.first_name,
+                last_name: &candidate.enrolled.last_name,
                 date: &s.date_fr(),
                 url: public,
                 code: &result.verification_code,

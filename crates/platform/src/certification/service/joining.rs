@@ -82,10 +82,9 @@ pub async fn join(state: &AppState, user: Uuid, f: &JoinFields) -> Result<Result
     let code_matches = hash(&session.access_code) == hash(&f.access_code.trim().to_uppercase());
     let key = crate::csv_import::name_key;
     let found = if code_matches {
-        store::candidates_born_on(&state.db, session.id, &birth)
-            .await?
-            .into_iter()
-            .find(|c| key(&c.first_name) == key(&f.first_name) && key(&c.last_name) == key(&f.last_name))
+        store::candidates_born_on(&state.db, session.id, &birth).await?.into_iter().find(|c| {
+            key(&c.enrolled.first_name) == key(&f.first_name) && key(&c.enrolled.last_name) == key(&f.last_name)
+        })
     } else {
         None
     };

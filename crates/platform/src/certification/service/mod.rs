@@ -5,7 +5,7 @@ use rand::RngExt;
 use uuid::Uuid;
 
 use super::{
-    model::{Candidate, CandidateFields, Center, NewCandidate, Session, SessionFields, SessionStatus},
+    model::{Candidate, CandidateFields, Center, Enrolment, Session, SessionFields, SessionStatus},
     store,
 };
 use crate::{
@@ -248,7 +248,7 @@ async fn check_candidate(
     s: &Session,
     except: Option<Uuid>,
     fields: &CandidateFields,
-) -> Result<Result<NewCandidate, Vec<FieldError>>, AppError> {
+) -> Result<Result<Enrolment, Vec<FieldError>>, AppError> {
     if s.status() != SessionStatus::Created {
         return Err(AppError::Conflict);
     }

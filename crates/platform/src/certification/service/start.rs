@@ -66,7 +66,7 @@ pub async fn start_test(
     let minutes = configuration.settings().duration_minutes;
     let version = session.version;
     let plan = if version == 2 {
-        Some(to_text(&v2_plan(state, user, locale, c.accessibility_adjustment).await?)?)
+        Some(to_text(&v2_plan(state, user, locale, c.enrolled.accessibility_adjustment).await?)?)
     } else {
         None
     };
@@ -76,9 +76,9 @@ pub async fn start_test(
         session_id: c.session_id,
         user_id: user,
         lang: locale.code().to_owned(),
-        accessibility_adjustment: c.accessibility_adjustment,
+        accessibility_adjustment: c.enrolled.accessibility_adjustment,
         started_at: now,
-        deadline: crate::certification::model::deadline(now, minutes, c.extra_time_percentage),
+        deadline: crate::certification::model::deadline(now, minutes, c.enrolled.extra_time_percentage),
         completed_at: None,
         ended_by_invigilator: false,
         abort_reason: None,

@@ -4,13 +4,9 @@ use uuid::Uuid;
 
 use crate::{db::Conn, on_conn};
 
-/// A learner of an organisation's list.
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
-pub struct ListedLearner {
-    /// Id.
-    pub id: Uuid,
-    /// Linked account, once the learner joined a campaign.
-    pub user_id: Option<Uuid>,
+/// What an organisation's list says of a person.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct ListEntry {
     /// First name.
     pub first_name: String,
     /// Last name.
@@ -27,6 +23,19 @@ pub struct ListedLearner {
     pub group_name: Option<String>,
     /// Other columns of the list (JSON object).
     pub extra: String,
+}
+
+/// A learner of an organisation's list.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct ListedLearner {
+    /// Id.
+    pub id: Uuid,
+    /// Linked account, once the learner joined a campaign.
+    pub user_id: Option<Uuid>,
+    /// What the list says of them.
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub entry: ListEntry,
     /// Removed from the list (a newer list no longer had them); their results stay.
     #[serde(skip)]
     pub deleted_at: Option<i64>,

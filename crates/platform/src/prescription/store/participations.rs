@@ -413,22 +413,10 @@ pub async fn export_rows(conn: impl Into<Conn<'_>>, ids: &[Uuid]) -> Result<Vec<
 pub struct LearnerEntry {
     /// Organisation.
     pub organization_id: Uuid,
-    /// First name.
-    pub first_name: String,
-    /// Last name.
-    pub last_name: String,
-    /// Birth date.
-    pub birth_date: Option<String>,
-    /// National student id.
-    pub national_id: Option<String>,
-    /// Student number.
-    pub student_number: Option<String>,
-    /// Division.
-    pub division: Option<String>,
-    /// Group.
-    pub group_name: Option<String>,
-    /// Extra columns (JSON).
-    pub extra: String,
+    /// What its list says of them.
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub entry: super::learner_lists::ListEntry,
 }
 
 /// Every organisation's entry about a person.

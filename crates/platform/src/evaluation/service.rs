@@ -721,8 +721,7 @@ async fn commit_answer(state: &AppState, ready: Ready) -> Result<Option<Answered
         if !store::record_and_move(pool, &row, &kes, leaving, next, now).await? {
             return Ok(None);
         }
-        let level_up = if scope.test.is_some() { None } else { scoring::level_up(before, after) };
-        return Ok(Some(Answered::Recorded { outcome, level_up, certification: rules.certification }));
+        return Ok(Some(recorded(state, &scope, outcome, before, after)));
     }
     let mut tx = state.db.begin().await?;
     // The kind may stop the answer, on what its tables say now: a question under an alert, a
@@ -762,11 +761,23 @@ async fn commit_answer(state: &AppState, ready: Ready) -> Result<Option<Answered
         after
     };
     tx.commit().await?;
+    Ok(Some(recorded(state, &scope, outcome, before, after)))
+}
+
+/// A recorded answer, once its writes are committed: the kind is told, and a competence test says
+/// the level reached when the answer raised it.
+fn recorded(
+    state: &AppState,
+    scope: &Scope,
+    outcome: Outcome,
+    before: CompetenceScore,
+    after: CompetenceScore,
+) -> Answered {
     if let Some(test) = &scope.test {
         test.after_commit(state);
     }
     let level_up = if scope.test.is_some() { None } else { scoring::level_up(before, after) };
-    Ok(Some(Answered::Recorded { outcome, level_up, certification: rules.certification }))
+    Answered::Recorded { outcome, level_up, certification: scope.rules().certification }
 }
 
 /// Records that the learner left the page of the current focused challenge.

@@ -364,13 +364,14 @@ impl Db {
                 // Nobody holds or awaits the turn: run here. The writer thread pays off when writers
                 // queue; alone, the hand-off to it and back would only add two wake-ups.
                 if let Ok(turn) = gate.turn.clone().try_acquire_owned() {
-                    return HOLDS_TURN
-                        .scope((), async move {
-                            let done = work.await;
-                            drop(turn);
-                            done
-                        })
-                        .await;
+                    // Boxed: the work is an answer's whole transaction, too big to carry inline in
+                    // every caller's future (as spawning it would box it too).
+                    return Box::pin(HOLDS_TURN.scope((), async move {
+                        let done = work.await;
+                        drop(turn);
+                        done
+                    }))
+                    .await;
                 }
                 let turn = gate.turn().await;
                 let work = HOLDS_TURN.scope((), async move {

@@ -4,7 +4,11 @@
 //! backends by [`on_db!`](crate::on_db) / [`on_tx!`](crate::on_tx), which expand to a `match`
 //! whose arms share the same body. See docs/architecture.md for the rules that keep SQL portable.
 
-use std::{str::FromStr, time::Duration};
+use std::{
+    str::FromStr,
+    sync::atomic::{AtomicU64, Ordering},
+    time::Duration,
+};
 
 use sqlx::{
     PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction,
@@ -241,14 +245,46 @@ pub struct DbOptions {
     pub sqlite_durability: SqliteDurability,
 }
 
-/// Whether a pooled connection may be handed out: not if it is still inside a transaction.
+/// A pooled connection used less than this long ago is handed out without a ping.
+///
+/// sqlx pings every idle connection before handing it out by default: one more round trip per
+/// statement outside a transaction, which on a busy PostgreSQL node cost as much as the statements
+/// themselves (docs/performance.md). A connection that answered within the last second is alive
+/// unless the server went away since — and then the first statement to meet a broken connection
+/// says so ([`connections_may_be_broken`]), so that every connection released before that moment
+/// is checked before use: one request fails, not one per pooled connection. The same rule as the
+/// Go driver pgx's pool (ping only what sat idle for over a second).
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
+/// When a statement last met a broken connection, in milliseconds since [`since_start`]'s origin
+/// (0: never). Process-wide: one node has one pool per database, and a wrong guess only costs pings.
+static BROKEN_SEEN_AT: AtomicU64 = AtomicU64::new(0);
+
+fn since_start() -> Duration {
+    static ORIGIN: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    ORIGIN.get_or_init(std::time::Instant::now).elapsed()
+}
+
+/// Records that a statement failed because its connection or server went away (I/O error,
+/// administrator or crash shutdown): pooled connections released before now are pinged before
+/// their next use.
+pub(crate) fn connections_may_be_broken() {
+    let now = u64::try_from(since_start().as_millis()).unwrap_or(u64::MAX).max(1);
+    BROKEN_SEEN_AT.fetch_max(now, Ordering::Relaxed);
+}
+
+/// Whether a pooled connection may be handed out: checked if idle for a while or released before
+/// a broken connection was seen, and not if it is still inside a transaction.
 ///
 /// A transaction dropped without commit is rolled back by a queued command; the ping runs after
 /// it. If the connection still counts a transaction, its rollback failed: with SQLite, a COMMIT
 /// that hit a full disk is rolled back by SQLite itself, the driver's ROLLBACK then fails and the
 /// connection would refuse every later BEGIN. Closing it lets the pool open a clean one.
-async fn outside_transaction<C: sqlx::Connection>(conn: &mut C) -> Result<bool, sqlx::Error> {
-    if conn.is_in_transaction() {
+async fn ready_for_use<C: sqlx::Connection>(conn: &mut C, idle_for: Duration) -> Result<bool, sqlx::Error> {
+    let released_at = since_start().saturating_sub(idle_for);
+    let broken_seen_at = Duration::from_millis(BROKEN_SEEN_AT.load(Ordering::Relaxed));
+    let suspect = !broken_seen_at.is_zero() && released_at <= broken_seen_at;
+    if conn.is_in_transaction() || idle_for >= PING_IF_IDLE_FOR || suspect {
         conn.ping().await?;
         if conn.is_in_transaction() {
             tracing::warn!("closing a database connection left inside a failed transaction");
@@ -280,7 +316,8 @@ impl Db {
                 .max_connections(options.max_connections)
                 .min_connections(1)
                 .acquire_timeout(Duration::from_secs(5))
-                .before_acquire(|conn, _| Box::pin(outside_transaction(conn)))
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| Box::pin(ready_for_use(conn, meta.idle_for)))
                 .connect_with(connect)
                 .await?;
             Ok(Db::Sqlite(pool, WriteGate::new()?))
@@ -289,7 +326,8 @@ impl Db {
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
                 .acquire_timeout(Duration::from_secs(5))
-                .before_acquire(|conn, _| Box::pin(outside_transaction(conn)))
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| Box::pin(ready_for_use(conn, meta.idle_for)))
                 .connect_with(connect)
                 .await?;
             Ok(Db::Postgres(pool))
@@ -333,6 +371,9 @@ impl Db {
                 .fetch_one(pool)
                 .await
         });
+        if applied.is_err() {
+            connections_may_be_broken();
+        }
         let expected = self.migrator().iter().filter(|m| m.migration_type.is_up_migration()).count();
         matches!(applied, Ok(n) if usize::try_from(n).is_ok_and(|n| n == expected))
     }

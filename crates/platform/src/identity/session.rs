@@ -152,8 +152,12 @@ impl SessionStore for DbSessionStore {
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let now = crate::db::micros(time::OffsetDateTime::now_utc());
-        let Some((data, expires_at, version)) =
-            store::session(&self.db, &id.to_string(), now).await.map_err(backend)?
+        let Some((data, expires_at, version)) = store::session(&self.db, &id.to_string(), now).await.map_err(|e| {
+            if crate::web::error::database_failure(&e) == Some(crate::web::error::DatabaseFailure::Unreachable) {
+                crate::db::connections_may_be_broken();
+            }
+            backend(e)
+        })?
         else {
             return Ok(None);
         };

@@ -114,6 +114,7 @@ impl DatabaseFailure {
         match self {
             DatabaseFailure::Unreachable => {
                 tracing::warn!(error = %e, "database unavailable");
+                crate::db::connections_may_be_broken();
                 AppError::Unavailable
             }
             DatabaseFailure::RefusesWrites => {

@@ -544,6 +544,44 @@ async fn a_database_refusing_writes_gives_a_clear_error_and_loses_nothing(backen
     assert_eq!(stored(&app).await, acknowledged);
 }
 
+/// A PostgreSQL server that closes the node's connections (a restart, a failover, an
+/// administrator) costs at most one failed request, not one per pooled connection: connections
+/// used within the last second are handed out without a ping, but once one is found broken,
+/// every connection released before that is checked first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_postgres_connections_cost_one_request_at_most() {
+    if !crate::support::postgres_available() {
+        return;
+    }
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let (client, _) = app.learner("lou@example.org").await;
+    let at_once = (0..8).map(|_| client.get(app.url("/account")).send());
+    for r in futures_util::future::join_all(at_once).await {
+        assert_eq!(r.unwrap().status(), StatusCode::OK);
+    }
+    let (_, idle) = app.db().pool_usage();
+    assert!(idle >= 3, "several pooled connections to break: {idle}");
+    let name =
+        app.state.settings.db.database_url.as_deref().and_then(|u| u.rsplit_once('/')).map(|(_, n)| n.to_owned());
+    let admin = sqlx::PgPool::connect(&crate::support::postgres_admin_url().unwrap()).await.unwrap();
+    let closed: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+    )
+    .bind(name.expect("a PostgreSQL URL names its database"))
+    .fetch_all(&admin)
+    .await
+    .unwrap();
+    admin.close().await;
+    assert!(closed.len() >= 3, "{closed:?}");
+    let mut statuses = Vec::new();
+    for _ in 0..idle + 2 {
+        statuses.push(client.get(app.url("/account")).send().await.unwrap().status());
+    }
+    let failed = statuses.iter().filter(|s| !s.is_success()).count();
+    assert!(failed <= 1, "one failed request at most: {statuses:?}");
+    assert!(statuses[1..].iter().all(StatusCode::is_success), "{statuses:?}");
+}
+
 /// Switches a PostgreSQL database's new sessions to read-only and closes the open ones, as a
 /// failover to a standby would.
 async fn set_read_only(app: &TestApp, name: &str, read_only: bool) {

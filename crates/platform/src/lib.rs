@@ -3,32 +3,33 @@
 //! [`Server::build`] connects to the database, applies migrations and binds the listener;
 //! [`Server::run`] serves until a shutdown signal, then drains in-flight requests.
 
-pub mod admin;
-pub mod app;
-pub mod attempts;
-pub mod audit;
+pub(crate) mod admin;
+pub(crate) mod app;
+pub(crate) mod attempts;
+pub(crate) mod audit;
 pub mod backup;
 pub mod certification;
 pub mod clock;
 pub mod config;
-pub mod csv_export;
-pub mod csv_import;
+pub(crate) mod csv_export;
+pub(crate) mod csv_import;
 pub mod db;
 pub mod demo;
-pub mod dependencies;
+#[cfg(test)]
+mod dependencies;
 pub mod evaluation;
-pub mod geo;
-pub mod home;
+pub(crate) mod geo;
+pub(crate) mod home;
 pub mod identity;
-pub mod mail;
+pub(crate) mod mail;
 pub mod openapi;
 pub mod outbox;
-pub mod pdf;
+pub(crate) mod pdf;
 pub mod personal_data;
 pub mod prescription;
 pub mod routes;
 pub mod schedule;
-pub mod spaces;
+pub(crate) mod spaces;
 pub mod telemetry;
 pub mod web;
 
@@ -52,31 +53,31 @@ pub struct AppState {
     /// The time source (a manual clock in tests).
     pub clock: Arc<dyn clock::Clock>,
     /// Outgoing mail (used by the outbox worker; requests queue mail with [`outbox`]).
-    pub mailer: mail::Mailer,
+    pub(crate) mailer: mail::Mailer,
     /// The key that signs anonymous visitors' CSRF nonces, shared by every node.
-    pub csrf_key: identity::csrf::CsrfKey,
+    pub(crate) csrf_key: identity::csrf::CsrfKey,
     /// Wakes this node's outbox worker when a job is queued.
-    pub outbox_wake: outbox::Waker,
+    pub(crate) outbox_wake: outbox::Waker,
     /// Live events of certification sessions for this node's invigilator screens.
-    pub live: certification::live::Hub,
+    pub(crate) live: certification::live::Hub,
     /// What each context holds of a person, for their export and erasure ([`PERSONAL_DATA`]).
-    pub personal_data: &'static [personal_data::Context],
+    pub(crate) personal_data: &'static [personal_data::Context],
     /// The outbox jobs contexts perform ([`JOBS`]).
-    pub jobs: &'static [outbox::JobKind],
+    pub(crate) jobs: &'static [outbox::JobKind],
     /// The kinds of test registered with evaluation ([`TEST_KINDS`]).
-    pub test_kinds: &'static [&'static dyn evaluation::kind::TestKind],
+    pub(crate) test_kinds: &'static [&'static dyn evaluation::kind::TestKind],
 }
 
 /// Every context holding personal data, in export order (identity runs them: `identity::rights`).
-pub const PERSONAL_DATA: &[personal_data::Context] =
+pub(crate) const PERSONAL_DATA: &[personal_data::Context] =
     &[identity::PERSONAL_DATA, evaluation::PERSONAL_DATA, prescription::PERSONAL_DATA, certification::PERSONAL_DATA];
 
 /// The outbox jobs contexts perform themselves (mail is the outbox's own).
-pub const JOBS: &[outbox::JobKind] =
+pub(crate) const JOBS: &[outbox::JobKind] =
     &[outbox::JobKind { kind: identity::service::PASSWORD_RESET_JOB, run: identity::service::password_reset_job }];
 
 /// The kinds of test other contexts register with evaluation (a competence test is its own).
-pub const TEST_KINDS: &[&dyn evaluation::kind::TestKind] =
+pub(crate) const TEST_KINDS: &[&dyn evaluation::kind::TestKind] =
     &[&prescription::test::CampaignKind, &certification::test::CertificationKind];
 
 /// Loads the configured learning content (the embedded demo by default) and logs its version.

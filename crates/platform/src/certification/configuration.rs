@@ -53,12 +53,6 @@ pub struct Version {
     pub status: String,
     /// The settings, JSON.
     pub settings: String,
-    /// Created, activated, archived (µs).
-    pub created_at: i64,
-    /// When it became active.
-    pub activated_at: Option<i64>,
-    /// When a newer version replaced it.
-    pub archived_at: Option<i64>,
 }
 
 /// Where a version is in its life.

@@ -89,7 +89,8 @@ pub struct Plan {
 
 impl Plan {
     /// Candidates in the file.
-    pub fn candidates(&self) -> usize {
+    #[cfg(test)]
+    fn candidates(&self) -> usize {
         self.sessions.iter().map(|(_, _, c)| c.len()).sum::<usize>()
             + self.existing.iter().map(|(_, _, c)| c.len()).sum::<usize>()
     }

@@ -1,26 +1,26 @@
 //! Certification: centres plan invigilated sessions and enrol candidates (the reference's Pix
 //! Certif); a person learns whether they may be certified.
 
-pub mod api;
-pub mod configuration;
+pub(crate) mod api;
+pub(crate) mod configuration;
 pub mod credential;
 pub mod demo;
-pub mod documents;
-pub mod entrance;
-pub mod exposure;
-pub mod import;
+pub(crate) mod documents;
+pub(crate) mod entrance;
+pub(crate) mod exposure;
+pub(crate) mod import;
 pub mod issuer;
 pub mod live;
-pub mod mails;
-pub mod members;
-pub mod model;
-pub mod pages;
-pub mod reporting;
-pub mod reports;
-pub mod results;
+pub(crate) mod mails;
+pub(crate) mod members;
+pub(crate) mod model;
+pub(crate) mod pages;
+pub(crate) mod reporting;
+pub(crate) mod reports;
+pub(crate) mod results;
 pub mod service;
-pub mod store;
-pub mod test;
+pub(crate) mod store;
+pub(crate) mod test;
 
 use serde_json::{Value, json};
 use utoipa_axum::{router::OpenApiRouter, routes};

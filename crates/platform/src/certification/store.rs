@@ -371,13 +371,6 @@ pub async fn assessment_of_course(conn: impl Into<Conn<'_>>, course: Uuid) -> Re
     })
 }
 
-/// The candidates an account joined as, latest session first.
-pub async fn candidates_of_user(conn: impl Into<Conn<'_>>, user: Uuid) -> Result<Vec<Candidate>, sqlx::Error> {
-    on_conn!(conn, c => {
-        sqlx::query_as::<_, Candidate>(select_candidate!("WHERE user_id = $1 ORDER BY reconciled_at DESC")).bind(user).fetch_all(c).await
-    })
-}
-
 // ------------------------------------------------------------------ finalisation, results, publication
 
 /// Finalises an open session (once); true when this call did.
@@ -840,10 +833,7 @@ pub async fn exposure(conn: impl Into<Conn<'_>>, since: i64) -> Result<(Vec<(Str
 
 macro_rules! select_version {
     ($rest:literal) => {
-        concat!(
-            "SELECT version, status, settings, created_at, activated_at, archived_at FROM certification_configurations ",
-            $rest
-        )
+        concat!("SELECT version, status, settings FROM certification_configurations ", $rest)
     };
 }
 

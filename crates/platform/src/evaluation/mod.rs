@@ -1,12 +1,12 @@
 //! Evaluation: the learner's profile, adaptive competence tests, results and tutorials.
 
-pub mod api;
+pub(crate) mod api;
 pub mod demo;
-pub mod kind;
-pub mod pages;
-pub mod service;
+pub(crate) mod kind;
+pub(crate) mod pages;
+pub(crate) mod service;
 pub mod store;
-pub mod view;
+pub(crate) mod view;
 
 use serde_json::{Value, json};
 use utoipa_axum::{router::OpenApiRouter, routes};

@@ -55,8 +55,6 @@ pub struct Card {
     pub code: String,
     /// Name.
     pub name: String,
-    /// Area colour.
-    pub colour: String,
     /// Level and pix.
     pub level: u32,
     /// Pix.
@@ -111,7 +109,6 @@ fn card(state: &AppState, lang: Lang, v: &CompetenceView) -> Card {
     Card {
         code: c.code.clone(),
         name: c.name.get(locale(lang)).to_owned(),
-        colour: state.content.areas[c.area.index()].colour.clone(),
         level: v.score.level,
         pix: v.score.pix,
         ahead: v.score.pix_ahead,

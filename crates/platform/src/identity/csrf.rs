@@ -64,8 +64,9 @@ impl CsrfKey {
         Ok(CsrfKey(Arc::new(value.into_bytes())))
     }
 
-    /// A key for tools and tests that never talk to a shared database.
-    pub fn random() -> CsrfKey {
+    /// A key for tests that never talk to a shared database.
+    #[cfg(test)]
+    fn random() -> CsrfKey {
         CsrfKey(Arc::new(random_token().into_bytes()))
     }
 

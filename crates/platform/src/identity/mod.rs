@@ -3,21 +3,21 @@
 //! Other contexts use [`CurrentUser`] / [`MaybeUser`] to know who is asking and the guards of
 //! [`guard`] (`RequireAdmin`, `OrganizationAccess`, `CenterAccess`) to authorise.
 
-pub mod api;
-pub mod csrf;
-pub mod demo;
+pub(crate) mod api;
+pub(crate) mod csrf;
+pub(crate) mod demo;
 pub mod guard;
-pub mod mails;
+pub(crate) mod mails;
 pub mod membership;
 pub mod model;
-pub mod pages;
-pub mod password;
-pub mod request;
-pub mod rights;
+pub(crate) mod pages;
+pub(crate) mod password;
+pub(crate) mod request;
+pub(crate) mod rights;
 pub mod service;
 pub mod session;
 pub mod store;
-pub mod throttle;
+pub(crate) mod throttle;
 
 use utoipa_axum::{router::OpenApiRouter, routes};
 

@@ -12,8 +12,8 @@ use std::{
 };
 
 pub use crate::csv_import::{
-    ImportError, MAX_COLUMNS, MAX_FIELD_CHARS, MAX_FREE_COLUMNS, MAX_PROBLEMS, MAX_ROWS, Problem, check_width, decode,
-    delimiter, for_each_row, name_key, parse_date,
+    ImportError, MAX_FIELD_CHARS, MAX_FREE_COLUMNS, MAX_PROBLEMS, MAX_ROWS, Problem, check_width, decode, delimiter,
+    for_each_row, name_key, parse_date,
 };
 
 /// The formats of learner lists.
@@ -444,6 +444,7 @@ impl Row<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::csv_import::MAX_COLUMNS;
 
     const TODAY: &str = "2026-11-29";
 

@@ -2,19 +2,19 @@
 //! profiles, campaigns and participations — the reference's Pix Orga, and the learner's side of
 //! campaigns.
 
-pub mod api;
-pub mod back_office;
+pub(crate) mod api;
+pub(crate) mod back_office;
 pub mod demo;
 pub mod export;
-pub mod import;
+pub(crate) mod import;
 pub mod learners;
-pub mod members;
-pub mod model;
-pub mod orga;
-pub mod pages;
+pub(crate) mod members;
+pub(crate) mod model;
+pub(crate) mod orga;
+pub(crate) mod pages;
 pub mod service;
 pub mod store;
-pub mod test;
+pub(crate) mod test;
 
 use serde_json::{Value, json};
 use utoipa_axum::{router::OpenApiRouter, routes};

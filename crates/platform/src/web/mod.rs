@@ -1,17 +1,17 @@
 //! HTTP plumbing: the router, middleware stack, errors, templates, i18n and static assets.
 
-pub mod assets;
-pub mod client_ip;
-pub mod error;
-pub mod form;
-pub mod health;
+pub(crate) mod assets;
+pub(crate) mod client_ip;
+pub(crate) mod error;
+pub(crate) mod form;
+pub(crate) mod health;
 pub mod i18n;
 pub mod layout;
-pub mod limit;
-pub mod media;
-pub mod redirect;
-pub mod routes;
-pub mod shared_limit;
+pub(crate) mod limit;
+pub(crate) mod media;
+pub(crate) mod redirect;
+pub(crate) mod routes;
+pub(crate) mod shared_limit;
 
 use std::time::Duration;
 

@@ -12,254 +12,348 @@ dual!(
 );
 
 async fn a_candidate_joins_is_authorised_and_takes_the_test(backend: crate::support::Backend) {
-    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.demo = true).await;
-    let (session, number, code, password) = demo_session(&app).await;
-    let (lea, home) = join_as_lea(&app, number, &code).await;
-    let page = lea.get(app.url(&home)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("Attendez que le surveillant vous autorise"), "{page}");
-    let r = app.post_form(&lea, &format!("{home}/start"), &[]).await;
-    assert!(r.text().await.unwrap().contains("pas encore autorisé"));
-    assert_eq!(app.count("SELECT COUNT(*) FROM certification_courses WHERE completed_at IS NULL").await, 0);
+    let day = Day::joined(backend).await;
+    day.lea_waits_for_the_invigilator().await;
+    let invigilator = day.the_invigilator_signs_in_and_authorises().await;
+    let assessment = day.lea_starts_and_resumes_once_authorised(&invigilator).await;
+    let knowledge_before = day.knowledge_elements().await;
+    day.an_alert_is_dismissed_then_validated(&invigilator, assessment).await;
+    let (answered, other) = day.lea_answers_to_the_end(&invigilator, assessment).await;
+    assert_eq!(day.knowledge_elements().await, knowledge_before, "a certification does not change the profile");
+    let scored = day.the_centre_finalises(answered).await;
+    let jury = day.the_jury_publishes_and_anyone_verifies(&scored, &other).await;
+    day.the_jury_decides(&jury, &scored, answered).await;
+}
 
-    // The invigilator, without an account: the password opens this session only.
-    let invigilator = new_client();
-    let screen = format!("/surveillant/sessions/{session}");
-    let r = invigilator.get(app.url(&screen)).send().await.unwrap();
-    assert_eq!((r.status(), location(&r).as_str()), (StatusCode::SEE_OTHER, "/surveillant"));
-    let n = number.to_string();
-    let r = app.post_form(&invigilator, "/surveillant", &[("session_number", &n), ("password", "WRONG")]).await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let r = app.post_form(&invigilator, "/surveillant", &[("session_number", &n), ("password", &password)]).await;
-    assert_eq!((r.status(), location(&r)), (StatusCode::SEE_OTHER, screen.clone()));
-    let page = invigilator.get(app.url(&screen)).send().await.unwrap().text().await.unwrap();
-    let waiting = page.find("Attend l&#39;autorisation").expect("Léa waits");
-    let absent = page.find("Pas encore arrivé").expect("the others have not arrived");
-    assert!(waiting < absent, "candidates needing an action come first");
-    let candidate = home.rsplit('/').next().unwrap().to_owned();
-    let authorize = format!("{screen}/candidates/{candidate}/authorize");
-    assert_eq!(
-        app.post_form(&new_client(), &authorize, &[("authorized", "yes")]).await.status(),
-        StatusCode::NOT_FOUND
-    );
-    let r = app.post_form(&invigilator, &authorize, &[("authorized", "yes")]).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+/// The demo session's day: Léa (`learner@demo.example`) joined it and waits for the invigilator.
+struct Day {
+    app: TestApp,
+    session: Uuid,
+    number: i64,
+    password: String,
+    lea: Client,
+    /// Léa's page for this session, `/sessions/{…}/candidats/{candidate}`.
+    home: String,
+    candidate: String,
+    /// The invigilator's screen.
+    screen: String,
+}
 
-    // The test: flash questions until the end, answers only (no knowledge in the profile).
-    let r = app.post_form(&lea, &format!("{home}/start"), &[]).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let assessment = Uuid::parse_str(location(&r).trim_start_matches("/assessments/")).unwrap();
-    let page = lea.get(app.url(&location(&r))).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("Certification Pix"), "the heading says what this is");
-    // Leaving and coming back through the entrance needs the invigilator again; the start was used.
-    let page = lea.get(app.url(&home)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("demandez au surveillant de vous autoriser à le reprendre"), "{page}");
-    let r = app.post_form(&lea, &format!("{home}/start"), &[]).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.text().await.unwrap().contains("pas encore autorisé à commencer ou à reprendre"));
-    let page = invigilator.get(app.url(&screen)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("Autoriser la reprise"), "{page}");
-    assert_eq!(app.post_form(&invigilator, &authorize, &[("authorized", "yes")]).await.status(), StatusCode::SEE_OTHER);
-    let page = invigilator.get(app.url(&screen)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("Reprise autorisée"), "{page}");
-    let r = app.post_form(&lea, &format!("{home}/start"), &[]).await;
-    assert_eq!(location(&r), format!("/assessments/{assessment}"), "resumes the same test");
-    let r = app.post_form(&lea, &format!("{home}/start"), &[]).await;
-    assert_eq!(r.status(), StatusCode::OK, "the resumption authorisation served once");
-    let (kes_before, deadline, extra): (i64, i64, i64) = platform::on_db!(app.db(), pool => {
-        let kes: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM knowledge_elements").fetch_one(pool).await.unwrap();
-        let (start, deadline): (i64, i64) = sqlx::query_as("SELECT started_at, deadline FROM certification_courses WHERE completed_at IS NULL").fetch_one(pool).await.unwrap();
-        (kes, deadline, deadline - start)
-    });
-    assert_eq!(extra, 105 * 60 * 1_000_000, "105 minutes without extra time");
-    assert!(deadline > 0);
-    // A live alert: the question waits for the invigilator, who dismisses it, then validates another.
-    let first = crate::evaluation::current_challenge(&app, assessment).await.unwrap();
-    let alert = format!("/assessments/{assessment}/alert");
-    assert_eq!(app.post_form(&lea, &alert, &[]).await.status(), StatusCode::SEE_OTHER);
-    let page = lea.get(app.url(&format!("/assessments/{assessment}"))).send().await.unwrap().text().await.unwrap();
-    assert!(
-        page.contains("Votre signalement est transmis au surveillant") && !page.contains("challenge-form"),
-        "{page}"
-    );
-    crate::evaluation::post_answer(&app, &lea, assessment, &crate::evaluation::answer_fields(&app, &first, true)).await;
-    let answers_so_far: i64 = platform::on_db!(app.db(), pool => {
-        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM answers WHERE assessment_id = $1").bind(assessment).fetch_one(pool).await.unwrap()
-    });
-    assert_eq!(answers_so_far, 0, "no answer while the alert is open");
-    let page = invigilator.get(app.url(&screen)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("Signale un problème"));
-    let handle = |action: &str| format!("{screen}/candidates/{candidate}/alert/{action}");
-    assert_eq!(app.post_form(&invigilator, &handle("dismiss"), &[]).await.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        crate::evaluation::current_challenge(&app, assessment).await.as_deref(),
-        Some(first.as_str()),
-        "dismissed: same question"
-    );
-    assert_eq!(
-        app.post_form(&invigilator, &handle("dismiss"), &[]).await.status(),
-        StatusCode::CONFLICT,
-        "no alert open"
-    );
-    app.post_form(&lea, &alert, &[]).await;
-    assert_eq!(app.post_form(&invigilator, &handle("validate"), &[]).await.status(), StatusCode::SEE_OTHER);
-    let replaced = crate::evaluation::current_challenge(&app, assessment).await.unwrap();
-    let skill_of = |id: &str| app.state.content.challenge(app.state.content.challenge_by_id(id).unwrap()).skill;
-    assert_ne!(skill_of(&replaced), skill_of(&first), "validated: another question, another skill");
-    let mut answered = 0;
-    while let Some(challenge) = crate::evaluation::current_challenge(&app, assessment).await {
-        answered += 1;
-        assert!(answered <= 32, "32 questions at most");
-        let fields = crate::evaluation::answer_fields(&app, &challenge, answered % 3 != 0);
-        crate::evaluation::post_answer(&app, &lea, assessment, &fields).await;
+/// Léa's scored certification, as the centre, the jury and the public reach it.
+struct Scored {
+    centre: Client,
+    course: Uuid,
+    score: i64,
+    code: String,
+    certificate: String,
+    verify: String,
+    csv: String,
+}
+
+impl Day {
+    async fn joined(backend: crate::support::Backend) -> Day {
+        let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.demo = true).await;
+        let (session, number, code, password) = demo_session(&app).await;
+        let (lea, home) = join_as_lea(&app, number, &code).await;
+        let candidate = home.rsplit('/').next().unwrap().to_owned();
+        let screen = format!("/surveillant/sessions/{session}");
+        Day { app, session, number, password, lea, home, candidate, screen }
     }
-    assert!(answered >= 20, "enough questions to score: {answered}");
-    let (kes_after, completed): (i64, Option<i64>) = platform::on_db!(app.db(), pool => {
-        let kes: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM knowledge_elements").fetch_one(pool).await.unwrap();
-        let done: Option<i64> = sqlx::query_scalar("SELECT completed_at FROM certification_courses WHERE session_id = $1")
-            .bind(session).fetch_one(pool).await.unwrap();
-        (kes, done)
-    });
-    assert_eq!(kes_after, kes_before, "a certification does not change the profile");
-    assert!(completed.is_some());
-    let r = lea.get(app.url(&format!("/assessments/{assessment}/results"))).send().await.unwrap();
-    assert_eq!(location(&r), home, "no corrected answers for a certification");
-    let r = lea.get(app.url(&format!("/api/assessments/{assessment}/results"))).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let page = lea.get(app.url(&home)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("Votre test de certification est terminé"));
-    let page = invigilator.get(app.url(&screen)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("Terminé"));
-    // Nobody else reaches the candidate's page.
-    let (other, _) = app.learner("other@example.org").await;
-    assert_eq!(other.get(app.url(&home)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
 
-    // The centre finalises: the test is scored, nothing is visible before publication.
-    let (centre, center) = demo_centre(&app, session).await;
-    let finalize = format!("/certif/{center}/sessions/{session}/finalize");
-    let r = app.post_form(&centre, &finalize, &[("comment", "RAS")]).await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = r.text().await.unwrap();
-    assert!(page.contains("id=\"has_incident-error\"") && page.contains("id=\"has_joining_issue-error\""));
-    // Each link of the error summary says which question it leads to (no two alike, item 18).
-    let html = scraper::Html::parse_document(&page);
-    let links: Vec<String> = html
-        .select(&scraper::Selector::parse(".error-summary a").unwrap())
-        .map(|a| a.text().collect::<String>())
-        .collect();
-    let distinct: std::collections::HashSet<&String> = links.iter().collect();
-    assert!(links.len() >= 2 && distinct.len() == links.len(), "{links:?}");
-    let done = [("comment", "RAS"), ("has_incident", "no"), ("has_joining_issue", "no")];
-    let r = app.post_form(&centre, &finalize, &done).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(app.post_form(&centre, &finalize, &done).await.status(), StatusCode::CONFLICT, "once");
-    let (score, code, status, answers): (i64, String, String, i64) = platform::on_db!(app.db(), pool => {
-        sqlx::query_as(
-            "SELECT r.pix_score, r.verification_code, r.status, r.answers FROM certification_results r \
-             JOIN certification_courses k ON k.id = r.course_id WHERE k.session_id = $1",
-        )
-        .bind(session).fetch_one(pool).await.unwrap()
-    });
-    assert!((0..=895).contains(&score));
-    assert_eq!((status.as_str(), answers), ("validated", answered));
-    assert_eq!(engine::codes::normalize_verification_code(&code).as_deref(), Some(code.as_str()));
-    let course: Uuid = platform::on_db!(app.db(), pool => {
-        sqlx::query_scalar("SELECT id FROM certification_courses WHERE session_id = $1").bind(session).fetch_one(pool).await.unwrap()
-    });
-    let certificate = format!("/certificats/{course}");
-    assert_eq!(
-        lea.get(app.url(&certificate)).send().await.unwrap().status(),
-        StatusCode::NOT_FOUND,
-        "not published yet"
-    );
-    let verify = format!("/verifier-un-certificat?code={}", code.to_lowercase());
-    assert_eq!(new_client().get(app.url(&verify)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
-    let csv = format!("/certif/{center}/sessions/{session}/results.csv");
-    assert_eq!(
-        centre.get(app.url(&csv)).send().await.unwrap().status(),
-        StatusCode::CONFLICT,
-        "not before publication"
-    );
+    fn authorize(&self) -> String {
+        format!("{}/candidates/{}/authorize", self.screen, self.candidate)
+    }
 
-    // The back office publishes; the candidate is told and reads her certificate; anyone verifies it.
-    let (jury, _) = app.admin("jury@example.org", "CERTIF").await;
-    let list = jury.get(app.url("/admin/certification/sessions")).send().await.unwrap().text().await.unwrap();
-    assert!(list.contains(&number.to_string()));
-    let r = app.post_form(&jury, &format!("/admin/certification/sessions/{session}/publish"), &[]).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        app.post_form(&jury, &format!("/admin/certification/sessions/{session}/publish"), &[]).await.status(),
-        StatusCode::CONFLICT
-    );
-    // The centre downloads the session's results.
-    let r = centre.get(app.url(&csv)).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let disposition = r.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().to_owned();
-    assert!(disposition.contains(&format!("_resultats_session_{number}.csv")), "{disposition}");
-    let body = r.text().await.unwrap();
-    let lines: Vec<&str> = body.trim_start_matches('\u{feff}').lines().collect();
-    assert_eq!(lines.len(), 2, "a header and Léa");
-    let head: Vec<&str> = lines[0].split(';').collect();
-    let row: Vec<&str> = lines[1].split(';').collect();
-    assert_eq!(head.len(), row.len());
-    assert_eq!(head.len(), 8 + app.state.content.competences.len() + 4);
-    assert_eq!(head[7], "\"Nombre de Pix\"");
-    assert_eq!((row[1], row[6], row[7]), ("\"Léa\"", "\"Validée\"", score.to_string().as_str()));
-    let mails = app.mails_to("learner@demo.example").await;
-    assert!(mails.iter().any(|m| m.contains(&code) && m.contains(&certificate)), "{mails:?}");
-    let page = lea.get(app.url(&home)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains(&certificate));
-    let page = lea.get(app.url(&certificate)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains(&format!("<strong>{score}</strong> / 895")) && page.contains(&code), "{page}");
-    assert!(page.contains("Paris (75056), France"), "the commune's name, its INSEE code kept: {page}");
-    assert_eq!(other.get(app.url(&certificate)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
-    let page = new_client().get(app.url(&verify)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("Ce certificat est authentique") && page.contains("APPRENANTE"), "{page}");
-    assert!(!page.contains("75056") && !page.contains("Paris ("), "the public part leaves the birthplace out");
-    let visitor = new_client();
-    let r = app
-        .send_json(&visitor, Method::POST, "/api/shared-certifications", &json!({ "verification_code": code }))
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(r.json::<Value>().await.unwrap()["pix_score"], score);
-    let r = app
-        .send_json(&visitor, Method::POST, "/api/shared-certifications", &json!({ "verification_code": "P-BBBBBBBB" }))
-        .await;
-    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    async fn knowledge_elements(&self) -> i64 {
+        self.app.count("SELECT COUNT(*) FROM knowledge_elements").await
+    }
 
-    // The jury reads the answers and the capacity, comments, then cancels: the code no longer verifies.
-    let detail = jury
-        .get(app.url(&format!("/admin/certification/courses/{course}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(detail.matches("<td><code>").count(), answered as usize, "every answer with the capacity after it");
-    let decide = format!("/admin/certification/courses/{course}/jury");
-    let long = "x".repeat(501);
-    let r = app
-        .post_form(&jury, &decide, &[("decision", "keep"), ("comment_candidate", &long), ("comment_organization", "")])
-        .await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let r = app
-        .post_form(
-            &jury,
-            &decide,
-            &[("decision", "keep"), ("comment_candidate", "Bravo"), ("comment_organization", "Session calme")],
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert!(lea.get(app.url(&certificate)).send().await.unwrap().text().await.unwrap().contains("Bravo"));
-    assert!(centre.get(app.url(&csv)).send().await.unwrap().text().await.unwrap().contains("\"Session calme\""));
-    assert_eq!(app.post_form(&lea, &decide, &[("decision", "fraud")]).await.status(), StatusCode::FORBIDDEN);
-    let r = app
-        .post_form(&jury, &decide, &[("decision", "cancel"), ("comment_candidate", ""), ("comment_organization", "")])
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(new_client().get(app.url(&verify)).send().await.unwrap().status(), StatusCode::NOT_FOUND, "revoked");
-    assert!(lea.get(app.url(&certificate)).send().await.unwrap().text().await.unwrap().contains("pas validée"));
-    assert!(centre.get(app.url(&csv)).send().await.unwrap().text().await.unwrap().contains("\"Annulée\""));
+    async fn page(&self, client: &Client, path: &str) -> String {
+        client.get(self.app.url(path)).send().await.unwrap().text().await.unwrap()
+    }
+
+    async fn lea_waits_for_the_invigilator(&self) {
+        let (app, home) = (&self.app, &self.home);
+        let page = self.page(&self.lea, home).await;
+        assert!(page.contains("Attendez que le surveillant vous autorise"), "{page}");
+        let r = app.post_form(&self.lea, &format!("{home}/start"), &[]).await;
+        assert!(r.text().await.unwrap().contains("pas encore autorisé"));
+        assert_eq!(app.count("SELECT COUNT(*) FROM certification_courses WHERE completed_at IS NULL").await, 0);
+    }
+
+    /// The invigilator, without an account: the password opens this session only.
+    async fn the_invigilator_signs_in_and_authorises(&self) -> Client {
+        let (app, screen) = (&self.app, &self.screen);
+        let invigilator = new_client();
+        let r = invigilator.get(app.url(screen)).send().await.unwrap();
+        assert_eq!((r.status(), location(&r).as_str()), (StatusCode::SEE_OTHER, "/surveillant"));
+        let n = self.number.to_string();
+        let r = app.post_form(&invigilator, "/surveillant", &[("session_number", &n), ("password", "WRONG")]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let r =
+            app.post_form(&invigilator, "/surveillant", &[("session_number", &n), ("password", &self.password)]).await;
+        assert_eq!((r.status(), location(&r)), (StatusCode::SEE_OTHER, screen.clone()));
+        let page = self.page(&invigilator, screen).await;
+        let waiting = page.find("Attend l&#39;autorisation").expect("Léa waits");
+        let absent = page.find("Pas encore arrivé").expect("the others have not arrived");
+        assert!(waiting < absent, "candidates needing an action come first");
+        let authorize = self.authorize();
+        assert_eq!(
+            app.post_form(&new_client(), &authorize, &[("authorized", "yes")]).await.status(),
+            StatusCode::NOT_FOUND
+        );
+        let r = app.post_form(&invigilator, &authorize, &[("authorized", "yes")]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        invigilator
+    }
+
+    /// Léa starts; leaving and coming back through the entrance needs the invigilator again.
+    async fn lea_starts_and_resumes_once_authorised(&self, invigilator: &Client) -> Uuid {
+        let (app, lea, home) = (&self.app, &self.lea, &self.home);
+        let r = app.post_form(lea, &format!("{home}/start"), &[]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let assessment = Uuid::parse_str(location(&r).trim_start_matches("/assessments/")).unwrap();
+        let page = self.page(lea, &location(&r)).await;
+        assert!(page.contains("Certification Pix"), "the heading says what this is");
+        // The start was used.
+        let page = self.page(lea, home).await;
+        assert!(page.contains("demandez au surveillant de vous autoriser à le reprendre"), "{page}");
+        let r = app.post_form(lea, &format!("{home}/start"), &[]).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.text().await.unwrap().contains("pas encore autorisé à commencer ou à reprendre"));
+        let page = self.page(invigilator, &self.screen).await;
+        assert!(page.contains("Autoriser la reprise"), "{page}");
+        assert_eq!(
+            app.post_form(invigilator, &self.authorize(), &[("authorized", "yes")]).await.status(),
+            StatusCode::SEE_OTHER
+        );
+        let page = self.page(invigilator, &self.screen).await;
+        assert!(page.contains("Reprise autorisée"), "{page}");
+        let r = app.post_form(lea, &format!("{home}/start"), &[]).await;
+        assert_eq!(location(&r), format!("/assessments/{assessment}"), "resumes the same test");
+        let r = app.post_form(lea, &format!("{home}/start"), &[]).await;
+        assert_eq!(r.status(), StatusCode::OK, "the resumption authorisation served once");
+        let (deadline, extra): (i64, i64) = platform::on_db!(app.db(), pool => {
+            let (start, deadline): (i64, i64) = sqlx::query_as("SELECT started_at, deadline FROM certification_courses WHERE completed_at IS NULL").fetch_one(pool).await.unwrap();
+            (deadline, deadline - start)
+        });
+        assert_eq!(extra, 105 * 60 * 1_000_000, "105 minutes without extra time");
+        assert!(deadline > 0);
+        assessment
+    }
+
+    /// A live alert: the question waits for the invigilator, who dismisses it, then validates another.
+    async fn an_alert_is_dismissed_then_validated(&self, invigilator: &Client, assessment: Uuid) {
+        let (app, lea) = (&self.app, &self.lea);
+        let first = crate::evaluation::current_challenge(app, assessment).await.unwrap();
+        let alert = format!("/assessments/{assessment}/alert");
+        assert_eq!(app.post_form(lea, &alert, &[]).await.status(), StatusCode::SEE_OTHER);
+        let page = self.page(lea, &format!("/assessments/{assessment}")).await;
+        assert!(
+            page.contains("Votre signalement est transmis au surveillant") && !page.contains("challenge-form"),
+            "{page}"
+        );
+        crate::evaluation::post_answer(app, lea, assessment, &crate::evaluation::answer_fields(app, &first, true))
+            .await;
+        let answers_so_far: i64 = platform::on_db!(app.db(), pool => {
+            sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM answers WHERE assessment_id = $1").bind(assessment).fetch_one(pool).await.unwrap()
+        });
+        assert_eq!(answers_so_far, 0, "no answer while the alert is open");
+        let page = self.page(invigilator, &self.screen).await;
+        assert!(page.contains("Signale un problème"));
+        let handle = |action: &str| format!("{}/candidates/{}/alert/{action}", self.screen, self.candidate);
+        assert_eq!(app.post_form(invigilator, &handle("dismiss"), &[]).await.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            crate::evaluation::current_challenge(app, assessment).await.as_deref(),
+            Some(first.as_str()),
+            "dismissed: same question"
+        );
+        assert_eq!(
+            app.post_form(invigilator, &handle("dismiss"), &[]).await.status(),
+            StatusCode::CONFLICT,
+            "no alert open"
+        );
+        app.post_form(lea, &alert, &[]).await;
+        assert_eq!(app.post_form(invigilator, &handle("validate"), &[]).await.status(), StatusCode::SEE_OTHER);
+        let replaced = crate::evaluation::current_challenge(app, assessment).await.unwrap();
+        let skill_of = |id: &str| app.state.content.challenge(app.state.content.challenge_by_id(id).unwrap()).skill;
+        assert_ne!(skill_of(&replaced), skill_of(&first), "validated: another question, another skill");
+    }
+
+    /// Flash questions until the end, answers only (no knowledge in the profile). Returns how many
+    /// questions Léa answered and another learner's client.
+    async fn lea_answers_to_the_end(&self, invigilator: &Client, assessment: Uuid) -> (i64, Client) {
+        let (app, lea, home) = (&self.app, &self.lea, &self.home);
+        let mut answered = 0;
+        while let Some(challenge) = crate::evaluation::current_challenge(app, assessment).await {
+            answered += 1;
+            assert!(answered <= 32, "32 questions at most");
+            let fields = crate::evaluation::answer_fields(app, &challenge, answered % 3 != 0);
+            crate::evaluation::post_answer(app, lea, assessment, &fields).await;
+        }
+        assert!(answered >= 20, "enough questions to score: {answered}");
+        let completed: Option<i64> = platform::on_db!(app.db(), pool => {
+            sqlx::query_scalar("SELECT completed_at FROM certification_courses WHERE session_id = $1")
+                .bind(self.session).fetch_one(pool).await.unwrap()
+        });
+        assert!(completed.is_some());
+        let r = lea.get(app.url(&format!("/assessments/{assessment}/results"))).send().await.unwrap();
+        assert_eq!(&location(&r), home, "no corrected answers for a certification");
+        let r = lea.get(app.url(&format!("/api/assessments/{assessment}/results"))).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert!(self.page(lea, home).await.contains("Votre test de certification est terminé"));
+        assert!(self.page(invigilator, &self.screen).await.contains("Terminé"));
+        // Nobody else reaches the candidate's page.
+        let (other, _) = app.learner("other@example.org").await;
+        assert_eq!(other.get(app.url(home)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+        (answered, other)
+    }
+
+    /// The centre finalises: the test is scored, nothing is visible before publication.
+    async fn the_centre_finalises(&self, answered: i64) -> Scored {
+        let (app, session) = (&self.app, self.session);
+        let (centre, center) = demo_centre(app, session).await;
+        let finalize = format!("/certif/{center}/sessions/{session}/finalize");
+        let r = app.post_form(&centre, &finalize, &[("comment", "RAS")]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("id=\"has_incident-error\"") && page.contains("id=\"has_joining_issue-error\""));
+        // Each link of the error summary says which question it leads to (no two alike, item 18).
+        let html = scraper::Html::parse_document(&page);
+        let links: Vec<String> = html
+            .select(&scraper::Selector::parse(".error-summary a").unwrap())
+            .map(|a| a.text().collect::<String>())
+            .collect();
+        let distinct: std::collections::HashSet<&String> = links.iter().collect();
+        assert!(links.len() >= 2 && distinct.len() == links.len(), "{links:?}");
+        let done = [("comment", "RAS"), ("has_incident", "no"), ("has_joining_issue", "no")];
+        let r = app.post_form(&centre, &finalize, &done).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(app.post_form(&centre, &finalize, &done).await.status(), StatusCode::CONFLICT, "once");
+        let (score, code, status, answers): (i64, String, String, i64) = platform::on_db!(app.db(), pool => {
+            sqlx::query_as(
+                "SELECT r.pix_score, r.verification_code, r.status, r.answers FROM certification_results r \
+                 JOIN certification_courses k ON k.id = r.course_id WHERE k.session_id = $1",
+            )
+            .bind(session).fetch_one(pool).await.unwrap()
+        });
+        assert!((0..=895).contains(&score));
+        assert_eq!((status.as_str(), answers), ("validated", answered));
+        assert_eq!(engine::codes::normalize_verification_code(&code).as_deref(), Some(code.as_str()));
+        let course: Uuid = platform::on_db!(app.db(), pool => {
+            sqlx::query_scalar("SELECT id FROM certification_courses WHERE session_id = $1").bind(session).fetch_one(pool).await.unwrap()
+        });
+        let certificate = format!("/certificats/{course}");
+        assert_eq!(
+            self.lea.get(app.url(&certificate)).send().await.unwrap().status(),
+            StatusCode::NOT_FOUND,
+            "not published yet"
+        );
+        let verify = format!("/verifier-un-certificat?code={}", code.to_lowercase());
+        assert_eq!(new_client().get(app.url(&verify)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+        let csv = format!("/certif/{center}/sessions/{session}/results.csv");
+        assert_eq!(
+            centre.get(app.url(&csv)).send().await.unwrap().status(),
+            StatusCode::CONFLICT,
+            "not before publication"
+        );
+        Scored { centre, course, score, code, certificate, verify, csv }
+    }
+
+    /// The back office publishes; the centre downloads the results; the candidate is told and reads
+    /// her certificate; anyone verifies it.
+    async fn the_jury_publishes_and_anyone_verifies(&self, scored: &Scored, other: &Client) -> Client {
+        let (app, session, number) = (&self.app, self.session, self.number);
+        let Scored { centre, score, code, certificate, verify, csv, .. } = scored;
+        let (jury, _) = app.admin("jury@example.org", "CERTIF").await;
+        let list = self.page(&jury, "/admin/certification/sessions").await;
+        assert!(list.contains(&number.to_string()));
+        let r = app.post_form(&jury, &format!("/admin/certification/sessions/{session}/publish"), &[]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            app.post_form(&jury, &format!("/admin/certification/sessions/{session}/publish"), &[]).await.status(),
+            StatusCode::CONFLICT
+        );
+        let r = centre.get(app.url(csv)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let disposition = r.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().to_owned();
+        assert!(disposition.contains(&format!("_resultats_session_{number}.csv")), "{disposition}");
+        let body = r.text().await.unwrap();
+        let lines: Vec<&str> = body.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(lines.len(), 2, "a header and Léa");
+        let head: Vec<&str> = lines[0].split(';').collect();
+        let row: Vec<&str> = lines[1].split(';').collect();
+        assert_eq!(head.len(), row.len());
+        assert_eq!(head.len(), 8 + app.state.content.competences.len() + 4);
+        assert_eq!(head[7], "\"Nombre de Pix\"");
+        assert_eq!((row[1], row[6], row[7]), ("\"Léa\"", "\"Validée\"", score.to_string().as_str()));
+        let mails = app.mails_to("learner@demo.example").await;
+        assert!(mails.iter().any(|m| m.contains(code.as_str()) && m.contains(certificate.as_str())), "{mails:?}");
+        assert!(self.page(&self.lea, &self.home).await.contains(certificate.as_str()));
+        let page = self.page(&self.lea, certificate).await;
+        assert!(page.contains(&format!("<strong>{score}</strong> / 895")) && page.contains(code.as_str()), "{page}");
+        assert!(page.contains("Paris (75056), France"), "the commune's name, its INSEE code kept: {page}");
+        assert_eq!(other.get(app.url(certificate)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+        let page = self.page(&new_client(), verify).await;
+        assert!(page.contains("Ce certificat est authentique") && page.contains("APPRENANTE"), "{page}");
+        assert!(!page.contains("75056") && !page.contains("Paris ("), "the public part leaves the birthplace out");
+        let visitor = new_client();
+        let r = app
+            .send_json(&visitor, Method::POST, "/api/shared-certifications", &json!({ "verification_code": code }))
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.json::<Value>().await.unwrap()["pix_score"], *score);
+        let r = app
+            .send_json(
+                &visitor,
+                Method::POST,
+                "/api/shared-certifications",
+                &json!({ "verification_code": "P-BBBBBBBB" }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        jury
+    }
+
+    /// The jury reads the answers and the capacity, comments, then cancels: the code no longer verifies.
+    async fn the_jury_decides(&self, jury: &Client, scored: &Scored, answered: i64) {
+        let (app, lea) = (&self.app, &self.lea);
+        let Scored { centre, course, certificate, verify, csv, .. } = scored;
+        let detail = self.page(jury, &format!("/admin/certification/courses/{course}")).await;
+        assert_eq!(detail.matches("<td><code>").count(), answered as usize, "every answer with the capacity after it");
+        let decide = format!("/admin/certification/courses/{course}/jury");
+        let long = "x".repeat(501);
+        let r = app
+            .post_form(
+                jury,
+                &decide,
+                &[("decision", "keep"), ("comment_candidate", &long), ("comment_organization", "")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let r = app
+            .post_form(
+                jury,
+                &decide,
+                &[("decision", "keep"), ("comment_candidate", "Bravo"), ("comment_organization", "Session calme")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert!(self.page(lea, certificate).await.contains("Bravo"));
+        assert!(self.page(centre, csv).await.contains("\"Session calme\""));
+        assert_eq!(app.post_form(lea, &decide, &[("decision", "fraud")]).await.status(), StatusCode::FORBIDDEN);
+        let r = app
+            .post_form(
+                jury,
+                &decide,
+                &[("decision", "cancel"), ("comment_candidate", ""), ("comment_organization", "")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(new_client().get(app.url(verify)).send().await.unwrap().status(), StatusCode::NOT_FOUND, "revoked");
+        assert!(self.page(lea, certificate).await.contains("pas validée"));
+        assert!(self.page(centre, csv).await.contains("\"Annulée\""));
+    }
 }
 
 async fn answers_after_the_deadline_end_the_test(backend: crate::support::Backend) {

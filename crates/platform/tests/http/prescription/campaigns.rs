@@ -18,230 +18,242 @@ dual!(
 async fn assessment_campaign_from_set_up_to_export(backend: crate::support::Backend) {
     let app = TestApp::spawn(backend).await;
     let s = set_up(&app, &[]).await;
-    // A single organisation: /orga goes straight to it.
-    let r = s.teacher.get(app.url("/orga")).send().await.unwrap();
-    assert_eq!(location(&r), format!("/orga/{}/campaigns", s.org));
-    let form =
-        s.teacher.get(app.url(&format!("/orga/{}/campaigns/new", s.org))).send().await.unwrap().text().await.unwrap();
-    assert!(form.contains(&s.profile.to_string()), "the attached profile is offered");
-    assert!(!form.contains("value=\"EXAM\""), "exams are not enabled for this organisation");
-    let profile = s.profile.to_string();
-    let (campaign, code) = create_campaign(
-        &app,
-        &s,
-        &[
-            ("name", "Rentrée 4e B"),
-            ("title", "Évaluation de rentrée"),
-            ("kind", "ASSESSMENT"),
-            ("target_profile", &profile),
-            ("external_id_label", "Numéro élève"),
-            ("external_id_type", "STRING"),
-            ("landing_text", "Bienvenue en 4e B"),
-        ],
-    )
-    .await;
-    assert_eq!(code.len(), 9, "campaign codes have 9 characters: {code}");
-    let list =
-        s.teacher.get(app.url(&format!("/orga/{}/campaigns", s.org))).send().await.unwrap().text().await.unwrap();
-    assert!(list.contains("Rentrée 4e B") && list.contains(&code));
-
-    // A visitor sees the landing page and is asked to sign in, coming back afterwards.
-    let visitor = new_client();
-    let landing = visitor.get(app.url(&format!("/campagnes/{code}"))).send().await.unwrap();
-    assert_eq!(landing.status(), StatusCode::OK);
-    let html = landing.text().await.unwrap();
-    assert!(html.contains("Bienvenue en 4e B") && html.contains("Collège Jean Moulin"));
-    assert!(html.contains(&format!("/signup?next=/campagnes/{code}")), "sign-up keeps the way back");
-    let signup =
-        visitor.get(app.url(&format!("/signup?next=/campagnes/{code}"))).send().await.unwrap().text().await.unwrap();
-    assert!(signup.contains(&format!("name=\"next\" value=\"/campagnes/{code}\"")));
-    let r = app
-        .post_form(
-            &visitor,
-            "/signup",
-            &[
-                ("first_name", "Léa"),
-                ("last_name", "Durand"),
-                ("email", "lea@example.org"),
-                ("password", crate::support::PASSWORD),
-                ("terms", "yes"),
-                ("next", &format!("/campagnes/{code}")),
-            ],
-        )
-        .await;
-    assert_eq!(location(&r), format!("/login?welcome=1&next=/campagnes/{code}"));
-    let learner = app.login_as("lea@example.org").await;
-
-    // Codes are looked up case-insensitively from the entry form.
-    let r = learner.get(app.url(&format!("/campagnes?code={}", code.to_lowercase()))).send().await.unwrap();
-    assert_eq!(location(&r), format!("/campagnes/{code}"));
-    let r = learner.get(app.url("/campagnes?code=NOPE00000")).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    assert!(r.text().await.unwrap().contains("id=\"code-error\""), "the unknown code is explained");
-    // Consent and the identifier are required.
-    let r = app.post_form(&learner, &format!("/campagnes/{code}/start"), &[("external_id", "A12")]).await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let r = app.post_form(&learner, &format!("/campagnes/{code}/start"), &[("consent", "yes")]).await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let to = join(&app, &learner, &code, "A12").await;
-    let assessment = assessment_in(&to);
-    // Starting again resumes the same test.
-    assert_eq!(join(&app, &learner, &code, "A12").await, to);
-    let first = current_challenge(&app, assessment).await.expect("a first question");
-    let page = learner.get(app.url(&to)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains(&format!("value=\"{first}\"")));
-    // Nothing is visible to the organisation before sharing.
-    let activity = s
-        .teacher
-        .get(app.url(&format!("/orga/{}/campaigns/{campaign}", s.org)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(activity.contains("Durand"), "activity lists participants");
-    let results: Value = s
-        .teacher
-        .get(app.url(&format!("/api/organizations/{}/campaigns/{campaign}/results", s.org)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(results, json!([]));
-
-    finish(&app, &learner, assessment).await;
-    let r = learner.get(app.url(&to)).send().await.unwrap();
-    assert_eq!(location(&r), format!("/campagnes/{code}/resultats"));
-    let (hit, targeted) = mastery_in_db(&app, campaign, assessment).await;
-    assert!(targeted > 0 && hit > 0 && hit < targeted, "succeeding up to level 3 masters part of the profile");
-    let percent = (hit * 100 + targeted / 2) / targeted;
-    let end = learner.get(app.url(&format!("/campagnes/{code}/resultats"))).send().await.unwrap().text().await.unwrap();
-    assert!(end.contains(&format!("value=\"{percent}\"")), "the mastery meter shows {percent} %");
-    assert!(end.contains(&format!("{hit} / {targeted}")));
-    // Sharing twice is harmless.
-    let r = app.post_form(&learner, &format!("/campagnes/{code}/partager"), &[]).await;
-    assert_eq!(location(&r), format!("/campagnes/{code}/resultats?shared=1"));
-    let r = app.post_form(&learner, &format!("/campagnes/{code}/partager"), &[]).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let courses = learner.get(app.url("/mes-parcours")).send().await.unwrap().text().await.unwrap();
-    assert!(courses.contains("Évaluation de rentrée"));
-
-    // The organisation now sees the shared result, with the same mastery.
-    let results: Value = s
-        .teacher
-        .get(app.url(&format!("/api/organizations/{}/campaigns/{campaign}/results", s.org)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let row = &results.as_array().unwrap()[0];
-    assert_eq!(row["last_name"], "Durand");
-    assert_eq!(row["external_id"], "A12");
-    let rate = row["mastery_rate"].as_f64().unwrap();
-    assert!((rate - hit as f64 / targeted as f64).abs() < 1e-9, "{rate} vs {hit}/{targeted}");
-    // Stages reached beyond the first one (always reached), as in the CSV export.
-    let expected_stage = usize::from(hit * 100 >= targeted * 50);
-    assert_eq!(row["stage"], json!(expected_stage));
-    let badge_won = hit * 100 >= targeted * 40;
-    assert_eq!(row["badges"].as_array().unwrap().len(), usize::from(badge_won));
-    let participation = row["participation_id"].as_str().unwrap().to_owned();
-    let detail = s
-        .teacher
-        .get(app.url(&format!("/orga/{}/campaigns/{campaign}/participants/{participation}", s.org)))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(detail.status(), StatusCode::OK);
-    let analysis =
-        s.teacher.get(app.url(&format!("/orga/{}/campaigns/{campaign}/analysis", s.org))).send().await.unwrap();
-    assert_eq!(analysis.status(), StatusCode::OK);
-    let analysis = analysis.text().await.unwrap();
-    assert_eq!(analysis.matches("<meter").count(), tubes_of(&app, "1.1").len(), "one recommendation per tube");
-    assert!(analysis.contains("Niveaux par compétence") && analysis.contains("1.1 "), "levels per competence");
-
-    // The CSV export: BOM, `;`, French headers, one line per participant.
-    let r = s.teacher.get(app.url(&format!("/orga/{}/campaigns/{campaign}/export.csv", s.org))).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
-    let disposition = r.headers()[header::CONTENT_DISPOSITION].to_str().unwrap();
-    assert!(disposition.contains("filename=\"Resultats-Rentr_e_4e_B-"), "{disposition}");
-    assert!(disposition.contains("filename*=UTF-8''Resultats-Rentr%C3%A9e_4e_B-"), "{disposition}");
-    let body = r.text().await.unwrap();
-    assert!(body.starts_with('\u{feff}'), "a BOM for spreadsheets");
-    let lines: Vec<&str> = body.trim_start_matches('\u{feff}').lines().collect();
-    assert_eq!(lines.len(), 2, "{body}");
-    let head = csv_fields(lines[0]);
-    let line = csv_fields(lines[1]);
-    assert_eq!(head.len(), line.len(), "every line has every column");
-    let col = |name: &str| head.iter().position(|h| h == name).unwrap_or_else(|| panic!("column {name} in {head:?}"));
-    assert_eq!(line[col("Nom de l'organisation")], "Collège Jean Moulin");
-    assert_eq!(line[col("Code")], code);
-    assert_eq!(line[col("Nom du Participant")], "Durand");
-    assert_eq!(line[col("Prénom du Participant")], "Léa");
-    assert_eq!(line[col("Numéro élève")], "A12");
-    assert_eq!(line[col("Partage (O/N)")], "Oui");
-    assert_eq!(line[col("Palier obtenu (/1)")], expected_stage.to_string());
-    assert_eq!(line[col("Chercheur obtenu (O/N)")], if badge_won { "Oui" } else { "Non" });
-    let mastery: f64 = line[col("% maitrise de l'ensemble des acquis du profil")].replace(',', ".").parse().unwrap();
-    assert!((mastery - rate).abs() < 0.01, "{mastery} vs {rate}");
-    let english = s
-        .teacher
-        .get(app.url(&format!("/orga/{}/campaigns/{campaign}/export.csv?lang=en", s.org)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(english.contains("Participant's last name"));
-
+    let rentree = Rentree::created(&app, &s).await;
+    let learner = rentree.a_visitor_signs_up_from_the_landing_page().await;
+    let (to, assessment) = rentree.the_learner_joins_and_nothing_shows_yet(&learner).await;
+    let (hit, targeted) = rentree.the_learner_finishes_and_shares(&learner, &to, assessment).await;
+    let shared = rentree.the_organisation_sees_the_shared_result(hit, targeted).await;
+    rentree.the_csv_export_has_one_line_per_participant(&shared).await;
     // Knowledge from a campaign test counts in the learner's profile.
     let profile: Value = learner.get(app.url("/api/profile")).send().await.unwrap().json().await.unwrap();
     let c11 = profile["competences"].as_array().unwrap().iter().find(|c| c["code"] == "1.1").unwrap();
     assert!(c11["pix"].as_u64().unwrap() > 0, "{c11}");
+    rentree.archiving_closes_it_and_deleting_a_participation_removes_it(&shared.participation).await;
+}
 
-    // Archiving closes the campaign to newcomers.
-    let r = app.post_form(&s.teacher, &format!("/orga/{}/campaigns/{campaign}/archive", s.org), &[]).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (late, _) = app.learner("late@example.org").await;
-    let r =
-        app.post_form(&late, &format!("/campagnes/{code}/start"), &[("consent", "yes"), ("external_id", "B1")]).await;
-    assert_eq!(r.status(), StatusCode::CONFLICT);
-    let archived = s
-        .teacher
-        .get(app.url(&format!("/orga/{}/campaigns?archived=1", s.org)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(archived.contains("Rentrée 4e B"));
+/// The "Rentrée 4e B" assessment campaign of the teacher of [`set_up`]'s school.
+struct Rentree<'a> {
+    app: &'a TestApp,
+    s: &'a Setup,
+    campaign: Uuid,
+    code: String,
+}
 
-    // Deleting a participation removes it from the results.
-    let r = app
-        .post_form(
-            &s.teacher,
-            &format!("/orga/{}/campaigns/{campaign}/participants/{participation}/delete", s.org),
-            &[],
+/// What the organisation sees of Léa's shared participation.
+struct Shared {
+    participation: String,
+    rate: f64,
+    expected_stage: usize,
+    badge_won: bool,
+}
+
+impl<'a> Rentree<'a> {
+    async fn created(app: &'a TestApp, s: &'a Setup) -> Rentree<'a> {
+        // A single organisation: /orga goes straight to it.
+        let r = s.teacher.get(app.url("/orga")).send().await.unwrap();
+        assert_eq!(location(&r), format!("/orga/{}/campaigns", s.org));
+        let form = s
+            .teacher
+            .get(app.url(&format!("/orga/{}/campaigns/new", s.org)))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(form.contains(&s.profile.to_string()), "the attached profile is offered");
+        assert!(!form.contains("value=\"EXAM\""), "exams are not enabled for this organisation");
+        let profile = s.profile.to_string();
+        let (campaign, code) = create_campaign(
+            app,
+            s,
+            &[
+                ("name", "Rentrée 4e B"),
+                ("title", "Évaluation de rentrée"),
+                ("kind", "ASSESSMENT"),
+                ("target_profile", &profile),
+                ("external_id_label", "Numéro élève"),
+                ("external_id_type", "STRING"),
+                ("landing_text", "Bienvenue en 4e B"),
+            ],
         )
         .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let results: Value = s
-        .teacher
-        .get(app.url(&format!("/api/organizations/{}/campaigns/{campaign}/results", s.org)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(results, json!([]));
+        assert_eq!(code.len(), 9, "campaign codes have 9 characters: {code}");
+        let rentree = Rentree { app, s, campaign, code };
+        let list = rentree.teacher_page(&format!("/orga/{}/campaigns", s.org)).await;
+        assert!(list.contains("Rentrée 4e B") && list.contains(&rentree.code));
+        rentree
+    }
+
+    async fn teacher_page(&self, path: &str) -> String {
+        self.s.teacher.get(self.app.url(path)).send().await.unwrap().text().await.unwrap()
+    }
+
+    async fn results(&self) -> Value {
+        let path = format!("/api/organizations/{}/campaigns/{}/results", self.s.org, self.campaign);
+        self.s.teacher.get(self.app.url(&path)).send().await.unwrap().json().await.unwrap()
+    }
+
+    /// A visitor sees the landing page and is asked to sign in, coming back afterwards.
+    async fn a_visitor_signs_up_from_the_landing_page(&self) -> Client {
+        let (app, code) = (self.app, &self.code);
+        let visitor = new_client();
+        let landing = visitor.get(app.url(&format!("/campagnes/{code}"))).send().await.unwrap();
+        assert_eq!(landing.status(), StatusCode::OK);
+        let html = landing.text().await.unwrap();
+        assert!(html.contains("Bienvenue en 4e B") && html.contains("Collège Jean Moulin"));
+        assert!(html.contains(&format!("/signup?next=/campagnes/{code}")), "sign-up keeps the way back");
+        let signup = visitor
+            .get(app.url(&format!("/signup?next=/campagnes/{code}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(signup.contains(&format!("name=\"next\" value=\"/campagnes/{code}\"")));
+        let r = app
+            .post_form(
+                &visitor,
+                "/signup",
+                &[
+                    ("first_name", "Léa"),
+                    ("last_name", "Durand"),
+                    ("email", "lea@example.org"),
+                    ("password", crate::support::PASSWORD),
+                    ("terms", "yes"),
+                    ("next", &format!("/campagnes/{code}")),
+                ],
+            )
+            .await;
+        assert_eq!(location(&r), format!("/login?welcome=1&next=/campagnes/{code}"));
+        app.login_as("lea@example.org").await
+    }
+
+    /// Codes are looked up case-insensitively; consent and the identifier are required; nothing is
+    /// visible to the organisation before sharing. Returns the test's address and id.
+    async fn the_learner_joins_and_nothing_shows_yet(&self, learner: &Client) -> (String, Uuid) {
+        let (app, code) = (self.app, &self.code);
+        let r = learner.get(app.url(&format!("/campagnes?code={}", code.to_lowercase()))).send().await.unwrap();
+        assert_eq!(location(&r), format!("/campagnes/{code}"));
+        let r = learner.get(app.url("/campagnes?code=NOPE00000")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert!(r.text().await.unwrap().contains("id=\"code-error\""), "the unknown code is explained");
+        let r = app.post_form(learner, &format!("/campagnes/{code}/start"), &[("external_id", "A12")]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let r = app.post_form(learner, &format!("/campagnes/{code}/start"), &[("consent", "yes")]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let to = join(app, learner, code, "A12").await;
+        let assessment = assessment_in(&to);
+        // Starting again resumes the same test.
+        assert_eq!(join(app, learner, code, "A12").await, to);
+        let first = current_challenge(app, assessment).await.expect("a first question");
+        let page = learner.get(app.url(&to)).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains(&format!("value=\"{first}\"")));
+        let activity = self.teacher_page(&format!("/orga/{}/campaigns/{}", self.s.org, self.campaign)).await;
+        assert!(activity.contains("Durand"), "activity lists participants");
+        assert_eq!(self.results().await, json!([]));
+        (to, assessment)
+    }
+
+    /// The end page shows the mastery; sharing twice is harmless. Returns (skills mastered, targeted).
+    async fn the_learner_finishes_and_shares(&self, learner: &Client, to: &str, assessment: Uuid) -> (usize, usize) {
+        let (app, code) = (self.app, &self.code);
+        finish(app, learner, assessment).await;
+        let r = learner.get(app.url(to)).send().await.unwrap();
+        assert_eq!(location(&r), format!("/campagnes/{code}/resultats"));
+        let (hit, targeted) = mastery_in_db(app, self.campaign, assessment).await;
+        assert!(targeted > 0 && hit > 0 && hit < targeted, "succeeding up to level 3 masters part of the profile");
+        let percent = (hit * 100 + targeted / 2) / targeted;
+        let end =
+            learner.get(app.url(&format!("/campagnes/{code}/resultats"))).send().await.unwrap().text().await.unwrap();
+        assert!(end.contains(&format!("value=\"{percent}\"")), "the mastery meter shows {percent} %");
+        assert!(end.contains(&format!("{hit} / {targeted}")));
+        let r = app.post_form(learner, &format!("/campagnes/{code}/partager"), &[]).await;
+        assert_eq!(location(&r), format!("/campagnes/{code}/resultats?shared=1"));
+        let r = app.post_form(learner, &format!("/campagnes/{code}/partager"), &[]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let courses = learner.get(app.url("/mes-parcours")).send().await.unwrap().text().await.unwrap();
+        assert!(courses.contains("Évaluation de rentrée"));
+        (hit, targeted)
+    }
+
+    /// The organisation now sees the shared result, with the same mastery, its detail and the analysis.
+    async fn the_organisation_sees_the_shared_result(&self, hit: usize, targeted: usize) -> Shared {
+        let (app, s, campaign) = (self.app, self.s, self.campaign);
+        let results = self.results().await;
+        let row = &results.as_array().unwrap()[0];
+        assert_eq!(row["last_name"], "Durand");
+        assert_eq!(row["external_id"], "A12");
+        let rate = row["mastery_rate"].as_f64().unwrap();
+        assert!((rate - hit as f64 / targeted as f64).abs() < 1e-9, "{rate} vs {hit}/{targeted}");
+        // Stages reached beyond the first one (always reached), as in the CSV export.
+        let expected_stage = usize::from(hit * 100 >= targeted * 50);
+        assert_eq!(row["stage"], json!(expected_stage));
+        let badge_won = hit * 100 >= targeted * 40;
+        assert_eq!(row["badges"].as_array().unwrap().len(), usize::from(badge_won));
+        let participation = row["participation_id"].as_str().unwrap().to_owned();
+        let path = format!("/orga/{}/campaigns/{campaign}/participants/{participation}", s.org);
+        assert_eq!(s.teacher.get(app.url(&path)).send().await.unwrap().status(), StatusCode::OK);
+        let analysis =
+            s.teacher.get(app.url(&format!("/orga/{}/campaigns/{campaign}/analysis", s.org))).send().await.unwrap();
+        assert_eq!(analysis.status(), StatusCode::OK);
+        let analysis = analysis.text().await.unwrap();
+        assert_eq!(analysis.matches("<meter").count(), tubes_of(app, "1.1").len(), "one recommendation per tube");
+        assert!(analysis.contains("Niveaux par compétence") && analysis.contains("1.1 "), "levels per competence");
+        Shared { participation, rate, expected_stage, badge_won }
+    }
+
+    /// The CSV export: BOM, `;`, French headers, one line per participant.
+    async fn the_csv_export_has_one_line_per_participant(&self, shared: &Shared) {
+        let (app, s, campaign) = (self.app, self.s, self.campaign);
+        let r =
+            s.teacher.get(app.url(&format!("/orga/{}/campaigns/{campaign}/export.csv", s.org))).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
+        let disposition = r.headers()[header::CONTENT_DISPOSITION].to_str().unwrap();
+        assert!(disposition.contains("filename=\"Resultats-Rentr_e_4e_B-"), "{disposition}");
+        assert!(disposition.contains("filename*=UTF-8''Resultats-Rentr%C3%A9e_4e_B-"), "{disposition}");
+        let body = r.text().await.unwrap();
+        assert!(body.starts_with('\u{feff}'), "a BOM for spreadsheets");
+        let lines: Vec<&str> = body.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(lines.len(), 2, "{body}");
+        let head = csv_fields(lines[0]);
+        let line = csv_fields(lines[1]);
+        assert_eq!(head.len(), line.len(), "every line has every column");
+        let col =
+            |name: &str| head.iter().position(|h| h == name).unwrap_or_else(|| panic!("column {name} in {head:?}"));
+        assert_eq!(line[col("Nom de l'organisation")], "Collège Jean Moulin");
+        assert_eq!(line[col("Code")], self.code);
+        assert_eq!(line[col("Nom du Participant")], "Durand");
+        assert_eq!(line[col("Prénom du Participant")], "Léa");
+        assert_eq!(line[col("Numéro élève")], "A12");
+        assert_eq!(line[col("Partage (O/N)")], "Oui");
+        assert_eq!(line[col("Palier obtenu (/1)")], shared.expected_stage.to_string());
+        assert_eq!(line[col("Chercheur obtenu (O/N)")], if shared.badge_won { "Oui" } else { "Non" });
+        let mastery: f64 =
+            line[col("% maitrise de l'ensemble des acquis du profil")].replace(',', ".").parse().unwrap();
+        assert!((mastery - shared.rate).abs() < 0.01, "{mastery} vs {}", shared.rate);
+        let english = self.teacher_page(&format!("/orga/{}/campaigns/{campaign}/export.csv?lang=en", s.org)).await;
+        assert!(english.contains("Participant's last name"));
+    }
+
+    /// Archiving closes the campaign to newcomers; deleting a participation removes it from the results.
+    async fn archiving_closes_it_and_deleting_a_participation_removes_it(&self, participation: &str) {
+        let (app, s, campaign, code) = (self.app, self.s, self.campaign, &self.code);
+        let r = app.post_form(&s.teacher, &format!("/orga/{}/campaigns/{campaign}/archive", s.org), &[]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (late, _) = app.learner("late@example.org").await;
+        let r = app
+            .post_form(&late, &format!("/campagnes/{code}/start"), &[("consent", "yes"), ("external_id", "B1")])
+            .await;
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        let archived = self.teacher_page(&format!("/orga/{}/campaigns?archived=1", s.org)).await;
+        assert!(archived.contains("Rentrée 4e B"));
+        let delete = format!("/orga/{}/campaigns/{campaign}/participants/{participation}/delete", s.org);
+        assert_eq!(app.post_form(&s.teacher, &delete, &[]).await.status(), StatusCode::SEE_OTHER);
+        assert_eq!(self.results().await, json!([]));
+    }
 }
 
 async fn exam_knowledge_stays_out_of_the_profile(backend: crate::support::Backend) {

@@ -22,7 +22,7 @@ use crate::{
     identity::{csrf, session},
     web::{
         CSP, REQUEST_TIMEOUT, api_csrf_header, api_index, api_not_found, body_limit, client_ip, error, health, limit,
-        negotiate_language, not_found, panic_response, public_cors, set_header,
+        negotiate_language, not_found, panic_response, public_cors, retry_reads_on_broken_connection, set_header,
     },
 };
 
@@ -61,7 +61,8 @@ pub fn limited_routes(state: &AppState) -> (Router<AppState>, Trimmer) {
 
 /// Wraps routes in the middleware stack every request goes through (outermost first):
 /// request id → trace span → request id echo → client address → CSRF nonce → metrics → security
-/// headers → compression → language → error rendering → timeout → panic catcher → body limit →
+/// headers → compression → language → error rendering → a read again after a broken database
+/// connection → timeout → panic catcher → body limit →
 /// cross-site check → session store failures → session.
 pub fn finish(routes: Router<AppState>, state: AppState) -> (Router, Trimmer) {
     let x_request_id = HeaderName::from_static("x-request-id");
@@ -103,6 +104,7 @@ pub fn finish(routes: Router<AppState>, state: AppState) -> (Router, Trimmer) {
         .layer(middleware::from_fn(negotiate_language))
         .layer(middleware::from_fn(public_cors))
         .layer(middleware::from_fn(error::render_errors))
+        .layer(middleware::from_fn(retry_reads_on_broken_connection))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(middleware::from_fn(body_limit))

@@ -273,6 +273,12 @@ pub(crate) fn connections_may_be_broken() {
     BROKEN_SEEN_AT.fetch_max(now, Ordering::Relaxed);
 }
 
+/// When a statement last met a broken connection (milliseconds since an origin of this process;
+/// 0: never): a request compares it before and after to know whether it met one.
+pub(crate) fn broken_seen_at() -> u64 {
+    BROKEN_SEEN_AT.load(Ordering::Relaxed)
+}
+
 /// Whether a pooled connection may be handed out: checked if idle for a while or released before
 /// a broken connection was seen, and not if it is still inside a transaction.
 ///

@@ -36,6 +36,33 @@ pub fn is_upload(path: &str) -> bool {
     path.ends_with("/learners/import") || path.ends_with("/sessions/import")
 }
 
+/// Runs a read (GET, HEAD without a body) once more when it failed because a pooled database
+/// connection turned out to be broken — a restart, a failover, an administrator closing
+/// connections. Connections used within the last second are handed out without a ping
+/// (`db::ready_for_use`), so the first request to meet a closed one fails; it marks every
+/// connection released before as suspect, and the second reading gets a checked one. Writes are
+/// not repeated: the person gets the 503 "try again" page.
+pub(crate) async fn retry_reads_on_broken_connection(request: Request, next: Next) -> Response {
+    use axum::body::{Body, HttpBody};
+    let safe = matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD);
+    if !safe || request.body().size_hint().exact() != Some(0) {
+        return next.run(request).await;
+    }
+    let mut again = Request::new(Body::empty());
+    *again.method_mut() = request.method().clone();
+    *again.uri_mut() = request.uri().clone();
+    *again.version_mut() = request.version();
+    *again.headers_mut() = request.headers().clone();
+    *again.extensions_mut() = request.extensions().clone();
+    let seen = crate::db::broken_seen_at();
+    let response = next.clone().run(request).await;
+    if response.status() == axum::http::StatusCode::SERVICE_UNAVAILABLE && crate::db::broken_seen_at() > seen {
+        tracing::info!("a read met a broken database connection: read again");
+        return next.run(again).await;
+    }
+    response
+}
+
 /// Refuses bodies larger than the route accepts: at once when `Content-Length` says so, else
 /// when reading passes the limit.
 pub(crate) async fn body_limit(request: Request, next: Next) -> Response {

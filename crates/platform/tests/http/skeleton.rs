@@ -545,11 +545,11 @@ async fn a_database_refusing_writes_gives_a_clear_error_and_loses_nothing(backen
 }
 
 /// A PostgreSQL server that closes the node's connections (a restart, a failover, an
-/// administrator) costs at most one failed request, not one per pooled connection: connections
-/// used within the last second are handed out without a ping, but once one is found broken,
-/// every connection released before that is checked first.
+/// administrator) fails no read: connections used within the last second are handed out without
+/// a ping, but once one is found broken, every connection released before that is checked first
+/// and the read that met it runs again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn closed_postgres_connections_cost_one_request_at_most() {
+async fn reads_ride_through_closed_postgres_connections() {
     if !crate::support::postgres_available() {
         return;
     }
@@ -577,9 +577,7 @@ async fn closed_postgres_connections_cost_one_request_at_most() {
     for _ in 0..idle + 2 {
         statuses.push(client.get(app.url("/account")).send().await.unwrap().status());
     }
-    let failed = statuses.iter().filter(|s| !s.is_success()).count();
-    assert!(failed <= 1, "one failed request at most: {statuses:?}");
-    assert!(statuses[1..].iter().all(StatusCode::is_success), "{statuses:?}");
+    assert!(statuses.iter().all(StatusCode::is_success), "every read served: {statuses:?}");
 }
 
 /// Switches a PostgreSQL database's new sessions to read-only and closes the open ones, as a

@@ -21,8 +21,9 @@ use crate::{
     AppState,
     identity::{csrf, session},
     web::{
-        CSP, REQUEST_TIMEOUT, api_csrf_header, api_index, api_not_found, body_limit, client_ip, error, health, limit,
-        negotiate_language, not_found, panic_response, public_cors, retry_reads_on_broken_connection, set_header,
+        CSP, REQUEST_TIMEOUT, api_csrf_header, api_index, api_not_found, body_limit, client_ip, count_transactions,
+        error, health, limit, negotiate_language, not_found, panic_response, public_cors,
+        retry_reads_on_broken_connection, set_header,
     },
 };
 
@@ -60,7 +61,7 @@ pub fn limited_routes(state: &AppState) -> (Router<AppState>, Trimmer) {
 }
 
 /// Wraps routes in the middleware stack every request goes through (outermost first):
-/// request id → trace span → request id echo → client address → CSRF nonce → metrics → security
+/// transaction count (debug builds) → request id → trace span → request id echo → client address → CSRF nonce → metrics → security
 /// headers → compression → language → error rendering → a read again after a broken database
 /// connection → timeout → panic catcher → body limit →
 /// cross-site check → session store failures → session.
@@ -75,6 +76,7 @@ pub fn finish(routes: Router<AppState>, state: AppState) -> (Router, Trimmer) {
     let (limited, trimmer) = limited_routes(&state);
     let routes = routes.merge(limited);
     let stack = ServiceBuilder::new()
+        .layer(middleware::from_fn(count_transactions))
         .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
         .layer(
             TraceLayer::new_for_http()

@@ -106,8 +106,13 @@ pub async fn active(state: &AppState) -> Result<Version, AppError> {
     store::active_configuration(&state.db).await?.ok_or(AppError::Conflict)
 }
 
-/// The settings of a version a certification used (kept in memory: they never change).
-pub async fn settings_of(state: &AppState, n: i64) -> Result<Arc<Settings>, AppError> {
+/// The settings of a version a certification used (kept in memory: they never change), read on
+/// `conn` the first time: the transaction when the caller holds one (`db::OpenTx`).
+pub async fn settings_of(
+    state: &AppState,
+    conn: impl Into<crate::db::Conn<'_>>,
+    n: i64,
+) -> Result<Arc<Settings>, AppError> {
     type Cache = Mutex<HashMap<(String, i64), Arc<Settings>>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
     // Per database: tests run several nodes on different databases in one process.
@@ -116,16 +121,14 @@ pub async fn settings_of(state: &AppState, n: i64) -> Result<Arc<Settings>, AppE
     if let Some(s) = cache.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
         return Ok(s.clone());
     }
-    let settings = match store::configuration_version(&state.db, n)
-        .await?
-        .filter(|v| v.version_status() != VersionStatus::Draft)
-    {
-        Some(v) => Arc::new(v.settings()),
-        // Version 1 is the reference's settings by definition: certifications that started before
-        // versions existed record it, even if nobody has opened the configuration since.
-        None if n == 1 => Arc::new(Settings::default()),
-        None => return Err(AppError::NotFound),
-    };
+    let settings =
+        match store::configuration_version(conn, n).await?.filter(|v| v.version_status() != VersionStatus::Draft) {
+            Some(v) => Arc::new(v.settings()),
+            // Version 1 is the reference's settings by definition: certifications that started before
+            // versions existed record it, even if nobody has opened the configuration since.
+            None if n == 1 => Arc::new(Settings::default()),
+            None => return Err(AppError::NotFound),
+        };
     cache.lock().unwrap_or_else(PoisonError::into_inner).insert(key, settings.clone());
     Ok(settings)
 }

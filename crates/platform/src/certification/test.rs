@@ -163,7 +163,7 @@ async fn advance_certification(
         return advance_v2(state, tx, a, course, now, answers).await;
     }
     let content = &state.content;
-    let settings = super::configuration::settings_of(state, course.configuration_version).await?;
+    let settings = super::configuration::settings_of(state, &mut *tx, course.configuration_version).await?;
     let config = &settings.flash;
     let prepared = certification_bank(state, a.locale());
     let (bank, by_challenge) = (&prepared.bank, &prepared.index);

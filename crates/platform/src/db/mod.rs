@@ -62,9 +62,61 @@ pub enum Tx {
     /// SQLite transaction (started with `BEGIN IMMEDIATE`), holding the node's write turn until it
     /// ends (declared after the transaction, so it is released after the transaction is dropped);
     /// none inside [`Db::write`], whose work holds the turn.
-    Sqlite(Transaction<'static, Sqlite>, Option<tokio::sync::OwnedSemaphorePermit>),
+    Sqlite(Transaction<'static, Sqlite>, Option<tokio::sync::OwnedSemaphorePermit>, OpenTx),
     /// PostgreSQL transaction.
-    Postgres(Transaction<'static, Postgres>),
+    Postgres(Transaction<'static, Postgres>, OpenTx),
+}
+
+/// Marks a transaction open on its request's task while it lives (debug builds).
+///
+/// A request that holds a transaction and then asks the pool for another connection waits for one
+/// while keeping its own: with as many such requests as pooled connections, each waits for the
+/// others until the pool's timeout (a certification session's candidates starting together after a
+/// restart did, its configuration not yet cached). Debug builds count each request's open
+/// transactions and panic on a pooled query meanwhile, so the test suites find every such path.
+#[derive(Debug)]
+pub struct OpenTx(());
+
+#[cfg(debug_assertions)]
+tokio::task_local! {
+    /// The transactions the current request holds open.
+    static OPEN_TRANSACTIONS: std::cell::Cell<u32>;
+}
+
+impl OpenTx {
+    fn open() -> OpenTx {
+        #[cfg(debug_assertions)]
+        let _ = OPEN_TRANSACTIONS.try_with(|n| n.set(n.get() + 1));
+        OpenTx(())
+    }
+}
+
+impl Drop for OpenTx {
+    fn drop(&mut self) {
+        #[cfg(debug_assertions)]
+        let _ = OPEN_TRANSACTIONS.try_with(|n| n.set(n.get().saturating_sub(1)));
+    }
+}
+
+/// Runs a request counting the transactions it opens (debug builds; see [`OpenTx`]).
+pub async fn counting_transactions<F: std::future::Future>(request: F) -> F::Output {
+    #[cfg(debug_assertions)]
+    return OPEN_TRANSACTIONS.scope(std::cell::Cell::new(0), request).await;
+    #[cfg(not(debug_assertions))]
+    request.await
+}
+
+/// Panics (debug builds) when the current request takes a pooled connection while it holds a
+/// transaction open: see [`OpenTx`].
+#[track_caller]
+pub fn pooled_use() {
+    #[cfg(debug_assertions)]
+    if OPEN_TRANSACTIONS.try_with(std::cell::Cell::get).unwrap_or(0) > 0 {
+        panic!(
+            "a pooled connection taken while this request holds a transaction: use the transaction ({})",
+            std::panic::Location::caller()
+        );
+    }
 }
 
 /// How long a SQLite writer waits for the lock (another process's) or for its node's turn.
@@ -152,8 +204,8 @@ impl<'a> From<&'a Db> for Conn<'a> {
 impl<'a> From<&'a mut Tx> for Conn<'a> {
     fn from(tx: &'a mut Tx) -> Conn<'a> {
         match tx {
-            Tx::Sqlite(t, _) => Conn::SqliteTx(&mut *t),
-            Tx::Postgres(t) => Conn::PostgresTx(&mut *t),
+            Tx::Sqlite(t, _, _) => Conn::SqliteTx(&mut *t),
+            Tx::Postgres(t, _) => Conn::PostgresTx(&mut *t),
         }
     }
 }
@@ -178,11 +230,13 @@ macro_rules! on_conn {
     ($conn:expr, $c:ident => $body:expr) => {
         match ::core::convert::Into::<$crate::db::Conn<'_>>::into($conn) {
             $crate::db::Conn::Sqlite(pool) => {
+                $crate::db::pooled_use();
                 let mut held = pool.acquire().await?;
                 let $c: &mut ::sqlx::SqliteConnection = &mut held;
                 $body
             }
             $crate::db::Conn::Postgres(pool) => {
+                $crate::db::pooled_use();
                 let mut held = pool.acquire().await?;
                 let $c: &mut ::sqlx::PgConnection = &mut held;
                 $body
@@ -212,11 +266,11 @@ macro_rules! on_db {
 macro_rules! on_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
         match $tx {
-            $crate::db::Tx::Sqlite(t, _) => {
+            $crate::db::Tx::Sqlite(t, _, _) => {
                 let $conn = &mut **t;
                 $body
             }
-            $crate::db::Tx::Postgres(t) => {
+            $crate::db::Tx::Postgres(t, _) => {
                 let $conn = &mut **t;
                 $body
             }
@@ -388,6 +442,7 @@ impl Db {
     /// takes the write lock at once (`BEGIN IMMEDIATE`) so that two transactions never deadlock
     /// while upgrading from reader to writer.
     pub async fn begin(&self) -> Result<Tx, DbError> {
+        pooled_use();
         Ok(match self {
             Db::Sqlite(pool, gate) => {
                 // The turn first: a writer waiting for it holds no pooled connection.
@@ -395,9 +450,9 @@ impl Db {
                     Ok(()) => None,
                     Err(_) => Some(gate.turn_within(SQLITE_BUSY_TIMEOUT).await?),
                 };
-                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, turn)
+                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, turn, OpenTx::open())
             }
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?, OpenTx::open()),
         })
     }
 
@@ -454,8 +509,8 @@ impl Tx {
     /// Commits the transaction.
     pub async fn commit(self) -> Result<(), DbError> {
         match self {
-            Tx::Sqlite(t, _) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+            Tx::Sqlite(t, _, _) => t.commit().await?,
+            Tx::Postgres(t, _) => t.commit().await?,
         }
         Ok(())
     }
@@ -463,8 +518,8 @@ impl Tx {
     /// Rolls the transaction back now (dropping it would, later).
     pub async fn rollback(self) -> Result<(), DbError> {
         match self {
-            Tx::Sqlite(t, _) => t.rollback().await?,
-            Tx::Postgres(t) => t.rollback().await?,
+            Tx::Sqlite(t, _, _) => t.rollback().await?,
+            Tx::Postgres(t, _) => t.rollback().await?,
         }
         Ok(())
     }
@@ -529,6 +584,35 @@ mod tests {
     async fn sqlite_in(dir: &tempfile::TempDir, max_connections: u32) -> Db {
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
         Db::connect(&DbOptions { url, max_connections, sqlite_durability: SqliteDurability::Normal }).await.unwrap()
+    }
+
+    /// A request holding a transaction that asks the pool for another connection is a bug (with as
+    /// many such requests as connections, each waits for the others): debug builds panic there, and
+    /// only while the transaction lives.
+    #[tokio::test]
+    async fn a_pooled_query_inside_a_requests_transaction_panics_in_debug_builds() {
+        async fn count(conn: impl Into<Conn<'_>>) -> Result<i64, sqlx::Error> {
+            on_conn!(conn, c => sqlx::query_scalar("SELECT 1").fetch_one(c).await)
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let db = sqlite_in(&dir, 4).await;
+        let request = counting_transactions(async {
+            let mut tx = db.begin().await.unwrap();
+            assert_eq!(count(&mut tx).await.unwrap(), 1, "inside the transaction: fine");
+            let pooled = tokio::spawn({
+                let db = db.clone();
+                // Another task (a background job) is not this request.
+                async move { count(&db).await.unwrap() }
+            });
+            assert_eq!(pooled.await.unwrap(), 1);
+            let caught = futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(count(&db))).await;
+            tx.rollback().await.unwrap();
+            let after = count(&db).await.unwrap();
+            (caught.is_err(), after)
+        });
+        let (panicked, after) = request.await;
+        assert_eq!(panicked, cfg!(debug_assertions), "a pooled query while the transaction is open");
+        assert_eq!(after, 1, "after the transaction ended: fine");
     }
 
     /// A transaction that SQLite ended behind the driver's back (as after a COMMIT that hit a

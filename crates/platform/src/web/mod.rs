@@ -36,6 +36,12 @@ pub fn is_upload(path: &str) -> bool {
     path.ends_with("/learners/import") || path.ends_with("/sessions/import")
 }
 
+/// Counts the transactions each request holds open, so that debug builds catch a pooled query
+/// meanwhile (`db::OpenTx`).
+pub(crate) async fn count_transactions(request: Request, next: Next) -> Response {
+    crate::db::counting_transactions(next.run(request)).await
+}
+
 /// Runs a read (GET, HEAD without a body) once more when it failed because a pooled database
 /// connection turned out to be broken — a restart, a failover, an administrator closing
 /// connections. Connections used within the last second are handed out without a ping

@@ -69,8 +69,10 @@ async fn score_course(
         Some("technical") => Some(AbortReason::Technical),
         _ => None,
     };
-    let config =
-        crate::certification::configuration::settings_of(state, course.configuration_version).await?.flash.clone();
+    let config = crate::certification::configuration::settings_of(state, &mut *tx, course.configuration_version)
+        .await?
+        .flash
+        .clone();
     let settings = scoring_settings(state);
     let result = score_v3(&answers, bank, abort, false, &config, &settings);
     let error = engine::flash::estimate(

@@ -179,7 +179,7 @@ pub async fn course_length(state: &AppState, course: &crate::certification::mode
     if course.version == 2 {
         return Ok(course.v2_plan().questions().count());
     }
-    Ok(crate::certification::configuration::settings_of(state, course.configuration_version)
+    Ok(crate::certification::configuration::settings_of(state, &state.db, course.configuration_version)
         .await?
         .flash
         .maximum_assessment_length)
@@ -226,7 +226,10 @@ pub async fn supervise(state: &AppState, session: Uuid) -> Result<Vec<Supervised
         let length = match course {
             Some(k) => course_length(state, k).await?,
             None => {
-                crate::certification::configuration::settings_of(state, active).await?.flash.maximum_assessment_length
+                crate::certification::configuration::settings_of(state, &state.db, active)
+                    .await?
+                    .flash
+                    .maximum_assessment_length
             }
         };
         let left_page = course.and_then(|k| k.last_focus_loss_at.map(|at| (k.focus_losses, at)));

@@ -8,6 +8,7 @@ dual!(
     answers_after_the_deadline_end_the_test,
     centre_admins_manage_their_members,
     the_candidate_api_joins_and_starts,
+    a_sessions_candidates_start_together_on_a_small_pool,
     invigilator_screens_hear_candidates_within_a_second_on_every_node,
 );
 
@@ -511,6 +512,49 @@ async fn the_candidate_api_joins_and_starts(backend: crate::support::Backend) {
     assert_eq!(
         other.get(app.url(&format!("/api/certification/candidates/{id}"))).send().await.unwrap().status(),
         StatusCode::NOT_FOUND
+    );
+}
+
+/// A session's candidates start together on a node just started (nothing cached yet) with fewer
+/// pooled connections than candidates: every start holds a transaction, so none may ask the pool
+/// for another connection meanwhile (it did for the configuration's settings, and each start
+/// waited for the others until the pool's 5 s timeout, then failed).
+async fn a_sessions_candidates_start_together_on_a_small_pool(backend: crate::support::Backend) {
+    let app = TestApp::spawn_custom(backend, axum::Router::new(), false, |s| s.db.db_max_connections = Some(2)).await;
+    let fixture =
+        platform::certification::demo::load_fixture(&app.state, 6, 6, crate::support::PASSWORD).await.unwrap();
+    let session = &fixture["sessions"][0];
+    let number = session["number"].as_i64().unwrap().to_string();
+    let invigilator = new_client();
+    let password = session["invigilator_password"].as_str().unwrap();
+    app.post_form(&invigilator, "/surveillant", &[("session_number", &number), ("password", password)]).await;
+    let mut candidates = Vec::new();
+    for p in session["candidates"].as_array().unwrap() {
+        let me = app.login_as(p["email"].as_str().unwrap()).await;
+        let body = json!({ "session_number": number, "access_code": session["access_code"], "first_name": p["first_name"],
+            "last_name": p["last_name"], "birth_date": p["birth_date"] });
+        let joined: Value =
+            app.send_json(&me, Method::POST, "/api/certification/join", &body).await.json().await.unwrap();
+        let id = joined["id"].as_str().unwrap().to_owned();
+        let authorize = format!("/surveillant/sessions/{}/candidates/{id}/authorize", session["id"].as_str().unwrap());
+        assert!(app.post_form(&invigilator, &authorize, &[("authorized", "yes")]).await.status().is_redirection());
+        let token = app.csrf(&me).await;
+        candidates.push((me, id, token));
+    }
+    let started = std::time::Instant::now();
+    let starts = candidates.iter().map(|(me, id, token)| {
+        me.post(app.url(&format!("/api/certification/candidates/{id}/start")))
+            .header("x-csrf-token", token)
+            .json(&json!({}))
+            .send()
+    });
+    let statuses: Vec<StatusCode> =
+        futures_util::future::join_all(starts).await.into_iter().map(|r| r.unwrap().status()).collect();
+    assert_eq!(statuses, vec![StatusCode::OK; 6], "every candidate starts");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "no start waited for the pool: {:?}",
+        started.elapsed()
     );
 }
 

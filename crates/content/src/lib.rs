@@ -1,4 +1,4 @@
-//! Learning content: areas, competences, tubes, skills, challenges and tutorials.
+//! Learning content: areas, competences, tubes, skills, challenges, tutorials and learning modules.
 //!
 //! Content is written as TOML files (docs/content.md), validated as a whole with precise
 //! `file:line: message` diagnostics, and loaded into an immutable [`Content`] index that the engine
@@ -7,6 +7,7 @@
 mod load;
 pub mod markdown;
 mod model;
+pub mod module;
 pub mod stats;
 pub mod syntax;
 pub mod yaml_text;

@@ -10,6 +10,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use toml::Spanned;
 
+mod modules;
+
 use crate::{
     model::*,
     syntax::{self, parse_qcm_solution, parse_qcu_solution, parse_variants, parse_yaml_map},
@@ -295,6 +297,13 @@ fn content_type(name: &str) -> Option<&'static str> {
         "odt" => "application/vnd.oasis.opendocument.text",
         "ods" => "application/vnd.oasis.opendocument.spreadsheet",
         "odp" => "application/vnd.oasis.opendocument.presentation",
+        // Learning modules' media (docs/modules.md); their HTML pages are served sandboxed.
+        "vtt" => "text/vtt; charset=utf-8",
+        "html" => "text/html; charset=utf-8",
+        "webm" => "video/webm",
+        "mp4" => "video/mp4",
+        "ogg" => "audio/ogg",
+        "mp3" => "audio/mpeg",
         _ => return None,
     })
 }
@@ -345,7 +354,7 @@ pub fn load(files: &[SourceFile], options: LoadOptions) -> Result<Content, Vec<D
                     report.at(&f.path, "");
                     report.error(
                         0,
-                        "unsupported media type (use svg, png, jpg, webp, csv, txt, json, pdf, odt, ods, odp)",
+                        "unsupported media type (use svg, png, jpg, webp, csv, txt, json, pdf, odt, ods, odp, vtt, html, webm, mp4, ogg, mp3)",
                     );
                 }
             }
@@ -632,6 +641,8 @@ pub fn load(files: &[SourceFile], options: LoadOptions) -> Result<Content, Vec<D
             });
         }
     }
+
+    modules::load_modules(&mut report, &mut content, &texts);
 
     finish_index(&mut content);
     if report.diagnostics.is_empty() {

@@ -414,6 +414,8 @@ pub struct Content {
     pub tutorials: Vec<Tutorial>,
     /// Media by file name.
     pub media: HashMap<String, Media>,
+    /// Learning modules, by slug.
+    pub modules: Vec<crate::module::Module>,
     pub(crate) by_challenge_id: HashMap<String, ChallengeIdx>,
     pub(crate) by_skill_name: HashMap<String, SkillIdx>,
     pub(crate) by_tube_name: HashMap<String, TubeIdx>,
@@ -425,6 +427,10 @@ impl Content {
     /// A challenge by id.
     pub fn challenge_by_id(&self, id: &str) -> Option<ChallengeIdx> {
         self.by_challenge_id.get(id).copied()
+    }
+    /// A learning module by its short id.
+    pub fn module_by_short_id(&self, short_id: &str) -> Option<&crate::module::Module> {
+        self.modules.iter().find(|m| m.short_id == short_id)
     }
     /// A skill by name (`@tubeN`).
     pub fn skill_by_name(&self, name: &str) -> Option<SkillIdx> {

@@ -237,7 +237,7 @@ fn run_simulate(args: SimulateArgs) -> anyhow::Result<ExitCode> {
 enum ContentCommand {
     /// Report every problem of a content folder as `file:line: message` (default: the embedded demo).
     Check {
-        /// Content folder (areas.toml, competences/, tutorials/, media/).
+        /// Content folder (areas.toml, competences/, tutorials/, modules/, media/).
         dir: Option<PathBuf>,
         /// Demand English text everywhere (always on for the demo content).
         #[arg(long)]
@@ -269,11 +269,12 @@ fn run_content(command: ContentCommand) -> anyhow::Result<ExitCode> {
         ContentCommand::Check { dir, require_english } => match load_content(dir.as_deref(), require_english)? {
             Ok(content) => {
                 println!(
-                    "ok: {} competences, {} skills, {} challenges, {} tutorials (version {})",
+                    "ok: {} competences, {} skills, {} challenges, {} tutorials, {} modules (version {})",
                     content.competences.len(),
                     content.skills.len(),
                     content.challenges.len(),
                     content.tutorials.len(),
+                    content.modules.len(),
                     content.version
                 );
                 Ok(ExitCode::SUCCESS)

@@ -46,6 +46,29 @@ fn content_check_fails_with_file_and_line() {
     );
 }
 
+/// A broken module gets its `file:line:` too, and the demo's modules are counted.
+#[test]
+fn content_check_reports_a_broken_module_on_its_line() {
+    let demo = pix().args(["content", "check"]).output().unwrap();
+    let summary = String::from_utf8(demo.stdout).unwrap();
+    assert!(summary.contains(", 4 modules (version"), "{summary}");
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), dir.path());
+    let module = dir.path().join("modules/bac-a-sable.toml");
+    let text = std::fs::read_to_string(&module).unwrap();
+    let broken = text.replacen("short_id = \"bacasabl\"", "short_id = \"bacasab\"", 1);
+    assert_ne!(text, broken);
+    let line = broken.lines().position(|l| l.starts_with("short_id")).unwrap() + 1;
+    std::fs::write(&module, broken).unwrap();
+    let out = pix().args(["content", "check"]).arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.lines().any(|l| l.starts_with(&format!("modules/bac-a-sable.toml:{line}: ")) && l.contains("exactly 8")),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn content_stats_json_has_the_documented_keys() {
     let out = pix().args(["content", "stats", "--json"]).output().unwrap();

@@ -29,7 +29,7 @@ pub fn pages() -> Pages {
         .get("/privacy", privacy)
         .get("/lang/{code}", switch_language)
         .get("/static/{name}", assets::serve)
-        .get("/media/{name}", media::serve)
+        .get("/media/{*name}", media::serve)
         .get("/healthz", health::healthz)
         .get("/readyz", health::readyz)
         .get("/metrics", health::metrics_endpoint)

@@ -372,6 +372,35 @@ async fn content_is_loaded_versioned_and_its_media_served(backend: Backend) {
     let response = app.get(&format!("/media/{csv}")).await;
     assert!(response.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment"));
     assert_eq!(app.get("/media/nope.svg").await.status(), StatusCode::NOT_FOUND);
+    // Learning modules' media live in folders; recordings, subtitles and pages display inline,
+    // and an HTML page is sandboxed and may be framed by the platform only.
+    for (path, content_type) in [
+        ("modules/mots-de-passe-solides/cover.svg", "image/svg+xml"),
+        ("modules/mots-de-passe-solides/double-authentification.webm", "video/webm"),
+        ("modules/mots-de-passe-solides/double-authentification.fr.vtt", "text/vtt; charset=utf-8"),
+        ("modules/donnees-personnelles/temoignage-nora.ogg", "audio/ogg"),
+        ("modules/chercher-sur-le-web/enigme-operateurs.html", "text/html; charset=utf-8"),
+    ] {
+        let response = app.get(&format!("/media/{path}")).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(response.headers()[header::CONTENT_TYPE], content_type, "{path}");
+        assert!(response.headers().get(header::CONTENT_DISPOSITION).is_none(), "{path} displays inline");
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "public, max-age=86400");
+        let csp = response.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+        assert!(csp.contains("sandbox") && !csp.contains("allow-scripts"), "{path}: {csp}");
+        if content_type.starts_with("text/html") {
+            assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
+            assert_eq!(response.headers()[header::X_FRAME_OPTIONS], "SAMEORIGIN");
+        }
+        assert_eq!(
+            response.bytes().await.unwrap().len(),
+            app.state.content.media[path].bytes.len(),
+            "{path} served whole"
+        );
+    }
+    let download = app.get("/media/modules/premiers-pas-tableur/ventes-gateaux.csv").await;
+    assert!(download.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment"));
+    assert_eq!(app.get("/media/modules/../areas.toml").await.status(), StatusCode::NOT_FOUND);
 }
 
 /// A scheduled job asked by many nodes at once runs on one of them, once per period (issue 14).

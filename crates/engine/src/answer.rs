@@ -231,7 +231,7 @@ fn input<'a>(p: &'a Proposals, key: &str) -> Option<&'a content::Input> {
 }
 
 /// Reads a number the reference's way: drop the first space, turn the first comma into a dot.
-fn as_number(s: &str) -> Option<f64> {
+pub(crate) fn as_number(s: &str) -> Option<f64> {
     let s = s.trim().replacen(' ', "", 1).replacen(',', ".", 1);
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'+') {
         return None;
@@ -288,7 +288,8 @@ fn matches_treated(answer: &str, treated_variants: &[String], fuzzy: bool) -> bo
     if fuzzy { within_edit_distance(answer, treated_variants) } else { treated_variants.iter().any(|v| v == answer) }
 }
 
-fn text_matches(answer: &str, variants: &[String], t: Tolerances) -> bool {
+/// Whether a typed answer matches one of the variants with these tolerances.
+pub(crate) fn text_matches(answer: &str, variants: &[String], t: Tolerances) -> bool {
     let answer = treat(&pretreat(answer), t);
     let variants: Vec<String> = variants.iter().map(|v| treat(&pretreat(v), t)).collect();
     matches_treated(&answer, &variants, t.t3)

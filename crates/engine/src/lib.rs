@@ -9,6 +9,7 @@ pub mod certification;
 pub mod codes;
 pub mod flash;
 pub mod knowledge;
+pub mod module;
 pub mod placement;
 pub mod scoring;
 pub mod simulate;

@@ -33,13 +33,15 @@ pub const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("identity", &["identity"]),
     ("evaluation", &["evaluation"]),
+    ("learning", &["learning"]),
     ("spaces", &["prescription", "certification", "spaces"]),
     ("back office", &["admin"]),
     ("composition", &["lib", "app", "demo", "home", "openapi", "routes", "test_kinds"]),
 ];
 
 /// Contexts: modules whose `store` only they may name.
-pub const CONTEXTS: &[&str] = &["identity", "evaluation", "prescription", "certification", "admin", "spaces"];
+pub const CONTEXTS: &[&str] =
+    &["identity", "evaluation", "learning", "prescription", "certification", "admin", "spaces"];
 
 /// A use of another module that the direction forbids.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -21,6 +21,7 @@ pub mod evaluation;
 pub(crate) mod geo;
 pub(crate) mod home;
 pub mod identity;
+pub mod learning;
 pub(crate) mod mail;
 pub mod openapi;
 pub mod outbox;
@@ -69,8 +70,13 @@ pub struct AppState {
 }
 
 /// Every context holding personal data, in export order (identity runs them: `identity::rights`).
-pub(crate) const PERSONAL_DATA: &[personal_data::Context] =
-    &[identity::PERSONAL_DATA, evaluation::PERSONAL_DATA, prescription::PERSONAL_DATA, certification::PERSONAL_DATA];
+pub(crate) const PERSONAL_DATA: &[personal_data::Context] = &[
+    identity::PERSONAL_DATA,
+    evaluation::PERSONAL_DATA,
+    learning::PERSONAL_DATA,
+    prescription::PERSONAL_DATA,
+    certification::PERSONAL_DATA,
+];
 
 /// The outbox jobs contexts perform themselves (mail is the outbox's own).
 pub(crate) const JOBS: &[outbox::JobKind] =

@@ -20,7 +20,7 @@ use utoipa::OpenApi;
     info(title = "Pix libre API", description = "Assess, develop and certify digital skills. Errors are RFC 9457 problem documents. \
 State-changing requests need the session cookie (for signed-in calls) and the `X-CSRF-Token` header from `GET /api/session`. \
 Request bodies are JSON objects whose unknown properties are refused (422)."),
-    tags((name = "identity", description = "Accounts, sessions and personal data"), (name = "evaluation", description = "Profile and competence tests"))
+    tags((name = "identity", description = "Accounts, sessions and personal data"), (name = "evaluation", description = "Profile and competence tests"), (name = "learning", description = "Learning modules: passages, answers checked on the server, events"))
 )]
 pub struct ApiDoc;
 
@@ -34,6 +34,14 @@ const PUBLIC: &[(&str, &str)] = &[
     ("post", "/api/password/reset"),
     ("post", "/api/shared-certifications"),
     ("get", "/api/shared-certifications/{verification_code}"),
+    // Learning modules play without an account (an anonymous visitor's session keeps the passage).
+    ("get", "/api/modules"),
+    ("get", "/api/modules/{short_id}"),
+    ("post", "/api/passages"),
+    ("get", "/api/passages/{id}"),
+    ("post", "/api/passages/{id}/answers"),
+    ("post", "/api/passages/{id}/events"),
+    ("post", "/api/passages/{id}/terminate"),
 ];
 
 /// Operations behind the per-IP limit (`--auth-rate-per-minute`), or a login throttle.
@@ -48,6 +56,14 @@ const LIMITED: &[(&str, &str)] = &[
 
 /// Statuses particular to an operation, with what they mean there.
 const PARTICULAR: &[(&str, &str, &str, &str)] = &[
+    ("post", "/api/passages/{id}/answers", "409", "Conflict: the passage is terminated"),
+    (
+        "post",
+        "/api/passages/{id}/events",
+        "409",
+        "Conflict: a sequence number is not above every recorded one, or the passage is terminated",
+    ),
+    ("post", "/api/passages/{id}/terminate", "409", "Conflict: the passage is already terminated"),
     ("post", "/api/shared-certifications", "404", "No published, validated certificate has this code"),
     (
         "get",

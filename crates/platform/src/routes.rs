@@ -37,6 +37,7 @@ pub fn pages() -> Pages {
     crate::home::pages()
         .merge(crate::identity::pages())
         .merge(crate::evaluation::pages())
+        .merge(crate::learning::pages())
         .merge(crate::admin::pages())
         .merge(crate::spaces::pages())
         .merge(crate::prescription::pages())
@@ -49,6 +50,7 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
         .merge(crate::identity::api())
         .merge(crate::evaluation::api())
+        .merge(crate::learning::api())
         .merge(crate::prescription::api())
         .merge(crate::certification::api())
 }

@@ -171,6 +171,7 @@ impl Chrome {
             Some(user) => {
                 links.push(self.link("/profile", "nav-profile", false));
                 links.push(self.link("/tutorials", "nav-tutorials", false));
+                links.push(self.link("/mes-modules", "nav-my-modules", false));
                 links.push(self.link("/mes-parcours", "nav-courses", false));
                 links.push(self.link("/certification", "nav-certification", false));
                 if user.orga {
@@ -185,6 +186,7 @@ impl Chrome {
                 links.push(self.link("/account", "nav-account", false));
             }
             None => {
+                links.push(self.link("/modules", "nav-modules", false));
                 links.push(self.link("/login", "nav-login", false));
                 links.push(self.link("/signup", "nav-signup", false));
             }

@@ -7,5 +7,6 @@ mod evaluation;
 mod identity;
 mod integrity;
 mod kit;
+mod learning;
 mod prescription;
 mod skeleton;

@@ -84,9 +84,11 @@ pub(crate) async fn body_limit(request: Request, next: Next) -> Response {
 /// Longest time a handler may take before the client gets a 503.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Content-Security-Policy: no inline script or style, nothing from other origins.
+/// Content-Security-Policy: no inline script or style, nothing from other origins; recordings and
+/// the learning modules' embedded pages come from the platform's own media.
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+media-src 'self'; frame-src 'self'; font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; \
+frame-ancestors 'none'";
 
 pub(crate) async fn api_index() -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::json!({ "name": "pix", "version": env!("CARGO_PKG_VERSION") }))

@@ -359,6 +359,7 @@ fn shown(element: &Element, l: Locale, lang: crate::web::i18n::Lang, response: &
 
 struct Ctx<'a> {
     page: &'a Page,
+    glossary: Vec<super::view::GlossaryWord<'a>>,
     l: Locale,
     answers: &'a [(String, serde_json::Value)],
     query: &'a PlayerQuery,
@@ -390,7 +391,7 @@ fn element_view(e: &Element, cx: &Ctx<'_>) -> ElementView {
                 };
                 (class, cx.page.t(id))
             }),
-            html: md(content.get(l)),
+            html: super::view::with_glossary(&md(content.get(l)), &cx.glossary, &format!("gl-{}", e.id)),
         },
         ElementKind::Image { url, alt, alternative_text, legend, licence } => Body::Image {
             url: media_url(url),
@@ -556,8 +557,13 @@ pub async fn player(
     let l = if p.locale == "en" { Locale::En } else { Locale::Fr };
     let answers = service::last_answers(&state, p.id).await?;
     let here = format!("{}/passages/{}", base(m), p.id);
+    let definitions: Vec<(String, String)> =
+        m.glossary.iter().map(|g| (g.word.get(l).to_owned(), inline(g.definition.get(l)))).collect();
+    let glossary =
+        definitions.iter().map(|(word, definition_html)| super::view::GlossaryWord { word, definition_html }).collect();
     let cx = Ctx {
         page: &page,
+        glossary,
         l,
         answers: &answers,
         query: &query,

@@ -143,3 +143,121 @@ pub fn element_json(e: &Element, l: Locale) -> Value {
     }
     v
 }
+
+/// A glossary word to explain in place: the word and its definition (HTML).
+pub struct GlossaryWord<'a> {
+    /// The word, as written in the module's language.
+    pub word: &'a str,
+    /// Its definition, inline HTML.
+    pub definition_html: &'a str,
+}
+
+/// Where `needle` first occurs in `hay` ignoring case, as a whole word (byte offset in `hay`).
+fn find_word(hay: &str, needle: &str) -> Option<usize> {
+    let n: Vec<char> = needle.chars().flat_map(char::to_lowercase).collect();
+    if n.is_empty() {
+        return None;
+    }
+    let starts: Vec<(usize, char)> = hay.char_indices().collect();
+    for (i, &(at, _)) in starts.iter().enumerate() {
+        if i > 0 && starts[i - 1].1.is_alphanumeric() {
+            continue;
+        }
+        let mut lowered = starts[i..].iter().flat_map(|(_, c)| c.to_lowercase());
+        if !n.iter().all(|c| lowered.next() == Some(*c)) {
+            continue;
+        }
+        let len: usize = needle.chars().count();
+        match starts.get(i + len) {
+            Some((_, after)) if after.is_alphanumeric() => continue,
+            _ => return Some(at),
+        }
+    }
+    None
+}
+
+/// Explains glossary words in place in a text's HTML: the first occurrence of each word (whole
+/// word, any case, outside tags, links and code) becomes a button that opens its definition (the
+/// HTML `popover` attribute: no script needed). `prefix` makes the definitions' ids unique.
+pub fn with_glossary(html: &str, words: &[GlossaryWord<'_>], prefix: &str) -> String {
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut used = vec![false; words.len()];
+    let mut skip_depth = 0usize;
+    let mut rest = html;
+    while !rest.is_empty() {
+        if let Some(tag_end) = rest.strip_prefix('<').and_then(|r| r.find('>')).map(|e| e + 2) {
+            let tag = &rest[..tag_end];
+            let name: String =
+                tag.trim_start_matches(['<', '/']).chars().take_while(char::is_ascii_alphanumeric).collect();
+            if matches!(name.as_str(), "a" | "code" | "pre" | "button") {
+                if tag.starts_with("</") {
+                    skip_depth = skip_depth.saturating_sub(1);
+                } else {
+                    skip_depth += 1;
+                }
+            }
+            out.push_str(tag);
+            rest = &rest[tag_end..];
+            continue;
+        }
+        let text_end = rest.find('<').unwrap_or(rest.len());
+        let mut text = &rest[..text_end];
+        rest = &rest[text_end..];
+        if skip_depth > 0 {
+            out.push_str(text);
+            continue;
+        }
+        // The earliest unused word in this piece of text, again and again.
+        loop {
+            let next = words
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !used[*i])
+                .filter_map(|(i, w)| find_word(text, w.word).map(|at| (at, i)))
+                .min();
+            let Some((at, i)) = next else { break };
+            used[i] = true;
+            let len: usize =
+                text[at..].char_indices().nth(words[i].word.chars().count()).map_or(text.len() - at, |(l, _)| l);
+            let id = format!("{prefix}-{i}");
+            out.push_str(&text[..at]);
+            out.push_str(&format!(
+                "<button type=\"button\" class=\"glossary-word\" popovertarget=\"{id}\">{}</button><span id=\"{id}\" popover class=\"glossary-definition\">{}</span>",
+                &text[at..at + len],
+                words[i].definition_html
+            ));
+            text = &text[at + len..];
+        }
+        out.push_str(text);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glossary_words_are_explained_once_in_text_only() {
+        let words = [
+            GlossaryWord { word: "phrase de passe", definition_html: "plusieurs mots" },
+            GlossaryWord { word: "fuite", definition_html: "un vol" },
+        ];
+        let html = "<p>Une <strong>Phrase de passe</strong>, une phrase de passe et une <a href=\"x\">fuite</a> ; une fuite, des fuites.</p>";
+        let out = with_glossary(html, &words, "g");
+        assert_eq!(out.matches("popovertarget=\"g-0\"").count(), 1, "{out}");
+        assert!(
+            out.contains(
+                "<strong><button type=\"button\" class=\"glossary-word\" popovertarget=\"g-0\">Phrase de passe</button>"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("<a href=\"x\">fuite</a>"), "not inside a link: {out}");
+        assert!(
+            out.contains("; une <button type=\"button\" class=\"glossary-word\" popovertarget=\"g-1\">fuite</button>"),
+            "{out}"
+        );
+        assert!(out.ends_with("des fuites.</p>"), "whole words only: {out}");
+        assert_eq!(with_glossary("<p>rien</p>", &words, "g"), "<p>rien</p>");
+    }
+}

@@ -273,6 +273,12 @@ async fn a_learner_plays_a_module_in_pages_and_resumes_it(backend: crate::suppor
     }
     let page = learner.get(app.url(&player)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains(&format!("Étape {0} sur {0}", m.grains().count())) && page.contains("Terminer"));
+    // Glossary words are explained in place, once per text.
+    let word = &m.glossary[0];
+    assert!(page.contains("class=\"glossary-word\""), "glossary buttons");
+    let definition = word.definition.get(content::Locale::Fr);
+    let start: String = definition.chars().take(25).collect();
+    assert!(page.contains(&format!("class=\"glossary-definition\">{start}")), "the definition beside its word");
     app.post_form(&learner, &format!("{player}/terminate"), &[]).await;
     let page = learner.get(app.url(&player)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Module terminé") && !page.contains("Vérifier</button>"), "no form after the end");

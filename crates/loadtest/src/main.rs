@@ -41,6 +41,10 @@ struct Args {
     /// authorise them, and they take the certification test.
     #[arg(long)]
     certification: Option<std::path::PathBuf>,
+    /// Anonymous visitors play this learning module (its short id) through the API: they start a
+    /// passage, answer every answerable element in order, then terminate it.
+    #[arg(long)]
+    module: Option<String>,
     /// Retry a request that failed (network error or 5xx) this many times, 300 ms apart, as a person
     /// reloading would; the failures seen are reported (`errors_seen`). Answers are idempotent.
     #[arg(long, default_value_t = 0)]
@@ -244,6 +248,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some(fixture) = args.certification.clone() {
         return certification(&args, &fixture).await;
+    }
+    if let Some(short_id) = args.module.clone() {
+        return module(&args, &short_id).await;
     }
     let run = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
     let setup = Instant::now();
@@ -499,6 +506,161 @@ async fn certification(args: &Args, path: &std::path::Path) -> anyhow::Result<()
                 "failed_learners": errors,
             })
         );
+    }
+    Ok(())
+}
+
+/// An answer to a module's element, right or not (the API never gives solutions): the first
+/// proposal, the first two of a QCM, a word in every input, `A` for every QAB card.
+fn module_answer(element: &serde_json::Value) -> Option<serde_json::Value> {
+    let id = element["id"].as_str()?;
+    let proposals = || element["proposals"].as_array().cloned().unwrap_or_default();
+    let cards = |value: &str| -> serde_json::Value {
+        element["cards"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| Some((c["id"].as_str()?.to_owned(), serde_json::json!(value))))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    Some(match element["type"].as_str()? {
+        "qcu" | "qcu-discovery" | "qcu-declarative" => {
+            serde_json::json!({ "element_id": id, "answer": [proposals().first()?["id"]] })
+        }
+        "qcm" | "qcm-declarative" => {
+            serde_json::json!({ "element_id": id, "answer": proposals().iter().take(2).map(|p| p["id"].clone()).collect::<Vec<_>>() })
+        }
+        "qrocm" => {
+            let inputs: serde_json::Map<String, serde_json::Value> = proposals()
+                .iter()
+                .filter_map(|b| match b["type"].as_str()? {
+                    "input" => Some((b["input"].as_str()?.to_owned(), serde_json::json!("42"))),
+                    "select" => Some((b["input"].as_str()?.to_owned(), b["options"][0]["id"].clone())),
+                    _ => None,
+                })
+                .collect();
+            serde_json::json!({ "element_id": id, "inputs": inputs })
+        }
+        "embed" if element["has_solution"].as_bool() == Some(true) => {
+            serde_json::json!({ "element_id": id, "answer": ["mot"] })
+        }
+        "qab" => serde_json::json!({ "element_id": id, "cards": cards("A") }),
+        "flashcards" => serde_json::json!({ "element_id": id, "cards": cards("yes") }),
+        _ => return None,
+    })
+}
+
+/// Visitors play a learning module: every answer's round trip (POST, checked on the server and
+/// recorded in the passage's log) is timed.
+async fn module(args: &Args, short_id: &str) -> anyhow::Result<()> {
+    let probe = reqwest::Client::new();
+    let module: serde_json::Value =
+        probe.get(format!("{}/api/modules/{short_id}", args.url)).send().await?.error_for_status()?.json().await?;
+    let mut answers = Vec::new();
+    for section in module["sections"].as_array().context("sections")? {
+        for grain in section["grains"].as_array().context("grains")? {
+            for component in grain["components"].as_array().context("components")? {
+                let elements: Vec<serde_json::Value> = match component["type"].as_str() {
+                    Some("stepper") => component["steps"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .flat_map(|s| s["elements"].as_array().cloned().unwrap_or_default())
+                        .collect(),
+                    _ => vec![component["element"].clone()],
+                };
+                answers.extend(elements.iter().filter_map(module_answer));
+            }
+        }
+    }
+    if answers.is_empty() {
+        bail!("module {short_id} has no answerable element");
+    }
+    let think = std::time::Duration::from_millis(args.think_ms);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for n in 0..args.learners {
+        let (url, short_id, answers) = (args.url.clone(), short_id.to_owned(), answers.clone());
+        tasks.push(tokio::spawn(async move {
+            let client =
+                reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build()?;
+            let mut me = Learner { client, base: url, csrf: String::new() };
+            me.refresh_csrf().await?;
+            // Visitors arrive over the first think time, not all at once.
+            tokio::time::sleep(think.mul_f64((n as f64 * 0.618).fract())).await;
+            let passage: serde_json::Value =
+                me.post_json("/api/passages", &serde_json::json!({ "short_id": short_id })).await?.json().await?;
+            let id = passage["id"].as_str().context("passage id")?.to_owned();
+            let mut latencies = Vec::with_capacity(answers.len());
+            for body in &answers {
+                tokio::time::sleep(think).await;
+                let at = Instant::now();
+                let correction: serde_json::Value =
+                    me.post_json(&format!("/api/passages/{id}/answers"), body).await?.json().await?;
+                latencies.push(u64::try_from(at.elapsed().as_micros()).unwrap_or(u64::MAX));
+                if correction["status"].as_str().is_none() {
+                    bail!("an answer without a correction: {correction}");
+                }
+            }
+            let r = me
+                .client
+                .post(format!("{}/api/passages/{id}/terminate", me.base))
+                .header("x-csrf-token", &me.csrf)
+                .send()
+                .await?;
+            if r.status() != reqwest::StatusCode::NO_CONTENT {
+                bail!("terminate: {}", r.status());
+            }
+            anyhow::Ok(latencies)
+        }));
+    }
+    let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let mut errors = 0;
+    for task in tasks {
+        match task.await? {
+            Ok(latencies) => {
+                for l in latencies {
+                    histogram.record(l.max(1))?;
+                }
+            }
+            Err(e) => {
+                errors += 1;
+                eprintln!("visitor failed: {e:#}");
+            }
+        }
+    }
+    let elapsed = started.elapsed();
+    let ms = |q: f64| histogram.value_at_quantile(q) as f64 / 1000.0;
+    println!(
+        "{} module answer round trips in {:.1} s: {:.0}/s; p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {errors} failed visitors",
+        histogram.len(),
+        elapsed.as_secs_f64(),
+        histogram.len() as f64 / elapsed.as_secs_f64(),
+        ms(0.5),
+        ms(0.9),
+        ms(0.99),
+        histogram.max() as f64 / 1000.0
+    );
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "learners": args.learners,
+                "think_ms": args.think_ms,
+                "round_trips": histogram.len(),
+                "seconds": elapsed.as_secs_f64(),
+                "per_second": histogram.len() as f64 / elapsed.as_secs_f64(),
+                "p50_ms": ms(0.5),
+                "p90_ms": ms(0.9),
+                "p99_ms": ms(0.99),
+                "max_ms": histogram.max() as f64 / 1000.0,
+                "failed_learners": errors,
+            })
+        );
+    }
+    if errors > 0 {
+        bail!("{errors} visitors failed");
     }
     Ok(())
 }

@@ -42,12 +42,18 @@ pub(crate) async fn count_transactions(request: Request, next: Next) -> Response
     crate::db::counting_transactions(next.run(request)).await
 }
 
+/// A read failing on a broken connection fails within this; slower failures are the pool waiting
+/// for an unreachable database.
+const BROKEN_CONNECTION_FAILS_WITHIN: Duration = Duration::from_secs(1);
+
 /// Runs a read (GET, HEAD without a body) once more when it failed because a pooled database
 /// connection turned out to be broken — a restart, a failover, an administrator closing
 /// connections. Connections used within the last second are handed out without a ping
 /// (`db::ready_for_use`), so the first request to meet a closed one fails; it marks every
-/// connection released before as suspect, and the second reading gets a checked one. Writes are
-/// not repeated: the person gets the 503 "try again" page.
+/// connection released before as suspect, and the second reading gets a checked one. Only a read
+/// that failed at once runs again: when the database is down the pool waits for its timeout, and a
+/// second wait would only double the person's before the 503 page. Writes are not repeated: the
+/// person gets the 503 "try again" page.
 pub(crate) async fn retry_reads_on_broken_connection(request: Request, next: Next) -> Response {
     use axum::body::{Body, HttpBody};
     let safe = matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD);
@@ -61,8 +67,12 @@ pub(crate) async fn retry_reads_on_broken_connection(request: Request, next: Nex
     *again.headers_mut() = request.headers().clone();
     *again.extensions_mut() = request.extensions().clone();
     let seen = crate::db::broken_seen_at();
+    let started = std::time::Instant::now();
     let response = next.clone().run(request).await;
-    if response.status() == axum::http::StatusCode::SERVICE_UNAVAILABLE && crate::db::broken_seen_at() > seen {
+    if response.status() == axum::http::StatusCode::SERVICE_UNAVAILABLE
+        && crate::db::broken_seen_at() > seen
+        && started.elapsed() < BROKEN_CONNECTION_FAILS_WITHIN
+    {
         tracing::info!("a read met a broken database connection: read again");
         return next.run(again).await;
     }

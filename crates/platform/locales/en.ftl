@@ -1023,5 +1023,3 @@ module-answer-choose = Choose an answer before checking.
 module-answer-inputs = Fill in the fields before checking.
 module-answer-cards = Answer for each card before checking.
 module-answer-word = Type the word you found before checking.
-field-module-unknown = No module has this id.
-field-element-unknown = This module has no such element, or it takes no answer.

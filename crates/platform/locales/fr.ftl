@@ -1023,5 +1023,3 @@ module-answer-choose = Choisissez une réponse avant de vérifier.
 module-answer-inputs = Répondez dans les champs avant de vérifier.
 module-answer-cards = Répondez pour chaque carte avant de vérifier.
 module-answer-word = Saisissez le mot trouvé avant de vérifier.
-field-module-unknown = Aucun module n'a cet identifiant.
-field-element-unknown = Ce module n'a pas cet élément, ou il n'attend pas de réponse.

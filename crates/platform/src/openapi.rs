@@ -56,6 +56,7 @@ const LIMITED: &[(&str, &str)] = &[
 
 /// Statuses particular to an operation, with what they mean there.
 const PARTICULAR: &[(&str, &str, &str, &str)] = &[
+    ("post", "/api/passages", "404", "No module has this short id"),
     ("post", "/api/passages/{id}/answers", "409", "Conflict: the passage is terminated"),
     (
         "post",

@@ -25,7 +25,7 @@ use crate::{
         session::MaybeUser,
     },
     web::{
-        error::{AppError, FieldError},
+        error::AppError,
         i18n::{Lang, locale},
     },
 };
@@ -100,6 +100,7 @@ pub async fn module(
 #[serde(deny_unknown_fields)]
 pub struct NewPassage {
     /// The module's short id.
+    #[schema(pattern = "^[a-z0-9]{8}$")]
     short_id: String,
 }
 
@@ -149,7 +150,8 @@ async fn passage_view(state: &AppState, p: &super::store::Passage) -> Result<Pas
     })
 }
 
-/// Starts a passage of a module, signed in or not (an anonymous visitor's session keeps it).
+/// Starts a passage of a module, signed in or not (an anonymous visitor's session keeps it);
+/// 404 when no module has this short id.
 #[utoipa::path(post, path = "/api/passages", tag = "learning", request_body = NewPassage,
     responses((status = 201, body = PassageView)))]
 pub async fn start(
@@ -158,9 +160,8 @@ pub async fn start(
     me: MaybeUser,
     CsrfJson(body): CsrfJson<NewPassage>,
 ) -> Result<Response, AppError> {
-    let m = state.content.module_by_short_id(&body.short_id).ok_or_else(|| {
-        AppError::Invalid(vec![FieldError { field: "short_id".into(), code: "field-module-unknown".into() }])
-    })?;
+    // No module with this short id: not found, like the module's own address.
+    let m = state.content.module_by_short_id(&body.short_id).ok_or(AppError::NotFound)?;
     let player = Player { user: me.user.as_ref().map(|u| u.id), session: &me.session };
     let p = service::start(&state, &player, m, locale(lang)).await?;
     Ok((StatusCode::CREATED, Json(passage_view(&state, &p).await?)).into_response())
@@ -183,7 +184,7 @@ pub async fn passage(
 /// input key → answer) or `cards` (card id → A/B for a QAB, yes/maybe/no for flashcards).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AnswerBody {
+pub struct ModuleAnswer {
     element_id: String,
     answer: Option<Vec<String>>,
     inputs: Option<BTreeMap<String, String>>,
@@ -206,9 +207,8 @@ pub struct CorrectionView {
 fn refused(r: Refused) -> AppError {
     match r {
         Refused::Terminated | Refused::OutOfOrder => AppError::Conflict,
-        Refused::NoSuchElement => {
-            AppError::Invalid(vec![FieldError { field: "element_id".into(), code: "field-element-unknown".into() }])
-        }
+        // The passage's module has no such element (or it takes no answer): nothing to answer there.
+        Refused::NoSuchElement => AppError::NotFound,
         Refused::Malformed(why) => AppError::InvalidBody(why.to_owned()),
         Refused::UnknownEvent(t) => AppError::InvalidBody(format!("unknown event type {t} (answers go to /answers)")),
     }
@@ -216,21 +216,27 @@ fn refused(r: Refused) -> AppError {
 
 /// Answers an element: checked on the server, recorded in the passage's log, corrected.
 /// 409 when the passage is terminated.
-#[utoipa::path(post, path = "/api/passages/{id}/answers", tag = "learning", request_body = AnswerBody,
+#[utoipa::path(post, path = "/api/passages/{id}/answers", tag = "learning", request_body = ModuleAnswer,
     params(("id" = Uuid, Path, description = "passage id")), responses((status = 200, body = CorrectionView)))]
 pub async fn answer(
     State(state): State<AppState>,
     me: MaybeUser,
     Path(id): Path<Uuid>,
-    CsrfJson(body): CsrfJson<AnswerBody>,
+    CsrfJson(body): CsrfJson<ModuleAnswer>,
 ) -> Result<Json<CorrectionView>, AppError> {
+    let player = Player { user: me.user.as_ref().map(|u| u.id), session: &me.session };
+    // Someone else's passage (or none), or an element its module does not have: not found,
+    // whatever the rest of the body says.
+    let p = service::owned(&state, &player, id).await?;
+    if service::module_of(&state, &p)?.element(&body.element_id).is_none() {
+        return Err(AppError::NotFound);
+    }
     let response = match (body.answer, body.inputs, body.cards) {
         (Some(a), None, None) => ModuleResponse::Choices(a),
         (None, Some(i), None) => ModuleResponse::Inputs(i.into_iter().collect()),
         (None, None, Some(c)) => ModuleResponse::Cards(c.into_iter().collect()),
         _ => return Err(AppError::InvalidBody("give one of answer, inputs or cards".into())),
     };
-    let player = Player { user: me.user.as_ref().map(|u| u.id), session: &me.session };
     let checked = service::answer(&state, &player, id, &body.element_id, &response).await?.map_err(refused)?;
     Ok(Json(CorrectionView {
         status: checked.status.as_str().to_owned(),
@@ -244,18 +250,78 @@ pub async fn answer(
     }))
 }
 
+/// The player's event types (`service::EVENT_TYPES`); an unknown one is refused when read.
+#[derive(Deserialize, Clone, Copy, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EventType {
+    /// The passage ends (also recorded after the end, with a higher number).
+    PassageTerminated,
+    GrainContinued,
+    GrainSkipped,
+    StepperNextStep,
+    ExpandOpened,
+    ExpandClosed,
+    FileDownloaded,
+    ImageAlternativeTextOpened,
+    VideoPlayed,
+    VideoTranscriptionOpened,
+    ShortVideoTranscriptionOpened,
+    AudioPlayed,
+    AudioTranscriptionOpened,
+    QcuRetried,
+    QcmRetried,
+    QrocmRetried,
+    EmbedRetried,
+    QabRetried,
+    FlashcardsStarted,
+    FlashcardsVersoSeen,
+    FlashcardsRectoReviewed,
+    FlashcardsRetried,
+}
+
+impl EventType {
+    fn as_str(self) -> &'static str {
+        match self {
+            EventType::PassageTerminated => "PASSAGE_TERMINATED",
+            EventType::GrainContinued => "GRAIN_CONTINUED",
+            EventType::GrainSkipped => "GRAIN_SKIPPED",
+            EventType::StepperNextStep => "STEPPER_NEXT_STEP",
+            EventType::ExpandOpened => "EXPAND_OPENED",
+            EventType::ExpandClosed => "EXPAND_CLOSED",
+            EventType::FileDownloaded => "FILE_DOWNLOADED",
+            EventType::ImageAlternativeTextOpened => "IMAGE_ALTERNATIVE_TEXT_OPENED",
+            EventType::VideoPlayed => "VIDEO_PLAYED",
+            EventType::VideoTranscriptionOpened => "VIDEO_TRANSCRIPTION_OPENED",
+            EventType::ShortVideoTranscriptionOpened => "SHORT_VIDEO_TRANSCRIPTION_OPENED",
+            EventType::AudioPlayed => "AUDIO_PLAYED",
+            EventType::AudioTranscriptionOpened => "AUDIO_TRANSCRIPTION_OPENED",
+            EventType::QcuRetried => "QCU_RETRIED",
+            EventType::QcmRetried => "QCM_RETRIED",
+            EventType::QrocmRetried => "QROCM_RETRIED",
+            EventType::EmbedRetried => "EMBED_RETRIED",
+            EventType::QabRetried => "QAB_RETRIED",
+            EventType::FlashcardsStarted => "FLASHCARDS_STARTED",
+            EventType::FlashcardsVersoSeen => "FLASHCARDS_VERSO_SEEN",
+            EventType::FlashcardsRectoReviewed => "FLASHCARDS_RECTO_REVIEWED",
+            EventType::FlashcardsRetried => "FLASHCARDS_RETRIED",
+        }
+    }
+}
+
 /// An event of the player.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventBody {
-    /// Above every number recorded for the passage.
-    sequence: i64,
-    /// PASSAGE_TERMINATED, GRAIN_CONTINUED, VIDEO_PLAYED…
+    /// Above every number recorded for the passage (an integer; `3.0` is read as 3).
+    #[schema(value_type = i64, minimum = 1, maximum = 1_000_000_000_000_i64)]
+    sequence: f64,
+    /// One of the player's events (answers go to `…/answers`).
     #[serde(rename = "type")]
-    kind: String,
+    kind: EventType,
     element_id: Option<String>,
-    /// When it happened (milliseconds since 1970).
-    occurred_at: i64,
+    /// When it happened (milliseconds since 1970, an integer).
+    #[schema(value_type = i64, minimum = 0, maximum = 4_102_444_800_000_i64)]
+    occurred_at: f64,
     /// The event's own data.
     #[serde(default)]
     #[schema(value_type = Object)]
@@ -266,6 +332,7 @@ pub struct EventBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventsBody {
+    #[schema(min_items = 1, max_items = 100)]
     events: Vec<EventBody>,
 }
 
@@ -279,6 +346,8 @@ pub async fn events(
     Path(id): Path<Uuid>,
     CsrfJson(body): CsrfJson<EventsBody>,
 ) -> Result<StatusCode, AppError> {
+    let player = Player { user: me.user.as_ref().map(|u| u.id), session: &me.session };
+    service::owned(&state, &player, id).await?;
     if body.events.is_empty() || body.events.len() > 100 {
         return Err(AppError::InvalidBody("send from 1 to 100 events".into()));
     }
@@ -286,19 +355,25 @@ pub async fn events(
         .events
         .into_iter()
         .map(|e| {
-            if e.sequence < 1 || !(0..=4_102_444_800_000).contains(&e.occurred_at) || e.data.to_string().len() > 2_000 {
-                return Err(AppError::InvalidBody("sequence ≥ 1, occurred_at in milliseconds, data under 2 kB".into()));
-            }
+            let integral = |v: f64, range: std::ops::RangeInclusive<f64>| {
+                (v.fract() == 0.0 && range.contains(&v)).then_some(v as i64)
+            };
+            let (Some(sequence), Some(occurred_at)) =
+                (integral(e.sequence, 1.0..=1e12), integral(e.occurred_at, 0.0..=4_102_444_800_000.0))
+            else {
+                return Err(AppError::InvalidBody(
+                    "sequence: an integer from 1 to 10^12; occurred_at: milliseconds since 1970".into(),
+                ));
+            };
             Ok(Event {
-                sequence: e.sequence,
-                kind: e.kind,
+                sequence,
+                kind: e.kind.as_str().to_owned(),
                 element_id: e.element_id,
-                occurred_at: e.occurred_at * 1000,
+                occurred_at: occurred_at * 1000,
                 data: e.data,
             })
         })
         .collect::<Result<_, _>>()?;
-    let player = Player { user: me.user.as_ref().map(|u| u.id), session: &me.session };
     service::record_events(&state, &player, id, &events).await?.map_err(refused)?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -54,7 +54,8 @@ async fn a_passage_checks_answers_on_the_server_and_refuses_them_once_terminated
     assert!(!served.contains("\"solution\"") && !served.contains("\"solutions\"") && !served.contains("diagnosis"));
     assert_eq!(
         app.send_json(&visitor, Method::POST, "/api/passages", &json!({ "short_id": "nope1234" })).await.status(),
-        StatusCode::UNPROCESSABLE_ENTITY
+        StatusCode::NOT_FOUND,
+        "no module has this short id"
     );
 
     // QCU: a wrong proposal is ko with that proposal's feedback, the solution is ok.
@@ -70,7 +71,7 @@ async fn a_passage_checks_answers_on_the_server_and_refuses_them_once_terminated
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "no proposal chosen");
     let (status, _) =
         answer(&app, &visitor, &passage, json!({ "element_id": "not-an-element", "answer": ["1"] })).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(status, StatusCode::NOT_FOUND, "no such element in the passage's module");
 
     // Another visitor (another session) does not see the passage.
     let stranger = new_client();

@@ -14,3 +14,4 @@ pub mod placement;
 pub mod scoring;
 pub mod simulate;
 pub mod smart_random;
+pub mod training;

@@ -5,6 +5,7 @@ pub mod centers;
 pub mod members;
 pub mod organizations;
 pub mod pages;
+pub mod trainings;
 
 use crate::web::routes::Pages;
 
@@ -31,4 +32,15 @@ pub fn pages() -> Pages {
         .get("/admin/target-profiles/new", organizations::new_target_profile)
         .post("/admin/target-profiles", organizations::create_target_profile)
         .get("/admin/target-profiles/{id}", organizations::target_profile)
+        .get("/admin/trainings", trainings::list)
+        .get("/admin/trainings/new", trainings::new)
+        .post("/admin/trainings", trainings::create)
+        .get("/admin/trainings/{id}", trainings::details)
+        .post("/admin/trainings/{id}", trainings::update)
+        .get("/admin/trainings/{id}/edit", trainings::edit)
+        .post("/admin/trainings/{id}/duplicate", trainings::duplicate)
+        .post("/admin/trainings/{id}/triggers/{kind}", trainings::set_trigger)
+        .post("/admin/trainings/{id}/triggers/{kind}/delete", trainings::delete_trigger)
+        .post("/admin/trainings/{id}/profiles", trainings::attach)
+        .post("/admin/trainings/{id}/profiles/{profile_id}/detach", trainings::detach)
 }

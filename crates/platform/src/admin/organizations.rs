@@ -372,7 +372,7 @@ pub const STAGE_ROWS: usize = 5;
 /// See [`STAGE_ROWS`].
 pub const BADGE_ROWS: usize = 3;
 
-fn tube_choices(state: &AppState, page: &Page) -> Vec<TubeChoice> {
+pub(crate) fn tube_choices(state: &AppState, page: &Page) -> Vec<TubeChoice> {
     let content = &state.content;
     content
         .tubes

@@ -126,7 +126,7 @@ pub trait Ongoing: Send + Sync {
     }
 
     /// The flow ended the test (in its transaction).
-    async fn ended(&self, _tx: &mut Tx, _a: &Assessment) -> Result<(), AppError> {
+    async fn ended(&self, _state: &AppState, _tx: &mut Tx, _a: &Assessment) -> Result<(), AppError> {
         Ok(())
     }
 

@@ -287,7 +287,7 @@ async fn advance_in(
         Next::End { .. } => {
             let ended = store::complete_after(&mut *tx, a, leaving, now).await?;
             if ended && let Some(test) = &scope.test {
-                test.ended(tx, a).await?;
+                test.ended(state, tx, a).await?;
             }
             ended
         }

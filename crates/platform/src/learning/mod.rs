@@ -5,6 +5,9 @@ pub(crate) mod api;
 pub(crate) mod pages;
 pub mod service;
 pub mod store;
+pub(crate) mod training_api;
+pub(crate) mod training_pages;
+pub mod trainings;
 pub(crate) mod view;
 
 use serde_json::{Value, json};
@@ -24,6 +27,8 @@ pub fn pages() -> Pages {
         .post("/modules/{short_id}/{slug}/passages/{passage_id}/next", pages::next)
         .post("/modules/{short_id}/{slug}/passages/{passage_id}/terminate", pages::terminate)
         .get("/mes-modules", pages::mine)
+        .get("/mes-formations", training_pages::mine)
+        .post("/mes-formations/{participation_id}/{training_id}", training_pages::useful)
 }
 
 /// The modules as JSON.
@@ -37,22 +42,30 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::events))
         .routes(routes!(api::terminate))
         .routes(routes!(api::my_modules))
+        .routes(routes!(training_api::my_trainings))
+        .routes(routes!(training_api::usefulness))
 }
 
-/// The learning part of a person's data: their passages with every answer and event. Erasure
-/// removes them (typed answers may say who wrote them).
+/// The learning part of a person's data: their passages with every answer and event, and the
+/// trainings recommended to them with what they said of them. Erasure removes both (typed answers
+/// may say who wrote them; a recommendation says something of their results).
 pub const PERSONAL_DATA: personal_data::Context = personal_data::Context {
     name: "learning",
     export: |state, user| Box::pin(export_sections(state, user)),
     erase: Some(|tx, user, _now| {
-        Box::pin(async move { store::delete_passages_of_user(tx, user.id).await.map(|_| ()) })
+        Box::pin(async move {
+            store::delete_passages_of_user(&mut *tx, user.id).await?;
+            store::delete_recommendations_of_user(&mut *tx, user.id).await.map(|_| ())
+        })
     }),
 };
 
 async fn export_sections(state: &AppState, user: Uuid) -> Result<Vec<(&'static str, Value)>, AppError> {
     let passages = store::passages_of_user(&state.db, user).await?;
     let logs = store::logs_of_user(&state.db, user).await?;
-    Ok(vec![(
+    let recommended = store::recommended_of_user(&state.db, user).await?;
+    Ok(vec![
+        (
         "module_passages",
         json!(
             passages
@@ -64,5 +77,18 @@ async fn export_sections(state: &AppState, user: Uuid) -> Result<Vec<(&'static s
                 }))
                 .collect::<Vec<_>>()
         ),
-    )])
+        ),
+        (
+            "recommended_trainings",
+            json!(
+                recommended
+                    .iter()
+                    .map(|r| json!({
+                        "training": r.training.title, "training_id": r.training.id, "participation_id": r.participation_id,
+                        "campaign_id": r.campaign_id, "recommended_at": r.recommended_at, "useful": r.useful,
+                    }))
+                    .collect::<Vec<_>>()
+            ),
+        ),
+    ])
 }

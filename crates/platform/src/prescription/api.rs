@@ -402,6 +402,19 @@ pub async fn share(
     Ok(Json(participation_json(&state, &code, &p).await?))
 }
 
+/// The trainings the test of one of my participations recommended.
+#[utoipa::path(get, path = "/api/participations/{id}/trainings", tag = "campaigns", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<crate::learning::training_api::RecommendedTraining>)))]
+pub async fn trainings(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Vec<crate::learning::training_api::RecommendedTraining>>, AppError> {
+    let p = service::own_participation(&state, me.id, id).await?;
+    let rows = crate::learning::trainings::of_participation(&state, p.id).await?;
+    Ok(Json(crate::learning::training_api::json(&state, rows)))
+}
+
 /// My participations, latest first.
 #[utoipa::path(get, path = "/api/me/participations", tag = "campaigns", responses((status = 200, body = Vec<ParticipationJson>)))]
 pub async fn mine(State(state): State<AppState>, me: CurrentUser) -> Result<Json<Vec<ParticipationJson>>, AppError> {

@@ -128,6 +128,7 @@ pub async fn seed(state: &AppState, admin: Uuid) -> anyhow::Result<()> {
         store::attach_profile(&mut tx, profile, *org).await?;
     }
     tx.commit().await?;
+    seed_trainings(state, profile, &tubes).await?;
 
     let profile_tubes = service::profile_tubes(state, profile).await?;
     let skills = engine::campaign::campaign_skills(content, &profile_tubes);
@@ -289,4 +290,70 @@ async fn participate(
     }
     tx.commit().await?;
     Ok(p.id)
+}
+
+/// Trainings the demo profile recommends: two learning modules and a site, each with its triggers
+/// on the tubes of one competence (docs/trainings.md).
+async fn seed_trainings(state: &AppState, profile: Uuid, tubes: &[(String, &str)]) -> anyhow::Result<()> {
+    use crate::learning::trainings::{self, NewTraining, TrainingFields, TriggerFields};
+    use engine::training::TriggerKind::{Goal, Prerequisite};
+    let of = |code: &str| -> Vec<(String, i64)> {
+        tubes.iter().filter(|(_, c)| *c == code).map(|(name, _)| (name.clone(), 5)).collect()
+    };
+    let demo = [
+        (
+            "Chercher efficacement sur le web",
+            "Module chrchweb — recherche (démo)",
+            "chrchweb",
+            "modulix",
+            "15",
+            vec!["fr", "en"],
+            "Un module interactif : mots-clés, opérateurs de recherche, fiabilité des sources.",
+            vec![(Goal, 80, of("1.1"))],
+        ),
+        (
+            "Premiers pas avec un tableur",
+            "Module tableur1 — tableur (démo)",
+            "tableur1",
+            "modulix",
+            "15",
+            vec!["fr", "en"],
+            "Un module interactif pour organiser et calculer des données dans un tableur.",
+            vec![(Prerequisite, 20, of("1.1")), (Goal, 70, of("1.3"))],
+        ),
+        (
+            "S'informer et vérifier l'information",
+            "CLEMI — vérifier l'information (démo)",
+            "https://www.clemi.fr/",
+            "autoformation",
+            "45",
+            vec!["fr"],
+            "Les ressources du CLEMI pour repérer les fausses informations et recouper ses sources.",
+            vec![(Prerequisite, 50, of("1.1")), (Goal, 80, of("1.2"))],
+        ),
+    ];
+    for (title, internal_title, link, kind, minutes, locales, description, triggers) in demo {
+        let fields = TrainingFields {
+            title,
+            internal_title,
+            link,
+            kind,
+            minutes,
+            locales,
+            editor_name: "Pix libre (démo)",
+            delivery_mode: "remote",
+            description,
+            ..TrainingFields::default()
+        };
+        let Ok(new) = NewTraining::parse(&state.content, &fields) else {
+            // The content served may not hold the demo modules (a custom content folder).
+            continue;
+        };
+        let id = trainings::create(state, new).await?;
+        for (kind, threshold, tubes) in triggers {
+            trainings::set_trigger(state, id, &TriggerFields { kind, threshold, tubes }).await?;
+        }
+        trainings::attach(state, id, profile).await?;
+    }
+    Ok(())
 }

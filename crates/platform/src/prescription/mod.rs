@@ -70,6 +70,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::campaign))
         .routes(routes!(api::join))
         .routes(routes!(api::share))
+        .routes(routes!(api::trainings))
         .routes(routes!(api::mine))
         .routes(routes!(learners::api_learners))
         .routes(routes!(learners::api_import))

@@ -668,6 +668,8 @@ struct AnalysisPage {
     competences: Vec<CompetenceLevels>,
     overall: CompetenceLevels,
     participants: usize,
+    /// Trainings recommended in the campaign: (id, title, participants, found it useful).
+    trainings: Vec<crate::learning::trainings::CampaignCount>,
 }
 
 /// `GET /orga/{organization_id}/campaigns/{campaign_id}/analysis`: per tube, over shared results.
@@ -701,6 +703,7 @@ pub async fn campaign_analysis(
             competences,
             overall,
             participants: sets.len(),
+            trainings: crate::learning::trainings::campaign_counts(&state, path.campaign_id).await?,
         },
     ))
 }

@@ -233,6 +233,10 @@ struct EndPage {
     competences: Vec<(String, String, u32, u32)>,
     can_retry: bool,
     notice: String,
+    /// Trainings this participation recommended.
+    trainings: Vec<crate::learning::training_pages::TrainingCard>,
+    /// Where the usefulness form comes back to.
+    back: String,
 }
 
 /// Query of the end page.
@@ -285,7 +289,10 @@ pub async fn end(
     let can_retry = p.state() == ParticipationStatus::Shared
         && matches!(service::entry(&state, &campaign, me.id).await?, Entry::Start);
     let notice = if q.shared.is_some() { page.t("campaign-shared-notice") } else { String::new() };
+    let recommended = crate::learning::trainings::of_participation(&state, p.id).await?;
     let end = EndPage {
+        trainings: crate::learning::training_pages::cards(&state, lang, &recommended),
+        back: format!("/campagnes/{}/resultats", campaign.code),
         chrome: page.chrome(&campaign.title),
         status: p.state(),
         stage_count: results.stages.len().saturating_sub(1),

@@ -14,6 +14,7 @@ use crate::{
         kind::{Knowledge, Ongoing, Rules, TestKind},
         service::Assessment,
     },
+    learning::trainings,
     web::{error::AppError, i18n::Lang},
 };
 
@@ -68,8 +69,28 @@ impl Ongoing for CampaignTest {
         self.campaign.title.clone()
     }
 
-    async fn ended(&self, tx: &mut Tx, _a: &Assessment) -> Result<(), AppError> {
+    /// Leaves the participation ready to share and, in the same transaction, recommends the
+    /// trainings of the campaign's target profile whose triggers hold (docs/trainings.md).
+    async fn ended(&self, state: &AppState, tx: &mut Tx, a: &Assessment) -> Result<(), AppError> {
         store::finish_participation(&mut *tx, self.participation).await?;
+        if let Some(profile) = self.campaign.target_profile_id {
+            let names: Vec<String> = serde_json::from_str(&self.campaign.skills).unwrap_or_default();
+            let skills: Vec<SkillIdx> = names.iter().filter_map(|n| state.content.skill_by_name(n)).collect();
+            let whose = if self.campaign.campaign_type == "EXAM" {
+                trainings::Knowledge::OwnAnswers(a.id)
+            } else {
+                trainings::Knowledge::Profile
+            };
+            let ended = trainings::Ended {
+                user: a.user_id,
+                participation: self.participation,
+                campaign: self.campaign.campaign_id,
+                profile,
+                locale: &a.locale,
+                skills: &skills,
+            };
+            trainings::recommend(state, tx, ended, whose).await?;
+        }
         Ok(())
     }
 }

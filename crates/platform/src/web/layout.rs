@@ -172,6 +172,7 @@ impl Chrome {
                 links.push(self.link("/profile", "nav-profile", false));
                 links.push(self.link("/tutorials", "nav-tutorials", false));
                 links.push(self.link("/mes-modules", "nav-my-modules", false));
+                links.push(self.link("/mes-formations", "nav-my-trainings", false));
                 links.push(self.link("/mes-parcours", "nav-courses", false));
                 links.push(self.link("/certification", "nav-certification", false));
                 if user.orga {

@@ -135,6 +135,8 @@ pub struct AssessmentCampaign {
     pub code: String,
     /// Its title.
     pub title: String,
+    /// Its target profile (trainings are attached to it).
+    pub target_profile_id: Option<Uuid>,
 }
 
 /// The campaign of a participation.
@@ -144,7 +146,7 @@ pub async fn campaign_of_participation(
 ) -> Result<Option<AssessmentCampaign>, sqlx::Error> {
     on_conn!(conn, c => {
         sqlx::query_as::<_, AssessmentCampaign>(
-            "SELECT c.id AS campaign_id, c.type, c.skills, c.code, c.title FROM campaign_participations p JOIN campaigns c ON c.id = p.campaign_id WHERE p.id = $1",
+            "SELECT c.id AS campaign_id, c.type, c.skills, c.code, c.title, c.target_profile_id FROM campaign_participations p JOIN campaigns c ON c.id = p.campaign_id WHERE p.id = $1",
         )
         .bind(participation)
         .fetch_optional(c)

@@ -1,4 +1,4 @@
-//! Every SQL statement of the learning context: module passages and their logs.
+//! Module passages and their logs.
 
 use uuid::Uuid;
 

@@ -104,12 +104,32 @@ describe('organisations and campaigns', () => {
     await assertPageBasics(learner, { lang: 'fr', label: 'campaign end' });
     await screenshots(learner, 'campaign-end-fr');
     const mastery = Number((await learner.locator('.lead strong').innerText()).replace(/\D/g, ''));
+    // The demo profile recommends the web-search module to whoever masters 80 % or less of 1.1
+    // (first choices and typed "12" master far less): it opens on this site.
+    const trainings = learner.getByRole('region', { name: 'Formations recommandées' });
+    const card = trainings.locator('li', { hasText: 'Chercher efficacement sur le web' });
+    assert.equal(await card.getByRole('link', { name: 'Chercher efficacement sur le web' }).getAttribute('href'),
+      '/modules/chrchweb/chercher-sur-le-web');
+    // Was it useful? With the keyboard, and back to the same place.
+    await card.getByLabel('Oui').focus();
+    await learner.keyboard.press('Space');
+    await card.getByRole('button', { name: /Envoyer mon avis/ }).focus();
+    await Promise.all([learner.waitForNavigation(), learner.keyboard.press('Enter')]);
+    assert.match(learner.url(), new RegExp(`/campagnes/${code}/resultats#training-`));
+    assert.match(await learner.getByRole('region', { name: 'Formations recommandées' }).innerText(), /vous l'avez trouvée utile/);
+    // Coming back at the card moves the keyboard's starting point there (no skip link first):
+    // the page itself is checked without the fragment.
+    await learner.goto(learner.url().replace(/#.*$/, ''));
+    await assertPageBasics(learner, { lang: 'fr', label: 'campaign end (training useful)' });
     await learner.getByRole('button', { name: 'Envoyer mes résultats' }).focus();
     await Promise.all([learner.waitForNavigation(), learner.keyboard.press('Enter')]);
     assert.match(await learner.locator('.notice.success').innerText(), /bien été envoyés/);
     await learner.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Mes parcours' }).click();
     await assertPageBasics(learner, { lang: 'fr', label: 'my courses' });
     assert.match(await learner.locator('main').innerText(), /Envoyé/);
+    await learner.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Mes formations' }).click();
+    await assertPageBasics(learner, { lang: 'fr', label: 'my trainings' });
+    assert.ok(await learner.getByLabel('Oui').first().isChecked(), 'the answer is kept');
     await learner.context().close();
 
     // The admin sees the shared result, the analysis, and downloads the export.
@@ -123,6 +143,8 @@ describe('organisations and campaigns', () => {
     await admin.getByRole('link', { name: 'Analyse', exact: true }).click();
     await assertPageBasics(admin, { lang: 'fr', label: 'campaign analysis' });
     assert.ok(await admin.locator('meter').count() > 0);
+    const counted = admin.locator('tbody tr', { hasText: 'Chercher efficacement sur le web' });
+    assert.match(await counted.innerText(), /\t1\t1$/, 'recommended to one participant, found useful');
     const [download] = await Promise.all([
       admin.waitForEvent('download'),
       admin.getByRole('link', { name: 'Exporter les résultats (CSV)' }).click(),
@@ -336,6 +358,27 @@ describe('organisations and campaigns', () => {
     await page.getByRole('button', { name: 'Créer le profil cible' }).click();
     assert.ok(await page.locator('.error-summary').isVisible());
     await assertPageBasics(page, { lang: 'fr', label: 'admin new target profile (errors)' });
+    // Trainings: the list, one training with its triggers, the forms (and their errors).
+    await page.goto(`${suite.server.baseUrl}/admin`);
+    await page.getByRole('link', { name: 'Formations recommandées' }).click();
+    await assertPageBasics(page, { lang: 'fr', label: 'admin trainings' });
+    await page.getByLabel('Rechercher par titre ou identifiant').fill('tableur');
+    await page.getByRole('button', { name: 'Rechercher' }).click();
+    assert.equal(await page.locator('tbody tr').count(), 1);
+    await page.getByRole('link', { name: /tableur1/ }).click();
+    await assertPageBasics(page, { lang: 'fr', label: 'admin training' });
+    assert.match(await page.locator('#trigger-prerequisite').innerText(), /20 %/);
+    await page.locator('#trigger-goal summary').click();
+    await page.getByLabel('Seuil (%)').nth(1).fill('150');
+    await page.getByRole('button', { name: 'Enregistrer : Objectif' }).click();
+    assert.ok(await page.locator('.error-summary').isVisible());
+    await assertPageBasics(page, { lang: 'fr', label: 'admin training (trigger errors)' });
+    await page.getByRole('link', { name: 'Modifier la formation' }).click();
+    await assertPageBasics(page, { lang: 'fr', label: 'admin training edit' });
+    await page.goto(`${suite.server.baseUrl}/admin/trainings/new`);
+    await page.getByRole('button', { name: 'Enregistrer' }).click();
+    assert.ok(await page.locator('.error-summary').isVisible());
+    await assertPageBasics(page, { lang: 'fr', label: 'admin new training (errors)' });
     await page.context().close();
   });
 });

@@ -4,6 +4,24 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newPage } from './browser.mjs';
 
+/** The password of the accounts the journeys create. */
+export const PASSWORD = 'Secret-Pass-2026';
+
+/** Signs up with the French form, then logs in; lands on the profile. */
+export async function signUpAndLogIn(page, baseUrl, email, { first = 'Noé', last = 'Leroy' } = {}) {
+  await page.goto(`${baseUrl}/signup`);
+  await page.getByLabel('Prénom').fill(first);
+  await page.getByLabel('Nom', { exact: true }).fill(last);
+  await page.getByLabel('Adresse e-mail').fill(email);
+  await page.getByLabel('Mot de passe').fill(PASSWORD);
+  await page.getByLabel(/J'accepte/).check();
+  await page.getByRole('button', { name: 'Créer mon compte' }).click();
+  await page.getByLabel('Adresse e-mail ou identifiant').fill(email);
+  await page.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(/\/profile$/);
+}
+
 /** Answers the current challenge with the keyboard only: first choice, or a typed answer. */
 export async function answerWithKeyboard(page) {
   const radio = page.locator('input[type=radio]').first();

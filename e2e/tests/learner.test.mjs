@@ -4,23 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { serverAndBrowser } from '../lib/suite.mjs';
 import { assertAccessible, assertPageBasics, newPage, screenshots } from '../lib/browser.mjs';
-import { answerWithKeyboard, demoPassword } from '../lib/journeys.mjs';
-
-const PASSWORD = 'Secret-Pass-2026';
-
-async function signUpAndLogIn(page, baseUrl, email) {
-  await page.goto(`${baseUrl}/signup`);
-  await page.getByLabel('Prénom').fill('Noé');
-  await page.getByLabel('Nom', { exact: true }).fill('Leroy');
-  await page.getByLabel('Adresse e-mail').fill(email);
-  await page.getByLabel('Mot de passe').fill(PASSWORD);
-  await page.getByLabel(/J'accepte/).check();
-  await page.getByRole('button', { name: 'Créer mon compte' }).click();
-  await page.getByLabel('Adresse e-mail ou identifiant').fill(email);
-  await page.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(/\/profile$/);
-}
+import { PASSWORD, answerWithKeyboard, demoPassword, signUpAndLogIn } from '../lib/journeys.mjs';
 
 describe('learner journey', () => {
   const suite = serverAndBrowser();

@@ -5,22 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { serverAndBrowser } from '../lib/suite.mjs';
 import { assertPageBasics, newPage, screenshots } from '../lib/browser.mjs';
-
-const PASSWORD = 'Secret-Pass-2026';
-
-async function signUp(page, baseUrl, email) {
-  await page.goto(`${baseUrl}/signup`);
-  await page.getByLabel('Prénom').fill('Inès');
-  await page.getByLabel('Nom', { exact: true }).fill('Moreau');
-  await page.getByLabel('Adresse e-mail').fill(email);
-  await page.getByLabel('Mot de passe').fill(PASSWORD);
-  await page.getByLabel(/J'accepte/).check();
-  await page.getByRole('button', { name: 'Créer mon compte' }).click();
-  await page.getByLabel('Adresse e-mail ou identifiant').fill(email);
-  await page.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(/\/profile$/);
-}
+import { signUpAndLogIn } from '../lib/journeys.mjs';
 
 /** Presses Enter on a focused control and waits for the page it leads to. */
 async function enter(page, locator) {
@@ -66,7 +51,7 @@ describe('learning modules', () => {
 
   it('a learner plays a whole module with the keyboard, resumes it and finishes it', async () => {
     const page = await newPage(suite.browser, { locale: 'fr-FR' });
-    await signUp(page, suite.server.baseUrl, 'ines.modules@example.org');
+    await signUpAndLogIn(page, suite.server.baseUrl, 'ines.modules@example.org', { first: 'Inès', last: 'Moreau' });
     await page.goto(`${suite.server.baseUrl}/modules`);
     await assertPageBasics(page, { lang: 'fr', label: 'modules' });
     await screenshots(page, 'modules-fr');

@@ -478,35 +478,19 @@ async fn certification(args: &Args, path: &std::path::Path) -> anyhow::Result<()
         }
     }
     let elapsed = started.elapsed();
-    let ms = |q: f64| histogram.value_at_quantile(q) as f64 / 1000.0;
-    println!(
-        "{} certification answer round trips in {:.1} s: {:.0}/s; p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {errors} failed candidates",
-        histogram.len(),
-        elapsed.as_secs_f64(),
-        histogram.len() as f64 / elapsed.as_secs_f64(),
-        ms(0.5),
-        ms(0.9),
-        ms(0.99),
-        histogram.max() as f64 / 1000.0
+    let sessions = fixture["sessions"].as_array().map_or(0, Vec::len);
+    let candidates = fixture["sessions"]
+        .as_array()
+        .map_or(0, |s| s.iter().map(|x| x["candidates"].as_array().map_or(0, Vec::len)).sum::<usize>());
+    report(
+        "certification answer round trips",
+        "candidates",
+        &histogram,
+        elapsed,
+        errors,
+        args.json
+            .then(|| serde_json::json!({ "learners": candidates, "sessions": sessions, "think_ms": args.think_ms })),
     );
-    if args.json {
-        println!(
-            "{}",
-            serde_json::json!({
-                "learners": fixture["sessions"].as_array().map_or(0, |s| s.iter().map(|x| x["candidates"].as_array().map_or(0, Vec::len)).sum::<usize>()),
-                "sessions": fixture["sessions"].as_array().map_or(0, Vec::len),
-                "think_ms": args.think_ms,
-                "round_trips": histogram.len(),
-                "seconds": elapsed.as_secs_f64(),
-                "per_second": histogram.len() as f64 / elapsed.as_secs_f64(),
-                "p50_ms": ms(0.5),
-                "p90_ms": ms(0.9),
-                "p99_ms": ms(0.99),
-                "max_ms": histogram.max() as f64 / 1000.0,
-                "failed_learners": errors,
-            })
-        );
-    }
     Ok(())
 }
 
@@ -631,36 +615,55 @@ async fn module(args: &Args, short_id: &str) -> anyhow::Result<()> {
         }
     }
     let elapsed = started.elapsed();
+    report(
+        "module answer round trips",
+        "visitors",
+        &histogram,
+        elapsed,
+        errors,
+        args.json.then(|| serde_json::json!({ "learners": args.learners, "think_ms": args.think_ms })),
+    );
+    if errors > 0 {
+        bail!("{errors} visitors failed");
+    }
+    Ok(())
+}
+
+/// Prints a run's round trips, rate and latency quantiles, and with `json` (the run's own fields)
+/// the same as one JSON line for scripts/load.
+fn report(
+    what: &str,
+    who: &str,
+    histogram: &hdrhistogram::Histogram<u64>,
+    elapsed: std::time::Duration,
+    errors: usize,
+    json: Option<serde_json::Value>,
+) {
     let ms = |q: f64| histogram.value_at_quantile(q) as f64 / 1000.0;
+    let per_second = histogram.len() as f64 / elapsed.as_secs_f64();
     println!(
-        "{} module answer round trips in {:.1} s: {:.0}/s; p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {errors} failed visitors",
+        "{} {what} in {:.1} s: {per_second:.0}/s; p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {errors} failed {who}",
         histogram.len(),
         elapsed.as_secs_f64(),
-        histogram.len() as f64 / elapsed.as_secs_f64(),
         ms(0.5),
         ms(0.9),
         ms(0.99),
         histogram.max() as f64 / 1000.0
     );
-    if args.json {
-        println!(
-            "{}",
-            serde_json::json!({
-                "learners": args.learners,
-                "think_ms": args.think_ms,
-                "round_trips": histogram.len(),
-                "seconds": elapsed.as_secs_f64(),
-                "per_second": histogram.len() as f64 / elapsed.as_secs_f64(),
-                "p50_ms": ms(0.5),
-                "p90_ms": ms(0.9),
-                "p99_ms": ms(0.99),
-                "max_ms": histogram.max() as f64 / 1000.0,
-                "failed_learners": errors,
-            })
-        );
+    if let Some(mut fields) = json {
+        let measured = serde_json::json!({
+            "round_trips": histogram.len(),
+            "seconds": elapsed.as_secs_f64(),
+            "per_second": per_second,
+            "p50_ms": ms(0.5),
+            "p90_ms": ms(0.9),
+            "p99_ms": ms(0.99),
+            "max_ms": histogram.max() as f64 / 1000.0,
+            "failed_learners": errors,
+        });
+        if let (Some(into), Some(from)) = (fields.as_object_mut(), measured.as_object()) {
+            into.extend(from.clone());
+        }
+        println!("{fields}");
     }
-    if errors > 0 {
-        bail!("{errors} visitors failed");
-    }
-    Ok(())
 }

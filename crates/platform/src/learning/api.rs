@@ -22,7 +22,6 @@ use crate::{
     identity::{
         CurrentUser,
         request::{CsrfHeader, CsrfJson},
-        session::MaybeUser,
     },
     web::{
         error::AppError,
@@ -157,12 +156,11 @@ async fn passage_view(state: &AppState, p: &super::store::Passage) -> Result<Pas
 pub async fn start(
     State(state): State<AppState>,
     lang: Lang,
-    me: MaybeUser,
+    player: Player,
     CsrfJson(body): CsrfJson<NewPassage>,
 ) -> Result<Response, AppError> {
     // No module with this short id: not found, like the module's own address.
     let m = state.content.module_by_short_id(&body.short_id).ok_or(AppError::NotFound)?;
-    let player = Player { user: me.user.as_ref().map(|u| u.id), session: &me.session };
     let p = service::start(&state, &player, m, locale(lang)).await?;
     Ok((StatusCode::CREATED, Json(passage_view(&state, &p).await?)).into_response())
 }
@@ -172,10 +170,9 @@ pub async fn start(
     params(("id" = Uuid, Path, description = "passage id")), responses((status = 200, body = PassageView)))]
 pub async fn passage(
     State(state): State<AppState>,
-    me: MaybeUser,
+    player: Player,
     Path(id): Path<Uuid>,
 ) -> Result<Json<PassageView>, AppError> {
-    let player = Player { user: me.user.as_ref().map(|u| u.id), session: &me.session };
     let p = service::owned(&state, &player, id).await?;
     Ok(Json(passage_view(&state, &p).await?))
 }
@@ -220,11 +217,10 @@ fn refused(r: Refused) -> AppError {
     params(("id" = Uuid, Path, description = "passage id")), responses((status = 200, body = CorrectionView)))]
 pub async fn answer(
     State(state): State<AppState>,
-    me: MaybeUser,
+    player: Player,
     Path(id): Path<Uuid>,
     CsrfJson(body): CsrfJson<ModuleAnswer>,
 ) -> Result<Json<CorrectionView>, AppError> {
-    let player = Player { user: me.user.as_ref().map(|u| u.id), session: &me.session };
     // Someone else's passage (or none), or an element its module does not have: not found,
     // whatever the rest of the body says.
     let p = service::owned(&state, &player, id).await?;
@@ -237,7 +233,7 @@ pub async fn answer(
         (None, None, Some(c)) => ModuleResponse::Cards(c.into_iter().collect()),
         _ => return Err(AppError::InvalidBody("give one of answer, inputs or cards".into())),
     };
-    let checked = service::answer(&state, &player, id, &body.element_id, &response).await?.map_err(refused)?;
+    let checked = service::answer(&state, &p, &body.element_id, &response).await?.map_err(refused)?;
     Ok(Json(CorrectionView {
         status: checked.status.as_str().to_owned(),
         feedback_state: checked.feedback.as_ref().and_then(|f| f.0.clone()),
@@ -342,12 +338,11 @@ pub struct EventsBody {
     params(("id" = Uuid, Path, description = "passage id")), responses((status = 204)))]
 pub async fn events(
     State(state): State<AppState>,
-    me: MaybeUser,
+    player: Player,
     Path(id): Path<Uuid>,
     CsrfJson(body): CsrfJson<EventsBody>,
 ) -> Result<StatusCode, AppError> {
-    let player = Player { user: me.user.as_ref().map(|u| u.id), session: &me.session };
-    service::owned(&state, &player, id).await?;
+    let p = service::owned(&state, &player, id).await?;
     if body.events.is_empty() || body.events.len() > 100 {
         return Err(AppError::InvalidBody("send from 1 to 100 events".into()));
     }
@@ -374,7 +369,7 @@ pub async fn events(
             })
         })
         .collect::<Result<_, _>>()?;
-    service::record_events(&state, &player, id, &events).await?.map_err(refused)?;
+    service::record_events(&state, &p, &events).await?.map_err(refused)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -383,12 +378,12 @@ pub async fn events(
     params(("id" = Uuid, Path, description = "passage id")), responses((status = 204)))]
 pub async fn terminate(
     State(state): State<AppState>,
-    me: MaybeUser,
+    player: Player,
     Path(id): Path<Uuid>,
     _: CsrfHeader,
 ) -> Result<StatusCode, AppError> {
-    let player = Player { user: me.user.as_ref().map(|u| u.id), session: &me.session };
-    service::terminate(&state, &player, id).await?.map_err(refused)?;
+    let p = service::owned(&state, &player, id).await?;
+    service::terminate(&state, &p).await?.map_err(refused)?;
     Ok(StatusCode::NO_CONTENT)
 }
 

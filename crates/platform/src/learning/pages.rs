@@ -17,7 +17,6 @@ use uuid::Uuid;
 
 use super::{
     service::{self, ModuleStatus, Player, Refused},
-    store::Passage,
     view::media_url,
 };
 use crate::{
@@ -43,8 +42,8 @@ fn inline(s: &str) -> String {
     html.trim().strip_prefix("<p>").and_then(|h| h.strip_suffix("</p>")).map(str::to_owned).unwrap_or(html)
 }
 
-fn player_of(page: &Page) -> Player<'_> {
-    Player { user: page.user.as_ref().map(|u| u.id), session: page.session() }
+fn player_of(page: &Page) -> Player {
+    Player { user: page.user.as_ref().map(|u| u.id), session: page.session().clone() }
 }
 
 fn module_at<'c>(state: &'c AppState, short_id: &str, slug: &str) -> Result<&'c Module, AppError> {
@@ -675,7 +674,8 @@ pub async fn answer(
     let element_id = field(&fields, "element_id").unwrap_or_default().to_owned();
     let element = m.element(&element_id).ok_or(AppError::BadRequest("no such element".into()))?;
     let response = form_response(&element.kind, &fields);
-    match service::answer(&state, &player_of(&page), passage_id, &element_id, &response).await? {
+    let p = service::owned(&state, &player_of(&page), passage_id).await?;
+    match service::answer(&state, &p, &element_id, &response).await? {
         Ok(_) => Ok(Redirect::to(&format!("{here}#element-{element_id}")).into_response()),
         Err(Refused::Malformed(_)) => {
             let why = match &element.kind {
@@ -708,7 +708,8 @@ pub async fn next(
 ) -> Result<Response, AppError> {
     let m = module_at(&state, &short_id, &slug)?;
     let here = format!("{}/passages/{passage_id}", base(m));
-    match service::next_grain(&state, &player_of(&page), passage_id, f.action == "skip").await? {
+    let p = service::owned(&state, &player_of(&page), passage_id).await?;
+    match service::next_grain(&state, &p, f.action == "skip").await? {
         Ok(p) => {
             let grain = m.grains().nth(usize::try_from(p.revealed - 1).unwrap_or(0)).map(|(_, g)| g.id.clone());
             Ok(Redirect::to(&format!("{here}#grain-{}", grain.unwrap_or_default())).into_response())
@@ -725,13 +726,13 @@ pub async fn terminate(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     let m = module_at(&state, &short_id, &slug)?;
-    let p: Passage = service::owned(&state, &player_of(&page), passage_id).await?;
+    let p = service::owned(&state, &player_of(&page), passage_id).await?;
     let total = m.grains().count() as i64;
     if p.revealed < total {
         // Terminer only comes under the last grain.
         return Ok(Redirect::to(&format!("{}/passages/{passage_id}", base(m))).into_response());
     }
-    let _ = service::terminate(&state, &player_of(&page), passage_id).await?;
+    let _ = service::terminate(&state, &p).await?;
     Ok(Redirect::to(&format!("{}/passages/{passage_id}#end", base(m))).into_response())
 }
 

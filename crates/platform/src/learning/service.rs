@@ -19,15 +19,41 @@ const VISITOR_PASSAGES: &str = "learning.passages";
 /// An anonymous session keeps this many passages at most (the oldest are forgotten).
 const VISITOR_PASSAGES_KEPT: usize = 20;
 
-/// Who is playing: the signed-in learner, or an anonymous visitor and their session.
-pub struct Player<'a> {
+/// Who is playing: the signed-in learner, or an anonymous visitor and their session. An extractor:
+/// handlers take it as an argument.
+#[derive(Clone)]
+pub struct Player {
     /// The signed-in learner.
     pub user: Option<Uuid>,
     /// The session (it holds an anonymous visitor's passages).
-    pub session: &'a Session,
+    pub session: Session,
 }
 
-impl Player<'_> {
+impl<S> axum::extract::FromRequestParts<S> for Player
+where
+    S: Send + Sync,
+    AppState: axum::extract::FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let me = crate::identity::session::MaybeUser::from_request_parts(parts, state).await?;
+        Ok(Player { user: me.user.map(|u| u.id), session: me.session })
+    }
+}
+
+/// A passage its player was found to own ([`owned`]): what the use cases on a passage take.
+#[derive(Debug, Clone)]
+pub struct Owned(Passage);
+
+impl std::ops::Deref for Owned {
+    type Target = Passage;
+    fn deref(&self) -> &Passage {
+        &self.0
+    }
+}
+
+impl Player {
     async fn visitor_passages(&self) -> Vec<Uuid> {
         self.session.get::<Vec<Uuid>>(VISITOR_PASSAGES).await.ok().flatten().unwrap_or_default()
     }
@@ -48,18 +74,18 @@ pub fn module_by_id<'c>(content: &'c content::Content, id: &str) -> Option<&'c M
 }
 
 /// The passage, when the player owns it (otherwise not found, as for a passage that does not exist).
-pub async fn owned(state: &AppState, player: &Player<'_>, id: Uuid) -> Result<Passage, AppError> {
+pub async fn owned(state: &AppState, player: &Player, id: Uuid) -> Result<Owned, AppError> {
     let p = store::passage(&state.db, id).await?.ok_or(AppError::NotFound)?;
     if !player.owns(&p).await {
         return Err(AppError::NotFound);
     }
-    Ok(p)
+    Ok(Owned(p))
 }
 
 /// Starts a passage of a module in a language; an anonymous visitor's session keeps it.
 pub async fn start(
     state: &AppState,
-    player: &Player<'_>,
+    player: &Player,
     module: &Module,
     locale: content::Locale,
 ) -> Result<Passage, AppError> {
@@ -150,16 +176,14 @@ pub fn module_of<'c>(state: &'c AppState, p: &Passage) -> Result<&'c Module, App
 /// Checks an answer on the server and records it in the passage's log; the correction comes back.
 pub async fn answer(
     state: &AppState,
-    player: &Player<'_>,
-    passage: Uuid,
+    p: &Owned,
     element_id: &str,
     response: &Response,
 ) -> Result<Result<Checked, Refused>, AppError> {
-    let p = owned(state, player, passage).await?;
     if p.terminated_at.is_some() {
         return Ok(Err(Refused::Terminated));
     }
-    let module = module_of(state, &p)?;
+    let module = module_of(state, p)?;
     let Some(element) = module.element(element_id) else { return Ok(Err(Refused::NoSuchElement)) };
     let locale = if p.locale == "en" { content::Locale::En } else { content::Locale::Fr };
     let correction = match engine::module::check(&element.kind, locale, response) {
@@ -174,7 +198,7 @@ pub async fn answer(
         "status": checked.status.as_str(),
         "details": checked.details.iter().map(|(id, s)| json!({ "id": id, "status": s.as_str() })).collect::<Vec<_>>(),
     });
-    let kind = answered_event(&element.kind);
+    let Some(kind) = answered_event(&element.kind) else { return Ok(Err(Refused::NoSuchElement)) };
     let mut tx = state.db.begin().await?;
     let Some(locked) = store::passage_for_update(&mut tx, p.id).await? else { return Err(AppError::NotFound) };
     if locked.terminated_at.is_some() {
@@ -202,9 +226,10 @@ fn response_json(r: &Response) -> serde_json::Value {
     }
 }
 
-/// The log type of an answer to this element (the reference's event names).
-fn answered_event(kind: &ElementKind) -> &'static str {
-    match kind {
+/// The log type of an answer to this element (the reference's event names); none for an element
+/// that takes no answer.
+fn answered_event(kind: &ElementKind) -> Option<&'static str> {
+    Some(match kind {
         ElementKind::Qcu(_) => "QCU_ANSWERED",
         ElementKind::QcuDiscovery(_) => "QCU_DISCOVERY_ANSWERED",
         ElementKind::QcuDeclarative { .. } => "QCU_DECLARATIVE_ANSWERED",
@@ -214,8 +239,8 @@ fn answered_event(kind: &ElementKind) -> &'static str {
         ElementKind::Embed { .. } => "EMBED_ANSWERED",
         ElementKind::Qab { .. } => "QAB_ANSWERED",
         ElementKind::Flashcards { .. } => "FLASHCARDS_ASSESSED",
-        _ => "ANSWERED",
-    }
+        _ => return None,
+    })
 }
 
 /// Events a client may record (answers go through [`answer`], which checks them).
@@ -261,14 +286,8 @@ pub struct Event {
 
 /// Records events in order; a terminated passage takes none but `PASSAGE_TERMINATED`, which
 /// terminates it. All or nothing.
-pub async fn record_events(
-    state: &AppState,
-    player: &Player<'_>,
-    passage: Uuid,
-    events: &[Event],
-) -> Result<Result<(), Refused>, AppError> {
-    let p = owned(state, player, passage).await?;
-    let module = module_of(state, &p)?;
+pub async fn record_events(state: &AppState, p: &Owned, events: &[Event]) -> Result<Result<(), Refused>, AppError> {
+    let module = module_of(state, p)?;
     for e in events {
         if !EVENT_TYPES.contains(&e.kind.as_str()) {
             return Ok(Err(Refused::UnknownEvent(e.kind.clone())));
@@ -309,8 +328,7 @@ pub async fn record_events(
 }
 
 /// Terminates a passage (the learner reached the end); refused when it already is.
-pub async fn terminate(state: &AppState, player: &Player<'_>, passage: Uuid) -> Result<Result<(), Refused>, AppError> {
-    let p = owned(state, player, passage).await?;
+pub async fn terminate(state: &AppState, p: &Owned) -> Result<Result<(), Refused>, AppError> {
     let now = state.clock.now_micros();
     let mut tx = state.db.begin().await?;
     store::passage_for_update(&mut tx, p.id).await?;
@@ -332,17 +350,11 @@ pub async fn terminate(state: &AppState, player: &Player<'_>, passage: Uuid) -> 
 }
 
 /// Reveals the next grain (Continuer, or Passer on an activity); logs which.
-pub async fn next_grain(
-    state: &AppState,
-    player: &Player<'_>,
-    passage: Uuid,
-    skipped: bool,
-) -> Result<Result<Passage, Refused>, AppError> {
-    let p = owned(state, player, passage).await?;
+pub async fn next_grain(state: &AppState, p: &Owned, skipped: bool) -> Result<Result<Passage, Refused>, AppError> {
     if p.terminated_at.is_some() {
         return Ok(Err(Refused::Terminated));
     }
-    let module = module_of(state, &p)?;
+    let module = module_of(state, p)?;
     let total = module.grains().count() as i64;
     let now = state.clock.now_micros();
     let mut tx = state.db.begin().await?;
@@ -362,7 +374,7 @@ pub async fn next_grain(
         store::append(&mut tx, p.id, &entry).await?;
     }
     tx.commit().await?;
-    Ok(Ok(Passage { revealed: (p.revealed + 1).min(total), ..p }))
+    Ok(Ok(Passage { revealed: (p.revealed + 1).min(total), ..p.0.clone() }))
 }
 
 /// Where a learner is with a module.

@@ -11,6 +11,7 @@ pub mod flash;
 pub mod knowledge;
 pub mod module;
 pub mod placement;
+pub mod quest;
 pub mod scoring;
 pub mod simulate;
 pub mod smart_random;

@@ -35,13 +35,14 @@ pub const LAYERS: &[(&str, &[&str])] = &[
     ("evaluation", &["evaluation"]),
     ("learning", &["learning"]),
     ("spaces", &["prescription", "certification", "spaces"]),
+    ("paths", &["quests"]),
     ("back office", &["admin"]),
     ("composition", &["lib", "app", "demo", "home", "openapi", "routes", "test_kinds"]),
 ];
 
 /// Contexts: modules whose `store` only they may name.
 pub const CONTEXTS: &[&str] =
-    &["identity", "evaluation", "learning", "prescription", "certification", "admin", "spaces"];
+    &["identity", "evaluation", "learning", "prescription", "certification", "quests", "admin", "spaces"];
 
 /// A use of another module that the direction forbids.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -28,6 +28,7 @@ pub mod outbox;
 pub(crate) mod pdf;
 pub mod personal_data;
 pub mod prescription;
+pub mod quests;
 pub mod routes;
 pub mod schedule;
 pub(crate) mod spaces;
@@ -67,6 +68,17 @@ pub struct AppState {
     pub(crate) jobs: &'static [outbox::JobKind],
     /// The kinds of test registered with evaluation ([`TEST_KINDS`]).
     pub(crate) test_kinds: &'static [&'static dyn evaluation::kind::TestKind],
+    /// What listens to learners' progress ([`PROGRESS_LISTENERS`]).
+    pub(crate) progress_listeners: &'static [fn(&AppState, uuid::Uuid)],
+}
+
+impl AppState {
+    /// Tells the listeners that a learner progressed (after the change committed).
+    pub fn progressed(&self, user: uuid::Uuid) {
+        for listen in self.progress_listeners {
+            listen(self, user);
+        }
+    }
 }
 
 /// Every context holding personal data, in export order (identity runs them: `identity::rights`).
@@ -76,7 +88,12 @@ pub(crate) const PERSONAL_DATA: &[personal_data::Context] = &[
     learning::PERSONAL_DATA,
     prescription::PERSONAL_DATA,
     certification::PERSONAL_DATA,
+    quests::PERSONAL_DATA,
 ];
+
+/// What runs when a learner progressed (a campaign answer, a module finished): quests are evaluated
+/// in the background. Lower contexts call [`AppState::progressed`]; the contexts above them listen.
+pub(crate) const PROGRESS_LISTENERS: &[fn(&AppState, uuid::Uuid)] = &[quests::service::reward_later];
 
 /// The outbox jobs contexts perform themselves (mail is the outbox's own).
 pub(crate) const JOBS: &[outbox::JobKind] =
@@ -176,6 +193,7 @@ impl Server {
             personal_data: PERSONAL_DATA,
             jobs: JOBS,
             test_kinds: TEST_KINDS,
+            progress_listeners: PROGRESS_LISTENERS,
         };
         if state.settings.demo {
             tracing::warn!("demo mode: demo accounts are created; never use --demo in production");

@@ -20,7 +20,7 @@ use utoipa::OpenApi;
     info(title = "Pix libre API", description = "Assess, develop and certify digital skills. Errors are RFC 9457 problem documents. \
 State-changing requests need the session cookie (for signed-in calls) and the `X-CSRF-Token` header from `GET /api/session`. \
 Request bodies are JSON objects whose unknown properties are refused (422)."),
-    tags((name = "identity", description = "Accounts, sessions and personal data"), (name = "evaluation", description = "Profile and competence tests"), (name = "learning", description = "Learning modules: passages, answers checked on the server, events"))
+    tags((name = "identity", description = "Accounts, sessions and personal data"), (name = "evaluation", description = "Profile and competence tests"), (name = "learning", description = "Learning modules: passages, answers checked on the server, events"), (name = "quests", description = "Attestations obtained through quests"))
 )]
 pub struct ApiDoc;
 

@@ -458,6 +458,20 @@ fn group(kind: impl Into<TagKind>, ids: Vec<Identifier>) -> TagGroup {
     g
 }
 
+/// PDFs rendered at once on this node: rendering is CPU work (fonts, layout, PDF/UA validation) and
+/// runs on the blocking pool, never on the threads that serve requests and live screens.
+static RENDERING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// Renders a document off the async threads, two at a time per node.
+pub async fn render_off_thread(doc: Doc) -> Result<Vec<u8>, crate::web::error::AppError> {
+    use crate::web::error::AppError;
+    let _permit = RENDERING.acquire().await.map_err(|e| AppError::Internal(e.into()))?;
+    tokio::task::spawn_blocking(move || render(&doc))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(e.into()))
+}
+
 /// Writes the document as a tagged PDF that passes krilla's PDF/UA-1 validation.
 pub fn render(doc: &Doc) -> Result<Vec<u8>, PdfError> {
     let mut layout = Layout::new();

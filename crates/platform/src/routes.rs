@@ -42,6 +42,7 @@ pub fn pages() -> Pages {
         .merge(crate::spaces::pages())
         .merge(crate::prescription::pages())
         .merge(crate::certification::pages())
+        .merge(crate::quests::pages())
 }
 
 /// Every other API route, with the document's shared description.
@@ -53,6 +54,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(crate::learning::api())
         .merge(crate::prescription::api())
         .merge(crate::certification::api())
+        .merge(crate::quests::api())
 }
 
 /// Every route of the platform: `(method, path)` with axum's `{param}` syntax.

@@ -5,6 +5,7 @@ pub mod centers;
 pub mod members;
 pub mod organizations;
 pub mod pages;
+pub mod quests;
 pub mod trainings;
 
 use crate::web::routes::Pages;
@@ -32,6 +33,10 @@ pub fn pages() -> Pages {
         .get("/admin/target-profiles/new", organizations::new_target_profile)
         .post("/admin/target-profiles", organizations::create_target_profile)
         .get("/admin/target-profiles/{id}", organizations::target_profile)
+        .get("/admin/quests", quests::quests)
+        .post("/admin/quests", quests::create_quest)
+        .post("/admin/quests/{id}/delete", quests::delete_quest)
+        .post("/admin/attestations", quests::save_attestation)
         .get("/admin/trainings", trainings::list)
         .get("/admin/trainings/new", trainings::new)
         .post("/admin/trainings", trainings::create)

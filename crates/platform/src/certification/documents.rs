@@ -25,17 +25,8 @@ use crate::{
     web::{error::AppError, i18n::Lang},
 };
 
-/// PDFs rendered at once on this node: rendering is CPU work (fonts, layout, PDF/UA validation) and
-/// runs on the blocking pool, never on the threads that serve requests and live screens.
-static RENDERING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
-
-/// Renders a document off the async threads, two at a time per node.
 async fn render(doc: Doc) -> Result<Vec<u8>, AppError> {
-    let _permit = RENDERING.acquire().await.map_err(|e| AppError::Internal(e.into()))?;
-    tokio::task::spawn_blocking(move || crate::pdf::render(&doc))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(|e| AppError::Internal(e.into()))
+    crate::pdf::render_off_thread(doc).await
 }
 
 /// PDFs one person may ask for per minute on a node (a certificate is read, not polled).

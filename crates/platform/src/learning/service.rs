@@ -324,6 +324,9 @@ pub async fn record_events(state: &AppState, p: &Owned, events: &[Event]) -> Res
         }
     }
     tx.commit().await?;
+    if terminated && let Some(user) = p.user_id {
+        state.progressed(user);
+    }
     Ok(Ok(()))
 }
 
@@ -346,6 +349,10 @@ pub async fn terminate(state: &AppState, p: &Owned) -> Result<Result<(), Refused
     };
     store::append(&mut tx, p.id, &entry).await?;
     tx.commit().await?;
+    // A finished module may complete a quest.
+    if let Some(user) = p.user_id {
+        state.progressed(user);
+    }
     Ok(Ok(()))
 }
 
@@ -431,4 +438,9 @@ pub async fn last_answers(state: &AppState, passage: Uuid) -> Result<Vec<(String
         out.push((id.clone(), data));
     }
     Ok(out)
+}
+
+/// A learner's passages, the most recently changed first (quests look at them).
+pub async fn passages_of_user(conn: impl Into<crate::db::Conn<'_>>, user: Uuid) -> Result<Vec<Passage>, AppError> {
+    Ok(store::passages_of_user(conn, user).await?)
 }

@@ -503,3 +503,26 @@ pub async fn share_at(state: &AppState, user: Uuid, participation: Uuid, at: i64
         store::Shared { at, validated_skills: validated, mastery_rate: mastery, pix_score: pix, snapshot: &snapshot };
     Ok(store::share(&state.db, participation, shared).await?)
 }
+
+/// What quests look at of a person's participations (`quests`), grouped by organisation learner
+/// by the caller.
+pub async fn quest_participations(
+    conn: impl Into<crate::db::Conn<'_>>,
+    user: Uuid,
+) -> Result<Vec<store::QuestParticipation>, AppError> {
+    Ok(store::quest_participations(conn, user).await?)
+}
+
+/// The skills of a target profile (its capped tubes), for quests' capped-tube mastery.
+pub async fn profile_skills(
+    state: &AppState,
+    conn: impl Into<crate::db::Conn<'_>>,
+    profile: Uuid,
+) -> Result<Vec<SkillIdx>, AppError> {
+    let rows = store::profile_tubes(conn, profile).await?;
+    let tubes: Vec<(TubeIdx, u8)> = rows
+        .iter()
+        .filter_map(|(name, level)| state.content.tube_by_name(name).map(|t| (t, (*level).clamp(1, 8) as u8)))
+        .collect();
+    Ok(engine::campaign::campaign_skills(&state.content, &tubes))
+}

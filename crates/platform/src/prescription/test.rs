@@ -37,7 +37,7 @@ impl TestKind for CampaignKind {
         let campaign = store::campaign_of_participation(conn, participation).await?.ok_or(AppError::NotFound)?;
         let names: Vec<String> = serde_json::from_str(&campaign.skills).unwrap_or_default();
         let target = names.iter().filter_map(|n| state.content.skill_by_name(n)).collect();
-        Ok((target, Box::new(CampaignTest { participation, campaign })))
+        Ok((target, Box::new(CampaignTest { participation, campaign, user: a.user_id })))
     }
 }
 
@@ -45,6 +45,7 @@ impl TestKind for CampaignKind {
 pub struct CampaignTest {
     participation: Uuid,
     campaign: AssessmentCampaign,
+    user: Uuid,
 }
 
 #[async_trait]
@@ -92,5 +93,10 @@ impl Ongoing for CampaignTest {
             trainings::recommend(state, tx, ended, whose).await?;
         }
         Ok(())
+    }
+
+    /// Each acknowledged answer may complete a quest (PRODUCT-NEXT §2.1: after answers).
+    fn after_commit(&self, state: &AppState) {
+        state.progressed(self.user);
     }
 }

@@ -448,3 +448,41 @@ pub async fn anonymise_learners_of_user(conn: impl Into<Conn<'_>>, user: Uuid) -
         sqlx::query("UPDATE campaign_participations SET external_id = NULL WHERE user_id = $1").bind(user).execute(&mut *c).await.map(|_| ())
     })
 }
+
+/// A participation as quests see it: with its campaign, organisation and organisation learner.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct QuestParticipation {
+    /// The participation.
+    pub id: Uuid,
+    /// `STARTED`, `TO_SHARE`, `SHARED`.
+    pub status: String,
+    /// Mastery fixed when shared.
+    pub mastery_rate: Option<f64>,
+    /// Its campaign.
+    pub campaign_id: Uuid,
+    /// The campaign's skills (JSON names).
+    pub skills: String,
+    /// The campaign's target profile.
+    pub target_profile_id: Option<Uuid>,
+    /// The organisation.
+    pub organization_id: Uuid,
+    /// Its type (`SCO`, `SUP`, `PRO`).
+    pub organization_type: String,
+    /// The learner in the organisation.
+    pub organization_learner_id: Uuid,
+    /// Their class, if any.
+    pub division: Option<String>,
+    /// Their group, if any.
+    pub group_name: Option<String>,
+}
+
+/// Every live participation of a person, with what quests look at.
+pub async fn quest_participations(
+    conn: impl Into<Conn<'_>>,
+    user: Uuid,
+) -> Result<Vec<QuestParticipation>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, QuestParticipation>("SELECT p.id, p.status, p.mastery_rate, c.id AS campaign_id, c.skills, c.target_profile_id, o.id AS organization_id, o.kind AS organization_type, l.id AS organization_learner_id, l.division, l.group_name FROM campaign_participations p JOIN campaigns c ON c.id = p.campaign_id JOIN organizations o ON o.id = c.organization_id JOIN organization_learners l ON l.id = p.organization_learner_id WHERE p.user_id = $1 AND p.deleted_at IS NULL AND c.deleted_at IS NULL ORDER BY p.created_at, p.id")
+            .bind(user).fetch_all(c).await
+    })
+}

@@ -13,6 +13,7 @@ use crate::{
 pub(crate) mod campaigns;
 pub(crate) mod learner_lists;
 pub(crate) mod members;
+pub(crate) mod quests;
 pub(crate) mod trainings;
 
 /// What a test needs to know about the set-up.

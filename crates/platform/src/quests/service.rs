@@ -1,0 +1,415 @@
+//! Quests and attestations (docs/quests.md): the back office defines attestations and the quests
+//! that reward them; after a campaign answer (and whenever a learner looks at their attestations)
+//! the service evaluates the quests the learner has not completed yet and grants each reward once.
+//!
+//! The rules are `engine::quest`; this module gathers what they look at — the learner in each of
+//! their organisations, the organisation, their campaign participations there, their module
+//! passages, their knowledge — and records rewards.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use content::SkillIdx;
+use engine::quest::{Facts, Object, Requirement, Value};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::store::{self, Reward};
+pub use super::store::{Attestation, QuestRow};
+use crate::{
+    AppState, evaluation, learning, prescription,
+    web::{error::AppError, i18n::Lang},
+};
+
+/// The only reward there is for now.
+pub const ATTESTATIONS: &str = "attestations";
+
+/// A quest's configuration, as the reference writes it (the back office pastes it).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct QuestConfig {
+    /// `attestations`.
+    pub reward_type: String,
+    /// The attestation's key.
+    pub reward_id: String,
+    /// Who may obtain it.
+    pub eligibility_requirements: Vec<Requirement>,
+    /// What they must achieve.
+    pub success_requirements: Vec<Requirement>,
+}
+
+/// A quest, its requirements read.
+#[derive(Debug, Clone)]
+pub struct Quest {
+    /// Id.
+    pub id: Uuid,
+    /// The attestation it rewards.
+    pub reward_key: String,
+    /// Who may obtain it.
+    pub eligibility: Vec<Requirement>,
+    /// What they must achieve.
+    pub success: Vec<Requirement>,
+}
+
+impl Quest {
+    fn read(row: &QuestRow) -> Option<Quest> {
+        Some(Quest {
+            id: row.id,
+            reward_key: row.reward_key.clone(),
+            eligibility: serde_json::from_str(&row.eligibility).ok()?,
+            success: serde_json::from_str(&row.success).ok()?,
+        })
+    }
+}
+
+/// Tube names a requirement names that the content does not have.
+fn unknown_tubes(content: &content::Content, requirements: &[Requirement], out: &mut Vec<String>) {
+    for r in requirements {
+        match r {
+            Requirement::Compose { data, .. } => unknown_tubes(content, data, out),
+            Requirement::CappedTubes { data } => out.extend(
+                data.capped_tubes
+                    .iter()
+                    .filter(|t| content.tube_by_name(&t.tube_id).is_none() || t.level > 8)
+                    .map(|t| t.tube_id.clone()),
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// Reads and checks a quest's configuration: `Err` says what is wrong, in words for the agent.
+pub async fn check_config(state: &AppState, json: &str) -> Result<Result<QuestConfig, String>, AppError> {
+    let config: QuestConfig = match serde_json::from_str(json) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(format!("JSON: {e}"))),
+    };
+    if config.reward_type != ATTESTATIONS {
+        return Ok(Err(format!("rewardType: only \"{ATTESTATIONS}\"")));
+    }
+    if store::attestation(&state.db, &config.reward_id).await?.is_none() {
+        return Ok(Err(format!("rewardId: no attestation has the key {}", config.reward_id)));
+    }
+    if config.success_requirements.is_empty() {
+        return Ok(Err("successRequirements: at least one".to_owned()));
+    }
+    let mut unknown = Vec::new();
+    unknown_tubes(&state.content, &config.eligibility_requirements, &mut unknown);
+    unknown_tubes(&state.content, &config.success_requirements, &mut unknown);
+    if !unknown.is_empty() {
+        return Ok(Err(format!("cappedTubes: unknown tubes or levels above 8: {}", unknown.join(", "))));
+    }
+    Ok(Ok(config))
+}
+
+/// Records a checked quest; its id.
+pub async fn create_quest(state: &AppState, config: &QuestConfig) -> Result<Uuid, AppError> {
+    let now = state.clock.now_micros();
+    let to_json = |r: &[Requirement]| serde_json::to_string(&RequirementsJson(r)).unwrap_or_else(|_| "[]".into());
+    let row = QuestRow {
+        id: Uuid::now_v7(),
+        reward_type: config.reward_type.clone(),
+        reward_key: config.reward_id.clone(),
+        eligibility: to_json(&config.eligibility_requirements),
+        success: to_json(&config.success_requirements),
+        created_at: now,
+        updated_at: now,
+    };
+    store::insert_quest(&state.db, &row).await?;
+    Ok(row.id)
+}
+
+/// Requirements written back as the JSON they were read from.
+struct RequirementsJson<'a>(&'a [Requirement]);
+
+impl serde::Serialize for RequirementsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for r in self.0 {
+            seq.serialize_element(&requirement_json(r))?;
+        }
+        seq.end()
+    }
+}
+
+fn value_json(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => (*b).into(),
+        Value::Number(n) => serde_json::Number::from_f64(*n).map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Value::Text(t) => t.clone().into(),
+        Value::List(l) => l.iter().map(value_json).collect(),
+    }
+}
+
+fn requirement_json(r: &Requirement) -> serde_json::Value {
+    use engine::quest::{Comparison, PropertyComparison};
+    let comparison = |c: Comparison| if c == Comparison::All { "all" } else { "one-of" };
+    let object = |kind: &str, o: &engine::quest::ObjectRequirement| {
+        let data: serde_json::Map<String, serde_json::Value> = o
+            .data
+            .iter()
+            .map(|(k, c)| {
+                let how = match c.comparison {
+                    PropertyComparison::Equal => "equal",
+                    PropertyComparison::OneOf => "one-of",
+                    PropertyComparison::All => "all",
+                    PropertyComparison::Like => "like",
+                };
+                (k.clone(), serde_json::json!({ "data": value_json(&c.data), "comparison": how }))
+            })
+            .collect();
+        serde_json::json!({ "requirement_type": kind, "comparison": comparison(o.comparison), "data": data })
+    };
+    match r {
+        Requirement::Compose { comparison: c, data } => serde_json::json!({
+            "requirement_type": "compose", "comparison": comparison(*c), "data": data.iter().map(requirement_json).collect::<Vec<_>>(),
+        }),
+        Requirement::OrganizationLearner(o) => object("organizationLearner", o),
+        Requirement::Organization(o) => object("organization", o),
+        Requirement::CampaignParticipations(o) => object("campaignParticipations", o),
+        Requirement::Passages(o) => object("passages", o),
+        Requirement::CombinedCourses(o) => object("combinedCourses", o),
+        Requirement::CappedTubes { data } => serde_json::json!({
+            "requirement_type": "cappedTubes",
+            "data": {
+                "cappedTubes": data.capped_tubes.iter().map(|t| serde_json::json!({ "tubeId": t.tube_id, "level": t.level })).collect::<Vec<_>>(),
+                "threshold": data.threshold,
+            },
+        }),
+    }
+}
+
+/// Every quest with its configuration, for the back office.
+pub async fn quests(state: &AppState) -> Result<Vec<QuestRow>, AppError> {
+    Ok(store::quests(&state.db).await?)
+}
+
+/// Removes a quest; false when there was none.
+pub async fn delete_quest(state: &AppState, id: Uuid) -> Result<bool, AppError> {
+    Ok(store::delete_quest(&state.db, id).await?)
+}
+
+/// Every attestation.
+pub async fn attestations(state: &AppState) -> Result<Vec<Attestation>, AppError> {
+    Ok(store::attestations(&state.db).await?)
+}
+
+/// Creates or changes an attestation.
+pub async fn save_attestation(state: &AppState, key: &str, label: &str, body: &str) -> Result<(), AppError> {
+    let a = Attestation {
+        key: key.to_owned(),
+        label: label.to_owned(),
+        body: body.to_owned(),
+        created_at: state.clock.now_micros(),
+    };
+    Ok(store::upsert_attestation(&state.db, &a).await?)
+}
+
+/// One way a learner may be eligible: as a learner of one organisation (with their participations
+/// there), or outside any organisation.
+struct Eligibility {
+    organization: Option<Uuid>,
+    facts: Facts,
+    /// The participations it holds, latest last (a reward is shared through the latest).
+    participations: Vec<Uuid>,
+    /// Their campaigns' skills (names) and target profiles.
+    campaign_skills: Vec<String>,
+    profiles: Vec<Uuid>,
+}
+
+fn object(pairs: Vec<(&str, Value)>) -> Object {
+    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+fn text(v: impl ToString) -> Value {
+    Value::Text(v.to_string())
+}
+
+async fn eligibilities(state: &AppState, user: Uuid) -> Result<Vec<Eligibility>, AppError> {
+    let rows = prescription::service::quest_participations(&state.db, user).await?;
+    let passages: Vec<Object> = learning::service::passages_of_user(&state.db, user)
+        .await?
+        .iter()
+        .map(|p| {
+            let terminated = p.terminated_at.is_some();
+            object(vec![
+                ("moduleId", text(&p.module_id)),
+                ("status", text(if terminated { "COMPLETED" } else { "STARTED" })),
+                ("isTerminated", Value::Bool(terminated)),
+            ])
+        })
+        .collect();
+    let mut by_learner: BTreeMap<Uuid, Eligibility> = BTreeMap::new();
+    let mut outside = Eligibility {
+        organization: None,
+        facts: Facts { passages: passages.clone(), ..Facts::default() },
+        participations: Vec::new(),
+        campaign_skills: Vec::new(),
+        profiles: Vec::new(),
+    };
+    for r in &rows {
+        let participation = object(vec![
+            ("id", text(r.id)),
+            ("campaignId", text(r.campaign_id)),
+            ("targetProfileId", r.target_profile_id.map_or(Value::Null, text)),
+            ("status", text(&r.status)),
+            ("masteryRate", r.mastery_rate.map_or(Value::Null, Value::Number)),
+        ]);
+        let e = by_learner.entry(r.organization_learner_id).or_insert_with(|| Eligibility {
+            organization: Some(r.organization_id),
+            facts: Facts {
+                organization_learner: Some(object(vec![
+                    ("id", text(r.organization_learner_id)),
+                    ("division", r.division.clone().map_or(Value::Null, Value::Text)),
+                    ("group", r.group_name.clone().map_or(Value::Null, Value::Text)),
+                ])),
+                organization: Some(object(vec![("id", text(r.organization_id)), ("type", text(&r.organization_type))])),
+                passages: passages.clone(),
+                ..Facts::default()
+            },
+            participations: Vec::new(),
+            campaign_skills: Vec::new(),
+            profiles: Vec::new(),
+        });
+        for into in [&mut *e, &mut outside] {
+            into.facts.campaign_participations.push(participation.clone());
+            into.participations.push(r.id);
+            into.campaign_skills.extend(serde_json::from_str::<Vec<String>>(&r.skills).unwrap_or_default());
+            into.profiles.extend(r.target_profile_id);
+        }
+    }
+    let mut all: Vec<Eligibility> = by_learner.into_values().collect();
+    all.push(outside);
+    Ok(all)
+}
+
+/// Evaluates every quest the learner has not completed and grants what they now deserve, each
+/// reward once; the keys granted by this call.
+pub async fn reward(state: &AppState, user: Uuid) -> Result<Vec<String>, AppError> {
+    let quests: Vec<Quest> = store::quests(&state.db).await?.iter().filter_map(Quest::read).collect();
+    if quests.is_empty() {
+        return Ok(Vec::new());
+    }
+    let owned: HashSet<String> = store::rewards_of_user(&state.db, user)
+        .await?
+        .into_iter()
+        .filter(|r| r.reward_type == ATTESTATIONS)
+        .map(|r| r.reward_key)
+        .collect();
+    let pending: Vec<&Quest> = quests.iter().filter(|q| !owned.contains(&q.reward_key)).collect();
+    if pending.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sets = eligibilities(state, user).await?;
+    let content = &state.content;
+    let mut knowledge = None;
+    let mut profile_skills: HashMap<Uuid, Vec<SkillIdx>> = HashMap::new();
+    let mut granted = Vec::new();
+    for quest in pending {
+        for set in sets.iter_mut() {
+            if !engine::quest::all_fulfilled(content, &quest.eligibility, &set.facts) {
+                continue;
+            }
+            // Success may look at knowledge: read it once, and the skills it is measured over.
+            if knowledge.is_none() {
+                let rows = evaluation::service::profile_knowledge(&state.db, user).await?;
+                knowledge = Some(evaluation::service::to_engine(content, &rows));
+            }
+            set.facts.knowledge = knowledge.clone().unwrap_or_default();
+            let mut skills: Vec<SkillIdx> =
+                set.campaign_skills.iter().filter_map(|n| content.skill_by_name(n)).collect();
+            for profile in &set.profiles {
+                if !profile_skills.contains_key(profile) {
+                    let of = prescription::service::profile_skills(state, &state.db, *profile).await?;
+                    profile_skills.insert(*profile, of);
+                }
+                skills.extend(profile_skills[profile].iter().copied());
+            }
+            set.facts.skills = skills;
+            if !engine::quest::all_fulfilled(content, &quest.success, &set.facts) {
+                continue;
+            }
+            let now = state.clock.now_micros();
+            let r = Reward {
+                id: Uuid::now_v7(),
+                user_id: user,
+                reward_type: ATTESTATIONS.to_owned(),
+                reward_key: quest.reward_key.clone(),
+                quest_id: Some(quest.id),
+                created_at: now,
+            };
+            if let Some(id) = store::grant(&state.db, &r).await? {
+                if let Some(org) = set.organization {
+                    store::share(&state.db, id, org, set.participations.last().copied(), now).await?;
+                }
+                granted.push(quest.reward_key.clone());
+            }
+            break;
+        }
+    }
+    Ok(granted)
+}
+
+/// Evaluates the learner's quests in the background (after an answer was acknowledged): a failure
+/// is logged, and the next evaluation (the next answer, or a look at "Mes attestations") catches up.
+pub fn reward_later(state: &AppState, user: Uuid) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = reward(&state, user).await {
+            tracing::warn!(error = %e, "quest evaluation failed");
+        }
+    });
+}
+
+/// An attestation a learner obtained.
+#[derive(Debug, Clone)]
+pub struct Obtained {
+    /// Its key.
+    pub key: String,
+    /// Its title.
+    pub label: String,
+    /// When (µs).
+    pub at: i64,
+}
+
+/// The attestations a learner obtained, oldest first.
+pub async fn obtained(state: &AppState, user: Uuid) -> Result<Vec<Obtained>, AppError> {
+    let attestations = store::attestations(&state.db).await?;
+    Ok(store::rewards_of_user(&state.db, user)
+        .await?
+        .into_iter()
+        .filter(|r| r.reward_type == ATTESTATIONS)
+        .filter_map(|r| {
+            let a = attestations.iter().find(|a| a.key == r.reward_key)?;
+            Some(Obtained { key: r.reward_key, label: a.label.clone(), at: r.created_at })
+        })
+        .collect())
+}
+
+/// The attestation's document for its owner (not found for anyone who did not obtain it).
+pub async fn attestation_pdf(state: &AppState, user: Uuid, key: &str, lang: Lang) -> Result<Vec<u8>, AppError> {
+    let got = obtained(state, user).await?.into_iter().find(|o| o.key == key).ok_or(AppError::NotFound)?;
+    let attestation = store::attestation(&state.db, key).await?.ok_or(AppError::NotFound)?;
+    let person = crate::identity::service::user_by_id(&state.db, user).await?.ok_or(AppError::NotFound)?;
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(got.at) * 1000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let date = t.to_offset(crate::clock::paris_offset(t)).date();
+    let name = format!("{} {}", person.first_name, person.last_name);
+    let shown = format!("{:02}/{:02}/{}", date.day(), u8::from(date.month()), date.year());
+    let body = attestation.body.replace("{name}", &name).replace("{date}", &shown);
+    let mut blocks = vec![crate::pdf::Block::Title(attestation.label.clone())];
+    blocks.extend(body.split("\n\n").map(|p| crate::pdf::Block::Paragraph(p.trim().to_owned())));
+    blocks.push(crate::pdf::Block::Facts(vec![
+        (lang.t("attestation-holder"), name.clone()),
+        (lang.t("attestation-date"), shown),
+    ]));
+    let doc = crate::pdf::Doc {
+        lang: lang.code(),
+        title: format!("{} — {}", attestation.label, name),
+        footer: lang.t("attestation-footer"),
+        date,
+        blocks,
+    };
+    crate::pdf::render_off_thread(doc).await
+}

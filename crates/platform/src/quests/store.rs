@@ -1,0 +1,143 @@
+//! Every SQL statement of the quests context: attestations, quests, rewards and their sharing.
+
+use uuid::Uuid;
+
+use crate::{db::Conn, on_conn};
+
+/// An attestation the back office defined.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Attestation {
+    /// Its key (`SIXTH_GRADE`).
+    pub key: String,
+    /// Its title.
+    pub label: String,
+    /// What it says; `{name}` and `{date}` are filled in.
+    pub body: String,
+    /// Creation (µs).
+    pub created_at: i64,
+}
+
+/// A quest row: requirements as JSON.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct QuestRow {
+    /// Id.
+    pub id: Uuid,
+    /// `attestations`.
+    pub reward_type: String,
+    /// The attestation's key.
+    pub reward_key: String,
+    /// Eligibility requirements (JSON list).
+    pub eligibility: String,
+    /// Success requirements (JSON list).
+    pub success: String,
+    /// Creation (µs).
+    pub created_at: i64,
+    /// Last change (µs).
+    pub updated_at: i64,
+}
+
+/// A reward a person obtained.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Reward {
+    /// Id.
+    pub id: Uuid,
+    /// Who.
+    pub user_id: Uuid,
+    /// `attestations`.
+    pub reward_type: String,
+    /// The attestation's key.
+    pub reward_key: String,
+    /// The quest that granted it.
+    pub quest_id: Option<Uuid>,
+    /// When (µs).
+    pub created_at: i64,
+}
+
+/// Every attestation, by key.
+pub async fn attestations(conn: impl Into<Conn<'_>>) -> Result<Vec<Attestation>, sqlx::Error> {
+    on_conn!(conn, c => sqlx::query_as::<_, Attestation>("SELECT key, label, body, created_at FROM attestations ORDER BY key").fetch_all(c).await)
+}
+
+/// An attestation by key.
+pub async fn attestation(conn: impl Into<Conn<'_>>, key: &str) -> Result<Option<Attestation>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, Attestation>("SELECT key, label, body, created_at FROM attestations WHERE key = $1").bind(key).fetch_optional(c).await
+    })
+}
+
+/// Creates or changes an attestation.
+pub async fn upsert_attestation(conn: impl Into<Conn<'_>>, a: &Attestation) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("INSERT INTO attestations (key, label, body, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO UPDATE SET label = excluded.label, body = excluded.body")
+            .bind(&a.key).bind(&a.label).bind(&a.body).bind(a.created_at).execute(c).await.map(|_| ())
+    })
+}
+
+/// Every quest, oldest first.
+pub async fn quests(conn: impl Into<Conn<'_>>) -> Result<Vec<QuestRow>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, QuestRow>("SELECT id, reward_type, reward_key, eligibility, success, created_at, updated_at FROM quests ORDER BY created_at, id").fetch_all(c).await
+    })
+}
+
+/// Records a quest.
+pub async fn insert_quest(conn: impl Into<Conn<'_>>, q: &QuestRow) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("INSERT INTO quests (id, reward_type, reward_key, eligibility, success, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(q.id).bind(&q.reward_type).bind(&q.reward_key).bind(&q.eligibility).bind(&q.success).bind(q.created_at).bind(q.updated_at)
+            .execute(c).await.map(|_| ())
+    })
+}
+
+/// Removes a quest (the rewards it granted stay); false when there was none.
+pub async fn delete_quest(conn: impl Into<Conn<'_>>, id: Uuid) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => sqlx::query("DELETE FROM quests WHERE id = $1").bind(id).execute(c).await.map(|r| r.rows_affected() == 1))
+}
+
+/// A person's rewards, oldest first.
+pub async fn rewards_of_user(conn: impl Into<Conn<'_>>, user: Uuid) -> Result<Vec<Reward>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, Reward>("SELECT id, user_id, reward_type, reward_key, quest_id, created_at FROM profile_rewards WHERE user_id = $1 ORDER BY created_at, id")
+            .bind(user).fetch_all(c).await
+    })
+}
+
+/// Grants a reward unless the person already has it (even granted by another node at the same
+/// time: the unique key decides); its id when this call granted it.
+pub async fn grant(conn: impl Into<Conn<'_>>, r: &Reward) -> Result<Option<Uuid>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("INSERT INTO profile_rewards (id, user_id, reward_type, reward_key, quest_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, reward_type, reward_key) DO NOTHING")
+            .bind(r.id).bind(r.user_id).bind(&r.reward_type).bind(&r.reward_key).bind(r.quest_id).bind(r.created_at)
+            .execute(c).await.map(|done| (done.rows_affected() == 1).then_some(r.id))
+    })
+}
+
+/// Shares a reward with an organisation (nothing when it already is).
+pub async fn share(
+    conn: impl Into<Conn<'_>>,
+    reward: Uuid,
+    organization: Uuid,
+    participation: Option<Uuid>,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("INSERT INTO shared_profile_rewards (reward_id, organization_id, participation_id, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+            .bind(reward).bind(organization).bind(participation).bind(at).execute(c).await.map(|_| ())
+    })
+}
+
+/// The organisations a person's rewards are shared with: (reward, organisation).
+pub async fn shares_of_user(conn: impl Into<Conn<'_>>, user: Uuid) -> Result<Vec<(Uuid, Uuid)>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as("SELECT s.reward_id, s.organization_id FROM shared_profile_rewards s JOIN profile_rewards r ON r.id = s.reward_id WHERE r.user_id = $1 ORDER BY s.created_at")
+            .bind(user).fetch_all(c).await
+    })
+}
+
+/// Erases a person's rewards (and their sharing).
+pub async fn delete_rewards_of_user(conn: impl Into<Conn<'_>>, user: Uuid) -> Result<u64, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("DELETE FROM shared_profile_rewards WHERE reward_id IN (SELECT id FROM profile_rewards WHERE user_id = $1)").bind(user).execute(&mut *c).await?;
+        sqlx::query("DELETE FROM profile_rewards WHERE user_id = $1").bind(user).execute(&mut *c).await.map(|r| r.rows_affected())
+    })
+}

@@ -342,6 +342,27 @@ describe('organisations and campaigns', () => {
     await page.context().close();
   });
 
+  it('gives the demo learner her attestation, for her only', async () => {
+    const page = await newPage(suite.browser, { locale: 'fr-FR' });
+    await logIn(page, suite.server, 'learner@demo.example', demoPassword(suite.server, 'learner@demo.example'));
+    await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Mes parcours' }).click();
+    await page.getByRole('link', { name: 'Mes attestations' }).click();
+    await assertPageBasics(page, { lang: 'fr', label: 'my attestations' });
+    const card = page.locator('li', { hasText: 'Protéger ses données personnelles' });
+    const link = card.getByRole('link', { name: /Télécharger l'attestation/ });
+    const href = await link.getAttribute('href');
+    const pdf = await page.request.get(`${suite.server.baseUrl}${href}`);
+    assert.equal(pdf.status(), 200);
+    assert.equal(pdf.headers()['content-type'], 'application/pdf');
+    assert.equal((await pdf.body()).subarray(0, 5).toString(), '%PDF-');
+    await page.context().close();
+    // Someone else gets nothing at that address.
+    const other = await newPage(suite.browser, { locale: 'fr-FR' });
+    await logIn(other, suite.server, 'orga-admin@demo.example', demoPassword(suite.server, 'orga-admin@demo.example'));
+    assert.equal((await other.request.get(`${suite.server.baseUrl}${href}`)).status(), 404);
+    await other.context().close();
+  });
+
   it('gives the back office its organisation and target-profile pages', async () => {
     const page = await newPage(suite.browser, { locale: 'fr-FR' });
     await logIn(page, suite.server, 'super-admin@demo.example', demoPassword(suite.server, 'super-admin@demo.example'));
@@ -379,6 +400,15 @@ describe('organisations and campaigns', () => {
     await page.getByRole('button', { name: 'Enregistrer' }).click();
     assert.ok(await page.locator('.error-summary').isVisible());
     await assertPageBasics(page, { lang: 'fr', label: 'admin new training (errors)' });
+    // Quests and attestations: the demo's two, and a refused configuration.
+    await page.goto(`${suite.server.baseUrl}/admin/quests`);
+    await assertPageBasics(page, { lang: 'fr', label: 'admin quests' });
+    assert.match(await page.locator('#attestations + .table-wrap').innerText(), /SIXTH_GRADE/);
+    await page.locator('summary', { hasText: 'Ajouter une quête' }).click();
+    await page.getByLabel('Configuration (JSON)').fill('{"rewardType": "attestations"');
+    await page.getByRole('button', { name: 'Ajouter une quête' }).click();
+    assert.match(await page.locator('#configuration-error').innerText(), /JSON/);
+    await assertPageBasics(page, { lang: 'fr', label: 'admin quests (errors)' });
     await page.context().close();
   });
 });

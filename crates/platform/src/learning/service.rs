@@ -444,3 +444,34 @@ pub async fn last_answers(state: &AppState, passage: Uuid) -> Result<Vec<(String
 pub async fn passages_of_user(conn: impl Into<crate::db::Conn<'_>>, user: Uuid) -> Result<Vec<Passage>, AppError> {
     Ok(store::passages_of_user(conn, user).await?)
 }
+
+/// Demo data: a module the demo learner finished three days ago (its whole path revealed, the
+/// passage terminated), so that "Mes modules" and the quests that look at passages show something.
+pub async fn seed_finished_passage(state: &AppState, user: Uuid, short_id: &str) -> anyhow::Result<()> {
+    let Some(module) = state.content.module_by_short_id(short_id) else { return Ok(()) };
+    let at = state.clock.now_micros() - 3 * 24 * 3_600_000_000;
+    let passage = Passage {
+        id: Uuid::now_v7(),
+        module_id: module.id.clone(),
+        module_version: module.version.clone(),
+        user_id: Some(user),
+        locale: "fr".to_owned(),
+        revealed: module.grains().count() as i64,
+        created_at: at - 15 * 60_000_000,
+        updated_at: at,
+        terminated_at: Some(at),
+    };
+    let mut tx = state.db.begin().await?;
+    store::insert_passage(&mut tx, &passage).await?;
+    let entry = LogEntry {
+        sequence: 1,
+        kind: "PASSAGE_TERMINATED".into(),
+        element_id: None,
+        data: "{}".into(),
+        occurred_at: at,
+        recorded_at: at,
+    };
+    store::append(&mut tx, passage.id, &entry).await?;
+    tx.commit().await?;
+    Ok(())
+}

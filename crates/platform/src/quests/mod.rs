@@ -2,6 +2,7 @@
 //! they obtain, keep and share with their organisation.
 
 pub(crate) mod api;
+pub mod demo;
 pub(crate) mod pages;
 pub mod service;
 pub mod store;

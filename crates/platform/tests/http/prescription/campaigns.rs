@@ -670,6 +670,14 @@ async fn demo_data_fills_every_page(backend: crate::support::Backend) {
     // Demo passwords are random: give the organisation admin a known one.
     app.sign_up("known@example.org").await;
     app.know_password("orga-admin@demo.example").await;
+    // The demo learner finished the personal-data module: she holds its attestation, and the
+    // sixth-grade quest waits for the school's pupils.
+    app.know_password("learner@demo.example").await;
+    let learner = app.login_as("learner@demo.example").await;
+    let mine: Value = learner.get(app.url("/api/me/attestations")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(mine.as_array().map(Vec::len), Some(1), "{mine}");
+    assert_eq!(mine[0]["key"], platform::quests::demo::PERSONAL_DATA);
+    assert_eq!(app.count("SELECT CAST(COUNT(*) AS BIGINT) FROM quests").await, 2);
     let admin = app.login_as("orga-admin@demo.example").await;
     let home = admin.get(app.url("/orga")).send().await.unwrap();
     assert_eq!(home.status(), StatusCode::OK, "three organisations: a choice");

@@ -360,6 +360,16 @@ describe('organisations and campaigns', () => {
     const other = await newPage(suite.browser, { locale: 'fr-FR' });
     await logIn(other, suite.server, 'orga-admin@demo.example', demoPassword(suite.server, 'orga-admin@demo.example'));
     assert.equal((await other.request.get(`${suite.server.baseUrl}${href}`)).status(), 404);
+    // The school's side: the pupils' attestations by class, and a class's document.
+    await other.getByRole('link', { name: 'Mon organisation' }).click();
+    await other.getByRole('link', { name: 'Collège Jules Verne (démo)' }).click();
+    await other.getByRole('navigation', { name: /sections/i }).getByRole('link', { name: 'Attestations' }).click();
+    await assertPageBasics(other, { lang: 'fr', label: 'orga attestations' });
+    assert.ok(await other.locator('tbody tr').count() > 0, 'some pupils hold the sixth-grade attestation');
+    const classPdf = await other.getByRole('link', { name: /Attestation de sensibilisation au numérique — sixième — Sans classe/ }).getAttribute('href');
+    const doc = await other.request.get(`${suite.server.baseUrl}${classPdf}`);
+    assert.equal(doc.status(), 200);
+    assert.equal(doc.headers()['content-type'], 'application/pdf');
     await other.context().close();
   });
 

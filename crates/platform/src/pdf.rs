@@ -70,6 +70,8 @@ pub enum Block {
         /// What the link does, for assistive technologies.
         alt: String,
     },
+    /// What follows starts on a new page (one attestation per page of a class's document).
+    PageBreak,
     /// A square figure of dark and light modules (a QR code), with its alternative text.
     Modules {
         /// What the figure is, for who cannot see it.
@@ -343,6 +345,12 @@ impl Layout {
                 let slot = self.slot();
                 self.nodes.push(Node::Heading(1, text.clone(), slot, self.pages.len() - 1, self.y));
                 self.text_block(text, 20.0, Weight::Bold, 10.0, slot);
+            }
+            Block::PageBreak => {
+                if self.y > MARGIN {
+                    self.pages.push(Vec::new());
+                    self.y = MARGIN;
+                }
             }
             Block::Heading(text) => {
                 let slot = self.slot();

@@ -526,3 +526,11 @@ pub async fn profile_skills(
         .collect();
     Ok(engine::campaign::campaign_skills(&state.content, &tubes))
 }
+
+/// The people who took part in the campaign with this code (none when there is no such campaign).
+pub async fn users_of_campaign_code(state: &AppState, code: &str) -> Result<Vec<Uuid>, AppError> {
+    match store::campaign_by_code(&state.db, code).await? {
+        Some(c) => Ok(store::users_of_campaign(&state.db, c.id).await?),
+        None => Ok(Vec::new()),
+    }
+}

@@ -15,7 +15,12 @@ use crate::{AppState, personal_data, web::error::AppError, web::routes::Pages};
 
 /// The learner's attestations.
 pub fn pages() -> Pages {
-    Pages::new().get("/mes-attestations", pages::mine).get("/mes-attestations/{key}", pages::download)
+    Pages::new()
+        .get("/mes-attestations", pages::mine)
+        .get("/mes-attestations/{key}", pages::download)
+        .get("/orga/{organization_id}/attestations", pages::orga)
+        .get("/orga/{organization_id}/attestations/class", pages::class_pdf)
+        .get("/orga/{organization_id}/attestations/{reward_id}/pdf", pages::orga_pdf)
 }
 
 /// The learner's attestations as JSON and PDF.

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::store::{self, Reward};
-pub use super::store::{Attestation, QuestRow};
+pub use super::store::{Attestation, QuestRow, SharedAttestation};
 use crate::{
     AppState, evaluation, learning, prescription,
     web::{error::AppError, i18n::Lang},
@@ -387,29 +387,107 @@ pub async fn obtained(state: &AppState, user: Uuid) -> Result<Vec<Obtained>, App
         .collect())
 }
 
+/// The attestations shared with an organisation (its members may see them).
+pub async fn shared_with(state: &AppState, organization: Uuid) -> Result<Vec<SharedAttestation>, AppError> {
+    Ok(store::shared_with(&state.db, organization).await?)
+}
+
+/// `dd/mm/yyyy` in Paris.
+fn paris_day(at: i64) -> (time::Date, String) {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let date = t.to_offset(crate::clock::paris_offset(t)).date();
+    (date, format!("{:02}/{:02}/{}", date.day(), u8::from(date.month()), date.year()))
+}
+
+/// The blocks of one attestation: its title (H1 alone, H2 in a class's document), its text, the facts.
+fn attestation_blocks(
+    attestation: &Attestation,
+    name: &str,
+    at: i64,
+    lang: Lang,
+    heading: bool,
+) -> Vec<crate::pdf::Block> {
+    use crate::pdf::Block;
+    let (_, shown) = paris_day(at);
+    let body = attestation.body.replace("{name}", name).replace("{date}", &shown);
+    let mut blocks =
+        vec![if heading { Block::Heading(attestation.label.clone()) } else { Block::Title(attestation.label.clone()) }];
+    blocks.extend(body.split("\n\n").map(|p| Block::Paragraph(p.trim().to_owned())));
+    blocks
+        .push(Block::Facts(vec![(lang.t("attestation-holder"), name.to_owned()), (lang.t("attestation-date"), shown)]));
+    blocks
+}
+
+/// One class's attestations of one kind, one per page, for the organisation: `None` when none
+/// was shared with it.
+pub async fn class_pdf(
+    state: &AppState,
+    organization: Uuid,
+    key: &str,
+    division: &str,
+    lang: Lang,
+) -> Result<Option<Vec<u8>>, AppError> {
+    let Some(attestation) = store::attestation(&state.db, key).await? else { return Ok(None) };
+    let rows: Vec<SharedAttestation> = shared_with(state, organization)
+        .await?
+        .into_iter()
+        .filter(|r| r.reward_key == key && r.division.as_deref().unwrap_or("") == division)
+        .collect();
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let class = if division.is_empty() { lang.t("orga-attestations-no-division") } else { division.to_owned() };
+    let title = format!("{} — {}", attestation.label, class);
+    let mut blocks = vec![crate::pdf::Block::Title(title.clone())];
+    for (i, r) in rows.iter().enumerate() {
+        if i > 0 {
+            blocks.push(crate::pdf::Block::PageBreak);
+        }
+        let name = format!("{} {}", r.first_name, r.last_name);
+        blocks.extend(attestation_blocks(&attestation, &name, r.obtained_at, lang, true));
+    }
+    let doc = crate::pdf::Doc {
+        lang: lang.code(),
+        title,
+        footer: lang.t("attestation-footer"),
+        date: paris_day(state.clock.now_micros()).0,
+        blocks,
+    };
+    Ok(Some(crate::pdf::render_off_thread(doc).await?))
+}
+
+/// One learner's attestation shared with the organisation (not found otherwise).
+pub async fn shared_pdf(state: &AppState, organization: Uuid, reward: Uuid, lang: Lang) -> Result<Vec<u8>, AppError> {
+    let r = shared_with(state, organization)
+        .await?
+        .into_iter()
+        .find(|r| r.reward_id == reward)
+        .ok_or(AppError::NotFound)?;
+    let attestation = store::attestation(&state.db, &r.reward_key).await?.ok_or(AppError::NotFound)?;
+    let name = format!("{} {}", r.first_name, r.last_name);
+    let doc = crate::pdf::Doc {
+        lang: lang.code(),
+        title: format!("{} — {}", attestation.label, name),
+        footer: lang.t("attestation-footer"),
+        date: paris_day(r.obtained_at).0,
+        blocks: attestation_blocks(&attestation, &name, r.obtained_at, lang, false),
+    };
+    crate::pdf::render_off_thread(doc).await
+}
+
 /// The attestation's document for its owner (not found for anyone who did not obtain it).
 pub async fn attestation_pdf(state: &AppState, user: Uuid, key: &str, lang: Lang) -> Result<Vec<u8>, AppError> {
     let got = obtained(state, user).await?.into_iter().find(|o| o.key == key).ok_or(AppError::NotFound)?;
     let attestation = store::attestation(&state.db, key).await?.ok_or(AppError::NotFound)?;
     let person = crate::identity::service::user_by_id(&state.db, user).await?.ok_or(AppError::NotFound)?;
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(got.at) * 1000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let date = t.to_offset(crate::clock::paris_offset(t)).date();
     let name = format!("{} {}", person.first_name, person.last_name);
-    let shown = format!("{:02}/{:02}/{}", date.day(), u8::from(date.month()), date.year());
-    let body = attestation.body.replace("{name}", &name).replace("{date}", &shown);
-    let mut blocks = vec![crate::pdf::Block::Title(attestation.label.clone())];
-    blocks.extend(body.split("\n\n").map(|p| crate::pdf::Block::Paragraph(p.trim().to_owned())));
-    blocks.push(crate::pdf::Block::Facts(vec![
-        (lang.t("attestation-holder"), name.clone()),
-        (lang.t("attestation-date"), shown),
-    ]));
     let doc = crate::pdf::Doc {
         lang: lang.code(),
         title: format!("{} — {}", attestation.label, name),
         footer: lang.t("attestation-footer"),
-        date,
-        blocks,
+        date: paris_day(got.at).0,
+        blocks: attestation_blocks(&attestation, &name, got.at, lang, false),
     };
     crate::pdf::render_off_thread(doc).await
 }

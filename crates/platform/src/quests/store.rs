@@ -141,3 +141,29 @@ pub async fn delete_rewards_of_user(conn: impl Into<Conn<'_>>, user: Uuid) -> Re
         sqlx::query("DELETE FROM profile_rewards WHERE user_id = $1").bind(user).execute(&mut *c).await.map(|r| r.rows_affected())
     })
 }
+
+/// An attestation shared with an organisation, with the learner as the organisation knows them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SharedAttestation {
+    /// The reward.
+    pub reward_id: Uuid,
+    /// The attestation's key.
+    pub reward_key: String,
+    /// When it was obtained (µs).
+    pub obtained_at: i64,
+    /// The learner's first name, in the organisation's list.
+    pub first_name: String,
+    /// Their last name.
+    pub last_name: String,
+    /// Their class.
+    pub division: Option<String>,
+}
+
+/// The attestations shared with an organisation, by class and name: those whose participation's
+/// results the learner shared (as every result the organisation sees), of learners still on its list.
+pub async fn shared_with(conn: impl Into<Conn<'_>>, organization: Uuid) -> Result<Vec<SharedAttestation>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, SharedAttestation>("SELECT r.id AS reward_id, r.reward_key, r.created_at AS obtained_at, l.first_name, l.last_name, l.division FROM shared_profile_rewards s JOIN profile_rewards r ON r.id = s.reward_id JOIN campaign_participations p ON p.id = s.participation_id JOIN organization_learners l ON l.id = p.organization_learner_id WHERE s.organization_id = $1 AND p.status = 'SHARED' AND p.deleted_at IS NULL AND l.deleted_at IS NULL ORDER BY l.division, l.last_name, l.first_name, r.reward_key")
+            .bind(organization).fetch_all(c).await
+    })
+}

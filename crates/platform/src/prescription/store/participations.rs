@@ -486,3 +486,11 @@ pub async fn quest_participations(
             .bind(user).fetch_all(c).await
     })
 }
+
+/// The people who took part in a campaign.
+pub async fn users_of_campaign(conn: impl Into<Conn<'_>>, campaign: Uuid) -> Result<Vec<Uuid>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_scalar("SELECT DISTINCT user_id FROM campaign_participations WHERE campaign_id = $1 AND deleted_at IS NULL")
+            .bind(campaign).fetch_all(c).await
+    })
+}

@@ -689,6 +689,13 @@ async fn demo_data_fills_every_page(backend: crate::support::Backend) {
         sqlx::query_as("SELECT organization_id, id FROM campaigns WHERE code = $1")
             .bind(platform::prescription::demo::ASSESSMENT_CODE).fetch_one(pool).await.unwrap()
     });
+    // Some of the school's pupils reached the sixth-grade quest's threshold: listed once shared.
+    let attestations =
+        admin.get(app.url(&format!("/orga/{org}/attestations"))).send().await.unwrap().text().await.unwrap();
+    let granted =
+        app.count("SELECT CAST(COUNT(*) AS BIGINT) FROM profile_rewards WHERE reward_key = 'SIXTH_GRADE'").await;
+    assert!(granted > 0, "some pupils hold it");
+    assert!(attestations.contains("Attestation de sensibilisation au numérique"), "{attestations}");
     let list: Value =
         admin.get(app.url(&format!("/api/organizations/{org}/campaigns"))).send().await.unwrap().json().await.unwrap();
     let list = list.as_array().unwrap();

@@ -142,6 +142,38 @@ async fn a_quest_rewards_one_attestation_once(backend: crate::support::Backend) 
     }
     assert_eq!(lea.get(app.url("/mes-attestations/OTHER")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
 
+    // The school lists it once Léa shared her results, by class, and downloads it, alone or with
+    // the class; nobody else can.
+    let orga = format!("/orga/{}/attestations", s.org);
+    let listed = s.teacher.get(app.url(&orga)).send().await.unwrap().text().await.unwrap();
+    assert!(!listed.contains("Attestation de sixième"), "not before she shares");
+    let r = app.post_form(&lea, &format!("/campagnes/{code}/partager"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let listed = s.teacher.get(app.url(&orga)).send().await.unwrap().text().await.unwrap();
+    assert!(listed.contains("Attestation de sixième"), "{listed}");
+    let reward: Uuid = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT id FROM profile_rewards WHERE user_id = $1").bind(lea_id).fetch_one(pool).await.unwrap()
+    });
+    let one = s.teacher.get(app.url(&format!("/orga/{}/attestations/{reward}/pdf", s.org))).send().await.unwrap();
+    assert_eq!(one.status(), StatusCode::OK);
+    assert!(one.bytes().await.unwrap().starts_with(b"%PDF-"));
+    let class = s
+        .teacher
+        .get(app.url(&format!("/orga/{}/attestations/class?key=SIXTH_GRADE&division=", s.org)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(class.status(), StatusCode::OK, "the pupils without a class");
+    let none = s
+        .teacher
+        .get(app.url(&format!("/orga/{}/attestations/class?key=SIXTH_GRADE&division=6B", s.org)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none.status(), StatusCode::NOT_FOUND, "no attestation in that class");
+    let stranger = lea.get(app.url(&format!("/orga/{}/attestations", s.org))).send().await.unwrap();
+    assert_eq!(stranger.status(), StatusCode::NOT_FOUND, "not a member");
+
     // Deleting the quest keeps what was obtained; export and erasure cover rewards.
     let quest: Uuid = platform::on_db!(app.db(), pool => {
         sqlx::query_scalar("SELECT id FROM quests").fetch_one(pool).await.unwrap()

@@ -351,13 +351,37 @@ pub async fn reward(state: &AppState, user: Uuid) -> Result<Vec<String>, AppErro
     Ok(granted)
 }
 
-/// Evaluates the learner's quests in the background (after an answer was acknowledged): a failure
-/// is logged, and the next evaluation (the next answer, or a look at "Mes attestations") catches up.
+/// Learners whose quests this node is evaluating, and whether they progressed again meanwhile.
+static EVALUATING: std::sync::Mutex<BTreeMap<Uuid, bool>> = std::sync::Mutex::new(BTreeMap::new());
+
+/// Evaluates the learner's quests in the background (after an answer was acknowledged). Answers in
+/// quick succession are coalesced: while an evaluation runs, later calls only ask it to run once
+/// more when it ends, so a learner costs at most one evaluation at a time and the last progress is
+/// always evaluated. A failure is logged; the next evaluation (the next answer, or a look at "Mes
+/// attestations") catches up.
 pub fn reward_later(state: &AppState, user: Uuid) {
+    {
+        let Ok(mut running) = EVALUATING.lock() else { return };
+        if let Some(again) = running.get_mut(&user) {
+            *again = true;
+            return;
+        }
+        running.insert(user, false);
+    }
     let state = state.clone();
     tokio::spawn(async move {
-        if let Err(e) = reward(&state, user).await {
-            tracing::warn!(error = %e, "quest evaluation failed");
+        loop {
+            if let Err(e) = reward(&state, user).await {
+                tracing::warn!(error = %e, "quest evaluation failed");
+            }
+            let Ok(mut running) = EVALUATING.lock() else { return };
+            match running.get_mut(&user) {
+                Some(again) if *again => *again = false,
+                _ => {
+                    running.remove(&user);
+                    return;
+                }
+            }
         }
     });
 }

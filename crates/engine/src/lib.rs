@@ -7,6 +7,7 @@ pub mod answer;
 pub mod campaign;
 pub mod certification;
 pub mod codes;
+pub mod course;
 pub mod flash;
 pub mod knowledge;
 pub mod module;

@@ -12,6 +12,7 @@ pub const LAYERS: &[(&str, &[&str])] = &[
     (
         "kits",
         &[
+            "access_codes",
             "attempts",
             "audit",
             "backup",

@@ -3,6 +3,7 @@
 //! [`Server::build`] connects to the database, applies migrations and binds the listener;
 //! [`Server::run`] serves until a shutdown signal, then drains in-flight requests.
 
+pub mod access_codes;
 pub(crate) mod admin;
 pub(crate) mod app;
 pub(crate) mod attempts;

@@ -2,6 +2,7 @@
 //! another person's data is written to the audit log.
 
 pub mod centers;
+pub mod courses;
 pub mod members;
 pub mod organizations;
 pub mod pages;
@@ -33,6 +34,9 @@ pub fn pages() -> Pages {
         .get("/admin/target-profiles/new", organizations::new_target_profile)
         .post("/admin/target-profiles", organizations::create_target_profile)
         .get("/admin/target-profiles/{id}", organizations::target_profile)
+        .get("/admin/parcours", courses::courses)
+        .post("/admin/parcours/schemas", courses::create_blueprint)
+        .post("/admin/parcours/deploiements", courses::deploy)
         .get("/admin/quests", quests::quests)
         .post("/admin/quests", quests::create_quest)
         .post("/admin/quests/{id}/delete", quests::delete_quest)

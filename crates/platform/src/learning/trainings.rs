@@ -481,3 +481,23 @@ pub type CampaignCount = (Uuid, String, i64, i64);
 pub async fn campaign_counts(state: &AppState, campaign: Uuid) -> Result<Vec<CampaignCount>, AppError> {
     Ok(store::counts_of_campaign(&state.db, campaign).await?)
 }
+
+/// The modules (short ids) a target profile may recommend: its `modulix` trainings.
+pub async fn modules_of_profile(state: &AppState, profile: Uuid) -> Result<Vec<String>, AppError> {
+    Ok(store::trainings_of_profile(&state.db, profile)
+        .await?
+        .into_iter()
+        .filter(|t| t.is_module())
+        .map(|t| t.link)
+        .collect())
+}
+
+/// The modules (short ids) a learner's participations in a campaign recommended to them.
+pub async fn modules_recommended(state: &AppState, user: Uuid, campaign: Uuid) -> Result<Vec<String>, AppError> {
+    Ok(store::recommended_of_user(&state.db, user)
+        .await?
+        .into_iter()
+        .filter(|r| r.campaign_id == campaign && r.training.is_module())
+        .map(|r| r.training.link)
+        .collect())
+}

@@ -30,7 +30,6 @@ pub fn pages() -> Pages {
         .post("/campagnes/{code}/start", pages::start)
         .get("/campagnes/{code}/resultats", pages::end)
         .post("/campagnes/{code}/partager", pages::share)
-        .get("/mes-parcours", pages::courses)
         .get("/orga", orga::home)
         .get("/orga/{organization_id}/campaigns", orga::campaigns)
         .get("/orga/{organization_id}/campaigns/new", orga::new_campaign)

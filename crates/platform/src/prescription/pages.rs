@@ -51,6 +51,13 @@ pub async fn enter(
         match service::campaign_by_code(&state, &code).await {
             Ok(campaign) => return Ok(Redirect::to(&format!("/campagnes/{}", campaign.code)).into_response()),
             Err(AppError::NotFound) => {
+                // Combined courses share the campaigns' codes.
+                if let Some(code) = crate::access_codes::normalize(&code)
+                    && crate::access_codes::kind_of(&state.db, &code).await?
+                        == Some(crate::access_codes::Kind::CombinedCourse)
+                {
+                    return Ok(Redirect::to(&format!("/parcours/{code}")).into_response());
+                }
                 form = form.keep("code", &code).with_errors(
                     page.lang,
                     &[crate::web::error::FieldError {
@@ -325,19 +332,6 @@ pub async fn share(
         vec![page.t("campaign-not-ready-text")],
         Some((&format!("/campagnes/{}", campaign.code), page.t("campaign-continue"))),
     ))
-}
-
-#[derive(Template)]
-#[template(path = "prescription/courses.html")]
-struct CoursesPage {
-    chrome: Chrome,
-    courses: Vec<store::MyParticipation>,
-}
-
-/// `GET /mes-parcours`: every campaign the learner took part in, with its state.
-pub async fn courses(State(state): State<AppState>, page: Page, me: CurrentUser) -> Result<Response, AppError> {
-    let courses = store::participations_of_user(&state.db, me.id).await?;
-    Ok(render(StatusCode::OK, &CoursesPage { chrome: page.chrome_t("my-courses-title"), courses }))
 }
 
 /// Mastery as a whole percent, for templates.

@@ -501,7 +501,12 @@ pub async fn share_at(state: &AppState, user: Uuid, participation: Uuid, at: i64
     let snapshot = serde_json::to_string(&snapshot).map_err(|e| AppError::Internal(e.into()))?;
     let shared =
         store::Shared { at, validated_skills: validated, mastery_rate: mastery, pix_score: pix, snapshot: &snapshot };
-    Ok(store::share(&state.db, participation, shared).await?)
+    let done = store::share(&state.db, participation, shared).await?;
+    if done {
+        // A shared participation completes a combined course's campaign item.
+        state.progressed(user);
+    }
+    Ok(done)
 }
 
 /// What quests look at of a person's participations (`quests`), grouped by organisation learner
@@ -533,4 +538,47 @@ pub async fn users_of_campaign_code(state: &AppState, code: &str) -> Result<Vec<
         Some(c) => Ok(store::users_of_campaign(&state.db, c.id).await?),
         None => Ok(Vec::new()),
     }
+}
+
+/// The organisation's learners linked to an account, by account: (first name, last name, class).
+pub async fn learners_with_accounts(
+    state: &AppState,
+    org: Uuid,
+) -> Result<std::collections::HashMap<Uuid, (String, String, Option<String>)>, AppError> {
+    Ok(store::learners_with_accounts(&state.db, org)
+        .await?
+        .into_iter()
+        .map(|(user, first, last, division)| (user, (first, last, division)))
+        .collect())
+}
+
+/// Organisations' campaigns created for a combined course: the course's name and the target
+/// profile's name make the campaign's.
+pub async fn create_course_campaign(
+    state: &AppState,
+    org: Uuid,
+    creator: Uuid,
+    course_name: &str,
+    profile: Uuid,
+) -> Result<Result<Campaign, Vec<FieldError>>, AppError> {
+    let profile_name = store::target_profile(&state.db, profile).await?.map(|p| p.name).unwrap_or_default();
+    let new = NewCampaign {
+        name: format!("{course_name} — {profile_name}").chars().take(255).collect(),
+        title: course_name.chars().take(255).collect(),
+        kind: CampaignType::Assessment,
+        target_profile: Some(profile),
+        external_id: None,
+        landing_text: String::new(),
+        end_text: String::new(),
+        end_button: None,
+        multiple_sendings: false,
+    };
+    create_campaign(state, org, creator, new).await
+}
+
+pub use super::store::MyParticipation;
+
+/// Every campaign a learner took part in, with its state ("Mes parcours").
+pub async fn my_participations(state: &AppState, user: Uuid) -> Result<Vec<MyParticipation>, AppError> {
+    Ok(store::participations_of_user(&state.db, user).await?)
 }

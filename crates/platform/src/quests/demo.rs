@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use super::service;
+use super::{courses, service};
 use crate::{AppState, learning, prescription};
 
 /// The attestation of the demo school's campaign.
@@ -12,6 +12,12 @@ pub const SIXTH_GRADE: &str = "SIXTH_GRADE";
 pub const PERSONAL_DATA: &str = "DONNEES_PERSONNELLES";
 /// The module it asks for.
 const MODULE: &str = "donperso";
+/// The attestation of the demo school's combined course.
+pub const CITIZENSHIP: &str = "CITOYENNETE_NUMERIQUE";
+/// The demo combined course's code (docs/quests.md).
+pub const COURSE_CODE: &str = "PARCUR626";
+/// Its name.
+pub const COURSE_NAME: &str = "Sixième — citoyenneté numérique";
 
 /// Creates the demo attestations and quests (once), the demo learner's finished module, and
 /// evaluates her quests.
@@ -66,6 +72,7 @@ pub async fn seed(state: &AppState, learner: Option<Uuid>) -> anyhow::Result<()>
             create(state, &finished).await?;
         }
     }
+    seed_course(state).await?;
     if let Some(user) = learner {
         service::reward(state, user).await?;
     }
@@ -84,4 +91,45 @@ async fn create(state: &AppState, config: &serde_json::Value) -> anyhow::Result<
         }
         Err(why) => anyhow::bail!("demo quest refused: {why}"),
     }
+}
+
+/// The demo school's combined course: its campaign on the demo profile, then two modules, and an
+/// attestation for completing it (once: when no blueprint exists yet).
+async fn seed_course(state: &AppState) -> anyhow::Result<()> {
+    if !courses::blueprints(state).await?.is_empty() {
+        return Ok(());
+    }
+    let profile =
+        prescription::back_office::target_profiles(state).await?.into_iter().find(|p| p.name.ends_with("(démo)"));
+    let Ok(school) = prescription::service::campaign_by_code(state, prescription::demo::ASSESSMENT_CODE).await else {
+        return Ok(());
+    };
+    let (Some(profile), Some(creator)) = (profile, school.creator_id) else { return Ok(()) };
+    service::save_attestation(
+        state,
+        CITIZENSHIP,
+        "Attestation — Parcours citoyenneté numérique (sixième)",
+        "{name} a terminé le parcours « Sixième — citoyenneté numérique » de son collège : une campagne sur la recherche d'information, puis les modules « Protéger ses données personnelles » et « Des mots de passe solides ».\n\nAttestation délivrée le {date}.",
+    )
+    .await?;
+    let new = courses::NewBlueprint {
+        name: COURSE_NAME.to_owned(),
+        description: "Trois étapes pour bien commencer au collège : faites le point sur votre façon de chercher l'information, puis apprenez à protéger vos données et vos comptes.".to_owned(),
+        attestation_key: Some(CITIZENSHIP.to_owned()),
+        items: vec![
+            courses::BlueprintItem::Campaign { target_profile_id: profile.id },
+            courses::BlueprintItem::Module { module_id: MODULE.to_owned() },
+            courses::BlueprintItem::Module { module_id: "mdpsolid".to_owned() },
+        ],
+    };
+    let blueprint = match courses::create_blueprint(state, new).await? {
+        Ok(id) => id,
+        Err(why) => anyhow::bail!("demo blueprint refused: {why}"),
+    };
+    if let Err(why) =
+        courses::deploy_with_code(state, school.organization_id, blueprint, creator, Some(COURSE_CODE)).await?
+    {
+        anyhow::bail!("demo course not deployed: {why}");
+    }
+    Ok(())
 }

@@ -240,10 +240,15 @@ async fn eligibilities(state: &AppState, user: Uuid) -> Result<Vec<Eligibility>,
             ])
         })
         .collect();
+    let courses: Vec<Object> = super::courses::quest_facts(state, user)
+        .await?
+        .iter()
+        .map(|c| object(vec![("combinedCourseId", text(c.combined_course_id)), ("status", text(&c.status))]))
+        .collect();
     let mut by_learner: BTreeMap<Uuid, Eligibility> = BTreeMap::new();
     let mut outside = Eligibility {
         organization: None,
-        facts: Facts { passages: passages.clone(), ..Facts::default() },
+        facts: Facts { passages: passages.clone(), combined_courses: courses.clone(), ..Facts::default() },
         participations: Vec::new(),
         campaign_skills: Vec::new(),
         profiles: Vec::new(),
@@ -266,6 +271,7 @@ async fn eligibilities(state: &AppState, user: Uuid) -> Result<Vec<Eligibility>,
                 ])),
                 organization: Some(object(vec![("id", text(r.organization_id)), ("type", text(&r.organization_type))])),
                 passages: passages.clone(),
+                combined_courses: courses.clone(),
                 ..Facts::default()
             },
             participations: Vec::new(),
@@ -287,6 +293,8 @@ async fn eligibilities(state: &AppState, user: Uuid) -> Result<Vec<Eligibility>,
 /// Evaluates every quest the learner has not completed and grants what they now deserve, each
 /// reward once; the keys granted by this call.
 pub async fn reward(state: &AppState, user: Uuid) -> Result<Vec<String>, AppError> {
+    // Combined courses first: completing one grants its attestation and is a fact quests look at.
+    super::courses::reassess(state, user).await?;
     let quests: Vec<Quest> = store::quests(&state.db).await?.iter().filter_map(Quest::read).collect();
     if quests.is_empty() {
         return Ok(Vec::new());

@@ -167,3 +167,202 @@ pub async fn shared_with(conn: impl Into<Conn<'_>>, organization: Uuid) -> Resul
             .bind(organization).fetch_all(c).await
     })
 }
+
+/// A combined-course blueprint the back office wrote.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Blueprint {
+    /// Id.
+    pub id: Uuid,
+    /// Its name (the deployed courses' name).
+    pub name: String,
+    /// What learners read first.
+    pub description: String,
+    /// The attestation completing a course grants.
+    pub attestation_key: Option<String>,
+    /// Its items (JSON).
+    pub items: String,
+    /// Creation (µs).
+    pub created_at: i64,
+}
+
+/// A combined course deployed in an organisation.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CourseRow {
+    /// Id.
+    pub id: Uuid,
+    /// The code learners type (shared namespace with campaigns).
+    pub code: String,
+    /// The organisation.
+    pub organization_id: Uuid,
+    /// The blueprint it was deployed from.
+    pub blueprint_id: Option<Uuid>,
+    /// Its name.
+    pub name: String,
+    /// What learners read first.
+    pub description: String,
+    /// The attestation completing it grants.
+    pub attestation_key: Option<String>,
+    /// Its items (JSON).
+    pub items: String,
+    /// Who deployed it.
+    pub created_by: Option<Uuid>,
+    /// Creation (µs).
+    pub created_at: i64,
+}
+
+/// A learner's participation in a combined course.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CourseParticipation {
+    /// The course.
+    pub combined_course_id: Uuid,
+    /// The learner.
+    pub user_id: Uuid,
+    /// `STARTED` or `COMPLETED`.
+    pub status: String,
+    /// Start (µs).
+    pub created_at: i64,
+    /// Last change (µs).
+    pub updated_at: i64,
+}
+
+/// Records a blueprint.
+pub async fn insert_blueprint(conn: impl Into<Conn<'_>>, b: &Blueprint) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("INSERT INTO course_blueprints (id, name, description, attestation_key, items, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(b.id).bind(&b.name).bind(&b.description).bind(&b.attestation_key).bind(&b.items).bind(b.created_at)
+            .execute(c).await.map(|_| ())
+    })
+}
+
+/// Every blueprint, by name.
+pub async fn blueprints(conn: impl Into<Conn<'_>>) -> Result<Vec<Blueprint>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, Blueprint>("SELECT id, name, description, attestation_key, items, created_at FROM course_blueprints ORDER BY name, id").fetch_all(c).await
+    })
+}
+
+macro_rules! select_course {
+    ($where:literal) => {
+        concat!(
+            "SELECT id, code, organization_id, blueprint_id, name, description, attestation_key, items, created_by, created_at FROM combined_courses ",
+            $where
+        )
+    };
+}
+
+/// Records a course unless its code is taken (by a campaign or a course); true when recorded.
+pub async fn insert_course(conn: impl Into<Conn<'_>>, r: &CourseRow) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        let reserved = sqlx::query(crate::access_codes::RESERVE)
+            .bind(&r.code).bind(crate::access_codes::Kind::CombinedCourse.as_str()).bind(r.created_at)
+            .execute(&mut *c).await?;
+        if reserved.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query("INSERT INTO combined_courses (id, code, organization_id, blueprint_id, name, description, attestation_key, items, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            .bind(r.id).bind(&r.code).bind(r.organization_id).bind(r.blueprint_id).bind(&r.name).bind(&r.description)
+            .bind(&r.attestation_key).bind(&r.items).bind(r.created_by).bind(r.created_at)
+            .execute(c).await.map(|_| true)
+    })
+}
+
+/// A course by its code.
+pub async fn course_by_code(conn: impl Into<Conn<'_>>, code: &str) -> Result<Option<CourseRow>, sqlx::Error> {
+    on_conn!(conn, c => sqlx::query_as::<_, CourseRow>(select_course!("WHERE code = $1")).bind(code).fetch_optional(c).await)
+}
+
+/// A course by id.
+pub async fn course(conn: impl Into<Conn<'_>>, id: Uuid) -> Result<Option<CourseRow>, sqlx::Error> {
+    on_conn!(conn, c => sqlx::query_as::<_, CourseRow>(select_course!("WHERE id = $1")).bind(id).fetch_optional(c).await)
+}
+
+/// Every course, the most recent first (the back office's list).
+pub async fn all_courses(conn: impl Into<Conn<'_>>) -> Result<Vec<CourseRow>, sqlx::Error> {
+    on_conn!(conn, c => sqlx::query_as::<_, CourseRow>(select_course!("ORDER BY created_at DESC, id LIMIT 200")).fetch_all(c).await)
+}
+
+/// An organisation's courses, the most recent first.
+pub async fn courses_of_organization(conn: impl Into<Conn<'_>>, org: Uuid) -> Result<Vec<CourseRow>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, CourseRow>(select_course!("WHERE organization_id = $1 ORDER BY created_at DESC, id")).bind(org).fetch_all(c).await
+    })
+}
+
+/// Per course of an organisation: (course, participants, of whom completed).
+pub async fn course_counts(conn: impl Into<Conn<'_>>, org: Uuid) -> Result<Vec<(Uuid, i64, i64)>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as("SELECT p.combined_course_id, COUNT(*), SUM(CASE WHEN p.status = 'COMPLETED' THEN 1 ELSE 0 END) FROM combined_course_participations p JOIN combined_courses k ON k.id = p.combined_course_id WHERE k.organization_id = $1 GROUP BY p.combined_course_id")
+            .bind(org).fetch_all(c).await
+    })
+}
+
+/// Starts a learner's participation (nothing when they already have one).
+pub async fn start_course(conn: impl Into<Conn<'_>>, course: Uuid, user: Uuid, at: i64) -> Result<(), sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("INSERT INTO combined_course_participations (id, combined_course_id, user_id, status, created_at, updated_at) VALUES ($1, $2, $3, 'STARTED', $4, $4) ON CONFLICT (combined_course_id, user_id) DO NOTHING")
+            .bind(Uuid::now_v7()).bind(course).bind(user).bind(at).execute(c).await.map(|_| ())
+    })
+}
+
+macro_rules! select_participation {
+    ($where:literal) => {
+        concat!(
+            "SELECT combined_course_id, user_id, status, created_at, updated_at FROM combined_course_participations ",
+            $where
+        )
+    };
+}
+
+/// A learner's participation in a course.
+pub async fn course_participation(
+    conn: impl Into<Conn<'_>>,
+    course: Uuid,
+    user: Uuid,
+) -> Result<Option<CourseParticipation>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, CourseParticipation>(select_participation!("WHERE combined_course_id = $1 AND user_id = $2"))
+            .bind(course).bind(user).fetch_optional(c).await
+    })
+}
+
+/// A learner's course participations, the most recently active first.
+pub async fn course_participations_of_user(
+    conn: impl Into<Conn<'_>>,
+    user: Uuid,
+) -> Result<Vec<CourseParticipation>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, CourseParticipation>(select_participation!("WHERE user_id = $1 ORDER BY updated_at DESC, combined_course_id"))
+            .bind(user).fetch_all(c).await
+    })
+}
+
+/// A course's participations, the oldest first.
+pub async fn participations_of_course(
+    conn: impl Into<Conn<'_>>,
+    course: Uuid,
+) -> Result<Vec<CourseParticipation>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as::<_, CourseParticipation>(select_participation!("WHERE combined_course_id = $1 ORDER BY created_at, user_id"))
+            .bind(course).fetch_all(c).await
+    })
+}
+
+/// Marks a participation completed; true when this call did (not when it already was).
+pub async fn complete_course(
+    conn: impl Into<Conn<'_>>,
+    course: Uuid,
+    user: Uuid,
+    at: i64,
+) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("UPDATE combined_course_participations SET status = 'COMPLETED', updated_at = $3 WHERE combined_course_id = $1 AND user_id = $2 AND status = 'STARTED'")
+            .bind(course).bind(user).bind(at).execute(c).await.map(|r| r.rows_affected() == 1)
+    })
+}
+
+/// Erases a person's course participations.
+pub async fn delete_course_participations_of_user(conn: impl Into<Conn<'_>>, user: Uuid) -> Result<u64, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("DELETE FROM combined_course_participations WHERE user_id = $1").bind(user).execute(c).await.map(|r| r.rows_affected())
+    })
+}

@@ -18,6 +18,13 @@ macro_rules! select_campaign {
 /// Inserts a campaign unless its code is taken; true when inserted.
 pub async fn insert_campaign(conn: impl Into<Conn<'_>>, c_: &Campaign) -> Result<bool, sqlx::Error> {
     on_conn!(conn, c => {
+        // The code is one of the namespace campaigns share with combined courses.
+        let reserved = sqlx::query(crate::access_codes::RESERVE)
+            .bind(&c_.code).bind(crate::access_codes::Kind::Campaign.as_str()).bind(c_.created_at)
+            .execute(&mut *c).await?;
+        if reserved.rows_affected() == 0 {
+            return Ok(false);
+        }
         sqlx::query(
             "INSERT INTO campaigns (id, organization_id, code, name, title, type, target_profile_id, skills, creator_id, owner_id, external_id_label, external_id_type, \
              landing_text, end_text, end_button_text, end_button_url, multiple_sendings, created_at, archived_at, deleted_at) \

@@ -31,3 +31,14 @@ pub async fn insert_learner_for_user(
         .execute(c).await.map(|_| ())
     })
 }
+
+/// The organisation's learners linked to an account: (account, first name, last name, class).
+pub async fn learners_with_accounts(
+    conn: impl Into<Conn<'_>>,
+    org: Uuid,
+) -> Result<Vec<(Uuid, String, String, Option<String>)>, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query_as("SELECT user_id, first_name, last_name, division FROM organization_learners WHERE organization_id = $1 AND user_id IS NOT NULL AND deleted_at IS NULL ORDER BY created_at")
+            .bind(org).fetch_all(c).await
+    })
+}

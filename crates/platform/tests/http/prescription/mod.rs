@@ -11,6 +11,7 @@ use crate::{
 };
 
 pub(crate) mod campaigns;
+pub(crate) mod courses;
 pub(crate) mod learner_lists;
 pub(crate) mod members;
 pub(crate) mod quests;

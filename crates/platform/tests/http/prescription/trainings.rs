@@ -13,7 +13,14 @@ use crate::{dual, evaluation::finish, support::TestApp};
 dual!(trainings_from_the_back_office_to_the_learner_and_the_organisation, trigger_boundaries_hold_exactly);
 
 /// Creates a training through the back office form; returns its id.
-async fn create_training(app: &TestApp, s: &Setup, title: &str, kind: &str, link: &str, locales: &[&str]) -> Uuid {
+pub(super) async fn create_training(
+    app: &TestApp,
+    s: &Setup,
+    title: &str,
+    kind: &str,
+    link: &str,
+    locales: &[&str],
+) -> Uuid {
     let mut fields = vec![
         ("title", title),
         ("internal_title", title),
@@ -49,7 +56,7 @@ async fn set_trigger(
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{kind} trigger set");
 }
 
-async fn attach(app: &TestApp, s: &Setup, training: Uuid) {
+pub(super) async fn attach(app: &TestApp, s: &Setup, training: Uuid) {
     let profile = s.profile.to_string();
     let r = app
         .post_form(&s.admin, &format!("/admin/trainings/{training}/profiles"), &[("target_profile", &profile)])

@@ -114,7 +114,8 @@ describe('combined courses', () => {
     await page.goto(`${suite.server.baseUrl}/parcours/${CODE}`);
     await page.getByRole('button', { name: 'Commencer le parcours' }).click();
     await page.waitForURL(new RegExp(`/parcours/${CODE}$`));
-    assert.match(await page.locator('main').innerText(), /Votre progression : 0\/1 campagne, 0\/2 modules/);
+    // She finished the personal-data module before: it counts, though it waits behind the campaign.
+    assert.match(await page.locator('main').innerText(), /Votre progression : 0\/1 campagne, 1\/2 modules/);
     assert.ok(await page.getByRole('link', { name: /Continuer/ }).count() === 1);
     await page.context().close();
   });

@@ -12,6 +12,9 @@ import { answerWithKeyboard, logIn } from '../lib/journeys.mjs';
 /** Switches the server's PostgreSQL database to read-only (or back) and closes its connections. */
 function setReadOnly(server, readOnly) {
   const name = server.databaseUrl.replace(/^.*\//, '');
+  const before = spawnSync('psql', [process.env.PIX_E2E_POSTGRES_URL, '-tAc', 'SELECT clock_timestamp()'], { encoding: 'utf8' });
+  assert.equal(before.status, 0, before.stderr);
+  const switchedAt = before.stdout.trim();
   const done = spawnSync(
     'psql',
     [
@@ -23,6 +26,19 @@ function setReadOnly(server, readOnly) {
     { encoding: 'utf8' },
   );
   assert.equal(done.status, 0, done.stderr);
+  // pg_terminate_backend only signals: wait until the sessions opened before the switch are gone,
+  // or one of them (read-only, or writable) would still serve the next request.
+  for (let tries = 0; ; tries++) {
+    const left = spawnSync(
+      'psql',
+      [process.env.PIX_E2E_POSTGRES_URL, '-tAc', `SELECT count(*) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid() AND backend_start <= '${switchedAt}'`],
+      { encoding: 'utf8' },
+    );
+    assert.equal(left.status, 0, left.stderr);
+    if (Number(left.stdout.trim()) === 0) break;
+    assert.ok(tries < 100, `the server's sessions on ${name} end`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  }
 }
 
 describe('storage that refuses writes', () => {

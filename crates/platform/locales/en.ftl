@@ -1221,3 +1221,7 @@ admin-courses-file-required = Choose a file.
 admin-courses-file-utf8 = The file must be UTF-8 encoded.
 admin-courses-deployed = Deployed courses
 admin-courses-organization = Organisation
+results-rewards = Attestations
+results-reward-obtained = obtained
+results-reward-not-obtained = not obtained
+results-reward-computing = being computed (reload the page in a moment)

@@ -1221,3 +1221,7 @@ admin-courses-file-required = Choisissez un fichier.
 admin-courses-file-utf8 = Le fichier doit être encodé en UTF-8.
 admin-courses-deployed = Parcours déployés
 admin-courses-organization = Organisation
+results-rewards = Attestations
+results-reward-obtained = obtenue
+results-reward-not-obtained = non obtenue
+results-reward-computing = en cours de calcul (rechargez la page dans un instant)

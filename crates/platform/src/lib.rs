@@ -71,6 +71,8 @@ pub struct AppState {
     pub(crate) test_kinds: &'static [&'static dyn evaluation::kind::TestKind],
     /// What listens to learners' progress ([`PROGRESS_LISTENERS`]).
     pub(crate) progress_listeners: &'static [fn(&AppState, uuid::Uuid)],
+    /// What contexts above say of a participation's rewards on its end page ([`PARTICIPATION_REWARDS`]).
+    pub(crate) participation_rewards: &'static [prescription::model::RewardsFn],
 }
 
 impl AppState {
@@ -95,6 +97,10 @@ pub(crate) const PERSONAL_DATA: &[personal_data::Context] = &[
 /// What runs when a learner progressed (a campaign answer, a module finished): quests are evaluated
 /// in the background. Lower contexts call [`AppState::progressed`]; the contexts above them listen.
 pub(crate) const PROGRESS_LISTENERS: &[fn(&AppState, uuid::Uuid)] = &[quests::service::reward_later];
+
+/// What a campaign's end page shows of the rewards its participation may bring: quests' attestations.
+pub(crate) const PARTICIPATION_REWARDS: &[prescription::model::RewardsFn] =
+    &[|state, user, participation| Box::pin(quests::service::participation_rewards(state, user, participation))];
 
 /// The outbox jobs contexts perform themselves (mail is the outbox's own).
 pub(crate) const JOBS: &[outbox::JobKind] =
@@ -195,6 +201,7 @@ impl Server {
             jobs: JOBS,
             test_kinds: TEST_KINDS,
             progress_listeners: PROGRESS_LISTENERS,
+            participation_rewards: PARTICIPATION_REWARDS,
         };
         if state.settings.demo {
             tracing::warn!("demo mode: demo accounts are created; never use --demo in production");

@@ -277,11 +277,7 @@ pub async fn attach_profile(
     CsrfForm(f): CsrfForm<AttachForm>,
 ) -> Result<Response, AppError> {
     service::organization(&state, id).await?;
-    let found = match Uuid::parse_str(f.target_profile.trim()) {
-        Ok(p) => store::target_profile(&state, p).await?.map(|_| p),
-        Err(_) => None,
-    };
-    let Some(profile) = found else {
+    let Some(profile) = store::typed_profile(&state, &f.target_profile).await? else {
         let form = FormState::new().with_errors(
             page.lang,
             &[FieldError { field: "target_profile".into(), code: "field-target-profile-required".into() }],

@@ -446,11 +446,7 @@ pub async fn attach(
     Path(id): Path<Uuid>,
     CsrfForm(f): CsrfForm<AttachForm>,
 ) -> Result<Response, AppError> {
-    let profile = match Uuid::parse_str(f.target_profile.trim()) {
-        Ok(p) => back_office::target_profile(&state, p).await?.map(|_| p),
-        Err(_) => None,
-    };
-    let Some(profile) = profile else {
+    let Some(profile) = back_office::typed_profile(&state, &f.target_profile).await? else {
         trainings::training(&state, id).await?;
         let back = format!("/admin/trainings/{id}");
         return Ok(crate::web::layout::message(

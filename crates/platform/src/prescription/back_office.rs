@@ -36,6 +36,14 @@ pub async fn target_profile(state: &AppState, id: Uuid) -> Result<Option<TargetP
     Ok(store::target_profile(&state.db, id).await?)
 }
 
+/// The target profile an agent typed (its id), when it exists.
+pub async fn typed_profile(state: &AppState, typed: &str) -> Result<Option<Uuid>, AppError> {
+    match Uuid::parse_str(typed.trim()) {
+        Ok(id) => Ok(target_profile(state, id).await?.map(|p| p.id)),
+        Err(_) => Ok(None),
+    }
+}
+
 /// The target profiles an organisation may use.
 pub async fn profiles_of_organization(state: &AppState, org: Uuid) -> Result<Vec<TargetProfile>, AppError> {
     Ok(store::profiles_of_organization(&state.db, org).await?)

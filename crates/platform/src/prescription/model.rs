@@ -495,3 +495,45 @@ mod tests {
         assert_eq!(NewCampaign::try_from(f).unwrap_err()[0].field, "end_button_url");
     }
 }
+
+/// What a participation's end page says of a reward a context above may grant for it (quests:
+/// an attestation), as the reference's "obtenue / non obtenue / en cours de calcul".
+#[derive(Debug, Clone)]
+pub struct RewardNote {
+    /// Its title.
+    pub label: String,
+    /// Where its holder downloads it (when obtained).
+    pub href: String,
+    /// Obtained, not obtained, or being computed.
+    pub state: RewardState,
+}
+
+/// Where a reward stands for a participation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RewardState {
+    /// The learner holds it.
+    Obtained,
+    /// Not (yet) met.
+    NotObtained,
+    /// The learner's last progress is still being evaluated.
+    Computing,
+}
+
+impl RewardState {
+    /// The message saying it.
+    pub fn message_id(self) -> &'static str {
+        match self {
+            RewardState::Obtained => "results-reward-obtained",
+            RewardState::NotObtained => "results-reward-not-obtained",
+            RewardState::Computing => "results-reward-computing",
+        }
+    }
+}
+
+/// Reads the rewards a participation may bring: `(state, learner, participation)`.
+pub type RewardsFn =
+    for<'a> fn(
+        &'a crate::AppState,
+        Uuid,
+        Uuid,
+    ) -> futures_util::future::BoxFuture<'a, Result<Vec<RewardNote>, crate::web::error::AppError>>;

@@ -244,6 +244,8 @@ struct EndPage {
     trainings: Vec<crate::learning::training_pages::TrainingCard>,
     /// Where the usefulness form comes back to.
     back: String,
+    /// The attestations this participation may bring, and where each stands.
+    rewards: Vec<crate::prescription::model::RewardNote>,
 }
 
 /// Query of the end page.
@@ -297,7 +299,12 @@ pub async fn end(
         && matches!(service::entry(&state, &campaign, me.id).await?, Entry::Start);
     let notice = if q.shared.is_some() { page.t("campaign-shared-notice") } else { String::new() };
     let recommended = crate::learning::trainings::of_participation(&state, p.id).await?;
+    let mut rewards = Vec::new();
+    for read in state.participation_rewards {
+        rewards.extend(read(&state, me.id, p.id).await?);
+    }
     let end = EndPage {
+        rewards,
         trainings: crate::learning::training_pages::cards(&state, lang, &recommended),
         back: format!("/campagnes/{}/resultats", campaign.code),
         chrome: page.chrome(&campaign.title),

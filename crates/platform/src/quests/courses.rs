@@ -418,23 +418,57 @@ async fn done_by(state: &AppState, user: Uuid) -> Result<Done, AppError> {
     Ok(Done { campaigns, modules })
 }
 
+/// What a course's steps are, read once for every learner looked at.
+struct Prepared {
+    course: CourseRow,
+    items: Vec<CourseItem>,
+    /// Campaign → (title, code), for the campaigns that still exist.
+    campaigns: HashMap<Uuid, (String, String)>,
+    /// Target profile → the modules it may recommend.
+    recommendable: HashMap<Uuid, Vec<String>>,
+    /// The attestation's title.
+    attestation_label: Option<String>,
+}
+
+async fn prepare(state: &AppState, course: CourseRow) -> Result<Prepared, AppError> {
+    let items = items_of(&course);
+    let mut campaigns = HashMap::new();
+    let mut recommendable = HashMap::new();
+    for item in &items {
+        if let CourseItem::Campaign { campaign_id, target_profile_id } = item {
+            if let Ok(c) = prescription::service::campaign_of(state, course.organization_id, *campaign_id).await {
+                campaigns.insert(*campaign_id, (c.title, c.code));
+            }
+            if !recommendable.contains_key(target_profile_id) {
+                let modules = learning::trainings::modules_of_profile(state, *target_profile_id).await?;
+                recommendable.insert(*target_profile_id, modules);
+            }
+        }
+    }
+    let attestation_label = match &course.attestation_key {
+        Some(key) => Some(store::attestation(&state.db, key).await?.map_or_else(|| key.clone(), |a| a.label)),
+        None => None,
+    };
+    Ok(Prepared { course, items, campaigns, recommendable, attestation_label })
+}
+
+/// The course as one learner sees it; `status` is their participation's (none before they start).
 async fn view_with(
     state: &AppState,
-    course: CourseRow,
+    prepared: &Prepared,
     user: Uuid,
+    status: Option<String>,
     done: &Done,
     lang: Lang,
 ) -> Result<CourseView, AppError> {
-    let items = items_of(&course);
-    let mut rule_items = Vec::with_capacity(items.len());
-    let mut shown = Vec::with_capacity(items.len());
-    for item in &items {
+    let mut rule_items = Vec::with_capacity(prepared.items.len());
+    let mut shown = Vec::with_capacity(prepared.items.len());
+    for item in &prepared.items {
         match item {
             CourseItem::Campaign { campaign_id, target_profile_id } => {
-                let campaign =
-                    prescription::service::campaign_of(state, course.organization_id, *campaign_id).await.ok();
-                let status = done.campaigns.get(campaign_id).map(String::as_str);
-                let completed = status == Some("SHARED");
+                let campaign = prepared.campaigns.get(campaign_id);
+                let participation = done.campaigns.get(campaign_id).map(String::as_str);
+                let completed = participation == Some("SHARED");
                 let recommended = if completed {
                     learning::trainings::modules_recommended(state, user, *campaign_id).await?
                 } else {
@@ -442,15 +476,15 @@ async fn view_with(
                 };
                 rule_items.push(engine::course::Item::Campaign {
                     completed,
-                    recommendable: learning::trainings::modules_of_profile(state, *target_profile_id).await?,
+                    recommendable: prepared.recommendable.get(target_profile_id).cloned().unwrap_or_default(),
                     recommended,
                 });
                 shown.push(StepView {
                     kind: StepKind::Campaign,
-                    title: campaign.as_ref().map_or_else(String::new, |c| c.title.clone()),
-                    href: campaign.as_ref().map_or_else(String::new, |c| format!("/campagnes/{}", c.code)),
-                    reference: campaign.map_or_else(String::new, |c| c.code),
-                    started: status.is_some() && !completed,
+                    title: campaign.map_or_else(String::new, |(title, _)| title.clone()),
+                    href: campaign.map_or_else(String::new, |(_, code)| format!("/campagnes/{code}")),
+                    reference: campaign.map_or_else(String::new, |(_, code)| code.clone()),
+                    started: participation.is_some() && !completed,
                     completed,
                     locked: false,
                     minutes: 0,
@@ -493,32 +527,31 @@ async fn view_with(
             },
         })
         .collect();
-    let status = store::course_participation(&state.db, course.id, user).await?.map(|p| p.status);
-    let attestation = match &course.attestation_key {
-        Some(key) => {
-            let label = store::attestation(&state.db, key).await?.map_or_else(|| key.clone(), |a| a.label);
+    let attestation = match (&prepared.course.attestation_key, &prepared.attestation_label) {
+        (Some(key), Some(label)) => {
             let owned = store::rewards_of_user(&state.db, user)
                 .await?
                 .iter()
                 .any(|r| r.reward_type == super::service::ATTESTATIONS && &r.reward_key == key);
-            Some((key.clone(), label, owned))
+            Some((key.clone(), label.clone(), owned))
         }
-        None => None,
+        _ => None,
     };
-    Ok(CourseView { course, status, steps, progress, attestation })
+    Ok(CourseView { course: prepared.course.clone(), status, steps, progress, attestation })
 }
 
 /// The course as this learner sees it (their participation reassessed first).
 pub async fn view(state: &AppState, course: CourseRow, user: Uuid, lang: Lang) -> Result<CourseView, AppError> {
     reassess(state, user).await?;
     let done = done_by(state, user).await?;
-    view_with(state, course, user, &done, lang).await
+    let status = store::course_participation(&state.db, course.id, user).await?.map(|p| p.status);
+    view_with(state, &prepare(state, course).await?, user, status, &done, lang).await
 }
 
 /// Starts the learner's participation (nothing when started already).
 pub async fn start(state: &AppState, course: &CourseRow, user: Uuid) -> Result<(), AppError> {
     store::start_course(&state.db, course.id, user, state.clock.now_micros()).await?;
-    Ok(reassess(state, user).await?)
+    reassess(state, user).await
 }
 
 /// Marks completed the learner's courses they completed, and grants each one's attestation
@@ -535,7 +568,11 @@ pub async fn reassess(state: &AppState, user: Uuid) -> Result<(), AppError> {
     for p in mine {
         let Some(course) = store::course(&state.db, p.combined_course_id).await? else { continue };
         let completed = p.status == "COMPLETED"
-            || view_with(state, course.clone(), user, &done, Lang::Fr).await?.steps.iter().all(|s| s.completed);
+            || view_with(state, &prepare(state, course.clone()).await?, user, Some(p.status.clone()), &done, Lang::Fr)
+                .await?
+                .steps
+                .iter()
+                .all(|s| s.completed);
         if !completed {
             continue;
         }
@@ -561,8 +598,7 @@ pub async fn reassess(state: &AppState, user: Uuid) -> Result<(), AppError> {
             let through = prescription::service::quest_participations(&state.db, user)
                 .await?
                 .into_iter()
-                .filter(|q| campaigns.contains(&q.campaign_id))
-                .next_back()
+                .rfind(|q| campaigns.contains(&q.campaign_id))
                 .map(|q| q.id);
             store::share(&state.db, id, course.organization_id, through, now).await?;
         }
@@ -577,7 +613,7 @@ pub async fn mine(state: &AppState, user: Uuid, lang: Lang) -> Result<Vec<Course
     let mut out = Vec::new();
     for p in store::course_participations_of_user(&state.db, user).await? {
         if let Some(course) = store::course(&state.db, p.combined_course_id).await? {
-            out.push(view_with(state, course, user, &done, lang).await?);
+            out.push(view_with(state, &prepare(state, course).await?, user, Some(p.status), &done, lang).await?);
         }
     }
     Ok(out)
@@ -619,10 +655,11 @@ pub struct Participant {
 /// A course's participants with their progress, by name.
 pub async fn participants(state: &AppState, course: &CourseRow, lang: Lang) -> Result<Vec<Participant>, AppError> {
     let names = prescription::service::learners_with_accounts(state, course.organization_id).await?;
+    let prepared = prepare(state, course.clone()).await?;
     let mut out = Vec::new();
     for p in store::participations_of_course(&state.db, course.id).await? {
         let done = done_by(state, p.user_id).await?;
-        let v = view_with(state, course.clone(), p.user_id, &done, lang).await?;
+        let v = view_with(state, &prepared, p.user_id, Some(p.status.clone()), &done, lang).await?;
         let (name, division) = names
             .get(&p.user_id)
             .map_or((String::new(), String::new()), |(f, l, d)| (format!("{l} {f}"), d.clone().unwrap_or_default()));

@@ -496,14 +496,18 @@ pub async fn shared_pdf(state: &AppState, organization: Uuid, reward: Uuid, lang
         .into_iter()
         .find(|r| r.reward_id == reward)
         .ok_or(AppError::NotFound)?;
-    let attestation = store::attestation(&state.db, &r.reward_key).await?.ok_or(AppError::NotFound)?;
-    let name = format!("{} {}", r.first_name, r.last_name);
+    single_pdf(state, &r.reward_key, &format!("{} {}", r.first_name, r.last_name), r.obtained_at, lang).await
+}
+
+/// One holder's document of one attestation, obtained at `at`.
+async fn single_pdf(state: &AppState, key: &str, name: &str, at: i64, lang: Lang) -> Result<Vec<u8>, AppError> {
+    let attestation = store::attestation(&state.db, key).await?.ok_or(AppError::NotFound)?;
     let doc = crate::pdf::Doc {
         lang: lang.code(),
         title: format!("{} — {}", attestation.label, name),
         footer: lang.t("attestation-footer"),
-        date: paris_day(r.obtained_at).0,
-        blocks: attestation_blocks(&attestation, &name, r.obtained_at, lang, false),
+        date: paris_day(at).0,
+        blocks: attestation_blocks(&attestation, name, at, lang, false),
     };
     crate::pdf::render_off_thread(doc).await
 }
@@ -511,15 +515,49 @@ pub async fn shared_pdf(state: &AppState, organization: Uuid, reward: Uuid, lang
 /// The attestation's document for its owner (not found for anyone who did not obtain it).
 pub async fn attestation_pdf(state: &AppState, user: Uuid, key: &str, lang: Lang) -> Result<Vec<u8>, AppError> {
     let got = obtained(state, user).await?.into_iter().find(|o| o.key == key).ok_or(AppError::NotFound)?;
-    let attestation = store::attestation(&state.db, key).await?.ok_or(AppError::NotFound)?;
     let person = crate::identity::service::user_by_id(&state.db, user).await?.ok_or(AppError::NotFound)?;
-    let name = format!("{} {}", person.first_name, person.last_name);
-    let doc = crate::pdf::Doc {
-        lang: lang.code(),
-        title: format!("{} — {}", attestation.label, name),
-        footer: lang.t("attestation-footer"),
-        date: paris_day(got.at).0,
-        blocks: attestation_blocks(&attestation, &name, got.at, lang, false),
+    single_pdf(state, key, &format!("{} {}", person.first_name, person.last_name), got.at, lang).await
+}
+
+/// The attestations a campaign participation may bring, for its end page: every quest the learner
+/// is eligible for through that participation's organisation, obtained, not obtained, or being
+/// computed (their last progress is still being evaluated in the background).
+pub async fn participation_rewards(
+    state: &AppState,
+    user: Uuid,
+    participation: Uuid,
+) -> Result<Vec<crate::prescription::model::RewardNote>, AppError> {
+    use crate::prescription::model::{RewardNote, RewardState};
+    let quests: Vec<Quest> = store::quests(&state.db).await?.iter().filter_map(Quest::read).collect();
+    if quests.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sets = eligibilities(state, user).await?;
+    let Some(set) = sets.iter().find(|s| s.organization.is_some() && s.participations.contains(&participation)) else {
+        return Ok(Vec::new());
     };
-    crate::pdf::render_off_thread(doc).await
+    let owned: HashSet<String> = store::rewards_of_user(&state.db, user)
+        .await?
+        .into_iter()
+        .filter(|r| r.reward_type == ATTESTATIONS)
+        .map(|r| r.reward_key)
+        .collect();
+    let computing = EVALUATING.lock().map(|running| running.contains_key(&user)).unwrap_or(false);
+    let attestations = store::attestations(&state.db).await?;
+    let mut notes = Vec::new();
+    for quest in quests.iter().filter(|q| engine::quest::all_fulfilled(&state.content, &q.eligibility, &set.facts)) {
+        if notes.iter().any(|n: &(String, RewardNote)| n.0 == quest.reward_key) {
+            continue;
+        }
+        let Some(a) = attestations.iter().find(|a| a.key == quest.reward_key) else { continue };
+        let (state, href) = if owned.contains(&quest.reward_key) {
+            (RewardState::Obtained, format!("/mes-attestations/{}", a.key))
+        } else if computing {
+            (RewardState::Computing, String::new())
+        } else {
+            (RewardState::NotObtained, String::new())
+        };
+        notes.push((quest.reward_key.clone(), RewardNote { label: a.label.clone(), href, state }));
+    }
+    Ok(notes.into_iter().map(|(_, n)| n).collect())
 }

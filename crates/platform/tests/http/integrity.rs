@@ -571,7 +571,8 @@ async fn quotas_on_sessions_invitations_and_pdfs(backend: Backend) {
                  invigilator_password, version, created_by, created_at) SELECT $1, center_id, $2, address, room, examiner, date, time, description, \
                  access_code, invigilator_password, version, created_by, created_at FROM certification_sessions WHERE id = $3",
             )
-            .bind(Uuid::now_v7()).bind(9_000_000 + n).bind(session).execute(pool).await.unwrap();
+            // Above the 7-digit numbers sessions draw at random: never one of the demo's.
+            .bind(Uuid::now_v7()).bind(10_000_000 + n).bind(session).execute(pool).await.unwrap();
         }
     });
     let today = platform::clock::paris_date(platform::db::micros(time::OffsetDateTime::now_utc()));

@@ -100,6 +100,11 @@ async fn a_quest_rewards_one_attestation_once(backend: crate::support::Backend) 
     let page = weak.get(app.url("/mes-attestations")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("pas encore d&#39;attestation"), "{page}");
     assert_eq!(rewards(&app, weak_id).await, 0);
+    // Her end page says where the attestation stands (being computed while her last answer is).
+    let end = weak.get(app.url(&format!("/campagnes/{code}/resultats"))).send().await.unwrap().text().await.unwrap();
+    assert!(end.contains("Attestation de sixième"), "{end}");
+    assert!(end.contains("non obtenue") || end.contains("en cours de calcul"), "{end}");
+    assert!(!end.contains("/mes-attestations/SIXTH_GRADE"));
 
     // Léa answers right up to level 3: past 50 % on the capped tube, one reward.
     let (lea, lea_id) = app.learner("lea@example.org").await;
@@ -119,6 +124,9 @@ async fn a_quest_rewards_one_attestation_once(backend: crate::support::Backend) 
     assert_eq!(mine[0]["key"], "SIXTH_GRADE");
     assert_eq!(mine[0]["label"], "Attestation de sixième");
     assert_eq!(rewards(&app, lea_id).await, 1, "evaluating again keeps one");
+    let end = lea.get(app.url(&format!("/campagnes/{code}/resultats"))).send().await.unwrap().text().await.unwrap();
+    assert!(end.contains("<strong>Attestation de sixième</strong> : obtenue"), "{end}");
+    assert!(end.contains(r#"href="/mes-attestations/SIXTH_GRADE""#), "{end}");
 
     // Her school sees it shared through her participation.
     let shared: i64 = platform::on_db!(app.db(), pool => {

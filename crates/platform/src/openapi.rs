@@ -20,7 +20,7 @@ use utoipa::OpenApi;
     info(title = "Pix libre API", description = "Assess, develop and certify digital skills. Errors are RFC 9457 problem documents. \
 State-changing requests need the session cookie (for signed-in calls) and the `X-CSRF-Token` header from `GET /api/session`. \
 Request bodies are JSON objects whose unknown properties are refused (422)."),
-    tags((name = "identity", description = "Accounts, sessions and personal data"), (name = "evaluation", description = "Profile and competence tests"), (name = "learning", description = "Learning modules: passages, answers checked on the server, events"), (name = "quests", description = "Attestations obtained through quests"))
+    tags((name = "identity", description = "Accounts, sessions and personal data"), (name = "evaluation", description = "Profile and competence tests"), (name = "learning", description = "Learning modules: passages, answers checked on the server, events"), (name = "quests", description = "Attestations obtained through quests, and combined courses"))
 )]
 pub struct ApiDoc;
 
@@ -42,6 +42,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("post", "/api/passages/{id}/answers"),
     ("post", "/api/passages/{id}/events"),
     ("post", "/api/passages/{id}/terminate"),
+    // Which of a campaign or a combined course a code names: the "enter your code" step, before signing in.
+    ("get", "/api/verified-codes/{code}"),
 ];
 
 /// Operations behind the per-IP limit (`--auth-rate-per-minute`), or a login throttle.

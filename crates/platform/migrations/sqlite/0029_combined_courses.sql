@@ -43,3 +43,7 @@ CREATE TABLE combined_course_participations (
     UNIQUE (combined_course_id, user_id)
 ) STRICT;
 CREATE INDEX combined_course_participations_by_user ON combined_course_participations (user_id);
+
+-- The organisation's "Attestations" tab is a feature the back office enables (the reference's
+-- ATTESTATIONS_MANAGEMENT).
+ALTER TABLE organizations ADD COLUMN attestations_enabled INTEGER NOT NULL DEFAULT 0 CHECK (attestations_enabled IN (0, 1));

@@ -28,6 +28,7 @@ pub fn pages() -> Pages {
         .post("/admin/organizations", organizations::create_organization)
         .get("/admin/organizations/{id}", organizations::organization)
         .post("/admin/organizations/{id}/members", organizations::add_member)
+        .post("/admin/organizations/{id}/features", organizations::features)
         .post("/admin/organizations/{id}/profiles", organizations::attach_profile)
         .post("/admin/organizations/{id}/archive", organizations::archive)
         .get("/admin/target-profiles", organizations::target_profiles)

@@ -306,6 +306,36 @@ pub async fn attach_profile(
     Ok(Redirect::to(&format!("/admin/organizations/{id}")).into_response())
 }
 
+/// The features form.
+#[derive(Debug, Deserialize)]
+pub struct FeaturesForm {
+    /// `yes` when the attestations tab is enabled.
+    #[serde(default)]
+    attestations: String,
+}
+
+/// `POST /admin/organizations/{id}/features` (SUPER_ADMIN): enables or disables the organisation's
+/// features (its attestations tab).
+pub async fn features(
+    State(state): State<AppState>,
+    agent: RequireAdmin<SuperAdmin>,
+    Path(id): Path<Uuid>,
+    CsrfForm(f): CsrfForm<FeaturesForm>,
+) -> Result<Response, AppError> {
+    let enabled = f.attestations == "yes";
+    store::set_attestations_enabled(&state, id, enabled).await?;
+    crate::audit::write(
+        &state,
+        Some(agent.user.id),
+        "organization.features",
+        None,
+        "back office",
+        serde_json::json!({ "organization": id, "attestations": enabled }),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/admin/organizations/{id}")).into_response())
+}
+
 /// `POST /admin/organizations/{id}/archive` (SUPER_ADMIN): archives or unarchives.
 pub async fn archive(
     State(state): State<AppState>,

@@ -36,6 +36,11 @@ pub async fn target_profile(state: &AppState, id: Uuid) -> Result<Option<TargetP
     Ok(store::target_profile(&state.db, id).await?)
 }
 
+/// Enables or disables an organisation's attestations tab; not found for an unknown organisation.
+pub async fn set_attestations_enabled(state: &AppState, org: Uuid, enabled: bool) -> Result<(), AppError> {
+    if store::set_attestations_enabled(&state.db, org, enabled).await? { Ok(()) } else { Err(AppError::NotFound) }
+}
+
 /// The target profile an agent typed (its id), when it exists.
 pub async fn typed_profile(state: &AppState, typed: &str) -> Result<Option<Uuid>, AppError> {
     match Uuid::parse_str(typed.trim()) {

@@ -59,6 +59,8 @@ pub struct Organization {
     pub show_skills: bool,
     /// Exam campaigns may be created.
     pub exam_campaigns: bool,
+    /// The "Attestations" tab is enabled (by the back office).
+    pub attestations_enabled: bool,
     /// Creation time.
     pub created_at: i64,
     /// Archived.

@@ -105,6 +105,8 @@ async fn seed_course(state: &AppState) -> anyhow::Result<()> {
         return Ok(());
     };
     let (Some(profile), Some(creator)) = (profile, school.creator_id) else { return Ok(()) };
+    // The school's "Attestations" tab is on (the back office enables it per organisation).
+    prescription::back_office::set_attestations_enabled(state, school.organization_id, true).await?;
     service::save_attestation(
         state,
         CITIZENSHIP,

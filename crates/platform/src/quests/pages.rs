@@ -80,6 +80,8 @@ struct OrgaPage {
     rows: Vec<(uuid::Uuid, String, String, String, String)>,
     /// The class documents to download: (key, class, title, count).
     class_documents: Vec<(String, String, String, usize)>,
+    /// The back office enabled the tab.
+    enabled: bool,
 }
 
 /// The class filter.
@@ -146,6 +148,7 @@ pub async fn orga(
             division,
             rows,
             class_documents,
+            enabled: organization.attestations_enabled,
         },
     ))
 }

@@ -419,8 +419,12 @@ pub async fn obtained(state: &AppState, user: Uuid) -> Result<Vec<Obtained>, App
         .collect())
 }
 
-/// The attestations shared with an organisation (its members may see them).
+/// The attestations shared with an organisation (its members may see them): none unless the back
+/// office enabled its attestations tab.
 pub async fn shared_with(state: &AppState, organization: Uuid) -> Result<Vec<SharedAttestation>, AppError> {
+    if !prescription::service::organization(state, organization).await?.attestations_enabled {
+        return Ok(Vec::new());
+    }
     Ok(store::shared_with(&state.db, organization).await?)
 }
 

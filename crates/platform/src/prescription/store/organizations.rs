@@ -8,7 +8,7 @@ use crate::{db::Conn, on_conn};
 macro_rules! select_organization {
     ($rest:literal) => {
         concat!(
-            "SELECT id, name, kind, external_id, dpo_email, multiple_sending, learner_import, show_skills, exam_campaigns, created_at, archived_at FROM organizations ",
+            "SELECT id, name, kind, external_id, dpo_email, multiple_sending, learner_import, show_skills, exam_campaigns, attestations_enabled, created_at, archived_at FROM organizations ",
             $rest
         )
     };
@@ -48,6 +48,13 @@ pub async fn insert_organization(conn: impl Into<Conn<'_>>, o: NewOrganization<'
         .bind(o.id).bind(o.name).bind(o.kind).bind(o.external_id).bind(o.dpo_email).bind(o.multiple_sending)
         .bind(o.learner_import).bind(o.show_skills).bind(o.exam_campaigns).bind(o.now)
         .execute(c).await.map(|_| ())
+    })
+}
+
+/// Enables or disables an organisation's attestations tab.
+pub async fn set_attestations_enabled(conn: impl Into<Conn<'_>>, id: Uuid, enabled: bool) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query("UPDATE organizations SET attestations_enabled = $2 WHERE id = $1").bind(id).bind(enabled).execute(c).await.map(|r| r.rows_affected() == 1)
     })
 }
 

@@ -212,6 +212,8 @@ async fn a_course_unlocks_step_by_step_and_completes(backend: crate::support::Ba
     assert_eq!(list[0]["participations"], 1);
     assert_eq!(list[0]["completed"], 1);
     assert_eq!(lea.get(app.url(&orga_course)).send().await.unwrap().status(), StatusCode::NOT_FOUND, "not a member");
+    let features = format!("/admin/organizations/{}/features", s.org);
+    assert_eq!(app.post_form(&s.admin, &features, &[("attestations", "yes")]).await.status(), StatusCode::SEE_OTHER);
     let attestations =
         s.teacher.get(app.url(&format!("/orga/{}/attestations", s.org))).send().await.unwrap().text().await.unwrap();
     assert!(attestations.contains("Attestation de parcours"), "shared with the school");

@@ -157,6 +157,12 @@ async fn a_quest_rewards_one_attestation_once(backend: crate::support::Backend) 
     assert!(!listed.contains("Attestation de sixième"), "not before she shares");
     let r = app.post_form(&lea, &format!("/campagnes/{code}/partager"), &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The tab is a feature the back office enables: until then it says so and lists nothing.
+    let listed = s.teacher.get(app.url(&orga)).send().await.unwrap().text().await.unwrap();
+    assert!(listed.contains("pas activée") && !listed.contains("Attestation de sixième"), "{listed}");
+    let features = format!("/admin/organizations/{}/features", s.org);
+    let r = app.post_form(&s.admin, &features, &[("attestations", "yes")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let listed = s.teacher.get(app.url(&orga)).send().await.unwrap().text().await.unwrap();
     assert!(listed.contains("Attestation de sixième"), "{listed}");
     let reward: Uuid = platform::on_db!(app.db(), pool => {
@@ -181,6 +187,11 @@ async fn a_quest_rewards_one_attestation_once(backend: crate::support::Backend) 
     assert_eq!(none.status(), StatusCode::NOT_FOUND, "no attestation in that class");
     let stranger = lea.get(app.url(&format!("/orga/{}/attestations", s.org))).send().await.unwrap();
     assert_eq!(stranger.status(), StatusCode::NOT_FOUND, "not a member");
+    // Disabled again: the documents go too.
+    assert_eq!(app.post_form(&s.admin, &features, &[]).await.status(), StatusCode::SEE_OTHER);
+    let gone = s.teacher.get(app.url(&format!("/orga/{}/attestations/{reward}/pdf", s.org))).send().await.unwrap();
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.post_form(&s.admin, &features, &[("attestations", "yes")]).await.status(), StatusCode::SEE_OTHER);
 
     // Deleting the quest keeps what was obtained; export and erasure cover rewards.
     let quest: Uuid = platform::on_db!(app.db(), pool => {

@@ -7,8 +7,10 @@ use content::{ChallengeIdx, CompetenceIdx, Content, Locale, SkillIdx, TubeIdx};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use engine::{
     answer::{self, Context, Response},
+    course,
     flash::{self, Asked, Calibrated, Estimator, FlashBank, FlashConfig, Situation},
     knowledge::{self, KnowledgeElement},
+    quest::{self, Requirement},
     smart_random::{self, Input, Next},
 };
 use rand::{RngExt, SeedableRng};
@@ -202,9 +204,79 @@ fn answer_bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// Quests on the answer path (issue 24): after an answer, a learner's quests are evaluated in the
+/// background — eligibility on their organisation and participations, then the capped-tube
+/// mastery over their knowledge — and their combined courses' steps are worked out.
+fn quest_bench(c: &mut Criterion) {
+    let content = content::demo().expect("demo content");
+    let competence =
+        (0..content.competences.len()).max_by_key(|i| content.competences[*i].active_skills.len()).unwrap();
+    let (target, kes, _, _) = state_after(&content, competence, 40);
+    let tube = content.tube(content.skill(target[0]).tube).name.clone();
+    let profile = "0190f3a2-0000-7000-8000-000000000001";
+    let eligibility: Vec<Requirement> = serde_json::from_value(serde_json::json!([
+        { "requirement_type": "organization", "comparison": "all", "data": { "type": { "data": "SCO", "comparison": "equal" } } },
+        { "requirement_type": "campaignParticipations", "comparison": "all",
+          "data": { "targetProfileId": { "data": [profile], "comparison": "one-of" } } },
+    ]))
+    .unwrap();
+    let success: Vec<Requirement> = serde_json::from_value(serde_json::json!([
+        { "requirement_type": "cappedTubes", "data": { "cappedTubes": [{ "tubeId": tube, "level": 2 }], "threshold": 50 } },
+    ]))
+    .unwrap();
+    let object = |pairs: &[(&str, quest::Value)]| -> quest::Object {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect()
+    };
+    // Five participations, the last on the quest's profile.
+    let participations = (0..5)
+        .map(|i| {
+            let on = if i == 4 { profile.to_owned() } else { format!("0190f3a2-0000-7000-8000-00000000010{i}") };
+            object(&[("targetProfileId", on.into()), ("status", "SHARED".into())])
+        })
+        .collect();
+    let facts = quest::Facts {
+        organization: Some(object(&[("type", "SCO".into())])),
+        campaign_participations: participations,
+        skills: target.clone(),
+        knowledge: kes.clone(),
+        ..quest::Facts::default()
+    };
+    assert!(quest::all_fulfilled(&content, &eligibility, &facts), "the learner is eligible");
+    let mut group = c.benchmark_group("quest evaluation (demo content, 40 answers)");
+    group.bench_function("eligibility + capped-tube success", |b| {
+        b.iter(|| {
+            quest::all_fulfilled(&content, black_box(&eligibility), black_box(&facts))
+                && quest::all_fulfilled(&content, black_box(&success), black_box(&facts))
+        })
+    });
+    group.finish();
+
+    // A combined course of 12 steps: 2 campaigns that may recommend 3 modules each, 8 modules.
+    let items: Vec<course::Item> = (0..12)
+        .map(|i| match i {
+            0 | 6 => course::Item::Campaign {
+                completed: i == 0,
+                recommendable: (0..3).map(|m| format!("r{i}{m}")).collect(),
+                recommended: vec![format!("r{i}1")],
+            },
+            1..=3 => course::Item::Module { id: format!("r0{}", i - 1), completed: i == 2 },
+            7..=9 => course::Item::Module { id: format!("r6{}", i - 7), completed: false },
+            _ => course::Item::Module { id: format!("m{i}"), completed: i < 5 },
+        })
+        .collect();
+    let mut group = c.benchmark_group("combined course");
+    group.bench_function("steps, locks and progress of 12 items", |b| {
+        b.iter(|| {
+            let steps = course::steps(black_box(&items));
+            (course::completed(&steps), course::progress(&items, &steps))
+        })
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(50).warm_up_time(std::time::Duration::from_millis(500)).measurement_time(std::time::Duration::from_secs(2));
-    targets = smart_random_bench, flash_bench, answer_bench
+    targets = smart_random_bench, flash_bench, answer_bench, quest_bench
 }
 criterion_main!(benches);

@@ -366,10 +366,15 @@ describe('organisations and campaigns', () => {
     await other.getByRole('navigation', { name: /sections/i }).getByRole('link', { name: 'Attestations' }).click();
     await assertPageBasics(other, { lang: 'fr', label: 'orga attestations' });
     assert.ok(await other.locator('tbody tr').count() > 0, 'some pupils hold the sixth-grade attestation');
-    const classPdf = await other.getByRole('link', { name: /Attestation de sensibilisation au numérique — sixième — Sans classe/ }).getAttribute('href');
+    const classPdf = await other.getByRole('link', { name: /^Attestation de sensibilisation au numérique — sixième — Sans classe/ }).getAttribute('href');
     const doc = await other.request.get(`${suite.server.baseUrl}${classPdf}`);
     assert.equal(doc.status(), 200);
     assert.equal(doc.headers()['content-type'], 'application/pdf');
+    const zipHref = await other.getByRole('link', { name: /^un PDF par élève \(ZIP\).*Sans classe/ }).getAttribute('href');
+    const zip = await other.request.get(`${suite.server.baseUrl}${zipHref}`);
+    assert.equal(zip.status(), 200);
+    assert.equal(zip.headers()['content-type'], 'application/zip');
+    assert.equal((await zip.body()).subarray(0, 2).toString(), 'PK');
     await other.context().close();
   });
 

@@ -1147,7 +1147,7 @@ orga-attestations-division = Class
 orga-attestations-all = All classes
 orga-attestations-no-division = No class
 orga-attestations-filter = Show
-orga-attestations-class-pdf = Attestations by class (one PDF per class, one attestation per page)
+orga-attestations-class-pdf = Attestations by class (one PDF per class, one attestation per page, or one PDF per pupil in a ZIP)
 orga-attestations-learner = Learner
 orga-attestations-download = Download
 
@@ -1232,3 +1232,4 @@ organization-feature-on = enabled
 organization-feature-off = disabled
 organization-features-save = Save the features
 orga-attestations-disabled = Attestation management is not enabled for your organisation. Support can enable it on request.
+orga-attestations-zip = one PDF per pupil (ZIP)

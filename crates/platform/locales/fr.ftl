@@ -1147,7 +1147,7 @@ orga-attestations-division = Classe
 orga-attestations-all = Toutes les classes
 orga-attestations-no-division = Sans classe
 orga-attestations-filter = Afficher
-orga-attestations-class-pdf = Attestations par classe (un PDF par classe, une attestation par page)
+orga-attestations-class-pdf = Attestations par classe (un PDF par classe, une attestation par page, ou un PDF par élève dans un ZIP)
 orga-attestations-learner = Apprenant
 orga-attestations-download = Télécharger
 
@@ -1232,3 +1232,4 @@ organization-feature-on = activé
 organization-feature-off = désactivé
 organization-features-save = Enregistrer les fonctionnalités
 orga-attestations-disabled = La gestion des attestations n'est pas activée pour votre organisation. Le support peut l'activer à sa demande.
+orga-attestations-zip = un PDF par élève (ZIP)

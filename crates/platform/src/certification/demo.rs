@@ -235,7 +235,9 @@ pub async fn load_fixture(
     store::insert_center(&state.db, center, &format!("Centre de charge {run}"), "PRO", None, run).await?;
     let space = crate::identity::model::Space::Center(center);
     crate::identity::membership::grant(&state.db, space, admin, crate::identity::model::MemberRole::Admin, run).await?;
-    let today = service::today(state);
+    // Candidates join on the session's day in Paris (as the demo session's): the UTC date differs
+    // for an hour or two every night.
+    let today = crate::clock::paris_date(state.clock.now_micros());
     let mut sessions = Vec::new();
     for (n, chunk) in (0..candidates).collect::<Vec<_>>().chunks(per_session.max(1)).enumerate() {
         let fields = SessionFields {

@@ -23,6 +23,7 @@ pub fn pages() -> Pages {
         .get("/mes-attestations/{key}", pages::download)
         .get("/orga/{organization_id}/attestations", pages::orga)
         .get("/orga/{organization_id}/attestations/class", pages::class_pdf)
+        .get("/orga/{organization_id}/attestations/class.zip", pages::class_zip)
         .get("/orga/{organization_id}/attestations/{reward_id}/pdf", pages::orga_pdf)
         .get("/parcours/{code}", course_pages::course)
         .post("/parcours/{code}/commencer", course_pages::start)

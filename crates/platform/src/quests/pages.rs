@@ -177,3 +177,29 @@ pub async fn class_pdf(
         .ok_or(AppError::NotFound)?;
     Ok(pdf_response(&format!("{}_{}", q.key, q.division.trim()), pdf))
 }
+
+/// `GET /orga/{organization_id}/attestations/class.zip?key=&division=`: a class's attestations of
+/// one kind as one PDF per learner in a ZIP.
+pub async fn class_zip(
+    State(state): State<AppState>,
+    page: Page,
+    access: OrganizationAccess<AnyMember>,
+    axum::extract::Query(q): axum::extract::Query<ClassQuery>,
+) -> Result<Response, AppError> {
+    let zip = service::class_zip(&state, access.organization, &q.key, q.division.trim(), page.lang)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let name: String = format!("attestations-{}_{}", q.key, q.division.trim())
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.zip\"")),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        zip,
+    )
+        .into_response())
+}

@@ -493,6 +493,48 @@ pub async fn class_pdf(
     Ok(Some(crate::pdf::render_off_thread(doc).await?))
 }
 
+/// One class's attestations of one kind as a ZIP of single documents (one PDF per learner, named
+/// after them), for the organisation: `None` when none was shared with it.
+pub async fn class_zip(
+    state: &AppState,
+    organization: Uuid,
+    key: &str,
+    division: &str,
+    lang: Lang,
+) -> Result<Option<Vec<u8>>, AppError> {
+    use std::io::Write;
+    let rows: Vec<SharedAttestation> = shared_with(state, organization)
+        .await?
+        .into_iter()
+        .filter(|r| r.reward_key == key && r.division.as_deref().unwrap_or("") == division)
+        .collect();
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let zip_error = |e: zip::result::ZipError| AppError::Internal(e.into());
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    // PDFs are compressed already: stored entries.
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let mut names = HashSet::new();
+    for r in &rows {
+        let name = format!("{} {}", r.first_name, r.last_name);
+        let pdf = single_pdf(state, key, &name, r.obtained_at, lang).await?;
+        let base: String = format!("{}_{}", r.last_name, r.first_name)
+            .chars()
+            .map(|c| if c.is_alphanumeric() || c == '-' { c } else { '_' })
+            .collect();
+        let mut file = format!("{base}.pdf");
+        let mut n = 1;
+        while !names.insert(file.clone()) {
+            n += 1;
+            file = format!("{base}_{n}.pdf");
+        }
+        zip.start_file(file, options).map_err(zip_error)?;
+        zip.write_all(&pdf).map_err(|e| AppError::Internal(e.into()))?;
+    }
+    Ok(Some(zip.finish().map_err(zip_error)?.into_inner()))
+}
+
 /// One learner's attestation shared with the organisation (not found otherwise).
 pub async fn shared_pdf(state: &AppState, organization: Uuid, reward: Uuid, lang: Lang) -> Result<Vec<u8>, AppError> {
     let r = shared_with(state, organization)

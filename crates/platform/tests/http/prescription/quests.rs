@@ -185,6 +185,23 @@ async fn a_quest_rewards_one_attestation_once(backend: crate::support::Backend) 
         .await
         .unwrap();
     assert_eq!(none.status(), StatusCode::NOT_FOUND, "no attestation in that class");
+    // Or one PDF per pupil, in a ZIP.
+    let zip = s
+        .teacher
+        .get(app.url(&format!("/orga/{}/attestations/class.zip?key=SIXTH_GRADE&division=", s.org)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zip.status(), StatusCode::OK);
+    assert_eq!(zip.headers()["content-type"], "application/zip");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip.bytes().await.unwrap().to_vec())).unwrap();
+    assert_eq!(archive.len(), 1, "one pupil");
+    let mut first = archive.by_index(0).unwrap();
+    let name = first.name().unwrap().into_owned();
+    assert!(name.ends_with(".pdf"), "{name}");
+    let mut head = [0u8; 5];
+    std::io::Read::read_exact(&mut first, &mut head).unwrap();
+    assert_eq!(&head, b"%PDF-");
     let stranger = lea.get(app.url(&format!("/orga/{}/attestations", s.org))).send().await.unwrap();
     assert_eq!(stranger.status(), StatusCode::NOT_FOUND, "not a member");
     // Disabled again: the documents go too.

@@ -84,7 +84,7 @@ pub async fn course(State(state): State<AppState>, page: Page, Path(code): Path<
     let view = match user {
         Some(me) => courses::view(&state, found, me, page.lang).await?,
         // A visitor sees what the course holds, as before they start.
-        None => courses::view(&state, found, Uuid::nil(), page.lang).await?,
+        None => courses::preview(&state, found, page.lang).await?,
     };
     let chrome = page.chrome(&view.course.name);
     let progress = progress_text(&chrome, view.progress);

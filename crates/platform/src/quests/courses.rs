@@ -395,6 +395,7 @@ impl CourseView {
 }
 
 /// What one learner did that courses look at.
+#[derive(Default)]
 struct Done {
     /// Campaign → its latest status.
     campaigns: HashMap<Uuid, String>,
@@ -459,6 +460,7 @@ async fn view_with(
     user: Uuid,
     status: Option<String>,
     done: &Done,
+    owned: &HashSet<String>,
     lang: Lang,
 ) -> Result<CourseView, AppError> {
     let mut rule_items = Vec::with_capacity(prepared.items.len());
@@ -528,24 +530,27 @@ async fn view_with(
         })
         .collect();
     let attestation = match (&prepared.course.attestation_key, &prepared.attestation_label) {
-        (Some(key), Some(label)) => {
-            let owned = store::rewards_of_user(&state.db, user)
-                .await?
-                .iter()
-                .any(|r| r.reward_type == super::service::ATTESTATIONS && &r.reward_key == key);
-            Some((key.clone(), label.clone(), owned))
-        }
+        (Some(key), Some(label)) => Some((key.clone(), label.clone(), owned.contains(key))),
         _ => None,
     };
     Ok(CourseView { course: prepared.course.clone(), status, steps, progress, attestation })
 }
 
-/// The course as this learner sees it (their participation reassessed first).
+/// The course as this learner sees it (their participations reassessed first).
 pub async fn view(state: &AppState, course: CourseRow, user: Uuid, lang: Lang) -> Result<CourseView, AppError> {
-    reassess(state, user).await?;
+    let mut mine = reassessed(state, user, Some(lang)).await?;
+    if let Some(i) = mine.iter().position(|v| v.course.id == course.id) {
+        return Ok(mine.swap_remove(i));
+    }
+    // Not started: what they did elsewhere may already complete some steps.
     let done = done_by(state, user).await?;
-    let status = store::course_participation(&state.db, course.id, user).await?.map(|p| p.status);
-    view_with(state, &prepare(state, course).await?, user, status, &done, lang).await
+    let owned = super::service::owned_attestations(state, user).await?;
+    view_with(state, &prepare(state, course).await?, user, None, &done, &owned, lang).await
+}
+
+/// The course as a visitor sees it: its steps before anyone starts.
+pub async fn preview(state: &AppState, course: CourseRow, lang: Lang) -> Result<CourseView, AppError> {
+    view_with(state, &prepare(state, course).await?, Uuid::nil(), None, &Done::default(), &HashSet::new(), lang).await
 }
 
 /// Starts the learner's participation (nothing when started already).
@@ -558,65 +563,93 @@ pub async fn start(state: &AppState, course: &CourseRow, user: Uuid) -> Result<(
 /// (shared with the course's organisation, through the learner's latest participation in one of
 /// its campaigns). Runs with the quests (after answers, shares and modules) and on the course page.
 pub async fn reassess(state: &AppState, user: Uuid) -> Result<(), AppError> {
-    let mine = store::course_participations_of_user(&state.db, user).await?;
-    if mine.is_empty() {
-        return Ok(());
-    }
-    let done = done_by(state, user).await?;
-    let owned: HashSet<String> =
-        store::rewards_of_user(&state.db, user).await?.into_iter().map(|r| r.reward_key).collect();
-    for p in mine {
-        let Some(course) = store::course(&state.db, p.combined_course_id).await? else { continue };
-        let completed = p.status == "COMPLETED"
-            || view_with(state, &prepare(state, course.clone()).await?, user, Some(p.status.clone()), &done, Lang::Fr)
-                .await?
-                .steps
-                .iter()
-                .all(|s| s.completed);
-        if !completed {
-            continue;
-        }
-        let now = state.clock.now_micros();
-        store::complete_course(&state.db, course.id, user, now).await?;
-        let Some(key) = course.attestation_key.clone().filter(|k| !owned.contains(k)) else { continue };
-        let r = Reward {
-            id: Uuid::now_v7(),
-            user_id: user,
-            reward_type: super::service::ATTESTATIONS.to_owned(),
-            reward_key: key,
-            quest_id: None,
-            created_at: now,
-        };
-        if let Some(id) = store::grant(&state.db, &r).await? {
-            let campaigns: Vec<Uuid> = items_of(&course)
-                .iter()
-                .filter_map(|i| match i {
-                    CourseItem::Campaign { campaign_id, .. } => Some(*campaign_id),
-                    CourseItem::Module { .. } => None,
-                })
-                .collect();
-            let through = prescription::service::quest_participations(&state.db, user)
-                .await?
-                .into_iter()
-                .rfind(|q| campaigns.contains(&q.campaign_id))
-                .map(|q| q.id);
-            store::share(&state.db, id, course.organization_id, through, now).await?;
-        }
-    }
-    Ok(())
+    reassessed(state, user, None).await.map(|_| ())
 }
 
 /// The learner's courses, the most recently active first.
 pub async fn mine(state: &AppState, user: Uuid, lang: Lang) -> Result<Vec<CourseView>, AppError> {
-    reassess(state, user).await?;
+    reassessed(state, user, Some(lang)).await
+}
+
+/// Reassesses the learner's courses (see [`reassess`]) and, given a language, returns them as the
+/// learner now sees them; without one, completed courses whose attestation is held are skipped.
+async fn reassessed(state: &AppState, user: Uuid, lang: Option<Lang>) -> Result<Vec<CourseView>, AppError> {
+    let mine = store::course_participations_of_user(&state.db, user).await?;
+    if mine.is_empty() {
+        return Ok(Vec::new());
+    }
     let done = done_by(state, user).await?;
-    let mut out = Vec::new();
-    for p in store::course_participations_of_user(&state.db, user).await? {
-        if let Some(course) = store::course(&state.db, p.combined_course_id).await? {
-            out.push(view_with(state, &prepare(state, course).await?, user, Some(p.status), &done, lang).await?);
+    let mut owned = super::service::owned_attestations(state, user).await?;
+    let mut out = Vec::with_capacity(mine.len());
+    for p in mine {
+        let Some(course) = store::course(&state.db, p.combined_course_id).await? else { continue };
+        let was_completed = p.status == "COMPLETED";
+        let key = course.attestation_key.clone().filter(|k| !owned.contains(k));
+        if was_completed && key.is_none() && lang.is_none() {
+            continue;
         }
+        let mut view = view_with(
+            state,
+            &prepare(state, course.clone()).await?,
+            user,
+            Some(p.status.clone()),
+            &done,
+            &owned,
+            lang.unwrap_or(Lang::Fr),
+        )
+        .await?;
+        if was_completed || view.steps.iter().all(|s| s.completed) {
+            let now = state.clock.now_micros();
+            if !was_completed {
+                store::complete_course(&state.db, course.id, user, now).await?;
+                view.status = Some("COMPLETED".to_owned());
+            }
+            if let Some(key) = key {
+                grant_course_attestation(state, &course, user, key.clone(), now).await?;
+                owned.insert(key);
+                if let Some(a) = view.attestation.as_mut() {
+                    a.2 = true;
+                }
+            }
+        }
+        out.push(view);
     }
     Ok(out)
+}
+
+/// Grants a completed course's attestation, once, shared with the course's organisation through
+/// the learner's latest participation in one of its campaigns.
+async fn grant_course_attestation(
+    state: &AppState,
+    course: &CourseRow,
+    user: Uuid,
+    key: String,
+    now: i64,
+) -> Result<(), AppError> {
+    let r = Reward {
+        id: Uuid::now_v7(),
+        user_id: user,
+        reward_type: super::service::ATTESTATIONS.to_owned(),
+        reward_key: key,
+        quest_id: None,
+        created_at: now,
+    };
+    if let Some(id) = store::grant(&state.db, &r).await? {
+        let campaigns: Vec<Uuid> = items_of(course)
+            .iter()
+            .filter_map(|i| match i {
+                CourseItem::Campaign { campaign_id, .. } => Some(*campaign_id),
+                CourseItem::Module { .. } => None,
+            })
+            .collect();
+        let through = prescription::service::quest_participations(&state.db, user)
+            .await?
+            .into_iter()
+            .rfind(|q| campaigns.contains(&q.campaign_id))
+            .map(|q| q.id);
+        store::share(&state.db, id, course.organization_id, through, now).await?;
+    }
+    Ok(())
 }
 
 /// What the learner's courses look like to quests: `{combinedCourseId, status}`.
@@ -659,7 +692,8 @@ pub async fn participants(state: &AppState, course: &CourseRow, lang: Lang) -> R
     let mut out = Vec::new();
     for p in store::participations_of_course(&state.db, course.id).await? {
         let done = done_by(state, p.user_id).await?;
-        let v = view_with(state, &prepared, p.user_id, Some(p.status.clone()), &done, lang).await?;
+        let owned = super::service::owned_attestations(state, p.user_id).await?;
+        let v = view_with(state, &prepared, p.user_id, Some(p.status.clone()), &done, &owned, lang).await?;
         let (name, division) = names
             .get(&p.user_id)
             .map_or((String::new(), String::new()), |(f, l, d)| (format!("{l} {f}"), d.clone().unwrap_or_default()));

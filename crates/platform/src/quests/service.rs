@@ -290,6 +290,16 @@ async fn eligibilities(state: &AppState, user: Uuid) -> Result<Vec<Eligibility>,
     Ok(all)
 }
 
+/// The keys of the attestations the learner holds.
+pub(super) async fn owned_attestations(state: &AppState, user: Uuid) -> Result<HashSet<String>, AppError> {
+    Ok(store::rewards_of_user(&state.db, user)
+        .await?
+        .into_iter()
+        .filter(|r| r.reward_type == ATTESTATIONS)
+        .map(|r| r.reward_key)
+        .collect())
+}
+
 /// Evaluates every quest the learner has not completed and grants what they now deserve, each
 /// reward once; the keys granted by this call.
 pub async fn reward(state: &AppState, user: Uuid) -> Result<Vec<String>, AppError> {
@@ -299,12 +309,7 @@ pub async fn reward(state: &AppState, user: Uuid) -> Result<Vec<String>, AppErro
     if quests.is_empty() {
         return Ok(Vec::new());
     }
-    let owned: HashSet<String> = store::rewards_of_user(&state.db, user)
-        .await?
-        .into_iter()
-        .filter(|r| r.reward_type == ATTESTATIONS)
-        .map(|r| r.reward_key)
-        .collect();
+    let owned = owned_attestations(state, user).await?;
     let pending: Vec<&Quest> = quests.iter().filter(|q| !owned.contains(&q.reward_key)).collect();
     if pending.is_empty() {
         return Ok(Vec::new());
@@ -359,36 +364,62 @@ pub async fn reward(state: &AppState, user: Uuid) -> Result<Vec<String>, AppErro
     Ok(granted)
 }
 
-/// Learners whose quests this node is evaluating, and whether they progressed again meanwhile.
-static EVALUATING: std::sync::Mutex<BTreeMap<Uuid, bool>> = std::sync::Mutex::new(BTreeMap::new());
+/// Learners whose quests this node is evaluating or has evaluated within the last window.
+static EVALUATING: std::sync::Mutex<BTreeMap<Uuid, Pending>> = std::sync::Mutex::new(BTreeMap::new());
 
-/// Evaluates the learner's quests in the background (after an answer was acknowledged). Answers in
-/// quick succession are coalesced: while an evaluation runs, later calls only ask it to run once
-/// more when it ends, so a learner costs at most one evaluation at a time and the last progress is
-/// always evaluated. A failure is logged; the next evaluation (the next answer, or a look at "Mes
+/// Where a learner's background evaluation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Pending {
+    /// An evaluation is running.
+    running: bool,
+    /// They progressed since it started: one more evaluation when the window ends.
+    again: bool,
+}
+
+/// Whether the learner's last progress may not be evaluated yet.
+fn is_pending(user: Uuid) -> bool {
+    EVALUATING.lock().map(|m| m.get(&user).is_some_and(|p| p.running || p.again)).unwrap_or(false)
+}
+
+/// The shortest time between two evaluations of one learner's quests on a node: a learner answers
+/// every few seconds, and evaluating after each answer cost the campaign's answer path its latency
+/// budget under load. Nothing a learner sees waits for it: the first progress is evaluated at once,
+/// the last one at most this long after, and "Mes attestations" evaluates on the spot.
+pub const EVALUATION_WINDOW: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// Evaluates the learner's quests in the background (after an answer was acknowledged). Progress
+/// in quick succession is coalesced: the first is evaluated at once, and progress within
+/// [`EVALUATION_WINDOW`] of an evaluation's start only asks for one more evaluation when the window
+/// ends, so a learner costs at most one evaluation per window and the last progress is always
+/// evaluated. A failure is logged; the next evaluation (the next answer, or a look at "Mes
 /// attestations") catches up.
 pub fn reward_later(state: &AppState, user: Uuid) {
     {
         let Ok(mut running) = EVALUATING.lock() else { return };
-        if let Some(again) = running.get_mut(&user) {
-            *again = true;
+        if let Some(pending) = running.get_mut(&user) {
+            pending.again = true;
             return;
         }
-        running.insert(user, false);
+        running.insert(user, Pending { running: true, again: false });
     }
     let state = state.clone();
     tokio::spawn(async move {
         loop {
+            let started = tokio::time::Instant::now();
+            if let Ok(mut running) = EVALUATING.lock() {
+                running.insert(user, Pending { running: true, again: false });
+            }
             if let Err(e) = reward(&state, user).await {
                 tracing::warn!(error = %e, "quest evaluation failed");
             }
+            if let Ok(mut running) = EVALUATING.lock() {
+                running.entry(user).and_modify(|p| p.running = false);
+            }
+            tokio::time::sleep_until(started + EVALUATION_WINDOW).await;
             let Ok(mut running) = EVALUATING.lock() else { return };
-            match running.get_mut(&user) {
-                Some(again) if *again => *again = false,
-                _ => {
-                    running.remove(&user);
-                    return;
-                }
+            if !running.get(&user).is_some_and(|p| p.again) {
+                running.remove(&user);
+                return;
             }
         }
     });
@@ -582,16 +613,24 @@ pub async fn participation_rewards(
     let Some(set) = sets.iter().find(|s| s.organization.is_some() && s.participations.contains(&participation)) else {
         return Ok(Vec::new());
     };
-    let owned: HashSet<String> = store::rewards_of_user(&state.db, user)
-        .await?
-        .into_iter()
-        .filter(|r| r.reward_type == ATTESTATIONS)
-        .map(|r| r.reward_key)
-        .collect();
-    let computing = EVALUATING.lock().map(|running| running.contains_key(&user)).unwrap_or(false);
+    let eligible: Vec<&Quest> =
+        quests.iter().filter(|q| engine::quest::all_fulfilled(&state.content, &q.eligibility, &set.facts)).collect();
+    let mut owned = owned_attestations(state, user).await?;
+    let mut computing = false;
+    // The last answer may still wait for its background evaluation: the end page evaluates now
+    // rather than make the learner reload, and says "en cours de calcul" only if that fails.
+    if is_pending(user) && eligible.iter().any(|q| !owned.contains(&q.reward_key)) {
+        match reward(state, user).await {
+            Ok(_) => owned = owned_attestations(state, user).await?,
+            Err(e) => {
+                tracing::warn!(error = %e, "quest evaluation for an end page failed");
+                computing = true;
+            }
+        }
+    }
     let attestations = store::attestations(&state.db).await?;
     let mut notes = Vec::new();
-    for quest in quests.iter().filter(|q| engine::quest::all_fulfilled(&state.content, &q.eligibility, &set.facts)) {
+    for quest in eligible {
         if notes.iter().any(|n: &(String, RewardNote)| n.0 == quest.reward_key) {
             continue;
         }

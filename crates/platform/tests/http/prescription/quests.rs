@@ -114,7 +114,7 @@ async fn a_quest_rewards_one_attestation_once(backend: crate::support::Backend) 
     finish(&app, &lea, assessment).await;
     // Answers grant it in the background; a look at the attestations evaluates too.
     let mut waited = 0;
-    while rewards(&app, lea_id).await == 0 && waited < 50 {
+    while rewards(&app, lea_id).await == 0 && waited < 100 {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         waited += 1;
     }

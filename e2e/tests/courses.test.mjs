@@ -38,7 +38,8 @@ describe('combined courses', () => {
   it('a pupil walks the demo course step by step and the school follows it', async () => {
     const base = suite.server.baseUrl;
     const pupil = await newPage(suite.browser, { locale: 'fr-FR' });
-    await signUpAndLogIn(pupil, base, 'lina.parcours@example.org', { first: 'Lina', last: 'Parcours' });
+    // Lina is on the demo school's list (6e A) without an account yet.
+    await signUpAndLogIn(pupil, base, 'lina.parcours@example.org', { first: 'Lina', last: 'Garnier' });
     await pupil.goto(`${base}/campagnes`);
     await pupil.getByLabel('Code de campagne').fill(CODE.toLowerCase());
     await enter(pupil, pupil.getByRole('button', { name: 'Accéder au parcours' }));
@@ -55,6 +56,8 @@ describe('combined courses', () => {
     // The campaign: the course's first step.
     await enter(pupil, pupil.getByRole('link', { name: /Continuer/ }));
     assert.match(pupil.url(), /\/campagnes\/[A-Z0-9]{9}$/);
+    // The school's campaigns are for its listed pupils: she finds herself with her birth date.
+    await pupil.getByLabel('Date de naissance').fill('03/09/2014');
     await pupil.getByLabel(/J'accepte de partager mes résultats/).check();
     await enter(pupil, pupil.getByRole('button', { name: 'Commencer le parcours' }));
     let questions = 0;
@@ -95,8 +98,8 @@ describe('combined courses', () => {
     await enter(teacher, teacher.getByRole('link', { name: 'Sixième — citoyenneté numérique' }));
     await assertPageBasics(teacher, { lang: 'fr', label: 'orga course' });
     assert.ok(Number(await teacher.locator('#course-completed').innerText()) >= 1);
-    const row = teacher.locator('tbody tr', { hasText: 'Parcours Lina' });
-    assert.match(await row.innerText(), /Terminé\s+1\/1 campagne, 2\/2 modules\s+Obtenue/);
+    const row = teacher.locator('tbody tr', { hasText: 'Garnier Lina' });
+    assert.match(await row.innerText(), /6e A\s+Terminé\s+1\/1 campagne, 2\/2 modules\s+Obtenue/);
     await teacher.context().close();
 
     // The back office's page.

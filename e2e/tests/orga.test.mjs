@@ -87,6 +87,10 @@ describe('organisations and campaigns', () => {
     await learner.getByRole('button', { name: 'Se connecter' }).click();
     await learner.waitForURL(new RegExp(`/campagnes/${code}$`));
     await assertPageBasics(learner, { lang: 'fr', label: 'campaign landing' });
+    // The demo school manages its pupils: Inès is on its list (class 4e B) and says her birth date.
+    assert.equal(await learner.getByLabel('Prénom').inputValue(), 'Inès', 'the account names are offered');
+    await learner.getByLabel('Date de naissance').focus();
+    await learner.keyboard.type('14/06/2012');
     await learner.getByLabel('Numéro élève').focus();
     await learner.keyboard.type('E-042');
     await learner.getByLabel(/J'accepte de partager mes résultats/).focus();
@@ -360,17 +364,17 @@ describe('organisations and campaigns', () => {
     const other = await newPage(suite.browser, { locale: 'fr-FR' });
     await logIn(other, suite.server, 'orga-admin@demo.example', demoPassword(suite.server, 'orga-admin@demo.example'));
     assert.equal((await other.request.get(`${suite.server.baseUrl}${href}`)).status(), 404);
-    // The school's side: the pupils' attestations by class, and a class's document.
+    // The school's side: the pupils' attestations by class (the demo's are in 4e A and 4e B), and a class's document.
     await other.getByRole('link', { name: 'Mon organisation' }).click();
     await other.getByRole('link', { name: 'Collège Jules Verne (démo)' }).click();
     await other.getByRole('navigation', { name: /sections/i }).getByRole('link', { name: 'Attestations' }).click();
     await assertPageBasics(other, { lang: 'fr', label: 'orga attestations' });
     assert.ok(await other.locator('tbody tr').count() > 0, 'some pupils hold the sixth-grade attestation');
-    const classPdf = await other.getByRole('link', { name: /^Attestation de sensibilisation au numérique — sixième — Sans classe/ }).getAttribute('href');
+    const classPdf = await other.getByRole('link', { name: /^Attestation de sensibilisation au numérique — sixième — 4e [AB]/ }).first().getAttribute('href');
     const doc = await other.request.get(`${suite.server.baseUrl}${classPdf}`);
     assert.equal(doc.status(), 200);
     assert.equal(doc.headers()['content-type'], 'application/pdf');
-    const zipHref = await other.getByRole('link', { name: /^un PDF par élève \(ZIP\).*Sans classe/ }).getAttribute('href');
+    const zipHref = await other.getByRole('link', { name: /^un PDF par élève \(ZIP\).*4e [AB]/ }).first().getAttribute('href');
     const zip = await other.request.get(`${suite.server.baseUrl}${zipHref}`);
     assert.equal(zip.status(), 200);
     assert.equal(zip.headers()['content-type'], 'application/zip');
@@ -385,6 +389,22 @@ describe('organisations and campaigns', () => {
     await assertPageBasics(page, { lang: 'fr', label: 'admin organisations' });
     await page.getByRole('link', { name: 'Université Marie Curie (démo)' }).click();
     await assertPageBasics(page, { lang: 'fr', label: 'admin organisation' });
+    // Editing its settings: every error at once, then a change confirmed on its page.
+    await page.getByRole('link', { name: 'Modifier Université Marie Curie (démo)' }).click();
+    await assertPageBasics(page, { lang: 'fr', label: 'admin organisation edit' });
+    assert.equal(await page.getByLabel('Nom', { exact: true }).inputValue(), 'Université Marie Curie (démo)');
+    await page.getByLabel('Nom', { exact: true }).fill('');
+    await page.getByLabel('Adresse e-mail du délégué à la protection des données').fill('pas une adresse');
+    await page.getByRole('button', { name: 'Enregistrer les modifications' }).click();
+    assert.equal(await page.locator('.error-summary li').count(), 2);
+    await assertPageBasics(page, { lang: 'fr', label: 'admin organisation edit (errors)' });
+    await page.getByLabel('Nom', { exact: true }).fill('Université Marie Curie (démo)');
+    await page.getByLabel('Adresse e-mail du délégué à la protection des données').fill('rgpd@universite.example');
+    await page.getByLabel('Détailler chaque acquis dans les exports de résultats').check();
+    await page.getByRole('button', { name: 'Enregistrer les modifications' }).click();
+    await page.waitForURL(/\/admin\/organizations\/[0-9a-f-]+\?updated=1$/);
+    assert.match(await page.getByRole('status').innerText(), /modifications de l'organisation sont enregistrées/);
+    assert.match(await page.locator('dl.facts').innerText(), /rgpd@universite\.example/);
     await page.goto(`${suite.server.baseUrl}/admin/target-profiles`);
     await assertPageBasics(page, { lang: 'fr', label: 'admin target profiles' });
     await page.getByRole('link', { name: /Rechercher et gérer/ }).click();

@@ -1233,3 +1233,18 @@ organization-feature-off = disabled
 organization-features-save = Save the features
 orga-attestations-disabled = Attestation management is not enabled for your organisation. Support can enable it on request.
 orga-attestations-zip = one PDF per pupil (ZIP)
+
+## Back office: editing an organisation
+organization-edit = Edit
+organization-edit-title = Edit the organisation
+organization-edit-save = Save the changes
+organization-edit-cancel = Cancel
+organization-updated = The organisation's changes are saved.
+organization-unchanged = No change: the organisation is as it was.
+organization-learner-import-hint = Changing the format keeps the learners already imported; the next import uses the new format. With a format, only the learners on the list may join the campaigns.
+organization-archive-hint = Archiving closes the running campaigns and cancels pending invitations; results stay available.
+organization-feature-multiple-short = Multiple sendings
+organization-feature-skills-short = Skills in exports
+organization-feature-exam-short = Exam campaigns
+organization-setting-yes = Yes
+organization-setting-no = No

@@ -1233,3 +1233,18 @@ organization-feature-off = désactivé
 organization-features-save = Enregistrer les fonctionnalités
 orga-attestations-disabled = La gestion des attestations n'est pas activée pour votre organisation. Le support peut l'activer à sa demande.
 orga-attestations-zip = un PDF par élève (ZIP)
+
+## Back office: editing an organisation
+organization-edit = Modifier
+organization-edit-title = Modifier l'organisation
+organization-edit-save = Enregistrer les modifications
+organization-edit-cancel = Annuler
+organization-updated = Les modifications de l'organisation sont enregistrées.
+organization-unchanged = Aucune modification : l'organisation est inchangée.
+organization-learner-import-hint = Changer de format garde les apprenants déjà importés ; le prochain import utilise le nouveau format. Avec un format, seuls les apprenants de la liste peuvent rejoindre les campagnes.
+organization-archive-hint = Archiver ferme les campagnes en cours et annule les invitations en attente ; les résultats restent consultables.
+organization-feature-multiple-short = Envoi multiple
+organization-feature-skills-short = Acquis dans les exports
+organization-feature-exam-short = Campagnes d'examen
+organization-setting-yes = Oui
+organization-setting-no = Non

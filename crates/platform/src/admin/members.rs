@@ -44,6 +44,12 @@ impl MemberForm {
 pub struct SpaceQuery {
     /// An invitation was just sent.
     pub invited: Option<String>,
+    /// Its settings were just changed.
+    #[serde(default)]
+    pub updated: Option<String>,
+    /// Its settings were sent unchanged.
+    #[serde(default)]
+    pub unchanged: Option<String>,
 }
 
 /// Adds the member (or invites the address) and goes back to the space's page at `path`, saying

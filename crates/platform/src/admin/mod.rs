@@ -27,6 +27,8 @@ pub fn pages() -> Pages {
         .get("/admin/organizations", organizations::organizations)
         .post("/admin/organizations", organizations::create_organization)
         .get("/admin/organizations/{id}", organizations::organization)
+        .get("/admin/organizations/{id}/edit", organizations::edit)
+        .post("/admin/organizations/{id}/edit", organizations::update)
         .post("/admin/organizations/{id}/members", organizations::add_member)
         .post("/admin/organizations/{id}/features", organizations::features)
         .post("/admin/organizations/{id}/profiles", organizations::attach_profile)

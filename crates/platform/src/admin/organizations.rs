@@ -88,6 +88,129 @@ pub struct OrganizationForm {
     exam_campaigns: String,
 }
 
+/// An organisation's settings, checked.
+struct Settings<'a> {
+    name: &'a str,
+    kind: OrganizationKind,
+    external_id: Option<&'a str>,
+    dpo_email: Option<Email>,
+    learner_import: Option<&'a str>,
+    multiple_sending: bool,
+    show_skills: bool,
+    exam_campaigns: bool,
+}
+
+impl Settings<'_> {
+    /// The row to write for organisation `id`.
+    fn row(&self, id: Uuid, now: i64) -> store::NewOrganization<'_> {
+        store::NewOrganization {
+            id,
+            name: self.name,
+            kind: self.kind.as_str(),
+            external_id: self.external_id,
+            dpo_email: self.dpo_email.as_ref().map(Email::as_str),
+            multiple_sending: self.multiple_sending,
+            learner_import: self.learner_import,
+            show_skills: self.show_skills,
+            exam_campaigns: self.exam_campaigns,
+            now,
+        }
+    }
+
+    /// The names of the settings that differ from the organisation's (for the audit log: which,
+    /// not their values).
+    fn changed_from(&self, o: &crate::prescription::model::Organization) -> Vec<&'static str> {
+        let dpo = self.dpo_email.as_ref().map(Email::as_str);
+        [
+            ("name", o.name != self.name),
+            ("kind", o.kind != self.kind.as_str()),
+            ("external_id", o.external_id.as_deref() != self.external_id),
+            ("dpo_email", o.dpo_email.as_deref() != dpo),
+            ("learner_import", o.learner_import.as_deref() != self.learner_import),
+            ("multiple_sending", o.multiple_sending != self.multiple_sending),
+            ("show_skills", o.show_skills != self.show_skills),
+            ("exam_campaigns", o.exam_campaigns != self.exam_campaigns),
+        ]
+        .into_iter()
+        .filter_map(|(field, differs)| differs.then_some(field))
+        .collect()
+    }
+}
+
+impl OrganizationForm {
+    /// Checks every field, naming each one wrong.
+    fn check(&self) -> Result<Settings<'_>, Vec<FieldError>> {
+        let mut check = Check::default();
+        let name = check.field(
+            "name",
+            "field-organization-name-invalid",
+            Some(self.name.trim()).filter(|n| !n.is_empty() && n.chars().count() <= 255),
+        );
+        let kind = check.field("kind", "field-organization-kind-invalid", OrganizationKind::parse(&self.kind));
+        let external_id = self.external_id.trim();
+        check.require("external_id", "field-text-too-long", external_id.chars().count() <= 64);
+        let dpo = self.dpo_email.trim();
+        let dpo_email = if dpo.is_empty() {
+            Some(None)
+        } else {
+            check.field("dpo_email", "field-email-invalid", Email::parse(dpo)).map(Some)
+        };
+        let import = check.field(
+            "learner_import",
+            "field-learner-import-invalid",
+            match self.learner_import.as_str() {
+                "" => Some(None),
+                "SCO" | "SUP" | "GENERIC" => Some(Some(self.learner_import.as_str())),
+                _ => None,
+            },
+        );
+        check.finish(|| {
+            Some(Settings {
+                name: name?,
+                kind: kind?,
+                external_id: (!external_id.is_empty()).then_some(external_id),
+                dpo_email: dpo_email?,
+                learner_import: import?,
+                multiple_sending: self.multiple_sending == "yes",
+                show_skills: self.show_skills == "yes",
+                exam_campaigns: self.exam_campaigns == "yes",
+            })
+        })
+    }
+
+    /// The form as it was sent, to show again with its errors.
+    fn kept(&self) -> FormState {
+        let mut form = FormState::new();
+        for (k, v) in [
+            ("name", &self.name),
+            ("kind", &self.kind),
+            ("external_id", &self.external_id),
+            ("dpo_email", &self.dpo_email),
+            ("multiple_sending", &self.multiple_sending),
+            ("learner_import", &self.learner_import),
+            ("show_skills", &self.show_skills),
+            ("exam_campaigns", &self.exam_campaigns),
+        ] {
+            form = form.keep(k, v);
+        }
+        form
+    }
+}
+
+/// The form holding an organisation's current settings.
+fn settings_form(o: &crate::prescription::model::Organization) -> FormState {
+    let yes = |on: bool| if on { "yes" } else { "" };
+    FormState::new()
+        .keep("name", &o.name)
+        .keep("kind", &o.kind)
+        .keep("external_id", o.external_id.as_deref().unwrap_or_default())
+        .keep("dpo_email", o.dpo_email.as_deref().unwrap_or_default())
+        .keep("learner_import", o.learner_import.as_deref().unwrap_or_default())
+        .keep("multiple_sending", yes(o.multiple_sending))
+        .keep("show_skills", yes(o.show_skills))
+        .keep("exam_campaigns", yes(o.exam_campaigns))
+}
+
 /// `POST /admin/organizations` (SUPER_ADMIN).
 pub async fn create_organization(
     State(state): State<AppState>,
@@ -95,47 +218,10 @@ pub async fn create_organization(
     agent: RequireAdmin<SuperAdmin>,
     CsrfForm(f): CsrfForm<OrganizationForm>,
 ) -> Result<Response, AppError> {
-    let mut check = Check::default();
-    let name = check.field(
-        "name",
-        "field-organization-name-invalid",
-        Some(f.name.trim()).filter(|n| !n.is_empty() && n.chars().count() <= 255),
-    );
-    let kind = check.field("kind", "field-organization-kind-invalid", OrganizationKind::parse(&f.kind));
-    let external_id = f.external_id.trim();
-    check.require("external_id", "field-text-too-long", external_id.chars().count() <= 64);
-    let dpo = f.dpo_email.trim();
-    let dpo_email = if dpo.is_empty() {
-        Some(None)
-    } else {
-        check.field("dpo_email", "field-email-invalid", Email::parse(dpo)).map(Some)
-    };
-    let import = check.field(
-        "learner_import",
-        "field-learner-import-invalid",
-        match f.learner_import.as_str() {
-            "" => Some(None),
-            "SCO" | "SUP" | "GENERIC" => Some(Some(f.learner_import.as_str())),
-            _ => None,
-        },
-    );
-    let valid = check.finish(|| Some((name?, kind?, dpo_email?, import?)));
-    match valid {
-        Ok((name, kind, dpo_email, import)) => {
+    match f.check() {
+        Ok(settings) => {
             let id = Uuid::now_v7();
-            let row = store::NewOrganization {
-                id,
-                name,
-                kind: kind.as_str(),
-                external_id: (!external_id.is_empty()).then_some(external_id),
-                dpo_email: dpo_email.as_ref().map(Email::as_str),
-                multiple_sending: f.multiple_sending == "yes",
-                learner_import: import,
-                show_skills: f.show_skills == "yes",
-                exam_campaigns: f.exam_campaigns == "yes",
-                now: state.clock.now_micros(),
-            };
-            store::create_organization(&state, row).await?;
+            store::create_organization(&state, settings.row(id, state.clock.now_micros())).await?;
             crate::audit::write(
                 &state,
                 Some(agent.user.id),
@@ -148,29 +234,76 @@ pub async fn create_organization(
             Ok(Redirect::to(&format!("/admin/organizations/{id}")).into_response())
         }
         Err(errors) => {
-            let mut form = FormState::new();
-            for (k, v) in [
-                ("name", &f.name),
-                ("kind", &f.kind),
-                ("external_id", &f.external_id),
-                ("dpo_email", &f.dpo_email),
-                ("multiple_sending", &f.multiple_sending),
-                ("learner_import", &f.learner_import),
-                ("show_skills", &f.show_skills),
-                ("exam_campaigns", &f.exam_campaigns),
-            ] {
-                form = form.keep(k, v);
-            }
-            organizations_page(
-                &state,
-                &page,
-                true,
-                form.with_errors(page.lang, &errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let form = f.kept().with_errors(page.lang, &errors);
+            organizations_page(&state, &page, true, form, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "admin/organization_edit.html")]
+struct EditPage {
+    chrome: Chrome,
+    organization: crate::prescription::model::Organization,
+    super_admin: bool,
+    form: FormState,
+}
+
+fn edit_page(
+    page: &Page,
+    user: &crate::identity::CurrentUser,
+    organization: crate::prescription::model::Organization,
+    form: FormState,
+    status: StatusCode,
+) -> Response {
+    let super_admin = user.has_admin_role(&[crate::identity::model::AdminRole::SuperAdmin]);
+    render(status, &EditPage { chrome: page.chrome_t("organization-edit-title"), organization, super_admin, form })
+}
+
+/// `GET /admin/organizations/{id}/edit` (METIER, SUPER_ADMIN): every setting of the organisation.
+pub async fn edit(
+    State(state): State<AppState>,
+    page: Page,
+    agent: RequireAdmin<Metier>,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let organization = service::organization(&state, id).await?;
+    let form = settings_form(&organization);
+    Ok(edit_page(&page, &agent.user, organization, form, StatusCode::OK))
+}
+
+/// `POST /admin/organizations/{id}/edit` (METIER, SUPER_ADMIN): changes the settings, audited
+/// with the names of those that changed.
+pub async fn update(
+    State(state): State<AppState>,
+    page: Page,
+    agent: RequireAdmin<Metier>,
+    Path(id): Path<Uuid>,
+    CsrfForm(f): CsrfForm<OrganizationForm>,
+) -> Result<Response, AppError> {
+    let organization = service::organization(&state, id).await?;
+    let settings = match f.check() {
+        Ok(settings) => settings,
+        Err(errors) => {
+            let form = f.kept().with_errors(page.lang, &errors);
+            return Ok(edit_page(&page, &agent.user, organization, form, StatusCode::UNPROCESSABLE_ENTITY));
+        }
+    };
+    let changed = settings.changed_from(&organization);
+    if changed.is_empty() {
+        return Ok(Redirect::to(&format!("/admin/organizations/{id}?unchanged=1")).into_response());
+    }
+    store::update_organization(&state, &settings.row(id, state.clock.now_micros())).await?;
+    crate::audit::write(
+        &state,
+        Some(agent.user.id),
+        "organization.update",
+        None,
+        "back office",
+        serde_json::json!({ "organization": id, "changed": changed }),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/admin/organizations/{id}?updated=1")).into_response())
 }
 
 #[derive(Template)]
@@ -182,6 +315,7 @@ struct OrganizationPage {
     profiles: Vec<crate::prescription::model::TargetProfile>,
     attachable: Vec<(Uuid, String)>,
     super_admin: bool,
+    can_edit: bool,
     form: FormState,
     notice: String,
 }
@@ -222,6 +356,7 @@ async fn organization_page(
             profiles,
             attachable,
             super_admin: user.has_admin_role(&[crate::identity::model::AdminRole::SuperAdmin]),
+            can_edit: user.has_admin_role(&[crate::identity::model::AdminRole::Metier]),
             form,
             notice,
         },
@@ -236,7 +371,15 @@ pub async fn organization(
     Path(id): Path<Uuid>,
     Query(q): Query<SpaceQuery>,
 ) -> Result<Response, AppError> {
-    let notice = if q.invited.is_some() { page.t("organization-invited") } else { String::new() };
+    let notice = if q.invited.is_some() {
+        page.t("organization-invited")
+    } else if q.updated.is_some() {
+        page.t("organization-updated")
+    } else if q.unchanged.is_some() {
+        page.t("organization-unchanged")
+    } else {
+        String::new()
+    };
     organization_page(&state, &page, &agent.user, id, FormState::new(), StatusCode::OK, notice).await
 }
 

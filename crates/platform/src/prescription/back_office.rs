@@ -21,6 +21,11 @@ pub async fn create_organization(state: &AppState, row: NewOrganization<'_>) -> 
     Ok(store::insert_organization(&state.db, row).await?)
 }
 
+/// Changes an organisation's settings.
+pub async fn update_organization(state: &AppState, row: &NewOrganization<'_>) -> Result<(), AppError> {
+    if store::update_organization(&state.db, row).await? { Ok(()) } else { Err(AppError::NotFound) }
+}
+
 /// Unarchives an organisation (its campaigns stay archived).
 pub async fn unarchive_organization(state: &AppState, id: Uuid) -> Result<(), AppError> {
     Ok(store::set_organization_archived(&state.db, id, None).await?)

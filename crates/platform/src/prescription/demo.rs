@@ -1,7 +1,11 @@
 //! Demo organisations for `pix serve --demo`: one of each type with the demo organisation admin as
-//! ADMIN, a target profile with stages and badges, two campaigns with fixed codes and 40 demo
+//! ADMIN, a target profile with stages and badges, two school campaigns with fixed codes and 40 demo
 //! participants at varied levels (shared, to share, under way), so that every Orga page shows real
 //! figures on first start. Participants are accounts without a password: nobody can log in as them.
+//! The school manages its pupils with SCO lists: the participants are listed in two classes, the
+//! demo learner is a listed pupil too, and a few listed pupils have no account yet
+//! ([`UNLINKED_PUPILS`]: whoever signs up with one of these names finds themselves with the birth
+//! date). The company has an open campaign anyone may join ([`OPEN_CODE`], the load benchmark's).
 
 use uuid::Uuid;
 
@@ -15,6 +19,23 @@ use crate::{AppState, evaluation, identity::model::MemberRole};
 pub const ASSESSMENT_CODE: &str = "JVERNE426";
 /// Code of the demo profiles collection.
 pub const PROFILES_CODE: &str = "CARNET582";
+/// Code of the company's assessment campaign, open to anyone (the school's are for its pupils).
+pub const OPEN_CODE: &str = "NUMPRO426";
+
+/// The school's classes its demo participants are in, alternately.
+const CLASSES: [&str; 2] = ["4e A", "4e B"];
+
+/// Pupils on the demo school's list without an account: (first name, last name, birth date, class).
+pub const UNLINKED_PUPILS: [(&str, &str, &str, &str); 8] = [
+    ("Inès", "Garnier", "2012-06-14", "4e B"),
+    ("Lina", "Garnier", "2014-09-03", "6e A"),
+    ("Noé", "Lambert", "2014-02-17", "6e A"),
+    ("Zoé", "Faure", "2014-11-28", "6e A"),
+    ("Timéo", "Rousseau", "2014-05-09", "6e B"),
+    ("Maëlys", "Blanc", "2014-07-21", "6e B"),
+    ("Clément", "Guérin", "2013-12-30", "6e B"),
+    ("Anaïs", "Mercier", "2012-10-02", "4e A"),
+];
 
 const FIRST_NAMES: [&str; 20] = [
     "Adam", "Alice", "Bilal", "Chloé", "Diane", "Éloi", "Fatou", "Gabin", "Hugo", "Inès", "Jade", "Kylian", "Léna",
@@ -45,8 +66,12 @@ pub async fn seed(state: &AppState, admin: Uuid) -> anyhow::Result<()> {
             external_id,
             dpo_email: Some("dpo@demo.example"),
             multiple_sending: true,
-            // The university imports its student lists (the school's campaigns stay open to all).
-            learner_import: (kind == "SUP").then_some("SUP"),
+            // The school and the university import their lists: their campaigns are for the listed.
+            learner_import: match kind {
+                "SCO" => Some("SCO"),
+                "SUP" => Some("SUP"),
+                _ => None,
+            },
             show_skills: school,
             exam_campaigns: school,
             now,
@@ -185,7 +210,10 @@ pub async fn seed(state: &AppState, admin: Uuid) -> anyhow::Result<()> {
             _ => Progress::Started,
         };
         let learner = Uuid::now_v7();
-        store::insert_learner_for_user(db, learner, school, user, first, last, started).await?;
+        let birth_date = format!("2012-{:02}-{:02}", i % 12 + 1, (i * 7) % 28 + 1);
+        let national_id = format!("{:09}DM", 120_000_000 + i);
+        listed_pupil(state, school, learner, (first, last, &birth_date, CLASSES[i % 2]), &national_id, started).await?;
+        store::link_learner(db, learner, user, started).await?;
         let participation = participate(state, &assessment, user, learner, level, state_of, &skills, started).await?;
         if state_of == Progress::Shared {
             service::share_at(state, user, participation, started + 2 * 3_600_000_000).await?;
@@ -197,6 +225,54 @@ pub async fn seed(state: &AppState, admin: Uuid) -> anyhow::Result<()> {
             service::share_at(state, user, p.id, started + day + 600_000_000).await?;
         }
     }
+    for (i, pupil) in UNLINKED_PUPILS.into_iter().enumerate() {
+        listed_pupil(state, school, Uuid::now_v7(), pupil, &format!("{:09}DN", 130_000_000 + i), now - 30 * day)
+            .await?;
+    }
+    // The demo learner is a pupil of the school, on its list and linked to her account.
+    if let Some(lea) = crate::identity::service::user_by_identifier(db, "learner@demo.example").await? {
+        let learner = Uuid::now_v7();
+        let pupil = (lea.first_name.as_str(), lea.last_name.as_str(), "2012-04-12", "4e A");
+        listed_pupil(state, school, learner, pupil, "129999999DL", now - 30 * day).await?;
+        store::link_learner(db, learner, lea.id, now - 30 * day).await?;
+    }
+    // The company's campaign, open to anyone on the same profile.
+    let open = Campaign {
+        id: Uuid::now_v7(),
+        organization_id: ids[2],
+        code: OPEN_CODE.to_owned(),
+        name: "Diagnostic numérique – équipes".to_owned(),
+        title: "Faites le point sur la recherche d'information".to_owned(),
+        landing_text: "Un diagnostic de vos pratiques de recherche et de gestion de l'information.".to_owned(),
+        end_text: "Merci ! Vos résultats aident l'équipe formation à vous proposer les bons modules.".to_owned(),
+        created_at: now - 7 * day,
+        ..assessment.clone()
+    };
+    store::insert_campaign(db, &open).await?;
+    Ok(())
+}
+
+/// Puts a pupil on the school's list as an SCO import would: (first name, last name, birth date, class).
+async fn listed_pupil(
+    state: &AppState,
+    school: Uuid,
+    id: Uuid,
+    (first_name, last_name, birth_date, division): (&str, &str, &str, &str),
+    national_id: &str,
+    at: i64,
+) -> anyhow::Result<()> {
+    let row = store::LearnerRow {
+        id,
+        first_name,
+        last_name,
+        birth_date,
+        national_id: Some(national_id),
+        student_number: None,
+        division: Some(division),
+        group_name: None,
+        extra: "{}".to_owned(),
+    };
+    store::insert_imported_learners(&state.db, school, &[row], at).await?;
     Ok(())
 }
 

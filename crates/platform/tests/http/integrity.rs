@@ -506,7 +506,12 @@ async fn an_archived_organisation_is_read_only(backend: Backend) {
     let (admin, _) = app.admin("super@example.org", "SUPER_ADMIN").await;
     let r = app.post_form(&admin, &format!("/admin/organizations/{organization}/archive"), &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(app.count("SELECT COUNT(*) FROM campaigns WHERE archived_at IS NULL").await, 0, "every campaign closed");
+    let open: i64 = platform::on_db!(app.db(), pool => {
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM campaigns WHERE organization_id = $1 AND archived_at IS NULL")
+            .bind(organization).fetch_one(pool).await.unwrap()
+    });
+    assert_eq!(open, 0, "every campaign of the organisation closed");
+    assert!(app.count("SELECT COUNT(*) FROM campaigns WHERE archived_at IS NULL").await > 0, "others' stay open");
     assert_eq!(app.count("SELECT COUNT(*) FROM membership_invitations WHERE status = 'pending'").await, 0);
     // Reading and exporting go on.
     let page = orga.get(app.url(&format!("/orga/{organization}/campaigns?archived=1"))).send().await.unwrap();

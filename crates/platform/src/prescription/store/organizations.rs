@@ -1,4 +1,4 @@
-//! Organisations: create, read, archive.
+//! Organisations: create, read, change, archive.
 
 use uuid::Uuid;
 
@@ -48,6 +48,20 @@ pub async fn insert_organization(conn: impl Into<Conn<'_>>, o: NewOrganization<'
         .bind(o.id).bind(o.name).bind(o.kind).bind(o.external_id).bind(o.dpo_email).bind(o.multiple_sending)
         .bind(o.learner_import).bind(o.show_skills).bind(o.exam_campaigns).bind(o.now)
         .execute(c).await.map(|_| ())
+    })
+}
+
+/// Changes an organisation's settings (all but its id, creation time and archiving); false when
+/// there is no such organisation.
+pub async fn update_organization(conn: impl Into<Conn<'_>>, o: &NewOrganization<'_>) -> Result<bool, sqlx::Error> {
+    on_conn!(conn, c => {
+        sqlx::query(
+            "UPDATE organizations SET name = $2, kind = $3, external_id = $4, dpo_email = $5, multiple_sending = $6, \
+             learner_import = $7, show_skills = $8, exam_campaigns = $9 WHERE id = $1",
+        )
+        .bind(o.id).bind(o.name).bind(o.kind).bind(o.external_id).bind(o.dpo_email).bind(o.multiple_sending)
+        .bind(o.learner_import).bind(o.show_skills).bind(o.exam_campaigns)
+        .execute(c).await.map(|r| r.rows_affected() == 1)
     })
 }
 

@@ -14,6 +14,7 @@ pub(crate) mod campaigns;
 pub(crate) mod courses;
 pub(crate) mod learner_lists;
 pub(crate) mod members;
+pub(crate) mod organizations;
 pub(crate) mod quests;
 pub(crate) mod trainings;
 

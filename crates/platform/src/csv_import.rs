@@ -3,8 +3,10 @@
 //! at a line and a column as a spreadsheet shows them (the header is line 1). Learner lists
 //! (`prescription::import`) and certification candidates (`certification::import`) are read with it.
 //!
-//! Files come from spreadsheets: UTF-8 with or without a byte order mark, or Windows-1252 when
-//! Excel saved them; `;` or `,` between fields.
+//! Files come from spreadsheets: UTF-8 with or without a byte order mark, UTF-16 (Excel's "Unicode
+//! text"), or Windows-1252 when Excel saved them; `;` or `,` between fields. A file that is not text
+//! (a workbook, a PDF, a picture renamed `.csv`) is refused as a whole with what it looks like, before
+//! any of its bytes could be read as column names.
 
 use std::ops::ControlFlow;
 
@@ -81,6 +83,91 @@ pub enum Problem {
     Malformed,
     /// A rule of a form (its Fluent message id), for files that fill forms (certification sessions).
     Field(String),
+    /// The file is not a CSV file but this kind of document.
+    NotCsv(FileKind),
+}
+
+/// What a file that is not text looks like, from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// An Excel workbook (`.xlsx`: a ZIP archive holding `xl/`).
+    Xlsx,
+    /// An Excel 97–2003 workbook (`.xls`: an OLE2 compound file).
+    Xls,
+    /// An OpenDocument spreadsheet (`.ods`).
+    Ods,
+    /// Another ZIP archive (a Word document, a folder compressed).
+    Zip,
+    /// A PDF document.
+    Pdf,
+    /// A picture (PNG, JPEG, GIF).
+    Image,
+    /// Some other binary file.
+    Binary,
+}
+
+impl FileKind {
+    /// Fluent message id of the refusal.
+    pub fn code(self) -> &'static str {
+        match self {
+            FileKind::Xlsx => "import-error-not-csv-xlsx",
+            FileKind::Xls => "import-error-not-csv-xls",
+            FileKind::Ods => "import-error-not-csv-ods",
+            FileKind::Zip => "import-error-not-csv-zip",
+            FileKind::Pdf => "import-error-not-csv-pdf",
+            FileKind::Image => "import-error-not-csv-image",
+            FileKind::Binary => "import-error-not-csv-binary",
+        }
+    }
+
+    /// What the first bytes of a file say it is, when they say it is not text.
+    pub fn sniff(bytes: &[u8]) -> Option<FileKind> {
+        let head = &bytes[..bytes.len().min(4096)];
+        if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+            // An OpenDocument file names its type first; a workbook holds `xl/` entries.
+            let names = |needle: &[u8]| bytes.windows(needle.len()).take(64 * 1024).any(|w| w == needle);
+            return Some(if names(b"application/vnd.oasis.opendocument.spreadsheet") {
+                FileKind::Ods
+            } else if names(b"xl/") {
+                FileKind::Xlsx
+            } else {
+                FileKind::Zip
+            });
+        }
+        if head.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") {
+            return Some(FileKind::Xls);
+        }
+        if head.starts_with(b"%PDF-") {
+            return Some(FileKind::Pdf);
+        }
+        if head.starts_with(b"\x89PNG") || head.starts_with(b"\xFF\xD8\xFF") || head.starts_with(b"GIF8") {
+            return Some(FileKind::Image);
+        }
+        if utf16_without_bom(head).is_some() {
+            return None;
+        }
+        // Text has no NUL and no control characters but tabs and line ends; one or two are a
+        // damaged line, many are a binary file.
+        let controls = head.iter().filter(|b| matches!(b, 1..=8 | 11 | 12 | 14..=31)).count();
+        (head.contains(&0) || (controls >= 3 && controls * 20 > head.len())).then_some(FileKind::Binary)
+    }
+}
+
+/// UTF-16 without a byte order mark, recognised by the zero byte of every ASCII character: the
+/// encoding, little- or big-endian.
+fn utf16_without_bom(head: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let pairs: Vec<&[u8]> = head.chunks_exact(2).take(256).collect();
+    if pairs.len() < 2 {
+        return None;
+    }
+    let share = |f: &dyn Fn(&[u8]) -> bool| pairs.iter().filter(|p| f(p)).count() * 10 >= pairs.len() * 9;
+    if share(&|p| p[1] == 0 && p[0] != 0) {
+        Some(encoding_rs::UTF_16LE)
+    } else if share(&|p| p[0] == 0 && p[1] != 0) {
+        Some(encoding_rs::UTF_16BE)
+    } else {
+        None
+    }
 }
 
 impl Problem {
@@ -106,6 +193,7 @@ impl Problem {
             Problem::TooManyColumns => "import-error-too-many-columns",
             Problem::TooManyFreeColumns => "import-error-too-many-free-columns",
             Problem::Malformed => "import-error-malformed",
+            Problem::NotCsv(kind) => kind.code(),
         }
     }
 
@@ -136,13 +224,28 @@ pub struct ImportError {
     pub problem: Problem,
 }
 
-/// Text of a file: UTF-8 (byte order mark removed), else Windows-1252.
-pub fn decode(bytes: &[u8]) -> String {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
+/// Text of a file: UTF-8 (byte order mark removed), UTF-16 (with a byte order mark or recognised
+/// without), else Windows-1252; a file that is not text is refused with what it looks like (line 1).
+pub fn decode(bytes: &[u8]) -> Result<String, ImportError> {
+    let not_text = |kind| ImportError { line: 1, column: None, problem: Problem::NotCsv(kind) };
+    if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        let text = encoding.decode_without_bom_handling(&bytes[bom..]).0.into_owned();
+        // UTF-16 text holds no NUL once decoded; a file that does is something else.
+        if text.contains('\0') {
+            return Err(not_text(FileKind::Binary));
+        }
+        return Ok(text);
+    }
+    if let Some(kind) = FileKind::sniff(bytes) {
+        return Err(not_text(kind));
+    }
+    if let Some(encoding) = utf16_without_bom(&bytes[..bytes.len().min(4096)]) {
+        return Ok(encoding.decode_without_bom_handling(bytes).0.into_owned());
+    }
+    Ok(match std::str::from_utf8(bytes) {
         Ok(s) => s.to_owned(),
         Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned(),
-    }
+    })
 }
 
 /// The field separator: whichever of `;` and `,` the header line has more of (`;` on a tie,
@@ -219,6 +322,10 @@ pub fn problem_text(lang: Lang, e: &ImportError) -> String {
     let args = e.problem.args();
     let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let message = lang.t_args(e.problem.code(), &args);
+    if matches!(e.problem, Problem::NotCsv(_)) {
+        // The whole file, not a line of it.
+        return message;
+    }
     let line = e.line.to_string();
     match &e.column {
         Some(column) => lang.t_args(
@@ -248,4 +355,57 @@ pub fn problems_response(lang: Lang, errors: &[ImportError]) -> Response {
     let mut response = (StatusCode::UNPROCESSABLE_ENTITY, doc.to_string()).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utf16(text: &str, big_endian: bool, bom: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        if bom {
+            out.extend(if big_endian { [0xFE, 0xFF] } else { [0xFF, 0xFE] });
+        }
+        for unit in text.encode_utf16() {
+            out.extend(if big_endian { unit.to_be_bytes() } else { unit.to_le_bytes() });
+        }
+        out
+    }
+
+    #[test]
+    fn every_encoding_a_spreadsheet_writes_is_read() {
+        let text = "Nom;Prénom\nLefèvre;Zoé\n";
+        assert_eq!(decode(text.as_bytes()).unwrap(), text);
+        assert_eq!(decode(&[b"\xEF\xBB\xBF", text.as_bytes()].concat()).unwrap(), text);
+        for (big_endian, bom) in [(false, true), (true, true), (false, false), (true, false)] {
+            assert_eq!(decode(&utf16(text, big_endian, bom)).unwrap(), text, "UTF-16 be={big_endian} bom={bom}");
+        }
+        let (latin, _, _) = encoding_rs::WINDOWS_1252.encode(text);
+        assert_eq!(decode(&latin).unwrap(), text);
+    }
+
+    #[test]
+    fn files_that_are_not_text_are_named() {
+        let kind = |bytes: &[u8]| match decode(bytes) {
+            Err(ImportError { line: 1, column: None, problem: Problem::NotCsv(kind) }) => Some(kind),
+            _ => None,
+        };
+        let mut xlsx = b"PK\x03\x04\x14\x00\x06\x00".to_vec();
+        xlsx.extend(b"[Content_Types].xml\x00\x00xl/workbook.xml");
+        assert_eq!(kind(&xlsx), Some(FileKind::Xlsx));
+        let mut ods = b"PK\x03\x04\x14\x00\x00\x08".to_vec();
+        ods.extend(b"mimetypeapplication/vnd.oasis.opendocument.spreadsheetPK");
+        assert_eq!(kind(&ods), Some(FileKind::Ods));
+        assert_eq!(kind(b"PK\x03\x04word/document.xml"), Some(FileKind::Zip));
+        assert_eq!(kind(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00"), Some(FileKind::Xls));
+        assert_eq!(kind(b"%PDF-1.7\n%\xE2\xE3"), Some(FileKind::Pdf));
+        assert_eq!(kind(b"\x89PNG\r\n\x1a\n\x00\x00"), Some(FileKind::Image));
+        assert_eq!(kind(b"\xFF\xD8\xFF\xE0"), Some(FileKind::Image));
+        let noise: Vec<u8> = (0..2000u32).map(|i| (i * 7919 % 251) as u8).collect();
+        assert_eq!(kind(&noise), Some(FileKind::Binary));
+        // A stray control character in a real list is a line's problem, not a binary file.
+        assert_eq!(kind(b"Nom;Pr\xC3\xA9nom\nDupont;L\x01a\nMartin;Paul\nDurand;Jean\nPetit;Anne\n"), None);
+        let problem = Problem::NotCsv(FileKind::Xlsx);
+        assert_eq!(problem.code(), "import-error-not-csv-xlsx");
+    }
 }

@@ -178,11 +178,14 @@ pub async fn deploy(
         let report = vec![page.t("admin-courses-file-required")];
         return page_with(&state, &page, &agent.user, failed(report), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let Ok(text) = std::str::from_utf8(&file.bytes) else {
-        let report = vec![page.t("admin-courses-file-utf8")];
-        return page_with(&state, &page, &agent.user, failed(report), StatusCode::UNPROCESSABLE_ENTITY).await;
+    let text = match crate::csv_import::decode(&file.bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let report = vec![crate::csv_import::problem_text(page.lang, &e)];
+            return page_with(&state, &page, &agent.user, failed(report), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
     };
-    let lines = match courses::parse_deployments(text) {
+    let lines = match courses::parse_deployments(&text) {
         Ok(lines) => lines,
         Err(errors) => {
             return page_with(&state, &page, &agent.user, failed(errors), StatusCode::UNPROCESSABLE_ENTITY).await;

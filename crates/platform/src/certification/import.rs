@@ -131,7 +131,7 @@ fn field_error(line: usize, column: &str, code: &str) -> ImportError {
 
 /// Reads a file; `today` (`YYYY-MM-DD`) bounds session and birth dates.
 pub fn parse(bytes: &[u8], today: &str) -> Result<Plan, Vec<ImportError>> {
-    let text = decode(bytes).replace("\r\n", "\n");
+    let text = decode(bytes).map_err(|e| vec![e])?.replace("\r\n", "\n");
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter(&text))
         .has_headers(false)

@@ -178,7 +178,7 @@ fn normalize_label(label: &str) -> String {
 /// Reads a list. `today` (`YYYY-MM-DD`) bounds birth dates.
 pub fn parse(format: Format, bytes: &[u8], today: &str) -> Result<LearnerList, Vec<ImportError>> {
     // Line numbers count `\n` (csv counts a Windows `\r\n` late, on the next record).
-    let text = decode(bytes).replace("\r\n", "\n");
+    let text = decode(bytes).map_err(|e| vec![e])?.replace("\r\n", "\n");
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter(&text))
         .has_headers(false)

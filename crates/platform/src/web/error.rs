@@ -256,7 +256,11 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
     if info.is_none() && already_rendered(&response) {
         return response;
     }
-    let info = info.unwrap_or(ErrorInfo { fields: Vec::new(), detail: None, message: None });
+    let mut info = info.unwrap_or(ErrorInfo { fields: Vec::new(), detail: None, message: None });
+    // A file too large for an import form: say the limit, and what to do.
+    if status == StatusCode::PAYLOAD_TOO_LARGE && info.message.is_none() && super::is_upload(&path) {
+        info.message = Some("error-upload-too-large");
+    }
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
     let body = if is_api {

@@ -233,6 +233,12 @@ async fn oversized_body_is_rejected_with_413(backend: Backend) {
     let page = announce_body(&app, "/", platform::web::MAX_BODY_BYTES + 1).await;
     assert!(page.starts_with("HTTP/1.1 413"), "{page}");
     assert!(page.contains("Envoi trop volumineux"), "{page}");
+    // An import form's file: the page says the limit and what to do.
+    let path = format!("/orga/{}/learners/import", uuid::Uuid::now_v7());
+    let import = announce_body(&app, &path, platform::web::MAX_UPLOAD_BYTES + 1).await;
+    assert!(import.starts_with("HTTP/1.1 413"), "{import}");
+    assert!(import.contains("Fichier trop volumineux") && import.contains("dépasse 8 Mo"), "{import}");
+    assert_eq!(platform::web::MAX_UPLOAD_BYTES, 8 * 1024 * 1024, "the message says 8 Mo");
 }
 
 async fn panic_becomes_500_and_node_keeps_serving(backend: Backend) {

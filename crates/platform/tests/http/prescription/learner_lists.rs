@@ -7,7 +7,53 @@ dual!(
     learner_lists_are_imported_all_or_nothing,
     learners_reconcile_with_the_list_when_they_join,
     sup_and_generic_lists_by_api,
+    any_file_gets_a_readable_answer,
 );
+
+/// A workbook or a PDF renamed `.csv` is named as what it is (never its bytes shown as column
+/// names); a list saved as UTF-16 ("Unicode text") is read like any other.
+async fn any_file_gets_a_readable_answer(backend: crate::support::Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = set_up(&app, &[("learner_import", "SCO")]).await;
+    let path = format!("/orga/{}/learners/import", s.org);
+    let mut xlsx = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00".to_vec();
+    xlsx.extend(b"[Content_Types].xml\xad\x92\xcbN\xc30\x10E\xf7H\xfcC\xe4-Jxl/workbook.xml");
+    let r = upload(&app, &s.teacher, &path, &[], &xlsx).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("Ce fichier n&#39;est pas un fichier CSV : il ressemble à un classeur Excel (.xlsx)"),
+        "{page}"
+    );
+    assert!(!page.contains("Content_Types") && !page.contains("colonne «"), "no byte of it echoed: {page}");
+    let r = upload(&app, &s.teacher, &path, &[], b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj").await;
+    assert!(r.text().await.unwrap().contains("il ressemble à un document PDF"));
+    // The API says the same in its problem document.
+    let token = app.csrf(&s.teacher).await;
+    let r = s
+        .teacher
+        .post(app.url(&format!("/api/organizations/{}/learners/import?mode=add", s.org)))
+        .header("x-csrf-token", token)
+        .header(header::CONTENT_TYPE, "text/csv")
+        .body(xlsx.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = r.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["code"], "import-error-not-csv-xlsx", "{problem}");
+    assert!(listed(&app, s.org).await.is_empty());
+    // UTF-16 little-endian with its byte order mark, as Excel's "Unicode text" writes.
+    let file =
+        [SCO_HEADER.to_owned(), sco_line("123456789AA", "Zoé", "Lefèvre", "F", "05/03/2012", "6e A")].join("\r\n");
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(file.encode_utf16().flat_map(u16::to_le_bytes));
+    let r = import_confirmed(&app, &s.teacher, &path, &utf16).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let listed = listed(&app, s.org).await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0], ("Lefèvre".to_owned(), Some("6e A".to_owned()), true), "the accents survive");
+}
 
 fn sco_line(id: &str, first: &str, last: &str, sex: &str, birth: &str, division: &str) -> String {
     format!("{id};{first};;;{last};;{sex};{birth};75056;;75;99100;ST;10010012110;{division}")

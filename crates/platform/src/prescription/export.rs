@@ -315,7 +315,8 @@ impl Export {
             out.push(Cell::Number(stage.unwrap_or(0) as f64));
         }
         out.extend(badges.iter().map(|(_, won)| self.yes_no(*won)));
-        out.push(Cell::Number(row.p.mastery_rate.unwrap_or(0.0)));
+        // Two decimals, as the reference writes them (0,07, not 0,06666666666666667).
+        out.push(Cell::Number((row.p.mastery_rate.unwrap_or(0.0) * 100.0).round() / 100.0));
         for (_, skills) in self.competences.iter().chain(self.areas.iter()) {
             let mastered = skills.iter().filter(|s| validated.contains(s)).count();
             let rate = rules::mastery_rate(mastered, skills.len());
@@ -354,21 +355,25 @@ pub async fn export(
     let content = &state.content;
     let scoring = Scoring::of(state, &campaign).await?;
     let stages = scoring.thresholds.len().saturating_sub(1);
-    let mut competences: Vec<(String, Vec<SkillIdx>)> = Vec::new();
-    let mut areas: Vec<(String, Vec<SkillIdx>)> = Vec::new();
+    // Competences and areas in the referential's order (1.1, 1.2, 1.3…), whatever the skills' order.
+    let mut competences: std::collections::BTreeMap<usize, (String, Vec<SkillIdx>)> = Default::default();
+    let mut areas: std::collections::BTreeMap<usize, (String, Vec<SkillIdx>)> = Default::default();
     for s in &scoring.skills {
-        let comp = content.competence(content.skill(*s).competence);
-        let name = comp.name.get(lang_locale(lang)).to_owned();
-        match competences.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, list)) => list.push(*s),
-            None => competences.push((name, vec![*s])),
-        }
-        let area = content.areas[comp.area.index()].title.get(lang_locale(lang)).to_owned();
-        match areas.iter_mut().find(|(n, _)| *n == area) {
-            Some((_, list)) => list.push(*s),
-            None => areas.push((area, vec![*s])),
-        }
+        let index = content.skill(*s).competence;
+        let comp = content.competence(index);
+        competences
+            .entry(index.index())
+            .or_insert_with(|| (comp.name.get(lang_locale(lang)).to_owned(), Vec::new()))
+            .1
+            .push(*s);
+        areas
+            .entry(comp.area.index())
+            .or_insert_with(|| (content.areas[comp.area.index()].title.get(lang_locale(lang)).to_owned(), Vec::new()))
+            .1
+            .push(*s);
     }
+    let competences: Vec<(String, Vec<SkillIdx>)> = competences.into_values().collect();
+    let areas: Vec<(String, Vec<SkillIdx>)> = areas.into_values().collect();
     let profile_name = match campaign.target_profile_id {
         Some(id) => store::target_profile(&state.db, id).await?.map(|p| p.name).unwrap_or_default(),
         None => String::new(),

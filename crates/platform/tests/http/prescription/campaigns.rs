@@ -775,6 +775,28 @@ async fn demo_data_fills_every_page(backend: crate::support::Backend) {
         .unwrap();
     assert_eq!(csv.lines().count(), 41, "a header and 40 participants");
     assert_eq!(csv.lines().filter(|l| l.contains(";\"NA\"") || l.contains(";NA")).count(), 10, "unshared rows show NA");
+    // The school manages its pupils: the class is a column, each participant's from the list.
+    let header = csv_fields(csv.lines().next().unwrap());
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("{name} in {header:?}"));
+    let rows: Vec<Vec<String>> = csv.lines().skip(1).map(csv_fields).collect();
+    let classes: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[col("Classe")].as_str()).collect();
+    assert_eq!(classes.into_iter().collect::<Vec<_>>(), ["4e A", "4e B"]);
+    // Competences in the referential's order, whatever the order of the profile's skills.
+    let content = &app.state.content;
+    let mastery_columns: Vec<usize> = ["1.1", "1.2", "1.3"]
+        .iter()
+        .map(|code| {
+            let c = content.competence(content.competence_by_code(code).unwrap());
+            col(&format!("% de maitrise des acquis de la compétence {}", c.name.get(content::Locale::Fr)))
+        })
+        .collect();
+    assert!(mastery_columns.windows(2).all(|w| w[0] < w[1]), "1.1, 1.2 then 1.3: {mastery_columns:?}");
+    // Rates with two decimals at most, as the reference writes them.
+    let overall = col("% maitrise de l'ensemble des acquis du profil");
+    for row in rows.iter().filter(|r| r[overall] != "NA" && r[overall] != "\"NA\"") {
+        let decimals = row[overall].split(',').nth(1).map_or(0, str::len);
+        assert!(decimals <= 2, "{}", row[overall]);
+    }
     // Nobody can log in as a demo participant.
     let r = app
         .post_form(&new_client(), "/login", &[("identifier", "participant01@demo.example"), ("password", "!")])

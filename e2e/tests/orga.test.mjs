@@ -65,7 +65,8 @@ describe('organisations and campaigns', () => {
     await admin.keyboard.type('Numéro élève');
     await admin.getByRole('button', { name: 'Créer la campagne' }).focus();
     await Promise.all([admin.waitForNavigation(), admin.keyboard.press('Enter')]);
-    assert.match(admin.url(), /\/orga\/[0-9a-f-]+\/campaigns\/[0-9a-f-]+$/);
+    assert.match(admin.url(), /\/orga\/[0-9a-f-]+\/campaigns\/[0-9a-f-]+\?created=1$/);
+    assert.match(await admin.getByRole('status').innerText(), /^Campagne créée/);
     await assertPageBasics(admin, { lang: 'fr', label: 'campaign activity' });
     const link = await admin.locator('dd code').nth(1).innerText();
     assert.match(link, /\/campagnes\/[A-Z]{6}[0-9]{3}$/);
@@ -141,9 +142,16 @@ describe('organisations and campaigns', () => {
     await assertPageBasics(admin, { lang: 'fr', label: 'campaign results' });
     const row = admin.locator('tbody tr', { hasText: 'Garnier' });
     assert.match(await row.innerText(), new RegExp(`${mastery} %`));
+    assert.match(await row.innerText(), /4e B/, 'her class from the list');
     await row.getByRole('link').click();
     await assertPageBasics(admin, { lang: 'fr', label: 'participant' });
-    await admin.goBack();
+    // Deleting a participation first says what is lost; cancelled here.
+    await admin.getByRole('link', { name: 'Supprimer cette participation' }).click();
+    await assertPageBasics(admin, { lang: 'fr', label: 'participation delete (confirmation)' });
+    assert.match(await admin.locator('h1').innerText(), /^Supprimer la participation de Inès Garnier/);
+    await admin.getByRole('link', { name: 'Annuler' }).click();
+    await admin.getByRole('link', { name: 'Résultats', exact: true }).click();
+    assert.equal(await admin.locator('tbody tr', { hasText: 'Garnier' }).count(), 1, 'nothing deleted');
     await admin.getByRole('link', { name: 'Analyse', exact: true }).click();
     await assertPageBasics(admin, { lang: 'fr', label: 'campaign analysis' });
     assert.ok(await admin.locator('meter').count() > 0);
@@ -283,7 +291,7 @@ describe('organisations and campaigns', () => {
     await admin.getByLabel('Nom de la campagne').fill('Carnet L1');
     await admin.getByLabel(/^Collecte de profils/).check();
     await admin.getByRole('button', { name: 'Créer la campagne' }).click();
-    await admin.waitForURL(/\/campaigns\/[0-9a-f-]+$/);
+    await admin.waitForURL(/\/campaigns\/[0-9a-f-]+\?created=1$/);
     const code = (await admin.locator('dd code').nth(1).innerText()).slice(-9);
     const campaignUrl = admin.url();
     const learner = await newPage(suite.browser, { locale: 'fr-FR' });

@@ -1256,3 +1256,16 @@ organization-feature-skills-short = Skills in exports
 organization-feature-exam-short = Exam campaigns
 organization-setting-yes = Yes
 organization-setting-no = No
+
+## Campaigns: creation and deleting a participation
+campaign-new-for = For the organisation { $organization }.
+campaign-created = Campaign created: share its link or its code with the participants.
+participation-delete-title = Delete { $name }'s participation?
+participation-delete-campaign = Campaign "{ $campaign }". If you delete this participation:
+participation-delete-lost-results = its results leave the campaign's results, analysis, statistics and exports;
+participation-delete-lost-all = the person's other sendings to this campaign, if any, are deleted too;
+participation-delete-kept = the person keeps their account and Pix profile; they stay on the organisation's list.
+participation-delete-final = You cannot undo the deletion.
+participation-delete-confirm = Delete the participation
+participation-delete-cancel = Cancel
+participation-deleted = The participation was deleted.

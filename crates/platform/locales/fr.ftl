@@ -1256,3 +1256,16 @@ organization-feature-skills-short = Acquis dans les exports
 organization-feature-exam-short = Campagnes d'examen
 organization-setting-yes = Oui
 organization-setting-no = Non
+
+## Campaigns: creation and deleting a participation
+campaign-new-for = Pour l'organisation { $organization }.
+campaign-created = Campagne créée : partagez son lien ou son code avec les participants.
+participation-delete-title = Supprimer la participation de { $name } ?
+participation-delete-campaign = Campagne « { $campaign } ». Si vous supprimez cette participation :
+participation-delete-lost-results = ses résultats quittent les résultats, l'analyse, les statistiques et les exports de la campagne ;
+participation-delete-lost-all = ses autres envois à cette campagne, s'il y en a, sont supprimés aussi ;
+participation-delete-kept = la personne garde son compte et son profil Pix ; elle reste sur la liste de l'organisation.
+participation-delete-final = Vous ne pourrez pas annuler la suppression.
+participation-delete-confirm = Supprimer la participation
+participation-delete-cancel = Annuler
+participation-deleted = La participation a été supprimée.

@@ -40,6 +40,10 @@ pub fn pages() -> Pages {
         .get("/orga/{organization_id}/campaigns/{campaign_id}/export.csv", api::export)
         .post("/orga/{organization_id}/campaigns/{campaign_id}/archive", orga::archive)
         .get("/orga/{organization_id}/campaigns/{campaign_id}/participants/{participation_id}", orga::participant)
+        .get(
+            "/orga/{organization_id}/campaigns/{campaign_id}/participants/{participation_id}/delete",
+            orga::confirm_delete_participation,
+        )
         .post(
             "/orga/{organization_id}/campaigns/{campaign_id}/participants/{participation_id}/delete",
             orga::delete_participation,

@@ -116,6 +116,8 @@ pub async fn campaigns(
 struct NewCampaignPage {
     chrome: Chrome,
     organization: Uuid,
+    /// "For the organisation …".
+    for_organization: String,
     profiles: Vec<(Uuid, String)>,
     exam_allowed: bool,
     form: FormState,
@@ -135,6 +137,7 @@ async fn new_campaign_page(
         &NewCampaignPage {
             chrome: page.chrome_t("campaign-new-title"),
             organization: org,
+            for_organization: page.lang.t_args("campaign-new-for", &[("organization", &organization.name)]),
             profiles,
             exam_allowed: organization.exam_campaigns,
             form,
@@ -210,7 +213,8 @@ pub async fn create_campaign(
     };
     match outcome {
         Ok(campaign) => {
-            Ok(Redirect::to(&format!("/orga/{}/campaigns/{}", access.organization, campaign.id)).into_response())
+            Ok(Redirect::to(&format!("/orga/{}/campaigns/{}?created=1", access.organization, campaign.id))
+                .into_response())
         }
         Err(errors) => {
             let mut form = FormState::new();
@@ -290,6 +294,8 @@ struct ActivityPage {
     participants: Vec<store::ParticipantRow>,
     page_number: i64,
     has_next: bool,
+    /// A notice: the campaign was created, or a participation deleted.
+    notice: String,
 }
 
 /// Page number in a query.
@@ -302,6 +308,10 @@ pub struct PageQuery {
     stage: Option<String>,
     /// Key of a badge won, empty for any.
     badge: Option<String>,
+    /// The campaign was just created.
+    created: Option<String>,
+    /// A participation was just deleted.
+    deleted: Option<String>,
 }
 
 /// What the results are filtered by.
@@ -404,6 +414,13 @@ pub async fn activity(
             participants,
             page_number,
             has_next,
+            notice: if q.created.is_some() {
+                page.t("campaign-created")
+            } else if q.deleted.is_some() {
+                page.t("participation-deleted")
+            } else {
+                String::new()
+            },
         },
     ))
 }
@@ -808,7 +825,37 @@ pub async fn delete_participation(
     }
     let p = store::participant(&state.db, c.id, path.participation_id).await?.ok_or(AppError::NotFound)?;
     store::delete_participations(&state.db, c.id, p.learner_id, access.user.id, state.clock.now_micros()).await?;
-    Ok(Redirect::to(&format!("/orga/{}/campaigns/{}", access.organization, c.id)).into_response())
+    Ok(Redirect::to(&format!("/orga/{}/campaigns/{}?deleted=1", access.organization, c.id)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "prescription/participation_delete.html")]
+struct DeletePage {
+    chrome: Chrome,
+    h: Header,
+    p: store::ParticipantRow,
+    /// Names the campaign.
+    intro: String,
+}
+
+/// `GET /orga/{organization_id}/campaigns/{campaign_id}/participants/{participation_id}/delete`:
+/// what deleting the participation loses, before it is done (owner or admin).
+pub async fn confirm_delete_participation(
+    State(state): State<AppState>,
+    page: Page,
+    access: OrganizationAccess<AnyMember>,
+    Path(path): Path<ParticipantPath>,
+) -> Result<Response, AppError> {
+    let c = campaign(&state, &access, path.campaign_id).await?;
+    if !may_manage(&access, &c) {
+        return Err(AppError::Forbidden);
+    }
+    let p = store::participant(&state.db, c.id, path.participation_id).await?.ok_or(AppError::NotFound)?;
+    let name = format!("{} {}", p.first_name, p.last_name);
+    let title = page.lang.t_args("participation-delete-title", &[("name", &name)]);
+    let intro = page.lang.t_args("participation-delete-campaign", &[("campaign", &c.name)]);
+    let h = header(&state, &access, c, "results");
+    Ok(render(StatusCode::OK, &DeletePage { chrome: page.chrome(&title), h, p, intro }))
 }
 
 #[cfg(test)]

@@ -63,6 +63,7 @@ impl<'a> Rentree<'a> {
             .unwrap();
         assert!(form.contains(&s.profile.to_string()), "the attached profile is offered");
         assert!(!form.contains("value=\"EXAM\""), "exams are not enabled for this organisation");
+        assert!(form.contains("Pour l&#39;organisation Collège Jean Moulin."), "the form names the organisation");
         let profile = s.profile.to_string();
         let (campaign, code) = create_campaign(
             app,
@@ -251,7 +252,16 @@ impl<'a> Rentree<'a> {
         let archived = self.teacher_page(&format!("/orga/{}/campaigns?archived=1", s.org)).await;
         assert!(archived.contains("Rentrée 4e B"));
         let delete = format!("/orga/{}/campaigns/{campaign}/participants/{participation}/delete", s.org);
-        assert_eq!(app.post_form(&s.teacher, &delete, &[]).await.status(), StatusCode::SEE_OTHER);
+        // A page says what is lost before anything is deleted.
+        let confirm = self.teacher_page(&delete).await;
+        assert!(confirm.contains("Vous ne pourrez pas annuler la suppression"), "{confirm}");
+        assert!(confirm.contains(&format!("action=\"{delete}\"")), "{confirm}");
+        assert_ne!(self.results().await, json!([]), "nothing deleted by looking");
+        let r = app.post_form(&s.teacher, &delete, &[]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&r), format!("/orga/{}/campaigns/{campaign}?deleted=1", s.org));
+        let after = self.teacher_page(&location(&r)).await;
+        assert!(after.contains("La participation a été supprimée."), "{after}");
         assert_eq!(self.results().await, json!([]));
     }
 }

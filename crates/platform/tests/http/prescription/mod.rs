@@ -34,7 +34,8 @@ fn location(r: &reqwest::Response) -> String {
 
 fn id_at_end(r: &reqwest::Response) -> Uuid {
     let loc = location(r);
-    Uuid::parse_str(loc.rsplit('/').next().unwrap()).unwrap_or_else(|_| panic!("an id at the end of {loc}"))
+    let path = loc.split('?').next().unwrap();
+    Uuid::parse_str(path.rsplit('/').next().unwrap()).unwrap_or_else(|_| panic!("an id at the end of {loc}"))
 }
 
 /// The tube names of a competence.

@@ -392,7 +392,21 @@ fn birth_date(raw: &str) -> Option<String> {
 
 /// Whether an identity is complete and its birth date readable (a guess worth counting).
 pub fn well_formed(who: &Identity) -> bool {
-    !who.first_name.trim().is_empty() && !who.last_name.trim().is_empty() && birth_date(&who.birth_date).is_some()
+    identity_errors(who).is_empty()
+}
+
+/// What is missing or wrong in a learner's names and birth date, each field's error.
+pub fn identity_errors(who: &Identity) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for (name, value) in [("first_name", &who.first_name), ("last_name", &who.last_name)] {
+        if value.trim().is_empty() {
+            errors.push(FieldError { field: name.into(), code: format!("field-{}-missing", name.replace('_', "-")) });
+        }
+    }
+    if birth_date(&who.birth_date).is_none() {
+        errors.push(FieldError { field: "birth_date".into(), code: "field-birth-date-invalid".into() });
+    }
+    errors
 }
 
 /// Links the account to the learner of the organisation's list with these names and birth date
@@ -405,17 +419,8 @@ pub async fn reconcile(
     who: &Identity,
     now: i64,
 ) -> Result<Result<Uuid, Vec<FieldError>>, AppError> {
-    let mut errors = Vec::new();
-    for (name, value) in [("first_name", &who.first_name), ("last_name", &who.last_name)] {
-        if value.trim().is_empty() {
-            errors.push(FieldError { field: name.into(), code: format!("field-{}-missing", name.replace('_', "-")) });
-        }
-    }
-    let date = birth_date(&who.birth_date);
-    if date.is_none() {
-        errors.push(FieldError { field: "birth_date".into(), code: "field-birth-date-invalid".into() });
-    }
-    let Some(date) = date.filter(|_| errors.is_empty()) else {
+    let errors = identity_errors(who);
+    let Some(date) = birth_date(&who.birth_date).filter(|_| errors.is_empty()) else {
         return Ok(Err(errors));
     };
     let (first, last) = (import::name_key(&who.first_name), import::name_key(&who.last_name));

@@ -98,10 +98,8 @@ async fn landing_page(
 ) -> Result<Response, AppError> {
     let org = service::organization(state, campaign.organization_id).await?;
     let needs_identity = match &page.user {
-        Some(user) if org.learner_import.is_some() => {
-            store::learner_of_user(&state.db, org.id, user.id).await?.is_none()
-        }
-        _ => false,
+        Some(user) => service::needs_identity(state, &campaign, user.id).await?,
+        None => false,
     };
     let organization = org.name;
     // The names of the account are a good first guess of those on the list.
@@ -180,31 +178,29 @@ pub async fn start(
     CsrfForm(f): CsrfForm<StartForm>,
 ) -> Result<Response, AppError> {
     let campaign = service::campaign_by_code(&state, &code).await?;
-    if f.consent != "yes" {
-        let form = FormState::new()
+    let kept = || {
+        FormState::new()
             .keep("external_id", &f.external_id)
             .keep("first_name", &f.who.first_name)
             .keep("last_name", &f.who.last_name)
             .keep("birth_date", &f.who.birth_date)
-            .with_errors(
-                page.lang,
-                &[crate::web::error::FieldError {
-                    field: "consent".into(),
-                    code: "field-campaign-consent-required".into(),
-                }],
-            );
-        return landing_page(&state, &page, campaign, form).await;
+            .keep("consent", &f.consent)
+    };
+    if f.consent != "yes" {
+        // Every error at once: the fields' own, then the consent.
+        let previous = store::latest_participation(&state.db, campaign.id, me.id).await?;
+        let mut errors =
+            service::form_errors(&state, &campaign, me.id, previous.as_ref(), &f.external_id, &f.who).await?;
+        errors.push(crate::web::error::FieldError {
+            field: "consent".into(),
+            code: "field-campaign-consent-required".into(),
+        });
+        return landing_page(&state, &page, campaign, kept().with_errors(page.lang, &errors)).await;
     }
     match service::start(&state, &campaign, &me, &f.external_id, &f.who, locale(page.lang)).await? {
         Ok(p) => Ok(Redirect::to(&resume_href(&state, &campaign, &p).await?).into_response()),
         Err(StartRefused::Invalid(errors)) => {
-            let form = FormState::new()
-                .keep("external_id", &f.external_id)
-                .keep("first_name", &f.who.first_name)
-                .keep("last_name", &f.who.last_name)
-                .keep("birth_date", &f.who.birth_date)
-                .with_errors(page.lang, &errors);
-            landing_page(&state, &page, campaign, form).await
+            landing_page(&state, &page, campaign, kept().with_errors(page.lang, &errors)).await
         }
         Err(StartRefused::Closed) => Ok(message(
             StatusCode::CONFLICT,

@@ -162,6 +162,42 @@ pub async fn archive_organization(state: &AppState, id: Uuid) -> Result<(u64, u6
     Ok((campaigns, invitations))
 }
 
+/// What is wrong in the fields a learner fills to join (the identifier the campaign asks for, and
+/// their names and birth date when the organisation's list does not know them yet), every field at
+/// once and without trying the list: nothing is counted against the learner.
+pub async fn form_errors(
+    state: &AppState,
+    campaign: &Campaign,
+    user: Uuid,
+    previous: Option<&Participation>,
+    external_id: &str,
+    who: &super::learners::Identity,
+) -> Result<Vec<FieldError>, AppError> {
+    let mut errors = Vec::new();
+    // A new sending keeps the identifier given the first time.
+    if let (Some(kind), None) = (&campaign.external_id_type, previous.and_then(|p| p.external_id.as_ref())) {
+        let value = external_id.trim();
+        let ok = !value.is_empty()
+            && value.chars().count() <= 255
+            && (kind != "EMAIL" || crate::identity::model::Email::parse(value).is_some());
+        if !ok {
+            let code = if kind == "EMAIL" { "field-external-id-email" } else { "field-external-id-required" };
+            errors.push(FieldError { field: "external_id".into(), code: code.into() });
+        }
+    }
+    if needs_identity(state, campaign, user).await? {
+        errors.extend(super::learners::identity_errors(who));
+    }
+    Ok(errors)
+}
+
+/// Whether joining asks the learner who they are: the organisation imports its list and does not
+/// know this account yet.
+pub async fn needs_identity(state: &AppState, campaign: &Campaign, user: Uuid) -> Result<bool, AppError> {
+    Ok(organization(state, campaign.organization_id).await?.learner_import.is_some()
+        && store::learner_of_user(&state.db, campaign.organization_id, user).await?.is_none())
+}
+
 /// Why a start was refused.
 #[derive(Debug, Clone)]
 pub enum StartRefused {
@@ -191,24 +227,15 @@ pub async fn start(
         Entry::Resume(p) | Entry::Done(p) => return Ok(Ok(p)),
         Entry::Start => store::latest_participation(&state.db, campaign.id, user.id).await?,
     };
+    let errors = form_errors(state, campaign, user.id, previous.as_ref(), external_id, who).await?;
+    if !errors.is_empty() {
+        return Ok(Err(StartRefused::Invalid(errors)));
+    }
     let external_id = match (&campaign.external_id_type, previous.as_ref().and_then(|p| p.external_id.clone())) {
         (None, _) => None,
         // A new sending keeps the identifier given the first time.
         (Some(_), Some(kept)) => Some(kept),
-        (Some(kind), None) => {
-            let value = external_id.trim();
-            let ok = !value.is_empty()
-                && value.chars().count() <= 255
-                && (kind != "EMAIL" || crate::identity::model::Email::parse(value).is_some());
-            if !ok {
-                let code = if kind == "EMAIL" { "field-external-id-email" } else { "field-external-id-required" };
-                return Ok(Err(StartRefused::Invalid(vec![FieldError {
-                    field: "external_id".into(),
-                    code: code.into(),
-                }])));
-            }
-            Some(value.to_owned())
-        }
+        (Some(_), None) => Some(external_id.trim().to_owned()),
     };
     let imports_list = organization(state, campaign.organization_id).await?.learner_import.is_some();
     let now = state.clock.now_micros();

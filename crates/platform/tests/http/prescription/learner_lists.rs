@@ -219,6 +219,13 @@ async fn learners_reconcile_with_the_list_when_they_join(backend: crate::support
         page.contains("ne correspondent à aucune personne de la liste") && page.contains("value=\"Eloise\""),
         "{page}"
     );
+    assert!(page.contains("name=\"consent\" value=\"yes\" checked"), "the consent box stays ticked: {page}");
+    // No consent and no birth date: both said at once, and no try counted against her.
+    let r = app.post_form(&pupil, &start, &[("first_name", "Eloise"), ("last_name", "Le Gall")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"birth_date-error\"") && page.contains("id=\"consent-error\""), "{page}");
+    assert!(page.contains("value=\"Eloise\"") && !page.contains("ne correspondent à aucune"), "{page}");
     assert_eq!(app.count("SELECT COUNT(*) FROM campaign_participations").await, 0);
 
     // Case, accents and spaces aside.

@@ -604,13 +604,16 @@ pub struct CompetenceLevels {
 }
 
 /// Levels per competence, in the order of the competences, then the campaign's.
-pub fn competence_levels(tubes: &[TubeAnalysis]) -> (Vec<CompetenceLevels>, CompetenceLevels) {
+pub fn competence_levels(
+    tubes: &[TubeAnalysis],
+    lang: crate::web::i18n::Lang,
+) -> (Vec<CompetenceLevels>, CompetenceLevels) {
     let level = |list: &[&TubeAnalysis], competence: String| {
         let n = list.len().max(1) as f64;
         CompetenceLevels {
             competence,
-            mean_level: format!("{:.1}", list.iter().map(|t| t.mean).sum::<f64>() / n),
-            max_level: format!("{:.1}", list.iter().map(|t| f64::from(t.max_level)).sum::<f64>() / n),
+            mean_level: lang.decimal(list.iter().map(|t| t.mean).sum::<f64>() / n, 1),
+            max_level: lang.decimal(list.iter().map(|t| f64::from(t.max_level)).sum::<f64>() / n, 1),
         }
     };
     let mut names: Vec<&str> = tubes.iter().map(|t| t.competence.as_str()).collect();
@@ -666,7 +669,7 @@ pub fn analysis(
                 title: tube.title.get(locale(lang)).to_owned(),
                 description: tube.description.get(locale(lang)).to_owned(),
                 score: (score / count).round().clamp(0.0, 100.0) as u32,
-                mean_level: format!("{:.1}", reached / count),
+                mean_level: lang.decimal(reached / count, 1),
                 mean: reached / count,
                 max_level: levels.iter().copied().max().unwrap_or(0),
             }
@@ -709,7 +712,7 @@ pub async fn campaign_analysis(
         offset += 1000;
     }
     let tubes = analysis(&state, &skills, &sets, page.lang);
-    let (competences, overall) = competence_levels(&tubes);
+    let (competences, overall) = competence_levels(&tubes, page.lang);
     let title = c.name.clone();
     Ok(render(
         StatusCode::OK,
@@ -861,6 +864,7 @@ pub async fn confirm_delete_participation(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::web::i18n::Lang;
 
     fn tube(competence: &str, mean: f64, max_level: u8) -> TubeAnalysis {
         TubeAnalysis {
@@ -877,10 +881,21 @@ mod tests {
     #[test]
     fn competence_levels_are_means_of_their_tubes() {
         let tubes = [tube("1.1", 2.0, 4), tube("1.2", 3.0, 3), tube("1.1", 1.0, 2)];
-        let (per, overall) = competence_levels(&tubes);
+        let (per, overall) = competence_levels(&tubes, Lang::Fr);
         let got: Vec<(&str, &str, &str)> =
             per.iter().map(|c| (c.competence.as_str(), c.mean_level.as_str(), c.max_level.as_str())).collect();
-        assert_eq!(got, vec![("1.1", "1.5", "3.0"), ("1.2", "3.0", "3.0")]);
-        assert_eq!((overall.mean_level.as_str(), overall.max_level.as_str()), ("2.0", "3.0"));
+        assert_eq!(got, vec![("1.1", "1,5", "3"), ("1.2", "3", "3")], "French: a decimal comma, no trailing zero");
+        assert_eq!((overall.mean_level.as_str(), overall.max_level.as_str()), ("2", "3"));
+        let (per, _) = competence_levels(&tubes, Lang::En);
+        assert_eq!(per[0].mean_level, "1.5");
+    }
+
+    #[test]
+    fn decimals_are_written_the_way_of_the_language() {
+        assert_eq!(Lang::Fr.decimal(2.5, 1), "2,5");
+        assert_eq!(Lang::Fr.decimal(2.04, 1), "2");
+        assert_eq!(Lang::Fr.decimal(0.0666, 2), "0,07");
+        assert_eq!(Lang::En.decimal(10.0, 2), "10");
+        assert_eq!(Lang::Fr.decimal(-0.01, 1), "0");
     }
 }

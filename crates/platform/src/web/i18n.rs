@@ -59,6 +59,18 @@ impl Lang {
         self.format(id, None)
     }
 
+    /// A number as people of this language write it, with at most `digits` decimals and no
+    /// trailing zero: `2,5` and `3` in French, `2.5` and `3` in English.
+    pub fn decimal(self, value: f64, digits: usize) -> String {
+        let fixed = format!("{value:.digits$}");
+        let text = if fixed.contains('.') { fixed.trim_end_matches('0').trim_end_matches('.') } else { &fixed };
+        let text = if text == "-0" { "0" } else { text };
+        match self {
+            Lang::Fr => text.replace('.', ","),
+            Lang::En => text.to_owned(),
+        }
+    }
+
     /// Translates a message with arguments.
     pub fn t_args(self, id: &str, args: &[(&str, &str)]) -> String {
         let mut fluent_args = FluentArgs::new();

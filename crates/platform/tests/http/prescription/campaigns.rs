@@ -775,6 +775,21 @@ async fn demo_data_fills_every_page(backend: crate::support::Backend) {
         let r = admin.get(app.url(&format!("/orga/{org}/campaigns/{campaign}{tab}"))).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK, "tab {tab}");
     }
+    // Levels are written the French way: "2,5 / 5", never "2.5 / 5.0".
+    let analysis = admin
+        .get(app.url(&format!("/orga/{org}/campaigns/{campaign}/analysis")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let english = analysis
+        .as_bytes()
+        .windows(5)
+        .any(|w| w[0].is_ascii_digit() && w[1] == b'.' && w[2].is_ascii_digit() && w[3] == b' ' && w[4] == b'/');
+    assert!(!english, "no decimal point in the French analysis");
+    assert!(analysis.contains(" / 5<") || analysis.contains(" / 5</"), "levels out of 5");
     let csv = admin
         .get(app.url(&format!("/orga/{org}/campaigns/{campaign}/export.csv")))
         .send()

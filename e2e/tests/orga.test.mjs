@@ -226,7 +226,7 @@ describe('organisations and campaigns', () => {
     await page.goto(`${suite.server.baseUrl}/orga`);
     await page.getByRole('link', { name: 'Collège Jules Verne (démo)' }).click();
     await page.getByRole('link', { name: 'Rentrée 2026 – 4e' }).click();
-    assert.match(await page.locator('.stats').innerText(), /30\s+Envoyé/);
+    assert.match(await page.locator('.stats').innerText(), /30\s+résultats reçus/);
     await screenshots(page, 'orga-activity-fr');
     await page.getByRole('link', { name: 'Résultats', exact: true }).click();
     assert.equal(await page.locator('tbody tr').count(), 30);
@@ -269,7 +269,7 @@ describe('organisations and campaigns', () => {
     await assertPageBasics(admin, { lang: 'fr', label: 'learner import (preview)' });
     await admin.getByRole('button', { name: "Confirmer l'import" }).focus();
     await Promise.all([admin.waitForNavigation(), admin.keyboard.press('Enter')]);
-    assert.match(await admin.locator('.notice.success').innerText(), /2 ajouté\(s\)/);
+    assert.match(await admin.locator('.notice.success').innerText(), /2 ajoutés/);
     // A partial file that would replace the list: who leaves is said before anything happens; cancelled.
     await admin.getByLabel('Fichier CSV').setInputFiles(file([head, lines[1]].join('\n')));
     await admin.getByLabel(/La remplacer/).check();

@@ -550,7 +550,10 @@ import-error-empty = the file is empty; its first line must name the columns.
 import-error-missing-column = this required column is missing.
 import-error-unknown-column = this column does not exist in this format; check its name against the template.
 import-error-duplicate-column = this column appears twice.
-import-error-field-count = the line has { $found } field(s) instead of { $expected }.
+import-error-field-count = the line has { $found ->
+        [one] { $found } field
+       *[other] { $found } fields
+    } instead of { $expected }.
 import-error-required = this field is required.
 import-error-date = the date must be written dd/mm/yyyy, be a real date and not be in the future.
 import-error-too-long = { $max } characters at most.
@@ -673,7 +676,13 @@ sessions-import-title = Import sessions
 sessions-import-intro = Create several sessions and enrol their candidates at once with the file template: one line per candidate (lines with the same site, room, date and time make one session), or a line without a candidate for an empty session. To add candidates to an existing session, give its number and leave the session columns empty. Nothing is created while an error remains.
 sessions-import-submit = Import the sessions
 sessions-import-refused = The file was not imported. Correct these errors and import it again:
-sessions-imported = Import done: { $sessions } session(s) created, { $candidates } candidate(s) enrolled.
+sessions-imported = Import done: { $sessions ->
+        [one] { $sessions } session created
+       *[other] { $sessions } sessions created
+    }, { $candidates ->
+        [one] { $candidates } candidate enrolled
+       *[other] { $candidates } candidates enrolled
+    }.
 field-import-number = The session number is a number.
 field-import-number-and-session = Give either the number of an existing session or the details of a new session, not both.
 field-import-number-unknown = No session of your centre has this number.
@@ -1269,3 +1278,15 @@ participation-delete-final = You cannot undo the deletion.
 participation-delete-confirm = Delete the participation
 participation-delete-cancel = Cancel
 participation-deleted = The participation was deleted.
+campaign-count-started = { $count ->
+        [one] participation in progress
+       *[other] participations in progress
+    }
+campaign-count-to-share = { $count ->
+        [one] result to send
+       *[other] results to send
+    }
+campaign-count-shared = { $count ->
+        [one] result received
+       *[other] results received
+    }

@@ -543,14 +543,23 @@ learners-mode-add = L'ajouter : les étudiants du fichier sont ajoutés ou mis �
 learners-mode-replace = La remplacer : les étudiants absents du fichier quittent la liste (vous le verrez avant de confirmer ; leurs résultats restent).
 learners-import-submit = Importer
 learners-import-refused = Le fichier n'a pas été importé. Corrigez ces erreurs puis importez-le à nouveau :
-learners-imported = Liste importée : { $created } ajouté(s), { $updated } mis à jour, { $left } ont quitté la liste (leurs résultats restent).
+learners-imported = Liste importée : { $created ->
+        [one] { $created } ajouté
+       *[other] { $created } ajoutés
+    }, { $updated } mis à jour, { $left ->
+        [one] { $left } a quitté
+       *[other] { $left } ont quitté
+    } la liste (leurs résultats restent).
 import-error-at-column = Ligne { $line }, colonne « { $column } » : { $message }
 import-error-at-line = Ligne { $line } : { $message }
 import-error-empty = le fichier est vide ; sa première ligne doit nommer les colonnes.
 import-error-missing-column = cette colonne obligatoire manque.
 import-error-unknown-column = cette colonne n'existe pas dans ce format ; vérifiez son nom avec le modèle.
 import-error-duplicate-column = cette colonne apparaît deux fois.
-import-error-field-count = la ligne a { $found } champ(s) au lieu de { $expected }.
+import-error-field-count = la ligne a { $found ->
+        [one] { $found } champ
+       *[other] { $found } champs
+    } au lieu de { $expected }.
 import-error-required = ce champ est obligatoire.
 import-error-date = la date doit être au format jj/mm/aaaa, être une vraie date et ne pas être dans le futur.
 import-error-too-long = { $max } caractères au plus.
@@ -673,7 +682,13 @@ sessions-import-title = Importer des sessions
 sessions-import-intro = Créez plusieurs sessions et inscrivez leurs candidats en une fois avec le modèle de fichier : une ligne par candidat (les lignes qui ont le même site, la même salle, la même date et la même heure forment une session), ou une ligne sans candidat pour une session vide. Pour ajouter des candidats à une session existante, indiquez son numéro et laissez vides les colonnes de la session. Rien n'est créé si une erreur reste.
 sessions-import-submit = Importer les sessions
 sessions-import-refused = Le fichier n'a pas été importé. Corrigez ces erreurs puis importez-le à nouveau :
-sessions-imported = Import terminé : { $sessions } session(s) créée(s), { $candidates } candidat(s) inscrit(s).
+sessions-imported = Import terminé : { $sessions ->
+        [one] { $sessions } session créée
+       *[other] { $sessions } sessions créées
+    }, { $candidates ->
+        [one] { $candidates } candidat inscrit
+       *[other] { $candidates } candidats inscrits
+    }.
 field-import-number = Le numéro de session est un nombre.
 field-import-number-and-session = Indiquez soit le numéro d'une session existante, soit les informations d'une nouvelle session, pas les deux.
 field-import-number-unknown = Aucune session de votre centre ne porte ce numéro.
@@ -923,7 +938,10 @@ learners-preview-updated = apprenant(s) mis à jour (ou de retour dans la liste)
 learners-preview-unchanged = apprenant(s) inchangé(s)
 learners-preview-leaving = apprenant(s) quittant la liste
 learners-preview-leaving-warning = { $count } apprenant(s) absent(s) du fichier quitteront la liste : ils n'y apparaîtront plus et ne pourront plus rejoindre vos campagnes à ce titre. Leurs résultats restent, et ils reviendront si un prochain fichier les contient. Si votre fichier est partiel, annulez.
-learners-preview-more = … et { $count } autre(s).
+learners-preview-more = … et { $count ->
+        [one] { $count } autre
+       *[other] { $count } autres
+    }.
 learners-preview-confirm = Confirmer l'import
 learners-preview-cancel = Annuler
 learners-preview-changed = La liste a changé depuis l'aperçu (un autre import ?) : voici ce que le fichier changera maintenant. Vérifiez avant de confirmer.
@@ -1269,3 +1287,15 @@ participation-delete-final = Vous ne pourrez pas annuler la suppression.
 participation-delete-confirm = Supprimer la participation
 participation-delete-cancel = Annuler
 participation-deleted = La participation a été supprimée.
+campaign-count-started = { $count ->
+        [one] participation en cours
+       *[other] participations en cours
+    }
+campaign-count-to-share = { $count ->
+        [one] résultat à envoyer
+       *[other] résultats à envoyer
+    }
+campaign-count-shared = { $count ->
+        [one] résultat reçu
+       *[other] résultats reçus
+    }

@@ -75,7 +75,12 @@ impl Lang {
     pub fn t_args(self, id: &str, args: &[(&str, &str)]) -> String {
         let mut fluent_args = FluentArgs::new();
         for (k, v) in args {
-            fluent_args.set(*k, v.to_string());
+            // Whole numbers go as numbers, so that messages choose their plural form
+            // (`{ $count -> [one] … *[other] … }`); anything else (codes, "05") stays text.
+            match v.parse::<i64>() {
+                Ok(n) if n.to_string() == *v => fluent_args.set(*k, n),
+                _ => fluent_args.set(*k, v.to_string()),
+            }
         }
         self.format(id, Some(&fluent_args))
     }
@@ -189,5 +194,19 @@ mod tests {
             assert_ne!(Lang::Fr.t(id), *id, "{id} does not format in French");
             assert_ne!(Lang::En.t(id), *id, "{id} does not format in English");
         }
+    }
+
+    #[test]
+    fn counts_choose_their_plural_form() {
+        let shared = |lang: Lang, n: &str| lang.t_args("campaign-count-shared", &[("count", n)]);
+        assert_eq!(shared(Lang::Fr, "0"), "résultat reçu", "French counts 0 as one");
+        assert_eq!(shared(Lang::Fr, "1"), "résultat reçu");
+        assert_eq!(shared(Lang::Fr, "2"), "résultats reçus");
+        assert_eq!(shared(Lang::En, "1"), "result received");
+        assert_eq!(shared(Lang::En, "0"), "results received");
+        let more = |n: &str| Lang::Fr.t_args("learners-preview-more", &[("count", n)]);
+        assert_eq!(more("12"), "… et 12 autres.");
+        // Text that only looks like a number stays as it was typed.
+        assert_eq!(more("05"), "… et 05 autres.");
     }
 }

@@ -108,7 +108,9 @@ async fn learner_lists_are_imported_all_or_nothing(backend: crate::support::Back
     assert_eq!(location(&r), format!("/orga/{}/learners?created=3&updated=0&left=0", s.org));
     let page = s.teacher.get(app.url(&location(&r))).send().await.unwrap().text().await.unwrap();
     assert!(
-        page.contains("Liste importée : 3 ajouté(s)") && page.contains("Léa") && page.contains("28/02/2012"),
+        page.contains("Liste importée : 3 ajoutés, 0 mis à jour, 0 a quitté la liste")
+            && page.contains("Léa")
+            && page.contains("28/02/2012"),
         "{page}"
     );
     assert_eq!(

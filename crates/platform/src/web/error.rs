@@ -7,13 +7,14 @@
 
 use axum::{
     body::Body,
-    extract::Request,
-    http::{HeaderValue, StatusCode, header},
+    extract::{Request, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 
 use super::{i18n::Lang, layout::Chrome};
+use crate::AppState;
 
 /// A field-level validation message: which field, and a translatable message id.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -241,8 +242,9 @@ impl IntoResponse for AppError {
 }
 
 /// Renders the body of every error response (see the module documentation).
-pub async fn render_errors(request: Request, next: Next) -> Response {
+pub async fn render_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let is_api = request.uri().path().starts_with("/api");
+    let cookies = if is_api { HeaderMap::new() } else { request.headers().clone() };
     let lang = request.extensions().get::<Lang>().copied().unwrap_or_default();
     let path = request.uri().path().to_owned();
     let uri = request.uri().path_and_query().map_or_else(|| path.clone(), |p| p.as_str().to_owned());
@@ -268,7 +270,13 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         problem_json(status, lang, &path, &request_id, &info)
     } else {
         parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-        error_page(status, lang, &path, &uri, &request_id, info.message)
+        // The signed-in menu stays (a server error may be the database's: no second try then).
+        let user = if status.is_client_error() {
+            crate::identity::session::header_from_cookies(&state, &cookies).await
+        } else {
+            None
+        };
+        error_page(status, lang, &path, &uri, &request_id, info.message, user)
     };
     Response::from_parts(parts, Body::from(body))
 }
@@ -346,9 +354,10 @@ fn error_page(
     uri: &str,
     request_id: &str,
     message: Option<&'static str>,
+    user: Option<crate::web::layout::HeaderUser>,
 ) -> String {
     let key = message.map_or_else(|| format!("error-{}", status_key(status)), str::to_owned);
-    let chrome = Chrome::new(lang, path, &lang.t(&format!("{key}-title"))).with_back(uri);
+    let chrome = Chrome::new(lang, path, &lang.t(&format!("{key}-title"))).with_back(uri).with_user(user);
     let text = lang.t(&format!("{key}-text"));
     let page = ErrorPage { chrome, status: status.as_u16(), text, request_id: request_id.to_owned() };
     askama::Template::render(&page).unwrap_or_else(|_| format!("Error {}", status.as_u16()))

@@ -242,7 +242,11 @@ impl IntoResponse for AppError {
 }
 
 /// Renders the body of every error response (see the module documentation).
-pub async fn render_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn render_errors(
+    State((state, signed_in)): State<(AppState, SignedInLookup)>,
+    request: Request,
+    next: Next,
+) -> Response {
     let is_api = request.uri().path().starts_with("/api");
     let cookies = if is_api { HeaderMap::new() } else { request.headers().clone() };
     let lang = request.extensions().get::<Lang>().copied().unwrap_or_default();
@@ -271,15 +275,20 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
     } else {
         parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
         // The signed-in menu stays (a server error may be the database's: no second try then).
-        let user = if status.is_client_error() {
-            crate::identity::session::header_from_cookies(&state, &cookies).await
-        } else {
-            None
-        };
+        let user = if status.is_client_error() { signed_in(&state, &cookies).await } else { None };
         error_page(status, lang, &path, &uri, &request_id, info.message, user)
     };
     Response::from_parts(parts, Body::from(body))
 }
+
+/// Who is signed in, from a request's headers, for an error page's header. Given by the composition
+/// root (`app.rs`): sessions belong to identity, a context above the web kit.
+pub type SignedInLookup = for<'a> fn(
+    &'a AppState,
+    &'a HeaderMap,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = Option<crate::web::layout::HeaderUser>> + Send + 'a>,
+>;
 
 fn already_rendered(response: &Response) -> bool {
     response.extensions().get::<super::health::KeepBody>().is_some()

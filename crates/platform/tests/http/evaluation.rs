@@ -405,7 +405,7 @@ async fn retry_and_reset_delays(backend: Backend) {
     let id = assessment_of(&start(&app, &client, "5.2").await);
     finish(&app, &client, id).await;
     let profile = client.get(app.url("/profile")).send().await.unwrap().text().await.unwrap();
-    assert!(profile.contains("Vous pourrez retenter dans 4 jour"), "days left before retry are shown");
+    assert!(profile.contains("Vous pourrez retenter dans 4 jours."), "days left before retry are shown");
     assert_eq!(start(&app, &client, "5.2").await.status(), StatusCode::CONFLICT);
     clock.advance(time::Duration::days(4) + time::Duration::minutes(1));
     // Sessions end 12 hours after login: log in again.

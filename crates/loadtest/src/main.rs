@@ -279,37 +279,25 @@ async fn main() -> anyhow::Result<()> {
         let campaign = args.campaign.clone();
         tasks.push(tokio::spawn(async move {
             let mut seed = n as u64 + 1;
-            // Each test's last round trip (the answer that ends it) apart from the others.
-            let (mut others, mut ending) = (Vec::new(), Vec::new());
-            let mut split = |mut trips: Vec<u64>| {
-                ending.extend(trips.pop());
-                others.extend(trips);
-            };
+            let mut all = Vec::new();
             if let Some(code) = campaign {
-                split(learner.take_campaign(&code, &mut seed, think).await?);
-            } else {
-                for t in 0..tests {
-                    split(learner.take_test(competences[(n + t) % competences.len()], &mut seed, think).await?);
-                }
+                all.extend(learner.take_campaign(&code, &mut seed, think).await?);
+                return anyhow::Ok((all, learner));
             }
-            anyhow::Ok((others, ending, learner))
+            for t in 0..tests {
+                all.extend(learner.take_test(competences[(n + t) % competences.len()], &mut seed, think).await?);
+            }
+            anyhow::Ok((all, learner))
         }));
     }
     let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
-    let mut others = histogram.clone();
-    let mut ending = histogram.clone();
     let mut errors = 0;
     let mut one = None;
     for task in tasks {
         match task.await? {
-            Ok((other, last, learner)) => {
-                for l in other {
+            Ok((latencies, learner)) => {
+                for l in latencies {
                     histogram.record(l.max(1))?;
-                    others.record(l.max(1))?;
-                }
-                for l in last {
-                    histogram.record(l.max(1))?;
-                    ending.record(l.max(1))?;
                 }
                 one.get_or_insert(learner);
             }
@@ -335,16 +323,6 @@ async fn main() -> anyhow::Result<()> {
         histogram.value_at_quantile(0.99) as f64 / 1000.0,
         histogram.max() as f64 / 1000.0
     );
-    let q = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
-    println!(
-        "of which {} ending a test: p50 {:.2} ms, p99 {:.2} ms; the {} others: p50 {:.2} ms, p99 {:.2} ms",
-        ending.len(),
-        q(&ending, 0.5),
-        q(&ending, 0.99),
-        others.len(),
-        q(&others, 0.5),
-        q(&others, 0.99)
-    );
     let mut weight = None;
     if let Some(learner) = one.filter(|_| !args.no_page_weight) {
         weight = Some(page_weight(&learner).await?);
@@ -364,9 +342,6 @@ async fn main() -> anyhow::Result<()> {
                 "p90_ms": ms(0.9),
                 "p99_ms": ms(0.99),
                 "max_ms": histogram.max() as f64 / 1000.0,
-                "ending_p50_ms": q(&ending, 0.5),
-                "ending_p99_ms": q(&ending, 0.99),
-                "others_p99_ms": q(&others, 0.99),
                 "failed_learners": errors,
                 "errors_seen": ERRORS_SEEN.load(std::sync::atomic::Ordering::Relaxed),
                 "page_weight_kb": weight,

@@ -212,15 +212,10 @@ profile-towards = towards level
 profile-resume = Resume
 profile-start = Start
 profile-retry = Retry
-profile-retry-days = { $count ->
-    [one] You can retry in { $count } day.
-   *[other] You can retry in { $count } days.
-}
+profile-retry-in = You can retry in
+profile-days = day(s).
 profile-reset = Reset
-profile-reset-days = { $count ->
-    [one] Reset possible in { $count } day.
-   *[other] Reset possible in { $count } days.
-}
+profile-reset-in = Reset possible in
 status-not-started = Not started yet
 status-started = In progress
 status-completed = Completed
@@ -932,26 +927,11 @@ field-invitation-daily-limit = You sent as many invitations as a day allows (100
 certificate-link-alt = Open this certificate's verification page
 learners-preview-title = Check the import
 learners-preview-intro = The file has no error. Here is what it will change in the list; nothing is saved yet.
-learners-preview-added = { $count ->
-    [one] learner added
-   *[other] learners added
-}
-learners-preview-updated = { $count ->
-    [one] learner updated (or back on the list)
-   *[other] learners updated (or back on the list)
-}
-learners-preview-unchanged = { $count ->
-    [one] learner unchanged
-   *[other] learners unchanged
-}
-learners-preview-leaving = { $count ->
-    [one] learner leaving the list
-   *[other] learners leaving the list
-}
-learners-preview-leaving-warning = { $count ->
-    [one] { $count } learner missing from the file will leave the list: they will no longer appear in it nor join your campaigns as a listed learner. Their results stay, and they come back if a later file has them. If your file is partial, cancel.
-   *[other] { $count } learners missing from the file will leave the list: they will no longer appear in it nor join your campaigns as listed learners. Their results stay, and they come back if a later file has them. If your file is partial, cancel.
-}
+learners-preview-added = learner(s) added
+learners-preview-updated = learner(s) updated (or back on the list)
+learners-preview-unchanged = learner(s) unchanged
+learners-preview-leaving = learner(s) leaving the list
+learners-preview-leaving-warning = { $count } learner(s) missing from the file will leave the list: they will no longer appear in it nor join your campaigns as listed learners. Their results stay, and they come back if a later file has them. If your file is partial, cancel.
 learners-preview-more = … and { $count } more.
 learners-preview-confirm = Confirm the import
 learners-preview-cancel = Cancel

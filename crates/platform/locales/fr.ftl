@@ -212,15 +212,10 @@ profile-towards = vers le niveau
 profile-resume = Reprendre
 profile-start = Commencer
 profile-retry = Retenter
-profile-retry-days = { $count ->
-    [one] Vous pourrez retenter dans { $count } jour.
-   *[other] Vous pourrez retenter dans { $count } jours.
-}
+profile-retry-in = Vous pourrez retenter dans
+profile-days = jour(s).
 profile-reset = Remettre à zéro
-profile-reset-days = { $count ->
-    [one] Remise à zéro possible dans { $count } jour.
-   *[other] Remise à zéro possible dans { $count } jours.
-}
+profile-reset-in = Remise à zéro possible dans
 status-not-started = Pas encore commencée
 status-started = En cours
 status-completed = Terminée
@@ -938,26 +933,11 @@ field-invitation-daily-limit = Vous avez envoyé autant d'invitations qu'une jou
 certificate-link-alt = Ouvrir la page de vérification de ce certificat
 learners-preview-title = Vérifier l'import
 learners-preview-intro = Le fichier ne contient aucune erreur. Voici ce qu'il changera dans la liste ; rien n'est encore enregistré.
-learners-preview-added = { $count ->
-    [one] apprenant ajouté
-   *[other] apprenants ajoutés
-}
-learners-preview-updated = { $count ->
-    [one] apprenant mis à jour (ou de retour dans la liste)
-   *[other] apprenants mis à jour (ou de retour dans la liste)
-}
-learners-preview-unchanged = { $count ->
-    [one] apprenant inchangé
-   *[other] apprenants inchangés
-}
-learners-preview-leaving = { $count ->
-    [one] apprenant quittant la liste
-   *[other] apprenants quittant la liste
-}
-learners-preview-leaving-warning = { $count ->
-    [one] { $count } apprenant absent du fichier quittera la liste : il n'y apparaîtra plus et ne pourra plus rejoindre vos campagnes à ce titre. Ses résultats restent, et il reviendra si un prochain fichier le contient. Si votre fichier est partiel, annulez.
-   *[other] { $count } apprenants absents du fichier quitteront la liste : ils n'y apparaîtront plus et ne pourront plus rejoindre vos campagnes à ce titre. Leurs résultats restent, et ils reviendront si un prochain fichier les contient. Si votre fichier est partiel, annulez.
-}
+learners-preview-added = apprenant(s) ajouté(s)
+learners-preview-updated = apprenant(s) mis à jour (ou de retour dans la liste)
+learners-preview-unchanged = apprenant(s) inchangé(s)
+learners-preview-leaving = apprenant(s) quittant la liste
+learners-preview-leaving-warning = { $count } apprenant(s) absent(s) du fichier quitteront la liste : ils n'y apparaîtront plus et ne pourront plus rejoindre vos campagnes à ce titre. Leurs résultats restent, et ils reviendront si un prochain fichier les contient. Si votre fichier est partiel, annulez.
 learners-preview-more = … et { $count ->
         [one] { $count } autre
        *[other] { $count } autres

@@ -60,14 +60,6 @@ pub fn limited_routes(state: &AppState) -> (Router<AppState>, Trimmer) {
     (router, trimmer)
 }
 
-/// The signed-in person's header for error pages (web::error::SignedInLookup).
-fn signed_in<'a>(
-    state: &'a AppState,
-    headers: &'a axum::http::HeaderMap,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<crate::web::layout::HeaderUser>> + Send + 'a>> {
-    Box::pin(session::header_from_cookies(state, headers))
-}
-
 /// Wraps routes in the middleware stack every request goes through (outermost first):
 /// transaction count (debug builds) → request id → trace span → request id echo → client address → CSRF nonce → metrics → security
 /// headers → compression → language → error rendering → a read again after a broken database
@@ -113,10 +105,7 @@ pub fn finish(routes: Router<AppState>, state: AppState) -> (Router, Trimmer) {
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(4)))
         .layer(middleware::from_fn(negotiate_language))
         .layer(middleware::from_fn(public_cors))
-        .layer(middleware::from_fn_with_state(
-            (state.clone(), signed_in as error::SignedInLookup),
-            error::render_errors,
-        ))
+        .layer(middleware::from_fn(error::render_errors))
         .layer(middleware::from_fn(retry_reads_on_broken_connection))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
         .layer(CatchPanicLayer::custom(panic_response))

@@ -367,25 +367,6 @@ async fn load_user(state: &AppState, session: Session) -> Result<Option<CurrentU
     }))
 }
 
-/// The header of the person whose session cookie `headers` carry, for pages answered outside the
-/// session layer (error pages, among them a refused upload, which never reaches it): nothing
-/// without a valid session. Read-only: a refreshed cache or token is not saved.
-pub async fn header_from_cookies(
-    state: &AppState,
-    headers: &axum::http::HeaderMap,
-) -> Option<crate::web::layout::HeaderUser> {
-    let id = headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .and_then(|(_, value)| value.parse::<tower_sessions::session::Id>().ok())?;
-    let session = Session::new(Some(id), std::sync::Arc::new(DbSessionStore::new(state.db.clone())), None);
-    load_user(state, session).await.ok().flatten().map(|user| user.header())
-}
-
 fn session_of(parts: &Parts) -> Result<Session, AppError> {
     parts
         .extensions

@@ -822,23 +822,13 @@ pub async fn delete_participation(
     Path(path): Path<ParticipantPath>,
     _: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    let (c, p) = managed_participant(&state, &access, &path).await?;
-    store::delete_participations(&state.db, c.id, p.learner_id, access.user.id, state.clock.now_micros()).await?;
-    Ok(Redirect::to(&format!("/orga/{}/campaigns/{}?deleted=1", access.organization, c.id)).into_response())
-}
-
-/// The campaign and one of its participants, for its owner or an administrator only.
-async fn managed_participant(
-    state: &AppState,
-    access: &OrganizationAccess<AnyMember>,
-    path: &ParticipantPath,
-) -> Result<(Campaign, store::ParticipantRow), AppError> {
-    let c = campaign(state, access, path.campaign_id).await?;
-    if !may_manage(access, &c) {
+    let c = campaign(&state, &access, path.campaign_id).await?;
+    if !may_manage(&access, &c) {
         return Err(AppError::Forbidden);
     }
     let p = store::participant(&state.db, c.id, path.participation_id).await?.ok_or(AppError::NotFound)?;
-    Ok((c, p))
+    store::delete_participations(&state.db, c.id, p.learner_id, access.user.id, state.clock.now_micros()).await?;
+    Ok(Redirect::to(&format!("/orga/{}/campaigns/{}?deleted=1", access.organization, c.id)).into_response())
 }
 
 #[derive(Template)]
@@ -859,7 +849,11 @@ pub async fn confirm_delete_participation(
     access: OrganizationAccess<AnyMember>,
     Path(path): Path<ParticipantPath>,
 ) -> Result<Response, AppError> {
-    let (c, p) = managed_participant(&state, &access, &path).await?;
+    let c = campaign(&state, &access, path.campaign_id).await?;
+    if !may_manage(&access, &c) {
+        return Err(AppError::Forbidden);
+    }
+    let p = store::participant(&state.db, c.id, path.participation_id).await?.ok_or(AppError::NotFound)?;
     let name = format!("{} {}", p.first_name, p.last_name);
     let title = page.lang.t_args("participation-delete-title", &[("name", &name)]);
     let intro = page.lang.t_args("participation-delete-campaign", &[("campaign", &c.name)]);

@@ -538,8 +538,9 @@ async fn view_with(
 
 /// The course as this learner sees it (their participations reassessed first).
 pub async fn view(state: &AppState, course: CourseRow, user: Uuid, lang: Lang) -> Result<CourseView, AppError> {
-    if let Some(view) = reassessed(state, user, Shown::One(course.id, lang)).await?.pop() {
-        return Ok(view);
+    let mut mine = reassessed(state, user, Some(lang)).await?;
+    if let Some(i) = mine.iter().position(|v| v.course.id == course.id) {
+        return Ok(mine.swap_remove(i));
     }
     // Not started: what they did elsewhere may already complete some steps.
     let done = done_by(state, user).await?;
@@ -562,40 +563,17 @@ pub async fn start(state: &AppState, course: &CourseRow, user: Uuid) -> Result<(
 /// (shared with the course's organisation, through the learner's latest participation in one of
 /// its campaigns). Runs with the quests (after answers, shares and modules) and on the course page.
 pub async fn reassess(state: &AppState, user: Uuid) -> Result<(), AppError> {
-    reassessed(state, user, Shown::None).await.map(|_| ())
+    reassessed(state, user, None).await.map(|_| ())
 }
 
 /// The learner's courses, the most recently active first.
 pub async fn mine(state: &AppState, user: Uuid, lang: Lang) -> Result<Vec<CourseView>, AppError> {
-    reassessed(state, user, Shown::All(lang)).await
+    reassessed(state, user, Some(lang)).await
 }
 
-/// Which of the learner's courses [`reassessed`] returns as they see them.
-#[derive(Clone, Copy)]
-enum Shown {
-    /// None: only reassess.
-    None,
-    /// This one, in this language.
-    One(Uuid, Lang),
-    /// All of them, in this language.
-    All(Lang),
-}
-
-impl Shown {
-    /// The language to show `course` in, when it is shown.
-    fn lang(self, course: Uuid) -> Option<Lang> {
-        match self {
-            Shown::None => None,
-            Shown::One(id, lang) => (id == course).then_some(lang),
-            Shown::All(lang) => Some(lang),
-        }
-    }
-}
-
-/// Reassesses the learner's courses (see [`reassess`]) and returns those `shown` as the learner now
-/// sees them. A completed course whose attestation is held is neither reassessed nor built unless
-/// it is shown.
-async fn reassessed(state: &AppState, user: Uuid, shown: Shown) -> Result<Vec<CourseView>, AppError> {
+/// Reassesses the learner's courses (see [`reassess`]) and, given a language, returns them as the
+/// learner now sees them; without one, completed courses whose attestation is held are skipped.
+async fn reassessed(state: &AppState, user: Uuid, lang: Option<Lang>) -> Result<Vec<CourseView>, AppError> {
     let mine = store::course_participations_of_user(&state.db, user).await?;
     if mine.is_empty() {
         return Ok(Vec::new());
@@ -607,7 +585,6 @@ async fn reassessed(state: &AppState, user: Uuid, shown: Shown) -> Result<Vec<Co
         let Some(course) = store::course(&state.db, p.combined_course_id).await? else { continue };
         let was_completed = p.status == "COMPLETED";
         let key = course.attestation_key.clone().filter(|k| !owned.contains(k));
-        let lang = shown.lang(course.id);
         if was_completed && key.is_none() && lang.is_none() {
             continue;
         }
@@ -635,9 +612,7 @@ async fn reassessed(state: &AppState, user: Uuid, shown: Shown) -> Result<Vec<Co
                 }
             }
         }
-        if lang.is_some() {
-            out.push(view);
-        }
+        out.push(view);
     }
     Ok(out)
 }

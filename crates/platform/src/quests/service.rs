@@ -496,7 +496,11 @@ pub async fn class_pdf(
     lang: Lang,
 ) -> Result<Option<Vec<u8>>, AppError> {
     let Some(attestation) = store::attestation(&state.db, key).await? else { return Ok(None) };
-    let rows = class_rows(state, organization, key, division).await?;
+    let rows: Vec<SharedAttestation> = shared_with(state, organization)
+        .await?
+        .into_iter()
+        .filter(|r| r.reward_key == key && r.division.as_deref().unwrap_or("") == division)
+        .collect();
     if rows.is_empty() {
         return Ok(None);
     }
@@ -520,20 +524,6 @@ pub async fn class_pdf(
     Ok(Some(crate::pdf::render_off_thread(doc).await?))
 }
 
-/// The attestations of one kind shared with the organisation by one class ("" for no class).
-async fn class_rows(
-    state: &AppState,
-    organization: Uuid,
-    key: &str,
-    division: &str,
-) -> Result<Vec<SharedAttestation>, AppError> {
-    Ok(shared_with(state, organization)
-        .await?
-        .into_iter()
-        .filter(|r| r.reward_key == key && r.division.as_deref().unwrap_or("") == division)
-        .collect())
-}
-
 /// One class's attestations of one kind as a ZIP of single documents (one PDF per learner, named
 /// after them), for the organisation: `None` when none was shared with it.
 pub async fn class_zip(
@@ -544,7 +534,11 @@ pub async fn class_zip(
     lang: Lang,
 ) -> Result<Option<Vec<u8>>, AppError> {
     use std::io::Write;
-    let rows = class_rows(state, organization, key, division).await?;
+    let rows: Vec<SharedAttestation> = shared_with(state, organization)
+        .await?
+        .into_iter()
+        .filter(|r| r.reward_key == key && r.division.as_deref().unwrap_or("") == division)
+        .collect();
     if rows.is_empty() {
         return Ok(None);
     }

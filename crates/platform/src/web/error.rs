@@ -7,14 +7,13 @@
 
 use axum::{
     body::Body,
-    extract::{Request, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    extract::Request,
+    http::{HeaderValue, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 
 use super::{i18n::Lang, layout::Chrome};
-use crate::AppState;
 
 /// A field-level validation message: which field, and a translatable message id.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -242,13 +241,8 @@ impl IntoResponse for AppError {
 }
 
 /// Renders the body of every error response (see the module documentation).
-pub async fn render_errors(
-    State((state, signed_in)): State<(AppState, SignedInLookup)>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn render_errors(request: Request, next: Next) -> Response {
     let is_api = request.uri().path().starts_with("/api");
-    let cookies = if is_api { HeaderMap::new() } else { request.headers().clone() };
     let lang = request.extensions().get::<Lang>().copied().unwrap_or_default();
     let path = request.uri().path().to_owned();
     let uri = request.uri().path_and_query().map_or_else(|| path.clone(), |p| p.as_str().to_owned());
@@ -274,21 +268,10 @@ pub async fn render_errors(
         problem_json(status, lang, &path, &request_id, &info)
     } else {
         parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-        // The signed-in menu stays (a server error may be the database's: no second try then).
-        let user = if status.is_client_error() { signed_in(&state, &cookies).await } else { None };
-        error_page(status, lang, &path, &uri, &request_id, info.message, user)
+        error_page(status, lang, &path, &uri, &request_id, info.message)
     };
     Response::from_parts(parts, Body::from(body))
 }
-
-/// Who is signed in, from a request's headers, for an error page's header. Given by the composition
-/// root (`app.rs`): sessions belong to identity, a context above the web kit.
-pub type SignedInLookup = for<'a> fn(
-    &'a AppState,
-    &'a HeaderMap,
-) -> std::pin::Pin<
-    Box<dyn std::future::Future<Output = Option<crate::web::layout::HeaderUser>> + Send + 'a>,
->;
 
 fn already_rendered(response: &Response) -> bool {
     response.extensions().get::<super::health::KeepBody>().is_some()
@@ -363,10 +346,9 @@ fn error_page(
     uri: &str,
     request_id: &str,
     message: Option<&'static str>,
-    user: Option<crate::web::layout::HeaderUser>,
 ) -> String {
     let key = message.map_or_else(|| format!("error-{}", status_key(status)), str::to_owned);
-    let chrome = Chrome::new(lang, path, &lang.t(&format!("{key}-title"))).with_back(uri).with_user(user);
+    let chrome = Chrome::new(lang, path, &lang.t(&format!("{key}-title"))).with_back(uri);
     let text = lang.t(&format!("{key}-text"));
     let page = ErrorPage { chrome, status: status.as_u16(), text, request_id: request_id.to_owned() };
     askama::Template::render(&page).unwrap_or_else(|_| format!("Error {}", status.as_u16()))

@@ -233,7 +233,6 @@ async fn oversized_body_is_rejected_with_413(backend: Backend) {
     let page = announce_body(&app, "/", platform::web::MAX_BODY_BYTES + 1).await;
     assert!(page.starts_with("HTTP/1.1 413"), "{page}");
     assert!(page.contains("Envoi trop volumineux"), "{page}");
-    assert!(!page.contains(r#"action="/logout""#), "a visitor's page has no signed-in menu");
     // An import form's file: the page says the limit and what to do.
     let path = format!("/orga/{}/learners/import", uuid::Uuid::now_v7());
     let import = announce_body(&app, &path, platform::web::MAX_UPLOAD_BYTES + 1).await;

@@ -145,7 +145,7 @@ async fn learner_lists_are_imported_all_or_nothing(backend: crate::support::Back
     let preview = location(&r);
     let page = s.teacher.get(app.url(&preview)).send().await.unwrap().text().await.unwrap();
     let shown = |page: &str, what: &str| page.contains(what);
-    assert!(shown(&page, "1 apprenant absent du fichier quittera la liste"), "{page}");
+    assert!(shown(&page, "1 apprenant(s) absent(s) du fichier quitteront la liste"), "{page}");
     assert!(
         shown(&page, "Lopez") && shown(&page, "Bernard") && shown(&page, "Petit"),
         "the first of each kind: {page}"

@@ -39,16 +39,21 @@ async fn the_back_office_edits_every_setting_of_an_organization(backend: crate::
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "an external id of 65 characters");
 
     // Changing every setting.
-    let every = [
-        ("name", "Lycée Victor Hugo"),
-        ("kind", "SUP"),
-        ("external_id", "0750002B"),
-        ("dpo_email", "dpo@lycee.example"),
-        ("learner_import", "SCO"),
-        ("show_skills", "yes"),
-        ("exam_campaigns", "yes"),
-    ];
-    let r = app.post_form(&admin, &edit, &every).await;
+    let r = app
+        .post_form(
+            &admin,
+            &edit,
+            &[
+                ("name", "Lycée Victor Hugo"),
+                ("kind", "SUP"),
+                ("external_id", "0750002B"),
+                ("dpo_email", "dpo@lycee.example"),
+                ("learner_import", "SCO"),
+                ("show_skills", "yes"),
+                ("exam_campaigns", "yes"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), format!("/admin/organizations/{org}?updated=1"));
     let o = platform::prescription::store::organization(app.db(), org).await.unwrap().unwrap();
@@ -91,7 +96,15 @@ async fn the_back_office_edits_every_setting_of_an_organization(backend: crate::
     assert!(!details.to_string().contains("dpo@lycee.example"), "{details}");
 
     // Sending the same settings again changes nothing and writes nothing.
-    let same = every;
+    let same = [
+        ("name", "Lycée Victor Hugo"),
+        ("kind", "SUP"),
+        ("external_id", "0750002B"),
+        ("dpo_email", "dpo@lycee.example"),
+        ("learner_import", "SCO"),
+        ("show_skills", "yes"),
+        ("exam_campaigns", "yes"),
+    ];
     let r = app.post_form(&admin, &edit, &same).await;
     assert_eq!(location(&r), format!("/admin/organizations/{org}?unchanged=1"));
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'organization.update'").await, 1);
